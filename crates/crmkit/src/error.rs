@@ -1,0 +1,252 @@
+//! The one error type of the core crate.
+//!
+//! Every variant names the field (column or parameter) it is about and, where the error is
+//! about one row of input, the row index and the offending value. Values are rendered with
+//! `Debug`-like formatting of numbers and dates only: personal fields (names, contact details)
+//! are never put into an error, so errors are safe to log.
+
+use thiserror::Error;
+
+/// Result alias used throughout crmkit.
+pub type Result<T, E = CrmkitError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in crmkit.
+///
+/// The Python bindings map each variant to its own exception class (all rooted in
+/// `crmkit.CrmkitError`, a `ValueError`).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::CrmkitError;
+///
+/// let err = CrmkitError::invalid_value("amount", 3, f64::NAN, "must be finite");
+/// assert_eq!(err.to_string(), "invalid `amount` at row 3: NaN (must be finite)");
+/// assert_eq!(err.row(), Some(3));
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum CrmkitError {
+    /// The input had no rows where at least one is needed.
+    #[error("`{field}` is empty: at least one row is needed")]
+    EmptyInput {
+        /// What was empty (a column, a table or a parameter list).
+        field: String,
+    },
+    /// Two columns that must be parallel have different lengths.
+    #[error("length mismatch: `{field}` has {found} rows, expected {expected}")]
+    LengthMismatch {
+        /// The column whose length differs.
+        field: String,
+        /// The length of the reference column.
+        expected: usize,
+        /// The length found.
+        found: usize,
+    },
+    /// A required value is null / missing.
+    #[error("`{field}` is missing (null) at row {row}")]
+    MissingValue {
+        /// The column.
+        field: String,
+        /// Zero-based row index.
+        row: usize,
+    },
+    /// A value of the input is out of its domain (NaN, infinite, negative, out of range, …).
+    #[error("invalid `{field}` at row {row}: {value} ({reason})")]
+    InvalidValue {
+        /// The column.
+        field: String,
+        /// Zero-based row index.
+        row: usize,
+        /// The offending value, rendered as text (never a personal field).
+        value: String,
+        /// What the value should have been.
+        reason: String,
+    },
+    /// A transaction lies after the observation date while the caller asked for an error.
+    #[error(
+        "`{field}` at row {row} is after the observation date: {value} > as_of {as_of} \
+         (pass after_as_of = exclude to leave such rows out and have them counted)"
+    )]
+    AfterObservation {
+        /// The time column.
+        field: String,
+        /// Zero-based row index.
+        row: usize,
+        /// The offending time, as an ISO date.
+        value: String,
+        /// The observation date, as an ISO date.
+        as_of: String,
+    },
+    /// A parameter or configuration (weights, thresholds, rule sets, options) is invalid.
+    #[error("invalid `{field}`: {value} ({reason})")]
+    InvalidConfig {
+        /// The parameter.
+        field: String,
+        /// Its value, rendered as text.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An iterative fit stopped without converging; its parameters must not be used.
+    #[error("{model} fit did not converge after {iterations} iterations: {reason}")]
+    NotConverged {
+        /// The model being fitted.
+        model: String,
+        /// Iterations done.
+        iterations: usize,
+        /// Why it stopped.
+        reason: String,
+    },
+    /// A computation could not produce a finite result (e.g. a degenerate design matrix).
+    #[error("numerical problem in {context}: {reason}")]
+    Numerical {
+        /// What was being computed.
+        context: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+impl CrmkitError {
+    /// Builds [`CrmkitError::InvalidValue`] from any displayable value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::CrmkitError;
+    /// let e = CrmkitError::invalid_value("amount", 0, -2.5, "must be >= 0");
+    /// assert!(matches!(e, CrmkitError::InvalidValue { row: 0, .. }));
+    /// ```
+    pub fn invalid_value(
+        field: impl Into<String>,
+        row: usize,
+        value: impl std::fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::InvalidValue {
+            field: field.into(),
+            row,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Builds [`CrmkitError::InvalidConfig`] from any debug-printable value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::CrmkitError;
+    /// let e = CrmkitError::invalid_config("weights", [0.5, 0.6, 0.1], "must sum to 1");
+    /// assert_eq!(e.to_string(), "invalid `weights`: [0.5, 0.6, 0.1] (must sum to 1)");
+    /// ```
+    pub fn invalid_config(
+        field: impl Into<String>,
+        value: impl std::fmt::Debug,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::InvalidConfig {
+            field: field.into(),
+            value: format!("{value:?}"),
+            reason: reason.into(),
+        }
+    }
+
+    /// Builds [`CrmkitError::EmptyInput`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::CrmkitError;
+    /// assert_eq!(CrmkitError::empty("amount").to_string(), "`amount` is empty: at least one row is needed");
+    /// ```
+    pub fn empty(field: impl Into<String>) -> Self {
+        Self::EmptyInput {
+            field: field.into(),
+        }
+    }
+
+    /// Checks that a column has the expected length.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::CrmkitError;
+    /// assert!(CrmkitError::check_len("amount", 3, 3).is_ok());
+    /// assert!(CrmkitError::check_len("amount", 3, 2).is_err());
+    /// ```
+    pub fn check_len(field: &str, expected: usize, found: usize) -> Result<()> {
+        if expected == found {
+            Ok(())
+        } else {
+            Err(Self::LengthMismatch {
+                field: field.to_owned(),
+                expected,
+                found,
+            })
+        }
+    }
+
+    /// The row the error is about, if it is about one row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::CrmkitError;
+    /// assert_eq!(CrmkitError::empty("x").row(), None);
+    /// ```
+    pub fn row(&self) -> Option<usize> {
+        match self {
+            Self::MissingValue { row, .. }
+            | Self::InvalidValue { row, .. }
+            | Self::AfterObservation { row, .. } => Some(*row),
+            _ => None,
+        }
+    }
+
+    /// The field (column or parameter) the error is about, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::CrmkitError;
+    /// assert_eq!(CrmkitError::empty("amount").field(), Some("amount"));
+    /// ```
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::EmptyInput { field }
+            | Self::LengthMismatch { field, .. }
+            | Self::MissingValue { field, .. }
+            | Self::InvalidValue { field, .. }
+            | Self::AfterObservation { field, .. }
+            | Self::InvalidConfig { field, .. } => Some(field),
+            Self::NotConverged { .. } | Self::Numerical { .. } => None,
+        }
+    }
+}
+
+/// Checks that every value of `values` is finite; the error names `field` and the first bad row.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::error::check_finite;
+/// assert!(check_finite("amount", &[1.0, 2.0]).is_ok());
+/// assert!(check_finite("amount", &[1.0, f64::INFINITY]).is_err());
+/// ```
+///
+/// # Errors
+///
+/// [`CrmkitError::InvalidValue`] for the first NaN or infinite value.
+pub fn check_finite(field: &str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(row) => Err(CrmkitError::invalid_value(
+            field,
+            row,
+            values[row],
+            "must be finite",
+        )),
+    }
+}
