@@ -10,3 +10,5 @@
 pub mod error;
 
 pub use error::{CrmkitError, Result};
+pub mod time;
+pub mod weights;
