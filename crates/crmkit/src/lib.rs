@@ -10,5 +10,10 @@
 pub mod error;
 
 pub use error::{CrmkitError, Result};
+pub mod customers;
+pub mod features;
+pub mod rfm;
+pub mod summary;
 pub mod time;
+pub mod transactions;
 pub mod weights;

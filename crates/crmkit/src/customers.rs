@@ -1,0 +1,333 @@
+//! Customer identities: from a column of ids (integers or strings) to dense customer codes.
+//!
+//! Every per-customer computation in crmkit works on dense codes `0..n_customers`. A
+//! [`CustomerIndex`] assigns them **in ascending order of the id** (integers numerically,
+//! strings by their UTF-8 bytes), so the order of customers in every result is fixed by the
+//! ids alone and never by the order of the input rows. It also remembers the first row at
+//! which each customer appears, which is how callers fetch the original id (of whatever
+//! type) for an output row without crmkit copying or converting ids.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::{CrmkitError, Result};
+
+/// Dense customer codes for the rows of a log.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::customers::CustomerIndex;
+///
+/// let index = CustomerIndex::from_i64("customer_id", &[42, 7, 42, 9])?;
+/// assert_eq!(index.n_customers(), 3);
+/// assert_eq!(index.codes(), &[2, 0, 2, 1]); // 7 → 0, 9 → 1, 42 → 2
+/// assert_eq!(index.first_rows(), &[1, 3, 0]); // where each customer first appears
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomerIndex {
+    codes: Vec<u32>,
+    first_rows: Vec<usize>,
+}
+
+/// Integer ids spread over at most this many slots per row use a direct lookup table.
+const DENSE_SLOTS_PER_ROW: u64 = 4;
+
+impl CustomerIndex {
+    /// Builds an index from integer ids.
+    ///
+    /// Ids spanning a range no wider than a few times the number of rows are looked up in a
+    /// table (no hashing); others go through a hash map. Both give the same codes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::customers::CustomerIndex;
+    /// let index = CustomerIndex::from_i64("customer_id", &[-5, 1_000_000_000_000, -5])?;
+    /// assert_eq!(index.codes(), &[0, 1, 0]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::EmptyInput`] when `ids` is empty; [`CrmkitError::InvalidConfig`] when
+    /// there are more than `u32::MAX` distinct customers.
+    pub fn from_i64(field: &str, ids: &[i64]) -> Result<Self> {
+        let (Some(&min), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
+            return Err(CrmkitError::empty(field));
+        };
+        let span = (i128::from(max) - i128::from(min)) as u128 + 1;
+        if span <= u128::from(DENSE_SLOTS_PER_ROW * ids.len() as u64 + 1024) {
+            Ok(Self::dense(ids, min, span as usize))
+        } else {
+            Self::hashed(field, ids.len(), |row| ids[row])
+        }
+    }
+
+    fn dense(ids: &[i64], min: i64, span: usize) -> Self {
+        const UNSEEN: u32 = u32::MAX;
+        let mut slot_first_row = vec![usize::MAX; span];
+        for (row, &id) in ids.iter().enumerate() {
+            let slot = (id.wrapping_sub(min)) as u64 as usize;
+            if slot_first_row[slot] == usize::MAX {
+                slot_first_row[slot] = row;
+            }
+        }
+        let mut slot_code = vec![UNSEEN; span];
+        let mut first_rows = Vec::new();
+        for (slot, &first) in slot_first_row.iter().enumerate() {
+            if first != usize::MAX {
+                slot_code[slot] = first_rows.len() as u32;
+                first_rows.push(first);
+            }
+        }
+        let codes = ids
+            .iter()
+            .map(|&id| slot_code[(id.wrapping_sub(min)) as u64 as usize])
+            .collect();
+        Self { codes, first_rows }
+    }
+
+    /// Builds an index from string ids; `id(row)` returns the id of a row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::customers::CustomerIndex;
+    /// let ids = ["CUS-2", "CUS-1", "CUS-2"];
+    /// let index = CustomerIndex::from_strs("customer_id", ids.len(), |row| ids[row])?;
+    /// assert_eq!(index.codes(), &[1, 0, 1]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::EmptyInput`] when there are no rows; [`CrmkitError::InvalidConfig`] when
+    /// there are more than `u32::MAX` distinct customers.
+    pub fn from_strs<'a>(field: &str, rows: usize, id: impl Fn(usize) -> &'a str) -> Result<Self> {
+        Self::hashed(field, rows, id)
+    }
+
+    fn hashed<K: std::hash::Hash + Eq + Ord + Copy>(
+        field: &str,
+        rows: usize,
+        id: impl Fn(usize) -> K,
+    ) -> Result<Self> {
+        if rows == 0 {
+            return Err(CrmkitError::empty(field));
+        }
+        let mut seen: HashMap<K, u32, BuildHasherDefault<FoldHasher>> =
+            HashMap::with_capacity_and_hasher(rows.min(1 << 20), Default::default());
+        let mut first_rows: Vec<usize> = Vec::new();
+        let mut codes = Vec::with_capacity(rows);
+        for row in 0..rows {
+            let next = first_rows.len();
+            let code = *seen.entry(id(row)).or_insert_with(|| {
+                first_rows.push(row);
+                next as u32
+            });
+            codes.push(code);
+        }
+        if first_rows.len() > u32::MAX as usize {
+            return Err(CrmkitError::invalid_config(
+                field,
+                first_rows.len(),
+                "more distinct customers than crmkit supports (u32::MAX)",
+            ));
+        }
+        // Renumber from first-appearance order to ascending id order.
+        let mut order: Vec<u32> = (0..first_rows.len() as u32).collect();
+        order.sort_unstable_by_key(|&code| id(first_rows[code as usize]));
+        let mut rank = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            rank[old as usize] = new as u32;
+        }
+        for code in &mut codes {
+            *code = rank[*code as usize];
+        }
+        let first_rows = order.iter().map(|&old| first_rows[old as usize]).collect();
+        Ok(Self { codes, first_rows })
+    }
+
+    /// Builds an index from codes that are already dense (`0..n_customers`), e.g. categorical
+    /// codes. Customers that never occur keep their code; their first row is `usize::MAX`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::customers::CustomerIndex;
+    /// let index = CustomerIndex::from_codes("customer_id", vec![1, 0, 1], 2)?;
+    /// assert_eq!(index.first_rows(), &[1, 0]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidValue`] naming the row of a code `>= n_customers`.
+    pub fn from_codes(field: &str, codes: Vec<u32>, n_customers: usize) -> Result<Self> {
+        let mut first_rows = vec![usize::MAX; n_customers];
+        for (row, &code) in codes.iter().enumerate() {
+            match first_rows.get_mut(code as usize) {
+                Some(first) if *first == usize::MAX => *first = row,
+                Some(_) => {}
+                None => {
+                    return Err(CrmkitError::invalid_value(
+                        field,
+                        row,
+                        code,
+                        format!("customer code must be < {n_customers}"),
+                    ));
+                }
+            }
+        }
+        Ok(Self { codes, first_rows })
+    }
+
+    /// The number of distinct customers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let index = crmkit::customers::CustomerIndex::from_i64("id", &[3, 3])?;
+    /// assert_eq!(index.n_customers(), 1);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn n_customers(&self) -> usize {
+        self.first_rows.len()
+    }
+
+    /// The customer code of each row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let index = crmkit::customers::CustomerIndex::from_i64("id", &[3, 1])?;
+    /// assert_eq!(index.codes(), &[1, 0]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn codes(&self) -> &[u32] {
+        &self.codes
+    }
+
+    /// For each customer code, the first row at which the customer appears.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let index = crmkit::customers::CustomerIndex::from_i64("id", &[3, 1, 1])?;
+    /// assert_eq!(index.first_rows(), &[1, 0]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn first_rows(&self) -> &[usize] {
+        &self.first_rows
+    }
+}
+
+/// A small multiplicative hasher for ids (integers and short strings). Ids are not chosen by
+/// an adversary of the process, so the DoS resistance of SipHash buys nothing here.
+#[derive(Default, Clone, Copy)]
+struct FoldHasher {
+    state: u64,
+}
+
+const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl FoldHasher {
+    #[inline]
+    fn mix(&mut self, word: u64) {
+        self.state = (self.state.rotate_left(5) ^ word).wrapping_mul(MULTIPLIER);
+    }
+}
+
+impl Hasher for FoldHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        // Fold the high bits down: hashbrown takes its bucket from the low bits.
+        self.state ^ (self.state >> 29)
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.mix(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.mix(i);
+    }
+
+    #[inline]
+    fn write_i64(&mut self, i: i64) {
+        self.mix(i as u64);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.mix(i as u64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn empty_is_an_error() {
+        assert!(matches!(
+            CustomerIndex::from_i64("customer_id", &[]),
+            Err(CrmkitError::EmptyInput { .. })
+        ));
+        assert!(CustomerIndex::from_strs("customer_id", 0, |_| "").is_err());
+    }
+
+    #[test]
+    fn extreme_integers_use_the_hashed_path() {
+        let index = CustomerIndex::from_i64("id", &[i64::MAX, i64::MIN, 0, i64::MAX]);
+        assert_eq!(index.map(|i| i.codes().to_vec()), Ok(vec![2, 0, 1, 2]));
+    }
+
+    #[test]
+    fn bad_codes_name_the_row() {
+        let err = CustomerIndex::from_codes("customer_id", vec![0, 5], 2);
+        assert!(matches!(err, Err(CrmkitError::InvalidValue { row: 1, .. })));
+    }
+
+    proptest! {
+        #[test]
+        fn codes_follow_id_order(ids in proptest::collection::vec(-50i64..50, 1..200), wide in any::<bool>()) {
+            let ids: Vec<i64> = ids.iter().map(|&i| if wide { i * 1_000_000_007 } else { i }).collect();
+            let index = CustomerIndex::from_i64("id", &ids).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let mut unique = ids.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            prop_assert_eq!(index.n_customers(), unique.len());
+            for (row, &code) in index.codes().iter().enumerate() {
+                prop_assert_eq!(unique[code as usize], ids[row]);
+                prop_assert!(index.first_rows()[code as usize] <= row);
+                prop_assert_eq!(ids[index.first_rows()[code as usize]], ids[row]);
+            }
+            let strings: Vec<String> = ids.iter().map(|i| format!("C{i:+08}")).collect();
+            let by_str = CustomerIndex::from_strs("id", strings.len(), |r| strings[r].as_str())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(by_str.n_customers(), unique.len());
+        }
+    }
+}

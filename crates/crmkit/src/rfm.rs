@@ -1,0 +1,1108 @@
+//! RFM scoring: the min–max weighted score with tiers, and quantile scores 1..=k.
+//!
+//! Inputs are the marketing features of [`crate::features`]: R = `days_since_last` (smaller
+//! is better), F = `frequency`, M = `monetary`. Every function accepts any numeric slice
+//! (`f64`, `i64`, `i32`, `u32`) so integer feature columns need no conversion copy.
+
+use serde::{Deserialize, Serialize};
+
+use crate::weights::{validate_increasing, validate_weights};
+use crate::{CrmkitError, Result};
+
+/// A numeric column element that crmkit can score.
+pub trait Numeric: Copy + Send + Sync {
+    /// The value as `f64`.
+    fn to_f64(self) -> f64;
+}
+
+macro_rules! numeric {
+    ($($t:ty),*) => {$(
+        impl Numeric for $t {
+            #[inline]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+numeric!(f64, f32, i64, i32, u32, u64);
+
+/// Weights of the recency, frequency and monetary dimensions in the min–max score.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::rfm::RfmWeights;
+/// let w = RfmWeights::new(0.2, 0.5, 0.3)?;
+/// assert_eq!(w.frequency(), 0.5);
+/// assert!(RfmWeights::new(0.5, 0.5, 0.5).is_err());
+/// assert_eq!(RfmWeights::default(), RfmWeights::new(0.3, 0.4, 0.3)?);
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "[f64; 3]", into = "[f64; 3]")]
+pub struct RfmWeights {
+    recency: f64,
+    frequency: f64,
+    monetary: f64,
+}
+
+impl RfmWeights {
+    /// Validated weights.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] naming `weights` when a weight is NaN, infinite or
+    /// negative, or when they do not sum to 1 (within 1e-9).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(crmkit::rfm::RfmWeights::new(0.3, 0.4, 0.3).is_ok());
+    /// ```
+    pub fn new(recency: f64, frequency: f64, monetary: f64) -> Result<Self> {
+        validate_weights("weights", &[recency, frequency, monetary])?;
+        Ok(Self {
+            recency,
+            frequency,
+            monetary,
+        })
+    }
+
+    /// Weight of recency.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(crmkit::rfm::RfmWeights::default().recency(), 0.3);
+    /// ```
+    pub fn recency(&self) -> f64 {
+        self.recency
+    }
+
+    /// Weight of frequency.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(crmkit::rfm::RfmWeights::default().frequency(), 0.4);
+    /// ```
+    pub fn frequency(&self) -> f64 {
+        self.frequency
+    }
+
+    /// Weight of monetary value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(crmkit::rfm::RfmWeights::default().monetary(), 0.3);
+    /// ```
+    pub fn monetary(&self) -> f64 {
+        self.monetary
+    }
+}
+
+impl Default for RfmWeights {
+    /// wR = 0.3, wF = 0.4, wM = 0.3 (SPEC §3.1).
+    fn default() -> Self {
+        Self {
+            recency: 0.3,
+            frequency: 0.4,
+            monetary: 0.3,
+        }
+    }
+}
+
+impl TryFrom<[f64; 3]> for RfmWeights {
+    type Error = CrmkitError;
+    fn try_from(w: [f64; 3]) -> Result<Self> {
+        Self::new(w[0], w[1], w[2])
+    }
+}
+
+impl From<RfmWeights> for [f64; 3] {
+    fn from(w: RfmWeights) -> Self {
+        [w.recency, w.frequency, w.monetary]
+    }
+}
+
+/// The value tier of a customer from the min–max score.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::rfm::Tier;
+/// assert_eq!(Tier::HighValue.as_str(), "high value");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Tier {
+    /// Score below the potential threshold: long gone, rare or small.
+    #[serde(rename = "churn risk")]
+    ChurnRisk,
+    /// Between the thresholds: a base to develop.
+    #[serde(rename = "potential")]
+    Potential,
+    /// At or above the high-value threshold.
+    #[serde(rename = "high value")]
+    HighValue,
+}
+
+impl Tier {
+    /// All tiers, in code order (codes are 0, 1, 2).
+    pub const ALL: [Tier; 3] = [Tier::ChurnRisk, Tier::Potential, Tier::HighValue];
+
+    /// The tier's stable name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(crmkit::rfm::Tier::ChurnRisk.as_str(), "churn risk");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::ChurnRisk => "churn risk",
+            Tier::Potential => "potential",
+            Tier::HighValue => "high value",
+        }
+    }
+}
+
+/// Score thresholds between the tiers.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::rfm::{Tier, TierThresholds};
+/// let t = TierThresholds::default();
+/// assert_eq!(t.tier(0.8), Tier::HighValue);
+/// assert_eq!(t.tier(0.5), Tier::Potential);
+/// assert_eq!(t.tier(0.49), Tier::ChurnRisk);
+/// assert!(TierThresholds::new(0.8, 0.5).is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "[f64; 2]", into = "[f64; 2]")]
+pub struct TierThresholds {
+    potential: f64,
+    high_value: f64,
+}
+
+impl TierThresholds {
+    /// Validated thresholds: `potential < high_value`, both finite.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] naming `thresholds` when they are not finite and
+    /// strictly increasing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(crmkit::rfm::TierThresholds::new(0.4, 0.7).is_ok());
+    /// ```
+    pub fn new(potential: f64, high_value: f64) -> Result<Self> {
+        validate_increasing("thresholds", &[potential, high_value])?;
+        Ok(Self {
+            potential,
+            high_value,
+        })
+    }
+
+    /// The tier of a score: `≥ high_value` high value; `≥ potential` potential; else churn risk.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::rfm::{Tier, TierThresholds};
+    /// assert_eq!(TierThresholds::default().tier(0.95), Tier::HighValue);
+    /// ```
+    #[inline]
+    pub fn tier(&self, score: f64) -> Tier {
+        if score >= self.high_value {
+            Tier::HighValue
+        } else if score >= self.potential {
+            Tier::Potential
+        } else {
+            Tier::ChurnRisk
+        }
+    }
+
+    /// The potential threshold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(crmkit::rfm::TierThresholds::default().potential(), 0.5);
+    /// ```
+    pub fn potential(&self) -> f64 {
+        self.potential
+    }
+
+    /// The high-value threshold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(crmkit::rfm::TierThresholds::default().high_value(), 0.8);
+    /// ```
+    pub fn high_value(&self) -> f64 {
+        self.high_value
+    }
+}
+
+impl Default for TierThresholds {
+    /// 0.5 and 0.8 (SPEC §3.1).
+    fn default() -> Self {
+        Self {
+            potential: 0.5,
+            high_value: 0.8,
+        }
+    }
+}
+
+impl TryFrom<[f64; 2]> for TierThresholds {
+    type Error = CrmkitError;
+    fn try_from(t: [f64; 2]) -> Result<Self> {
+        Self::new(t[0], t[1])
+    }
+}
+
+impl From<TierThresholds> for [f64; 2] {
+    fn from(t: TierThresholds) -> Self {
+        [t.potential, t.high_value]
+    }
+}
+
+/// The observed range of one dimension; ranges of partitions merge exactly.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::rfm::Range;
+/// let a = Range { min: 1.0, max: 3.0, count: 2 };
+/// let b = Range { min: 0.0, max: 2.0, count: 5 };
+/// assert_eq!(a.merge(&b), Range { min: 0.0, max: 3.0, count: 7 });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Range {
+    /// Smallest value (after winsorising, when fitted with winsorising).
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Number of values seen.
+    pub count: u64,
+}
+
+impl Range {
+    /// The union of two ranges.
+    ///
+    /// # Examples
+    ///
+    /// See [`Range`].
+    pub fn merge(&self, other: &Range) -> Range {
+        Range {
+            min: self.min.min(other.min),
+            max: self.max.max(other.max),
+            count: self.count + other.count,
+        }
+    }
+
+    fn of<T: Numeric>(field: &str, values: &[T]) -> Result<Range> {
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut finite = true;
+        for &v in values {
+            let v = v.to_f64();
+            finite &= v.is_finite();
+            min = min.min(v);
+            max = max.max(v);
+        }
+        if !finite {
+            first_non_finite(field, values)?;
+        }
+        Ok(Range {
+            min,
+            max,
+            count: values.len() as u64,
+        })
+    }
+
+    /// `(offset, scale)` with normalised = clamp((v − offset) · scale) — or 0.5 when flat.
+    #[inline]
+    fn affine(&self, reversed: bool) -> Option<(f64, f64)> {
+        let width = self.max - self.min;
+        if width > 0.0 {
+            Some(if reversed {
+                (self.max, -1.0 / width)
+            } else {
+                (self.min, 1.0 / width)
+            })
+        } else {
+            None
+        }
+    }
+}
+
+/// How raw values are brought to [0, 1] before weighting.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::rfm::Normalization;
+/// let robust = Normalization::Winsorized { lower: 0.01, upper: 0.99 };
+/// assert_ne!(robust, Normalization::default());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "method")]
+pub enum Normalization {
+    /// Plain min–max over the fitted population (the SPEC default; exactly mergeable).
+    #[default]
+    MinMax,
+    /// Min–max between the `lower` and `upper` percentiles (linear interpolation between order
+    /// statistics, as numpy's default): values beyond them clip to 0 or 1. Robust against one
+    /// huge buyer squeezing everybody else towards 0. Percentiles of partitions do not merge,
+    /// so fits with this method cannot be merged.
+    Winsorized {
+        /// Lower percentile in [0, 1).
+        lower: f64,
+        /// Upper percentile in (lower, 1].
+        upper: f64,
+    },
+}
+
+/// The fitted statistics of the min–max RFM score: serialisable, applicable to new customers,
+/// and (for plain min–max) mergeable across partitions.
+///
+/// # Formula
+///
+/// normR = (maxR − R) / (maxR − minR), normF = (F − minF) / (maxF − minF),
+/// normM = (M − minM) / (maxM − minM), each clipped to [0, 1] and 0.5 when max = min;
+/// score = wR·normR + wF·normF + wM·normM.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::rfm::{MinMaxFit, Normalization, RfmWeights};
+///
+/// let r = [1.0, 30.0, 90.0];
+/// let f = [10.0, 2.0, 1.0];
+/// let m = [500.0, 80.0, 20.0];
+/// let fit = MinMaxFit::fit(&r, &f, &m, Normalization::MinMax)?;
+/// let scores = fit.score(&r, &f, &m, &RfmWeights::default())?;
+/// assert_eq!(scores[0], 1.0);
+/// assert_eq!(scores[2], 0.0);
+/// // Partitions merge exactly: fit(A ∪ B) == fit(A).merge(fit(B)).
+/// let a = MinMaxFit::fit(&r[..1], &f[..1], &m[..1], Normalization::MinMax)?;
+/// let b = MinMaxFit::fit(&r[1..], &f[1..], &m[1..], Normalization::MinMax)?;
+/// assert_eq!(a.merge(&b)?, fit);
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MinMaxFit {
+    /// Range of `days_since_last`.
+    pub recency: Range,
+    /// Range of `frequency`.
+    pub frequency: Range,
+    /// Range of `monetary`.
+    pub monetary: Range,
+    /// The normalisation the ranges came from.
+    pub normalization: Normalization,
+}
+
+impl MinMaxFit {
+    /// Fits the ranges of R, F and M.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::EmptyInput`] for no customers; [`CrmkitError::LengthMismatch`];
+    /// [`CrmkitError::InvalidValue`] naming the field and row of a NaN or infinite value;
+    /// [`CrmkitError::InvalidConfig`] for winsorising percentiles outside
+    /// `0 <= lower < upper <= 1`.
+    ///
+    /// # Examples
+    ///
+    /// See [`MinMaxFit`].
+    pub fn fit<R: Numeric, F: Numeric, M: Numeric>(
+        recency: &[R],
+        frequency: &[F],
+        monetary: &[M],
+        normalization: Normalization,
+    ) -> Result<Self> {
+        check_columns(recency, frequency, monetary)?;
+        let (recency, frequency, monetary) = match normalization {
+            Normalization::MinMax => (
+                Range::of("days_since_last", recency)?,
+                Range::of("frequency", frequency)?,
+                Range::of("monetary", monetary)?,
+            ),
+            Normalization::Winsorized { lower, upper } => {
+                if !((0.0..1.0).contains(&lower) && upper > lower && upper <= 1.0) {
+                    return Err(CrmkitError::invalid_config(
+                        "winsorize",
+                        (lower, upper),
+                        "percentiles must satisfy 0 <= lower < upper <= 1",
+                    ));
+                }
+                (
+                    winsorized_range("days_since_last", recency, lower, upper)?,
+                    winsorized_range("frequency", frequency, lower, upper)?,
+                    winsorized_range("monetary", monetary, lower, upper)?,
+                )
+            }
+        };
+        Ok(Self {
+            recency,
+            frequency,
+            monetary,
+            normalization,
+        })
+    }
+
+    /// Merges the fits of two partitions; equal to fitting their union.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] when either fit is winsorised (percentiles of
+    /// partitions do not combine into the percentile of the union).
+    ///
+    /// # Examples
+    ///
+    /// See [`MinMaxFit`].
+    pub fn merge(&self, other: &MinMaxFit) -> Result<MinMaxFit> {
+        if self.normalization != Normalization::MinMax
+            || other.normalization != Normalization::MinMax
+        {
+            return Err(CrmkitError::invalid_config(
+                "normalization",
+                (self.normalization, other.normalization),
+                "only plain min-max fits merge exactly; refit winsorised fits on the union",
+            ));
+        }
+        Ok(MinMaxFit {
+            recency: self.recency.merge(&other.recency),
+            frequency: self.frequency.merge(&other.frequency),
+            monetary: self.monetary.merge(&other.monetary),
+            normalization: Normalization::MinMax,
+        })
+    }
+
+    /// Scores customers (the fitted ones or new ones) with the given weights; values outside
+    /// the fitted range clip to [0, 1].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::LengthMismatch`]; [`CrmkitError::InvalidValue`] naming the field and
+    /// row of a NaN or infinite value.
+    ///
+    /// # Examples
+    ///
+    /// See [`MinMaxFit`].
+    pub fn score<R: Numeric, F: Numeric, M: Numeric>(
+        &self,
+        recency: &[R],
+        frequency: &[F],
+        monetary: &[M],
+        weights: &RfmWeights,
+    ) -> Result<Vec<f64>> {
+        let mut out = vec![0.0; recency.len()];
+        self.score_into(recency, frequency, monetary, weights, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`MinMaxFit::score`] writing into a caller-provided buffer of the same length.
+    ///
+    /// # Errors
+    ///
+    /// As [`MinMaxFit::score`]; also [`CrmkitError::LengthMismatch`] for `out`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::rfm::{MinMaxFit, Normalization, RfmWeights};
+    /// let fit = MinMaxFit::fit(&[1, 9], &[1, 3], &[2.0, 4.0], Normalization::MinMax)?;
+    /// let mut out = [0.0; 2];
+    /// fit.score_into(&[1, 9], &[1, 3], &[2.0, 4.0], &RfmWeights::default(), &mut out)?;
+    /// assert!((out[0] - 0.3).abs() < 1e-12);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn score_into<R: Numeric, F: Numeric, M: Numeric>(
+        &self,
+        recency: &[R],
+        frequency: &[F],
+        monetary: &[M],
+        weights: &RfmWeights,
+        out: &mut [f64],
+    ) -> Result<()> {
+        check_columns(recency, frequency, monetary)?;
+        CrmkitError::check_len("out", recency.len(), out.len())?;
+        let term = |range: &Range, weight: f64, reversed: bool| match range.affine(reversed) {
+            Some((offset, scale)) => (offset, scale, weight, 0.0),
+            None => (0.0, 0.0, 0.0, 0.5 * weight),
+        };
+        let (r0, rs, rw, rc) = term(&self.recency, weights.recency, true);
+        let (f0, fs, fw, fc) = term(&self.frequency, weights.frequency, false);
+        let (m0, ms, mw, mc) = term(&self.monetary, weights.monetary, false);
+        let constant = rc + fc + mc;
+        let mut finite = true;
+        for (((o, r), f), m) in out.iter_mut().zip(recency).zip(frequency).zip(monetary) {
+            let (r, f, m) = (r.to_f64(), f.to_f64(), m.to_f64());
+            let s = constant
+                + rw * ((r - r0) * rs).clamp(0.0, 1.0)
+                + fw * ((f - f0) * fs).clamp(0.0, 1.0)
+                + mw * ((m - m0) * ms).clamp(0.0, 1.0);
+            finite &= (r - f + m).is_finite();
+            *o = s;
+        }
+        if !finite {
+            first_non_finite("days_since_last", recency)?;
+            first_non_finite("frequency", frequency)?;
+            first_non_finite("monetary", monetary)?;
+            // A sum of finite values overflowed: R, F, M all finite but huge. Recompute safely.
+            for (((o, r), f), m) in out.iter_mut().zip(recency).zip(frequency).zip(monetary) {
+                let (r, f, m) = (r.to_f64(), f.to_f64(), m.to_f64());
+                *o = constant
+                    + rw * ((r - r0) * rs).clamp(0.0, 1.0)
+                    + fw * ((f - f0) * fs).clamp(0.0, 1.0)
+                    + mw * ((m - m0) * ms).clamp(0.0, 1.0);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Tiers of scores as codes (index into [`Tier::ALL`]: 0 churn risk, 1 potential, 2 high value).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::rfm::{tier_codes, TierThresholds};
+/// assert_eq!(tier_codes(&[0.1, 0.5, 0.9], &TierThresholds::default()), vec![0, 1, 2]);
+/// ```
+pub fn tier_codes(scores: &[f64], thresholds: &TierThresholds) -> Vec<u8> {
+    scores
+        .iter()
+        .map(|&s| u8::from(s >= thresholds.potential) + u8::from(s >= thresholds.high_value))
+        .collect()
+}
+
+/// Which end of a dimension is better.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::rfm::Direction;
+/// assert_ne!(Direction::HigherIsBetter, Direction::LowerIsBetter);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Larger values get larger scores (frequency, monetary).
+    HigherIsBetter,
+    /// Smaller values get larger scores (`days_since_last`).
+    LowerIsBetter,
+}
+
+/// Fitted quantile bins for one dimension: integer scores 1..=k by percentile rank.
+///
+/// # Rule
+///
+/// Over the fitted population of n values, a value v scores
+/// `1 + ⌊k · b(v) / n⌋`, where b(v) is the number of values that are strictly *worse* than v
+/// (smaller for [`Direction::HigherIsBetter`], larger for [`Direction::LowerIsBetter`]).
+/// Equal values therefore always share a score, the result does not depend on row order, and
+/// with distinct values each score holds ⌈n/k⌉ or ⌊n/k⌋ customers.
+///
+/// Equivalently, the k − 1 realised cut points are the order statistics
+/// `c_j = s_(⌈j·n/k⌉)` (1-based, s sorted from worst to best), and a value scores 1 plus the
+/// number of cut points it is strictly better than. New customers are scored against the
+/// same cut points.
+///
+/// # Ties
+///
+/// Heavy ties collapse bins: if 60 % of customers bought once, F = 1 is below no cut point
+/// and every one-time buyer scores 1, while scores 2 and 3 hold nobody. Such unreachable
+/// scores are listed by [`QuantileBins::empty_scores`] (the Python package warns) — rule sets
+/// over the scores should not depend on them.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::rfm::{Direction, QuantileBins};
+/// let f = [1, 1, 1, 1, 1, 1, 2, 3, 5, 8];
+/// let (bins, scores) = QuantileBins::fit_apply("frequency", &f, 5, Direction::HigherIsBetter)?;
+/// assert_eq!(scores, vec![1, 1, 1, 1, 1, 1, 4, 4, 5, 5]);
+/// assert_eq!(bins.cuts(), &[1.0, 1.0, 1.0, 3.0]);
+/// assert_eq!(bins.empty_scores(), vec![2, 3]);
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuantileBins {
+    k: u8,
+    direction: Direction,
+    cuts: Vec<f64>,
+    counts: Vec<u64>,
+}
+
+impl QuantileBins {
+    /// Fits the bins and scores the fitted values in one go.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::EmptyInput`]; [`CrmkitError::InvalidValue`] naming `field` and the row
+    /// of a NaN or infinite value; [`CrmkitError::InvalidConfig`] for k outside 2..=100.
+    ///
+    /// # Examples
+    ///
+    /// See [`QuantileBins`].
+    pub fn fit_apply<T: Numeric>(
+        field: &str,
+        values: &[T],
+        k: u8,
+        direction: Direction,
+    ) -> Result<(Self, Vec<u8>)> {
+        if !(2..=100).contains(&k) {
+            return Err(CrmkitError::invalid_config(
+                "k",
+                k,
+                "the number of quantile scores must be between 2 and 100",
+            ));
+        }
+        if values.is_empty() {
+            return Err(CrmkitError::empty(field));
+        }
+        // Order-preserving integer keys, oriented so that "worse" sorts first.
+        let mut keys: Vec<u64> = Vec::with_capacity(values.len());
+        let mut finite = true;
+        for &v in values {
+            let v = v.to_f64();
+            finite &= v.is_finite();
+            keys.push(oriented_key(v, direction));
+        }
+        if !finite {
+            first_non_finite(field, values)?;
+        }
+        let n = keys.len();
+        let mut cut_keys: Vec<u64> = Vec::with_capacity(usize::from(k) - 1);
+        let mut rest: &mut [u64] = &mut keys;
+        let mut offset = 0usize;
+        let mut previous: Option<usize> = None;
+        for j in 1..usize::from(k) {
+            // 0-based position of the ⌈j·n/k⌉-th smallest key; positions never decrease.
+            let position = (j * n).div_ceil(usize::from(k)) - 1;
+            if let (Some(p), Some(&key)) = (previous, cut_keys.last()) {
+                if p == position {
+                    cut_keys.push(key);
+                    continue;
+                }
+            }
+            // Every key left in `rest` is >= every key before it, so the (position − offset)-th
+            // of `rest` is the position-th of all keys.
+            let (_, nth, right) = std::mem::take(&mut rest).select_nth_unstable(position - offset);
+            cut_keys.push(*nth);
+            rest = right;
+            offset = position + 1;
+            previous = Some(position);
+        }
+        let cuts = cut_keys
+            .iter()
+            .map(|&key| key_value(key, direction))
+            .collect();
+        let mut bins = Self {
+            k,
+            direction,
+            cuts,
+            counts: vec![0; usize::from(k)],
+        };
+        let scores = bins.apply_keys(values, &cut_keys);
+        for &s in &scores {
+            bins.counts[usize::from(s - 1)] += 1;
+        }
+        Ok((bins, scores))
+    }
+
+    /// Scores values against the fitted cut points.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidValue`] naming `field` and the row of a NaN or infinite value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::rfm::{Direction, QuantileBins};
+    /// let (bins, _) = QuantileBins::fit_apply("days_since_last", &[1, 10, 100, 1000], 4, Direction::LowerIsBetter)?;
+    /// assert_eq!(bins.apply("days_since_last", &[0, 50, 5000])?, vec![4, 3, 1]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn apply<T: Numeric>(&self, field: &str, values: &[T]) -> Result<Vec<u8>> {
+        first_non_finite(field, values)?;
+        let cut_keys: Vec<u64> = self
+            .cuts
+            .iter()
+            .map(|&c| oriented_key(c, self.direction))
+            .collect();
+        Ok(self.apply_keys(values, &cut_keys))
+    }
+
+    fn apply_keys<T: Numeric>(&self, values: &[T], cut_keys: &[u64]) -> Vec<u8> {
+        let direction = self.direction;
+        values
+            .iter()
+            .map(|&v| {
+                let key = oriented_key(v.to_f64(), direction);
+                1 + cut_keys.iter().map(|&c| u8::from(key > c)).sum::<u8>()
+            })
+            .collect()
+    }
+
+    /// The number of scores, k.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::rfm::{Direction, QuantileBins};
+    /// let (bins, _) = QuantileBins::fit_apply("m", &[1.0, 2.0], 5, Direction::HigherIsBetter)?;
+    /// assert_eq!(bins.k(), 5);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn k(&self) -> u8 {
+        self.k
+    }
+
+    /// The realised cut points `c_1..c_{k−1}`, from the worst end to the best end.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::rfm::{Direction, QuantileBins};
+    /// let (bins, _) = QuantileBins::fit_apply("m", &[1.0, 2.0, 3.0, 4.0], 4, Direction::HigherIsBetter)?;
+    /// assert_eq!(bins.cuts(), &[1.0, 2.0, 3.0]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn cuts(&self) -> &[f64] {
+        &self.cuts
+    }
+
+    /// The direction the bins were fitted with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::rfm::{Direction, QuantileBins};
+    /// let (bins, _) = QuantileBins::fit_apply("r", &[1.0, 2.0], 2, Direction::LowerIsBetter)?;
+    /// assert_eq!(bins.direction(), Direction::LowerIsBetter);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn direction(&self) -> Direction {
+        self.direction
+    }
+
+    /// Customers of the fitted population per score (index 0 is score 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::rfm::{Direction, QuantileBins};
+    /// let (bins, _) = QuantileBins::fit_apply("m", &[1.0, 2.0, 3.0, 4.0], 2, Direction::HigherIsBetter)?;
+    /// assert_eq!(bins.counts(), &[2, 2]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
+    /// Scores that no customer of the fitted population reached (because of ties).
+    ///
+    /// # Examples
+    ///
+    /// See [`QuantileBins`].
+    pub fn empty_scores(&self) -> Vec<u8> {
+        (1..=self.k)
+            .filter(|&s| self.counts[usize::from(s - 1)] == 0)
+            .collect()
+    }
+}
+
+/// Maps a finite float to a u64 whose unsigned order is the float order (−0 and +0 equal),
+/// flipped for lower-is-better so that larger keys are always better.
+#[inline]
+fn oriented_key(v: f64, direction: Direction) -> u64 {
+    let bits = (v + 0.0).to_bits();
+    let key = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    };
+    match direction {
+        Direction::HigherIsBetter => key,
+        Direction::LowerIsBetter => !key,
+    }
+}
+
+fn key_value(key: u64, direction: Direction) -> f64 {
+    let key = match direction {
+        Direction::HigherIsBetter => key,
+        Direction::LowerIsBetter => !key,
+    };
+    let bits = if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    };
+    f64::from_bits(bits)
+}
+
+fn winsorized_range<T: Numeric>(
+    field: &str,
+    values: &[T],
+    lower: f64,
+    upper: f64,
+) -> Result<Range> {
+    first_non_finite(field, values)?;
+    let mut sorted: Vec<f64> = values.iter().map(|v| v.to_f64()).collect();
+    sorted.sort_unstable_by(f64::total_cmp);
+    Ok(Range {
+        min: percentile(&sorted, lower),
+        max: percentile(&sorted, upper),
+        count: values.len() as u64,
+    })
+}
+
+/// Linear-interpolation percentile of sorted values (numpy's default, "type 7").
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let Some(last) = sorted.len().checked_sub(1) else {
+        return f64::NAN;
+    };
+    let h = q * last as f64;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(last);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+fn check_columns<R, F, M>(recency: &[R], frequency: &[F], monetary: &[M]) -> Result<()> {
+    if recency.is_empty() {
+        return Err(CrmkitError::empty("days_since_last"));
+    }
+    CrmkitError::check_len("frequency", recency.len(), frequency.len())?;
+    CrmkitError::check_len("monetary", recency.len(), monetary.len())
+}
+
+fn first_non_finite<T: Numeric>(field: &str, values: &[T]) -> Result<()> {
+    match values.iter().position(|v| !v.to_f64().is_finite()) {
+        None => Ok(()),
+        Some(row) => Err(CrmkitError::invalid_value(
+            field,
+            row,
+            values[row].to_f64(),
+            "must be finite",
+        )),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Hand-computed: R = (1, 30, 90), F = (10, 2, 1), M = (500, 80, 20).
+    /// normR = (89, 60, 0)/89, normF = (9, 1, 0)/9, normM = (480, 60, 0)/480.
+    #[test]
+    fn min_max_matches_hand_computation() {
+        let fit = MinMaxFit::fit(
+            &[1.0, 30.0, 90.0],
+            &[10, 2, 1],
+            &[500.0, 80.0, 20.0],
+            Normalization::MinMax,
+        )
+        .unwrap();
+        let s = fit
+            .score(
+                &[1.0, 30.0, 90.0],
+                &[10, 2, 1],
+                &[500.0, 80.0, 20.0],
+                &RfmWeights::default(),
+            )
+            .unwrap();
+        let expected = 0.3 * 60.0 / 89.0 + 0.4 / 9.0 + 0.3 * 60.0 / 480.0;
+        assert!((s[1] - expected).abs() < 1e-15);
+        assert_eq!(tier_codes(&s, &TierThresholds::default()), vec![2, 0, 0]);
+    }
+
+    #[test]
+    fn flat_dimensions_score_one_half() {
+        let fit = MinMaxFit::fit(&[5, 5], &[1, 1], &[3.0, 3.0], Normalization::MinMax).unwrap();
+        let s = fit
+            .score(&[5, 5], &[1, 1], &[3.0, 3.0], &RfmWeights::default())
+            .unwrap();
+        assert_eq!(s, vec![0.5, 0.5]);
+    }
+
+    #[test]
+    fn new_customers_clip_to_the_unit_interval() {
+        let fit = MinMaxFit::fit(
+            &[10.0, 20.0],
+            &[1.0, 2.0],
+            &[1.0, 2.0],
+            Normalization::MinMax,
+        )
+        .unwrap();
+        let s = fit
+            .score(
+                &[0.0, 100.0],
+                &[10.0, 0.0],
+                &[10.0, 0.0],
+                &RfmWeights::default(),
+            )
+            .unwrap();
+        assert_eq!(s, vec![1.0, 0.0]);
+    }
+
+    #[test]
+    fn winsorizing_resists_one_huge_buyer() {
+        let m: Vec<f64> = (1..=100).map(f64::from).chain([1e9]).collect();
+        let r = vec![1.0; m.len()];
+        let f = vec![1.0; m.len()];
+        let plain = MinMaxFit::fit(&r, &f, &m, Normalization::MinMax).unwrap();
+        let robust = MinMaxFit::fit(
+            &r,
+            &f,
+            &m,
+            Normalization::Winsorized {
+                lower: 0.0,
+                upper: 0.99,
+            },
+        )
+        .unwrap();
+        // numpy.percentile(m, 99) = 100 (index 99 of 101 values, no interpolation needed).
+        assert_eq!(robust.monetary.max, 100.0);
+        let w = RfmWeights::new(0.0, 0.0, 1.0).unwrap();
+        assert!(plain.score(&r, &f, &m, &w).unwrap()[50] < 1e-6);
+        assert!((robust.score(&r, &f, &m, &w).unwrap()[50] - 50.0 / 99.0).abs() < 1e-12);
+        assert!(robust.merge(&plain).is_err());
+    }
+
+    #[test]
+    fn bad_input_names_field_and_row() {
+        let err = MinMaxFit::fit(
+            &[1.0, f64::NAN],
+            &[1, 2],
+            &[1.0, 2.0],
+            Normalization::MinMax,
+        );
+        assert!(
+            matches!(err, Err(CrmkitError::InvalidValue { row: 1, ref field, .. }) if field == "days_since_last")
+        );
+        let fit = MinMaxFit::fit(&[1.0, 2.0], &[1, 2], &[1.0, 2.0], Normalization::MinMax).unwrap();
+        let err = fit.score(
+            &[1.0, 2.0],
+            &[1, 2],
+            &[1.0, f64::INFINITY],
+            &RfmWeights::default(),
+        );
+        assert!(
+            matches!(err, Err(CrmkitError::InvalidValue { row: 1, ref field, .. }) if field == "monetary")
+        );
+        assert!(matches!(
+            fit.score(&[1.0], &[1, 2], &[1.0], &RfmWeights::default()),
+            Err(CrmkitError::LengthMismatch { .. })
+        ));
+        assert!(MinMaxFit::fit::<f64, f64, f64>(&[], &[], &[], Normalization::MinMax).is_err());
+        assert!(
+            MinMaxFit::fit(
+                &[1.0],
+                &[1.0],
+                &[1.0],
+                Normalization::Winsorized {
+                    lower: 0.5,
+                    upper: 0.5
+                }
+            )
+            .is_err()
+        );
+        assert!(RfmWeights::new(f64::NAN, 0.5, 0.5).is_err());
+        assert!(TierThresholds::new(0.5, f64::INFINITY).is_err());
+        assert!(QuantileBins::fit_apply("f", &[1.0], 1, Direction::HigherIsBetter).is_err());
+        assert!(QuantileBins::fit_apply::<f64>("f", &[], 5, Direction::HigherIsBetter).is_err());
+    }
+
+    #[test]
+    fn serde_round_trips_and_validates() {
+        let fit = MinMaxFit::fit(
+            &[1.0, 2.0],
+            &[1, 2],
+            &[1.0, 2.0],
+            Normalization::Winsorized {
+                lower: 0.1,
+                upper: 0.9,
+            },
+        )
+        .unwrap();
+        let json = serde_json::to_string(&fit).unwrap();
+        assert_eq!(serde_json::from_str::<MinMaxFit>(&json).unwrap(), fit);
+        assert!(serde_json::from_str::<RfmWeights>("[0.5, 0.5, 0.5]").is_err());
+        assert!(serde_json::from_str::<TierThresholds>("[0.9, 0.1]").is_err());
+        let (bins, _) =
+            QuantileBins::fit_apply("f", &[3.0, 1.0, 2.0], 3, Direction::LowerIsBetter).unwrap();
+        assert_eq!(
+            serde_json::from_str::<QuantileBins>(&serde_json::to_string(&bins).unwrap()).unwrap(),
+            bins
+        );
+    }
+
+    fn brute_force(values: &[f64], k: u8, direction: Direction) -> Vec<u8> {
+        let n = values.len();
+        values
+            .iter()
+            .map(|&v| {
+                let worse = values
+                    .iter()
+                    .filter(|&&w| match direction {
+                        Direction::HigherIsBetter => w < v,
+                        Direction::LowerIsBetter => w > v,
+                    })
+                    .count();
+                1 + (usize::from(k) * worse / n) as u8
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn quantile_scores_follow_the_documented_rule(
+            values in proptest::collection::vec(prop_oneof![(-5i32..5).prop_map(f64::from), -1e6f64..1e6], 1..300),
+            k in 2u8..11,
+            lower in any::<bool>(),
+        ) {
+            let direction = if lower { Direction::LowerIsBetter } else { Direction::HigherIsBetter };
+            let (bins, scores) = QuantileBins::fit_apply("v", &values, k, direction).unwrap();
+            prop_assert_eq!(&scores, &brute_force(&values, k, direction));
+            prop_assert_eq!(&bins.apply("v", &values).unwrap(), &scores);
+            let mut reversed = values.clone();
+            reversed.reverse();
+            let (_, rs) = QuantileBins::fit_apply("v", &reversed, k, direction).unwrap();
+            let mut back = rs.clone();
+            back.reverse();
+            prop_assert_eq!(back, scores);
+        }
+
+        #[test]
+        fn min_max_scores_stay_in_range_and_merge_exactly(
+            rows in proptest::collection::vec((0.0f64..400.0, 0u32..50, -100.0f64..1e5), 2..200),
+            cut in 1usize..199,
+        ) {
+            let r: Vec<f64> = rows.iter().map(|x| x.0).collect();
+            let f: Vec<u32> = rows.iter().map(|x| x.1).collect();
+            let m: Vec<f64> = rows.iter().map(|x| x.2).collect();
+            let cut = cut.min(rows.len() - 1);
+            let whole = MinMaxFit::fit(&r, &f, &m, Normalization::MinMax).unwrap();
+            let a = MinMaxFit::fit(&r[..cut], &f[..cut], &m[..cut], Normalization::MinMax).unwrap();
+            let b = MinMaxFit::fit(&r[cut..], &f[cut..], &m[cut..], Normalization::MinMax).unwrap();
+            prop_assert_eq!(a.merge(&b).unwrap(), whole);
+            let s = whole.score(&r, &f, &m, &RfmWeights::default()).unwrap();
+            prop_assert!(s.iter().all(|&x| (0.0..=1.0 + 1e-12).contains(&x)));
+            // Monotone: more recent (smaller R) never scores lower, all else equal.
+            let probe = whole.score(&[r[0], r[0] + 1.0], &[f[0], f[0]], &[m[0], m[0]], &RfmWeights::default()).unwrap();
+            prop_assert!(probe[0] >= probe[1]);
+        }
+    }
+}

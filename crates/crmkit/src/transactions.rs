@@ -1,0 +1,344 @@
+//! A transaction log as crmkit reads it: customer codes, purchase times and amounts.
+//!
+//! The log borrows its columns (no copy). Times are either calendar days or integer ticks
+//! (seconds, milliseconds, … since 1970-01-01 in local wall-clock time) that are floored to
+//! their calendar day as they are read. Validation of each row (finite, non-negative amounts;
+//! nothing after the observation date) happens inside the single pass that aggregates the log,
+//! so a clean log is read exactly once.
+
+use serde::{Deserialize, Serialize};
+
+use crate::customers::CustomerIndex;
+use crate::time::{Day, day_from_ticks, format_day};
+use crate::{CrmkitError, Result};
+
+/// The time column of a log.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::transactions::Times;
+/// let micros = [86_400_000_000_i64 + 5];
+/// let times = Times::Ticks { values: &micros, per_day: 86_400_000_000 };
+/// assert_eq!(times.day(0), 1);
+/// assert_eq!(Times::Days(&[3]).day(0), 3);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub enum Times<'a> {
+    /// Calendar days since 1970-01-01 (Arrow `date32`).
+    Days(&'a [i32]),
+    /// Ticks since 1970-01-01 00:00 local time, `per_day` ticks a day (86 400 for seconds).
+    Ticks {
+        /// The tick counts.
+        values: &'a [i64],
+        /// Ticks per day; must be > 0.
+        per_day: i64,
+    },
+}
+
+impl Times<'_> {
+    /// Number of rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(crmkit::transactions::Times::Days(&[1, 2]).len(), 2);
+    /// ```
+    pub fn len(&self) -> usize {
+        match self {
+            Times::Days(d) => d.len(),
+            Times::Ticks { values, .. } => values.len(),
+        }
+    }
+
+    /// Whether there are no rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(crmkit::transactions::Times::Days(&[]).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The calendar day of `row` (panics if `row` is out of bounds, like slice indexing).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::transactions::Times;
+    /// assert_eq!(Times::Ticks { values: &[-1], per_day: 86_400 }.day(0), -1);
+    /// ```
+    #[inline]
+    pub fn day(&self, row: usize) -> Day {
+        match *self {
+            Times::Days(d) => d[row],
+            Times::Ticks { values, per_day } => day_from_ticks(values[row], per_day),
+        }
+    }
+}
+
+/// What to do with transactions dated after the observation date.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::transactions::AfterAsOf;
+/// assert_eq!(AfterAsOf::default(), AfterAsOf::Error);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterAsOf {
+    /// Fail with [`CrmkitError::AfterObservation`] naming the first such row (the default).
+    #[default]
+    Error,
+    /// Leave such rows out and count them in the [`LogReport`].
+    Exclude,
+}
+
+/// What negative amounts mean.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::transactions::NegativeAmounts;
+/// assert_eq!(NegativeAmounts::default(), NegativeAmounts::Error);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NegativeAmounts {
+    /// A negative amount is an error naming its row (the default): a log of purchases should
+    /// not contain them, and a silent choice would change every monetary figure.
+    #[default]
+    Error,
+    /// Negative amounts are refunds: they are netted against the customer's spend of the
+    /// period they fall in, but are not purchases (they count towards no frequency and move no
+    /// purchase date). A customer who has only refunds gets no row and is counted in
+    /// [`LogReport::refund_only_customers`].
+    Net,
+}
+
+/// How the rows of a log were used: what was left out and why. Nothing is dropped without
+/// being counted here.
+///
+/// # Examples
+///
+/// ```
+/// let report = crmkit::transactions::LogReport::default();
+/// assert_eq!(report.rows_after_as_of, 0);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogReport {
+    /// Rows in the log.
+    pub rows: usize,
+    /// Rows dated after `as_of` that were excluded (only with [`AfterAsOf::Exclude`]).
+    pub rows_after_as_of: usize,
+    /// Rows with a negative amount netted as refunds (only with [`NegativeAmounts::Net`]).
+    pub refunds: usize,
+    /// Customers with rows in the log who get no output row because every row of theirs was
+    /// after `as_of` (with [`AfterAsOf::Exclude`]).
+    pub customers_after_as_of: usize,
+    /// Customers who get no output row because their only rows in scope were refunds.
+    pub refund_only_customers: usize,
+    /// Customers with no purchase in the calibration period whose first purchase falls in the
+    /// holdout period (only for a calibration / holdout summary); they get no output row.
+    pub holdout_only_customers: usize,
+}
+
+/// Options for reading a log, shared by both feature conventions.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::transactions::{LogOptions, AfterAsOf};
+/// let options = LogOptions { after_as_of: AfterAsOf::Exclude, ..LogOptions::default() };
+/// assert_eq!(options.after_as_of, AfterAsOf::Exclude);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogOptions {
+    /// Transactions after the observation date.
+    pub after_as_of: AfterAsOf,
+    /// Negative amounts.
+    pub negative_amounts: NegativeAmounts,
+}
+
+/// A borrowed, length-checked transaction log.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::customers::CustomerIndex;
+/// use crmkit::transactions::{TransactionLog, Times};
+///
+/// let index = CustomerIndex::from_i64("customer_id", &[1, 2, 1])?;
+/// let days = [10, 11, 12];
+/// let amounts = [5.0, 7.5, 1.0];
+/// let log = TransactionLog::new(&index, Times::Days(&days), &amounts)?;
+/// assert_eq!(log.len(), 3);
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct TransactionLog<'a> {
+    customers: &'a CustomerIndex,
+    times: Times<'a>,
+    amounts: &'a [f64],
+}
+
+impl<'a> TransactionLog<'a> {
+    /// Wraps the columns of a log after checking their lengths.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::customers::CustomerIndex;
+    /// use crmkit::transactions::{TransactionLog, Times};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1, 2])?;
+    /// assert!(TransactionLog::new(&index, Times::Days(&[1]), &[1.0, 2.0]).is_err());
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::LengthMismatch`] when `times` or `amounts` do not have one value per
+    /// row of `customers`; [`CrmkitError::InvalidConfig`] for ticks with `per_day <= 0`;
+    /// [`CrmkitError::EmptyInput`] for an empty log.
+    pub fn new(customers: &'a CustomerIndex, times: Times<'a>, amounts: &'a [f64]) -> Result<Self> {
+        let rows = customers.codes().len();
+        if rows == 0 {
+            return Err(CrmkitError::empty("customer_id"));
+        }
+        CrmkitError::check_len("timestamp", rows, times.len())?;
+        CrmkitError::check_len("amount", rows, amounts.len())?;
+        if let Times::Ticks { per_day, .. } = times {
+            if per_day <= 0 {
+                return Err(CrmkitError::invalid_config(
+                    "timestamp unit",
+                    per_day,
+                    "ticks per day must be > 0",
+                ));
+            }
+        }
+        Ok(Self {
+            customers,
+            times,
+            amounts,
+        })
+    }
+
+    /// Number of rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::{customers::CustomerIndex, transactions::{TransactionLog, Times}};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
+    /// assert_eq!(TransactionLog::new(&index, Times::Days(&[0]), &[1.0])?.len(), 1);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.amounts.len()
+    }
+
+    /// Whether the log has no rows (never true for a constructed log).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::{customers::CustomerIndex, transactions::{TransactionLog, Times}};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
+    /// assert!(!TransactionLog::new(&index, Times::Days(&[0]), &[1.0])?.is_empty());
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.amounts.is_empty()
+    }
+
+    /// The customer index of the log.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::{customers::CustomerIndex, transactions::{TransactionLog, Times}};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
+    /// let log = TransactionLog::new(&index, Times::Days(&[0]), &[1.0])?;
+    /// assert_eq!(log.customers().n_customers(), 1);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn customers(&self) -> &'a CustomerIndex {
+        self.customers
+    }
+
+    /// Calls `visit(code, day, amount)` for every row in scope, in row order, after checking
+    /// it: amounts must be finite (and non-negative unless refunds are netted) and days must
+    /// not be after `as_of` (unless excluded). Returns the report of what was left out.
+    pub(crate) fn scan(
+        &self,
+        as_of: Day,
+        options: LogOptions,
+        mut visit: impl FnMut(u32, Day, f64),
+    ) -> Result<LogReport> {
+        match self.times {
+            Times::Days(days) => self.scan_with(as_of, options, |row| days[row], &mut visit),
+            Times::Ticks { values, per_day } => self.scan_with(
+                as_of,
+                options,
+                |row| day_from_ticks(values[row], per_day),
+                &mut visit,
+            ),
+        }
+    }
+
+    fn scan_with(
+        &self,
+        as_of: Day,
+        options: LogOptions,
+        day_of: impl Fn(usize) -> Day,
+        visit: &mut impl FnMut(u32, Day, f64),
+    ) -> Result<LogReport> {
+        let mut report = LogReport {
+            rows: self.len(),
+            ..LogReport::default()
+        };
+        let codes = self.customers.codes();
+        for (row, (&code, &amount)) in codes.iter().zip(self.amounts).enumerate() {
+            let day = day_of(row);
+            if !(amount >= 0.0 && amount.is_finite()) {
+                if !amount.is_finite() {
+                    return Err(CrmkitError::invalid_value(
+                        "amount",
+                        row,
+                        amount,
+                        "must be finite",
+                    ));
+                }
+                if options.negative_amounts == NegativeAmounts::Error {
+                    return Err(CrmkitError::invalid_value(
+                        "amount",
+                        row,
+                        amount,
+                        "must be >= 0 (pass negative_amounts = net to treat negative amounts as refunds)",
+                    ));
+                }
+                if day <= as_of {
+                    report.refunds += 1;
+                }
+            }
+            if day > as_of {
+                if options.after_as_of == AfterAsOf::Error {
+                    return Err(CrmkitError::AfterObservation {
+                        field: "timestamp".into(),
+                        row,
+                        value: format_day(day),
+                        as_of: format_day(as_of),
+                    });
+                }
+                report.rows_after_as_of += 1;
+                continue;
+            }
+            visit(code, day, amount);
+        }
+        Ok(report)
+    }
+}

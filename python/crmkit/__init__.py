@@ -1,0 +1,1 @@
+from crmkit._crmkit import __version__
