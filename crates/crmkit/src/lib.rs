@@ -10,6 +10,7 @@
 pub mod error;
 
 pub use error::{CrmkitError, Result};
+pub mod concentration;
 pub mod segments;
 pub mod time;
 pub mod weights;
