@@ -305,7 +305,12 @@ impl SegmentRules {
     /// use crmkit::segments::{ScoreRange, SegmentRule, SegmentRules};
     ///
     /// let rules = SegmentRules::new(3, vec![
-    ///     SegmentRule { segment: "best".into(), r: Some(ScoreRange::new(3, 3)), f: None, m: None },
+    ///     SegmentRule {
+    ///         segment: "best".into(),
+    ///         r: Some(ScoreRange::new(3, 3)),
+    ///         f: None,
+    ///         m: None,
+    ///     },
     ///     SegmentRule { segment: "rest".into(), r: None, f: None, m: None },
     /// ])?;
     /// assert_eq!(rules.assign(3, 1, 1), Some(0));
@@ -391,9 +396,9 @@ impl SegmentRules {
                 "rules",
                 format!("{} rules", rules.len()),
                 format!(
-                    "no rule matches the scores r={r}, f={f}, m={m}{others}; every (r, f, m) in \
-                     1..={k} must land in a segment: add a final catch-all rule such as \
-                     {{\"segment\": \"others\"}}"
+                    "no rule matches the scores r={r}, f={f}, m={m}{others}; every \
+                     combination of scores from 1 to {k} must land in a segment: add a final \
+                     catch-all rule such as {{\"segment\": \"others\"}}"
                 ),
             ));
         }
@@ -1134,7 +1139,8 @@ mod tests {
         assert_eq!(rules.assign_all(&[], &[], &[]).unwrap(), Vec::<u16>::new());
         let err = rules.assign_all(&[1, 2], &[1], &[1, 2]).unwrap_err();
         assert!(
-            matches!(err, CrmkitError::LengthMismatch { ref field, expected: 2, found: 1 } if field == "f_score")
+            matches!(err, CrmkitError::LengthMismatch { ref field, expected: 2, found: 1 }
+                if field == "f_score")
         );
         let err = rules.assign_all(&[1, 2], &[1, 2], &[1, 2, 3]).unwrap_err();
         assert_eq!(err.field(), Some("m_score"));
