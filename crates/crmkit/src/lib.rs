@@ -7,13 +7,15 @@
 //! input once at the edge and reports bad input as a [`CrmkitError`] naming the field, the row
 //! and the value; nothing panics on user data and nothing is dropped silently.
 
-pub mod error;
-
-pub use error::{CrmkitError, Result};
+pub mod concentration;
 pub mod customers;
+pub mod error;
 pub mod features;
 pub mod rfm;
+pub mod segments;
 pub mod summary;
 pub mod time;
 pub mod transactions;
 pub mod weights;
+
+pub use error::{CrmkitError, Result};
