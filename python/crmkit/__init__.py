@@ -1,1 +1,55 @@
-from crmkit._crmkit import __version__
+"""crmkit: customer analytics for CRM data, with a Rust core.
+
+RFM features, scores, tiers and segments from a transaction log; the buy-till-you-die summary
+for probabilistic CLV; revenue concentration. Tables in (pandas, polars, pyarrow, or numpy
+arrays), tables of the same family out. Every error is a :class:`CrmkitError` (a ``ValueError``)
+that names the field, the row and the value.
+
+Examples:
+    >>> import pandas as pd, crmkit
+    >>> log = pd.DataFrame({"customer_id": [1, 2], "timestamp": pd.to_datetime(["2024-03-01", "2024-01-01"]),
+    ...                     "amount": [10.0, 99.0]})
+    >>> crmkit.rfm(log, as_of="2024-03-31", k=2, segments={"k": 2, "rules": [{"segment": "all"}]})["tier"].tolist()
+    ['potential', 'potential']
+"""
+
+from crmkit._crmkit import (
+    ConfigError,
+    ConvergenceError,
+    CrmkitError,
+    CrmkitWarning,
+    EmptyInputError,
+    InvalidValueError,
+    LengthMismatchError,
+    MinMaxFit,
+    MissingValueError,
+    NumericalError,
+    ObservationDateError,
+    QuantileBins,
+    SegmentRules,
+    __version__,
+)
+from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules
+
+__all__ = [
+    "ConfigError",
+    "ConvergenceError",
+    "CrmkitError",
+    "CrmkitWarning",
+    "EmptyInputError",
+    "InvalidValueError",
+    "LengthMismatchError",
+    "MinMaxFit",
+    "MissingValueError",
+    "NumericalError",
+    "ObservationDateError",
+    "QuantileBins",
+    "RfmModel",
+    "SegmentRules",
+    "__version__",
+    "btyd_summary",
+    "concentration",
+    "rfm",
+    "rfm_features",
+    "segment_rules",
+]

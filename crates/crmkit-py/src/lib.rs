@@ -1,9 +1,232 @@
-//! Python bindings for crmkit.
+//! Python bindings for crmkit: convert, release the GIL, map errors — nothing else.
+//!
+//! The user-facing API (frames in, frames out, docstrings with examples) lives in the pure
+//! Python package `python/crmkit`; this extension module `crmkit._crmkit` offers the typed,
+//! array-level building blocks it calls.
+
+mod columns;
+mod errors;
+mod scoring;
+
+use crmkit::features::{FeatureOptions, rfm_features as core_rfm_features};
+use crmkit::summary::{SummaryOptions, TimeUnit, btyd_summary as core_btyd_summary};
+use crmkit::transactions::{AfterAsOf, LogOptions, LogReport, NegativeAmounts, TransactionLog};
+use crmkit::{CrmkitError, customers::CustomerIndex};
+use numpy::IntoPyArray;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::columns::{Ids, TimeColumn};
+use crate::errors::IntoPyResult;
+
+/// Runs pure-Rust work with the GIL released, then checks for Ctrl-C. Every computation that
+/// may take long leaves Python through here.
+pub(crate) fn without_gil<T: Send>(
+    py: Python<'_>,
+    work: impl Send + FnOnce() -> crmkit::Result<T>,
+) -> PyResult<T> {
+    let result = py.detach(work);
+    py.check_signals()?;
+    result.py()
+}
+
+fn log_options(after_as_of: &str, negative_amounts: &str) -> PyResult<LogOptions> {
+    let after_as_of = match after_as_of {
+        "error" => AfterAsOf::Error,
+        "exclude" => AfterAsOf::Exclude,
+        other => {
+            return Err(errors::to_py(CrmkitError::invalid_config(
+                "after_as_of",
+                other,
+                "expected 'error' or 'exclude'",
+            )));
+        }
+    };
+    let negative_amounts = match negative_amounts {
+        "error" => NegativeAmounts::Error,
+        "net" => NegativeAmounts::Net,
+        other => {
+            return Err(errors::to_py(CrmkitError::invalid_config(
+                "negative_amounts",
+                other,
+                "expected 'error' or 'net'",
+            )));
+        }
+    };
+    Ok(LogOptions {
+        after_as_of,
+        negative_amounts,
+    })
+}
+
+/// Encodes ids and borrows the time and amount columns; returns what `work` computes on them.
+fn with_log<T: Send>(
+    py: Python<'_>,
+    customer_id: &Bound<'_, PyAny>,
+    timestamp: &Bound<'_, PyAny>,
+    amount: &Bound<'_, PyAny>,
+    ticks_per_day: Option<i64>,
+    work: impl Send + FnOnce(&TransactionLog<'_>) -> crmkit::Result<T>,
+) -> PyResult<T> {
+    let ids = columns::ids(customer_id, "customer_id")?;
+    let times: TimeColumn<'_> = columns::times(timestamp, "timestamp", ticks_per_day)?;
+    let amounts = columns::floats(amount, "amount")?;
+    let (times, amounts) = (times.times(), amounts.as_slice());
+    let run = |index: CustomerIndex| -> crmkit::Result<T> {
+        let log = TransactionLog::new(&index, times, amounts)?;
+        work(&log)
+    };
+    match &ids {
+        Ids::Int(values) => {
+            let values = values.as_slice();
+            without_gil(py, move || {
+                run(CustomerIndex::from_i64("customer_id", values)?)
+            })
+        }
+        Ids::Str(array) => without_gil(py, move || {
+            run(columns::string_index(array, "customer_id")?)
+        }),
+    }
+}
+
+fn report_dict<'py>(py: Python<'py>, report: &LogReport) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("rows", report.rows)?;
+    d.set_item("rows_after_as_of", report.rows_after_as_of)?;
+    d.set_item("refunds", report.refunds)?;
+    d.set_item("customers_after_as_of", report.customers_after_as_of)?;
+    d.set_item("refund_only_customers", report.refund_only_customers)?;
+    d.set_item("holdout_only_customers", report.holdout_only_customers)?;
+    d.set_item("message", crmkit::summary::describe_report(report))?;
+    Ok(d)
+}
+
+/// Marketing RFM features per customer (array level; see `crmkit.rfm_features`).
+///
+/// Args:
+///     customer_id: int64 numpy array or Arrow column of integer / string ids.
+///     timestamp: int64 numpy ticks (with `ticks_per_day`) or an Arrow date / timestamp column.
+///     amount: float64 numpy array or Arrow numeric column.
+///     as_of: observation date as days since 1970-01-01 (inclusive).
+///     ticks_per_day: ticks per day of a numpy `timestamp` (86_400 for seconds).
+///     window_days: length of the frequency / monetary window ending at `as_of`.
+///     after_as_of: 'error' or 'exclude'.
+///     negative_amounts: 'error' or 'net' (refunds).
+///
+/// Returns:
+///     dict of numpy arrays (`customer_row`, `first_purchase`, `last_purchase` as days,
+///     `days_since_last`, `frequency`, `monetary`, `avg_order_value`) and `report` (a dict).
+#[pyfunction]
+#[pyo3(signature = (customer_id, timestamp, amount, as_of, *, ticks_per_day=None, window_days=365, after_as_of="error", negative_amounts="error"))]
+#[allow(clippy::too_many_arguments)]
+fn rfm_features<'py>(
+    py: Python<'py>,
+    customer_id: &Bound<'py, PyAny>,
+    timestamp: &Bound<'py, PyAny>,
+    amount: &Bound<'py, PyAny>,
+    as_of: i32,
+    ticks_per_day: Option<i64>,
+    window_days: u32,
+    after_as_of: &str,
+    negative_amounts: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let options = FeatureOptions {
+        window_days,
+        log: log_options(after_as_of, negative_amounts)?,
+    };
+    let f = with_log(
+        py,
+        customer_id,
+        timestamp,
+        amount,
+        ticks_per_day,
+        move |log| core_rfm_features(log, as_of, &options),
+    )?;
+    let d = PyDict::new(py);
+    d.set_item("report", report_dict(py, &f.report)?)?;
+    d.set_item("customer_row", f.first_row.into_pyarray(py))?;
+    d.set_item("first_purchase", f.first_purchase.into_pyarray(py))?;
+    d.set_item("last_purchase", f.last_purchase.into_pyarray(py))?;
+    d.set_item("days_since_last", f.days_since_last.into_pyarray(py))?;
+    d.set_item("frequency", f.frequency.into_pyarray(py))?;
+    d.set_item("monetary", f.monetary.into_pyarray(py))?;
+    d.set_item("avg_order_value", f.avg_order_value.into_pyarray(py))?;
+    Ok(d)
+}
+
+/// Buy-till-you-die summary per customer (array level; see `crmkit.btyd_summary`).
+///
+/// Args:
+///     customer_id, timestamp, amount, as_of, ticks_per_day, after_as_of, negative_amounts:
+///         as for `rfm_features`.
+///     unit: 'days' or 'weeks' for `t_x`, `T` and the holdout duration.
+///     calibration_end: end of the calibration period as days since 1970-01-01, or None.
+///
+/// Returns:
+///     dict of numpy arrays (`customer_row`, `first_purchase`, `x`, `t_x`, `T`, `m_x`, and
+///     with a calibration end `x_holdout`, `spend_holdout`), `holdout_duration` and `report`.
+#[pyfunction]
+#[pyo3(signature = (customer_id, timestamp, amount, as_of, *, ticks_per_day=None, unit="days", calibration_end=None, after_as_of="error", negative_amounts="error"))]
+#[allow(clippy::too_many_arguments)]
+fn btyd_summary<'py>(
+    py: Python<'py>,
+    customer_id: &Bound<'py, PyAny>,
+    timestamp: &Bound<'py, PyAny>,
+    amount: &Bound<'py, PyAny>,
+    as_of: i32,
+    ticks_per_day: Option<i64>,
+    unit: &str,
+    calibration_end: Option<i32>,
+    after_as_of: &str,
+    negative_amounts: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let unit = match unit {
+        "days" | "D" => TimeUnit::Days,
+        "weeks" | "W" => TimeUnit::Weeks,
+        other => {
+            return Err(errors::to_py(CrmkitError::invalid_config(
+                "unit",
+                other,
+                "expected 'days' or 'weeks'",
+            )));
+        }
+    };
+    let options = SummaryOptions {
+        unit,
+        calibration_end,
+        log: log_options(after_as_of, negative_amounts)?,
+    };
+    let s = with_log(
+        py,
+        customer_id,
+        timestamp,
+        amount,
+        ticks_per_day,
+        move |log| core_btyd_summary(log, as_of, &options),
+    )?;
+    let d = PyDict::new(py);
+    d.set_item("report", report_dict(py, &s.report)?)?;
+    d.set_item("customer_row", s.first_row.into_pyarray(py))?;
+    d.set_item("first_purchase", s.first_purchase.into_pyarray(py))?;
+    d.set_item("x", s.x.into_pyarray(py))?;
+    d.set_item("t_x", s.t_x.into_pyarray(py))?;
+    d.set_item("T", s.t.into_pyarray(py))?;
+    d.set_item("m_x", s.m_x.into_pyarray(py))?;
+    if let (Some(x), Some(spend)) = (s.x_holdout, s.spend_holdout) {
+        d.set_item("x_holdout", x.into_pyarray(py))?;
+        d.set_item("spend_holdout", spend.into_pyarray(py))?;
+    }
+    d.set_item("holdout_duration", s.holdout_duration)?;
+    Ok(d)
+}
 
 /// The compiled part of the `crmkit` Python package.
 #[pymodule]
 fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    m.add_function(wrap_pyfunction!(rfm_features, m)?)?;
+    m.add_function(wrap_pyfunction!(btyd_summary, m)?)?;
+    scoring::register(m)?;
     Ok(())
 }

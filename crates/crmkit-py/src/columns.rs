@@ -1,0 +1,333 @@
+//! Borrowing input columns from Python without copying them.
+//!
+//! A column arrives either as a 1-D numpy array (borrowed as a view) or as any object that
+//! exports the Arrow PyCapsule interface (`__arrow_c_stream__` / `__arrow_c_array__`: pyarrow,
+//! polars, pandas ≥ 2.2, duckdb, …), whose buffers are borrowed as they are. Copies happen only
+//! where the layout forces one, and each is documented here: several Arrow chunks are
+//! concatenated; non-contiguous numpy views are made contiguous; numeric types other than
+//! int64 / float64 (and dictionary-encoded ids) are cast.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Float64Type, Int64Type};
+use arrow_array::{Array, ArrayRef};
+use arrow_buffer::{ArrowNativeType, ScalarBuffer};
+use arrow_schema::{DataType, TimeUnit};
+use crmkit::CrmkitError;
+use crmkit::customers::CustomerIndex;
+use crmkit::transactions::Times;
+use numpy::{Element, PyReadonlyArray1, PyUntypedArrayMethods};
+use pyo3::PyTypeCheck;
+use pyo3::prelude::*;
+use pyo3_arrow::{PyArray, PyChunkedArray};
+
+use crate::errors::to_py;
+
+/// A column of `T` that is borrowed from Python where possible.
+pub enum Values<'py, T: Element + ArrowNativeType> {
+    /// A contiguous numpy array, borrowed.
+    Numpy(PyReadonlyArray1<'py, T>),
+    /// The values buffer of an Arrow array, shared (no copy).
+    Arrow(ScalarBuffer<T>),
+    /// A copy (non-contiguous numpy input, several chunks, or a cast).
+    Owned(Vec<T>),
+}
+
+impl<T: Element + ArrowNativeType> Values<'_, T> {
+    /// The values as a slice.
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            // Contiguity was checked when the view was taken.
+            Values::Numpy(a) => a.as_slice().unwrap_or(&[]),
+            Values::Arrow(buffer) => buffer,
+            Values::Owned(v) => v,
+        }
+    }
+}
+
+fn is_numpy(obj: &Bound<'_, PyAny>) -> bool {
+    numpy::PyUntypedArray::type_check(obj)
+}
+
+/// Reads a numpy array of exactly `T` (the Python layer normalises dtypes before calling).
+pub fn numpy_values<'py, T: Element + ArrowNativeType>(
+    obj: &Bound<'py, PyAny>,
+    field: &str,
+) -> PyResult<Values<'py, T>> {
+    let array: PyReadonlyArray1<'py, T> = obj.extract().map_err(|_| {
+        to_py(CrmkitError::invalid_config(
+            field,
+            obj.getattr("dtype")
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            format!(
+                "expected a 1-D numpy array of {}",
+                std::any::type_name::<T>()
+            ),
+        ))
+    })?;
+    if array.is_contiguous() {
+        Ok(Values::Numpy(array))
+    } else {
+        Ok(Values::Owned(array.as_array().to_vec()))
+    }
+}
+
+/// Reads an Arrow column (stream or array) as one array, concatenating chunks if needed.
+fn arrow_array(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<ArrayRef> {
+    let chunks: Vec<ArrayRef> = if obj.hasattr("__arrow_c_stream__")? {
+        let chunked: PyChunkedArray = obj.extract()?;
+        chunked.into_inner().0
+    } else if obj.hasattr("__arrow_c_array__")? {
+        let array: PyArray = obj.extract()?;
+        vec![array.into_inner().0]
+    } else {
+        return Err(to_py(CrmkitError::invalid_config(
+            field,
+            obj.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            "expected a numpy array or an Arrow-compatible column (pyarrow, polars, pandas)",
+        )));
+    };
+    let array = match chunks.len() {
+        0 => return Err(to_py(CrmkitError::empty(field))),
+        1 => chunks
+            .into_iter()
+            .next()
+            .ok_or_else(|| to_py(CrmkitError::empty(field)))?,
+        _ => {
+            let refs: Vec<&dyn Array> = chunks.iter().map(|a| a.as_ref()).collect();
+            arrow_select::concat::concat(&refs).map_err(|e| arrow_error(field, e))?
+        }
+    };
+    if let Some(nulls) = array.nulls() {
+        if let Some(row) = nulls.iter().position(|valid| !valid) {
+            return Err(to_py(CrmkitError::MissingValue {
+                field: field.to_owned(),
+                row,
+            }));
+        }
+    }
+    Ok(array)
+}
+
+fn arrow_error(field: &str, err: arrow_schema::ArrowError) -> PyErr {
+    to_py(CrmkitError::invalid_config(
+        field,
+        "arrow column",
+        err.to_string(),
+    ))
+}
+
+fn cast(array: &ArrayRef, to: &DataType, field: &str) -> PyResult<ArrayRef> {
+    arrow_cast::cast(array, to).map_err(|e| arrow_error(field, e))
+}
+
+/// Customer ids: integers or strings.
+pub enum Ids<'py> {
+    /// Integer ids.
+    Int(Values<'py, i64>),
+    /// String ids (utf8, large utf8 or utf8 view).
+    Str(ArrayRef),
+}
+
+/// Builds the dense customer index of string ids (utf8, large utf8 or utf8 view).
+pub fn string_index(array: &ArrayRef, field: &str) -> crmkit::Result<CustomerIndex> {
+    match array.data_type() {
+        DataType::Utf8 => {
+            let a = array.as_string::<i32>();
+            CustomerIndex::from_strs(field, a.len(), |i| a.value(i))
+        }
+        DataType::LargeUtf8 => {
+            let a = array.as_string::<i64>();
+            CustomerIndex::from_strs(field, a.len(), |i| a.value(i))
+        }
+        _ => {
+            let a = array.as_string_view();
+            CustomerIndex::from_strs(field, a.len(), |i| a.value(i))
+        }
+    }
+}
+
+/// Reads a customer-id column.
+pub fn ids<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Ids<'py>> {
+    if is_numpy(obj) {
+        return Ok(Ids::Int(numpy_values::<i64>(obj, field)?));
+    }
+    let array = arrow_array(obj, field)?;
+    match array.data_type() {
+        DataType::Int64 => Ok(Ids::Int(int64_values(&array))),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Ok(Ids::Str(array)),
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => Ok(Ids::Int(int64_values(&cast(
+            &array,
+            &DataType::Int64,
+            field,
+        )?))),
+        DataType::Dictionary(_, value) if value.is_integer() => Ok(Ids::Int(int64_values(&cast(
+            &array,
+            &DataType::Int64,
+            field,
+        )?))),
+        DataType::Dictionary(_, _) => Ok(Ids::Str(cast(&array, &DataType::Utf8, field)?)),
+        other => Err(to_py(CrmkitError::invalid_config(
+            field,
+            other,
+            "customer ids must be integers or strings",
+        ))),
+    }
+}
+
+/// A time column: calendar days or ticks.
+pub enum TimeColumn<'py> {
+    /// Days since 1970-01-01.
+    Days(ArrayRef),
+    /// Ticks since 1970-01-01 with `per_day` ticks a day.
+    Ticks(Values<'py, i64>, i64),
+}
+
+impl TimeColumn<'_> {
+    /// The core view of the column.
+    pub fn times(&self) -> Times<'_> {
+        match self {
+            TimeColumn::Days(array) => Times::Days(array.as_primitive::<Date32Type>().values()),
+            TimeColumn::Ticks(values, per_day) => Times::Ticks {
+                values: values.as_slice(),
+                per_day: *per_day,
+            },
+        }
+    }
+}
+
+fn int64_values<'py>(array: &ArrayRef) -> Values<'py, i64> {
+    Values::Arrow(array.as_primitive::<Int64Type>().values().clone())
+}
+
+fn per_day(unit: &TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Second => 86_400,
+        TimeUnit::Millisecond => 86_400_000,
+        TimeUnit::Microsecond => 86_400_000_000,
+        TimeUnit::Nanosecond => 86_400_000_000_000,
+    }
+}
+
+/// Reads a time column. numpy input is int64 ticks with `ticks_per_day` given by the caller
+/// (the Python layer views datetime64 arrays as int64 and passes their unit).
+pub fn times<'py>(
+    obj: &Bound<'py, PyAny>,
+    field: &str,
+    ticks_per_day: Option<i64>,
+) -> PyResult<TimeColumn<'py>> {
+    if is_numpy(obj) {
+        let per_day = ticks_per_day.ok_or_else(|| {
+            to_py(CrmkitError::invalid_config(
+                field,
+                "numpy",
+                "a numpy time column needs its unit (ticks per day)",
+            ))
+        })?;
+        return Ok(TimeColumn::Ticks(numpy_values::<i64>(obj, field)?, per_day));
+    }
+    let array = arrow_array(obj, field)?;
+    match array.data_type().clone() {
+        DataType::Date32 => Ok(TimeColumn::Days(array)),
+        DataType::Date64 => Ok(TimeColumn::Ticks(
+            int64_values(&cast(&array, &DataType::Int64, field)?),
+            86_400_000,
+        )),
+        DataType::Timestamp(unit, None) => {
+            // Every timestamp unit stores i64 ticks: view the buffer as it is.
+            let ticks = array
+                .to_data()
+                .buffers()
+                .first()
+                .cloned()
+                .map(|buffer| ScalarBuffer::<i64>::new(buffer, array.offset(), array.len()));
+            let ticks = ticks.ok_or_else(|| to_py(CrmkitError::empty(field)))?;
+            Ok(TimeColumn::Ticks(Values::Arrow(ticks), per_day(&unit)))
+        }
+        DataType::Timestamp(_, Some(tz)) => Err(to_py(CrmkitError::invalid_config(
+            field,
+            tz.as_ref(),
+            "time-zone-aware timestamps must be converted to local wall-clock time first \
+             (the crmkit Python functions do this for pandas, polars and pyarrow input)",
+        ))),
+        DataType::Int64 if ticks_per_day.is_some() => Ok(TimeColumn::Ticks(
+            int64_values(&array),
+            ticks_per_day.unwrap_or(1),
+        )),
+        other => Err(to_py(CrmkitError::invalid_config(
+            field,
+            other,
+            "timestamps must be dates or datetimes",
+        ))),
+    }
+}
+
+/// Reads a float column (amounts, scores inputs).
+pub fn floats<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Values<'py, f64>> {
+    if is_numpy(obj) {
+        return numpy_values::<f64>(obj, field);
+    }
+    let array = arrow_array(obj, field)?;
+    match array.data_type() {
+        DataType::Float64 => Ok(Values::Arrow(
+            array.as_primitive::<Float64Type>().values().clone(),
+        )),
+        t if t.is_numeric() => Ok(Values::Arrow(
+            cast(&array, &DataType::Float64, field)?
+                .as_primitive::<Float64Type>()
+                .values()
+                .clone(),
+        )),
+        other => Err(to_py(CrmkitError::invalid_config(
+            field,
+            other,
+            "expected numbers",
+        ))),
+    }
+}
+
+/// A numeric column: int64 or float64, borrowed (other numeric types are cast to float64).
+pub enum Numbers<'py> {
+    /// Floats.
+    F64(Values<'py, f64>),
+    /// Integers.
+    I64(Values<'py, i64>),
+}
+
+/// Reads a numeric column, keeping int64 as it is (no conversion copy for counts and days).
+pub fn numbers<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Numbers<'py>> {
+    if is_numpy(obj) {
+        return if obj.extract::<PyReadonlyArray1<'py, i64>>().is_ok() {
+            Ok(Numbers::I64(numpy_values(obj, field)?))
+        } else {
+            Ok(Numbers::F64(numpy_values(obj, field)?))
+        };
+    }
+    let array = arrow_array(obj, field)?;
+    match array.data_type() {
+        DataType::Int64 => Ok(Numbers::I64(int64_values(&array))),
+        DataType::Float64 => Ok(Numbers::F64(Values::Arrow(
+            array.as_primitive::<Float64Type>().values().clone(),
+        ))),
+        t if t.is_numeric() => Ok(Numbers::F64(Values::Arrow(
+            cast(&array, &DataType::Float64, field)?
+                .as_primitive::<Float64Type>()
+                .values()
+                .clone(),
+        ))),
+        other => Err(to_py(CrmkitError::invalid_config(
+            field,
+            other,
+            "expected numbers",
+        ))),
+    }
+}

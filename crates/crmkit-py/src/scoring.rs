@@ -1,0 +1,477 @@
+//! RFM scoring objects: min–max fit, quantile bins, segment rule sets, concentration.
+
+use crmkit::concentration::concentration as core_concentration;
+use crmkit::rfm::{
+    Direction, MinMaxFit, Normalization, QuantileBins, RfmWeights, TierThresholds, tier_codes,
+};
+use crmkit::segments::SegmentRules;
+use crmkit::{CrmkitError, Result};
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyType};
+
+use crate::columns::{self, Numbers, numbers};
+use crate::errors::{IntoPyResult, to_py};
+use crate::without_gil;
+
+#[derive(Clone, Copy)]
+enum Slice<'a> {
+    F64(&'a [f64]),
+    I64(&'a [i64]),
+}
+
+fn slice<'a>(numbers: &'a Numbers<'_>) -> Slice<'a> {
+    match numbers {
+        Numbers::F64(v) => Slice::F64(v.as_slice()),
+        Numbers::I64(v) => Slice::I64(v.as_slice()),
+    }
+}
+
+/// Calls a generic body with the three columns at their concrete types.
+macro_rules! with_slices {
+    ($r:expr, $f:expr, $m:expr, |$x:ident, $y:ident, $z:ident| $body:expr) => {
+        match ($r, $f, $m) {
+            (Slice::F64($x), Slice::F64($y), Slice::F64($z)) => $body,
+            (Slice::F64($x), Slice::F64($y), Slice::I64($z)) => $body,
+            (Slice::F64($x), Slice::I64($y), Slice::F64($z)) => $body,
+            (Slice::F64($x), Slice::I64($y), Slice::I64($z)) => $body,
+            (Slice::I64($x), Slice::F64($y), Slice::F64($z)) => $body,
+            (Slice::I64($x), Slice::F64($y), Slice::I64($z)) => $body,
+            (Slice::I64($x), Slice::I64($y), Slice::F64($z)) => $body,
+            (Slice::I64($x), Slice::I64($y), Slice::I64($z)) => $body,
+        }
+    };
+}
+
+fn weights(w: (f64, f64, f64)) -> PyResult<RfmWeights> {
+    RfmWeights::new(w.0, w.1, w.2).py()
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text)
+        .map_err(|e| CrmkitError::invalid_config(field, "JSON", e.to_string()))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value)
+        .map_err(|e| to_py(CrmkitError::invalid_config("json", "value", e.to_string())))
+}
+
+/// Fitted min–max statistics of R (days_since_last), F (frequency) and M (monetary).
+///
+/// Fit once, apply to new customers (values outside the fitted range clip to [0, 1]),
+/// merge the fits of partitions (equal to fitting the union), pickle or serialise to JSON.
+#[pyclass(name = "MinMaxFit", module = "crmkit._crmkit", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyMinMaxFit {
+    inner: MinMaxFit,
+}
+
+#[pymethods]
+impl PyMinMaxFit {
+    /// Fits the ranges of R, F and M.
+    ///
+    /// Args:
+    ///     days_since_last, frequency, monetary: 1-D numeric arrays of equal length.
+    ///     winsorize: optional (lower, upper) percentiles in [0, 1] to clip at before min–max.
+    ///
+    /// Returns:
+    ///     MinMaxFit
+    #[staticmethod]
+    #[pyo3(signature = (days_since_last, frequency, monetary, *, winsorize=None))]
+    fn fit(
+        py: Python<'_>,
+        days_since_last: &Bound<'_, PyAny>,
+        frequency: &Bound<'_, PyAny>,
+        monetary: &Bound<'_, PyAny>,
+        winsorize: Option<(f64, f64)>,
+    ) -> PyResult<Self> {
+        let normalization = match winsorize {
+            None => Normalization::MinMax,
+            Some((lower, upper)) => Normalization::Winsorized { lower, upper },
+        };
+        let (r, f, m) = (
+            numbers(days_since_last, "days_since_last")?,
+            numbers(frequency, "frequency")?,
+            numbers(monetary, "monetary")?,
+        );
+        let (r, f, m) = (slice(&r), slice(&f), slice(&m));
+        let inner = without_gil(py, move || {
+            with_slices!(r, f, m, |x, y, z| MinMaxFit::fit(x, y, z, normalization))
+        })?;
+        Ok(Self { inner })
+    }
+
+    /// Merges the fit of another partition (plain min–max only).
+    fn merge(&self, other: &Self) -> PyResult<Self> {
+        Ok(Self {
+            inner: self.inner.merge(&other.inner).py()?,
+        })
+    }
+
+    /// Weighted min–max scores in [0, 1].
+    ///
+    /// Args:
+    ///     days_since_last, frequency, monetary: 1-D numeric arrays of equal length.
+    ///     weights: (wR, wF, wM), finite, >= 0, summing to 1.
+    ///
+    /// Returns:
+    ///     numpy.ndarray of float64
+    #[pyo3(signature = (days_since_last, frequency, monetary, weights=(0.3, 0.4, 0.3)))]
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        days_since_last: &Bound<'py, PyAny>,
+        frequency: &Bound<'py, PyAny>,
+        monetary: &Bound<'py, PyAny>,
+        weights: (f64, f64, f64),
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let w = self::weights(weights)?;
+        let (r, f, m) = (
+            numbers(days_since_last, "days_since_last")?,
+            numbers(frequency, "frequency")?,
+            numbers(monetary, "monetary")?,
+        );
+        let (r, f, m) = (slice(&r), slice(&f), slice(&m));
+        let fit = self.inner;
+        let scores = without_gil(py, move || {
+            with_slices!(r, f, m, |x, y, z| fit.score(x, y, z, &w))
+        })?;
+        Ok(scores.into_pyarray(py))
+    }
+
+    /// The fitted (min, max, count) of days_since_last.
+    #[getter]
+    fn days_since_last(&self) -> (f64, f64, u64) {
+        let r = self.inner.recency;
+        (r.min, r.max, r.count)
+    }
+
+    /// The fitted (min, max, count) of frequency.
+    #[getter]
+    fn frequency(&self) -> (f64, f64, u64) {
+        let r = self.inner.frequency;
+        (r.min, r.max, r.count)
+    }
+
+    /// The fitted (min, max, count) of monetary.
+    #[getter]
+    fn monetary(&self) -> (f64, f64, u64) {
+        let r = self.inner.monetary;
+        (r.min, r.max, r.count)
+    }
+
+    /// The winsorizing percentiles, or None for plain min–max.
+    #[getter]
+    fn winsorize(&self) -> Option<(f64, f64)> {
+        match self.inner.normalization {
+            Normalization::MinMax => None,
+            Normalization::Winsorized { lower, upper } => Some((lower, upper)),
+        }
+    }
+
+    /// Serialises to JSON.
+    fn to_json(&self) -> PyResult<String> {
+        to_json(&self.inner)
+    }
+
+    /// Reads a fit serialised by `to_json`.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        Ok(Self {
+            inner: from_json("MinMaxFit", text).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (slf.get().to_json()?,)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "MinMaxFit(days_since_last={:?}, frequency={:?}, monetary={:?}, winsorize={:?})",
+            self.days_since_last(),
+            self.frequency(),
+            self.monetary(),
+            self.winsorize()
+        )
+    }
+}
+
+/// Tier codes of min–max scores: 0 churn risk, 1 potential, 2 high value.
+///
+/// Args:
+///     scores: float64 array of scores.
+///     thresholds: (potential, high_value), strictly increasing.
+///
+/// Returns:
+///     numpy.ndarray of uint8
+#[pyfunction]
+#[pyo3(signature = (scores, thresholds=(0.5, 0.8)))]
+fn tier_codes_of<'py>(
+    py: Python<'py>,
+    scores: &Bound<'py, PyAny>,
+    thresholds: (f64, f64),
+) -> PyResult<Bound<'py, PyArray1<u8>>> {
+    let t = TierThresholds::new(thresholds.0, thresholds.1).py()?;
+    let scores = columns::floats(scores, "scores")?;
+    let scores = scores.as_slice();
+    let codes = without_gil(py, move || Ok(tier_codes(scores, &t)))?;
+    Ok(codes.into_pyarray(py))
+}
+
+/// Fitted quantile bins of one dimension: scores 1..=k by percentile rank.
+///
+/// A value scores 1 + floor(k * b / n), where b counts the fitted values strictly worse than
+/// it; equal values share a score and row order never matters.
+#[pyclass(name = "QuantileBins", module = "crmkit._crmkit", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyQuantileBins {
+    inner: QuantileBins,
+}
+
+#[pymethods]
+impl PyQuantileBins {
+    /// Fits bins on `values` and scores them.
+    ///
+    /// Args:
+    ///     values: 1-D numeric array.
+    ///     k: number of scores (2..=100).
+    ///     higher_is_better: False for days_since_last (recent customers score k).
+    ///     field: the name used in errors.
+    ///
+    /// Returns:
+    ///     (QuantileBins, numpy.ndarray of uint8)
+    #[staticmethod]
+    #[pyo3(signature = (values, k=5, higher_is_better=true, field="values"))]
+    fn fit_apply<'py>(
+        py: Python<'py>,
+        values: &Bound<'py, PyAny>,
+        k: u8,
+        higher_is_better: bool,
+        field: &str,
+    ) -> PyResult<(Self, Bound<'py, PyArray1<u8>>)> {
+        let direction = if higher_is_better {
+            Direction::HigherIsBetter
+        } else {
+            Direction::LowerIsBetter
+        };
+        let values = numbers(values, field)?;
+        let values = slice(&values);
+        let (inner, scores) = without_gil(py, move || match values {
+            Slice::F64(v) => QuantileBins::fit_apply(field, v, k, direction),
+            Slice::I64(v) => QuantileBins::fit_apply(field, v, k, direction),
+        })?;
+        Ok((Self { inner }, scores.into_pyarray(py)))
+    }
+
+    /// Scores new values against the fitted cut points.
+    #[pyo3(signature = (values, field="values"))]
+    fn apply<'py>(
+        &self,
+        py: Python<'py>,
+        values: &Bound<'py, PyAny>,
+        field: &str,
+    ) -> PyResult<Bound<'py, PyArray1<u8>>> {
+        let values = numbers(values, field)?;
+        let values = slice(&values);
+        let bins = &self.inner;
+        let scores = without_gil(py, move || match values {
+            Slice::F64(v) => bins.apply(field, v),
+            Slice::I64(v) => bins.apply(field, v),
+        })?;
+        Ok(scores.into_pyarray(py))
+    }
+
+    /// Number of scores.
+    #[getter]
+    fn k(&self) -> u8 {
+        self.inner.k()
+    }
+
+    /// Whether larger values score higher.
+    #[getter]
+    fn higher_is_better(&self) -> bool {
+        self.inner.direction() == Direction::HigherIsBetter
+    }
+
+    /// The k - 1 realised cut points, from the worst end to the best.
+    #[getter]
+    fn cuts(&self) -> Vec<f64> {
+        self.inner.cuts().to_vec()
+    }
+
+    /// Fitted customers per score (index 0 is score 1).
+    #[getter]
+    fn counts(&self) -> Vec<u64> {
+        self.inner.counts().to_vec()
+    }
+
+    /// Scores no fitted customer reached because of ties.
+    #[getter]
+    fn empty_scores(&self) -> Vec<u32> {
+        // Not Vec<u8>: PyO3 turns that into `bytes`.
+        self.inner
+            .empty_scores()
+            .into_iter()
+            .map(u32::from)
+            .collect()
+    }
+
+    /// Serialises to JSON.
+    fn to_json(&self) -> PyResult<String> {
+        to_json(&self.inner)
+    }
+
+    /// Reads bins serialised by `to_json`.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        Ok(Self {
+            inner: from_json("QuantileBins", text).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (slf.get().to_json()?,)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "QuantileBins(k={}, higher_is_better={}, cuts={:?})",
+            self.k(),
+            if self.higher_is_better() {
+                "True"
+            } else {
+                "False"
+            },
+            self.cuts()
+        )
+    }
+}
+
+/// A validated set of named segment rules over (R, F, M) scores.
+///
+/// First matching rule wins; every score combination is covered (a catch-all is required).
+#[pyclass(name = "SegmentRules", module = "crmkit._crmkit", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PySegmentRules {
+    inner: SegmentRules,
+}
+
+#[pymethods]
+impl PySegmentRules {
+    /// The default recency x frequency grid (champions, loyal, ..., hibernating).
+    #[classmethod]
+    fn rf_grid(_cls: &Bound<'_, PyType>) -> Self {
+        Self {
+            inner: SegmentRules::rf_grid(),
+        }
+    }
+
+    /// The built-in set over R, F and M (unmatched customers are 'others').
+    #[classmethod]
+    fn rfm_classic(_cls: &Bound<'_, PyType>) -> Self {
+        Self {
+            inner: SegmentRules::rfm_classic(),
+        }
+    }
+
+    /// The classic four-tier CRM reading: high value, low value, churn risk, potential.
+    #[classmethod]
+    fn four_tier(_cls: &Bound<'_, PyType>) -> Self {
+        Self {
+            inner: SegmentRules::four_tier(),
+        }
+    }
+
+    /// Reads and validates a rule set from JSON.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        Ok(Self {
+            inner: SegmentRules::from_json(text).py()?,
+        })
+    }
+
+    /// The rule set as JSON.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// Distinct segment names; segment codes index into this list.
+    #[getter]
+    fn names(&self) -> Vec<String> {
+        self.inner.names().to_vec()
+    }
+
+    /// Number of scores per dimension the rules are written for.
+    #[getter]
+    fn k(&self) -> u8 {
+        self.inner.k()
+    }
+
+    /// Segment codes (uint16, indexing `names`) of score triples.
+    fn assign<'py>(
+        &self,
+        py: Python<'py>,
+        r_score: &Bound<'py, PyAny>,
+        f_score: &Bound<'py, PyAny>,
+        m_score: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<u16>>> {
+        let r = columns::numpy_values::<u8>(r_score, "r_score")?;
+        let f = columns::numpy_values::<u8>(f_score, "f_score")?;
+        let m = columns::numpy_values::<u8>(m_score, "m_score")?;
+        let (r, f, m) = (r.as_slice(), f.as_slice(), m.as_slice());
+        let rules = &self.inner;
+        let codes = without_gil(py, move || rules.assign_all(r, f, m))?;
+        Ok(codes.into_pyarray(py))
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (slf.get().to_json(),)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("SegmentRules(k={}, names={:?})", self.k(), self.names())
+    }
+}
+
+/// Revenue concentration: share of the top customers and the Gini coefficient of spend.
+///
+/// Args:
+///     monetary: non-negative spend per customer.
+///     top_fraction: the top share of customers, in (0, 1].
+///
+/// Returns:
+///     dict with customers, total, top_fraction, top_customers, top_share, gini.
+#[pyfunction]
+#[pyo3(signature = (monetary, top_fraction=0.2))]
+fn concentration<'py>(
+    py: Python<'py>,
+    monetary: &Bound<'py, PyAny>,
+    top_fraction: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let values = columns::floats(monetary, "monetary")?;
+    let values = values.as_slice();
+    let c = without_gil(py, move || core_concentration(values, top_fraction))?;
+    let d = PyDict::new(py);
+    d.set_item("customers", c.customers)?;
+    d.set_item("total", c.total)?;
+    d.set_item("top_fraction", c.top_fraction)?;
+    d.set_item("top_customers", c.top_customers)?;
+    d.set_item("top_share", c.top_share)?;
+    d.set_item("gini", c.gini)?;
+    Ok(d)
+}
+
+/// Registers the scoring classes and functions.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyMinMaxFit>()?;
+    m.add_class::<PyQuantileBins>()?;
+    m.add_class::<PySegmentRules>()?;
+    m.add_function(wrap_pyfunction!(tier_codes_of, m)?)?;
+    m.add_function(wrap_pyfunction!(concentration, m)?)?;
+    Ok(())
+}
