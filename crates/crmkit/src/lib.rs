@@ -10,5 +10,6 @@
 pub mod error;
 
 pub use error::{CrmkitError, Result};
+pub mod feedback;
 pub mod time;
 pub mod weights;
