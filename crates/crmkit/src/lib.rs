@@ -12,4 +12,5 @@ pub mod error;
 pub use error::{CrmkitError, Result};
 pub mod feedback;
 pub mod time;
+pub mod value;
 pub mod weights;
