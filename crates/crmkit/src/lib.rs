@@ -11,6 +11,7 @@ pub mod error;
 
 pub use error::{CrmkitError, Result};
 pub mod feedback;
+pub mod needs;
 pub mod quadrant;
 pub mod time;
 pub mod value;
