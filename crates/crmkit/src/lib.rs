@@ -12,6 +12,7 @@ pub mod error;
 pub use error::{CrmkitError, Result};
 pub mod feedback;
 pub mod needs;
+pub mod playbook;
 pub mod quadrant;
 pub mod time;
 pub mod value;
