@@ -20,6 +20,14 @@ use serde::{Deserialize, Serialize};
 use crate::{CrmkitError, Result};
 
 /// The default two-sided confidence level of every interval in this module.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::feedback::{z_for_confidence, DEFAULT_CONFIDENCE};
+/// assert!((z_for_confidence(DEFAULT_CONFIDENCE)? - 1.96).abs() < 1e-3);
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
 pub const DEFAULT_CONFIDENCE: f64 = 0.95;
 
 // ---------------------------------------------------------------------------------------------
@@ -253,6 +261,13 @@ pub enum NpsGroup {
 
 impl NpsGroup {
     /// All groups, in order detractor, passive, promoter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::feedback::NpsGroup;
+    /// assert_eq!(NpsGroup::ALL[2], NpsGroup::Promoter);
+    /// ```
     pub const ALL: [NpsGroup; 3] = [NpsGroup::Detractor, NpsGroup::Passive, NpsGroup::Promoter];
 
     /// The group of an answer on the 0–10 scale; `row` is only used in the error.

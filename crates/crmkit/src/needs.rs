@@ -10,6 +10,12 @@ use crate::time::Day;
 use crate::{CrmkitError, Result};
 
 /// Default share of a group's customers who must raise a topic for it to be a common need.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(crmkit::needs::DEFAULT_COMMON_NEED_SHARE, 0.5);
+/// ```
 pub const DEFAULT_COMMON_NEED_SHARE: f64 = 0.5;
 
 /// Where a need was captured.

@@ -175,6 +175,13 @@ pub enum PlaybookSection {
 impl PlaybookSection {
     /// The default priority: alerts, tiers, segments, quadrants — an urgent churn alert comes
     /// first, then the broad value tier, then the finer segment and quadrant treatments.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::playbook::{Playbook, PlaybookSection};
+    /// assert_eq!(Playbook::default().priority, PlaybookSection::DEFAULT_PRIORITY);
+    /// ```
     pub const DEFAULT_PRIORITY: [PlaybookSection; 4] = [
         PlaybookSection::Alerts,
         PlaybookSection::Tiers,

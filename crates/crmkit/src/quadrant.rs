@@ -86,6 +86,13 @@ pub enum ValueQuadrant {
 
 impl ValueQuadrant {
     /// All quadrants in their report order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::quadrant::ValueQuadrant;
+    /// assert_eq!(ValueQuadrant::ALL[0], ValueQuadrant::Deepen);
+    /// ```
     pub const ALL: [ValueQuadrant; 4] = [
         ValueQuadrant::Deepen,
         ValueQuadrant::Maintain,
@@ -376,6 +383,13 @@ pub enum NeedQuadrant {
 
 impl NeedQuadrant {
     /// All quadrants in work-list order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::quadrant::NeedQuadrant;
+    /// assert_eq!(NeedQuadrant::ALL[3], NeedQuadrant::Defer);
+    /// ```
     pub const ALL: [NeedQuadrant; 4] = [
         NeedQuadrant::DoNow,
         NeedQuadrant::Schedule,
