@@ -133,7 +133,9 @@ fn lower_quantile(p: f64) -> f64 {
     // Halley step: e = Φ(x) − p, u = e / φ(x), x ← x − u / (1 + x·u/2).
     let e = normal_cdf(x) - p;
     let u = e * (2.0 * std::f64::consts::PI).sqrt() * (0.5 * x * x).exp();
-    x - u / (1.0 + 0.5 * x * u)
+    let refined = x - u / (1.0 + 0.5 * x * u);
+    // In the far tail (p near the smallest subnormal) 1/φ(x) overflows: keep Acklam's value.
+    if refined.is_finite() { refined } else { x }
 }
 
 /// The two-sided critical value z for a confidence level: z = Φ⁻¹(1 − (1 − confidence)/2).
@@ -1102,6 +1104,10 @@ mod tests {
             );
         }
         assert!((z_for_confidence(0.99).unwrap() - 2.575_829_303_548_900_4).abs() < 1e-13);
+        for p in [f64::MIN_POSITIVE, 5e-324, 1e-300] {
+            let z = normal_quantile(p).unwrap();
+            assert!(z.is_finite() && z < -37.0, "{p}: {z}");
+        }
         for bad in [0.0, 1.0, -0.1, f64::NAN, 1.5] {
             assert!(normal_quantile(bad).is_err());
             assert!(matches!(
@@ -1409,6 +1415,15 @@ mod tests {
             let z = normal_quantile(p).unwrap();
             let back = normal_cdf(z);
             prop_assert!((back - p).abs() <= 1e-13 * p.max(1e-3), "p={} back={}", p, back);
+        }
+
+        #[test]
+        fn quantile_inverts_cdf_in_far_tail(exp10 in 12.0_f64..300.0) {
+            let p = 10_f64.powf(-exp10);
+            let z = normal_quantile(p).unwrap();
+            prop_assert!(z.is_finite() && z < 0.0);
+            prop_assert!((normal_cdf(z) - p).abs() <= 1e-12 * p, "p={} z={}", p, z);
+            prop_assert!((normal_quantile(1.0 - 1e-12).unwrap() + normal_quantile(1e-12).unwrap()).abs() < 1e-3);
         }
 
         #[test]
