@@ -102,7 +102,8 @@ impl NeedStatus {
 /// One need of one customer.
 ///
 /// `topic` is the normalised subject used to aggregate needs across customers (e.g.
-/// `"api access"`), `description` the free text. Importance and urgency are scores on a scale of
+/// `"api access"`; topics are compared exactly, so normalise case and spacing first),
+/// `description` the free text. Importance and urgency are scores on a scale of
 /// the caller's choice (match the [`PriorityThresholds`]); `completion` is the share done, in
 /// [0, 1]. `due` is a calendar [`Day`]. JSON field names are the Rust names, except
 /// `need_type`, which is `"type"`; unknown fields are rejected and `source`, `description`,
