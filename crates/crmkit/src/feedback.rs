@@ -1208,6 +1208,28 @@ mod tests {
     }
 
     #[test]
+    fn wald_centre_equals_nps_exactly() {
+        // Regression: the centre was once computed from the shares (P/n − D/n), which can differ
+        // from 100·(P − D)/n in the last bit (e.g. 0 promoters, 1 passive, 2 detractors).
+        for p in 0..25_u64 {
+            for pa in 0..25_u64 {
+                for d in 0..25_u64 {
+                    let c = NpsCounts {
+                        promoters: p,
+                        passives: pa,
+                        detractors: d,
+                    };
+                    if c.total() == 0 {
+                        continue;
+                    }
+                    let s = c.summary(NpsIntervalMethod::Wald, 0.95).unwrap();
+                    assert_eq!(s.center, s.nps, "{c:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn confidence_level_changes_width() {
         let c = reference_counts();
         let w90 = c.summary(NpsIntervalMethod::Wald, 0.90).unwrap();
