@@ -11,11 +11,16 @@ pub mod concentration;
 pub mod customers;
 pub mod error;
 pub mod features;
+pub mod feedback;
+pub mod needs;
+pub mod playbook;
+pub mod quadrant;
 pub mod rfm;
 pub mod segments;
 pub mod summary;
 pub mod time;
 pub mod transactions;
+pub mod value;
 pub mod weights;
 
 pub use error::{CrmkitError, Result};
