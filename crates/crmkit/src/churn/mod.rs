@@ -29,11 +29,18 @@
 //! assert_eq!(risk.index, 8);
 //! ```
 
+pub mod evaluation;
 pub mod index;
+pub mod logistic;
 pub mod signals;
 
+pub use evaluation::{
+    CalibrationBin, ClassificationReport, TopFractionLift, brier_score, calibration_by_quantile,
+    evaluate_probabilities, log_loss, roc_auc, top_fraction_lift,
+};
 pub use index::{
     AlertLevel, ChurnIndexOptions, ChurnRisk, ChurnRiskIndex, IndexComponent, PlaybookRule,
     SignalContribution,
 };
+pub use logistic::{CoefficientInference, FitWarning, LogisticOptions, LogisticRegression};
 pub use signals::{ChurnSignal, SignalValues};
