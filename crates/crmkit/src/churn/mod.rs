@@ -43,4 +43,8 @@ pub use index::{
     SignalContribution,
 };
 pub use logistic::{CoefficientInference, FitWarning, LogisticOptions, LogisticRegression};
-pub use signals::{ChurnSignal, SignalValues};
+pub use signals::{
+    AfterAsOf, ChurnReason, ChurnSignal, ChurnSignalInput, ChurnSignalOptions, ChurnSignalReport,
+    CustomerSignals, InteractionKind, InteractionLog, IntervalFallback, IntervalSource,
+    SignalOverrides, SignalValues, TransactionLog, compute_churn_signals,
+};
