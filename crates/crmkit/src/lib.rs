@@ -9,6 +9,7 @@
 
 pub mod churn;
 pub mod error;
+pub mod lifecycle;
 
 pub use error::{CrmkitError, Result};
 pub mod time;
