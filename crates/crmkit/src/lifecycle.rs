@@ -61,6 +61,13 @@ pub enum LifecycleStage {
 
 impl LifecycleStage {
     /// Every stage, in reporting order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::lifecycle::LifecycleStage;
+    /// assert_eq!(LifecycleStage::ALL[0], LifecycleStage::Prospect);
+    /// ```
     pub const ALL: [Self; 7] = [
         Self::Prospect,
         Self::Onboarding,

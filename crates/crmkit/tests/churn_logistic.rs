@@ -402,3 +402,24 @@ fn near_certain_rows_give_a_warning_not_an_error() {
         }]
     );
 }
+
+#[test]
+fn standardised_penalised_fit_matches_sklearn_on_scaled_features() {
+    let d = data();
+    // scikit-learn 1.9.1: LogisticRegression(C=1.0, tol=1e-10, max_iter=1000) fitted on
+    // StandardScaler().fit_transform(X) (population sd), coefficients mapped back to the
+    // original scale — the penalty acts on the standardised coefficients (glmnet convention).
+    let want = [
+        -0.943_351_506_433_259_05,
+        1.863_525_273_295_339_8,
+        -0.320_364_724_803_647_53,
+        0.004_602_998_904_303_437_3,
+    ];
+    let options = LogisticOptions {
+        standardize: true,
+        ..LogisticOptions::sklearn_c(1.0)
+    };
+    let m = LogisticRegression::fit(d.x.view(), d.y.view(), None, &options).unwrap();
+    assert!(m.standardized);
+    assert_close("standardised C=1", &m.params(), &want, 1e-6);
+}

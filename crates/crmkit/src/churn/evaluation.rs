@@ -11,6 +11,14 @@ use serde::{Deserialize, Serialize};
 use crate::{CrmkitError, Result};
 
 /// Probabilities are clipped to `[LOG_LOSS_CLIP, 1 − LOG_LOSS_CLIP]` inside the log loss.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::evaluation::LOG_LOSS_CLIP;
+/// let worst = crmkit::churn::log_loss(&[1.0], &[0.0]).unwrap();
+/// assert_eq!(worst, -LOG_LOSS_CLIP.ln());
+/// ```
 pub const LOG_LOSS_CLIP: f64 = 1e-15;
 
 fn check_outcomes(y: &[f64], predicted: &[f64], probabilities: bool) -> Result<()> {

@@ -45,6 +45,12 @@ pub enum ChurnSignal {
 
 impl ChurnSignal {
     /// Every signal, in the order used by results.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(crmkit::churn::ChurnSignal::ALL.len(), 7);
+    /// ```
     pub const ALL: [Self; 7] = [
         Self::ActivityDrop,
         Self::PurchaseGap,
@@ -199,6 +205,13 @@ pub enum InteractionKind {
 
 impl InteractionKind {
     /// Every kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::InteractionKind;
+    /// assert!(InteractionKind::ALL.iter().all(|k| k.as_str().parse::<InteractionKind>().unwrap() == *k));
+    /// ```
     pub const ALL: [Self; 12] = [
         Self::Visit,
         Self::Login,
@@ -450,7 +463,8 @@ impl ChurnSignalOptions {
     ///
     /// [`CrmkitError::InvalidConfig`] naming the option: a window of 0 days (or over 100 years),
     /// `min_baseline_days` above `baseline_days`, a threshold that is not finite, a gap multiple
-    /// or fixed interval ≤ 0, an order-value threshold outside (−1, 0], `nps_detractor_max` > 10.
+    /// or fixed interval ≤ 0, an order-value threshold outside (−1, 0], a negative-feedback
+    /// minimum count of 0, `nps_detractor_max` > 10.
     pub fn validate(&self) -> Result<()> {
         const MAX_DAYS: u32 = 36_600;
         for (field, days) in [
@@ -511,6 +525,13 @@ impl ChurnSignalOptions {
                 "order_value_change_threshold",
                 t,
                 "must be in (-1, 0]",
+            ));
+        }
+        if self.negative_feedback_min_count == 0 {
+            return Err(CrmkitError::invalid_config(
+                "negative_feedback_min_count",
+                self.negative_feedback_min_count,
+                "must be >= 1 (0 would fire for every customer)",
             ));
         }
         if self.nps_detractor_max > 10 {
@@ -699,6 +720,35 @@ pub struct CustomerSignals {
     pub order_value_previous_period: Option<f64>,
     /// Days since the last inbound contact (interactions given and at least one such contact).
     pub days_since_inbound_contact: Option<i32>,
+}
+
+impl CustomerSignals {
+    /// Whether the rule of `signal` fired: `None` when the signal could not be measured,
+    /// e.g. to feed [`LifecycleInput::purchase_gap_fires`](crate::lifecycle::LifecycleInput).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::{ChurnSignal, ChurnSignalInput, TransactionLog, compute_churn_signals};
+    /// let report = compute_churn_signals(
+    ///     &ChurnSignalInput {
+    ///         n_customers: 2,
+    ///         as_of: 200,
+    ///         transactions: TransactionLog { customer: &[0, 0], day: &[100, 110], amount: &[5.0, 5.0] },
+    ///         ..Default::default()
+    ///     },
+    ///     &Default::default(),
+    /// )
+    /// .unwrap();
+    /// // 90 days since the last purchase against a 10-day interval.
+    /// assert_eq!(report.customers[0].fired(ChurnSignal::PurchaseGap), Some(true));
+    /// assert_eq!(report.customers[1].fired(ChurnSignal::PurchaseGap), None);
+    /// ```
+    pub fn fired(&self, signal: ChurnSignal) -> Option<bool> {
+        self.values
+            .measured(signal)
+            .map(|_| self.reasons.iter().any(|r| r.code == signal))
+    }
 }
 
 /// The result of [`compute_churn_signals`].

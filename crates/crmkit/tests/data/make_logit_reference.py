@@ -87,3 +87,14 @@ from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 print(f"auc = {roc_auc_score(y, p):.17g}")
 print(f"log_loss = {log_loss(y, p):.17g}")
 print(f"brier = {brier_score_loss(y, p):.17g}")
+
+print("# sklearn LogisticRegression(C=1.0, tol=1e-10, max_iter=1000) on StandardScaler().fit_transform(X),")
+print("# coefficients mapped back to the original scale: b_j = beta_j / s_j, b0 = beta0 - sum(beta_j mu_j / s_j)")
+from sklearn.preprocessing import StandardScaler
+
+scaler = StandardScaler().fit(X)
+m = LogisticRegression(C=1.0, tol=1e-10, max_iter=1000).fit(scaler.transform(X), y)
+b = m.coef_.ravel() / scaler.scale_
+b0 = m.intercept_[0] - np.sum(m.coef_.ravel() * scaler.mean_ / scaler.scale_)
+show("intercept", [b0])
+show("coef", b)
