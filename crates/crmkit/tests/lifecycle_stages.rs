@@ -424,3 +424,60 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn churn_signals_and_index_feed_the_stages() {
+    use crmkit::churn::{
+        ChurnIndexOptions, ChurnRiskIndex, ChurnSignal, ChurnSignalInput, ChurnSignalOptions,
+        InteractionKind, InteractionLog, TransactionLog, compute_churn_signals,
+    };
+    // Customer 0 bought every 30 days until day 760 (240 days ago): the gap rule fires.
+    // Customer 1 first bought 100 days ago and again 10 days ago. Customer 2 only visited.
+    let report = compute_churn_signals(
+        &ChurnSignalInput {
+            n_customers: 3,
+            as_of: 1000,
+            transactions: TransactionLog {
+                customer: &[0, 0, 0, 1, 1],
+                day: &[700, 730, 760, 900, 990],
+                amount: &[20.0, 20.0, 20.0, 50.0, 55.0],
+            },
+            interactions: Some(InteractionLog {
+                customer: &[2, 2],
+                day: &[950, 980],
+                kind: &[InteractionKind::Visit, InteractionKind::Login],
+            }),
+            ..ChurnSignalInput::default()
+        },
+        &ChurnSignalOptions::default(),
+    )
+    .unwrap();
+    let index = ChurnRiskIndex::new(ChurnIndexOptions::default()).unwrap();
+    let churn_index: Vec<Option<u8>> = report
+        .customers
+        .iter()
+        .map(|c| index.score(&c.values).unwrap().map(|r| r.index))
+        .collect();
+    let gap: Vec<Option<bool>> = report
+        .customers
+        .iter()
+        .map(|c| c.fired(ChurnSignal::PurchaseGap))
+        .collect();
+    assert_eq!(gap, [Some(true), Some(false), None]);
+    let input = LifecycleInput {
+        as_of: 1000,
+        first_contact: &[650, 880, 940],
+        first_purchase: &[Some(700), Some(900), None],
+        last_purchase: &[Some(760), Some(990), None],
+        previous_purchase: &[Some(730), Some(900), None],
+        churn_index: Some(&churn_index),
+        purchase_gap_fires: Some(&gap),
+        ..LifecycleInput::default()
+    };
+    let stages: Vec<S> = assign_lifecycle_stages(&input, &LifecycleRules::default())
+        .unwrap()
+        .iter()
+        .map(|a| a.stage)
+        .collect();
+    assert_eq!(stages, [S::ChurnWarning, S::Onboarding, S::Prospect]);
+}
