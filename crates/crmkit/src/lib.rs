@@ -7,11 +7,13 @@
 //! input once at the edge and reports bad input as a [`CrmkitError`] naming the field, the row
 //! and the value; nothing panics on user data and nothing is dropped silently.
 
+pub mod churn;
 pub mod concentration;
 pub mod customers;
 pub mod error;
 pub mod features;
 pub mod feedback;
+pub mod lifecycle;
 pub mod needs;
 pub mod playbook;
 pub mod quadrant;

@@ -1,0 +1,1306 @@
+//! Churn warning signals and reason codes (SPEC §6.1).
+//!
+//! [`compute_churn_signals`] measures, per customer and as of an observation date, the signals
+//! of SPEC §6.1 from an encoded transaction log and interaction log, and returns the reason
+//! code of every warning rule that fires. The logs are grouped by customer code with a
+//! counting sort (O(rows + customers) memory and time, plus a sort of each customer's own
+//! rows), so the cost grows linearly with the logs; the result does not depend on the order of
+//! the rows.
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{Day, format_day};
+use crate::{CrmkitError, Result};
+
+/// A churn warning signal; also the reason code of a fired warning rule.
+///
+/// The snake_case names ([`ChurnSignal::as_str`]) are stable and used in JSON.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::ChurnSignal;
+/// assert_eq!(ChurnSignal::PurchaseGap.as_str(), "purchase_gap");
+/// assert_eq!("nps_detractor".parse::<ChurnSignal>().unwrap(), ChurnSignal::NpsDetractor);
+/// assert_eq!(serde_json::to_string(&ChurnSignal::ActivityDrop).unwrap(), "\"activity_drop\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChurnSignal {
+    /// Activity in the current window fell against the customer's own baseline.
+    ActivityDrop,
+    /// Days since the last purchase exceed a multiple of the typical inter-purchase interval.
+    PurchaseGap,
+    /// Mean order value of the last period fell against the previous period.
+    OrderValueDecline,
+    /// Complaints and bad reviews in the window.
+    NegativeFeedback,
+    /// The customer was in contact with a competitor.
+    CompetitorContact,
+    /// A key customer went silent: no inbound contact and outreach unanswered.
+    ServiceSilence,
+    /// The latest NPS answer is a detractor's (0–6).
+    NpsDetractor,
+}
+
+impl ChurnSignal {
+    /// Every signal, in the order used by results.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(crmkit::churn::ChurnSignal::ALL.len(), 7);
+    /// ```
+    pub const ALL: [Self; 7] = [
+        Self::ActivityDrop,
+        Self::PurchaseGap,
+        Self::OrderValueDecline,
+        Self::NegativeFeedback,
+        Self::CompetitorContact,
+        Self::ServiceSilence,
+        Self::NpsDetractor,
+    ];
+
+    /// The stable snake_case name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(crmkit::churn::ChurnSignal::ServiceSilence.as_str(), "service_silence");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ActivityDrop => "activity_drop",
+            Self::PurchaseGap => "purchase_gap",
+            Self::OrderValueDecline => "order_value_decline",
+            Self::NegativeFeedback => "negative_feedback",
+            Self::CompetitorContact => "competitor_contact",
+            Self::ServiceSilence => "service_silence",
+            Self::NpsDetractor => "nps_detractor",
+        }
+    }
+}
+
+impl std::fmt::Display for ChurnSignal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ChurnSignal {
+    type Err = CrmkitError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                CrmkitError::invalid_config(
+                    "churn_signal",
+                    s,
+                    "expected one of activity_drop, purchase_gap, order_value_decline, \
+                     negative_feedback, competitor_contact, service_silence, nps_detractor",
+                )
+            })
+    }
+}
+
+/// The measured churn signals of one customer; `None` = not available (the signal drops out
+/// of the index).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::{ChurnSignal, SignalValues};
+/// let v = SignalValues { order_value_change: Some(-0.4), competitor_contact: Some(true), ..Default::default() };
+/// assert_eq!(v.measured(ChurnSignal::OrderValueDecline), Some(0.4));
+/// assert_eq!(v.measured(ChurnSignal::CompetitorContact), Some(1.0));
+/// assert_eq!(v.measured(ChurnSignal::ActivityDrop), None);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SignalValues {
+    /// 1 − current activity / baseline activity (negative when activity grew).
+    pub activity_drop: Option<f64>,
+    /// Days since the last purchase / typical inter-purchase interval.
+    pub purchase_gap_ratio: Option<f64>,
+    /// Mean order value of the last period / that of the previous period − 1.
+    pub order_value_change: Option<f64>,
+    /// Count of negative feedback (complaints, bad reviews) in the window.
+    pub negative_feedback: Option<f64>,
+    /// Whether the customer was in contact with a competitor in the window.
+    pub competitor_contact: Option<bool>,
+    /// Whether a key customer went silent (`None` for customers who are not key customers).
+    pub service_silence: Option<bool>,
+    /// Whether the latest NPS answer is a detractor's.
+    pub nps_detractor: Option<bool>,
+}
+
+impl SignalValues {
+    /// The measured value of a signal as the index reads it: the activity drop, the purchase
+    /// gap ratio, the order value *decline* (= −change), the negative feedback count, and 1 / 0
+    /// for the yes/no signals.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::{ChurnSignal, SignalValues};
+    /// let v = SignalValues { nps_detractor: Some(false), ..Default::default() };
+    /// assert_eq!(v.measured(ChurnSignal::NpsDetractor), Some(0.0));
+    /// ```
+    pub fn measured(&self, signal: ChurnSignal) -> Option<f64> {
+        let flag = |b: Option<bool>| b.map(|b| if b { 1.0 } else { 0.0 });
+        match signal {
+            ChurnSignal::ActivityDrop => self.activity_drop,
+            ChurnSignal::PurchaseGap => self.purchase_gap_ratio,
+            ChurnSignal::OrderValueDecline => self.order_value_change.map(|c| -c),
+            ChurnSignal::NegativeFeedback => self.negative_feedback,
+            ChurnSignal::CompetitorContact => flag(self.competitor_contact),
+            ChurnSignal::ServiceSilence => flag(self.service_silence),
+            ChurnSignal::NpsDetractor => flag(self.nps_detractor),
+        }
+    }
+}
+
+/// The kind of a customer interaction. The snake_case names ([`InteractionKind::as_str`]) are
+/// stable; [`InteractionKind::from_str`](std::str::FromStr) parses them.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::InteractionKind;
+/// let k: InteractionKind = "bad_review".parse().unwrap();
+/// assert_eq!(k, InteractionKind::BadReview);
+/// assert!(k.is_negative_feedback() && k.is_customer_activity());
+/// assert!(!InteractionKind::Outreach.is_customer_activity());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InteractionKind {
+    /// A visit (store, website or app session).
+    Visit,
+    /// A login to the customer's account.
+    Login,
+    /// A consultation requested by the customer.
+    Consultation,
+    /// A service ticket opened by the customer.
+    Ticket,
+    /// A complaint (negative feedback).
+    Complaint,
+    /// A review that is not negative.
+    Review,
+    /// A negative review (negative feedback).
+    BadReview,
+    /// A response to a marketing campaign.
+    CampaignResponse,
+    /// Any other contact initiated by the customer (call, e-mail, chat).
+    Inbound,
+    /// Contact initiated by us (account manager, service); not customer activity.
+    Outreach,
+    /// The customer answered our outreach.
+    OutreachAnswered,
+    /// The customer was in contact with a competitor (as recorded by sales); not activity.
+    CompetitorContact,
+}
+
+impl InteractionKind {
+    /// Every kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::InteractionKind;
+    /// assert!(InteractionKind::ALL.iter().all(|k| k.as_str().parse::<InteractionKind>().unwrap() == *k));
+    /// ```
+    pub const ALL: [Self; 12] = [
+        Self::Visit,
+        Self::Login,
+        Self::Consultation,
+        Self::Ticket,
+        Self::Complaint,
+        Self::Review,
+        Self::BadReview,
+        Self::CampaignResponse,
+        Self::Inbound,
+        Self::Outreach,
+        Self::OutreachAnswered,
+        Self::CompetitorContact,
+    ];
+
+    /// The stable snake_case name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(crmkit::churn::InteractionKind::OutreachAnswered.as_str(), "outreach_answered");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Visit => "visit",
+            Self::Login => "login",
+            Self::Consultation => "consultation",
+            Self::Ticket => "ticket",
+            Self::Complaint => "complaint",
+            Self::Review => "review",
+            Self::BadReview => "bad_review",
+            Self::CampaignResponse => "campaign_response",
+            Self::Inbound => "inbound",
+            Self::Outreach => "outreach",
+            Self::OutreachAnswered => "outreach_answered",
+            Self::CompetitorContact => "competitor_contact",
+        }
+    }
+
+    /// Whether the interaction is activity of the customer (counts for active days): every kind
+    /// except [`Outreach`](Self::Outreach) (ours) and
+    /// [`CompetitorContact`](Self::CompetitorContact) (with someone else).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(crmkit::churn::InteractionKind::Login.is_customer_activity());
+    /// ```
+    pub fn is_customer_activity(self) -> bool {
+        !matches!(self, Self::Outreach | Self::CompetitorContact)
+    }
+
+    /// Whether the interaction is negative feedback: a complaint or a bad review.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(crmkit::churn::InteractionKind::Complaint.is_negative_feedback());
+    /// ```
+    pub fn is_negative_feedback(self) -> bool {
+        matches!(self, Self::Complaint | Self::BadReview)
+    }
+
+    /// Whether the interaction is inbound contact for the service-silence rule: the customer
+    /// reached out (inbound, ticket, complaint, consultation).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(crmkit::churn::InteractionKind::Ticket.is_inbound_contact());
+    /// assert!(!crmkit::churn::InteractionKind::Visit.is_inbound_contact());
+    /// ```
+    pub fn is_inbound_contact(self) -> bool {
+        matches!(
+            self,
+            Self::Inbound | Self::Ticket | Self::Complaint | Self::Consultation
+        )
+    }
+}
+
+impl std::fmt::Display for InteractionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for InteractionKind {
+    type Err = CrmkitError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                CrmkitError::invalid_config(
+                    "interaction_kind",
+                    s,
+                    "expected one of visit, login, consultation, ticket, complaint, review, \
+                     bad_review, campaign_response, inbound, outreach, outreach_answered, \
+                     competitor_contact",
+                )
+            })
+    }
+}
+
+/// Where the typical inter-purchase interval comes from for customers with fewer than two
+/// distinct purchase days.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::IntervalFallback;
+/// let f: IntervalFallback = serde_json::from_str(r#"{"fixed": {"days": 30.0}}"#).unwrap();
+/// assert_eq!(f, IntervalFallback::Fixed { days: 30.0 });
+/// assert_eq!(serde_json::to_string(&IntervalFallback::PopulationMean).unwrap(), "\"population_mean\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntervalFallback {
+    /// The mean of the own intervals of the customers who have one.
+    PopulationMean,
+    /// A given interval (e.g. an industry norm), in days (> 0).
+    Fixed {
+        /// The interval in days.
+        days: f64,
+    },
+    /// No fallback: the purchase gap is not available for such customers.
+    None,
+}
+
+/// Where a customer's typical inter-purchase interval came from.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::IntervalSource;
+/// assert_eq!(serde_json::to_string(&IntervalSource::Own).unwrap(), "\"own\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntervalSource {
+    /// The customer's own mean gap between distinct purchase days (≥ 2 purchase days).
+    Own,
+    /// The population mean (the customer has fewer than 2 purchase days).
+    PopulationMean,
+    /// The user-given fixed interval (the customer has fewer than 2 purchase days).
+    Fixed,
+    /// No interval: no purchase, or no fallback available.
+    Unavailable,
+}
+
+/// What to do with log rows dated after the observation date.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::AfterAsOf;
+/// assert_eq!(AfterAsOf::default(), AfterAsOf::Error);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterAsOf {
+    /// Such a row is an error naming it.
+    #[default]
+    Error,
+    /// Such rows are left out and counted in the report.
+    Exclude,
+}
+
+/// Thresholds and windows of the warning signals (SPEC §6.1); `Default` is the SPEC
+/// configuration. All windows end on `as_of` (inclusive) and are counted in whole days.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::ChurnSignalOptions;
+/// let o: ChurnSignalOptions = serde_json::from_str(r#"{"silence_days": 30}"#).unwrap();
+/// assert_eq!((o.silence_days, o.activity_window_days), (30, 30));
+/// assert!(o.validate().is_ok());
+/// assert!(serde_json::from_str::<ChurnSignalOptions>(r#"{"silense_days": 30}"#).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChurnSignalOptions {
+    /// Current activity window: the last N days up to `as_of` (default 30).
+    pub activity_window_days: u32,
+    /// Trailing baseline: the N days before the current window (default 180).
+    pub baseline_days: u32,
+    /// Fewest days of the baseline window the customer must have been known (since their
+    /// first recorded activity or purchase) for a baseline (default 30).
+    pub min_baseline_days: u32,
+    /// The activity-drop rule fires at drop ≥ this (default 0.30).
+    pub activity_drop_threshold: f64,
+    /// The purchase-gap rule fires when days since last purchase > this × interval (1.5).
+    pub purchase_gap_multiple: f64,
+    /// Interval for customers with fewer than 2 purchase days (default population mean).
+    pub interval_fallback: IntervalFallback,
+    /// Length of the last and of the previous order-value period (default 90).
+    pub order_value_period_days: u32,
+    /// The order-value rule fires at change ≤ this (default −0.20).
+    pub order_value_change_threshold: f64,
+    /// Window for counting complaints and bad reviews (default 30).
+    pub feedback_window_days: u32,
+    /// The negative-feedback rule fires at count ≥ this (default 1).
+    pub negative_feedback_min_count: u32,
+    /// Window for competitor contact (default 30).
+    pub competitor_window_days: u32,
+    /// Service silence: more than this many days without inbound contact (default 15).
+    pub silence_days: u32,
+    /// NPS answers up to this are detractors (default 6).
+    pub nps_detractor_max: u8,
+    /// Rows after `as_of`: error (default) or exclude and count.
+    pub after_as_of: AfterAsOf,
+}
+
+impl Default for ChurnSignalOptions {
+    fn default() -> Self {
+        Self {
+            activity_window_days: 30,
+            baseline_days: 180,
+            min_baseline_days: 30,
+            activity_drop_threshold: 0.30,
+            purchase_gap_multiple: 1.5,
+            interval_fallback: IntervalFallback::PopulationMean,
+            order_value_period_days: 90,
+            order_value_change_threshold: -0.20,
+            feedback_window_days: 30,
+            negative_feedback_min_count: 1,
+            competitor_window_days: 30,
+            silence_days: 15,
+            nps_detractor_max: 6,
+            after_as_of: AfterAsOf::Error,
+        }
+    }
+}
+
+impl ChurnSignalOptions {
+    /// Checks the options.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::ChurnSignalOptions;
+    /// let o = ChurnSignalOptions { purchase_gap_multiple: 0.0, ..Default::default() };
+    /// assert_eq!(o.validate().unwrap_err().field(), Some("purchase_gap_multiple"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] naming the option: a window of 0 days (or over 100 years),
+    /// `min_baseline_days` above `baseline_days`, a threshold that is not finite, a gap multiple
+    /// or fixed interval ≤ 0, an order-value threshold outside (−1, 0], a negative-feedback
+    /// minimum count of 0, `nps_detractor_max` > 10.
+    pub fn validate(&self) -> Result<()> {
+        const MAX_DAYS: u32 = 36_600;
+        for (field, days) in [
+            ("activity_window_days", self.activity_window_days),
+            ("baseline_days", self.baseline_days),
+            ("order_value_period_days", self.order_value_period_days),
+            ("feedback_window_days", self.feedback_window_days),
+            ("competitor_window_days", self.competitor_window_days),
+        ] {
+            if days == 0 || days > MAX_DAYS {
+                return Err(CrmkitError::invalid_config(
+                    field,
+                    days,
+                    "must be between 1 and 36600 days",
+                ));
+            }
+        }
+        if self.silence_days > MAX_DAYS {
+            return Err(CrmkitError::invalid_config(
+                "silence_days",
+                self.silence_days,
+                "must be at most 36600 days",
+            ));
+        }
+        if self.min_baseline_days > self.baseline_days {
+            return Err(CrmkitError::invalid_config(
+                "min_baseline_days",
+                self.min_baseline_days,
+                "must not exceed baseline_days",
+            ));
+        }
+        if !self.activity_drop_threshold.is_finite() {
+            return Err(CrmkitError::invalid_config(
+                "activity_drop_threshold",
+                self.activity_drop_threshold,
+                "must be finite",
+            ));
+        }
+        if !(self.purchase_gap_multiple.is_finite() && self.purchase_gap_multiple > 0.0) {
+            return Err(CrmkitError::invalid_config(
+                "purchase_gap_multiple",
+                self.purchase_gap_multiple,
+                "must be finite and > 0",
+            ));
+        }
+        if let IntervalFallback::Fixed { days } = self.interval_fallback {
+            if !(days.is_finite() && days > 0.0) {
+                return Err(CrmkitError::invalid_config(
+                    "interval_fallback.fixed.days",
+                    days,
+                    "must be finite and > 0",
+                ));
+            }
+        }
+        let t = self.order_value_change_threshold;
+        if !(t.is_finite() && t > -1.0 && t <= 0.0) {
+            return Err(CrmkitError::invalid_config(
+                "order_value_change_threshold",
+                t,
+                "must be in (-1, 0]",
+            ));
+        }
+        if self.negative_feedback_min_count == 0 {
+            return Err(CrmkitError::invalid_config(
+                "negative_feedback_min_count",
+                self.negative_feedback_min_count,
+                "must be >= 1 (0 would fire for every customer)",
+            ));
+        }
+        if self.nps_detractor_max > 10 {
+            return Err(CrmkitError::invalid_config(
+                "nps_detractor_max",
+                self.nps_detractor_max,
+                "must be in 0..=10",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Transactions (orders), already encoded: parallel columns of customer code
+/// (`0..n_customers`), day and amount (finite, ≥ 0: net refunds out first).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::TransactionLog;
+/// let log = TransactionLog { customer: &[0, 1], day: &[100, 101], amount: &[20.0, 35.5] };
+/// assert_eq!(log.customer.len(), 2);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TransactionLog<'a> {
+    /// Customer code of each transaction.
+    pub customer: &'a [u32],
+    /// Day of each transaction.
+    pub day: &'a [Day],
+    /// Amount of each transaction.
+    pub amount: &'a [f64],
+}
+
+/// Interactions, already encoded: parallel columns of customer code, day and kind.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::{InteractionKind, InteractionLog};
+/// let log = InteractionLog { customer: &[0], day: &[100], kind: &[InteractionKind::Login] };
+/// assert_eq!(log.kind[0].as_str(), "login");
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InteractionLog<'a> {
+    /// Customer code of each interaction.
+    pub customer: &'a [u32],
+    /// Day of each interaction.
+    pub day: &'a [Day],
+    /// Kind of each interaction.
+    pub kind: &'a [InteractionKind],
+}
+
+/// Per-customer values that replace the computed measurement of a signal (`Some` in the column
+/// overrides, `None` keeps the computed value). Each column, when given, has one entry per
+/// customer. The reason codes are derived from the values after the override.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::SignalOverrides;
+/// let competitor = [Some(true), None];
+/// let o = SignalOverrides { competitor_contact: Some(&competitor), ..Default::default() };
+/// assert!(o.activity_drop.is_none());
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SignalOverrides<'a> {
+    /// Activity drop (1 − current / baseline).
+    pub activity_drop: Option<&'a [Option<f64>]>,
+    /// Purchase gap ratio (days since last purchase / interval).
+    pub purchase_gap_ratio: Option<&'a [Option<f64>]>,
+    /// Order value change (last / previous − 1).
+    pub order_value_change: Option<&'a [Option<f64>]>,
+    /// Negative feedback count.
+    pub negative_feedback: Option<&'a [Option<f64>]>,
+    /// Competitor contact.
+    pub competitor_contact: Option<&'a [Option<bool>]>,
+    /// Service silence.
+    pub service_silence: Option<&'a [Option<bool>]>,
+}
+
+/// Everything [`compute_churn_signals`] reads.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::{ChurnSignalInput, TransactionLog};
+/// let input = ChurnSignalInput {
+///     n_customers: 1,
+///     as_of: 200,
+///     transactions: TransactionLog { customer: &[0], day: &[150], amount: &[10.0] },
+///     ..Default::default()
+/// };
+/// assert!(input.interactions.is_none());
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChurnSignalInput<'a> {
+    /// Number of customers; codes are `0..n_customers`.
+    pub n_customers: usize,
+    /// The observation date.
+    pub as_of: Day,
+    /// The transaction log (may be empty).
+    pub transactions: TransactionLog<'a>,
+    /// The interaction log; `None` = not available, and the signals that need it (negative
+    /// feedback, competitor contact, service silence) are `None` unless overridden. Active days
+    /// then come from purchases alone.
+    pub interactions: Option<InteractionLog<'a>>,
+    /// Per customer: whether they are a key customer (service silence applies to them only);
+    /// `None` = service silence is not computed.
+    pub key_customer: Option<&'a [bool]>,
+    /// Per customer: the latest NPS answer (0..=10), if any.
+    pub latest_nps: Option<&'a [Option<u8>]>,
+    /// Directly supplied signal values.
+    pub overrides: SignalOverrides<'a>,
+}
+
+/// A fired warning rule: the reason code with its measured value and threshold.
+///
+/// Value and threshold per code: activity drop (drop, threshold; fires at ≥); purchase gap
+/// (days since last purchase / interval, multiple; fires at >); order value decline (change,
+/// threshold; fires at ≤); negative feedback (count, minimum count; ≥); NPS detractor (the
+/// answer, the detractor maximum; ≤); competitor contact and service silence (1, 1).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::{ChurnReason, ChurnSignal};
+/// let r = ChurnReason { code: ChurnSignal::ActivityDrop, value: 0.8, threshold: 0.3 };
+/// assert_eq!(
+///     serde_json::to_string(&r).unwrap(),
+///     r#"{"code":"activity_drop","value":0.8,"threshold":0.3}"#
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ChurnReason {
+    /// The rule that fired.
+    pub code: ChurnSignal,
+    /// The measured value.
+    pub value: f64,
+    /// The threshold it crossed.
+    pub threshold: f64,
+}
+
+/// The warning signals of one customer, with the measurements behind them.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::{ChurnSignalInput, ChurnSignalOptions, TransactionLog, compute_churn_signals};
+/// let report = compute_churn_signals(
+///     &ChurnSignalInput {
+///         n_customers: 1,
+///         as_of: 200,
+///         transactions: TransactionLog { customer: &[0, 0], day: &[100, 130], amount: &[10.0, 10.0] },
+///         ..Default::default()
+///     },
+///     &ChurnSignalOptions::default(),
+/// )
+/// .unwrap();
+/// let c = &report.customers[0];
+/// assert_eq!((c.days_since_last_purchase, c.typical_interval_days), (Some(70), Some(30.0)));
+/// assert_eq!(c.values.purchase_gap_ratio, Some(70.0 / 30.0));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerSignals {
+    /// The measured signals (after overrides) that feed the index.
+    pub values: SignalValues,
+    /// Fired rules, in [`ChurnSignal::ALL`] order.
+    pub reasons: Vec<ChurnReason>,
+    /// Signals whose value was supplied rather than computed.
+    pub overridden: Vec<ChurnSignal>,
+    /// Distinct active days (purchases or customer interactions) in the current window.
+    pub active_days_current: u32,
+    /// Mean active days per window-length period over the trailing baseline, if available.
+    pub baseline_active_days: Option<f64>,
+    /// Distinct purchase days up to `as_of`.
+    pub purchase_days: u32,
+    /// Days from the last purchase to `as_of`.
+    pub days_since_last_purchase: Option<i32>,
+    /// The typical inter-purchase interval used, in days.
+    pub typical_interval_days: Option<f64>,
+    /// Where that interval came from.
+    pub interval_source: IntervalSource,
+    /// Mean order value in the last period.
+    pub order_value_last_period: Option<f64>,
+    /// Mean order value in the period before.
+    pub order_value_previous_period: Option<f64>,
+    /// Days since the last inbound contact (interactions given and at least one such contact).
+    pub days_since_inbound_contact: Option<i32>,
+}
+
+impl CustomerSignals {
+    /// Whether the rule of `signal` fired: `None` when the signal could not be measured,
+    /// e.g. to feed [`LifecycleInput::purchase_gap_fires`](crate::lifecycle::LifecycleInput).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::{ChurnSignal, ChurnSignalInput, TransactionLog, compute_churn_signals};
+    /// let report = compute_churn_signals(
+    ///     &ChurnSignalInput {
+    ///         n_customers: 2,
+    ///         as_of: 200,
+    ///         transactions: TransactionLog { customer: &[0, 0], day: &[100, 110], amount: &[5.0, 5.0] },
+    ///         ..Default::default()
+    ///     },
+    ///     &Default::default(),
+    /// )
+    /// .unwrap();
+    /// // 90 days since the last purchase against a 10-day interval.
+    /// assert_eq!(report.customers[0].fired(ChurnSignal::PurchaseGap), Some(true));
+    /// assert_eq!(report.customers[1].fired(ChurnSignal::PurchaseGap), None);
+    /// ```
+    pub fn fired(&self, signal: ChurnSignal) -> Option<bool> {
+        self.values
+            .measured(signal)
+            .map(|_| self.reasons.iter().any(|r| r.code == signal))
+    }
+}
+
+/// The result of [`compute_churn_signals`].
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::{ChurnSignalInput, ChurnSignalOptions, compute_churn_signals};
+/// let r = compute_churn_signals(&ChurnSignalInput { n_customers: 2, ..Default::default() }, &Default::default()).unwrap();
+/// assert_eq!(r.customers.len(), 2);
+/// assert_eq!(r.population_interval_days, None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChurnSignalReport {
+    /// The observation date.
+    pub as_of: Day,
+    /// One entry per customer code.
+    pub customers: Vec<CustomerSignals>,
+    /// Mean of the customers' own inter-purchase intervals (the population fallback), if any
+    /// customer has one.
+    pub population_interval_days: Option<f64>,
+    /// Transactions dated after `as_of` that were excluded.
+    pub transactions_after_as_of: usize,
+    /// Interactions dated after `as_of` that were excluded.
+    pub interactions_after_as_of: usize,
+}
+
+/// Rows of a log grouped by customer code: `rows[offsets[c]..offsets[c + 1]]` are customer
+/// `c`'s row indices (in input order), rows after `as_of` excluded or rejected.
+struct Grouped {
+    offsets: Vec<usize>,
+    rows: Vec<usize>,
+    after_as_of: usize,
+}
+
+impl Grouped {
+    fn of(&self, customer: usize) -> &[usize] {
+        match (self.offsets.get(customer), self.offsets.get(customer + 1)) {
+            (Some(&a), Some(&b)) => self.rows.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+/// Counting sort of row indices by customer code.
+fn group_by_customer(
+    log: &str,
+    customer: &[u32],
+    day: &[Day],
+    n_customers: usize,
+    as_of: Day,
+    after: AfterAsOf,
+) -> Result<Grouped> {
+    CrmkitError::check_len(&format!("{log}.day"), customer.len(), day.len())?;
+    let mut offsets = vec![0usize; n_customers + 1];
+    let mut after_as_of = 0;
+    for (row, (&c, &d)) in customer.iter().zip(day).enumerate() {
+        let c = c as usize;
+        if c >= n_customers {
+            return Err(CrmkitError::invalid_value(
+                format!("{log}.customer"),
+                row,
+                c,
+                format!("customer code must be below n_customers = {n_customers}"),
+            ));
+        }
+        if d > as_of {
+            match after {
+                AfterAsOf::Error => {
+                    return Err(CrmkitError::AfterObservation {
+                        field: format!("{log}.day"),
+                        row,
+                        value: format_day(d),
+                        as_of: format_day(as_of),
+                    });
+                }
+                AfterAsOf::Exclude => {
+                    after_as_of += 1;
+                    continue;
+                }
+            }
+        }
+        offsets[c + 1] += 1;
+    }
+    for c in 0..n_customers {
+        offsets[c + 1] += offsets[c];
+    }
+    let mut cursor = offsets.clone();
+    let mut rows = vec![0usize; offsets[n_customers]];
+    for (row, (&c, &d)) in customer.iter().zip(day).enumerate() {
+        if d > as_of {
+            continue;
+        }
+        let slot = &mut cursor[c as usize];
+        rows[*slot] = row;
+        *slot += 1;
+    }
+    Ok(Grouped {
+        offsets,
+        rows,
+        after_as_of,
+    })
+}
+
+fn check_override<T: Copy>(
+    field: &str,
+    column: Option<&[Option<T>]>,
+    n: usize,
+    valid: impl Fn(T) -> Option<&'static str>,
+    show: impl Fn(T) -> String,
+) -> Result<()> {
+    if let Some(column) = column {
+        CrmkitError::check_len(field, n, column.len())?;
+        for (row, v) in column.iter().enumerate() {
+            if let Some(v) = v {
+                if let Some(reason) = valid(*v) {
+                    return Err(CrmkitError::invalid_value(field, row, show(*v), reason));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn finite(v: f64) -> Option<&'static str> {
+    (!v.is_finite()).then_some("must be finite")
+}
+
+/// Per-customer override lookup.
+fn pick<T: Copy>(column: Option<&[Option<T>]>, c: usize) -> Option<T> {
+    column.and_then(|col| col.get(c).copied().flatten())
+}
+
+/// Computes the churn warning signals and reason codes of every customer (SPEC §6.1).
+///
+/// Windows are whole days ending on `as_of` inclusive; with window length W the current
+/// window is `as_of − W + 1 ..= as_of`.
+///
+/// # Formula
+///
+/// - **Activity drop** = 1 − current / baseline. Current = distinct active days (a purchase or
+///   an interaction of a customer-activity kind, see [`InteractionKind::is_customer_activity`])
+///   in the current window (`activity_window_days`, W). Baseline = active days in the
+///   `baseline_days` (B) before the current window × W / E, where E = the days of that baseline
+///   window on or after the customer's first recorded activity or purchase (E = B for long-
+///   standing customers), i.e. the mean active days per W-day period while the customer was
+///   known. `None` when E < `min_baseline_days` or the baseline is 0. Fires at ≥ 0.30.
+/// - **Purchase gap ratio** = (as_of − last purchase day) / interval, the interval being the
+///   customer's mean gap between distinct purchase days ((last − first) / (distinct days − 1)),
+///   or, below 2 purchase days, the fallback ([`IntervalFallback`], reported in
+///   [`CustomerSignals::interval_source`]). `None` without any purchase. Fires at > 1.5.
+/// - **Order value change** = mean order value (amount per transaction) in the last
+///   `order_value_period_days` (P) / that in the P days before − 1; `None` unless both periods
+///   have orders and the previous mean is > 0. Fires at ≤ −0.20.
+/// - **Negative feedback** = complaints + bad reviews in the last `feedback_window_days`.
+///   Fires at ≥ 1.
+/// - **Competitor contact** = any competitor-contact interaction in the last
+///   `competitor_window_days`. Fires when true.
+/// - **Service silence** (key customers only, else `None`) = no inbound contact
+///   ([`InteractionKind::is_inbound_contact`]) for more than `silence_days` days (or never),
+///   and our latest outreach, made on or after the last inbound contact, has no answer on or
+///   after its day. Fires when true.
+/// - **NPS detractor** = latest answer ≤ 6. Fires when true (value: the answer).
+///
+/// Overrides replace the measured value before the rules are applied. Empty logs are fine
+/// (every measured signal is then `None` or zero).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::{
+///     ChurnSignal, ChurnSignalInput, ChurnSignalOptions, InteractionKind, InteractionLog,
+///     TransactionLog, compute_churn_signals,
+/// };
+/// let kinds = [InteractionKind::Complaint, InteractionKind::CompetitorContact];
+/// let report = compute_churn_signals(
+///     &ChurnSignalInput {
+///         n_customers: 1,
+///         as_of: 1000,
+///         transactions: TransactionLog { customer: &[0, 0], day: &[900, 990], amount: &[30.0, 30.0] },
+///         interactions: Some(InteractionLog { customer: &[0, 0], day: &[995, 998], kind: &kinds }),
+///         ..Default::default()
+///     },
+///     &ChurnSignalOptions::default(),
+/// )
+/// .unwrap();
+/// let codes: Vec<_> = report.customers[0].reasons.iter().map(|r| r.code).collect();
+/// assert_eq!(codes, [ChurnSignal::NegativeFeedback, ChurnSignal::CompetitorContact]);
+/// ```
+///
+/// # Errors
+///
+/// - [`CrmkitError::InvalidConfig`] for invalid options;
+/// - [`CrmkitError::LengthMismatch`] when the columns of a log, or a per-customer column, have
+///   the wrong length;
+/// - [`CrmkitError::InvalidValue`] naming the column and row: a customer code ≥
+///   `n_customers`, an amount that is negative or not finite, an NPS answer above 10, an
+///   override that is not finite (or a negative feedback count below 0);
+/// - [`CrmkitError::AfterObservation`] for a row dated after `as_of` unless
+///   `after_as_of = exclude`.
+pub fn compute_churn_signals(
+    input: &ChurnSignalInput<'_>,
+    options: &ChurnSignalOptions,
+) -> Result<ChurnSignalReport> {
+    options.validate()?;
+    let n = input.n_customers;
+    let tx = &input.transactions;
+    CrmkitError::check_len("transactions.amount", tx.customer.len(), tx.amount.len())?;
+    if let Some(row) = tx.amount.iter().position(|a| !a.is_finite() || *a < 0.0) {
+        return Err(CrmkitError::invalid_value(
+            "transactions.amount",
+            row,
+            tx.amount[row],
+            "must be finite and >= 0 (net refunds out before computing signals)",
+        ));
+    }
+    let tx_groups = group_by_customer(
+        "transactions",
+        tx.customer,
+        tx.day,
+        n,
+        input.as_of,
+        options.after_as_of,
+    )?;
+    let ix_groups = match &input.interactions {
+        Some(ix) => {
+            CrmkitError::check_len("interactions.kind", ix.customer.len(), ix.kind.len())?;
+            Some(group_by_customer(
+                "interactions",
+                ix.customer,
+                ix.day,
+                n,
+                input.as_of,
+                options.after_as_of,
+            )?)
+        }
+        None => None,
+    };
+    if let Some(key) = input.key_customer {
+        CrmkitError::check_len("key_customer", n, key.len())?;
+    }
+    check_override(
+        "latest_nps",
+        input.latest_nps,
+        n,
+        |v: u8| (v > 10).then_some("NPS answers are 0..=10"),
+        |v| v.to_string(),
+    )?;
+    let o = &input.overrides;
+    let show = |v: f64| v.to_string();
+    check_override("activity_drop", o.activity_drop, n, finite, show)?;
+    check_override("purchase_gap_ratio", o.purchase_gap_ratio, n, finite, show)?;
+    check_override("order_value_change", o.order_value_change, n, finite, show)?;
+    check_override(
+        "negative_feedback",
+        o.negative_feedback,
+        n,
+        |v| finite(v).or((v < 0.0).then_some("a count must be >= 0")),
+        show,
+    )?;
+    let show_bool = |v: bool| v.to_string();
+    let ok_bool = |_| None;
+    check_override(
+        "competitor_contact",
+        o.competitor_contact,
+        n,
+        ok_bool,
+        show_bool,
+    )?;
+    check_override("service_silence", o.service_silence, n, ok_bool, show_bool)?;
+
+    let as_of = i64::from(input.as_of);
+    let window = i64::from(options.activity_window_days);
+    let current_start = as_of - window + 1;
+    let baseline_len = i64::from(options.baseline_days);
+    let baseline_start = current_start - baseline_len;
+    let period = i64::from(options.order_value_period_days);
+    let last_period_start = as_of - period + 1;
+    let previous_period_start = last_period_start - period;
+    let feedback_start = as_of - i64::from(options.feedback_window_days) + 1;
+    let competitor_start = as_of - i64::from(options.competitor_window_days) + 1;
+
+    let mut customers = Vec::with_capacity(n);
+    let mut own_intervals = Vec::with_capacity(n);
+    let mut purchases: Vec<(i64, f64)> = Vec::new();
+    let mut active: Vec<i64> = Vec::new();
+    for c in 0..n {
+        purchases.clear();
+        purchases.extend(
+            tx_groups
+                .of(c)
+                .iter()
+                .map(|&r| (i64::from(tx.day[r]), tx.amount[r])),
+        );
+        // Sorting the customer's own rows makes every sum independent of the input order.
+        purchases.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let mut distinct = 0u32;
+        let mut previous_day = None;
+        let (mut last_sum, mut last_n, mut prev_sum, mut prev_n) = (0.0, 0u32, 0.0, 0u32);
+        active.clear();
+        let mut first_seen = i64::MAX;
+        for &(d, amount) in &purchases {
+            if previous_day != Some(d) {
+                distinct += 1;
+                previous_day = Some(d);
+            }
+            if d >= last_period_start {
+                last_sum += amount;
+                last_n += 1;
+            } else if d >= previous_period_start {
+                prev_sum += amount;
+                prev_n += 1;
+            }
+            if d >= baseline_start {
+                active.push(d);
+            }
+            first_seen = first_seen.min(d);
+        }
+        let first_purchase = purchases.first().map(|p| p.0);
+        let last_purchase = purchases.last().map(|p| p.0);
+
+        let mut negative = 0u32;
+        let mut competitor = false;
+        let (mut last_inbound, mut last_outreach, mut last_answer) =
+            (None::<i64>, None::<i64>, None::<i64>);
+        if let (Some(ix), Some(groups)) = (&input.interactions, &ix_groups) {
+            for &r in groups.of(c) {
+                let d = i64::from(ix.day[r]);
+                let kind = ix.kind[r];
+                if kind.is_customer_activity() {
+                    first_seen = first_seen.min(d);
+                    if d >= baseline_start {
+                        active.push(d);
+                    }
+                }
+                if kind.is_negative_feedback() && d >= feedback_start {
+                    negative += 1;
+                }
+                if kind == InteractionKind::CompetitorContact && d >= competitor_start {
+                    competitor = true;
+                }
+                if kind.is_inbound_contact() {
+                    last_inbound = last_inbound.max(Some(d));
+                }
+                match kind {
+                    InteractionKind::Outreach => last_outreach = last_outreach.max(Some(d)),
+                    InteractionKind::OutreachAnswered => last_answer = last_answer.max(Some(d)),
+                    _ => {}
+                }
+            }
+        }
+        active.sort_unstable();
+        active.dedup();
+        let current = active.iter().filter(|&&d| d >= current_start).count() as u32;
+        let in_baseline = active.len() as u32 - current;
+        // Days of the baseline window on or after the customer's first record.
+        let known = if first_seen == i64::MAX {
+            0
+        } else {
+            (current_start - first_seen).clamp(0, baseline_len)
+        };
+        let baseline = (known > 0 && known >= i64::from(options.min_baseline_days))
+            .then(|| f64::from(in_baseline) * window as f64 / known as f64);
+        let activity_drop = baseline
+            .filter(|b| *b > 0.0)
+            .map(|b| 1.0 - f64::from(current) / b);
+
+        let order_value_last = (last_n > 0).then(|| last_sum / f64::from(last_n));
+        let order_value_previous = (prev_n > 0).then(|| prev_sum / f64::from(prev_n));
+        let order_value_change = match (order_value_last, order_value_previous) {
+            (Some(l), Some(p)) if p > 0.0 => Some(l / p - 1.0),
+            _ => None,
+        };
+        let own_interval = match (first_purchase, last_purchase) {
+            (Some(f), Some(l)) if distinct >= 2 => Some((l - f) as f64 / f64::from(distinct - 1)),
+            _ => None,
+        };
+        own_intervals.push(own_interval);
+
+        let service_silence = match (input.key_customer, &input.interactions) {
+            (Some(key), Some(_)) if key.get(c).copied().unwrap_or(false) => {
+                let quiet =
+                    last_inbound.is_none_or(|i| as_of - i > i64::from(options.silence_days));
+                let unanswered = last_outreach.is_some_and(|out| {
+                    last_inbound.is_none_or(|i| out >= i) && last_answer.is_none_or(|a| a < out)
+                });
+                Some(quiet && unanswered)
+            }
+            _ => None,
+        };
+        let has_interactions = input.interactions.is_some();
+        customers.push(CustomerSignals {
+            values: SignalValues {
+                activity_drop,
+                purchase_gap_ratio: None,
+                order_value_change,
+                negative_feedback: has_interactions.then_some(f64::from(negative)),
+                competitor_contact: has_interactions.then_some(competitor),
+                service_silence,
+                nps_detractor: pick(input.latest_nps, c).map(|s| s <= options.nps_detractor_max),
+            },
+            reasons: Vec::new(),
+            overridden: Vec::new(),
+            active_days_current: current,
+            baseline_active_days: baseline,
+            purchase_days: distinct,
+            days_since_last_purchase: last_purchase.map(|l| (as_of - l) as i32),
+            typical_interval_days: None,
+            interval_source: IntervalSource::Unavailable,
+            order_value_last_period: order_value_last,
+            order_value_previous_period: order_value_previous,
+            days_since_inbound_contact: last_inbound.map(|i| (as_of - i) as i32),
+        });
+    }
+
+    let (sum, count) = own_intervals
+        .iter()
+        .flatten()
+        .fold((0.0, 0usize), |(s, k), v| (s + v, k + 1));
+    let population_interval_days = (count > 0).then(|| sum / count as f64);
+    for (c, (signals, own)) in customers.iter_mut().zip(&own_intervals).enumerate() {
+        if let Some(days) = signals.days_since_last_purchase {
+            let (interval, source) = match (own, options.interval_fallback) {
+                (Some(own), _) => (Some(*own), IntervalSource::Own),
+                (None, IntervalFallback::PopulationMean) => (
+                    population_interval_days,
+                    if population_interval_days.is_some() {
+                        IntervalSource::PopulationMean
+                    } else {
+                        IntervalSource::Unavailable
+                    },
+                ),
+                (None, IntervalFallback::Fixed { days }) => (Some(days), IntervalSource::Fixed),
+                (None, IntervalFallback::None) => (None, IntervalSource::Unavailable),
+            };
+            signals.typical_interval_days = interval;
+            signals.interval_source = source;
+            signals.values.purchase_gap_ratio = interval.map(|i| f64::from(days) / i);
+        }
+        apply_overrides(signals, o, c);
+        signals.reasons = reasons(
+            &signals.values,
+            input.latest_nps.and_then(|n| n.get(c).copied().flatten()),
+            options,
+        );
+    }
+    Ok(ChurnSignalReport {
+        as_of: input.as_of,
+        customers,
+        population_interval_days,
+        transactions_after_as_of: tx_groups.after_as_of,
+        interactions_after_as_of: ix_groups.map_or(0, |g| g.after_as_of),
+    })
+}
+
+fn apply_overrides(signals: &mut CustomerSignals, o: &SignalOverrides<'_>, c: usize) {
+    let v = &mut signals.values;
+    let mut set_f = |target: &mut Option<f64>, column, signal| {
+        if let Some(x) = pick(column, c) {
+            *target = Some(x);
+            signals.overridden.push(signal);
+        }
+    };
+    set_f(
+        &mut v.activity_drop,
+        o.activity_drop,
+        ChurnSignal::ActivityDrop,
+    );
+    set_f(
+        &mut v.purchase_gap_ratio,
+        o.purchase_gap_ratio,
+        ChurnSignal::PurchaseGap,
+    );
+    set_f(
+        &mut v.order_value_change,
+        o.order_value_change,
+        ChurnSignal::OrderValueDecline,
+    );
+    set_f(
+        &mut v.negative_feedback,
+        o.negative_feedback,
+        ChurnSignal::NegativeFeedback,
+    );
+    if let Some(x) = pick(o.competitor_contact, c) {
+        v.competitor_contact = Some(x);
+        signals.overridden.push(ChurnSignal::CompetitorContact);
+    }
+    if let Some(x) = pick(o.service_silence, c) {
+        v.service_silence = Some(x);
+        signals.overridden.push(ChurnSignal::ServiceSilence);
+    }
+}
+
+fn reasons(
+    values: &SignalValues,
+    nps: Option<u8>,
+    options: &ChurnSignalOptions,
+) -> Vec<ChurnReason> {
+    let mut out = Vec::new();
+    let mut fire = |code, value, threshold| {
+        out.push(ChurnReason {
+            code,
+            value,
+            threshold,
+        })
+    };
+    if let Some(drop) = values.activity_drop {
+        if drop >= options.activity_drop_threshold {
+            fire(
+                ChurnSignal::ActivityDrop,
+                drop,
+                options.activity_drop_threshold,
+            );
+        }
+    }
+    if let Some(ratio) = values.purchase_gap_ratio {
+        if ratio > options.purchase_gap_multiple {
+            fire(
+                ChurnSignal::PurchaseGap,
+                ratio,
+                options.purchase_gap_multiple,
+            );
+        }
+    }
+    if let Some(change) = values.order_value_change {
+        if change <= options.order_value_change_threshold {
+            fire(
+                ChurnSignal::OrderValueDecline,
+                change,
+                options.order_value_change_threshold,
+            );
+        }
+    }
+    if let Some(count) = values.negative_feedback {
+        let min = f64::from(options.negative_feedback_min_count);
+        if count >= min {
+            fire(ChurnSignal::NegativeFeedback, count, min);
+        }
+    }
+    if values.competitor_contact == Some(true) {
+        fire(ChurnSignal::CompetitorContact, 1.0, 1.0);
+    }
+    if values.service_silence == Some(true) {
+        fire(ChurnSignal::ServiceSilence, 1.0, 1.0);
+    }
+    if values.nps_detractor == Some(true) {
+        let answer = nps.map_or(0.0, f64::from);
+        fire(
+            ChurnSignal::NpsDetractor,
+            answer,
+            f64::from(options.nps_detractor_max),
+        );
+    }
+    out
+}
