@@ -7,10 +7,10 @@ that names the field, the row and the value.
 
 Examples:
     >>> import pandas as pd, crmkit
-    >>> log = pd.DataFrame({"customer_id": [1, 2], "timestamp": pd.to_datetime(["2024-03-01", "2024-01-01"]),
-    ...                     "amount": [10.0, 99.0]})
+    >>> log = pd.DataFrame({"customer_id": [1, 2, 2], "timestamp": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-03-20"]),
+    ...                     "amount": [10.0, 99.0, 50.0]})
     >>> crmkit.rfm(log, as_of="2024-03-31", k=2, segments={"k": 2, "rules": [{"segment": "all"}]})["tier"].tolist()
-    ['potential', 'potential']
+    ['churn risk', 'high value']
 """
 
 from crmkit._crmkit import (

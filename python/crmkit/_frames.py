@@ -66,7 +66,7 @@ def column(data: Any, name: Any, field: str) -> Any:
             return data.column(name)
         return data[name]
     except (KeyError, ValueError, TypeError, LookupError) as exc:
-        available = list(getattr(data, "columns", None) or getattr(data, "column_names", None) or (data.keys() if isinstance(data, Mapping) else []))
+        available = list(data.keys()) if isinstance(data, Mapping) else list(getattr(data, "columns", []))
         raise _error(
             _crmkit.ConfigError,
             f"invalid `{field}`: no column {name!r} (available: {available})",

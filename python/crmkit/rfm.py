@@ -237,16 +237,18 @@ class RfmModel:
 
     Examples:
         >>> import pandas as pd, crmkit
-        >>> log = pd.DataFrame({"customer_id": [1, 1, 2, 3, 3, 3],
-        ...                     "timestamp": pd.to_datetime(["2024-01-05", "2024-03-01", "2024-02-10",
-        ...                                                  "2023-11-01", "2024-03-20", "2024-03-28"]),
-        ...                     "amount": [20.0, 35.5, 12.0, 5.0, 60.0, 80.0]})
-        >>> model = crmkit.RfmModel(segments="four_tier").fit(log, as_of="2024-03-31")
-        >>> model.transform(log, as_of="2024-03-31")[["customer_id", "rfm_score", "tier"]].round(3)
-           customer_id  rfm_score        tier
-        0            1      0.423  churn risk
-        1            2      0.000  churn risk
-        2            3      1.000  high value
+        >>> log = pd.DataFrame({"customer_id": [1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 5],
+        ...                     "timestamp": pd.to_datetime(["2024-01-05"] + ["2024-02-01"] * 2 + ["2024-03-01"] * 3
+        ...                                                 + ["2024-03-10"] * 4 + ["2024-03-30"] * 5),
+        ...                     "amount": [10.0, 15, 15, 20, 20, 20, 30, 30, 30, 30, 50, 50, 50, 50, 50]})
+        >>> model = crmkit.RfmModel().fit(log, as_of="2024-03-31")
+        >>> model.transform(log, as_of="2024-03-31")[["customer_id", "r_score", "f_score", "rfm_score", "tier", "segment"]].round(3)
+           customer_id  r_score  f_score  rfm_score        tier         segment
+        0            1        1        1      0.000  churn risk     hibernating
+        1            2        2        2      0.220  churn risk     hibernating
+        2            3        3        3      0.460  churn risk  need attention
+        3            4        4        4      0.667   potential           loyal
+        4            5        5        5      1.000  high value       champions
     """
 
     def __init__(
@@ -415,7 +417,7 @@ def rfm(
 
     Examples:
         >>> import pyarrow as pa, datetime as dt, crmkit
-        >>> log = pa.table({"customer_id": [1, 2, 2], "timestamp": [dt.date(2024, 3, 1)] * 3,
+        >>> log = pa.table({"customer_id": [1, 2, 2], "timestamp": [dt.date(2024, 1, 1), dt.date(2024, 3, 1), dt.date(2024, 3, 2)],
         ...                 "amount": [5.0, 10.0, 10.0]})
         >>> out = crmkit.rfm(log, as_of="2024-03-31", k=2, segments={"k": 2, "rules": [{"segment": "all"}]})
         >>> out.column("tier").to_pylist()

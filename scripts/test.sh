@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's test command: every check CI runs. Creates its own virtualenv (.venv), installs the
+# test dependencies once, builds the extension into it and runs Rust and Python tests.
+# Idempotent; quick when nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+echo "== cargo fmt --check"
+cargo fmt --all --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo test (unit, integration and doc tests)"
+cargo test --workspace --quiet 2>&1 | grep -E "^(test result|error|failures|---- )|panicked|FAILED" || true
+cargo test --workspace --quiet >/dev/null 2>&1 || { cargo test --workspace; exit 1; }
+echo "== build the extension into $CRMKIT_VENV"
+build_extension
+echo "== pytest (tests and docstring examples)"
+"$PY" -m pytest -q
+echo "== mypy.stubtest"
+"$PY" -m mypy.stubtest crmkit._crmkit --allowlist tests/stubtest-allowlist.txt
+echo "== all checks passed"
