@@ -39,17 +39,18 @@ const LOG_SIZES: [(usize, usize); 2] = [(1_000_000, 100_000), (10_000_000, 1_000
 /// Customers of the scoring benchmarks.
 const CUSTOMER_SIZES: [usize; 2] = [1_000_000, 10_000_000];
 
-/// Sizes from which one iteration takes long enough that flat sampling (a fixed number of
-/// iterations per sample) keeps a run within its measurement time.
-const LARGE: usize = 5_000_000;
+/// Customers from which one scoring iteration takes long enough (tens of milliseconds or
+/// more) that flat sampling, a fixed number of iterations per sample, keeps a run within its
+/// measurement time. Every `features` case is that slow already.
+const LARGE_SCORING: usize = 5_000_000;
 
-fn configure_size(group: &mut BenchmarkGroup<'_, WallTime>, elements: usize) {
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>, elements: usize, flat: bool) {
     group.throughput(Throughput::Elements(elements as u64));
-    if elements >= LARGE {
-        group.sampling_mode(SamplingMode::Flat);
+    group.sampling_mode(if flat {
+        SamplingMode::Flat
     } else {
-        group.sampling_mode(SamplingMode::Auto);
-    }
+        SamplingMode::Auto
+    });
 }
 
 fn index_of(log: &SyntheticLog) -> CustomerIndex {
@@ -63,7 +64,7 @@ fn features(c: &mut Criterion) {
         let unordered = shuffled(&ordered, 2);
         let ordered_index = index_of(&ordered);
         let unordered_index = index_of(&unordered);
-        configure_size(&mut group, transactions);
+        configure(&mut group, transactions, true);
         let id = |name: &str| BenchmarkId::new(name, format!("{transactions}tx_{customers}cust"));
 
         group.bench_function(id("customer_index"), |b| {
@@ -120,7 +121,7 @@ fn scoring(c: &mut Criterion) {
     let grid = SegmentRules::rf_grid();
     for customers in CUSTOMER_SIZES {
         let (recency, frequency, monetary) = synthetic_features(customers, 3);
-        configure_size(&mut group, customers);
+        configure(&mut group, customers, customers >= LARGE_SCORING);
         let id = |name: &str| BenchmarkId::new(name, format!("{customers}cust"));
 
         let mut scores = vec![0.0; customers];
