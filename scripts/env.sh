@@ -26,6 +26,9 @@ build_extension() {
     return
   fi
   rm -f "$CRMKIT_VENV"/.extension-*
-  "$CRMKIT_VENV/bin/maturin" develop --release --quiet
+  if ! "$CRMKIT_VENV/bin/maturin" develop --release >"$CRMKIT_VENV/.maturin.log" 2>&1; then
+    cat "$CRMKIT_VENV/.maturin.log"
+    return 1
+  fi
   touch "$CRMKIT_VENV/.extension-$src_hash"
 }
