@@ -87,6 +87,14 @@ class MinMaxFit:
         monetary: Any,
         weights: tuple[float, float, float] = ...,
     ) -> npt.NDArray[np.float64]: ...
+    def score_tiers(
+        self,
+        days_since_last: Any,
+        frequency: Any,
+        monetary: Any,
+        weights: tuple[float, float, float] = ...,
+        thresholds: tuple[float, float] = ...,
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8]]: ...
     @property
     def days_since_last(self) -> tuple[float, float, int]: ...
     @property

@@ -339,8 +339,7 @@ class RfmModel:
         if self.minmax_ is None or self.bins_ is None:
             raise _frames._error(_crmkit.ConfigError, "invalid `RfmModel`: not fitted (call fit first)", "RfmModel")
         r, f, m = self._rfm_columns(features)
-        score = self.minmax_.score(r, f, m, self.weights)
-        tiers = _crmkit.tier_codes_of(score, self.thresholds)
+        score, tiers = self.minmax_.score_tiers(r, f, m, self.weights, self.thresholds)
         rs = self.bins_[0].apply(r, "days_since_last")
         fs = self.bins_[1].apply(f, "frequency")
         ms = self.bins_[2].apply(m, "monetary")

@@ -140,6 +140,55 @@ impl PyMinMaxFit {
         Ok(scores.into_pyarray(py))
     }
 
+    /// Scores and tier codes (0 churn risk, 1 potential, 2 high value) in one pass.
+    ///
+    /// Args:
+    ///     days_since_last, frequency, monetary: 1-D numeric arrays of equal length.
+    ///     weights: (wR, wF, wM), finite, >= 0, summing to 1.
+    ///     thresholds: (potential, high_value), strictly increasing.
+    ///
+    /// Returns:
+    ///     (numpy.ndarray of float64, numpy.ndarray of uint8)
+    #[pyo3(signature = (days_since_last, frequency, monetary, weights=(0.3, 0.4, 0.3), thresholds=(0.5, 0.8)))]
+    #[allow(clippy::type_complexity)]
+    fn score_tiers<'py>(
+        &self,
+        py: Python<'py>,
+        days_since_last: &Bound<'py, PyAny>,
+        frequency: &Bound<'py, PyAny>,
+        monetary: &Bound<'py, PyAny>,
+        weights: (f64, f64, f64),
+        thresholds: (f64, f64),
+    ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<u8>>)> {
+        let w = self::weights(weights)?;
+        let t = TierThresholds::new(thresholds.0, thresholds.1).py()?;
+        let (r, f, m) = (
+            numbers(days_since_last, "days_since_last")?,
+            numbers(frequency, "frequency")?,
+            numbers(monetary, "monetary")?,
+        );
+        let (r, f, m) = (slice(&r), slice(&f), slice(&m));
+        let fit = self.inner;
+        let (scores, tiers) = without_gil(py, move || {
+            let n = match r {
+                Slice::F64(v) => v.len(),
+                Slice::I64(v) => v.len(),
+            };
+            let (mut scores, mut tiers) = (vec![0.0; n], vec![0u8; n]);
+            with_slices!(r, f, m, |x, y, z| fit.score_tiers_into(
+                x,
+                y,
+                z,
+                &w,
+                Some(&t),
+                &mut scores,
+                &mut tiers
+            ))?;
+            Ok((scores, tiers))
+        })?;
+        Ok((scores.into_pyarray(py), tiers.into_pyarray(py)))
+    }
+
     /// The fitted (min, max, count) of days_since_last.
     #[getter]
     fn days_since_last(&self) -> (f64, f64, u64) {

@@ -54,9 +54,12 @@ impl CustomerIndex {
     /// [`CrmkitError::EmptyInput`] when `ids` is empty; [`CrmkitError::InvalidConfig`] when
     /// there are more than `u32::MAX` distinct customers.
     pub fn from_i64(field: &str, ids: &[i64]) -> Result<Self> {
-        let (Some(&min), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
+        let Some(&first) = ids.first() else {
             return Err(CrmkitError::empty(field));
         };
+        let (min, max) = ids
+            .iter()
+            .fold((first, first), |(lo, hi), &id| (lo.min(id), hi.max(id)));
         let span = (i128::from(max) - i128::from(min)) as u128 + 1;
         if span <= u128::from(DENSE_SLOTS_PER_ROW * ids.len() as u64 + 1024) {
             Ok(Self::dense(ids, min, span as usize))
@@ -66,7 +69,34 @@ impl CustomerIndex {
     }
 
     fn dense(ids: &[i64], min: i64, span: usize) -> Self {
-        const UNSEEN: u32 = u32::MAX;
+        // One u32 table: first the first row + 1 of each id (0 = unseen), then its code.
+        let mut slots = vec![0u32; span];
+        let fits_u32 = ids.len() < u32::MAX as usize;
+        if !fits_u32 {
+            return Self::dense_wide(ids, min, span);
+        }
+        for (row, &id) in ids.iter().enumerate() {
+            let slot = &mut slots[(id.wrapping_sub(min)) as u64 as usize];
+            if *slot == 0 {
+                *slot = row as u32 + 1;
+            }
+        }
+        let mut first_rows = Vec::new();
+        for slot in slots.iter_mut() {
+            if *slot != 0 {
+                first_rows.push(*slot as usize - 1);
+                *slot = first_rows.len() as u32 - 1;
+            }
+        }
+        let codes = ids
+            .iter()
+            .map(|&id| slots[(id.wrapping_sub(min)) as u64 as usize])
+            .collect();
+        Self { codes, first_rows }
+    }
+
+    /// [`Self::dense`] for logs of 2³² rows or more (row numbers do not fit the u32 table).
+    fn dense_wide(ids: &[i64], min: i64, span: usize) -> Self {
         let mut slot_first_row = vec![usize::MAX; span];
         for (row, &id) in ids.iter().enumerate() {
             let slot = (id.wrapping_sub(min)) as u64 as usize;
@@ -74,7 +104,7 @@ impl CustomerIndex {
                 slot_first_row[slot] = row;
             }
         }
-        let mut slot_code = vec![UNSEEN; span];
+        let mut slot_code = vec![u32::MAX; span];
         let mut first_rows = Vec::new();
         for (slot, &first) in slot_first_row.iter().enumerate() {
             if first != usize::MAX {

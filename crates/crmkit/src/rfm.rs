@@ -308,14 +308,29 @@ impl Range {
     }
 
     fn of<T: Numeric>(field: &str, values: &[T]) -> Result<Range> {
-        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-        let mut finite = true;
-        for &v in values {
-            let v = v.to_f64();
-            finite &= v.is_finite();
-            min = min.min(v);
-            max = max.max(v);
+        // Four independent lanes so the loop vectorises; plain comparisons (non-finite values
+        // are caught by the flag and reported below).
+        let (mut lo, mut hi) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4]);
+        let mut finite = [true; 4];
+        let chunks = values.chunks_exact(4);
+        let rest = chunks.remainder();
+        for chunk in chunks {
+            for lane in 0..4 {
+                let v = chunk[lane].to_f64();
+                finite[lane] &= v.is_finite();
+                lo[lane] = if v < lo[lane] { v } else { lo[lane] };
+                hi[lane] = if v > hi[lane] { v } else { hi[lane] };
+            }
         }
+        for (lane, &v) in rest.iter().enumerate() {
+            let v = v.to_f64();
+            finite[lane] &= v.is_finite();
+            lo[lane] = if v < lo[lane] { v } else { lo[lane] };
+            hi[lane] = if v > hi[lane] { v } else { hi[lane] };
+        }
+        let min = lo.iter().fold(f64::INFINITY, |a, &b| a.min(b));
+        let max = hi.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        let finite = finite.iter().all(|&f| f);
         if !finite {
             first_non_finite(field, values)?;
         }
@@ -532,8 +547,43 @@ impl MinMaxFit {
         weights: &RfmWeights,
         out: &mut [f64],
     ) -> Result<()> {
+        self.score_tiers_into(recency, frequency, monetary, weights, None, out, &mut [])
+    }
+
+    /// Scores and tiers in one pass: `out` gets the scores and `tiers` the tier codes (see
+    /// [`tier_codes`]) when `thresholds` is given.
+    ///
+    /// # Errors
+    ///
+    /// As [`MinMaxFit::score`]; also [`CrmkitError::LengthMismatch`] for the outputs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::rfm::{MinMaxFit, Normalization, RfmWeights, TierThresholds};
+    /// let fit = MinMaxFit::fit(&[1, 9], &[1, 3], &[2.0, 4.0], Normalization::MinMax)?;
+    /// let (mut scores, mut tiers) = ([0.0; 2], [0u8; 2]);
+    /// let t = TierThresholds::default();
+    /// fit.score_tiers_into(&[1, 9], &[1, 3], &[2.0, 4.0], &RfmWeights::default(), Some(&t), &mut scores, &mut tiers)?;
+    /// assert_eq!(tiers, [0, 1]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn score_tiers_into<R: Numeric, F: Numeric, M: Numeric>(
+        &self,
+        recency: &[R],
+        frequency: &[F],
+        monetary: &[M],
+        weights: &RfmWeights,
+        thresholds: Option<&TierThresholds>,
+        out: &mut [f64],
+        tiers: &mut [u8],
+    ) -> Result<()> {
         check_columns(recency, frequency, monetary)?;
         CrmkitError::check_len("out", recency.len(), out.len())?;
+        if thresholds.is_some() {
+            CrmkitError::check_len("tiers", recency.len(), tiers.len())?;
+        }
         let term = |range: &Range, weight: f64, reversed: bool| match range.affine(reversed) {
             Some((offset, scale)) => (offset, scale, weight, 0.0),
             None => (0.0, 0.0, 0.0, 0.5 * weight),
@@ -551,6 +601,11 @@ impl MinMaxFit {
                 + mw * ((m - m0) * ms).clamp(0.0, 1.0);
             finite &= (r - f + m).is_finite();
             *o = s;
+        }
+        if let Some(t) = thresholds {
+            for (tier, &s) in tiers.iter_mut().zip(out.iter()) {
+                *tier = u8::from(s >= t.potential) + u8::from(s >= t.high_value);
+            }
         }
         if !finite {
             first_non_finite("days_since_last", recency)?;
@@ -669,39 +724,24 @@ impl QuantileBins {
         if values.is_empty() {
             return Err(CrmkitError::empty(field));
         }
-        // Order-preserving integer keys, oriented so that "worse" sorts first.
-        let mut keys: Vec<u64> = Vec::with_capacity(values.len());
+        let n = values.len();
         let mut finite = true;
+        let (mut min_key, mut max_key) = (u64::MAX, 0u64);
         for &v in values {
             let v = v.to_f64();
             finite &= v.is_finite();
-            keys.push(oriented_key(v, direction));
+            let key = oriented_key(v, direction);
+            min_key = min_key.min(key);
+            max_key = max_key.max(key);
         }
         if !finite {
             first_non_finite(field, values)?;
         }
-        let n = keys.len();
-        let mut cut_keys: Vec<u64> = Vec::with_capacity(usize::from(k) - 1);
-        let mut rest: &mut [u64] = &mut keys;
-        let mut offset = 0usize;
-        let mut previous: Option<usize> = None;
-        for j in 1..usize::from(k) {
-            // 0-based position of the ⌈j·n/k⌉-th smallest key; positions never decrease.
-            let position = (j * n).div_ceil(usize::from(k)) - 1;
-            if let (Some(p), Some(&key)) = (previous, cut_keys.last()) {
-                if p == position {
-                    cut_keys.push(key);
-                    continue;
-                }
-            }
-            // Every key left in `rest` is >= every key before it, so the (position − offset)-th
-            // of `rest` is the position-th of all keys.
-            let (_, nth, right) = std::mem::take(&mut rest).select_nth_unstable(position - offset);
-            cut_keys.push(*nth);
-            rest = right;
-            offset = position + 1;
-            previous = Some(position);
-        }
+        // 0-based positions of the ⌈j·n/k⌉-th smallest keys, j = 1..k−1 (never decreasing).
+        let positions: Vec<usize> = (1..usize::from(k))
+            .map(|j| (j * n).div_ceil(usize::from(k)) - 1)
+            .collect();
+        let cut_keys = select_keys(values, direction, min_key, max_key, &positions);
         let cuts = cut_keys
             .iter()
             .map(|&key| key_value(key, direction))
@@ -820,6 +860,60 @@ impl QuantileBins {
             .filter(|&s| self.counts[usize::from(s - 1)] == 0)
             .collect()
     }
+}
+
+/// The keys at sorted `positions` (ascending) without sorting: a histogram of the keys over
+/// [min_key, max_key] finds the bucket of each position, and only the keys of those few
+/// buckets are gathered and selected. Three streaming passes plus small selections.
+fn select_keys<T: Numeric>(
+    values: &[T],
+    direction: Direction,
+    min_key: u64,
+    max_key: u64,
+    positions: &[usize],
+) -> Vec<u64> {
+    const BUCKET_BITS: u32 = 16;
+    let span = max_key - min_key;
+    let shift = (64 - span.leading_zeros()).saturating_sub(BUCKET_BITS);
+    let bucket_of = |key: u64| ((key - min_key) >> shift) as usize;
+    let mut counts = vec![0usize; (span >> shift) as usize + 1];
+    for &v in values {
+        counts[bucket_of(oriented_key(v.to_f64(), direction))] += 1;
+    }
+    // The bucket of each position and its rank inside the bucket.
+    let mut targets: Vec<(usize, usize)> = Vec::with_capacity(positions.len());
+    let (mut bucket, mut before) = (0usize, 0usize);
+    for &p in positions {
+        while before + counts[bucket] <= p {
+            before += counts[bucket];
+            bucket += 1;
+        }
+        targets.push((bucket, p - before));
+    }
+    // Gather the keys of the (at most k − 1 distinct) target buckets.
+    let mut slot_of = vec![u8::MAX; counts.len()];
+    let mut gathered: Vec<Vec<u64>> = Vec::new();
+    for &(b, _) in &targets {
+        if slot_of[b] == u8::MAX {
+            slot_of[b] = gathered.len() as u8;
+            gathered.push(Vec::with_capacity(counts[b]));
+        }
+    }
+    for &v in values {
+        let key = oriented_key(v.to_f64(), direction);
+        let slot = slot_of[bucket_of(key)];
+        if slot != u8::MAX {
+            gathered[usize::from(slot)].push(key);
+        }
+    }
+    targets
+        .iter()
+        .map(|&(b, rank)| {
+            *gathered[usize::from(slot_of[b])]
+                .select_nth_unstable(rank)
+                .1
+        })
+        .collect()
 }
 
 /// Maps a finite float to a u64 whose unsigned order is the float order (−0 and +0 equal),

@@ -22,7 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::time::{Day, format_day};
-use crate::transactions::{LogOptions, LogReport, TransactionLog};
+use crate::transactions::{ExactSum, LogOptions, LogReport, TransactionLog};
 use crate::{CrmkitError, Result};
 
 /// The unit of `t_x` and `T`.
@@ -131,10 +131,10 @@ struct State {
     last: Day,
     seen: Day,
     days: u32,
-    repeat_spend: f64,
+    repeat_spend: ExactSum,
     holdout_days: u32,
     holdout_last: Day,
-    holdout_spend: f64,
+    holdout_spend: ExactSum,
     refunded: bool,
 }
 
@@ -143,10 +143,10 @@ const FRESH: State = State {
     last: Day::MIN,
     seen: Day::MIN,
     days: 0,
-    repeat_spend: 0.0,
+    repeat_spend: ExactSum::ZERO,
     holdout_days: 0,
     holdout_last: Day::MIN,
-    holdout_spend: 0.0,
+    holdout_spend: ExactSum::ZERO,
     refunded: false,
 };
 
@@ -164,7 +164,7 @@ impl State {
                 self.holdout_days += 1;
                 self.holdout_last = day;
             }
-            self.holdout_spend += amount;
+            self.holdout_spend.add(amount);
         } else if purchase {
             if self.days == 0 {
                 self.first = day;
@@ -175,12 +175,12 @@ impl State {
                 self.last = day;
             }
             if day > self.first {
-                self.repeat_spend += amount;
+                self.repeat_spend.add(amount);
             }
         } else {
             self.refunded = true;
             if self.days > 0 && day > self.first {
-                self.repeat_spend += amount;
+                self.repeat_spend.add(amount);
             }
         }
         true
@@ -218,11 +218,14 @@ pub fn btyd_summary(
     let n = log.customers().n_customers();
     let mut states = vec![FRESH; n];
     let mut ordered = true;
+    // Optimistic single pass; at the first customer whose rows go back in time, stop updating
+    // and regroup (the regrouping pass validates every row again).
     let mut report = log.scan(as_of, options.log, |code, day, amount| {
-        ordered &= states[code as usize].push(day, amount, calibration_end);
+        ordered = states[code as usize].push(day, amount, calibration_end);
+        ordered
     })?;
     if !ordered {
-        states = grouped_states(log, as_of, options.log, calibration_end)?;
+        (states, report) = grouped_states(log, as_of, options.log, calibration_end)?;
     }
 
     let unit = options.unit.days();
@@ -234,7 +237,7 @@ pub fn btyd_summary(
         if s.days == 0 {
             if s.holdout_days > 0 {
                 report.holdout_only_customers += 1;
-            } else if s.refunded || s.holdout_spend < 0.0 {
+            } else if s.refunded || s.holdout_spend.value() < 0.0 {
                 report.refund_only_customers += 1;
             } else {
                 report.customers_after_as_of += 1;
@@ -249,13 +252,13 @@ pub fn btyd_summary(
         out.t_x.push(f64::from(s.last - s.first) / unit);
         out.t.push(f64::from(calibration_end - s.first) / unit);
         out.m_x.push(if x > 0 {
-            s.repeat_spend / f64::from(x)
+            s.repeat_spend.value() / f64::from(x)
         } else {
             0.0
         });
         if split {
             x_holdout.push(i64::from(s.holdout_days));
-            spend_holdout.push(s.holdout_spend);
+            spend_holdout.push(s.holdout_spend.value());
         }
     }
     if out.customer.is_empty() {
@@ -279,7 +282,7 @@ fn grouped_states(
     as_of: Day,
     options: LogOptions,
     calibration_end: Day,
-) -> Result<Vec<State>> {
+) -> Result<(Vec<State>, LogReport)> {
     let n = log.customers().n_customers();
     let mut start = vec![0usize; n + 1];
     for &code in log.customers().codes() {
@@ -290,10 +293,11 @@ fn grouped_states(
     }
     let mut fill = start.clone();
     let mut rows: Vec<(Day, f64)> = vec![(0, 0.0); log.len()];
-    log.scan(as_of, options, |code, day, amount| {
+    let report = log.scan(as_of, options, |code, day, amount| {
         let slot = &mut fill[code as usize];
         rows[*slot] = (day, amount);
         *slot += 1;
+        true
     })?;
     let mut states = vec![FRESH; n];
     for (c, state) in states.iter_mut().enumerate() {
@@ -305,7 +309,7 @@ fn grouped_states(
             state.push(day, amount, calibration_end);
         }
     }
-    Ok(states)
+    Ok((states, report))
 }
 
 /// A report of what a summary (or feature table) left out, as a sentence, for warnings.
@@ -453,9 +457,8 @@ mod tests {
             prop_assert_eq!(&a.x, &b.x);
             prop_assert_eq!(&a.t_x, &b.t_x);
             prop_assert_eq!(&a.t, &b.t);
-            for (p, q) in a.m_x.iter().zip(&b.m_x) {
-                prop_assert!((p - q).abs() <= 1e-9 * p.abs().max(1.0));
-            }
+            // Exact sums: bit-for-bit equal whatever the row order.
+            prop_assert_eq!(&a.m_x, &b.m_x);
             for i in 0..a.x.len() {
                 prop_assert!(a.t_x[i] <= a.t[i] && a.t_x[i] >= 0.0);
                 prop_assert!(a.x[i] == 0 || a.t_x[i] > 0.0);

@@ -164,6 +164,49 @@ pub struct LogOptions {
     pub negative_amounts: NegativeAmounts,
 }
 
+/// The largest amount magnitude crmkit accepts: 2^53 ≈ 9.007e15 (far beyond any real order;
+/// it keeps the exact per-customer sums of [`ExactSum`] from overflowing).
+pub const MAX_AMOUNT: f64 = 9_007_199_254_740_992.0;
+
+/// A sum of amounts that does not depend on the order of its terms.
+///
+/// Floating-point addition is not associative, so summing a customer's amounts in another row
+/// order can change the last bit of the total — and a score at a tier threshold with it. Each
+/// amount is instead rounded once to a multiple of 2^-40 (about 9e-13) and added as a 128-bit
+/// integer, which is exact and associative: the total is the same for every row order.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::transactions::ExactSum;
+/// let (mut a, mut b) = (ExactSum::default(), ExactSum::default());
+/// for v in [0.1, 0.2, 0.3, 1e15] { a.add(v); }
+/// for v in [1e15, 0.3, 0.2, 0.1] { b.add(v); }
+/// assert_eq!(a.value(), b.value());
+/// assert_eq!(a, b);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExactSum(i128);
+
+const EXACT_SCALE: f64 = (1u64 << 40) as f64;
+
+impl ExactSum {
+    /// The empty sum.
+    pub const ZERO: ExactSum = ExactSum(0);
+
+    /// Adds an amount with |amount| <= [`MAX_AMOUNT`] (larger values saturate).
+    #[inline]
+    pub fn add(&mut self, amount: f64) {
+        self.0 = self.0.wrapping_add((amount * EXACT_SCALE) as i128);
+    }
+
+    /// The sum, correctly rounded to f64.
+    #[inline]
+    pub fn value(self) -> f64 {
+        self.0 as f64 / EXACT_SCALE
+    }
+}
+
 /// A borrowed, length-checked transaction log.
 ///
 /// # Examples
@@ -272,20 +315,31 @@ impl<'a> TransactionLog<'a> {
 
     /// Calls `visit(code, day, amount)` for every row in scope, in row order, after checking
     /// it: amounts must be finite (and non-negative unless refunds are netted) and days must
-    /// not be after `as_of` (unless excluded). Returns the report of what was left out.
+    /// not be after `as_of` (unless excluded). `visit` returns false to stop early (the report
+    /// then counts only the rows read). Returns the report of what was left out.
     pub(crate) fn scan(
         &self,
         as_of: Day,
         options: LogOptions,
-        mut visit: impl FnMut(u32, Day, f64),
+        mut visit: impl FnMut(u32, Day, f64) -> bool,
     ) -> Result<LogReport> {
+        // The common units get a constant divisor, which the compiler turns into a multiply.
+        macro_rules! ticks {
+            ($values:expr, $($unit:literal),*) => {
+                match $values {
+                    $((values, $unit) => self.scan_with(as_of, options, |row| day_from_ticks(values[row], $unit), &mut visit),)*
+                    (values, per_day) => self.scan_with(as_of, options, |row| day_from_ticks(values[row], per_day), &mut visit),
+                }
+            };
+        }
         match self.times {
             Times::Days(days) => self.scan_with(as_of, options, |row| days[row], &mut visit),
-            Times::Ticks { values, per_day } => self.scan_with(
-                as_of,
-                options,
-                |row| day_from_ticks(values[row], per_day),
-                &mut visit,
+            Times::Ticks { values, per_day } => ticks!(
+                (values, per_day),
+                86_400,
+                86_400_000,
+                86_400_000_000,
+                86_400_000_000_000
             ),
         }
     }
@@ -295,7 +349,7 @@ impl<'a> TransactionLog<'a> {
         as_of: Day,
         options: LogOptions,
         day_of: impl Fn(usize) -> Day,
-        visit: &mut impl FnMut(u32, Day, f64),
+        visit: &mut impl FnMut(u32, Day, f64) -> bool,
     ) -> Result<LogReport> {
         let mut report = LogReport {
             rows: self.len(),
@@ -304,13 +358,21 @@ impl<'a> TransactionLog<'a> {
         let codes = self.customers.codes();
         for (row, (&code, &amount)) in codes.iter().zip(self.amounts).enumerate() {
             let day = day_of(row);
-            if !(amount >= 0.0 && amount.is_finite()) {
+            if !(0.0..=MAX_AMOUNT).contains(&amount) {
                 if !amount.is_finite() {
                     return Err(CrmkitError::invalid_value(
                         "amount",
                         row,
                         amount,
                         "must be finite",
+                    ));
+                }
+                if amount.abs() > MAX_AMOUNT {
+                    return Err(CrmkitError::invalid_value(
+                        "amount",
+                        row,
+                        amount,
+                        "magnitude must be <= 2^53 (9.007e15)",
                     ));
                 }
                 if options.negative_amounts == NegativeAmounts::Error {
@@ -337,7 +399,9 @@ impl<'a> TransactionLog<'a> {
                 report.rows_after_as_of += 1;
                 continue;
             }
-            visit(code, day, amount);
+            if !visit(code, day, amount) {
+                break;
+            }
         }
         Ok(report)
     }
