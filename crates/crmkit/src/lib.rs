@@ -7,6 +7,7 @@
 //! input once at the edge and reports bad input as a [`CrmkitError`] naming the field, the row
 //! and the value; nothing panics on user data and nothing is dropped silently.
 
+pub mod clv;
 pub mod error;
 
 pub use error::{CrmkitError, Result};

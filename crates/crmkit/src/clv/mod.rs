@@ -1,0 +1,210 @@
+//! Probabilistic customer lifetime value: the buy-till-you-die models.
+//!
+//! | model | data | type |
+//! | --- | --- | --- |
+//! | BG/NBD (Fader, Hardie & Lee 2005) | [`BtydData`] | [`BgNbd`] → [`FittedBgNbd`] |
+//! | Gamma–Gamma spend (Fader, Hardie & Lee 2005; Fader & Hardie 2013) | [`SpendData`] | [`GammaGamma`] → [`FittedGammaGamma`] |
+//!
+//! Every model is fitted by maximum likelihood on log-parameters with analytic gradients
+//! (BFGS), on rows compressed into weights and on time rescaled so that max T = 1; the fit either
+//! converges or returns [`crate::CrmkitError::NotConverged`] saying why. Fitted models hold
+//! parameters, delta-method standard errors, the log-likelihood and a [`ConvergenceReport`], and
+//! serialise with serde. Log-likelihoods leave out the t_x^(x−1)/Γ(x) factor, as the papers and
+//! the lifetimes package do.
+//!
+//! The prediction formulas are those of the lifetimes package 0.11.3, evaluated in log space
+//! (see `NUMERICS.md` in the project notes).
+//!
+//! # Examples
+//!
+//! ```
+//! use crmkit::clv::{BgNbd, BtydData, FitOptions, TransactionModel};
+//! let x = [2.0, 1.0, 0.0, 0.0, 5.0, 3.0, 0.0, 1.0];
+//! let t_x = [30.0, 2.0, 0.0, 0.0, 35.0, 20.0, 0.0, 30.0];
+//! let t = [38.0, 38.0, 38.0, 37.0, 38.0, 36.0, 36.0, 36.0];
+//! let data = BtydData::new(&x, &t_x, &t).unwrap();
+//! let fitted = BgNbd::fit(&data, &FitOptions::default()).unwrap();
+//! let alive = fitted.probability_alive(&x, &t_x, &t).unwrap();
+//! assert!(alive.iter().all(|p| (0.0..=1.0).contains(p)));
+//! ```
+
+mod bgnbd;
+mod data;
+mod gamma_gamma;
+mod optimize;
+pub mod special;
+mod value;
+
+pub use bgnbd::{BgNbd, BgNbdParams, FittedBgNbd};
+pub use data::{BtydData, SpendData};
+pub use gamma_gamma::{
+    FittedGammaGamma, GammaGamma, GammaGammaParams, spend_frequency_correlation,
+};
+pub use optimize::{ConvergenceReport, FitOptions};
+pub use value::{MonthlyDiscounting, clv_monthly_steps};
+
+use crate::Result;
+
+/// Predictions shared by the continuous-time transaction models (BG/NBD, Pareto/NBD, MBG/NBD).
+///
+/// Inputs are a customer's repeat purchases `x`, age at the last purchase `t_x` and age `t` (T)
+/// in the time unit the model was fitted in; they are checked as in [`BtydData`]. The slice
+/// versions return one value per row and name the failing row in errors.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{BgNbdParams, TransactionModel};
+/// let m = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+/// let e = m.expected_purchases(39.0, &[2.0, 0.0], &[30.43, 0.0], &[38.86, 38.86]).unwrap();
+/// assert!(e[0] > e[1]);
+/// ```
+pub trait TransactionModel {
+    /// The model's name, for messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbdParams, TransactionModel};
+    /// let m = BgNbdParams { r: 0.24, alpha: 4.4, a: 0.79, b: 2.4 };
+    /// assert_eq!(m.model_name(), "BG/NBD");
+    /// ```
+    fn model_name(&self) -> &'static str;
+
+    /// Expected purchases of a new customer in (0, `horizon`]: E[X(t)].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbdParams, TransactionModel};
+    /// let m = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+    /// assert!(m.expected_purchases_new_customer(39.0).unwrap() > 0.0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`crate::CrmkitError::InvalidConfig`] for a negative or non-finite horizon or invalid
+    /// parameters; [`crate::CrmkitError::Numerical`] if the value is not finite.
+    fn expected_purchases_new_customer(&self, horizon: f64) -> Result<f64>;
+
+    /// Expected purchases of one customer in (T, T + `horizon`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbdParams, TransactionModel};
+    /// let m = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+    /// let e = m.expected_purchases_one(39.0, 2.0, 30.43, 38.86).unwrap();
+    /// assert!((e - 1.226).abs() < 5e-4);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`crate::CrmkitError::InvalidValue`] for an invalid customer (row 0),
+    /// [`crate::CrmkitError::InvalidConfig`] for an invalid horizon or parameters,
+    /// [`crate::CrmkitError::Numerical`] if the value is not finite.
+    fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64>;
+
+    /// Probability that one customer is still alive at T.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbdParams, TransactionModel};
+    /// let m = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+    /// assert_eq!(m.probability_alive_one(0.0, 0.0, 38.86).unwrap(), 1.0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`TransactionModel::expected_purchases_one`].
+    fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64>;
+
+    /// Expected purchases in (T, T + `horizon`] for each customer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbdParams, TransactionModel};
+    /// let m = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+    /// assert!(m.expected_purchases(10.0, &[1.0], &[2.0], &[1.0]).is_err()); // t_x > T
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`crate::CrmkitError::LengthMismatch`], or the error of the first failing row (with its row).
+    fn expected_purchases(
+        &self,
+        horizon: f64,
+        x: &[f64],
+        t_x: &[f64],
+        t: &[f64],
+    ) -> Result<Vec<f64>> {
+        map_rows(x, t_x, t, |xi, ri, ti| {
+            self.expected_purchases_one(horizon, xi, ri, ti)
+        })
+    }
+
+    /// Probability of being alive at T for each customer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbdParams, TransactionModel};
+    /// let m = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+    /// let p = m.probability_alive(&[3.0, 3.0], &[5.0, 30.0], &[38.0, 38.0]).unwrap();
+    /// assert!(p[0] < p[1]);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`TransactionModel::expected_purchases`].
+    fn probability_alive(&self, x: &[f64], t_x: &[f64], t: &[f64]) -> Result<Vec<f64>> {
+        map_rows(x, t_x, t, |xi, ri, ti| {
+            self.probability_alive_one(xi, ri, ti)
+        })
+    }
+}
+
+/// Applies a per-customer function to parallel slices, putting the row into errors.
+pub(crate) fn map_rows(
+    x: &[f64],
+    t_x: &[f64],
+    t: &[f64],
+    mut f: impl FnMut(f64, f64, f64) -> Result<f64>,
+) -> Result<Vec<f64>> {
+    crate::CrmkitError::check_len("t_x", x.len(), t_x.len())?;
+    crate::CrmkitError::check_len("t", x.len(), t.len())?;
+    x.iter()
+        .zip(t_x)
+        .zip(t)
+        .enumerate()
+        .map(|(row, ((&xi, &ri), &ti))| f(xi, ri, ti).map_err(|e| data::at_row(e, row)))
+        .collect()
+}
+
+/// Turns a non-finite prediction into [`crate::CrmkitError::Numerical`].
+pub(crate) fn finite(context: &str, v: f64) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(crate::CrmkitError::Numerical {
+            context: context.to_owned(),
+            reason: format!("the result is not finite ({v})"),
+        })
+    }
+}
+
+/// Checks that named model parameters are finite and > 0.
+pub(crate) fn check_params(names: &[&str], values: &[f64]) -> Result<()> {
+    for (name, &v) in names.iter().zip(values) {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(crate::CrmkitError::invalid_config(
+                *name,
+                v,
+                "model parameters must be finite and > 0",
+            ));
+        }
+    }
+    Ok(())
+}
