@@ -3,6 +3,7 @@
 //! | model | data | type |
 //! | --- | --- | --- |
 //! | BG/NBD (Fader, Hardie & Lee 2005) | [`BtydData`] | [`BgNbd`] → [`FittedBgNbd`] |
+//! | Pareto/NBD (Schmittlein, Morrison & Colombo 1987) | [`BtydData`] | [`ParetoNbd`] → [`FittedParetoNbd`] |
 //! | Gamma–Gamma spend (Fader, Hardie & Lee 2005; Fader & Hardie 2013) | [`SpendData`] | [`GammaGamma`] → [`FittedGammaGamma`] |
 //!
 //! Every model is fitted by maximum likelihood on log-parameters with analytic gradients
@@ -32,6 +33,7 @@ mod bgnbd;
 mod data;
 mod gamma_gamma;
 mod optimize;
+mod paretonbd;
 pub mod special;
 mod value;
 
@@ -41,7 +43,8 @@ pub use gamma_gamma::{
     FittedGammaGamma, GammaGamma, GammaGammaParams, spend_frequency_correlation,
 };
 pub use optimize::{ConvergenceReport, FitOptions};
-pub use value::{MonthlyDiscounting, clv_monthly_steps};
+pub use paretonbd::{FittedParetoNbd, ParetoNbd, ParetoNbdParams};
+pub use value::{ContinuousDiscounting, MonthlyDiscounting, clv_dert, clv_monthly_steps};
 
 use crate::Result;
 

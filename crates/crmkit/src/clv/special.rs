@@ -136,7 +136,6 @@ pub fn logistic(u: f64) -> f64 {
 
 /// ln(1 − eᵘ) for u ≤ 0 (Mächler 2012: `log1p(−eᵘ)` or `ln(−expm1(u))`).
 #[inline]
-#[allow(dead_code)] // used by the Pareto/NBD model (next commit)
 pub(crate) fn log1m_exp(u: f64) -> f64 {
     if u > -std::f64::consts::LN_2 {
         (-u.exp_m1()).ln()
@@ -268,7 +267,6 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
 ///
 /// Term k is tₖ = (b)ₖ / (c)ₖ zᵏ; ∂tₖ/∂b = tₖ Σⱼ<ₖ 1/(b + j), ∂tₖ/∂c = −tₖ Σⱼ<ₖ 1/(c + j),
 /// ∂tₖ/∂z = k tₖ / z. The terms fall at least geometrically (ratio < z).
-#[allow(dead_code)] // used by the Pareto/NBD model (next commit)
 pub(crate) fn ln_hyp2f1_unit_a(b: f64, c: f64, z: f64) -> Option<(f64, f64, f64, f64)> {
     let mut term = 1.0;
     let mut sum = 1.0;
@@ -299,7 +297,6 @@ pub(crate) fn ln_hyp2f1_unit_a(b: f64, c: f64, z: f64) -> Option<(f64, f64, f64,
 
 /// The continued fraction Γ(a, z) eᶻ z^(−a) for any real a and z > 0 (the Legendre fraction,
 /// A&S 6.5.31, evaluated with the modified Lentz method).
-#[allow(dead_code)] // used by the Pareto/NBD model (next commit)
 pub(crate) fn upper_gamma_scaled(a: f64, z: f64) -> Option<f64> {
     const TINY: f64 = 1e-300;
     let mut b = z + 1.0 - a;

@@ -169,3 +169,111 @@ pub fn clv_monthly_steps<M: TransactionModel + ?Sized>(
     }
     Ok(out)
 }
+
+/// Continuous discounting for DERT-based CLV (CLVTools, R BTYD): an annual rate converted to a
+/// continuous rate per model time unit, δ = ln(1 + annual rate) / time units per year.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::ContinuousDiscounting;
+/// let d = ContinuousDiscounting { annual_discount_rate: 0.15, time_units_per_year: 52.0 };
+/// assert!((d.delta().unwrap() - 1.15f64.ln() / 52.0).abs() < 1e-15);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ContinuousDiscounting {
+    /// Discount rate per year (0.15 = 15%).
+    pub annual_discount_rate: f64,
+    /// Model time units per year (52 for weeks, 365 for days).
+    pub time_units_per_year: f64,
+}
+
+impl ContinuousDiscounting {
+    /// The continuous discount rate per time unit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::ContinuousDiscounting;
+    /// let d = ContinuousDiscounting { annual_discount_rate: 0.0, time_units_per_year: 52.0 };
+    /// assert!(d.delta().is_err()); // DERT needs a positive rate
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] when the rate is not finite and > 0 or the time units per
+    /// year are not finite and > 0.
+    ///
+    /// # Formula
+    ///
+    /// δ = ln(1 + d) / units per year.
+    pub fn delta(&self) -> Result<f64> {
+        if !(self.annual_discount_rate.is_finite() && self.annual_discount_rate > 0.0) {
+            return Err(CrmkitError::invalid_config(
+                "annual_discount_rate",
+                self.annual_discount_rate,
+                "must be finite and > 0 (an infinite horizon needs discounting)",
+            ));
+        }
+        if !(self.time_units_per_year.is_finite() && self.time_units_per_year > 0.0) {
+            return Err(CrmkitError::invalid_config(
+                "time_units_per_year",
+                self.time_units_per_year,
+                "must be finite and > 0",
+            ));
+        }
+        Ok(self.annual_discount_rate.ln_1p() / self.time_units_per_year)
+    }
+}
+
+/// CLV of each customer with continuous discounting over an infinite horizon: DERT × expected
+/// spend, for the Pareto/NBD model.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{ContinuousDiscounting, ParetoNbdParams, clv_dert};
+/// let m = ParetoNbdParams { r: 0.5533, alpha: 10.5776, s: 0.6062, beta: 11.6679 };
+/// let d = ContinuousDiscounting { annual_discount_rate: 0.15, time_units_per_year: 52.0 };
+/// let clv = clv_dert(&m, &[35.0, 35.0], &[2.0, 0.0], &[30.43, 0.0], &[38.86, 38.86], &d).unwrap();
+/// assert!(clv[0] > clv[1]);
+/// ```
+///
+/// # Errors
+///
+/// [`CrmkitError::LengthMismatch`]; [`CrmkitError::InvalidConfig`] for invalid discounting;
+/// [`CrmkitError::InvalidValue`] for a negative or non-finite spend or an invalid customer (with
+/// its row); [`CrmkitError::Numerical`] if DERT cannot be evaluated.
+///
+/// # Formula
+///
+/// CLV = DERT(δ | x, t_x, T) × E[spend] (Fader, Hardie & Lee 2005, "RFM and CLV" eq. 2; DERT as
+/// in [`super::ParetoNbdParams::discounted_expected_transactions_one`]).
+pub fn clv_dert(
+    model: &super::ParetoNbdParams,
+    expected_spend: &[f64],
+    x: &[f64],
+    t_x: &[f64],
+    t: &[f64],
+    discounting: &ContinuousDiscounting,
+) -> Result<Vec<f64>> {
+    let delta = discounting.delta()?;
+    CrmkitError::check_len("expected_spend", x.len(), expected_spend.len())?;
+    let dert = model.discounted_expected_transactions(delta, x, t_x, t)?;
+    dert.iter()
+        .zip(expected_spend)
+        .enumerate()
+        .map(|(row, (d, &spend))| {
+            if spend.is_finite() && spend >= 0.0 {
+                Ok(d * spend)
+            } else {
+                Err(CrmkitError::invalid_value(
+                    "expected_spend",
+                    row,
+                    spend,
+                    "must be finite and >= 0",
+                ))
+            }
+        })
+        .collect()
+}
