@@ -588,3 +588,187 @@ pub(crate) fn check_spend(row: usize, x: f64, mean_spend: f64) -> Result<()> {
     }
     Ok(())
 }
+
+/// A contractual cohort for the shifted-beta-geometric model: customers lost in each period
+/// 1..=n and the customers still active after period n.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::RetentionData;
+/// // Fader & Hardie (2007), "regular" customers, years 0–7, in percent of the cohort
+/// let d = RetentionData::from_survival(&[100.0, 63.1, 46.8, 38.2, 32.6, 28.9, 26.2, 24.1], 1000.0).unwrap();
+/// assert_eq!(d.periods(), 7);
+/// assert!((d.lost()[0] - 369.0).abs() < 1e-9);
+/// assert!((d.survivors() - 241.0).abs() < 1e-9);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetentionData {
+    lost: Vec<f64>,
+    survivors: f64,
+}
+
+impl RetentionData {
+    /// From counts: `lost[i]` customers churned in period i + 1; `survivors` still active.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::RetentionData;
+    /// assert!(RetentionData::from_counts(&[131.0, 126.0], 743.0).is_ok());
+    /// assert!(RetentionData::from_counts(&[-1.0], 10.0).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::EmptyInput`] without periods; [`CrmkitError::InvalidValue`] for a negative or
+    /// non-finite count; [`CrmkitError::InvalidConfig`] when every count is 0.
+    pub fn from_counts(lost: &[f64], survivors: f64) -> Result<Self> {
+        if lost.is_empty() {
+            return Err(CrmkitError::empty("lost"));
+        }
+        for (row, &v) in lost.iter().enumerate() {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(CrmkitError::invalid_value(
+                    "lost",
+                    row,
+                    v,
+                    "must be finite and >= 0",
+                ));
+            }
+        }
+        if !(survivors.is_finite() && survivors >= 0.0) {
+            return Err(CrmkitError::invalid_config(
+                "survivors",
+                survivors,
+                "must be finite and >= 0",
+            ));
+        }
+        if lost.iter().sum::<f64>() + survivors <= 0.0 {
+            return Err(CrmkitError::invalid_config(
+                "lost",
+                lost,
+                "the cohort has no customers",
+            ));
+        }
+        Ok(Self {
+            lost: lost.to_vec(),
+            survivors,
+        })
+    }
+
+    /// From a survival curve: `survival[0]` is the starting level (100 for percentages, 1 for
+    /// fractions, or a head count) and `survival[t]` the level after period t; the curve is scaled
+    /// to a cohort of `cohort_size` customers. The fitted parameters do not depend on
+    /// `cohort_size`; the standard errors do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::RetentionData;
+    /// let d = RetentionData::from_survival(&[1.0, 0.75, 0.5], 500.0).unwrap();
+    /// assert_eq!(d.lost(), &[125.0, 125.0]);
+    /// assert!(RetentionData::from_survival(&[100.0, 80.0, 85.0], 1000.0).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::EmptyInput`] for fewer than two values; [`CrmkitError::InvalidValue`] for a
+    /// non-finite or negative level, a first level of 0, or a level above the one before;
+    /// [`CrmkitError::InvalidConfig`] for a cohort size that is not finite and > 0.
+    pub fn from_survival(survival: &[f64], cohort_size: f64) -> Result<Self> {
+        if survival.len() < 2 {
+            return Err(CrmkitError::empty(
+                "survival (at least the start and one period)",
+            ));
+        }
+        if !(cohort_size.is_finite() && cohort_size > 0.0) {
+            return Err(CrmkitError::invalid_config(
+                "cohort_size",
+                cohort_size,
+                "must be finite and > 0",
+            ));
+        }
+        let mut previous = f64::INFINITY;
+        for (row, &v) in survival.iter().enumerate() {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(CrmkitError::invalid_value(
+                    "survival",
+                    row,
+                    v,
+                    "must be finite and >= 0",
+                ));
+            }
+            if v > previous {
+                return Err(CrmkitError::invalid_value(
+                    "survival",
+                    row,
+                    v,
+                    format!("must not exceed the previous level ({previous})"),
+                ));
+            }
+            previous = v;
+        }
+        let start = survival.first().copied().unwrap_or(0.0);
+        if start <= 0.0 {
+            return Err(CrmkitError::invalid_value(
+                "survival",
+                0,
+                start,
+                "the starting level must be > 0",
+            ));
+        }
+        let k = cohort_size / start;
+        let lost = survival.windows(2).map(|w| k * (w[0] - w[1])).collect();
+        let survivors = k * survival.last().copied().unwrap_or(0.0);
+        Ok(Self { lost, survivors })
+    }
+
+    /// Number of observed periods n.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::RetentionData;
+    /// assert_eq!(RetentionData::from_counts(&[1.0, 2.0], 5.0).unwrap().periods(), 2);
+    /// ```
+    pub fn periods(&self) -> usize {
+        self.lost.len()
+    }
+
+    /// Customers lost in each period 1..=n.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::RetentionData;
+    /// assert_eq!(RetentionData::from_counts(&[1.0, 2.0], 5.0).unwrap().lost(), &[1.0, 2.0]);
+    /// ```
+    pub fn lost(&self) -> &[f64] {
+        &self.lost
+    }
+
+    /// Customers still active after period n.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::RetentionData;
+    /// assert_eq!(RetentionData::from_counts(&[1.0, 2.0], 5.0).unwrap().survivors(), 5.0);
+    /// ```
+    pub fn survivors(&self) -> f64 {
+        self.survivors
+    }
+
+    /// Size of the cohort (lost + survivors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::RetentionData;
+    /// assert_eq!(RetentionData::from_counts(&[1.0, 2.0], 5.0).unwrap().cohort_size(), 8.0);
+    /// ```
+    pub fn cohort_size(&self) -> f64 {
+        self.lost.iter().sum::<f64>() + self.survivors
+    }
+}

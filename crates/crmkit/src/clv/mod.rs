@@ -5,6 +5,7 @@
 //! | BG/NBD (Fader, Hardie & Lee 2005) | [`BtydData`] | [`BgNbd`] → [`FittedBgNbd`] |
 //! | Pareto/NBD (Schmittlein, Morrison & Colombo 1987) | [`BtydData`] | [`ParetoNbd`] → [`FittedParetoNbd`] |
 //! | Gamma–Gamma spend (Fader, Hardie & Lee 2005; Fader & Hardie 2013) | [`SpendData`] | [`GammaGamma`] → [`FittedGammaGamma`] |
+//! | shifted-beta-geometric retention (Fader & Hardie 2007) | [`RetentionData`] | [`Sbg`] → [`FittedSbg`] |
 //!
 //! Every model is fitted by maximum likelihood on log-parameters with analytic gradients
 //! (BFGS), on rows compressed into weights and on time rescaled so that max T = 1; the fit either
@@ -34,16 +35,18 @@ mod data;
 mod gamma_gamma;
 mod optimize;
 mod paretonbd;
+mod sbg;
 pub mod special;
 mod value;
 
 pub use bgnbd::{BgNbd, BgNbdParams, FittedBgNbd};
-pub use data::{BtydData, SpendData};
+pub use data::{BtydData, RetentionData, SpendData};
 pub use gamma_gamma::{
     FittedGammaGamma, GammaGamma, GammaGammaParams, spend_frequency_correlation,
 };
 pub use optimize::{ConvergenceReport, FitOptions};
 pub use paretonbd::{FittedParetoNbd, ParetoNbd, ParetoNbdParams};
+pub use sbg::{FittedSbg, Sbg, SbgParams};
 pub use value::{ContinuousDiscounting, MonthlyDiscounting, clv_dert, clv_monthly_steps};
 
 use crate::Result;
