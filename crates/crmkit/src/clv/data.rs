@@ -772,3 +772,182 @@ impl RetentionData {
         self.lost.iter().sum::<f64>() + self.survivors
     }
 }
+
+/// Checks one discrete-time customer summary (BG/BB).
+pub(crate) fn check_discrete(row: usize, x: f64, t_x: f64, n: f64) -> Result<()> {
+    let whole = |v: f64| v.is_finite() && v >= 0.0 && v.fract() == 0.0;
+    if !whole(x) {
+        return Err(CrmkitError::invalid_value(
+            "x",
+            row,
+            x,
+            "must be a finite whole number >= 0",
+        ));
+    }
+    if !whole(t_x) || t_x < x {
+        return Err(CrmkitError::invalid_value(
+            "t_x",
+            row,
+            t_x,
+            format!("must be a whole number >= x ({x})"),
+        ));
+    }
+    if x == 0.0 && t_x != 0.0 {
+        return Err(CrmkitError::invalid_value(
+            "t_x",
+            row,
+            t_x,
+            "must be 0 when x = 0",
+        ));
+    }
+    if !whole(n) || n < t_x {
+        return Err(CrmkitError::invalid_value(
+            "n",
+            row,
+            n,
+            format!("must be a whole number >= t_x ({t_x})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Customer summaries for the discrete-time BG/BB model: out of `n` transaction opportunities,
+/// `x` had a transaction and the last one was opportunity `t_x` (0 when x = 0), with weights.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::DiscreteData;
+/// let d = DiscreteData::with_weights(&[0.0, 1.0, 6.0], &[0.0, 1.0, 6.0], &[6.0; 3], &[3464.0, 1091.0, 1203.0]).unwrap();
+/// assert_eq!(d.total_weight(), 5758.0);
+/// assert!(DiscreteData::new(&[3.0], &[2.0], &[6.0]).is_err()); // t_x < x
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiscreteData {
+    x: Vec<f64>,
+    t_x: Vec<f64>,
+    n: Vec<f64>,
+    weights: Vec<f64>,
+}
+
+impl DiscreteData {
+    /// Validates unweighted summaries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::DiscreteData;
+    /// assert!(DiscreteData::new(&[2.0], &[5.0], &[6.0]).is_ok());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::EmptyInput`], [`CrmkitError::LengthMismatch`], or
+    /// [`CrmkitError::InvalidValue`] naming the field and row when 0 ≤ x ≤ t_x ≤ n (whole numbers,
+    /// t_x = 0 when x = 0) does not hold.
+    pub fn new(x: &[f64], t_x: &[f64], n: &[f64]) -> Result<Self> {
+        Self::with_weights(x, t_x, n, &vec![1.0; x.len()])
+    }
+
+    /// Validates weighted summaries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::DiscreteData;
+    /// assert!(DiscreteData::with_weights(&[2.0], &[5.0], &[6.0], &[-1.0]).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`DiscreteData::new`], plus invalid weights.
+    pub fn with_weights(x: &[f64], t_x: &[f64], n: &[f64], weights: &[f64]) -> Result<Self> {
+        if x.is_empty() {
+            return Err(CrmkitError::empty("x"));
+        }
+        CrmkitError::check_len("t_x", x.len(), t_x.len())?;
+        CrmkitError::check_len("n", x.len(), n.len())?;
+        CrmkitError::check_len("weights", x.len(), weights.len())?;
+        for (row, ((&a, &b), &c)) in x.iter().zip(t_x).zip(n).enumerate() {
+            check_discrete(row, a, b, c)?;
+        }
+        check_weights(weights)?;
+        Ok(Self {
+            x: x.to_vec(),
+            t_x: t_x.to_vec(),
+            n: n.to_vec(),
+            weights: weights.to_vec(),
+        })
+    }
+
+    /// Merges identical rows into weights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::DiscreteData;
+    /// let d = DiscreteData::new(&[1.0, 1.0], &[3.0, 3.0], &[6.0, 6.0]).unwrap().compress();
+    /// assert_eq!(d.weights(), &[2.0]);
+    /// ```
+    pub fn compress(&self) -> Self {
+        let (x, t_x, n, weights) = compress_rows(&self.x, &self.t_x, &self.n, &self.weights);
+        Self { x, t_x, n, weights }
+    }
+
+    /// Number of rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert_eq!(DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    /// Always false: a valid value has at least one row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert!(!DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    /// Row weights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert_eq!(DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().weights(), &[1.0]);
+    /// ```
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// Sum of the weights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert_eq!(DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().total_weight(), 1.0);
+    /// ```
+    pub fn total_weight(&self) -> f64 {
+        self.weights.iter().sum()
+    }
+
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (f64, f64, f64, f64)> + '_ {
+        self.x
+            .iter()
+            .zip(&self.t_x)
+            .zip(&self.n)
+            .zip(&self.weights)
+            .map(|(((&a, &b), &c), &w)| (a, b, c, w))
+    }
+}

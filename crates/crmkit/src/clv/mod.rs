@@ -5,6 +5,7 @@
 //! | BG/NBD (Fader, Hardie & Lee 2005) | [`BtydData`] | [`BgNbd`] → [`FittedBgNbd`] |
 //! | Pareto/NBD (Schmittlein, Morrison & Colombo 1987) | [`BtydData`] | [`ParetoNbd`] → [`FittedParetoNbd`] |
 //! | Gamma–Gamma spend (Fader, Hardie & Lee 2005; Fader & Hardie 2013) | [`SpendData`] | [`GammaGamma`] → [`FittedGammaGamma`] |
+//! | BG/BB, discrete opportunities (Fader, Hardie & Shang 2010) | [`DiscreteData`] | [`BgBb`] → [`FittedBgBb`] |
 //! | shifted-beta-geometric retention (Fader & Hardie 2007) | [`RetentionData`] | [`Sbg`] → [`FittedSbg`] |
 //!
 //! Every model is fitted by maximum likelihood on log-parameters with analytic gradients
@@ -30,6 +31,7 @@
 //! assert!(alive.iter().all(|p| (0.0..=1.0).contains(p)));
 //! ```
 
+mod bgbb;
 mod bgnbd;
 mod data;
 mod gamma_gamma;
@@ -39,8 +41,9 @@ mod sbg;
 pub mod special;
 mod value;
 
+pub use bgbb::{BgBb, BgBbParams, FittedBgBb};
 pub use bgnbd::{BgNbd, BgNbdParams, FittedBgNbd};
-pub use data::{BtydData, RetentionData, SpendData};
+pub use data::{BtydData, DiscreteData, RetentionData, SpendData};
 pub use gamma_gamma::{
     FittedGammaGamma, GammaGamma, GammaGammaParams, spend_frequency_correlation,
 };
