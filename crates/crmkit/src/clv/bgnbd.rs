@@ -100,10 +100,10 @@ fn row_log_likelihood(
     value
 }
 
-/// (1 − (1 − z)^(a−1) ₂F₁(c − r − x... ) ) / (a − 1) in the form used by the BG/NBD expectations:
+/// The bracket of the BG/NBD and MBG/NBD expectations after Euler's transformation:
 /// `(1 − (1 − z)^(a − 1) ₂F₁(h1, a − 1; hc; z)) / (a − 1)` with h1 = a + `h1_minus_a`,
 /// hc = a + `hc_minus_a`. Near a = 1 (removable singularity) it averages a = 1 ± 1e-6.
-fn bg_tail(a: f64, h1_minus_a: f64, hc_minus_a: f64, z: f64) -> f64 {
+pub(crate) fn bg_tail(a: f64, h1_minus_a: f64, hc_minus_a: f64, z: f64) -> f64 {
     let eval = |a: f64| {
         let am1 = a - 1.0;
         let f = hyp2f1(a + h1_minus_a, am1, a + hc_minus_a, z);

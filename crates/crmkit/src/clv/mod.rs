@@ -3,6 +3,7 @@
 //! | model | data | type |
 //! | --- | --- | --- |
 //! | BG/NBD (Fader, Hardie & Lee 2005) | [`BtydData`] | [`BgNbd`] → [`FittedBgNbd`] |
+//! | MBG/NBD (Batislam, Denizel & Filiztekin 2007) | [`BtydData`] | [`MbgNbd`] → [`FittedMbgNbd`] |
 //! | Pareto/NBD (Schmittlein, Morrison & Colombo 1987) | [`BtydData`] | [`ParetoNbd`] → [`FittedParetoNbd`] |
 //! | Gamma–Gamma spend (Fader, Hardie & Lee 2005; Fader & Hardie 2013) | [`SpendData`] | [`GammaGamma`] → [`FittedGammaGamma`] |
 //! | BG/BB, discrete opportunities (Fader, Hardie & Shang 2010) | [`DiscreteData`] | [`BgBb`] → [`FittedBgBb`] |
@@ -35,6 +36,7 @@ mod bgbb;
 mod bgnbd;
 mod data;
 mod gamma_gamma;
+mod mbgnbd;
 mod optimize;
 mod paretonbd;
 mod sbg;
@@ -47,6 +49,7 @@ pub use data::{BtydData, DiscreteData, RetentionData, SpendData};
 pub use gamma_gamma::{
     FittedGammaGamma, GammaGamma, GammaGammaParams, spend_frequency_correlation,
 };
+pub use mbgnbd::{FittedMbgNbd, MbgNbd, MbgNbdParams};
 pub use optimize::{ConvergenceReport, FitOptions};
 pub use paretonbd::{FittedParetoNbd, ParetoNbd, ParetoNbdParams};
 pub use sbg::{FittedSbg, Sbg, SbgParams};
