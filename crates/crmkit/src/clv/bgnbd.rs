@@ -107,8 +107,14 @@ pub(crate) fn bg_tail(a: f64, h1_minus_a: f64, hc_minus_a: f64, z: f64) -> f64 {
     let eval = |a: f64| {
         let am1 = a - 1.0;
         let f = hyp2f1(a + h1_minus_a, am1, a + hc_minus_a, z);
-        let ln_g = am1 * (-z).ln_1p() + f.ln();
-        -ln_g.exp_m1() / am1
+        let ln_w = am1 * (-z).ln_1p();
+        if f > 0.0 {
+            // 1 − (1−z)^(a−1) F without cancellation when the product is close to 1
+            -(ln_w + f.ln()).exp_m1() / am1
+        } else {
+            // F ≤ 0 happens for x = 0 and a + b < 1 (negative c): no cancellation to guard against
+            (1.0 - ln_w.exp() * f) / am1
+        }
     };
     if (a - 1.0).abs() < 1e-6 {
         0.5 * (eval(1.0 + 1e-6) + eval(1.0 - 1e-6))

@@ -268,6 +268,20 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
 /// Term k is tₖ = (b)ₖ / (c)ₖ zᵏ; ∂tₖ/∂b = tₖ Σⱼ<ₖ 1/(b + j), ∂tₖ/∂c = −tₖ Σⱼ<ₖ 1/(c + j),
 /// ∂tₖ/∂z = k tₖ / z. The terms fall at least geometrically (ratio < z).
 pub(crate) fn ln_hyp2f1_unit_a(b: f64, c: f64, z: f64) -> Option<(f64, f64, f64, f64)> {
+    if z > UNIT_A_SERIES_LIMIT {
+        // The connection formula cancels badly when b and c are both large; ₂F₁(1, b; c; z) ≥ 1
+        // exposes that, and the (long) series is the fallback.
+        if let Some(v) = ln_hyp2f1_unit_a_near_one(b, c, z) {
+            if v.0 >= 0.0
+                && v.0.is_finite()
+                && v.1.is_finite()
+                && v.2.is_finite()
+                && v.3.is_finite()
+            {
+                return Some(v);
+            }
+        }
+    }
     let mut term = 1.0;
     let mut sum = 1.0;
     let (mut sb, mut sc) = (0.0, 0.0); // running Σ 1/(b + j), Σ 1/(c + j)
@@ -293,6 +307,27 @@ pub(crate) fn ln_hyp2f1_unit_a(b: f64, c: f64, z: f64) -> Option<(f64, f64, f64,
         }
     }
     None
+}
+
+/// Above this z the positive series of ₂F₁(1, b; c; z) needs too many terms (its ratio is below z,
+/// so at most ln(1e-17)/ln(z) ≈ 39,000 terms at the limit).
+const UNIT_A_SERIES_LIMIT: f64 = 0.999;
+
+/// ₂F₁(1, b; c; z) near z = 1: the value from the connection formula (A&S 15.3.6) and the
+/// derivatives of its log by central differences (relative accuracy about 1e-8).
+fn ln_hyp2f1_unit_a_near_one(b: f64, c: f64, z: f64) -> Option<(f64, f64, f64, f64)> {
+    let lf = |b: f64, c: f64, z: f64| {
+        let v = hyp2f1(1.0, b, c, z);
+        (v > 0.0 && v.is_finite()).then(|| v.ln())
+    };
+    let v = lf(b, c, z)?;
+    let hb = 1e-5 * (1.0 + b.abs());
+    let hc = 1e-5 * (1.0 + c.abs());
+    let hz = 1e-5 * (1.0 - z);
+    let db = (lf(b + hb, c, z)? - lf(b - hb, c, z)?) / (2.0 * hb);
+    let dc = (lf(b, c + hc, z)? - lf(b, c - hc, z)?) / (2.0 * hc);
+    let dz = (lf(b, c, z + hz)? - lf(b, c, z - hz)?) / (2.0 * hz);
+    Some((v, db, dc, dz))
 }
 
 /// The continued fraction Γ(a, z) eᶻ z^(−a) for any real a and z > 0 (the Legendre fraction,
@@ -374,6 +409,30 @@ mod tests {
         assert!((db - (f(b + h, c, z) - f(b - h, c, z)) / (2.0 * h)).abs() < 1e-7);
         assert!((dc - (f(b, c + h, z) - f(b, c - h, z)) / (2.0 * h)).abs() < 1e-7);
         assert!((dz - (f(b, c, z + h) - f(b, c, z - h)) / (2.0 * h)).abs() < 1e-7);
+    }
+
+    #[test]
+    fn unit_a_near_one_agrees_with_series() {
+        // Both paths at z just below and above the switch agree (value 1e-12, derivatives 1e-6).
+        for (b, c) in [(0.55, 1.7), (3.3, 4.9), (1.6, 40.2)] {
+            let z = UNIT_A_SERIES_LIMIT;
+            let s = ln_hyp2f1_unit_a(b, c, z).unwrap();
+            let n = ln_hyp2f1_unit_a_near_one(b, c, z).unwrap();
+            assert!((s.0 - n.0).abs() < 1e-12, "{s:?} {n:?}");
+            for (x, y) in [(s.1, n.1), (s.2, n.2), (s.3, n.3)] {
+                assert!(
+                    (x - y).abs() < 1e-6 * (1.0 + x.abs()),
+                    "{b} {c}: {s:?} {n:?}"
+                );
+            }
+        }
+        // close to 1 it stays finite
+        assert!(
+            ln_hyp2f1_unit_a(0.3, 1.9, 1.0 - 1e-9)
+                .unwrap()
+                .0
+                .is_finite()
+        );
     }
 
     #[test]
