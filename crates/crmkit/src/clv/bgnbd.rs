@@ -483,3 +483,87 @@ impl TransactionModel for FittedBgNbd {
         self.params.probability_alive_one(x, t_x, t)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let p = BgNbdParams {
+            r: 0.24,
+            alpha: 4.4,
+            a: 0.79,
+            b: 2.4,
+        };
+        for (x, t_x, t) in [(0.0, 0.0, 38.0), (2.0, 30.43, 38.86), (400.0, 37.0, 38.0)] {
+            let mut g = [0.0; 4];
+            row_log_likelihood(&p, &Shared::new(&p), x, t_x, t, Some((&mut g, 1.0)));
+            let th = [p.r, p.alpha, p.a, p.b];
+            for i in 0..4 {
+                let h = 1e-6 * th[i];
+                let f = |v: [f64; 4]| {
+                    let q = BgNbdParams {
+                        r: v[0],
+                        alpha: v[1],
+                        a: v[2],
+                        b: v[3],
+                    };
+                    row_log_likelihood(&q, &Shared::new(&q), x, t_x, t, None)
+                };
+                let (mut up, mut dn) = (th, th);
+                up[i] += h;
+                dn[i] -= h;
+                let num = (f(up) - f(dn)) / (2.0 * h);
+                assert!(
+                    (g[i] - num).abs() < 1e-6 * (1.0 + num.abs()),
+                    "x {x} i {i}: {} vs {num}",
+                    g[i]
+                );
+            }
+        }
+    }
+
+    /// E[Y(t)] = P(alive) ∫₀¹ (1 − ((α+T)/(α+T+pt))^(r+x)) / p · Beta(p; a, b+x) dp: given λ and p,
+    /// an alive customer buys (1 − e^(−λpt))/p in expectation, and λ | alive ~ Gamma(r+x, α+T).
+    /// Simpson's rule after p = u^(1/a) (which removes the p^(a−1) singularity). Tolerance 1e-7.
+    #[test]
+    fn conditional_expectation_matches_quadrature() {
+        let p = BgNbdParams {
+            r: 0.2426,
+            alpha: 4.4136,
+            a: 0.7930,
+            b: 2.4261,
+        };
+        for (x, t_x, t, h) in [
+            (2.0, 30.43, 38.86, 39.0),
+            (5.0, 20.0, 38.0, 500.0),
+            (30.0, 37.0, 38.0, 5000.0),
+        ] {
+            let (r, alpha, a, b) = (p.r, p.alpha, p.a, p.b);
+            let ln_beta_ab = ln_beta(a, b + x);
+            let f = |u: f64| {
+                if u <= 0.0 {
+                    // limit p → 0: (r+x) h/(α+T) times the density factor
+                    return (r + x) * h / (alpha + t) * (-ln_beta_ab).exp() / a;
+                }
+                let q = u.powf(1.0 / a);
+                let ey = -((r + x) * ((alpha + t) / (alpha + t + q * h)).ln()).exp_m1() / q;
+                ey * ((b + x - 1.0) * (-q).ln_1p() - ln_beta_ab).exp() / a
+            };
+            let n = 200_000;
+            let step = 1.0 / f64::from(n);
+            let mut acc = f(0.0) + f(1.0);
+            for i in 1..n {
+                acc += f(f64::from(i) * step) * if i % 2 == 1 { 4.0 } else { 2.0 };
+            }
+            let quad = acc * step / 3.0 * p.probability_alive_one(x, t_x, t).unwrap();
+            let closed = p.expected_purchases_one(h, x, t_x, t).unwrap();
+            assert!(
+                (closed / quad - 1.0).abs() < 1e-7,
+                "x {x} h {h}: {closed} vs {quad}"
+            );
+        }
+    }
+}

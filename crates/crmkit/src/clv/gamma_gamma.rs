@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::optimize::{ConvergenceReport, FitOptions, fit_log_params, rescale_covariance};
 use super::special::{digamma, ln_gamma};
-use super::{SpendData, check_params, finite};
+use super::{
+    MonthlyDiscounting, SpendData, TransactionModel, check_params, clv_monthly_steps, finite,
+};
 use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 3] = ["p", "q", "gamma"];
@@ -345,6 +347,47 @@ impl GammaGamma {
 }
 
 impl FittedGammaGamma {
+    /// CLV of each customer with discrete monthly discounting, the spend per purchase taken from
+    /// this model (lifetimes 0.11.3 `GammaGammaFitter.customer_lifetime_value`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbdParams, FitOptions, GammaGamma, MonthlyDiscounting, SpendData};
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cdnow/cdnow_customers_summary_with_transactions.csv");
+    /// # let rows: Vec<Vec<f64>> = std::fs::read_to_string(path).unwrap().lines().skip(1)
+    /// #     .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    /// # let x: Vec<f64> = rows.iter().map(|r| r[1]).collect();
+    /// # let zbar: Vec<f64> = rows.iter().map(|r| r[4]).collect();
+    /// let spend = GammaGamma::fit(&SpendData::repeaters(&x, &zbar).unwrap(), &FitOptions::default()).unwrap();
+    /// let bg = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+    /// let clv = spend
+    ///     .customer_lifetime_value(&bg, &[2.0], &[30.43], &[38.86], &[22.35], &MonthlyDiscounting::weekly(12, 0.01))
+    ///     .unwrap();
+    /// assert!(clv[0] > 0.0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Errors of [`GammaGammaParams::expected_spend`] and [`super::clv_monthly_steps`].
+    ///
+    /// # Formula
+    ///
+    /// CLV = Σ_{i=1..H} (E[Y(i f)] − E[Y((i−1) f)]) · E[M | x, z̄] / (1 + d)^i, E[M | x, z̄] from
+    /// Fader, Hardie & Lee (2005) "RFM and CLV" eq. A3.
+    pub fn customer_lifetime_value<M: TransactionModel + ?Sized>(
+        &self,
+        model: &M,
+        x: &[f64],
+        t_x: &[f64],
+        t: &[f64],
+        mean_spend: &[f64],
+        discounting: &MonthlyDiscounting,
+    ) -> Result<Vec<f64>> {
+        let spend = self.params.expected_spend(x, mean_spend)?;
+        clv_monthly_steps(model, &spend, x, t_x, t, discounting)
+    }
+
     /// Expected spend per purchase for each customer; see [`GammaGammaParams::expected_spend`].
     ///
     /// # Examples
@@ -420,4 +463,43 @@ pub fn spend_frequency_correlation(x: &[f64], mean_spend: &[f64]) -> Result<f64>
         ));
     }
     Ok(sxy / (sxx * syy).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let p = GammaGammaParams {
+            p: 6.25,
+            q: 3.74,
+            gamma: 15.4,
+        };
+        for (x, m) in [(1.0, 12.0), (7.0, 35.5), (250.0, 80.0)] {
+            let mut g = [0.0; 3];
+            row_log_likelihood(&p, ln_gamma(p.q), digamma(p.q), x, m, Some((&mut g, 1.0)));
+            let th = [p.p, p.q, p.gamma];
+            for i in 0..3 {
+                let h = 1e-6 * th[i];
+                let f = |v: [f64; 3]| {
+                    let q = GammaGammaParams {
+                        p: v[0],
+                        q: v[1],
+                        gamma: v[2],
+                    };
+                    row_log_likelihood(&q, ln_gamma(q.q), digamma(q.q), x, m, None)
+                };
+                let (mut up, mut dn) = (th, th);
+                up[i] += h;
+                dn[i] -= h;
+                let num = (f(up) - f(dn)) / (2.0 * h);
+                assert!(
+                    (g[i] - num).abs() < 1e-6 * (1.0 + num.abs()),
+                    "x {x} i {i}: {} vs {num}",
+                    g[i]
+                );
+            }
+        }
+    }
 }

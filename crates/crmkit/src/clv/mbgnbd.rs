@@ -354,3 +354,44 @@ impl TransactionModel for FittedMbgNbd {
         self.params.probability_alive_one(x, t_x, t)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let p = MbgNbdParams {
+            r: 0.52,
+            alpha: 6.2,
+            a: 0.89,
+            b: 1.6,
+        };
+        for (x, t_x, t) in [(0.0, 0.0, 38.0), (2.0, 30.43, 38.86), (400.0, 37.0, 38.0)] {
+            let mut g = [0.0; 4];
+            row_log_likelihood(&p, &Shared::new(&p), x, t_x, t, Some((&mut g, 1.0)));
+            let th = [p.r, p.alpha, p.a, p.b];
+            for i in 0..4 {
+                let h = 1e-6 * th[i];
+                let f = |v: [f64; 4]| {
+                    let q = MbgNbdParams {
+                        r: v[0],
+                        alpha: v[1],
+                        a: v[2],
+                        b: v[3],
+                    };
+                    row_log_likelihood(&q, &Shared::new(&q), x, t_x, t, None)
+                };
+                let (mut up, mut dn) = (th, th);
+                up[i] += h;
+                dn[i] -= h;
+                let num = (f(up) - f(dn)) / (2.0 * h);
+                assert!(
+                    (g[i] - num).abs() < 1e-6 * (1.0 + num.abs()),
+                    "x {x} i {i}: {} vs {num}",
+                    g[i]
+                );
+            }
+        }
+    }
+}

@@ -317,3 +317,34 @@ impl Sbg {
         })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let d = RetentionData::from_counts(&[369.0, 163.0, 86.0, 56.0], 326.0).unwrap();
+        let p = SbgParams {
+            alpha: 0.7,
+            beta: 1.2,
+        };
+        let mut g = [0.0; 2];
+        log_likelihood_grad(&p, &d, Some(&mut g));
+        let f = |a: f64, b: f64| log_likelihood_grad(&SbgParams { alpha: a, beta: b }, &d, None);
+        let h = 1e-6;
+        let na = (f(0.7 + h, 1.2) - f(0.7 - h, 1.2)) / (2.0 * h);
+        let nb = (f(0.7, 1.2 + h) - f(0.7, 1.2 - h)) / (2.0 * h);
+        assert!(
+            (g[0] - na).abs() < 1e-5 * (1.0 + na.abs()),
+            "{} vs {na}",
+            g[0]
+        );
+        assert!(
+            (g[1] - nb).abs() < 1e-5 * (1.0 + nb.abs()),
+            "{} vs {nb}",
+            g[1]
+        );
+    }
+}
