@@ -43,11 +43,60 @@ struct Shared {
     psi_r: f64,
     psi_b: f64,
     psi_ab: f64,
+    /// Pieces that depend on x only, for the last x seen (rows are sorted by x after compression).
+    per_x: PerX,
+}
+
+#[derive(Clone, Copy)]
+struct PerX {
+    x: f64,
+    with_grad: bool,
+    head: f64,
+    ln_bx1: f64,
+    psi_rx: f64,
+    psi_abx: f64,
+    psi_bx: f64,
 }
 
 impl Shared {
+    fn per_x(&mut self, p: &BgNbdParams, x: f64, with_grad: bool) -> PerX {
+        let c = self.per_x;
+        if c.x == x && (c.with_grad || !with_grad) {
+            return c;
+        }
+        let (r, a, b) = (p.r, p.a, p.b);
+        let mut head = ln_gamma(r + x) - self.ln_gamma_r + r * self.ln_alpha;
+        if x > 0.0 {
+            head += ln_beta(a, b + x) - self.ln_beta_ab;
+        }
+        let (psi_rx, psi_abx, psi_bx) = if with_grad && x > 0.0 {
+            (digamma(r + x), digamma(a + b + x), digamma(b + x))
+        } else {
+            (0.0, 0.0, 0.0)
+        };
+        self.per_x = PerX {
+            x,
+            with_grad,
+            head,
+            ln_bx1: (b + x - 1.0).ln(),
+            psi_rx,
+            psi_abx,
+            psi_bx,
+        };
+        self.per_x
+    }
+
     fn new(p: &BgNbdParams) -> Self {
         Self {
+            per_x: PerX {
+                x: f64::NAN,
+                with_grad: false,
+                head: 0.0,
+                ln_bx1: 0.0,
+                psi_rx: 0.0,
+                psi_abx: 0.0,
+                psi_bx: 0.0,
+            },
             ln_gamma_r: ln_gamma(p.r),
             ln_alpha: p.alpha.ln(),
             ln_a: p.a.ln(),
@@ -63,39 +112,34 @@ impl Shared {
 #[inline]
 fn row_log_likelihood(
     p: &BgNbdParams,
-    s: &Shared,
+    s: &mut Shared,
     x: f64,
     t_x: f64,
     t: f64,
     grad: Option<(&mut [f64; 4], f64)>,
 ) -> f64 {
     let (r, alpha, a, b) = (p.r, p.alpha, p.a, p.b);
+    let px = s.per_x(p, x, grad.is_some());
     let rx = r + x;
     let ln_at = (alpha + t).ln();
     let d1 = -rx * ln_at;
-    let mut head = ln_gamma(rx) - s.ln_gamma_r + r * s.ln_alpha;
-    if x > 0.0 {
-        head += ln_beta(a, b + x) - s.ln_beta_ab;
-    }
     if x == 0.0 {
         if let Some((g, w)) = grad {
             g[0] += w * (s.ln_alpha - ln_at);
             g[1] += w * (r / alpha - r / (alpha + t));
         }
-        return head + d1;
+        return px.head + d1;
     }
     let ln_atx = (alpha + t_x).ln();
-    let ln_bx1 = (b + x - 1.0).ln();
-    let d2 = s.ln_a - ln_bx1 - rx * ln_atx;
-    let value = head + log_add_exp(d1, d2);
+    let d2 = s.ln_a - px.ln_bx1 - rx * ln_atx;
+    let value = px.head + log_add_exp(d1, d2);
     if let Some((g, w)) = grad {
         let w2 = logistic(d2 - d1);
         let w1 = 1.0 - w2;
-        let psi_abx = digamma(a + b + x);
-        g[0] += w * (digamma(rx) - s.psi_r + s.ln_alpha - w1 * ln_at - w2 * ln_atx);
+        g[0] += w * (px.psi_rx - s.psi_r + s.ln_alpha - w1 * ln_at - w2 * ln_atx);
         g[1] += w * (r / alpha - rx * (w1 / (alpha + t) + w2 / (alpha + t_x)));
-        g[2] += w * (s.psi_ab - psi_abx + w2 / a);
-        g[3] += w * (digamma(b + x) - psi_abx - s.psi_b + s.psi_ab - w2 / (b + x - 1.0));
+        g[2] += w * (s.psi_ab - px.psi_abx + w2 / a);
+        g[3] += w * (px.psi_bx - px.psi_abx - s.psi_b + s.psi_ab - w2 / (b + x - 1.0));
     }
     value
 }
@@ -154,7 +198,7 @@ impl BgNbdParams {
         check_customer(0, x, t_x, t)?;
         Ok(row_log_likelihood(
             self,
-            &Shared::new(self),
+            &mut Shared::new(self),
             x,
             t_x,
             t,
@@ -182,10 +226,10 @@ impl BgNbdParams {
     /// Σ wᵢ ℓᵢ with ℓ as in [`BgNbdParams::log_likelihood_one`].
     pub fn log_likelihood(&self, data: &BtydData) -> Result<f64> {
         self.check()?;
-        let s = Shared::new(self);
+        let mut s = Shared::new(self);
         Ok(data
             .rows()
-            .map(|(x, r, t, w)| w * row_log_likelihood(self, &s, x, r, t, None))
+            .map(|(x, r, t, w)| w * row_log_likelihood(self, &mut s, x, r, t, None))
             .sum())
     }
 
@@ -399,11 +443,11 @@ impl BgNbd {
                 a: th[2],
                 b: th[3],
             };
-            let s = Shared::new(&p);
+            let mut s = Shared::new(&p);
             *g = [0.0; 4];
             let mut total = 0.0;
             for (x, r, t, w) in scaled.rows() {
-                total -= w * row_log_likelihood(&p, &s, x, r, t, Some((g, -w)));
+                total -= w * row_log_likelihood(&p, &mut s, x, r, t, Some((g, -w)));
             }
             // `row_log_likelihood` added −w·∇ℓ: g is already the gradient of the negative.
             total
@@ -499,7 +543,7 @@ mod tests {
         };
         for (x, t_x, t) in [(0.0, 0.0, 38.0), (2.0, 30.43, 38.86), (400.0, 37.0, 38.0)] {
             let mut g = [0.0; 4];
-            row_log_likelihood(&p, &Shared::new(&p), x, t_x, t, Some((&mut g, 1.0)));
+            row_log_likelihood(&p, &mut Shared::new(&p), x, t_x, t, Some((&mut g, 1.0)));
             let th = [p.r, p.alpha, p.a, p.b];
             for i in 0..4 {
                 let h = 1e-6 * th[i];
@@ -510,7 +554,7 @@ mod tests {
                         a: v[2],
                         b: v[3],
                     };
-                    row_log_likelihood(&q, &Shared::new(&q), x, t_x, t, None)
+                    row_log_likelihood(&q, &mut Shared::new(&q), x, t_x, t, None)
                 };
                 let (mut up, mut dn) = (th, th);
                 up[i] += h;
