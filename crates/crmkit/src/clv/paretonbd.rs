@@ -78,6 +78,7 @@ fn ln_g(p: &ParetoNbdParams, x: f64, tau: f64) -> Option<(f64, [f64; 4])> {
 #[allow(clippy::type_complexity)]
 fn terms(
     p: &ParetoNbdParams,
+    sh: &mut Shared,
     x: f64,
     t_x: f64,
     t: f64,
@@ -95,7 +96,7 @@ fn terms(
     if t_x >= t {
         return Some((l1, g1, f64::NEG_INFINITY, [0.0; 4]));
     }
-    let (lg1, d1) = ln_g(p, x, t_x)?;
+    let (lg1, d1) = sh.ln_g_tx(p, x, t_x)?;
     let (lg2, d2) = ln_g(p, x, t)?;
     if lg2 >= lg1 {
         // t_x and T so close that G(t_x) − G(T) vanishes in floating point.
@@ -120,6 +121,10 @@ struct Shared {
     ln_alpha: f64,
     ln_beta: f64,
     psi_r: f64,
+    /// (x, ln Γ(r+x), ψ(r+x)) of the last x seen (rows are sorted by x after compression).
+    per_x: (f64, f64, f64),
+    /// (x, t_x, ln G(t_x), ∇ ln G(t_x)) of the last row: all x = 0 rows share G(0).
+    g_tx: (f64, f64, f64, [f64; 4]),
 }
 
 impl Shared {
@@ -129,23 +134,41 @@ impl Shared {
             ln_alpha: p.alpha.ln(),
             ln_beta: p.beta.ln(),
             psi_r: digamma(p.r),
+            per_x: (f64::NAN, 0.0, 0.0),
+            g_tx: (f64::NAN, f64::NAN, 0.0, [0.0; 4]),
         }
+    }
+
+    fn per_x(&mut self, p: &ParetoNbdParams, x: f64) -> (f64, f64) {
+        if self.per_x.0 != x {
+            self.per_x = (x, ln_gamma(p.r + x), digamma(p.r + x));
+        }
+        (self.per_x.1, self.per_x.2)
+    }
+
+    fn ln_g_tx(&mut self, p: &ParetoNbdParams, x: f64, t_x: f64) -> Option<(f64, [f64; 4])> {
+        if self.g_tx.0 != x || self.g_tx.1 != t_x {
+            let (v, g) = ln_g(p, x, t_x)?;
+            self.g_tx = (x, t_x, v, g);
+        }
+        Some((self.g_tx.2, self.g_tx.3))
     }
 }
 
 /// Per-customer log-likelihood; with `grad`, adds `weight` × its gradient. NaN if the series fails.
 fn row_log_likelihood(
     p: &ParetoNbdParams,
-    sh: &Shared,
+    sh: &mut Shared,
     x: f64,
     t_x: f64,
     t: f64,
     grad: Option<(&mut [f64; 4], f64)>,
 ) -> f64 {
-    let Some((l1, g1, l2, g2)) = terms(p, x, t_x, t, grad.is_some()) else {
+    let Some((l1, g1, l2, g2)) = terms(p, sh, x, t_x, t, grad.is_some()) else {
         return f64::NAN;
     };
-    let head = ln_gamma(p.r + x) - sh.ln_gamma_r + p.r * sh.ln_alpha + p.s * sh.ln_beta;
+    let (ln_gamma_rx, psi_rx) = sh.per_x(p, x);
+    let head = ln_gamma_rx - sh.ln_gamma_r + p.r * sh.ln_alpha + p.s * sh.ln_beta;
     if let Some((g, w)) = grad {
         let w2 = if l2 == f64::NEG_INFINITY {
             0.0
@@ -154,7 +177,7 @@ fn row_log_likelihood(
         };
         let w1 = 1.0 - w2;
         let dc = [
-            digamma(p.r + x) - sh.psi_r + sh.ln_alpha,
+            psi_rx - sh.psi_r + sh.ln_alpha,
             p.r / p.alpha,
             sh.ln_beta,
             p.s / p.beta,
@@ -199,7 +222,7 @@ impl ParetoNbdParams {
         check_customer(0, x, t_x, t)?;
         finite(
             "Pareto/NBD log-likelihood",
-            row_log_likelihood(self, &Shared::new(self), x, t_x, t, None),
+            row_log_likelihood(self, &mut Shared::new(self), x, t_x, t, None),
         )
     }
 
@@ -223,10 +246,10 @@ impl ParetoNbdParams {
     /// Σ wᵢ ℓᵢ, ℓ as in [`ParetoNbdParams::log_likelihood_one`].
     pub fn log_likelihood(&self, data: &BtydData) -> Result<f64> {
         self.check()?;
-        let sh = Shared::new(self);
+        let mut sh = Shared::new(self);
         let v = data
             .rows()
-            .map(|(x, r, t, w)| w * row_log_likelihood(self, &sh, x, r, t, None))
+            .map(|(x, r, t, w)| w * row_log_likelihood(self, &mut sh, x, r, t, None))
             .sum();
         finite("Pareto/NBD log-likelihood", v)
     }
@@ -370,9 +393,11 @@ impl TransactionModel for ParetoNbdParams {
         self.check()?;
         check_customer(0, x, t_x, t)?;
         let (l1, _, l2, _) =
-            terms(self, x, t_x, t, false).ok_or_else(|| CrmkitError::Numerical {
-                context: "Pareto/NBD probability alive".to_owned(),
-                reason: "the hypergeometric series did not converge".to_owned(),
+            terms(self, &mut Shared::new(self), x, t_x, t, false).ok_or_else(|| {
+                CrmkitError::Numerical {
+                    context: "Pareto/NBD probability alive".to_owned(),
+                    reason: "the hypergeometric series did not converge".to_owned(),
+                }
             })?;
         if l2 == f64::NEG_INFINITY {
             return Ok(1.0);
@@ -481,11 +506,11 @@ impl ParetoNbd {
                 s: th[2],
                 beta: th[3],
             };
-            let sh = Shared::new(&p);
+            let mut sh = Shared::new(&p);
             *g = [0.0; 4];
             let mut total = 0.0;
             for (x, r, t, w) in scaled.rows() {
-                total -= w * row_log_likelihood(&p, &sh, x, r, t, Some((g, -w)));
+                total -= w * row_log_likelihood(&p, &mut sh, x, r, t, Some((g, -w)));
             }
             total
         };
@@ -601,7 +626,7 @@ mod tests {
         ] {
             for (x, t_x, t) in [(0.0, 0.0, 38.0), (3.0, 12.0, 38.0), (40.0, 37.9, 38.0)] {
                 let mut g = [0.0; 4];
-                row_log_likelihood(&p, &Shared::new(&p), x, t_x, t, Some((&mut g, 1.0)));
+                row_log_likelihood(&p, &mut Shared::new(&p), x, t_x, t, Some((&mut g, 1.0)));
                 let th = [p.r, p.alpha, p.s, p.beta];
                 for i in 0..4 {
                     let h = 1e-6 * th[i];
@@ -616,7 +641,7 @@ mod tests {
                             s: v[2],
                             beta: v[3],
                         };
-                        row_log_likelihood(&q, &Shared::new(&q), x, t_x, t, None)
+                        row_log_likelihood(&q, &mut Shared::new(&q), x, t_x, t, None)
                     };
                     let num = (f(up) - f(dn)) / (2.0 * h);
                     assert!(
