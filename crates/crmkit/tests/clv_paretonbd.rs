@@ -152,3 +152,58 @@ fn dert_matches_numerical_integral() {
         assert_rel("DERT", closed, numeric, 2e-3);
     }
 }
+
+#[test]
+fn dert_quadrature_agrees_with_closed_form() {
+    // The generic tanh-sinh DERT (used for BG/NBD, MBG/NBD) against the Pareto/NBD closed form
+    // (Fader, Hardie & Lee 2005 "RFM and CLV" eq. 2) over s < 1, s = 1, s > 1, heavy and zero
+    // buyers and two discount rates. Tolerance 1e-8 relative.
+    for s in [0.3, 0.6062, 1.0, 2.5] {
+        let m = ParetoNbdParams {
+            r: 0.5533,
+            alpha: 10.5776,
+            s,
+            beta: 11.6679,
+        };
+        for delta in [1.15f64.ln() / 52.0, 0.05] {
+            for (x, t_x, t) in [(0.0, 0.0, 38.86), (2.0, 30.43, 38.86), (40.0, 10.0, 38.0)] {
+                let closed = m
+                    .discounted_expected_transactions_one(delta, x, t_x, t)
+                    .unwrap();
+                let numeric = crmkit::clv::dert_by_quadrature(&m, delta, x, t_x, t).unwrap();
+                assert_rel("DERT", numeric, closed, 1e-8);
+            }
+        }
+    }
+}
+
+#[test]
+fn continuous_clv_for_bgnbd() {
+    use crmkit::clv::{BgNbdParams, ContinuousDiscounting, clv_dert};
+    let m = BgNbdParams {
+        r: 0.2426,
+        alpha: 4.4136,
+        a: 0.7930,
+        b: 2.4261,
+    };
+    let d15 = ContinuousDiscounting {
+        annual_discount_rate: 0.15,
+        time_units_per_year: 52.0,
+    };
+    let d30 = ContinuousDiscounting {
+        annual_discount_rate: 0.30,
+        time_units_per_year: 52.0,
+    };
+    let x = [0.0, 2.0, 10.0];
+    let t_x = [0.0, 30.43, 37.0];
+    let t = [38.86; 3];
+    let spend = [35.0; 3];
+    let low = clv_dert(&m, &spend, &x, &t_x, &t, &d15).unwrap();
+    let high = clv_dert(&m, &spend, &x, &t_x, &t, &d30).unwrap();
+    // more discounting, less value; more purchases, more value
+    assert!(low.iter().zip(&high).all(|(l, h)| l > h));
+    assert!(low[2] > low[1] && low[1] > low[0]);
+    // bounded by the undiscounted expected purchases over a very long horizon
+    let total = m.expected_purchases_one(1e6, 2.0, 30.43, 38.86).unwrap();
+    assert!(low[1] / 35.0 < total);
+}

@@ -253,27 +253,23 @@ impl ParetoNbdParams {
             .sum();
         finite("Pareto/NBD log-likelihood", v)
     }
+}
 
-    /// Discounted expected residual transactions (DERT) of one customer with continuous
-    /// discounting at `delta` per time unit (e.g. ln(1.15)/52 for 15% a year on weekly data).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use crmkit::clv::{ParetoNbdParams, TransactionModel};
-    /// let m = ParetoNbdParams { r: 0.5533, alpha: 10.5776, s: 0.6062, beta: 11.6679 };
-    /// let delta = 1.15f64.ln() / 52.0;
-    /// let dert = m.discounted_expected_transactions_one(delta, 2.0, 30.43, 38.86).unwrap();
-    /// // more than the undiscounted expectation over the next year
-    /// assert!(dert > m.expected_purchases_one(52.0, 2.0, 30.43, 38.86).unwrap());
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`CrmkitError::InvalidConfig`] for `delta` ≤ 0 or not finite or invalid parameters,
-    /// [`CrmkitError::InvalidValue`] for an invalid customer, [`CrmkitError::Numerical`] if the
-    /// continued fraction fails.
-    ///
+/// (1 − q^(s−1)) / (s − 1) for q = c/(c + t) ∈ (0, 1], with its limit −ln q at s = 1.
+fn pareto_tail(s: f64, ln_q: f64) -> f64 {
+    let sm1 = s - 1.0;
+    if sm1.abs() < 1e-12 {
+        -ln_q
+    } else {
+        -(sm1 * ln_q).exp_m1() / sm1
+    }
+}
+
+impl TransactionModel for ParetoNbdParams {
+    fn model_name(&self) -> &'static str {
+        "Pareto/NBD"
+    }
+
     /// # Formula
     ///
     /// Fader, Hardie & Lee (2005) "RFM and CLV" eq. 2:
@@ -281,7 +277,7 @@ impl ParetoNbdParams {
     ///      = P(alive) · (r+x)/(α+T) · (β+T) · Γ(1−s, z) e^z z^(s−1), z = δ(β+T),
     /// with Ψ(s, s; z) = e^z Γ(1−s, z) (Tricomi's function) and the incomplete gamma function from
     /// its Legendre continued fraction (A&S 6.5.31), valid for every s.
-    pub fn discounted_expected_transactions_one(
+    fn discounted_expected_transactions_one(
         &self,
         delta: f64,
         x: f64,
@@ -309,52 +305,6 @@ impl ParetoNbdParams {
             "Pareto/NBD DERT",
             alive * (self.r + x) / (self.alpha + t) * c * scaled,
         )
-    }
-
-    /// DERT for each customer; see [`ParetoNbdParams::discounted_expected_transactions_one`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use crmkit::clv::ParetoNbdParams;
-    /// let m = ParetoNbdParams { r: 0.5533, alpha: 10.5776, s: 0.6062, beta: 11.6679 };
-    /// let d = m.discounted_expected_transactions(0.0027, &[0.0, 5.0], &[0.0, 36.0], &[38.0, 38.0]).unwrap();
-    /// assert!(d[1] > d[0]);
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`CrmkitError::LengthMismatch`] or the first failing row's error (with its row).
-    ///
-    /// # Formula
-    ///
-    /// Fader, Hardie & Lee (2005) "RFM and CLV" eq. 2.
-    pub fn discounted_expected_transactions(
-        &self,
-        delta: f64,
-        x: &[f64],
-        t_x: &[f64],
-        t: &[f64],
-    ) -> Result<Vec<f64>> {
-        super::map_rows(x, t_x, t, |a, b, c| {
-            self.discounted_expected_transactions_one(delta, a, b, c)
-        })
-    }
-}
-
-/// (1 − q^(s−1)) / (s − 1) for q = c/(c + t) ∈ (0, 1], with its limit −ln q at s = 1.
-fn pareto_tail(s: f64, ln_q: f64) -> f64 {
-    let sm1 = s - 1.0;
-    if sm1.abs() < 1e-12 {
-        -ln_q
-    } else {
-        -(sm1 * ln_q).exp_m1() / sm1
-    }
-}
-
-impl TransactionModel for ParetoNbdParams {
-    fn model_name(&self) -> &'static str {
-        "Pareto/NBD"
     }
 
     /// # Formula
@@ -560,6 +510,16 @@ impl TransactionModel for FittedParetoNbd {
     }
     fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
         self.params.probability_alive_one(x, t_x, t)
+    }
+    fn discounted_expected_transactions_one(
+        &self,
+        delta: f64,
+        x: f64,
+        t_x: f64,
+        t: f64,
+    ) -> Result<f64> {
+        self.params
+            .discounted_expected_transactions_one(delta, x, t_x, t)
     }
 }
 

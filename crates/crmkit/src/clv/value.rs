@@ -227,7 +227,7 @@ impl ContinuousDiscounting {
 }
 
 /// CLV of each customer with continuous discounting over an infinite horizon: DERT × expected
-/// spend, for the Pareto/NBD model.
+/// spend (closed form for Pareto/NBD, numerical integration for the other models).
 ///
 /// # Examples
 ///
@@ -248,9 +248,9 @@ impl ContinuousDiscounting {
 /// # Formula
 ///
 /// CLV = DERT(δ | x, t_x, T) × E[spend] (Fader, Hardie & Lee 2005, "RFM and CLV" eq. 2; DERT as
-/// in [`super::ParetoNbdParams::discounted_expected_transactions_one`]).
-pub fn clv_dert(
-    model: &super::ParetoNbdParams,
+/// in [`TransactionModel::discounted_expected_transactions_one`]).
+pub fn clv_dert<M: TransactionModel + ?Sized>(
+    model: &M,
     expected_spend: &[f64],
     x: &[f64],
     t_x: &[f64],
