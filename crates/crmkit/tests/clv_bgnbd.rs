@@ -8,7 +8,12 @@ use crmkit::clv::{BgNbd, BgNbdParams, BtydData, FitOptions, TransactionModel};
 
 /// Published parameters have 4 decimals: their rounding error is at most 5e-5 / 0.2426 = 2.1e-4
 /// relative, so a 1e-3 relative tolerance tests the fit to about 3 significant digits while
-/// allowing for the rounding of the published figure.
+/// allowing for the rounding of the published figure. Unlike the other models, the published
+/// BG/NBD figures are not all our optimum rounded: we find α 4.41353, a 0.79289, b 2.42575 (the
+/// paper's 4.4136, 0.7930, 2.4261 differ by 1–4 units of the last decimal). The likelihood is flat
+/// along that direction: the published parameters' log-likelihood is only 5e-7 below ours
+/// (−9582.4255611 vs −9582.4255606), so the paper's optimiser stopped slightly early and the
+/// rounding check is not used here.
 const PARAM_REL: f64 = 1e-3;
 
 fn fitted() -> crmkit::clv::FittedBgNbd {
@@ -66,7 +71,15 @@ fn published_parameters_give_published_log_likelihood() {
         a: 0.7930,
         b: 2.4261,
     };
-    assert_abs("LL", m.log_likelihood(&data).unwrap(), -9582.43, 0.01);
+    let published = m.log_likelihood(&data).unwrap();
+    assert_abs("LL", published, -9582.43, 0.01);
+    // Our optimum is at least as likely as the published parameters.
+    let fit = fitted();
+    eprintln!(
+        "LL at published parameters {published}, at ours {}",
+        fit.log_likelihood
+    );
+    assert!(fit.log_likelihood >= published);
 }
 
 #[test]

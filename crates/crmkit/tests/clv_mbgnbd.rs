@@ -3,22 +3,27 @@
 
 mod clv_common;
 
-use clv_common::{assert_abs, assert_rel, cdnow};
+use clv_common::{assert_abs, assert_rel, assert_rounds_to, cdnow};
 use crmkit::clv::{BtydData, FitOptions, MbgNbd, MbgNbdParams, TransactionModel};
 
 #[test]
 fn cdnow_fit_reproduces_published_values() {
     // Source: data/README.md: r 0.5248, α 6.1830, a 0.8914, b 1.6140, LL −9582.13. Tolerance 1e-3
-    // relative on the 4-decimal parameters (rounding ≤ 1e-4 relative), 0.01 on the LL.
+    // relative on the 4-decimal parameters (rounding ≤ 1e-4 relative), 0.01 on the LL; and, stricter,
+    // each published parameter must be our estimate rounded to its 4 decimals.
     let c = cdnow();
     let data = BtydData::new(&c.x, &c.t_x, &c.t).unwrap();
     let fit = MbgNbd::fit(&data, &FitOptions::default()).unwrap();
     eprintln!("MBG/NBD CDNOW fit: {fit:?}");
     let p = fit.params;
     assert_rel("r", p.r, 0.5248, 1e-3);
+    assert_rounds_to("r", p.r, 0.5248, 4);
     assert_rel("alpha", p.alpha, 6.1830, 1e-3);
+    assert_rounds_to("alpha", p.alpha, 6.1830, 4);
     assert_rel("a", p.a, 0.8914, 1e-3);
+    assert_rounds_to("a", p.a, 0.8914, 4);
     assert_rel("b", p.b, 1.6140, 1e-3);
+    assert_rounds_to("b", p.b, 1.6140, 4);
     assert_abs("log-likelihood", fit.log_likelihood, -9582.13, 0.01);
 }
 

@@ -3,23 +3,28 @@
 
 mod clv_common;
 
-use clv_common::{assert_abs, assert_rel, cdnow};
+use clv_common::{assert_abs, assert_rel, assert_rounds_to, cdnow};
 use crmkit::clv::{BtydData, FitOptions, ParetoNbd, ParetoNbdParams, TransactionModel};
 
 #[test]
 fn cdnow_fit_reproduces_fader_hardie_lee_2005() {
     // Source: Fader, Hardie & Lee (2005) / data/README.md: r 0.5533, α 10.5776, s 0.6062,
     // β 11.6679, LL −9594.97. Tolerance 1e-3 relative on the 4-decimal parameters (rounding is at
-    // most 9e-5 relative), 0.01 on the 2-decimal log-likelihood.
+    // most 9e-5 relative), 0.01 on the 2-decimal log-likelihood; and, stricter,
+    // each published parameter must be our estimate rounded to its 4 decimals.
     let c = cdnow();
     let data = BtydData::new(&c.x, &c.t_x, &c.t).unwrap();
     let fit = ParetoNbd::fit(&data, &FitOptions::default()).unwrap();
     eprintln!("Pareto/NBD CDNOW fit: {fit:?}");
     let p = fit.params;
     assert_rel("r", p.r, 0.5533, 1e-3);
+    assert_rounds_to("r", p.r, 0.5533, 4);
     assert_rel("alpha", p.alpha, 10.5776, 1e-3);
+    assert_rounds_to("alpha", p.alpha, 10.5776, 4);
     assert_rel("s", p.s, 0.6062, 1e-3);
+    assert_rounds_to("s", p.s, 0.6062, 4);
     assert_rel("beta", p.beta, 11.6679, 1e-3);
+    assert_rounds_to("beta", p.beta, 11.6679, 4);
     assert_abs("log-likelihood", fit.log_likelihood, -9594.97, 0.01);
     assert!(fit.standard_errors.is_some());
 }

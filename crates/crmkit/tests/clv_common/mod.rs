@@ -62,3 +62,13 @@ pub fn assert_abs(name: &str, measured: f64, published: f64, abs: f64) {
         "{name}: measured {measured}, published {published}, absolute tolerance {abs}"
     );
 }
+
+/// The published figure is `measured` rounded to `decimals` places: |measured − published| ≤ ½·10^−decimals
+/// (plus 1e-12 for the binary representation of the published decimal).
+pub fn assert_rounds_to(name: &str, measured: f64, published: f64, decimals: i32) {
+    let half_unit = 0.5 * 10f64.powi(-decimals);
+    assert!(
+        (measured - published).abs() <= half_unit + 1e-12,
+        "{name}: measured {measured} does not round to the published {published} ({decimals} decimals)"
+    );
+}
