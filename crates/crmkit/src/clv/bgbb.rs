@@ -277,7 +277,7 @@ impl BgBbParams {
         })
     }
 
-    /// Expected transactions of a customer in the next `future` opportunities (n, n + future].
+    /// Expected transactions of a customer in the next `future` opportunities (n, n + future\].
     ///
     /// # Examples
     ///
@@ -297,8 +297,8 @@ impl BgBbParams {
     ///
     /// Fader, Hardie & Shang (2010) eq. 13 (lifetimes 0.11.3
     /// `conditional_expected_number_of_purchases_up_to_time`):
-    /// E[X(n, n+n*)] = 1/L · B(α+x+1, β+n−x)/B(α, β) · δ/(γ−1) · Γ(γ+δ)/Γ(1+δ)
-    ///   · [Γ(1+δ+n)/Γ(γ+δ+n) − Γ(1+δ+n+n*)/Γ(γ+δ+n+n*)]; the removable singularity at γ = 1 is
+    /// E\[X(n, n+n*)\] = 1/L · B(α+x+1, β+n−x)/B(α, β) · δ/(γ−1) · Γ(γ+δ)/Γ(1+δ)
+    ///   · \[Γ(1+δ+n)/Γ(γ+δ+n) − Γ(1+δ+n+n*)/Γ(γ+δ+n+n*)\]; the removable singularity at γ = 1 is
     /// bridged by averaging γ = 1 ± 1e-6.
     pub fn expected_purchases_one(&self, future: u32, x: f64, t_x: f64, n: f64) -> Result<f64> {
         let ll = self.log_likelihood_one(x, t_x, n)?;
@@ -369,8 +369,8 @@ impl BgBbParams {
     ///
     /// # Formula
     ///
-    /// Fader, Hardie & Shang (2010) eq. 9: E[X(n)] = α/(α+β) · δ/(γ−1)
-    ///   · [1 − Γ(γ+δ)Γ(1+δ+n) / (Γ(γ+δ+n)Γ(1+δ))] (γ = 1 bridged as above).
+    /// Fader, Hardie & Shang (2010) eq. 9: E\[X(n)\] = α/(α+β) · δ/(γ−1)
+    ///   · \[1 − Γ(γ+δ)Γ(1+δ+n) / (Γ(γ+δ+n)Γ(1+δ))\] (γ = 1 bridged as above).
     pub fn expected_purchases_new_customer(&self, n: u32) -> Result<f64> {
         self.check()?;
         let (a, b, d) = (self.alpha, self.beta, self.delta);

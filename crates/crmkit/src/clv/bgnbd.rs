@@ -192,7 +192,7 @@ impl BgNbdParams {
     ///
     /// Fader, Hardie & Lee (2005) eq. 6, in log space with (α + t_x)^(−(r+x)) factored out:
     /// ℓ = ln Γ(r+x) − ln Γ(r) + r ln α + ln B(a, b+x) − ln B(a, b)
-    ///   + ln[(α+T)^(−(r+x)) + [x > 0] a/(b+x−1) (α+t_x)^(−(r+x))] (a log-sum-exp).
+    ///   + ln\[(α+T)^(−(r+x)) + \[x > 0\] a/(b+x−1) (α+t_x)^(−(r+x))\] (a log-sum-exp).
     pub fn log_likelihood_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
         self.check()?;
         check_customer(0, x, t_x, t)?;
@@ -233,7 +233,7 @@ impl BgNbdParams {
             .sum())
     }
 
-    /// Probability that a new customer makes exactly `n` purchases in (0, `horizon`].
+    /// Probability that a new customer makes exactly `n` purchases in (0, `horizon`\].
     ///
     /// # Examples
     ///
@@ -252,7 +252,7 @@ impl BgNbdParams {
     ///
     /// Fader, Hardie & Lee (2005) eq. 8 (lifetimes 0.11.3 `probability_of_n_purchases_up_to_time`):
     /// P(X(t) = n) = B(a, b+n)/B(a, b) · Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n
-    ///   + [n > 0] B(a+1, b+n−1)/B(a, b) · [1 − (α/(α+t))^r Σ_{j<n} Γ(r+j)/(Γ(r) j!) (t/(α+t))^j].
+    ///   + \[n > 0\] B(a+1, b+n−1)/B(a, b) · \[1 − (α/(α+t))^r Σ_{j<n} Γ(r+j)/(Γ(r) j!) (t/(α+t))^j\].
     pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64> {
         self.check()?;
         check_horizon("horizon", horizon)?;
@@ -285,8 +285,8 @@ impl TransactionModel for BgNbdParams {
     /// # Formula
     ///
     /// Fader, Hardie & Lee (2005) eq. 7 (lifetimes 0.11.3 `expected_number_of_purchases_up_to_time`):
-    /// E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))^r ₂F₁(r, b; a+b−1; t/(α+t))], evaluated after
-    /// Euler's transformation as (a+b−1)/(a−1) · [1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b−1; z)].
+    /// E\[X(t)\] = (a+b−1)/(a−1) · \[1 − (α/(α+t))^r ₂F₁(r, b; a+b−1; t/(α+t))\], evaluated after
+    /// Euler's transformation as (a+b−1)/(a−1) · \[1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b−1; z)\].
     fn expected_purchases_new_customer(&self, horizon: f64) -> Result<f64> {
         self.check()?;
         check_horizon("horizon", horizon)?;
@@ -300,8 +300,8 @@ impl TransactionModel for BgNbdParams {
     ///
     /// Fader, Hardie & Lee (2005) eq. 10 (lifetimes 0.11.3
     /// `conditional_expected_number_of_purchases_up_to_time`):
-    /// E[Y(t) | x, t_x, T] = (a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x; a+b+x−1; z)]
-    ///   / [1 + [x > 0] a/(b+x−1) ((α+T)/(α+t_x))^(r+x)], z = t/(α+T+t). The bracket is evaluated
+    /// E\[Y(t) | x, t_x, T\] = (a+b+x−1)/(a−1) · \[1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x; a+b+x−1; z)\]
+    ///   / \[1 + \[x > 0\] a/(b+x−1) ((α+T)/(α+t_x))^(r+x)\], z = t/(α+T+t). The bracket is evaluated
     /// after Euler's transformation, 1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z), which has no
     /// overflow for large x; the denominator is 1 / P(alive).
     fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64> {
@@ -316,7 +316,7 @@ impl TransactionModel for BgNbdParams {
     /// # Formula
     ///
     /// Fader, Hardie & Lee (2005) eq. 11 (lifetimes 0.11.3 `conditional_probability_alive`):
-    /// P(alive) = 1 / (1 + [x > 0] a/(b+x−1) ((α+T)/(α+t_x))^(r+x)), as a logistic function of
+    /// P(alive) = 1 / (1 + \[x > 0\] a/(b+x−1) ((α+T)/(α+t_x))^(r+x)), as a logistic function of
     /// the log of the second term; 1 when x = 0.
     fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
         self.check()?;
@@ -485,7 +485,7 @@ impl BgNbd {
 }
 
 impl FittedBgNbd {
-    /// Probability that a new customer makes exactly `n` purchases in (0, `horizon`]; see
+    /// Probability that a new customer makes exactly `n` purchases in (0, `horizon`\]; see
     /// [`BgNbdParams::probability_of_purchases`].
     ///
     /// # Examples
@@ -569,7 +569,7 @@ mod tests {
         }
     }
 
-    /// E[Y(t)] = P(alive) ∫₀¹ (1 − ((α+T)/(α+T+pt))^(r+x)) / p · Beta(p; a, b+x) dp: given λ and p,
+    /// E\[Y(t)\] = P(alive) ∫₀¹ (1 − ((α+T)/(α+T+pt))^(r+x)) / p · Beta(p; a, b+x) dp: given λ and p,
     /// an alive customer buys (1 − e^(−λpt))/p in expectation, and λ | alive ~ Gamma(r+x, α+T).
     /// Simpson's rule after p = u^(1/a) (which removes the p^(a−1) singularity). Tolerance 1e-7.
     #[test]

@@ -91,7 +91,7 @@ impl GammaGammaParams {
             .sum())
     }
 
-    /// Mean spend per purchase in the population, E[Z] = pγ / (q − 1).
+    /// Mean spend per purchase in the population, E\[Z\] = pγ / (q − 1).
     ///
     /// # Examples
     ///
@@ -106,7 +106,7 @@ impl GammaGammaParams {
     ///
     /// # Formula
     ///
-    /// Fader, Hardie & Lee (2005) "RFM and CLV", appendix: E[M] = pγ/(q − 1).
+    /// Fader, Hardie & Lee (2005) "RFM and CLV", appendix: E\[M\] = pγ/(q − 1).
     pub fn population_mean_spend(&self) -> Result<f64> {
         self.check()?;
         if self.q <= 1.0 {
@@ -141,7 +141,7 @@ impl GammaGammaParams {
     /// # Formula
     ///
     /// Fader, Hardie & Lee (2005) "RFM and CLV" eq. A3 (lifetimes 0.11.3
-    /// `conditional_expected_average_profit`): E[M | x, z̄] = (1 − w) pγ/(q−1) + w z̄ with
+    /// `conditional_expected_average_profit`): E\[M | x, z̄\] = (1 − w) pγ/(q−1) + w z̄ with
     /// w = px / (px + q − 1).
     pub fn expected_spend_one(&self, x: f64, mean_spend: f64) -> Result<f64> {
         let population = self.population_mean_spend()?;
@@ -373,7 +373,7 @@ impl FittedGammaGamma {
     ///
     /// # Formula
     ///
-    /// CLV = Σ_{i=1..H} (E[Y(i f)] − E[Y((i−1) f)]) · E[M | x, z̄] / (1 + d)^i, E[M | x, z̄] from
+    /// CLV = Σ_{i=1..H} (E\[Y(i f)\] − E\[Y((i−1) f)\]) · E\[M | x, z̄\] / (1 + d)^i, E\[M | x, z̄\] from
     /// Fader, Hardie & Lee (2005) "RFM and CLV" eq. A3.
     pub fn customer_lifetime_value<M: TransactionModel + ?Sized>(
         &self,

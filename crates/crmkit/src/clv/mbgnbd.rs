@@ -160,7 +160,7 @@ impl MbgNbdParams {
     ///
     /// Batislam, Denizel & Filiztekin (2007) eq. 6 (lifetimes 0.11.3 `ModifiedBetaGeoFitter`):
     /// ℓ = ln Γ(r+x) − ln Γ(r) + r ln α + ln B(a, b+x+1) − ln B(a, b)
-    ///   + ln[(α+T)^(−(r+x)) + a/(b+x) (α+t_x)^(−(r+x))] (a log-sum-exp).
+    ///   + ln\[(α+T)^(−(r+x)) + a/(b+x) (α+t_x)^(−(r+x))\] (a log-sum-exp).
     pub fn log_likelihood_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
         self.check()?;
         check_customer(0, x, t_x, t)?;
@@ -210,9 +210,9 @@ impl TransactionModel for MbgNbdParams {
     /// # Formula
     ///
     /// Batislam, Denizel & Filiztekin (2007) eq. 8 (lifetimes 0.11.3
-    /// `expected_number_of_purchases_up_to_time`): E[X(t)] = b/(a−1) · [1 − (α/(α+t))^r
-    /// ₂F₁(r, b+1; a+b; t/(α+t))], evaluated after Euler's transformation as
-    /// b/(a−1) · [1 − (1−z)^(a−1) ₂F₁(a+b−r, a−1; a+b; z)].
+    /// `expected_number_of_purchases_up_to_time`): E\[X(t)\] = b/(a−1) · \[1 − (α/(α+t))^r
+    /// ₂F₁(r, b+1; a+b; t/(α+t))\], evaluated after Euler's transformation as
+    /// b/(a−1) · \[1 − (1−z)^(a−1) ₂F₁(a+b−r, a−1; a+b; z)\].
     fn expected_purchases_new_customer(&self, horizon: f64) -> Result<f64> {
         self.check()?;
         check_horizon("horizon", horizon)?;
@@ -228,8 +228,8 @@ impl TransactionModel for MbgNbdParams {
     ///
     /// Batislam, Denizel & Filiztekin (2007) eq. 10 (lifetimes 0.11.3
     /// `conditional_expected_number_of_purchases_up_to_time`):
-    /// E[Y(t) | x, t_x, T] = (a+b+x)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x+1; a+b+x; z)]
-    ///   / [1 + a/(b+x) ((α+T)/(α+t_x))^(r+x)], z = t/(α+T+t); the bracket after Euler's
+    /// E\[Y(t) | x, t_x, T\] = (a+b+x)/(a−1) · \[1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x+1; a+b+x; z)\]
+    ///   / \[1 + a/(b+x) ((α+T)/(α+t_x))^(r+x)\], z = t/(α+T+t); the bracket after Euler's
     /// transformation is 1 − (1−z)^(a−1) ₂F₁(a+b−r, a−1; a+b+x; z).
     fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64> {
         check_horizon("horizon", horizon)?;

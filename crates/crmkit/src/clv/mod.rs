@@ -17,7 +17,28 @@
 //! the lifetimes package do.
 //!
 //! The prediction formulas are those of the lifetimes package 0.11.3, evaluated in log space
-//! (see `NUMERICS.md` in the project notes).
+//! (see `NUMERICS.md` in the project notes); each function's `# Formula` names the paper and
+//! equation.
+//!
+//! # Conventions
+//!
+//! - Time unit: whatever the caller uses (days, weeks); rates α, β come back in that unit.
+//!   Fitting divides time by max T and scales back, so fits in days and weeks agree.
+//! - The L2 penalty ([`FitOptions::penalty`]) is lifetimes' `penalizer_coef`: λ Σ θ² added to the
+//!   mean negative log-likelihood, θ on the fitting time scale (max T = 1).
+//! - Two discounting conventions, never mixed: [`clv_monthly_steps`] (discrete months, lifetimes
+//!   and pymc-marketing) and [`clv_dert`] (continuous, DERT, CLVTools / R BTYD).
+//!
+//! # Numerics
+//!
+//! - Log-likelihoods are log-sum-exps of positive terms; P(alive) is a logistic function of the
+//!   difference of those log-terms, so x in the thousands stays finite.
+//! - ₂F₁ ([`special::hyp2f1`]) switches to the 1 − z connection formula as z → 1; the BG/NBD and
+//!   MBG/NBD expectations use Euler's transformation so that the series stay of order one.
+//! - Removable singularities (a = 1 in BG/NBD and MBG/NBD, s = 1 in Pareto/NBD, γ = 1 in BG/BB) are
+//!   bridged by limits or by averaging the two sides at ±1e-6 (relative error near 1e-10).
+//! - Pareto/NBD's gradient differentiates the positive series of ₂F₁(1, b; c; z) term by term;
+//!   for z > 0.999 it uses the connection formula with central differences (about 1e-8).
 //!
 //! # Examples
 //!
@@ -83,7 +104,7 @@ pub trait TransactionModel {
     /// ```
     fn model_name(&self) -> &'static str;
 
-    /// Expected purchases of a new customer in (0, `horizon`]: E[X(t)].
+    /// Expected purchases of a new customer in (0, `horizon`\]: E\[X(t)\].
     ///
     /// # Examples
     ///
@@ -99,7 +120,7 @@ pub trait TransactionModel {
     /// parameters; [`crate::CrmkitError::Numerical`] if the value is not finite.
     fn expected_purchases_new_customer(&self, horizon: f64) -> Result<f64>;
 
-    /// Expected purchases of one customer in (T, T + `horizon`].
+    /// Expected purchases of one customer in (T, T + `horizon`\].
     ///
     /// # Examples
     ///
@@ -132,7 +153,7 @@ pub trait TransactionModel {
     /// As [`TransactionModel::expected_purchases_one`].
     fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64>;
 
-    /// Expected purchases in (T, T + `horizon`] for each customer.
+    /// Expected purchases in (T, T + `horizon`\] for each customer.
     ///
     /// # Examples
     ///
@@ -201,7 +222,7 @@ pub trait TransactionModel {
     ///
     /// # Formula
     ///
-    /// DERT = ∫₀^∞ e^(−δt) dE[Y(t)] = ∫₀¹ E[Y(−ln(1 − u)/δ)] du (integration by parts, then
+    /// DERT = ∫₀^∞ e^(−δt) dE\[Y(t)\] = ∫₀¹ E\[Y(−ln(1 − u)/δ)\] du (integration by parts, then
     /// u = 1 − e^(−δt)), the continuous-discounting convention of Fader, Hardie & Lee (2005)
     /// "RFM and CLV" and CLVTools.
     fn discounted_expected_transactions_one(
@@ -261,9 +282,9 @@ pub trait TransactionModel {
 ///
 /// # Formula
 ///
-/// ∫₀¹ E[Y(−ln(1 − u)/δ)] du by tanh-sinh (double-exponential) quadrature, u = ½(1 + tanh(π/2 ·
+/// ∫₀¹ E\[Y(−ln(1 − u)/δ)\] du by tanh-sinh (double-exponential) quadrature, u = ½(1 + tanh(π/2 ·
 /// sinh τ)), halving the step from 1/2 until two levels agree to 1e-11 relative (Takahasi & Mori
-/// 1974); robust to the integrable growth of E[Y(t)] at t → ∞ (u → 1).
+/// 1974); robust to the integrable growth of E\[Y(t)\] at t → ∞ (u → 1).
 pub fn dert_by_quadrature<M: TransactionModel + ?Sized>(
     model: &M,
     delta: f64,

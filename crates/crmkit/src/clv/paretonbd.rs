@@ -74,7 +74,7 @@ fn ln_g(p: &ParetoNbdParams, x: f64, tau: f64) -> Option<(f64, [f64; 4])> {
 }
 
 /// The two log-terms of the likelihood after the common factor C: L1 (alive at T) and L2 (died
-/// in (t_x, T]), with their gradients. L2 = −∞ when t_x = T.
+/// in (t_x, T\]), with their gradients. L2 = −∞ when t_x = T.
 #[allow(clippy::type_complexity)]
 fn terms(
     p: &ParetoNbdParams,
@@ -213,7 +213,7 @@ impl ParetoNbdParams {
     /// # Formula
     ///
     /// Fader & Hardie note 008 eq. 22 (lifetimes 0.11.3 `ParetoNBDFitter._conditional_log_likelihood`):
-    /// L = Γ(r+x) α^r β^s / Γ(r) · [1/((α+T)^(r+x) (β+T)^s) + s/(r+s+x) · A₀] with
+    /// L = Γ(r+x) α^r β^s / Γ(r) · \[1/((α+T)^(r+x) (β+T)^s) + s/(r+s+x) · A₀\] with
     /// A₀ = G(t_x) − G(T), G as in the ₂F₁ expressions of the note; evaluated in logs as a
     /// log-sum-exp of two positive terms, G after Euler's transformation and the difference as
     /// ln G(t_x) + ln(1 − G(T)/G(t_x)).
@@ -255,7 +255,7 @@ impl ParetoNbdParams {
     }
 }
 
-/// (1 − q^(s−1)) / (s − 1) for q = c/(c + t) ∈ (0, 1], with its limit −ln q at s = 1.
+/// (1 − q^(s−1)) / (s − 1) for q = c/(c + t) ∈ (0, 1\], with its limit −ln q at s = 1.
 fn pareto_tail(s: f64, ln_q: f64) -> f64 {
     let sm1 = s - 1.0;
     if sm1.abs() < 1e-12 {
@@ -310,7 +310,7 @@ impl TransactionModel for ParetoNbdParams {
     /// # Formula
     ///
     /// Schmittlein, Morrison & Colombo (1987) eq. 17 (lifetimes 0.11.3
-    /// `expected_number_of_purchases_up_to_time`): E[X(t)] = rβ/(α(s−1)) · [1 − (β/(β+t))^(s−1)],
+    /// `expected_number_of_purchases_up_to_time`): E\[X(t)\] = rβ/(α(s−1)) · \[1 − (β/(β+t))^(s−1)\],
     /// with the limit rβ/α · ln((β+t)/β) at s = 1.
     fn expected_purchases_new_customer(&self, horizon: f64) -> Result<f64> {
         self.check()?;
@@ -324,7 +324,7 @@ impl TransactionModel for ParetoNbdParams {
     ///
     /// Schmittlein, Morrison & Colombo (1987) eq. 22, Fader, Hardie & Lee (2005) (lifetimes 0.11.3
     /// `conditional_expected_number_of_purchases_up_to_time`):
-    /// E[Y(t) | x, t_x, T] = P(alive) · (r+x)(β+T) / ((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)].
+    /// E\[Y(t) | x, t_x, T\] = P(alive) · (r+x)(β+T) / ((α+T)(s−1)) · \[1 − ((β+T)/(β+T+t))^(s−1)\].
     fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64> {
         check_horizon("horizon", horizon)?;
         let alive = self.probability_alive_one(x, t_x, t)?;
@@ -337,7 +337,7 @@ impl TransactionModel for ParetoNbdParams {
     /// # Formula
     ///
     /// Fader & Hardie note 008 eq. 24 (lifetimes 0.11.3 `conditional_probability_alive`):
-    /// P(alive) = [1/((α+T)^(r+x)(β+T)^s)] / [1/((α+T)^(r+x)(β+T)^s) + s/(r+s+x) A₀], computed as the
+    /// P(alive) = \[1/((α+T)^(r+x)(β+T)^s)\] / \[1/((α+T)^(r+x)(β+T)^s) + s/(r+s+x) A₀\], computed as the
     /// logistic function of the difference of the two log-terms of the likelihood (no inf · 0).
     fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
         self.check()?;

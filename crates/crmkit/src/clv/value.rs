@@ -34,8 +34,22 @@ pub struct MonthlyDiscounting {
 
 impl MonthlyDiscounting {
     /// Weeks per month used by lifetimes (`freq="W"`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::MonthlyDiscounting;
+    /// assert!((MonthlyDiscounting::WEEKS_PER_MONTH * 12.0 - 52.14).abs() < 1e-9);
+    /// ```
     pub const WEEKS_PER_MONTH: f64 = 4.345;
     /// Days per month used by lifetimes (`freq="D"`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::MonthlyDiscounting;
+    /// assert_eq!(MonthlyDiscounting::DAYS_PER_MONTH, 30.0);
+    /// ```
     pub const DAYS_PER_MONTH: f64 = 30.0;
 
     /// For a model fitted in weeks.
@@ -127,8 +141,8 @@ impl MonthlyDiscounting {
 /// # Formula
 ///
 /// lifetimes 0.11.3 `_customer_lifetime_value` (also pymc-marketing `customer_lifetime_value`):
-/// CLV = Σ_{i=1..H} (E[Y(i f)] − E[Y((i−1) f)]) · spend / (1 + d)^i, where E[Y(t)] is the
-/// conditional expected number of purchases in (T, T + t] and f the time units per month.
+/// CLV = Σ_{i=1..H} (E\[Y(i f)\] − E\[Y((i−1) f)\]) · spend / (1 + d)^i, where E\[Y(t)\] is the
+/// conditional expected number of purchases in (T, T + t\] and f the time units per month.
 pub fn clv_monthly_steps<M: TransactionModel + ?Sized>(
     model: &M,
     expected_spend: &[f64],
@@ -247,7 +261,7 @@ impl ContinuousDiscounting {
 ///
 /// # Formula
 ///
-/// CLV = DERT(δ | x, t_x, T) × E[spend] (Fader, Hardie & Lee 2005, "RFM and CLV" eq. 2; DERT as
+/// CLV = DERT(δ | x, t_x, T) × E\[spend\] (Fader, Hardie & Lee 2005, "RFM and CLV" eq. 2; DERT as
 /// in [`TransactionModel::discounted_expected_transactions_one`]).
 pub fn clv_dert<M: TransactionModel + ?Sized>(
     model: &M,
