@@ -114,3 +114,85 @@ fn monthly_clv_follows_lifetimes_algorithm() {
     .unwrap()[0];
     assert!(wrong > 2.0 * clv);
 }
+
+#[test]
+fn q_constraint_binds_when_needed() {
+    // Spend without heterogeneity between customers beyond the within-customer noise pushes q to
+    // large values; with heavy-tailed customer means the unconstrained q can fall below 1. The
+    // constrained fit keeps q > 1 so that the expected spend exists; on CDNOW it does not bind.
+    let c = cdnow();
+    let d = SpendData::repeaters(&c.x, &c.zbar).unwrap();
+    let free = GammaGamma::fit(&d, &FitOptions::default()).unwrap();
+    let constrained = GammaGamma::fit_q_above_one(&d, &FitOptions::default()).unwrap();
+    assert_rel("q", constrained.params.q, free.params.q, 1e-6);
+    assert_abs("LL", constrained.log_likelihood, free.log_likelihood, 1e-6);
+    // Heavy-tailed customer means: CDNOW's repeaters (realistic within-customer noise), each mean
+    // multiplied by 1/ν with ν at the quantiles of Gamma(0.5, 1) (ν = z²/2, z the normal quantile of
+    // (1 + u)/2, found by bisection on erfc), assigned in a scrambled order. The unconstrained fit
+    // then finds q < 1, where the expected spend does not exist; the constrained one keeps q > 1.
+    let normal_upper = |u: f64| {
+        let (mut lo, mut hi) = (0.0f64, 40.0f64);
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if libm::erfc(mid / std::f64::consts::SQRT_2) > 1.0 - u {
+                lo = mid
+            } else {
+                hi = mid
+            }
+        }
+        0.5 * (lo + hi)
+    };
+    let repeaters = SpendData::repeaters(&c.x, &c.zbar).unwrap();
+    let n = repeaters.len();
+    let m: Vec<f64> = repeaters
+        .mean_spend()
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let k = (i * 389) % n;
+            let z = normal_upper((k as f64 + 0.5) / n as f64);
+            v / (0.5 * z * z)
+        })
+        .collect();
+    let d = SpendData::new(repeaters.x(), &m).unwrap();
+    let free = GammaGamma::fit(&d, &FitOptions::default());
+    let constrained = GammaGamma::fit_q_above_one(&d, &FitOptions::default());
+    eprintln!("free {free:?}\nconstrained {constrained:?}");
+    let (free, constrained) = (free.unwrap(), constrained.unwrap());
+    assert!(free.params.q < 1.0 && free.params.population_mean_spend().is_err());
+    assert!(constrained.params.q > 1.0 && constrained.log_likelihood < free.log_likelihood);
+    assert!(
+        constrained
+            .params
+            .population_mean_spend()
+            .unwrap()
+            .is_finite()
+    );
+    let bad = FitOptions {
+        initial: Some(vec![1.0, 0.5, 1.0]),
+        ..FitOptions::default()
+    };
+    assert!(GammaGamma::fit_q_above_one(&d, &bad).is_err());
+}
+
+#[test]
+fn non_identified_spend_is_not_converged() {
+    // Every customer has x = 20 and the spread of the means is pure between-customer variation:
+    // the likelihood grows without bound as p → ∞ (no within-customer noise is needed), so the
+    // fit must stop with NotConverged naming the drifting parameter, never return garbage.
+    let m: Vec<f64> = (1..=60)
+        .map(|i| 5.0 * (1.0 + f64::from(i)).powf(1.7))
+        .collect();
+    let x = vec![20.0; m.len()];
+    let d = SpendData::new(&x, &m).unwrap();
+    match GammaGamma::fit(&d, &FitOptions::default()) {
+        Err(crmkit::CrmkitError::NotConverged { reason, .. }) => {
+            eprintln!("{reason}");
+            assert!(
+                reason.contains("boundary") || reason.contains("running off"),
+                "{reason}"
+            );
+        }
+        other => panic!("expected NotConverged, got {other:?}"),
+    }
+}

@@ -495,7 +495,15 @@ impl BgBb {
             }
             total
         };
-        let fit = fit_log_params("BG/BB", NAMES, nll, base.total_weight(), start, opts)?;
+        let fit = fit_log_params(
+            "BG/BB",
+            NAMES,
+            nll,
+            base.total_weight(),
+            start,
+            opts,
+            [false; NAMES.len()],
+        )?;
         let [alpha, beta, gamma, delta] = fit.params;
         let params = BgBbParams {
             alpha,

@@ -452,7 +452,15 @@ impl BgNbd {
             // `row_log_likelihood` added −w·∇ℓ: g is already the gradient of the negative.
             total
         };
-        let fit = fit_log_params("BG/NBD", NAMES, nll, base.total_weight(), start, opts)?;
+        let fit = fit_log_params(
+            "BG/NBD",
+            NAMES,
+            nll,
+            base.total_weight(),
+            start,
+            opts,
+            [false; NAMES.len()],
+        )?;
         let [r, alpha_s, a, b] = fit.params;
         let params = BgNbdParams {
             r,

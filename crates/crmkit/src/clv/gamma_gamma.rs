@@ -280,6 +280,40 @@ impl GammaGamma {
     ///
     /// Maximises Σ wᵢ ℓᵢ − λ Σ θ², ℓ as in [`GammaGammaParams::log_likelihood`].
     pub fn fit(data: &SpendData, opts: &FitOptions) -> Result<FittedGammaGamma> {
+        Self::fit_shifted(data, opts, 0.0)
+    }
+
+    /// Fits the Gamma–Gamma model with q constrained to q > 1, so that the expected spend
+    /// pγ/(q − 1) exists (lifetimes' `q_constraint=True`): the optimiser works on ln(q − 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{FitOptions, GammaGamma, SpendData};
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cdnow/cdnow_customers_summary_with_transactions.csv");
+    /// # let rows: Vec<Vec<f64>> = std::fs::read_to_string(path).unwrap().lines().skip(1)
+    /// #     .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    /// # let x: Vec<f64> = rows.iter().map(|r| r[1]).collect();
+    /// # let zbar: Vec<f64> = rows.iter().map(|r| r[4]).collect();
+    /// let d = SpendData::repeaters(&x, &zbar).unwrap();
+    /// let fit = GammaGamma::fit_q_above_one(&d, &FitOptions::default()).unwrap();
+    /// // CDNOW's optimum already has q > 1: the constraint does not bind
+    /// assert!((fit.params.q - 3.7446).abs() < 1e-3);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GammaGamma::fit`]; [`CrmkitError::InvalidConfig`] for a starting q ≤ 1.
+    ///
+    /// # Formula
+    ///
+    /// Maximises Σ wᵢ ℓᵢ − λ (p² + (q − 1)² + γ²) over (ln p, ln(q − 1), ln γ).
+    pub fn fit_q_above_one(data: &SpendData, opts: &FitOptions) -> Result<FittedGammaGamma> {
+        Self::fit_shifted(data, opts, 1.0)
+    }
+
+    /// Fit with q = `q_floor` + φ, φ > 0 optimised on the log scale.
+    fn fit_shifted(data: &SpendData, opts: &FitOptions, q_floor: f64) -> Result<FittedGammaGamma> {
         opts.validate()?;
         let base = if opts.compress {
             data.compress()
@@ -292,7 +326,14 @@ impl GammaGamma {
         let start = match &opts.initial {
             None => [1.0; 3],
             Some(v) => match v.as_slice() {
-                [p, q, g] => [*p, *q, g / scale],
+                [p, q, g] if *q > q_floor => [*p, q - q_floor, g / scale],
+                [_, q, _] => {
+                    return Err(CrmkitError::invalid_config(
+                        "initial",
+                        v,
+                        format!("the starting q ({q}) must be > {q_floor}"),
+                    ));
+                }
                 _ => {
                     return Err(CrmkitError::invalid_config(
                         "initial",
@@ -305,7 +346,7 @@ impl GammaGamma {
         let nll = |th: &[f64; 3], g: &mut [f64; 3]| {
             let p = GammaGammaParams {
                 p: th[0],
-                q: th[1],
+                q: q_floor + th[1],
                 gamma: th[2],
             };
             let (lq, pq) = (ln_gamma(p.q), digamma(p.q));
@@ -316,11 +357,19 @@ impl GammaGamma {
             }
             acc
         };
-        let fit = fit_log_params("Gamma-Gamma", NAMES, nll, total, start, opts)?;
-        let [p, q, g] = fit.params;
+        let fit = fit_log_params(
+            "Gamma-Gamma",
+            NAMES,
+            nll,
+            total,
+            start,
+            opts,
+            [false, q_floor > 0.0, false],
+        )?;
+        let [p, q_above, g] = fit.params;
         let params = GammaGammaParams {
             p,
-            q,
+            q: q_floor + q_above,
             gamma: g * scale,
         };
         let covariance = fit.covariance.map(|c| rescale_covariance(c, 2, scale));

@@ -357,7 +357,15 @@ impl MbgNbd {
             }
             total
         };
-        let fit = fit_log_params("MBG/NBD", NAMES, nll, base.total_weight(), start, opts)?;
+        let fit = fit_log_params(
+            "MBG/NBD",
+            NAMES,
+            nll,
+            base.total_weight(),
+            start,
+            opts,
+            [false; NAMES.len()],
+        )?;
         let [r, alpha_s, a, b] = fit.params;
         let params = MbgNbdParams {
             r,

@@ -44,10 +44,12 @@
 //!
 //! ```
 //! use crmkit::clv::{BgNbd, BtydData, FitOptions, TransactionModel};
-//! let x = [2.0, 1.0, 0.0, 0.0, 5.0, 3.0, 0.0, 1.0];
-//! let t_x = [30.0, 2.0, 0.0, 0.0, 35.0, 20.0, 0.0, 30.0];
-//! let t = [38.0, 38.0, 38.0, 37.0, 38.0, 36.0, 36.0, 36.0];
-//! let data = BtydData::new(&x, &t_x, &t).unwrap();
+//! // (x, t_x, T) in weeks, with the number of customers sharing each summary
+//! let x = [0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 5.0, 7.0, 10.0];
+//! let t_x = [0.0, 5.0, 30.0, 10.0, 35.0, 20.0, 37.0, 25.0, 36.0, 37.0];
+//! let t = [38.0; 10];
+//! let n = [1400.0, 300.0, 150.0, 100.0, 120.0, 60.0, 80.0, 40.0, 50.0, 20.0];
+//! let data = BtydData::with_weights(&x, &t_x, &t, &n).unwrap();
 //! let fitted = BgNbd::fit(&data, &FitOptions::default()).unwrap();
 //! let alive = fitted.probability_alive(&x, &t_x, &t).unwrap();
 //! assert!(alive.iter().all(|p| (0.0..=1.0).contains(p)));

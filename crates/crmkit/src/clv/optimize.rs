@@ -124,6 +124,9 @@ pub struct ConvergenceReport {
     pub log_likelihood: f64,
 }
 
+/// |log-parameter| on the fitting scale beyond which a fit is declared to be at the boundary.
+const BOUNDARY_LOG: f64 = 15.0;
+
 /// Result of a minimisation in log-parameters.
 pub(crate) struct Minimum<const N: usize> {
     pub log_params: [f64; N],
@@ -239,15 +242,28 @@ pub(crate) fn minimize<const N: usize>(
         if stalled {
             // BFGS can lose its curvature information on a flat ridge: finish with Newton steps on
             // the numerical Hessian of the analytic gradient.
-            return polish(&mut f, x, fx, g, iter, evaluations, tol)
-                .ok_or_else(|| {
-                    not_converged(
-                        iter,
-                        format!(
-                            "the line search found no lower value (gradient norm {gnorm:.3e}, tolerance {tol:.1e})"
-                        ),
-                    )
-                });
+            let drifting = x
+                .iter()
+                .zip(names)
+                .filter(|(v, _)| v.abs() > 20.0)
+                .map(|(v, n)| format!("`{n}` at log value {v:.1}"))
+                .collect::<Vec<_>>();
+            let hint = if drifting.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} drifting towards the boundary: the data may not identify the model",
+                    drifting.join(", ")
+                )
+            };
+            return polish(&mut f, x, fx, g, iter, evaluations, tol).ok_or_else(|| {
+                not_converged(
+                    iter,
+                    format!(
+                        "the line search found no lower value (gradient norm {gnorm:.3e}, tolerance {tol:.1e}){hint}"
+                    ),
+                )
+            });
         }
         let Some((xn, fnew, gn)) = accepted else {
             continue;
@@ -271,12 +287,17 @@ pub(crate) fn minimize<const N: usize>(
         fx = fnew;
         g = gn;
         if let Some(i) = x.iter().position(|v| v.abs() > 40.0) {
-            let dir = if x[i] > 0.0 { "infinity" } else { "zero" };
+            // The L2 penalty only holds parameters back from infinity.
+            let (dir, hint) = if x[i] > 0.0 {
+                ("infinity", " (try a penalty)")
+            } else {
+                ("zero", "")
+            };
             return Err(not_converged(
                 iter + 1,
                 format!(
                     "parameter `{}` is running off to {dir} (log value {:.1}): the data do not \
-                     identify the model (try a penalty)",
+                     identify the model{hint}",
                     names[i], x[i]
                 ),
             ));
@@ -458,7 +479,9 @@ pub(crate) struct LogFit<const N: usize> {
 
 /// The common fitting driver: `nll` is the total weighted negative log-likelihood and its
 /// gradient in the natural parameters θ; it is wrapped to log-parameters, divided by the total
-/// weight and given the L2 penalty, minimised, and its Hessian inverted for standard errors.
+/// weight and given the L2 penalty, minimised, and its Hessian inverted for standard errors. A
+/// solution at the boundary (a log-parameter beyond ±15 on the fitting scale) is an error unless
+/// `lower_boundary_ok` allows that parameter to approach 0.
 pub(crate) fn fit_log_params<const N: usize>(
     model: &str,
     names: [&str; N],
@@ -466,6 +489,7 @@ pub(crate) fn fit_log_params<const N: usize>(
     total_weight: f64,
     start: [f64; N],
     opts: &FitOptions,
+    lower_boundary_ok: [bool; N],
 ) -> Result<LogFit<N>> {
     opts.validate()?;
     let penalty = opts.penalty;
@@ -494,6 +518,28 @@ pub(crate) fn fit_log_params<const N: usize>(
         start_log,
         opts,
     )?;
+    // On the fitting scale (time and spend rescaled) parameters are of order one; a solution
+    // beyond e^±15 is the limit of a likelihood that keeps rising towards the boundary.
+    // `lower_boundary_ok` marks parameters whose value 0 is a legitimate limit (q − 1 of a
+    // constrained fit whose constraint binds).
+    let at_boundary = minimum
+        .log_params
+        .iter()
+        .zip(names)
+        .zip(lower_boundary_ok)
+        .find(|((u, _), ok)| **u > BOUNDARY_LOG || (**u < -BOUNDARY_LOG && !ok))
+        .map(|((u, name), _)| (u, name));
+    if let Some((u, name)) = at_boundary {
+        return Err(CrmkitError::NotConverged {
+            model: model.to_owned(),
+            iterations: minimum.iterations,
+            reason: format!(
+                "the optimum lies at the boundary of the parameter space: `{name}` reached log value \
+                 {u:.1} on the fitting scale, so the data do not identify the model{}",
+                if *u > 0.0 { " (try a penalty)" } else { "" }
+            ),
+        });
+    }
     let params = minimum.log_params.map(f64::exp);
     if params.iter().any(|p| !(p.is_finite() && *p > 0.0)) {
         return Err(CrmkitError::NotConverged {

@@ -464,7 +464,15 @@ impl ParetoNbd {
             }
             total
         };
-        let fit = fit_log_params("Pareto/NBD", NAMES, nll, base.total_weight(), start, opts)?;
+        let fit = fit_log_params(
+            "Pareto/NBD",
+            NAMES,
+            nll,
+            base.total_weight(),
+            start,
+            opts,
+            [false; NAMES.len()],
+        )?;
         let [r, a, s, b] = fit.params;
         let params = ParetoNbdParams {
             r,

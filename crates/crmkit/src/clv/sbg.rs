@@ -295,7 +295,15 @@ impl Sbg {
             *g = g.map(|x| -x);
             -v
         };
-        let fit = fit_log_params("sBG", NAMES, nll, data.cohort_size(), start, opts)?;
+        let fit = fit_log_params(
+            "sBG",
+            NAMES,
+            nll,
+            data.cohort_size(),
+            start,
+            opts,
+            [false; NAMES.len()],
+        )?;
         let [alpha, beta] = fit.params;
         let params = SbgParams { alpha, beta };
         let standard_errors = fit.covariance.map(|c| SbgParams {
