@@ -73,6 +73,40 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn dert_is_finite_positive_and_falls_with_discounting(
+        r in 0.05f64..5.0, alpha in 0.1f64..100.0, a in 0.2f64..5.0, b in 0.2f64..10.0,
+        c in customer(), annual in 0.02f64..0.5,
+    ) {
+        let m = BgNbdParams { r, alpha, a, b };
+        let (x, t_x, t) = c;
+        let low = m.discounted_expected_transactions_one(annual.ln_1p() / 52.0, x, t_x, t).unwrap();
+        let high = m.discounted_expected_transactions_one((2.0 * annual).ln_1p() / 52.0, x, t_x, t).unwrap();
+        prop_assert!(low.is_finite() && high >= 0.0 && high <= low * (1.0 + 1e-9), "{low} {high}");
+    }
+
+    #[test]
+    fn bgbb_bounded_and_monotone(
+        alpha in 0.05f64..5.0, beta in 0.05f64..5.0, gamma in 0.05f64..5.0, delta in 0.05f64..5.0,
+        n in 0u32..60, x_frac in 0.0f64..1.0, t_frac in 0.0f64..1.0, m1 in 0u32..50, m2 in 0u32..50,
+    ) {
+        use crmkit::clv::BgBbParams;
+        let m = BgBbParams { alpha, beta, gamma, delta };
+        let n = f64::from(n);
+        let t_x = (t_frac * n).floor();
+        let x = if t_x == 0.0 { 0.0 } else { (x_frac * t_x).floor().max(1.0) };
+        let (lo, hi) = (m1.min(m2), m1.max(m2));
+        let p = m.probability_alive_one(lo, x, t_x, n).unwrap();
+        prop_assert!((0.0..=1.0).contains(&p), "P(alive) {p}");
+        let e1 = m.expected_purchases_one(lo, x, t_x, n).unwrap();
+        let e2 = m.expected_purchases_one(hi, x, t_x, n).unwrap();
+        prop_assert!(e1 >= 0.0 && e2 >= e1 * (1.0 - 1e-9) && e2 <= f64::from(hi) + 1e-9, "{e1} {e2}");
+    }
+}
+
 /// Fisher–Yates shuffle of 0..n driven by a 64-bit LCG (Knuth's MMIX constants).
 fn permutation(n: usize, mut seed: u64) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..n).collect();
