@@ -918,6 +918,42 @@ impl DiscreteData {
         self.x.is_empty()
     }
 
+    /// Transactions per row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert_eq!(DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().x(), &[1.0]);
+    /// ```
+    pub fn x(&self) -> &[f64] {
+        &self.x
+    }
+
+    /// Opportunity of the last transaction per row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert_eq!(DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().t_x(), &[3.0]);
+    /// ```
+    pub fn t_x(&self) -> &[f64] {
+        &self.t_x
+    }
+
+    /// Transaction opportunities per row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert_eq!(DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().n(), &[6.0]);
+    /// ```
+    pub fn n(&self) -> &[f64] {
+        &self.n
+    }
+
     /// Row weights.
     ///
     /// # Examples
