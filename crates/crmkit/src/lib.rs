@@ -8,6 +8,7 @@
 //! and the value; nothing panics on user data and nothing is dropped silently.
 
 pub mod churn;
+pub mod clv;
 pub mod concentration;
 pub mod customers;
 pub mod error;

@@ -1,0 +1,621 @@
+//! The BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
+
+use serde::{Deserialize, Serialize};
+
+use super::data::{check_customer, check_horizon};
+use super::optimize::{ConvergenceReport, FitOptions, fit_log_params, rescale_covariance};
+use super::special::{digamma, hyp2f1, ln_beta, ln_gamma, log_add_exp, logistic};
+use super::{BtydData, TransactionModel, check_params, finite};
+use crate::{CrmkitError, Result};
+
+const NAMES: [&str; 4] = ["r", "alpha", "a", "b"];
+
+/// BG/NBD parameters: purchase rates λ ~ Gamma(shape r, rate α), dropout probability after each
+/// purchase p ~ Beta(a, b). α is in the time unit of the data.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{BgNbdParams, TransactionModel};
+/// // Fader, Hardie & Lee (2005), CDNOW, weeks
+/// let m = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+/// let p = m.probability_alive_one(2.0, 30.43, 38.86).unwrap();
+/// assert!(p > 0.7 && p < 0.75);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BgNbdParams {
+    /// Shape of the purchase-rate gamma distribution.
+    pub r: f64,
+    /// Rate (scale parameter in time units) of the purchase-rate gamma distribution.
+    pub alpha: f64,
+    /// First shape of the dropout-probability beta distribution.
+    pub a: f64,
+    /// Second shape of the dropout-probability beta distribution.
+    pub b: f64,
+}
+
+/// Row-independent pieces of the log-likelihood and its gradient.
+struct Shared {
+    ln_gamma_r: f64,
+    ln_alpha: f64,
+    ln_a: f64,
+    ln_beta_ab: f64,
+    psi_r: f64,
+    psi_b: f64,
+    psi_ab: f64,
+    /// Pieces that depend on x only, for the last x seen (rows are sorted by x after compression).
+    per_x: PerX,
+}
+
+#[derive(Clone, Copy)]
+struct PerX {
+    x: f64,
+    with_grad: bool,
+    head: f64,
+    ln_bx1: f64,
+    psi_rx: f64,
+    psi_abx: f64,
+    psi_bx: f64,
+}
+
+impl Shared {
+    fn per_x(&mut self, p: &BgNbdParams, x: f64, with_grad: bool) -> PerX {
+        let c = self.per_x;
+        if c.x == x && (c.with_grad || !with_grad) {
+            return c;
+        }
+        let (r, a, b) = (p.r, p.a, p.b);
+        let mut head = ln_gamma(r + x) - self.ln_gamma_r + r * self.ln_alpha;
+        if x > 0.0 {
+            head += ln_beta(a, b + x) - self.ln_beta_ab;
+        }
+        let (psi_rx, psi_abx, psi_bx) = if with_grad && x > 0.0 {
+            (digamma(r + x), digamma(a + b + x), digamma(b + x))
+        } else {
+            (0.0, 0.0, 0.0)
+        };
+        self.per_x = PerX {
+            x,
+            with_grad,
+            head,
+            ln_bx1: (b + x - 1.0).ln(),
+            psi_rx,
+            psi_abx,
+            psi_bx,
+        };
+        self.per_x
+    }
+
+    fn new(p: &BgNbdParams) -> Self {
+        Self {
+            per_x: PerX {
+                x: f64::NAN,
+                with_grad: false,
+                head: 0.0,
+                ln_bx1: 0.0,
+                psi_rx: 0.0,
+                psi_abx: 0.0,
+                psi_bx: 0.0,
+            },
+            ln_gamma_r: ln_gamma(p.r),
+            ln_alpha: p.alpha.ln(),
+            ln_a: p.a.ln(),
+            ln_beta_ab: ln_beta(p.a, p.b),
+            psi_r: digamma(p.r),
+            psi_b: digamma(p.b),
+            psi_ab: digamma(p.a + p.b),
+        }
+    }
+}
+
+/// Per-customer log-likelihood; with `grad`, adds `weight` × its gradient in (r, α, a, b).
+#[inline]
+fn row_log_likelihood(
+    p: &BgNbdParams,
+    s: &mut Shared,
+    x: f64,
+    t_x: f64,
+    t: f64,
+    grad: Option<(&mut [f64; 4], f64)>,
+) -> f64 {
+    let (r, alpha, a, b) = (p.r, p.alpha, p.a, p.b);
+    let px = s.per_x(p, x, grad.is_some());
+    let rx = r + x;
+    let ln_at = (alpha + t).ln();
+    let d1 = -rx * ln_at;
+    if x == 0.0 {
+        if let Some((g, w)) = grad {
+            g[0] += w * (s.ln_alpha - ln_at);
+            g[1] += w * (r / alpha - r / (alpha + t));
+        }
+        return px.head + d1;
+    }
+    let ln_atx = (alpha + t_x).ln();
+    let d2 = s.ln_a - px.ln_bx1 - rx * ln_atx;
+    let value = px.head + log_add_exp(d1, d2);
+    if let Some((g, w)) = grad {
+        let w2 = logistic(d2 - d1);
+        let w1 = 1.0 - w2;
+        g[0] += w * (px.psi_rx - s.psi_r + s.ln_alpha - w1 * ln_at - w2 * ln_atx);
+        g[1] += w * (r / alpha - rx * (w1 / (alpha + t) + w2 / (alpha + t_x)));
+        g[2] += w * (s.psi_ab - px.psi_abx + w2 / a);
+        g[3] += w * (px.psi_bx - px.psi_abx - s.psi_b + s.psi_ab - w2 / (b + x - 1.0));
+    }
+    value
+}
+
+/// The bracket of the BG/NBD and MBG/NBD expectations after Euler's transformation:
+/// `(1 − (1 − z)^(a − 1) ₂F₁(h1, a − 1; hc; z)) / (a − 1)` with h1 = a + `h1_minus_a`,
+/// hc = a + `hc_minus_a`. Near a = 1 (removable singularity) it averages a = 1 ± 1e-6.
+pub(crate) fn bg_tail(a: f64, h1_minus_a: f64, hc_minus_a: f64, z: f64) -> f64 {
+    let eval = |a: f64| {
+        let am1 = a - 1.0;
+        let f = hyp2f1(a + h1_minus_a, am1, a + hc_minus_a, z);
+        let ln_w = am1 * (-z).ln_1p();
+        if f > 0.0 {
+            // 1 − (1−z)^(a−1) F without cancellation when the product is close to 1
+            -(ln_w + f.ln()).exp_m1() / am1
+        } else {
+            // F ≤ 0 happens for x = 0 and a + b < 1 (negative c): no cancellation to guard against
+            (1.0 - ln_w.exp() * f) / am1
+        }
+    };
+    if (a - 1.0).abs() < 1e-6 {
+        0.5 * (eval(1.0 + 1e-6) + eval(1.0 - 1e-6))
+    } else {
+        eval(a)
+    }
+}
+
+impl BgNbdParams {
+    fn check(&self) -> Result<()> {
+        check_params(&NAMES, &[self.r, self.alpha, self.a, self.b])
+    }
+
+    /// Log-likelihood of one customer (without the t_x^(x−1)/Γ(x) factor).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::BgNbdParams;
+    /// // NUMERICS.md stability vector: a 0.8, b 2.5, r 0.25, α 4, T 40
+    /// let m = BgNbdParams { r: 0.25, alpha: 4.0, a: 0.8, b: 2.5 };
+    /// assert!((m.log_likelihood_one(0.0, 0.0, 40.0).unwrap() + 0.59947382).abs() < 1e-8);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidValue`] for an invalid customer, [`CrmkitError::InvalidConfig`]
+    /// for invalid parameters.
+    ///
+    /// # Formula
+    ///
+    /// Fader, Hardie & Lee (2005) eq. 6, in log space with (α + t_x)^(−(r+x)) factored out:
+    /// ℓ = ln Γ(r+x) − ln Γ(r) + r ln α + ln B(a, b+x) − ln B(a, b)
+    ///   + ln\[(α+T)^(−(r+x)) + \[x > 0\] a/(b+x−1) (α+t_x)^(−(r+x))\] (a log-sum-exp).
+    pub fn log_likelihood_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
+        self.check()?;
+        check_customer(0, x, t_x, t)?;
+        Ok(row_log_likelihood(
+            self,
+            &mut Shared::new(self),
+            x,
+            t_x,
+            t,
+            None,
+        ))
+    }
+
+    /// Weighted log-likelihood of a data set (without the t_x^(x−1)/Γ(x) factors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbdParams, BtydData};
+    /// let m = BgNbdParams { r: 0.25, alpha: 4.0, a: 0.8, b: 2.5 };
+    /// let d = BtydData::new(&[0.0, 0.0], &[0.0, 0.0], &[40.0, 40.0]).unwrap();
+    /// assert!((m.log_likelihood(&d).unwrap() + 2.0 * 0.59947382).abs() < 1e-7);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] for invalid parameters.
+    ///
+    /// # Formula
+    ///
+    /// Σ wᵢ ℓᵢ with ℓ as in [`BgNbdParams::log_likelihood_one`].
+    pub fn log_likelihood(&self, data: &BtydData) -> Result<f64> {
+        self.check()?;
+        let mut s = Shared::new(self);
+        Ok(data
+            .rows()
+            .map(|(x, r, t, w)| w * row_log_likelihood(self, &mut s, x, r, t, None))
+            .sum())
+    }
+
+    /// Probability that a new customer makes exactly `n` purchases in (0, `horizon`\].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::BgNbdParams;
+    /// let m = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+    /// let total: f64 = (0..200).map(|n| m.probability_of_purchases(n, 39.0).unwrap()).sum();
+    /// assert!((total - 1.0).abs() < 1e-9);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] for an invalid horizon or parameters.
+    ///
+    /// # Formula
+    ///
+    /// Fader, Hardie & Lee (2005) eq. 8 (lifetimes 0.11.3 `probability_of_n_purchases_up_to_time`):
+    /// P(X(t) = n) = B(a, b+n)/B(a, b) · Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n
+    ///   + \[n > 0\] B(a+1, b+n−1)/B(a, b) · \[1 − (α/(α+t))^r Σ_{j<n} Γ(r+j)/(Γ(r) j!) (t/(α+t))^j\].
+    pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64> {
+        self.check()?;
+        check_horizon("horizon", horizon)?;
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let nf = f64::from(n);
+        let ln_p0 = r * (alpha / (alpha + horizon)).ln();
+        let ln_q = (horizon / (alpha + horizon)).ln();
+        // ln of the NBD probability of j purchases: Γ(r+j)/(Γ(r) j!) (α/(α+t))^r (t/(α+t))^j
+        let ln_nbd = |j: f64| {
+            let tail = if j == 0.0 { 0.0 } else { j * ln_q };
+            ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0) + ln_p0 + tail
+        };
+        let lnb_ab = ln_beta(a, b);
+        let first = (ln_beta(a, b + nf) - lnb_ab + ln_nbd(nf)).exp();
+        let second = if n > 0 {
+            let cdf: f64 = (0..n).map(|j| ln_nbd(f64::from(j)).exp()).sum();
+            (ln_beta(a + 1.0, b + nf - 1.0) - lnb_ab).exp() * (1.0 - cdf).max(0.0)
+        } else {
+            0.0
+        };
+        finite("BG/NBD probability of n purchases", first + second)
+    }
+}
+
+impl TransactionModel for BgNbdParams {
+    fn model_name(&self) -> &'static str {
+        "BG/NBD"
+    }
+
+    /// # Formula
+    ///
+    /// Fader, Hardie & Lee (2005) eq. 7 (lifetimes 0.11.3 `expected_number_of_purchases_up_to_time`):
+    /// E\[X(t)\] = (a+b−1)/(a−1) · \[1 − (α/(α+t))^r ₂F₁(r, b; a+b−1; t/(α+t))\], evaluated after
+    /// Euler's transformation as (a+b−1)/(a−1) · \[1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b−1; z)\].
+    fn expected_purchases_new_customer(&self, horizon: f64) -> Result<f64> {
+        self.check()?;
+        check_horizon("horizon", horizon)?;
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let z = horizon / (alpha + horizon);
+        let v = (a + b - 1.0) * bg_tail(a, b - 1.0 - r, b - 1.0, z);
+        finite("BG/NBD expected purchases of a new customer", v)
+    }
+
+    /// # Formula
+    ///
+    /// Fader, Hardie & Lee (2005) eq. 10 (lifetimes 0.11.3
+    /// `conditional_expected_number_of_purchases_up_to_time`):
+    /// E\[Y(t) | x, t_x, T\] = (a+b+x−1)/(a−1) · \[1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x; a+b+x−1; z)\]
+    ///   / \[1 + \[x > 0\] a/(b+x−1) ((α+T)/(α+t_x))^(r+x)\], z = t/(α+T+t). The bracket is evaluated
+    /// after Euler's transformation, 1 − (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z), which has no
+    /// overflow for large x; the denominator is 1 / P(alive).
+    fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64> {
+        check_horizon("horizon", horizon)?;
+        let alive = self.probability_alive_one(x, t_x, t)?;
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let z = horizon / (alpha + t + horizon);
+        let v = (a + b + x - 1.0) * bg_tail(a, b - 1.0 - r, b + x - 1.0, z) * alive;
+        finite("BG/NBD conditional expected purchases", v)
+    }
+
+    /// # Formula
+    ///
+    /// Fader, Hardie & Lee (2005) eq. 11 (lifetimes 0.11.3 `conditional_probability_alive`):
+    /// P(alive) = 1 / (1 + \[x > 0\] a/(b+x−1) ((α+T)/(α+t_x))^(r+x)), as a logistic function of
+    /// the log of the second term; 1 when x = 0.
+    fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
+        self.check()?;
+        check_customer(0, x, t_x, t)?;
+        if x == 0.0 {
+            return Ok(1.0);
+        }
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let log_odds_dead =
+            (a / (b + x - 1.0)).ln() + (r + x) * ((alpha + t).ln() - (alpha + t_x).ln());
+        Ok(logistic(-log_odds_dead))
+    }
+}
+
+/// The BG/NBD model, to be fitted.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{BgNbd, BtydData, FitOptions};
+/// // (x, t_x, T) summaries in weeks, with the number of customers sharing each
+/// let x = [0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 5.0, 7.0, 10.0];
+/// let t_x = [0.0, 5.0, 30.0, 10.0, 35.0, 20.0, 37.0, 25.0, 36.0, 37.0];
+/// let n = [1400.0, 300.0, 150.0, 100.0, 120.0, 60.0, 80.0, 40.0, 50.0, 20.0];
+/// let d = BtydData::with_weights(&x, &t_x, &[38.0; 10], &n).unwrap();
+/// let fit = BgNbd::fit(&d, &FitOptions::default()).unwrap();
+/// assert!(fit.params.r > 0.0 && fit.log_likelihood < 0.0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct BgNbd;
+
+/// A fitted BG/NBD model: parameters in the data's time unit, standard errors, log-likelihood
+/// and convergence report.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{BgNbd, BtydData, FitOptions, FittedBgNbd, TransactionModel};
+/// // (x, t_x, T) summaries in weeks, with the number of customers sharing each
+/// let x = [0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 5.0, 7.0, 10.0];
+/// let t_x = [0.0, 5.0, 30.0, 10.0, 35.0, 20.0, 37.0, 25.0, 36.0, 37.0];
+/// let n = [1400.0, 300.0, 150.0, 100.0, 120.0, 60.0, 80.0, 40.0, 50.0, 20.0];
+/// let d = BtydData::with_weights(&x, &t_x, &[38.0; 10], &n).unwrap();
+/// let fit = BgNbd::fit(&d, &FitOptions::default()).unwrap();
+/// let json = serde_json::to_string(&fit).unwrap();
+/// let back: FittedBgNbd = serde_json::from_str(&json).unwrap();
+/// // serde_json's default float parser may differ from the written value in the last bit
+/// assert!((back.params.alpha / fit.params.alpha - 1.0).abs() < 1e-15);
+/// assert!(back.probability_alive_one(1.0, 5.0, 38.0).unwrap() < 1.0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedBgNbd {
+    /// Maximum-likelihood parameters.
+    pub params: BgNbdParams,
+    /// Standard errors (delta method on the inverse Hessian in log-parameters); `None` when not
+    /// requested or the Hessian is not positive definite.
+    pub standard_errors: Option<BgNbdParams>,
+    /// Covariance matrix of (r, α, a, b), same availability as the standard errors.
+    pub covariance: Option<[[f64; 4]; 4]>,
+    /// Log-likelihood at the parameters (t_x^(x−1)/Γ(x) factors left out).
+    pub log_likelihood: f64,
+    /// How the optimiser ended.
+    pub report: ConvergenceReport,
+    /// Number of customers (sum of weights).
+    pub n_customers: f64,
+}
+
+impl BgNbd {
+    /// Fits the BG/NBD model by maximum likelihood.
+    ///
+    /// Rows are compressed (unless `opts.compress` is false), time is divided by max T for the
+    /// optimisation and α scaled back afterwards; the optimisation runs on log-parameters with
+    /// the analytic gradient.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbd, BtydData, FitOptions};
+    /// // (x, t_x, T) summaries in weeks, with the number of customers sharing each
+    /// let x = [0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 5.0, 7.0, 10.0];
+    /// let t_x = [0.0, 5.0, 30.0, 10.0, 35.0, 20.0, 37.0, 25.0, 36.0, 37.0];
+    /// let n = [1400.0, 300.0, 150.0, 100.0, 120.0, 60.0, 80.0, 40.0, 50.0, 20.0];
+    /// let d = BtydData::with_weights(&x, &t_x, &[38.0; 10], &n).unwrap();
+    /// let fit = BgNbd::fit(&d, &FitOptions::default()).unwrap();
+    /// assert!(fit.report.gradient_norm < 1e-6);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] for invalid options;
+    /// [`CrmkitError::NotConverged`] when the optimiser stops without converging (the reason says
+    /// why, e.g. a parameter running off to infinity).
+    ///
+    /// # Formula
+    ///
+    /// Maximises Σ wᵢ ℓᵢ − λ Σ θ² (θ on the fitting time scale), ℓ as in
+    /// [`BgNbdParams::log_likelihood_one`]; gradient from ∂ ln Γ = ψ.
+    pub fn fit(data: &BtydData, opts: &FitOptions) -> Result<FittedBgNbd> {
+        opts.validate()?;
+        let base = if opts.compress {
+            data.compress()
+        } else {
+            data.clone()
+        };
+        let scale = base.max_t();
+        let scaled = base.rescaled(scale);
+        let start = match &opts.initial {
+            None => [1.0; 4],
+            Some(v) => match v.as_slice() {
+                [r, alpha, a, b] => [*r, alpha / scale, *a, *b],
+                _ => {
+                    return Err(CrmkitError::invalid_config(
+                        "initial",
+                        v,
+                        "BG/NBD needs 4 starting values (r, alpha, a, b)",
+                    ));
+                }
+            },
+        };
+        let nll = |th: &[f64; 4], g: &mut [f64; 4]| {
+            let p = BgNbdParams {
+                r: th[0],
+                alpha: th[1],
+                a: th[2],
+                b: th[3],
+            };
+            let mut s = Shared::new(&p);
+            *g = [0.0; 4];
+            let mut total = 0.0;
+            for (x, r, t, w) in scaled.rows() {
+                total -= w * row_log_likelihood(&p, &mut s, x, r, t, Some((g, -w)));
+            }
+            // `row_log_likelihood` added −w·∇ℓ: g is already the gradient of the negative.
+            total
+        };
+        let fit = fit_log_params(
+            "BG/NBD",
+            NAMES,
+            nll,
+            base.total_weight(),
+            start,
+            opts,
+            [false; NAMES.len()],
+        )?;
+        let [r, alpha_s, a, b] = fit.params;
+        let params = BgNbdParams {
+            r,
+            alpha: alpha_s * scale,
+            a,
+            b,
+        };
+        let covariance = fit.covariance.map(|c| rescale_covariance(c, 1, scale));
+        let standard_errors = covariance.map(|c| BgNbdParams {
+            r: c[0][0].sqrt(),
+            alpha: c[1][1].sqrt(),
+            a: c[2][2].sqrt(),
+            b: c[3][3].sqrt(),
+        });
+        let log_likelihood = params.log_likelihood(&base)?;
+        Ok(FittedBgNbd {
+            params,
+            standard_errors,
+            covariance,
+            log_likelihood,
+            report: ConvergenceReport {
+                iterations: fit.minimum.iterations,
+                function_evaluations: fit.minimum.evaluations,
+                gradient_norm: fit.minimum.gradient_norm,
+                log_likelihood,
+            },
+            n_customers: base.total_weight(),
+        })
+    }
+}
+
+impl FittedBgNbd {
+    /// Probability that a new customer makes exactly `n` purchases in (0, `horizon`\]; see
+    /// [`BgNbdParams::probability_of_purchases`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbd, BtydData, FitOptions};
+    /// // (x, t_x, T) summaries in weeks, with the number of customers sharing each
+    /// let x = [0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 5.0, 7.0, 10.0];
+    /// let t_x = [0.0, 5.0, 30.0, 10.0, 35.0, 20.0, 37.0, 25.0, 36.0, 37.0];
+    /// let n = [1400.0, 300.0, 150.0, 100.0, 120.0, 60.0, 80.0, 40.0, 50.0, 20.0];
+    /// let d = BtydData::with_weights(&x, &t_x, &[38.0; 10], &n).unwrap();
+    /// let fit = BgNbd::fit(&d, &FitOptions::default()).unwrap();
+    /// assert!(fit.probability_of_purchases(0, 38.0).unwrap() > 0.5);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`BgNbdParams::probability_of_purchases`].
+    ///
+    /// # Formula
+    ///
+    /// Fader, Hardie & Lee (2005) eq. 8.
+    pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64> {
+        self.params.probability_of_purchases(n, horizon)
+    }
+}
+
+impl TransactionModel for FittedBgNbd {
+    fn model_name(&self) -> &'static str {
+        "BG/NBD"
+    }
+    fn expected_purchases_new_customer(&self, horizon: f64) -> Result<f64> {
+        self.params.expected_purchases_new_customer(horizon)
+    }
+    fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64> {
+        self.params.expected_purchases_one(horizon, x, t_x, t)
+    }
+    fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
+        self.params.probability_alive_one(x, t_x, t)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let p = BgNbdParams {
+            r: 0.24,
+            alpha: 4.4,
+            a: 0.79,
+            b: 2.4,
+        };
+        for (x, t_x, t) in [(0.0, 0.0, 38.0), (2.0, 30.43, 38.86), (400.0, 37.0, 38.0)] {
+            let mut g = [0.0; 4];
+            row_log_likelihood(&p, &mut Shared::new(&p), x, t_x, t, Some((&mut g, 1.0)));
+            let th = [p.r, p.alpha, p.a, p.b];
+            for i in 0..4 {
+                let h = 1e-6 * th[i];
+                let f = |v: [f64; 4]| {
+                    let q = BgNbdParams {
+                        r: v[0],
+                        alpha: v[1],
+                        a: v[2],
+                        b: v[3],
+                    };
+                    row_log_likelihood(&q, &mut Shared::new(&q), x, t_x, t, None)
+                };
+                let (mut up, mut dn) = (th, th);
+                up[i] += h;
+                dn[i] -= h;
+                let num = (f(up) - f(dn)) / (2.0 * h);
+                assert!(
+                    (g[i] - num).abs() < 1e-6 * (1.0 + num.abs()),
+                    "x {x} i {i}: {} vs {num}",
+                    g[i]
+                );
+            }
+        }
+    }
+
+    /// E\[Y(t)\] = P(alive) ∫₀¹ (1 − ((α+T)/(α+T+pt))^(r+x)) / p · Beta(p; a, b+x) dp: given λ and p,
+    /// an alive customer buys (1 − e^(−λpt))/p in expectation, and λ | alive ~ Gamma(r+x, α+T).
+    /// Simpson's rule after p = u^(1/a) (which removes the p^(a−1) singularity). Tolerance 1e-7.
+    #[test]
+    fn conditional_expectation_matches_quadrature() {
+        let p = BgNbdParams {
+            r: 0.2426,
+            alpha: 4.4136,
+            a: 0.7930,
+            b: 2.4261,
+        };
+        for (x, t_x, t, h) in [
+            (2.0, 30.43, 38.86, 39.0),
+            (5.0, 20.0, 38.0, 500.0),
+            (30.0, 37.0, 38.0, 5000.0),
+        ] {
+            let (r, alpha, a, b) = (p.r, p.alpha, p.a, p.b);
+            let ln_beta_ab = ln_beta(a, b + x);
+            let f = |u: f64| {
+                if u <= 0.0 {
+                    // limit p → 0: (r+x) h/(α+T) times the density factor
+                    return (r + x) * h / (alpha + t) * (-ln_beta_ab).exp() / a;
+                }
+                let q = u.powf(1.0 / a);
+                let ey = -((r + x) * ((alpha + t) / (alpha + t + q * h)).ln()).exp_m1() / q;
+                ey * ((b + x - 1.0) * (-q).ln_1p() - ln_beta_ab).exp() / a
+            };
+            let n = 200_000;
+            let step = 1.0 / f64::from(n);
+            let mut acc = f(0.0) + f(1.0);
+            for i in 1..n {
+                acc += f(f64::from(i) * step) * if i % 2 == 1 { 4.0 } else { 2.0 };
+            }
+            let quad = acc * step / 3.0 * p.probability_alive_one(x, t_x, t).unwrap();
+            let closed = p.expected_purchases_one(h, x, t_x, t).unwrap();
+            assert!(
+                (closed / quad - 1.0).abs() < 1e-7,
+                "x {x} h {h}: {closed} vs {quad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,989 @@
+//! Validated inputs of the buy-till-you-die models.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CrmkitError, Result};
+
+/// Checks one customer summary; the error names the field, `row` and the value.
+pub(crate) fn check_customer(row: usize, x: f64, t_x: f64, t: f64) -> Result<()> {
+    if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0) {
+        return Err(CrmkitError::invalid_value(
+            "x",
+            row,
+            x,
+            "must be a finite whole number >= 0",
+        ));
+    }
+    if !(t_x.is_finite() && t_x >= 0.0) {
+        return Err(CrmkitError::invalid_value(
+            "t_x",
+            row,
+            t_x,
+            "must be finite and >= 0",
+        ));
+    }
+    if !(t.is_finite() && t >= t_x) {
+        return Err(CrmkitError::invalid_value(
+            "t",
+            row,
+            t,
+            format!("must be finite and >= t_x ({t_x})"),
+        ));
+    }
+    if x == 0.0 && t_x != 0.0 {
+        return Err(CrmkitError::invalid_value(
+            "t_x",
+            row,
+            t_x,
+            "must be 0 when x = 0 (no repeat purchase)",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a prediction horizon.
+pub(crate) fn check_horizon(field: &str, horizon: f64) -> Result<()> {
+    if horizon.is_finite() && horizon >= 0.0 {
+        Ok(())
+    } else {
+        Err(CrmkitError::invalid_config(
+            field,
+            horizon,
+            "must be finite and >= 0",
+        ))
+    }
+}
+
+/// Puts `row` into a per-row error raised by a scalar check (which says row 0).
+pub(crate) fn at_row(err: CrmkitError, row: usize) -> CrmkitError {
+    match err {
+        CrmkitError::InvalidValue {
+            field,
+            value,
+            reason,
+            ..
+        } => CrmkitError::InvalidValue {
+            field,
+            row,
+            value,
+            reason,
+        },
+        other => other,
+    }
+}
+
+fn check_weights(weights: &[f64]) -> Result<f64> {
+    let mut total = 0.0;
+    for (row, &w) in weights.iter().enumerate() {
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(CrmkitError::invalid_value(
+                "weights",
+                row,
+                w,
+                "must be finite and >= 0",
+            ));
+        }
+        total += w;
+    }
+    if total > 0.0 {
+        Ok(total)
+    } else {
+        Err(CrmkitError::invalid_config(
+            "weights",
+            total,
+            "the weights must not all be 0",
+        ))
+    }
+}
+
+/// Customer summaries for the continuous-time models (BG/NBD, Pareto/NBD, MBG/NBD): per customer
+/// the number of repeat purchases `x`, the age at the last purchase `t_x` and the age at the end
+/// of observation `t` (= T), all in one time unit of the caller's choice (days, weeks, …), and a
+/// row weight (the number of customers with that summary).
+///
+/// A value of this type is valid: x is a whole number ≥ 0, 0 ≤ t_x ≤ T, t_x = 0 when x = 0,
+/// weights are finite and ≥ 0 with a positive sum, and max T > 0.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::BtydData;
+/// let data = BtydData::new(&[2.0, 0.0, 2.0], &[30.43, 0.0, 30.43], &[38.86, 38.86, 38.86]).unwrap();
+/// assert_eq!(data.len(), 3);
+/// let c = data.compress();
+/// assert_eq!(c.len(), 2);
+/// assert_eq!(c.total_weight(), 3.0);
+/// assert!(BtydData::new(&[1.5], &[1.0], &[2.0]).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BtydData {
+    x: Vec<f64>,
+    t_x: Vec<f64>,
+    t: Vec<f64>,
+    weights: Vec<f64>,
+}
+
+impl BtydData {
+    /// Validates unweighted customer summaries (every weight 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::BtydData;
+    /// let err = BtydData::new(&[1.0], &[5.0], &[4.0]).unwrap_err();
+    /// assert_eq!(err.to_string(), "invalid `t` at row 0: 4 (must be finite and >= t_x (5))");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::EmptyInput`], [`CrmkitError::LengthMismatch`], or
+    /// [`CrmkitError::InvalidValue`] naming the field, the row and the value (see the type's
+    /// rules); [`CrmkitError::InvalidConfig`] when max T is 0.
+    pub fn new(x: &[f64], t_x: &[f64], t: &[f64]) -> Result<Self> {
+        Self::with_weights(x, t_x, t, &vec![1.0; x.len()])
+    }
+
+    /// Validates weighted customer summaries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::BtydData;
+    /// let d = BtydData::with_weights(&[0.0, 3.0], &[0.0, 10.0], &[20.0, 20.0], &[120.0, 7.0]).unwrap();
+    /// assert_eq!(d.total_weight(), 127.0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`BtydData::new`], plus [`CrmkitError::InvalidValue`] for a negative or non-finite
+    /// weight and [`CrmkitError::InvalidConfig`] when all weights are 0.
+    pub fn with_weights(x: &[f64], t_x: &[f64], t: &[f64], weights: &[f64]) -> Result<Self> {
+        if x.is_empty() {
+            return Err(CrmkitError::empty("x"));
+        }
+        CrmkitError::check_len("t_x", x.len(), t_x.len())?;
+        CrmkitError::check_len("t", x.len(), t.len())?;
+        CrmkitError::check_len("weights", x.len(), weights.len())?;
+        for (row, ((&xi, &ri), &ti)) in x.iter().zip(t_x).zip(t).enumerate() {
+            check_customer(row, xi, ri, ti)?;
+        }
+        check_weights(weights)?;
+        let max_t = t.iter().fold(0.0f64, |m, v| m.max(*v));
+        if max_t <= 0.0 {
+            return Err(CrmkitError::invalid_config(
+                "t",
+                max_t,
+                "the largest T must be > 0",
+            ));
+        }
+        Ok(Self {
+            x: x.to_vec(),
+            t_x: t_x.to_vec(),
+            t: t.to_vec(),
+            weights: weights.to_vec(),
+        })
+    }
+
+    /// Merges identical (x, t_x, T) rows into one row whose weight is the sum; drops rows of
+    /// weight 0. Row order becomes sorted by (x, t_x, T). The log-likelihood of any model is
+    /// unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::BtydData;
+    /// let d = BtydData::new(&[0.0, 0.0, 1.0], &[0.0, 0.0, 2.0], &[5.0, 5.0, 5.0]).unwrap();
+    /// let c = d.compress();
+    /// assert_eq!(c.weights(), &[2.0, 1.0]);
+    /// ```
+    pub fn compress(&self) -> Self {
+        let (x, t_x, t, weights) = compress_rows(&self.x, &self.t_x, &self.t, &self.weights);
+        Self { x, t_x, t, weights }
+    }
+
+    /// Number of rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::BtydData;
+    /// assert_eq!(BtydData::new(&[0.0], &[0.0], &[1.0]).unwrap().len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    /// Always false: a valid value has at least one row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::BtydData;
+    /// assert!(!BtydData::new(&[0.0], &[0.0], &[1.0]).unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    /// Repeat purchases per row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::BtydData;
+    /// assert_eq!(BtydData::new(&[4.0], &[3.0], &[9.0]).unwrap().x(), &[4.0]);
+    /// ```
+    pub fn x(&self) -> &[f64] {
+        &self.x
+    }
+
+    /// Age at the last purchase per row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::BtydData;
+    /// assert_eq!(BtydData::new(&[4.0], &[3.0], &[9.0]).unwrap().t_x(), &[3.0]);
+    /// ```
+    pub fn t_x(&self) -> &[f64] {
+        &self.t_x
+    }
+
+    /// Age at the end of observation (T) per row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::BtydData;
+    /// assert_eq!(BtydData::new(&[4.0], &[3.0], &[9.0]).unwrap().t(), &[9.0]);
+    /// ```
+    pub fn t(&self) -> &[f64] {
+        &self.t
+    }
+
+    /// Row weights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::BtydData;
+    /// assert_eq!(BtydData::new(&[4.0], &[3.0], &[9.0]).unwrap().weights(), &[1.0]);
+    /// ```
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// Sum of the weights (the number of customers).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::BtydData;
+    /// assert_eq!(BtydData::new(&[4.0, 0.0], &[3.0, 0.0], &[9.0, 9.0]).unwrap().total_weight(), 2.0);
+    /// ```
+    pub fn total_weight(&self) -> f64 {
+        self.weights.iter().sum()
+    }
+
+    /// The largest T.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::BtydData;
+    /// assert_eq!(BtydData::new(&[4.0, 0.0], &[3.0, 0.0], &[9.0, 12.0]).unwrap().max_t(), 12.0);
+    /// ```
+    pub fn max_t(&self) -> f64 {
+        self.t.iter().fold(0.0, |m, v| m.max(*v))
+    }
+
+    /// The same data with every time divided by `scale` (used for fitting on max T = 1).
+    pub(crate) fn rescaled(&self, scale: f64) -> Self {
+        Self {
+            x: self.x.clone(),
+            t_x: self.t_x.iter().map(|v| v / scale).collect(),
+            t: self.t.iter().map(|v| v / scale).collect(),
+            weights: self.weights.clone(),
+        }
+    }
+
+    /// Iterates (x, t_x, T, weight).
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (f64, f64, f64, f64)> + '_ {
+        self.x
+            .iter()
+            .zip(&self.t_x)
+            .zip(&self.t)
+            .zip(&self.weights)
+            .map(|(((&x, &r), &t), &w)| (x, r, t, w))
+    }
+}
+
+/// Sorts rows by (a, b, c), merges equal ones (summing weights) and drops zero weights.
+fn compress_rows(
+    a: &[f64],
+    b: &[f64],
+    c: &[f64],
+    w: &[f64],
+) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+    let mut rows: Vec<(f64, f64, f64, f64)> = a
+        .iter()
+        .zip(b)
+        .zip(c)
+        .zip(w)
+        .filter(|(_, w)| **w > 0.0)
+        .map(|(((&a, &b), &c), &w)| (a, b, c, w))
+        .collect();
+    rows.sort_by(|p, q| {
+        p.0.total_cmp(&q.0)
+            .then(p.1.total_cmp(&q.1))
+            .then(p.2.total_cmp(&q.2))
+    });
+    let mut out: (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) = Default::default();
+    for (ra, rb, rc, rw) in rows {
+        let same =
+            out.0.last() == Some(&ra) && out.1.last() == Some(&rb) && out.2.last() == Some(&rc);
+        match (same, out.3.last_mut()) {
+            (true, Some(last)) => *last += rw,
+            _ => {
+                out.0.push(ra);
+                out.1.push(rb);
+                out.2.push(rc);
+                out.3.push(rw);
+            }
+        }
+    }
+    out
+}
+
+/// Repeat customers' frequency and mean spend for the Gamma–Gamma model: `x` ≥ 1 repeat
+/// purchases and `mean_spend` > 0, the mean value of those repeat purchases (z̄), with weights.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::SpendData;
+/// // customers with x = 0 are left out by `repeaters`
+/// let d = SpendData::repeaters(&[2.0, 0.0, 1.0], &[22.35, 0.0, 11.77]).unwrap();
+/// assert_eq!(d.len(), 2);
+/// assert!(SpendData::new(&[0.0], &[10.0]).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpendData {
+    x: Vec<f64>,
+    mean_spend: Vec<f64>,
+    weights: Vec<f64>,
+}
+
+impl SpendData {
+    /// Validates repeat customers (every x ≥ 1), each with weight 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::SpendData;
+    /// assert!(SpendData::new(&[3.0], &[25.0]).is_ok());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::EmptyInput`], [`CrmkitError::LengthMismatch`], or
+    /// [`CrmkitError::InvalidValue`] when x is not a whole number ≥ 1 or a mean spend is not
+    /// finite and > 0.
+    pub fn new(x: &[f64], mean_spend: &[f64]) -> Result<Self> {
+        Self::with_weights(x, mean_spend, &vec![1.0; x.len()])
+    }
+
+    /// Validates weighted repeat customers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::SpendData;
+    /// assert!(SpendData::with_weights(&[3.0], &[25.0], &[4.0]).is_ok());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`SpendData::new`], plus invalid weights.
+    pub fn with_weights(x: &[f64], mean_spend: &[f64], weights: &[f64]) -> Result<Self> {
+        if x.is_empty() {
+            return Err(CrmkitError::empty("x"));
+        }
+        CrmkitError::check_len("mean_spend", x.len(), mean_spend.len())?;
+        CrmkitError::check_len("weights", x.len(), weights.len())?;
+        for (row, (&xi, &mi)) in x.iter().zip(mean_spend).enumerate() {
+            check_spend(row, xi, mi)?;
+        }
+        check_weights(weights)?;
+        Ok(Self {
+            x: x.to_vec(),
+            mean_spend: mean_spend.to_vec(),
+            weights: weights.to_vec(),
+        })
+    }
+
+    /// Keeps the repeat customers (x > 0) of a full customer table and validates them; errors
+    /// name the row of the full table.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::SpendData;
+    /// let err = SpendData::repeaters(&[0.0, 2.0], &[0.0, -5.0]).unwrap_err();
+    /// assert_eq!(err.row(), Some(1));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::LengthMismatch`]; [`CrmkitError::InvalidValue`] for an x that is not a whole
+    /// number ≥ 0 or a repeater's mean spend that is not finite and > 0;
+    /// [`CrmkitError::EmptyInput`] when nobody has x > 0.
+    pub fn repeaters(x: &[f64], mean_spend: &[f64]) -> Result<Self> {
+        CrmkitError::check_len("mean_spend", x.len(), mean_spend.len())?;
+        let mut kept_x = Vec::new();
+        let mut kept_m = Vec::new();
+        for (row, (&xi, &mi)) in x.iter().zip(mean_spend).enumerate() {
+            if !(xi.is_finite() && xi >= 0.0 && xi.fract() == 0.0) {
+                return Err(CrmkitError::invalid_value(
+                    "x",
+                    row,
+                    xi,
+                    "must be a finite whole number >= 0",
+                ));
+            }
+            if xi > 0.0 {
+                check_spend(row, xi, mi)?;
+                kept_x.push(xi);
+                kept_m.push(mi);
+            }
+        }
+        if kept_x.is_empty() {
+            return Err(CrmkitError::empty("x (repeat customers)"));
+        }
+        let weights = vec![1.0; kept_x.len()];
+        Ok(Self {
+            x: kept_x,
+            mean_spend: kept_m,
+            weights,
+        })
+    }
+
+    /// Merges identical (x, mean spend) rows into weights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::SpendData;
+    /// let d = SpendData::new(&[1.0, 1.0], &[9.5, 9.5]).unwrap().compress();
+    /// assert_eq!(d.len(), 1);
+    /// ```
+    pub fn compress(&self) -> Self {
+        let zeros = vec![0.0; self.x.len()];
+        let (x, mean_spend, _, weights) =
+            compress_rows(&self.x, &self.mean_spend, &zeros, &self.weights);
+        Self {
+            x,
+            mean_spend,
+            weights,
+        }
+    }
+
+    /// Number of rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::SpendData;
+    /// assert_eq!(SpendData::new(&[1.0], &[2.0]).unwrap().len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    /// Always false: a valid value has at least one row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::SpendData;
+    /// assert!(!SpendData::new(&[1.0], &[2.0]).unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    /// Repeat purchases per row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::SpendData;
+    /// assert_eq!(SpendData::new(&[1.0], &[2.0]).unwrap().x(), &[1.0]);
+    /// ```
+    pub fn x(&self) -> &[f64] {
+        &self.x
+    }
+
+    /// Mean spend per repeat purchase per row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::SpendData;
+    /// assert_eq!(SpendData::new(&[1.0], &[2.0]).unwrap().mean_spend(), &[2.0]);
+    /// ```
+    pub fn mean_spend(&self) -> &[f64] {
+        &self.mean_spend
+    }
+
+    /// Row weights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::SpendData;
+    /// assert_eq!(SpendData::new(&[1.0], &[2.0]).unwrap().weights(), &[1.0]);
+    /// ```
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// Sum of the weights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::SpendData;
+    /// assert_eq!(SpendData::new(&[1.0, 4.0], &[2.0, 3.0]).unwrap().total_weight(), 2.0);
+    /// ```
+    pub fn total_weight(&self) -> f64 {
+        self.weights.iter().sum()
+    }
+
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
+        self.x
+            .iter()
+            .zip(&self.mean_spend)
+            .zip(&self.weights)
+            .map(|((&x, &m), &w)| (x, m, w))
+    }
+}
+
+pub(crate) fn check_spend(row: usize, x: f64, mean_spend: f64) -> Result<()> {
+    if !(x.is_finite() && x >= 1.0 && x.fract() == 0.0) {
+        return Err(CrmkitError::invalid_value(
+            "x",
+            row,
+            x,
+            "must be a whole number >= 1 (repeat customers only)",
+        ));
+    }
+    if !(mean_spend.is_finite() && mean_spend > 0.0) {
+        return Err(CrmkitError::invalid_value(
+            "mean_spend",
+            row,
+            mean_spend,
+            "must be finite and > 0",
+        ));
+    }
+    Ok(())
+}
+
+/// A contractual cohort for the shifted-beta-geometric model: customers lost in each period
+/// 1..=n and the customers still active after period n.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::RetentionData;
+/// // Fader & Hardie (2007), "regular" customers, years 0–7, in percent of the cohort
+/// let d = RetentionData::from_survival(&[100.0, 63.1, 46.8, 38.2, 32.6, 28.9, 26.2, 24.1], 1000.0).unwrap();
+/// assert_eq!(d.periods(), 7);
+/// assert!((d.lost()[0] - 369.0).abs() < 1e-9);
+/// assert!((d.survivors() - 241.0).abs() < 1e-9);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetentionData {
+    lost: Vec<f64>,
+    survivors: f64,
+}
+
+impl RetentionData {
+    /// From counts: `lost[i]` customers churned in period i + 1; `survivors` still active.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::RetentionData;
+    /// assert!(RetentionData::from_counts(&[131.0, 126.0], 743.0).is_ok());
+    /// assert!(RetentionData::from_counts(&[-1.0], 10.0).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::EmptyInput`] without periods; [`CrmkitError::InvalidValue`] for a negative or
+    /// non-finite count; [`CrmkitError::InvalidConfig`] when every count is 0.
+    pub fn from_counts(lost: &[f64], survivors: f64) -> Result<Self> {
+        if lost.is_empty() {
+            return Err(CrmkitError::empty("lost"));
+        }
+        for (row, &v) in lost.iter().enumerate() {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(CrmkitError::invalid_value(
+                    "lost",
+                    row,
+                    v,
+                    "must be finite and >= 0",
+                ));
+            }
+        }
+        if !(survivors.is_finite() && survivors >= 0.0) {
+            return Err(CrmkitError::invalid_config(
+                "survivors",
+                survivors,
+                "must be finite and >= 0",
+            ));
+        }
+        if lost.iter().sum::<f64>() + survivors <= 0.0 {
+            return Err(CrmkitError::invalid_config(
+                "lost",
+                lost,
+                "the cohort has no customers",
+            ));
+        }
+        Ok(Self {
+            lost: lost.to_vec(),
+            survivors,
+        })
+    }
+
+    /// From a survival curve: `survival[0]` is the starting level (100 for percentages, 1 for
+    /// fractions, or a head count) and `survival[t]` the level after period t; the curve is scaled
+    /// to a cohort of `cohort_size` customers. The fitted parameters do not depend on
+    /// `cohort_size`; the standard errors do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::RetentionData;
+    /// let d = RetentionData::from_survival(&[1.0, 0.75, 0.5], 500.0).unwrap();
+    /// assert_eq!(d.lost(), &[125.0, 125.0]);
+    /// assert!(RetentionData::from_survival(&[100.0, 80.0, 85.0], 1000.0).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::EmptyInput`] for fewer than two values; [`CrmkitError::InvalidValue`] for a
+    /// non-finite or negative level, a first level of 0, or a level above the one before;
+    /// [`CrmkitError::InvalidConfig`] for a cohort size that is not finite and > 0.
+    pub fn from_survival(survival: &[f64], cohort_size: f64) -> Result<Self> {
+        if survival.len() < 2 {
+            return Err(CrmkitError::empty(
+                "survival (at least the start and one period)",
+            ));
+        }
+        if !(cohort_size.is_finite() && cohort_size > 0.0) {
+            return Err(CrmkitError::invalid_config(
+                "cohort_size",
+                cohort_size,
+                "must be finite and > 0",
+            ));
+        }
+        let mut previous = f64::INFINITY;
+        for (row, &v) in survival.iter().enumerate() {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(CrmkitError::invalid_value(
+                    "survival",
+                    row,
+                    v,
+                    "must be finite and >= 0",
+                ));
+            }
+            if v > previous {
+                return Err(CrmkitError::invalid_value(
+                    "survival",
+                    row,
+                    v,
+                    format!("must not exceed the previous level ({previous})"),
+                ));
+            }
+            previous = v;
+        }
+        let start = survival.first().copied().unwrap_or(0.0);
+        if start <= 0.0 {
+            return Err(CrmkitError::invalid_value(
+                "survival",
+                0,
+                start,
+                "the starting level must be > 0",
+            ));
+        }
+        let k = cohort_size / start;
+        let lost = survival.windows(2).map(|w| k * (w[0] - w[1])).collect();
+        let survivors = k * survival.last().copied().unwrap_or(0.0);
+        Ok(Self { lost, survivors })
+    }
+
+    /// Number of observed periods n.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::RetentionData;
+    /// assert_eq!(RetentionData::from_counts(&[1.0, 2.0], 5.0).unwrap().periods(), 2);
+    /// ```
+    pub fn periods(&self) -> usize {
+        self.lost.len()
+    }
+
+    /// Customers lost in each period 1..=n.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::RetentionData;
+    /// assert_eq!(RetentionData::from_counts(&[1.0, 2.0], 5.0).unwrap().lost(), &[1.0, 2.0]);
+    /// ```
+    pub fn lost(&self) -> &[f64] {
+        &self.lost
+    }
+
+    /// Customers still active after period n.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::RetentionData;
+    /// assert_eq!(RetentionData::from_counts(&[1.0, 2.0], 5.0).unwrap().survivors(), 5.0);
+    /// ```
+    pub fn survivors(&self) -> f64 {
+        self.survivors
+    }
+
+    /// Size of the cohort (lost + survivors).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::RetentionData;
+    /// assert_eq!(RetentionData::from_counts(&[1.0, 2.0], 5.0).unwrap().cohort_size(), 8.0);
+    /// ```
+    pub fn cohort_size(&self) -> f64 {
+        self.lost.iter().sum::<f64>() + self.survivors
+    }
+}
+
+/// Checks one discrete-time customer summary (BG/BB).
+pub(crate) fn check_discrete(row: usize, x: f64, t_x: f64, n: f64) -> Result<()> {
+    let whole = |v: f64| v.is_finite() && v >= 0.0 && v.fract() == 0.0;
+    if !whole(x) {
+        return Err(CrmkitError::invalid_value(
+            "x",
+            row,
+            x,
+            "must be a finite whole number >= 0",
+        ));
+    }
+    if !whole(t_x) || t_x < x {
+        return Err(CrmkitError::invalid_value(
+            "t_x",
+            row,
+            t_x,
+            format!("must be a whole number >= x ({x})"),
+        ));
+    }
+    if x == 0.0 && t_x != 0.0 {
+        return Err(CrmkitError::invalid_value(
+            "t_x",
+            row,
+            t_x,
+            "must be 0 when x = 0",
+        ));
+    }
+    if !whole(n) || n < t_x {
+        return Err(CrmkitError::invalid_value(
+            "n",
+            row,
+            n,
+            format!("must be a whole number >= t_x ({t_x})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Customer summaries for the discrete-time BG/BB model: out of `n` transaction opportunities,
+/// `x` had a transaction and the last one was opportunity `t_x` (0 when x = 0), with weights.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::DiscreteData;
+/// let d = DiscreteData::with_weights(&[0.0, 1.0, 6.0], &[0.0, 1.0, 6.0], &[6.0; 3], &[3464.0, 1091.0, 1203.0]).unwrap();
+/// assert_eq!(d.total_weight(), 5758.0);
+/// assert!(DiscreteData::new(&[3.0], &[2.0], &[6.0]).is_err()); // t_x < x
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiscreteData {
+    x: Vec<f64>,
+    t_x: Vec<f64>,
+    n: Vec<f64>,
+    weights: Vec<f64>,
+}
+
+impl DiscreteData {
+    /// Validates unweighted summaries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::DiscreteData;
+    /// assert!(DiscreteData::new(&[2.0], &[5.0], &[6.0]).is_ok());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::EmptyInput`], [`CrmkitError::LengthMismatch`], or
+    /// [`CrmkitError::InvalidValue`] naming the field and row when 0 ≤ x ≤ t_x ≤ n (whole numbers,
+    /// t_x = 0 when x = 0) does not hold.
+    pub fn new(x: &[f64], t_x: &[f64], n: &[f64]) -> Result<Self> {
+        Self::with_weights(x, t_x, n, &vec![1.0; x.len()])
+    }
+
+    /// Validates weighted summaries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::DiscreteData;
+    /// assert!(DiscreteData::with_weights(&[2.0], &[5.0], &[6.0], &[-1.0]).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`DiscreteData::new`], plus invalid weights.
+    pub fn with_weights(x: &[f64], t_x: &[f64], n: &[f64], weights: &[f64]) -> Result<Self> {
+        if x.is_empty() {
+            return Err(CrmkitError::empty("x"));
+        }
+        CrmkitError::check_len("t_x", x.len(), t_x.len())?;
+        CrmkitError::check_len("n", x.len(), n.len())?;
+        CrmkitError::check_len("weights", x.len(), weights.len())?;
+        for (row, ((&a, &b), &c)) in x.iter().zip(t_x).zip(n).enumerate() {
+            check_discrete(row, a, b, c)?;
+        }
+        check_weights(weights)?;
+        Ok(Self {
+            x: x.to_vec(),
+            t_x: t_x.to_vec(),
+            n: n.to_vec(),
+            weights: weights.to_vec(),
+        })
+    }
+
+    /// Merges identical rows into weights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::DiscreteData;
+    /// let d = DiscreteData::new(&[1.0, 1.0], &[3.0, 3.0], &[6.0, 6.0]).unwrap().compress();
+    /// assert_eq!(d.weights(), &[2.0]);
+    /// ```
+    pub fn compress(&self) -> Self {
+        let (x, t_x, n, weights) = compress_rows(&self.x, &self.t_x, &self.n, &self.weights);
+        Self { x, t_x, n, weights }
+    }
+
+    /// Number of rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert_eq!(DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    /// Always false: a valid value has at least one row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert!(!DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    /// Transactions per row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert_eq!(DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().x(), &[1.0]);
+    /// ```
+    pub fn x(&self) -> &[f64] {
+        &self.x
+    }
+
+    /// Opportunity of the last transaction per row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert_eq!(DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().t_x(), &[3.0]);
+    /// ```
+    pub fn t_x(&self) -> &[f64] {
+        &self.t_x
+    }
+
+    /// Transaction opportunities per row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert_eq!(DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().n(), &[6.0]);
+    /// ```
+    pub fn n(&self) -> &[f64] {
+        &self.n
+    }
+
+    /// Row weights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert_eq!(DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().weights(), &[1.0]);
+    /// ```
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// Sum of the weights.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::clv::DiscreteData;
+    /// assert_eq!(DiscreteData::new(&[1.0], &[3.0], &[6.0]).unwrap().total_weight(), 1.0);
+    /// ```
+    pub fn total_weight(&self) -> f64 {
+        self.weights.iter().sum()
+    }
+
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (f64, f64, f64, f64)> + '_ {
+        self.x
+            .iter()
+            .zip(&self.t_x)
+            .zip(&self.n)
+            .zip(&self.weights)
+            .map(|(((&a, &b), &c), &w)| (a, b, c, w))
+    }
+}

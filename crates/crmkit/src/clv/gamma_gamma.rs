@@ -1,0 +1,554 @@
+//! The Gamma–Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV"; Fader & Hardie 2013,
+//! "The Gamma-Gamma model of monetary value").
+
+use serde::{Deserialize, Serialize};
+
+use super::optimize::{ConvergenceReport, FitOptions, fit_log_params, rescale_covariance};
+use super::special::{digamma, ln_gamma};
+use super::{
+    MonthlyDiscounting, SpendData, TransactionModel, check_params, clv_monthly_steps, finite,
+};
+use crate::{CrmkitError, Result};
+
+const NAMES: [&str; 3] = ["p", "q", "gamma"];
+
+/// Gamma–Gamma parameters: each purchase's value ~ Gamma(p, ν), with the customer's ν ~ Gamma(q, γ).
+/// γ is in the currency unit of the data.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::GammaGammaParams;
+/// // Fader & Hardie (2013), CDNOW
+/// let m = GammaGammaParams { p: 6.2488, q: 3.7446, gamma: 15.4477 };
+/// assert!((m.population_mean_spend().unwrap() - 6.2488 * 15.4477 / 2.7446).abs() < 1e-9);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GammaGammaParams {
+    /// Shape of the per-purchase spend distribution.
+    pub p: f64,
+    /// Shape of the gamma distribution of ν across customers.
+    pub q: f64,
+    /// Scale of the gamma distribution of ν across customers (lifetimes calls it `v`).
+    pub gamma: f64,
+}
+
+#[inline]
+fn row_log_likelihood(
+    th: &GammaGammaParams,
+    ln_gamma_q: f64,
+    psi_q: f64,
+    x: f64,
+    m: f64,
+    grad: Option<(&mut [f64; 3], f64)>,
+) -> f64 {
+    let (p, q, g) = (th.p, th.q, th.gamma);
+    let px = p * x;
+    let ln_gxm = (g + x * m).ln();
+    let (ln_m, ln_x, ln_g) = (m.ln(), x.ln(), g.ln());
+    let value =
+        ln_gamma(px + q) - ln_gamma(px) - ln_gamma_q + q * ln_g + (px - 1.0) * ln_m + px * ln_x
+            - (px + q) * ln_gxm;
+    if let Some((gr, w)) = grad {
+        let psi_pxq = digamma(px + q);
+        gr[0] += w * x * (psi_pxq - digamma(px) + ln_m + ln_x - ln_gxm);
+        gr[1] += w * (psi_pxq - psi_q + ln_g - ln_gxm);
+        gr[2] += w * (q / g - (px + q) / (g + x * m));
+    }
+    value
+}
+
+impl GammaGammaParams {
+    fn check(&self) -> Result<()> {
+        check_params(&NAMES, &[self.p, self.q, self.gamma])
+    }
+
+    /// Weighted log-likelihood of repeat customers' mean spend.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{GammaGammaParams, SpendData};
+    /// let m = GammaGammaParams { p: 6.0, q: 4.0, gamma: 15.0 };
+    /// let d = SpendData::new(&[1.0, 3.0], &[20.0, 35.0]).unwrap();
+    /// assert!(m.log_likelihood(&d).unwrap() < 0.0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] for invalid parameters.
+    ///
+    /// # Formula
+    ///
+    /// Fader & Hardie (2013) eq. 4 for z̄ (lifetimes 0.11.3 `GammaGammaFitter`):
+    /// ℓ = ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln γ + (px−1) ln z̄ + px ln x − (px+q) ln(γ + x z̄).
+    pub fn log_likelihood(&self, data: &SpendData) -> Result<f64> {
+        self.check()?;
+        let (lq, pq) = (ln_gamma(self.q), digamma(self.q));
+        Ok(data
+            .rows()
+            .map(|(x, m, w)| w * row_log_likelihood(self, lq, pq, x, m, None))
+            .sum())
+    }
+
+    /// Mean spend per purchase in the population, E\[Z\] = pγ / (q − 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::GammaGammaParams;
+    /// assert!(GammaGammaParams { p: 1.0, q: 0.9, gamma: 1.0 }.population_mean_spend().is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] when q ≤ 1 (the mean does not exist) or parameters are invalid.
+    ///
+    /// # Formula
+    ///
+    /// Fader, Hardie & Lee (2005) "RFM and CLV", appendix: E\[M\] = pγ/(q − 1).
+    pub fn population_mean_spend(&self) -> Result<f64> {
+        self.check()?;
+        if self.q <= 1.0 {
+            return Err(CrmkitError::invalid_config(
+                "q",
+                self.q,
+                "q must be > 1 for the expected spend to exist",
+            ));
+        }
+        Ok(self.p * self.gamma / (self.q - 1.0))
+    }
+
+    /// Expected spend per purchase of one customer with `x` repeat purchases of mean `mean_spend`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::GammaGammaParams;
+    /// let m = GammaGammaParams { p: 6.2488, q: 3.7446, gamma: 15.4477 };
+    /// let e = m.expected_spend_one(2.0, 22.35).unwrap();
+    /// // a weighted average of the population mean and the customer's own mean
+    /// assert!(e > 22.35 && e < m.population_mean_spend().unwrap());
+    /// // no repeat purchase: the population mean
+    /// assert_eq!(m.expected_spend_one(0.0, 0.0).unwrap(), m.population_mean_spend().unwrap());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidValue`] when x is not a whole number ≥ 0 or mean_spend is negative or
+    /// not finite; as [`GammaGammaParams::population_mean_spend`] when q ≤ 1.
+    ///
+    /// # Formula
+    ///
+    /// Fader, Hardie & Lee (2005) "RFM and CLV" eq. A3 (lifetimes 0.11.3
+    /// `conditional_expected_average_profit`): E\[M | x, z̄\] = (1 − w) pγ/(q−1) + w z̄ with
+    /// w = px / (px + q − 1).
+    pub fn expected_spend_one(&self, x: f64, mean_spend: f64) -> Result<f64> {
+        let population = self.population_mean_spend()?;
+        if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0) {
+            return Err(CrmkitError::invalid_value(
+                "x",
+                0,
+                x,
+                "must be a finite whole number >= 0",
+            ));
+        }
+        if !(mean_spend.is_finite() && mean_spend >= 0.0) {
+            return Err(CrmkitError::invalid_value(
+                "mean_spend",
+                0,
+                mean_spend,
+                "must be finite and >= 0",
+            ));
+        }
+        let px = self.p * x;
+        let w = px / (px + self.q - 1.0);
+        finite(
+            "Gamma-Gamma expected spend",
+            (1.0 - w) * population + w * mean_spend,
+        )
+    }
+
+    /// Expected spend per purchase for each customer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::GammaGammaParams;
+    /// let m = GammaGammaParams { p: 6.2488, q: 3.7446, gamma: 15.4477 };
+    /// let e = m.expected_spend(&[2.0, 1.0], &[22.35, 11.77]).unwrap();
+    /// assert!(e[0] > e[1]);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::LengthMismatch`], or the first failing row's error (with its row).
+    ///
+    /// # Formula
+    ///
+    /// As [`GammaGammaParams::expected_spend_one`].
+    pub fn expected_spend(&self, x: &[f64], mean_spend: &[f64]) -> Result<Vec<f64>> {
+        CrmkitError::check_len("mean_spend", x.len(), mean_spend.len())?;
+        x.iter()
+            .zip(mean_spend)
+            .enumerate()
+            .map(|(row, (&xi, &mi))| {
+                self.expected_spend_one(xi, mi)
+                    .map_err(|e| super::data::at_row(e, row))
+            })
+            .collect()
+    }
+}
+
+/// The Gamma–Gamma spend model, to be fitted on repeat customers.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{FitOptions, GammaGamma, SpendData};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cdnow/cdnow_customers_summary_with_transactions.csv");
+/// # let rows: Vec<Vec<f64>> = std::fs::read_to_string(path).unwrap().lines().skip(1)
+/// #     .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+/// # let x: Vec<f64> = rows.iter().map(|r| r[1]).collect();
+/// # let zbar: Vec<f64> = rows.iter().map(|r| r[4]).collect();
+/// // CDNOW: repeat purchases and their mean value (data/cdnow)
+/// let d = SpendData::repeaters(&x, &zbar).unwrap();
+/// let fit = GammaGamma::fit(&d, &FitOptions::default()).unwrap();
+/// assert!((fit.params.p - 6.2488).abs() < 1e-3);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct GammaGamma;
+
+/// A fitted Gamma–Gamma model.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{FitOptions, GammaGamma, SpendData};
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cdnow/cdnow_customers_summary_with_transactions.csv");
+/// # let rows: Vec<Vec<f64>> = std::fs::read_to_string(path).unwrap().lines().skip(1)
+/// #     .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+/// # let x: Vec<f64> = rows.iter().map(|r| r[1]).collect();
+/// # let zbar: Vec<f64> = rows.iter().map(|r| r[4]).collect();
+/// // CDNOW: repeat purchases and their mean value (data/cdnow)
+/// let d = SpendData::repeaters(&x, &zbar).unwrap();
+/// let fit = GammaGamma::fit(&d, &FitOptions::default()).unwrap();
+/// let json = serde_json::to_string(&fit).unwrap();
+/// assert!(json.contains("\"log_likelihood\""));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedGammaGamma {
+    /// Maximum-likelihood parameters.
+    pub params: GammaGammaParams,
+    /// Delta-method standard errors (`None` when not requested or the Hessian is singular).
+    pub standard_errors: Option<GammaGammaParams>,
+    /// Covariance matrix of (p, q, γ).
+    pub covariance: Option<[[f64; 3]; 3]>,
+    /// Log-likelihood at the parameters.
+    pub log_likelihood: f64,
+    /// How the optimiser ended.
+    pub report: ConvergenceReport,
+    /// Number of repeat customers (sum of weights).
+    pub n_customers: f64,
+}
+
+impl GammaGamma {
+    /// Fits the Gamma–Gamma model by maximum likelihood (log-parameters, analytic gradient,
+    /// spend divided by its weighted mean during the optimisation and γ scaled back).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{FitOptions, GammaGamma, SpendData};
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cdnow/cdnow_customers_summary_with_transactions.csv");
+    /// # let rows: Vec<Vec<f64>> = std::fs::read_to_string(path).unwrap().lines().skip(1)
+    /// #     .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    /// # let x: Vec<f64> = rows.iter().map(|r| r[1]).collect();
+    /// # let zbar: Vec<f64> = rows.iter().map(|r| r[4]).collect();
+    /// // CDNOW: repeat purchases and their mean value (data/cdnow)
+    /// let d = SpendData::repeaters(&x, &zbar).unwrap();
+    /// let fit = GammaGamma::fit(&d, &FitOptions::default()).unwrap();
+    /// assert!(fit.report.gradient_norm < 1e-6);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] for invalid options; [`CrmkitError::NotConverged`] when the
+    /// optimiser stops without converging.
+    ///
+    /// # Formula
+    ///
+    /// Maximises Σ wᵢ ℓᵢ − λ Σ θ², ℓ as in [`GammaGammaParams::log_likelihood`].
+    pub fn fit(data: &SpendData, opts: &FitOptions) -> Result<FittedGammaGamma> {
+        Self::fit_shifted(data, opts, 0.0)
+    }
+
+    /// Fits the Gamma–Gamma model with q constrained to q > 1, so that the expected spend
+    /// pγ/(q − 1) exists (lifetimes' `q_constraint=True`): the optimiser works on ln(q − 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{FitOptions, GammaGamma, SpendData};
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cdnow/cdnow_customers_summary_with_transactions.csv");
+    /// # let rows: Vec<Vec<f64>> = std::fs::read_to_string(path).unwrap().lines().skip(1)
+    /// #     .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    /// # let x: Vec<f64> = rows.iter().map(|r| r[1]).collect();
+    /// # let zbar: Vec<f64> = rows.iter().map(|r| r[4]).collect();
+    /// let d = SpendData::repeaters(&x, &zbar).unwrap();
+    /// let fit = GammaGamma::fit_q_above_one(&d, &FitOptions::default()).unwrap();
+    /// // CDNOW's optimum already has q > 1: the constraint does not bind
+    /// assert!((fit.params.q - 3.7446).abs() < 1e-3);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GammaGamma::fit`]; [`CrmkitError::InvalidConfig`] for a starting q ≤ 1.
+    ///
+    /// # Formula
+    ///
+    /// Maximises Σ wᵢ ℓᵢ − λ (p² + (q − 1)² + γ²) over (ln p, ln(q − 1), ln γ).
+    pub fn fit_q_above_one(data: &SpendData, opts: &FitOptions) -> Result<FittedGammaGamma> {
+        Self::fit_shifted(data, opts, 1.0)
+    }
+
+    /// Fit with q = `q_floor` + φ, φ > 0 optimised on the log scale.
+    fn fit_shifted(data: &SpendData, opts: &FitOptions, q_floor: f64) -> Result<FittedGammaGamma> {
+        opts.validate()?;
+        let base = if opts.compress {
+            data.compress()
+        } else {
+            data.clone()
+        };
+        let total = base.total_weight();
+        let scale = base.rows().map(|(_, m, w)| w * m).sum::<f64>() / total;
+        let scaled: Vec<(f64, f64, f64)> = base.rows().map(|(x, m, w)| (x, m / scale, w)).collect();
+        let start = match &opts.initial {
+            None => [1.0; 3],
+            Some(v) => match v.as_slice() {
+                [p, q, g] if *q > q_floor => [*p, q - q_floor, g / scale],
+                [_, q, _] => {
+                    return Err(CrmkitError::invalid_config(
+                        "initial",
+                        v,
+                        format!("the starting q ({q}) must be > {q_floor}"),
+                    ));
+                }
+                _ => {
+                    return Err(CrmkitError::invalid_config(
+                        "initial",
+                        v,
+                        "Gamma-Gamma needs 3 starting values (p, q, gamma)",
+                    ));
+                }
+            },
+        };
+        let nll = |th: &[f64; 3], g: &mut [f64; 3]| {
+            let p = GammaGammaParams {
+                p: th[0],
+                q: q_floor + th[1],
+                gamma: th[2],
+            };
+            let (lq, pq) = (ln_gamma(p.q), digamma(p.q));
+            *g = [0.0; 3];
+            let mut acc = 0.0;
+            for &(x, m, w) in &scaled {
+                acc -= w * row_log_likelihood(&p, lq, pq, x, m, Some((g, -w)));
+            }
+            acc
+        };
+        let fit = fit_log_params(
+            "Gamma-Gamma",
+            NAMES,
+            nll,
+            total,
+            start,
+            opts,
+            [false, q_floor > 0.0, false],
+        )?;
+        let [p, q_above, g] = fit.params;
+        let params = GammaGammaParams {
+            p,
+            q: q_floor + q_above,
+            gamma: g * scale,
+        };
+        let covariance = fit.covariance.map(|c| rescale_covariance(c, 2, scale));
+        let standard_errors = covariance.map(|c| GammaGammaParams {
+            p: c[0][0].sqrt(),
+            q: c[1][1].sqrt(),
+            gamma: c[2][2].sqrt(),
+        });
+        let log_likelihood = params.log_likelihood(&base)?;
+        Ok(FittedGammaGamma {
+            params,
+            standard_errors,
+            covariance,
+            log_likelihood,
+            report: ConvergenceReport {
+                iterations: fit.minimum.iterations,
+                function_evaluations: fit.minimum.evaluations,
+                gradient_norm: fit.minimum.gradient_norm,
+                log_likelihood,
+            },
+            n_customers: total,
+        })
+    }
+}
+
+impl FittedGammaGamma {
+    /// CLV of each customer with discrete monthly discounting, the spend per purchase taken from
+    /// this model (lifetimes 0.11.3 `GammaGammaFitter.customer_lifetime_value`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbdParams, FitOptions, GammaGamma, MonthlyDiscounting, SpendData};
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cdnow/cdnow_customers_summary_with_transactions.csv");
+    /// # let rows: Vec<Vec<f64>> = std::fs::read_to_string(path).unwrap().lines().skip(1)
+    /// #     .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    /// # let x: Vec<f64> = rows.iter().map(|r| r[1]).collect();
+    /// # let zbar: Vec<f64> = rows.iter().map(|r| r[4]).collect();
+    /// let spend = GammaGamma::fit(&SpendData::repeaters(&x, &zbar).unwrap(), &FitOptions::default()).unwrap();
+    /// let bg = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+    /// let clv = spend
+    ///     .customer_lifetime_value(&bg, &[2.0], &[30.43], &[38.86], &[22.35], &MonthlyDiscounting::weekly(12, 0.01))
+    ///     .unwrap();
+    /// assert!(clv[0] > 0.0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Errors of [`GammaGammaParams::expected_spend`] and [`super::clv_monthly_steps`].
+    ///
+    /// # Formula
+    ///
+    /// CLV = Σ_{i=1..H} (E\[Y(i f)\] − E\[Y((i−1) f)\]) · E\[M | x, z̄\] / (1 + d)^i, E\[M | x, z̄\] from
+    /// Fader, Hardie & Lee (2005) "RFM and CLV" eq. A3.
+    pub fn customer_lifetime_value<M: TransactionModel + ?Sized>(
+        &self,
+        model: &M,
+        x: &[f64],
+        t_x: &[f64],
+        t: &[f64],
+        mean_spend: &[f64],
+        discounting: &MonthlyDiscounting,
+    ) -> Result<Vec<f64>> {
+        let spend = self.params.expected_spend(x, mean_spend)?;
+        clv_monthly_steps(model, &spend, x, t_x, t, discounting)
+    }
+
+    /// Expected spend per purchase for each customer; see [`GammaGammaParams::expected_spend`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{FitOptions, GammaGamma, SpendData};
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cdnow/cdnow_customers_summary_with_transactions.csv");
+    /// # let rows: Vec<Vec<f64>> = std::fs::read_to_string(path).unwrap().lines().skip(1)
+    /// #     .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    /// # let x: Vec<f64> = rows.iter().map(|r| r[1]).collect();
+    /// # let zbar: Vec<f64> = rows.iter().map(|r| r[4]).collect();
+    /// // CDNOW: repeat purchases and their mean value (data/cdnow)
+    /// let d = SpendData::repeaters(&x, &zbar).unwrap();
+    /// let fit = GammaGamma::fit(&d, &FitOptions::default()).unwrap();
+    /// assert!(fit.expected_spend(&[1.0], &[20.0]).unwrap()[0] > 20.0);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`GammaGammaParams::expected_spend`].
+    ///
+    /// # Formula
+    ///
+    /// Fader, Hardie & Lee (2005) "RFM and CLV" eq. A3.
+    pub fn expected_spend(&self, x: &[f64], mean_spend: &[f64]) -> Result<Vec<f64>> {
+        self.params.expected_spend(x, mean_spend)
+    }
+}
+
+/// Pearson correlation between repeat purchases and mean spend among repeat customers (x > 0):
+/// the Gamma–Gamma model assumes spend is independent of frequency, so this should be near 0.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::spend_frequency_correlation;
+/// let c = spend_frequency_correlation(&[0.0, 1.0, 2.0, 3.0], &[0.0, 10.0, 20.0, 30.0]).unwrap();
+/// assert!((c - 1.0).abs() < 1e-12);
+/// ```
+///
+/// # Errors
+///
+/// [`CrmkitError::LengthMismatch`]; [`CrmkitError::InvalidValue`] for a non-finite value;
+/// [`CrmkitError::Numerical`] with fewer than two repeat customers or no variation.
+///
+/// # Formula
+///
+/// r = Σ (xᵢ − x̄)(mᵢ − m̄) / √(Σ (xᵢ − x̄)² Σ (mᵢ − m̄)²) over the rows with x > 0.
+pub fn spend_frequency_correlation(x: &[f64], mean_spend: &[f64]) -> Result<f64> {
+    CrmkitError::check_len("mean_spend", x.len(), mean_spend.len())?;
+    crate::error::check_finite("x", x)?;
+    crate::error::check_finite("mean_spend", mean_spend)?;
+    let pairs = || x.iter().zip(mean_spend).filter(|(xi, _)| **xi > 0.0);
+    let n = pairs().count() as f64;
+    let numerical = |reason: &str| CrmkitError::Numerical {
+        context: "spend-frequency correlation".to_owned(),
+        reason: reason.to_owned(),
+    };
+    if n < 2.0 {
+        return Err(numerical("fewer than two repeat customers"));
+    }
+    let mx = pairs().map(|(a, _)| a).sum::<f64>() / n;
+    let mm = pairs().map(|(_, b)| b).sum::<f64>() / n;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in pairs() {
+        sxy += (a - mx) * (b - mm);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - mm) * (b - mm);
+    }
+    if sxx == 0.0 || syy == 0.0 {
+        return Err(numerical(
+            "frequency or spend does not vary among repeat customers",
+        ));
+    }
+    Ok(sxy / (sxx * syy).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let p = GammaGammaParams {
+            p: 6.25,
+            q: 3.74,
+            gamma: 15.4,
+        };
+        for (x, m) in [(1.0, 12.0), (7.0, 35.5), (250.0, 80.0)] {
+            let mut g = [0.0; 3];
+            row_log_likelihood(&p, ln_gamma(p.q), digamma(p.q), x, m, Some((&mut g, 1.0)));
+            let th = [p.p, p.q, p.gamma];
+            for i in 0..3 {
+                let h = 1e-6 * th[i];
+                let f = |v: [f64; 3]| {
+                    let q = GammaGammaParams {
+                        p: v[0],
+                        q: v[1],
+                        gamma: v[2],
+                    };
+                    row_log_likelihood(&q, ln_gamma(q.q), digamma(q.q), x, m, None)
+                };
+                let (mut up, mut dn) = (th, th);
+                up[i] += h;
+                dn[i] -= h;
+                let num = (f(up) - f(dn)) / (2.0 * h);
+                assert!(
+                    (g[i] - num).abs() < 1e-6 * (1.0 + num.abs()),
+                    "x {x} i {i}: {} vs {num}",
+                    g[i]
+                );
+            }
+        }
+    }
+}

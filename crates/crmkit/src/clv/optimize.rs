@@ -1,0 +1,627 @@
+//! Maximum likelihood on log-parameters: BFGS with a backtracking Armijo line search, a
+//! numerical Hessian of the analytic gradient and delta-method standard errors.
+
+// Dense 2–4 dimensional linear algebra reads best with index loops.
+#![allow(clippy::needless_range_loop)]
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CrmkitError, Result};
+
+/// Options shared by every model fit.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::FitOptions;
+/// let opts = FitOptions { penalty: 0.001, ..FitOptions::default() };
+/// assert_eq!(opts.max_iterations, 500);
+/// assert!(opts.validate().is_ok());
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FitOptions {
+    /// L2 penalty coefficient λ ≥ 0: the fit minimises −ℓ / Σw + λ Σ θᵢ², where θ are the model
+    /// parameters on the fitting time scale (time divided by max T, as lifetimes' `penalizer_coef`).
+    pub penalty: f64,
+    /// Most BFGS iterations before the fit gives up with [`CrmkitError::NotConverged`].
+    pub max_iterations: usize,
+    /// Convergence when the largest gradient component of the mean negative log-likelihood
+    /// (per unit of weight, in log-parameters) falls below this.
+    pub gradient_tolerance: f64,
+    /// Merge identical rows into weights before fitting (the log-likelihood is unchanged).
+    pub compress: bool,
+    /// Starting parameters in the model's natural order and units (the time unit of the data);
+    /// `None` starts from a neutral default.
+    pub initial: Option<Vec<f64>>,
+    /// Compute standard errors from the Hessian (a few extra gradient evaluations).
+    pub standard_errors: bool,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        Self {
+            penalty: 0.0,
+            max_iterations: 500,
+            gradient_tolerance: 1e-9,
+            compress: true,
+            initial: None,
+            standard_errors: true,
+        }
+    }
+}
+
+impl FitOptions {
+    /// Checks the options.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::FitOptions;
+    /// let bad = FitOptions { penalty: -1.0, ..FitOptions::default() };
+    /// assert!(bad.validate().is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] for a negative or non-finite penalty or tolerance, zero
+    /// iterations, or non-positive / non-finite starting values.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.penalty.is_finite() && self.penalty >= 0.0) {
+            return Err(CrmkitError::invalid_config(
+                "penalty",
+                self.penalty,
+                "must be finite and >= 0",
+            ));
+        }
+        if !(self.gradient_tolerance.is_finite() && self.gradient_tolerance > 0.0) {
+            return Err(CrmkitError::invalid_config(
+                "gradient_tolerance",
+                self.gradient_tolerance,
+                "must be finite and > 0",
+            ));
+        }
+        if self.max_iterations == 0 {
+            return Err(CrmkitError::invalid_config(
+                "max_iterations",
+                self.max_iterations,
+                "must be at least 1",
+            ));
+        }
+        if let Some(init) = &self.initial {
+            if init.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+                return Err(CrmkitError::invalid_config(
+                    "initial",
+                    init,
+                    "starting parameters must be finite and > 0",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How a fit ended.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::ConvergenceReport;
+/// let r = ConvergenceReport { iterations: 12, function_evaluations: 15, gradient_norm: 1e-10,
+///     log_likelihood: -9582.43 };
+/// assert!(r.gradient_norm < 1e-9);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConvergenceReport {
+    /// BFGS iterations.
+    pub iterations: usize,
+    /// Likelihood-and-gradient evaluations (line search included).
+    pub function_evaluations: usize,
+    /// Largest absolute component of the gradient of the mean negative log-likelihood (penalty
+    /// included) in log-parameters at the solution.
+    pub gradient_norm: f64,
+    /// Log-likelihood at the solution in the data's time unit (penalty excluded).
+    pub log_likelihood: f64,
+}
+
+/// |log-parameter| on the fitting scale beyond which a fit is declared to be at the boundary.
+const BOUNDARY_LOG: f64 = 15.0;
+
+/// Result of a minimisation in log-parameters.
+pub(crate) struct Minimum<const N: usize> {
+    pub log_params: [f64; N],
+    pub iterations: usize,
+    pub evaluations: usize,
+    pub gradient_norm: f64,
+}
+
+fn dot<const N: usize>(a: &[f64; N], b: &[f64; N]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn inf_norm<const N: usize>(a: &[f64; N]) -> f64 {
+    a.iter().fold(0.0, |m, v| m.max(v.abs()))
+}
+
+/// Minimises `f` (value and gradient in log-parameters) by BFGS.
+///
+/// `f` returns the objective and fills the gradient; a non-finite value is treated as "outside
+/// the domain" and the line search backs off. `names` label the parameters in errors.
+pub(crate) fn minimize<const N: usize>(
+    model: &str,
+    names: [&str; N],
+    mut f: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
+    start: [f64; N],
+    opts: &FitOptions,
+) -> Result<Minimum<N>> {
+    let not_converged = |iterations: usize, reason: String| CrmkitError::NotConverged {
+        model: model.to_owned(),
+        iterations,
+        reason,
+    };
+    let mut x = start;
+    let mut g = [0.0; N];
+    let mut fx = f(&x, &mut g);
+    let mut evaluations = 1;
+    if !fx.is_finite() || g.iter().any(|v| !v.is_finite()) {
+        return Err(not_converged(
+            0,
+            format!(
+                "the log-likelihood is not finite at the starting point {x:?} (log-parameters)"
+            ),
+        ));
+    }
+    let mut h = identity::<N>();
+    let mut fresh = true; // h is the identity (never updated)
+    let tol = opts.gradient_tolerance;
+    for iter in 0..opts.max_iterations {
+        let gnorm = inf_norm(&g);
+        if gnorm < tol {
+            return Ok(Minimum {
+                log_params: x,
+                iterations: iter,
+                evaluations,
+                gradient_norm: gnorm,
+            });
+        }
+        let mut d = [0.0; N];
+        for i in 0..N {
+            d[i] = -(0..N).map(|j| h[i][j] * g[j]).sum::<f64>();
+        }
+        let mut slope = dot(&g, &d);
+        if slope >= 0.0 || !slope.is_finite() {
+            h = identity::<N>();
+            fresh = true;
+            d = g.map(|v| -v);
+            slope = dot(&g, &d);
+        }
+        // Keep a single step in log-parameters moderate: a factor of e⁵ at most.
+        let dmax = inf_norm(&d);
+        if dmax > 5.0 {
+            let s = 5.0 / dmax;
+            d = d.map(|v| v * s);
+            slope *= s;
+        }
+        let mut step = 1.0;
+        let mut accepted = None;
+        for _ in 0..60 {
+            let mut xn = x;
+            for i in 0..N {
+                xn[i] += step * d[i];
+            }
+            let mut gn = [0.0; N];
+            let fnew = f(&xn, &mut gn);
+            evaluations += 1;
+            let ok = fnew.is_finite()
+                && gn.iter().all(|v| v.is_finite())
+                && fnew <= fx + 1e-4 * step * slope;
+            if ok {
+                accepted = Some((xn, fnew, gn));
+                break;
+            }
+            step *= if fnew.is_finite() {
+                // quadratic interpolation of the step, kept within [0.1, 0.5] of the current one
+                let q = -slope * step * step / (2.0 * (fnew - fx - slope * step));
+                (q / step).clamp(0.1, 0.5)
+            } else {
+                0.25
+            };
+        }
+        let stalled = match &accepted {
+            None => true,
+            Some((xn, _, _)) => xn
+                .iter()
+                .zip(&x)
+                .all(|(a, b)| (a - b).abs() <= 1e-13 * (1.0 + b.abs())),
+        };
+        if stalled && !fresh {
+            h = identity::<N>();
+            fresh = true;
+            continue;
+        }
+        if stalled {
+            // BFGS can lose its curvature information on a flat ridge: finish with Newton steps on
+            // the numerical Hessian of the analytic gradient.
+            let drifting = x
+                .iter()
+                .zip(names)
+                .filter(|(v, _)| v.abs() > 20.0)
+                .map(|(v, n)| format!("`{n}` at log value {v:.1}"))
+                .collect::<Vec<_>>();
+            let hint = if drifting.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} drifting towards the boundary: the data may not identify the model",
+                    drifting.join(", ")
+                )
+            };
+            return polish(&mut f, x, fx, g, iter, evaluations, tol).ok_or_else(|| {
+                not_converged(
+                    iter,
+                    format!(
+                        "the line search found no lower value (gradient norm {gnorm:.3e}, tolerance {tol:.1e}){hint}"
+                    ),
+                )
+            });
+        }
+        let Some((xn, fnew, gn)) = accepted else {
+            continue;
+        };
+        let mut s = [0.0; N];
+        let mut y = [0.0; N];
+        for i in 0..N {
+            s[i] = xn[i] - x[i];
+            y[i] = gn[i] - g[i];
+        }
+        let sy = dot(&s, &y);
+        if sy > 1e-12 * dot(&s, &s).sqrt() * dot(&y, &y).sqrt() {
+            if fresh {
+                let scale = sy / dot(&y, &y);
+                h = identity::<N>().map(|row| row.map(|v| v * scale));
+                fresh = false;
+            }
+            bfgs_update(&mut h, &s, &y, sy);
+        }
+        x = xn;
+        fx = fnew;
+        g = gn;
+        if let Some(i) = x.iter().position(|v| v.abs() > 40.0) {
+            // The L2 penalty only holds parameters back from infinity.
+            let (dir, hint) = if x[i] > 0.0 {
+                ("infinity", " (try a penalty)")
+            } else {
+                ("zero", "")
+            };
+            return Err(not_converged(
+                iter + 1,
+                format!(
+                    "parameter `{}` is running off to {dir} (log value {:.1}): the data do not \
+                     identify the model{hint}",
+                    names[i], x[i]
+                ),
+            ));
+        }
+    }
+    let gnorm = inf_norm(&g);
+    if gnorm < tol {
+        return Ok(Minimum {
+            log_params: x,
+            iterations: opts.max_iterations,
+            evaluations,
+            gradient_norm: gnorm,
+        });
+    }
+    Err(not_converged(
+        opts.max_iterations,
+        format!("iteration limit reached with gradient norm {gnorm:.3e} (tolerance {tol:.1e})"),
+    ))
+}
+
+/// Newton iterations with a numerical Hessian from `x`; `Some` when the gradient norm ends below
+/// `tol`, or below 1e3 × `tol` when no further step lowers it (the floating-point floor).
+fn polish<const N: usize>(
+    f: &mut impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
+    mut x: [f64; N],
+    mut fx: f64,
+    mut g: [f64; N],
+    iterations: usize,
+    mut evaluations: usize,
+    tol: f64,
+) -> Option<Minimum<N>> {
+    let mut gnorm = inf_norm(&g);
+    for _ in 0..10 {
+        if gnorm < tol {
+            break;
+        }
+        let hm = hessian(
+            |u, gg| {
+                f(u, gg);
+            },
+            &x,
+        );
+        evaluations += 2 * N;
+        let Some(inv) = invert_spd(&hm) else { break };
+        let mut xn = x;
+        for i in 0..N {
+            xn[i] -= (0..N).map(|j| inv[i][j] * g[j]).sum::<f64>();
+        }
+        let mut gn = [0.0; N];
+        let fnew = f(&xn, &mut gn);
+        evaluations += 1;
+        let gnew = inf_norm(&gn);
+        if !(fnew.is_finite() && gnew.is_finite() && (gnew < gnorm || fnew < fx)) {
+            break;
+        }
+        (x, fx, g, gnorm) = (xn, fnew, gn, gnew);
+    }
+    let _ = fx;
+    (gnorm < 1e3 * tol).then_some(Minimum {
+        log_params: x,
+        iterations,
+        evaluations,
+        gradient_norm: gnorm,
+    })
+}
+
+fn identity<const N: usize>() -> [[f64; N]; N] {
+    let mut m = [[0.0; N]; N];
+    for (i, row) in m.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    m
+}
+
+/// H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ with ρ = 1 / (yᵀ s).
+fn bfgs_update<const N: usize>(h: &mut [[f64; N]; N], s: &[f64; N], y: &[f64; N], sy: f64) {
+    let rho = 1.0 / sy;
+    let mut hy = [0.0; N];
+    for i in 0..N {
+        hy[i] = (0..N).map(|j| h[i][j] * y[j]).sum();
+    }
+    let yhy = dot(y, &hy);
+    for i in 0..N {
+        for j in 0..N {
+            h[i][j] += -rho * (hy[i] * s[j] + s[i] * hy[j]) + (rho * rho * yhy + rho) * s[i] * s[j];
+        }
+    }
+}
+
+/// Central-difference Hessian of an analytic gradient, symmetrised.
+pub(crate) fn hessian<const N: usize>(
+    mut grad: impl FnMut(&[f64; N], &mut [f64; N]),
+    at: &[f64; N],
+) -> [[f64; N]; N] {
+    let mut hm = [[0.0; N]; N];
+    for j in 0..N {
+        let step = 1e-5 * (1.0 + at[j].abs());
+        let mut up = *at;
+        let mut down = *at;
+        up[j] += step;
+        down[j] -= step;
+        let mut gu = [0.0; N];
+        let mut gd = [0.0; N];
+        grad(&up, &mut gu);
+        grad(&down, &mut gd);
+        for i in 0..N {
+            hm[i][j] = (gu[i] - gd[i]) / (2.0 * step);
+        }
+    }
+    for i in 0..N {
+        for j in 0..i {
+            let m = 0.5 * (hm[i][j] + hm[j][i]);
+            hm[i][j] = m;
+            hm[j][i] = m;
+        }
+    }
+    hm
+}
+
+/// Inverse of a symmetric positive definite matrix by Cholesky; `None` if not positive definite.
+pub(crate) fn invert_spd<const N: usize>(m: &[[f64; N]; N]) -> Option<[[f64; N]; N]> {
+    let mut l = [[0.0; N]; N];
+    for i in 0..N {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = m[i][i] - s;
+                if !(d > 0.0 && d.is_finite()) {
+                    return None;
+                }
+                l[i][i] = d.sqrt();
+            } else {
+                l[i][j] = (m[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    // inverse of L (lower triangular), then M⁻¹ = L⁻ᵀ L⁻¹
+    let mut li = [[0.0; N]; N];
+    for i in 0..N {
+        li[i][i] = 1.0 / l[i][i];
+        for j in 0..i {
+            let s: f64 = (j..i).map(|k| l[i][k] * li[k][j]).sum();
+            li[i][j] = -s / l[i][i];
+        }
+    }
+    let mut inv = [[0.0; N]; N];
+    for i in 0..N {
+        for j in 0..N {
+            inv[i][j] = (i.max(j)..N).map(|k| li[k][i] * li[k][j]).sum();
+        }
+    }
+    inv.iter().flatten().all(|v| v.is_finite()).then_some(inv)
+}
+
+/// Covariance of the natural parameters θ = exp(u) from the Hessian `h` of the total negative
+/// log-likelihood in u (delta method: Cov(θ) = diag(θ) H⁻¹ diag(θ)). `None` if H is not
+/// positive definite.
+pub(crate) fn delta_covariance<const N: usize>(
+    h: &[[f64; N]; N],
+    params: &[f64; N],
+) -> Option<[[f64; N]; N]> {
+    let inv = invert_spd(h)?;
+    let mut cov = inv;
+    for i in 0..N {
+        for j in 0..N {
+            cov[i][j] = inv[i][j] * params[i] * params[j];
+        }
+    }
+    Some(cov)
+}
+
+/// Fit result shared by the models: natural parameters on the fitting scale, report pieces and
+/// the covariance (natural parameters, fitting scale).
+pub(crate) struct LogFit<const N: usize> {
+    pub params: [f64; N],
+    pub minimum: Minimum<N>,
+    pub covariance: Option<[[f64; N]; N]>,
+}
+
+/// The common fitting driver: `nll` is the total weighted negative log-likelihood and its
+/// gradient in the natural parameters θ; it is wrapped to log-parameters, divided by the total
+/// weight and given the L2 penalty, minimised, and its Hessian inverted for standard errors. A
+/// solution at the boundary (a log-parameter beyond ±15 on the fitting scale) is an error unless
+/// `lower_boundary_ok` allows that parameter to approach 0.
+pub(crate) fn fit_log_params<const N: usize>(
+    model: &str,
+    names: [&str; N],
+    mut nll: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
+    total_weight: f64,
+    start: [f64; N],
+    opts: &FitOptions,
+    lower_boundary_ok: [bool; N],
+) -> Result<LogFit<N>> {
+    opts.validate()?;
+    let penalty = opts.penalty;
+    let mut log_objective = |u: &[f64; N], g: &mut [f64; N], penalised: bool, scale: f64| -> f64 {
+        let theta = u.map(f64::exp);
+        let mut gt = [0.0; N];
+        let v = nll(&theta, &mut gt);
+        let mut value = v * scale;
+        for i in 0..N {
+            g[i] = gt[i] * theta[i] * scale;
+        }
+        if penalised && penalty > 0.0 {
+            for i in 0..N {
+                value += penalty * theta[i] * theta[i];
+                g[i] += 2.0 * penalty * theta[i] * theta[i];
+            }
+        }
+        value
+    };
+    let inv_w = 1.0 / total_weight;
+    let start_log = start.map(f64::ln);
+    let minimum = minimize(
+        model,
+        names,
+        |u, g| log_objective(u, g, true, inv_w),
+        start_log,
+        opts,
+    )?;
+    // On the fitting scale (time and spend rescaled) parameters are of order one; a solution
+    // beyond e^±15 is the limit of a likelihood that keeps rising towards the boundary.
+    // `lower_boundary_ok` marks parameters whose value 0 is a legitimate limit (q − 1 of a
+    // constrained fit whose constraint binds).
+    let at_boundary = minimum
+        .log_params
+        .iter()
+        .zip(names)
+        .zip(lower_boundary_ok)
+        .find(|((u, _), ok)| **u > BOUNDARY_LOG || (**u < -BOUNDARY_LOG && !ok))
+        .map(|((u, name), _)| (u, name));
+    if let Some((u, name)) = at_boundary {
+        return Err(CrmkitError::NotConverged {
+            model: model.to_owned(),
+            iterations: minimum.iterations,
+            reason: format!(
+                "the optimum lies at the boundary of the parameter space: `{name}` reached log value \
+                 {u:.1} on the fitting scale, so the data do not identify the model{}",
+                if *u > 0.0 { " (try a penalty)" } else { "" }
+            ),
+        });
+    }
+    let params = minimum.log_params.map(f64::exp);
+    if params.iter().any(|p| !(p.is_finite() && *p > 0.0)) {
+        return Err(CrmkitError::NotConverged {
+            model: model.to_owned(),
+            iterations: minimum.iterations,
+            reason: format!("parameters left the positive finite range: {params:?}"),
+        });
+    }
+    let covariance = if opts.standard_errors {
+        let hm = hessian(
+            |u, g| {
+                log_objective(u, g, false, 1.0);
+            },
+            &minimum.log_params,
+        );
+        delta_covariance(&hm, &params)
+    } else {
+        None
+    };
+    Ok(LogFit {
+        params,
+        minimum,
+        covariance,
+    })
+}
+
+/// Multiplies row and column `index` of a covariance matrix by `scale` (a parameter rescaled by
+/// `scale`, e.g. α back from the fitting time scale).
+pub(crate) fn rescale_covariance<const N: usize>(
+    mut c: [[f64; N]; N],
+    index: usize,
+    scale: f64,
+) -> [[f64; N]; N] {
+    for row in c.iter_mut() {
+        row[index] *= scale;
+    }
+    for v in c[index].iter_mut() {
+        *v *= scale;
+    }
+    c
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bfgs_finds_rosenbrock_minimum() {
+        let f = |x: &[f64; 2], g: &mut [f64; 2]| {
+            let (a, b) = (x[0], x[1]);
+            g[0] = -2.0 * (1.0 - a) - 400.0 * a * (b - a * a);
+            g[1] = 200.0 * (b - a * a);
+            (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
+        };
+        let m = minimize("test", ["a", "b"], f, [-1.2, 1.0], &FitOptions::default()).unwrap();
+        assert!((m.log_params[0] - 1.0).abs() < 1e-6 && (m.log_params[1] - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn unbounded_objective_is_not_converged() {
+        // f = −x has no minimum: x runs off to infinity.
+        let f = |x: &[f64; 1], g: &mut [f64; 1]| {
+            g[0] = -1.0;
+            -x[0]
+        };
+        let e = minimize("test", ["x"], f, [0.0], &FitOptions::default())
+            .err()
+            .unwrap();
+        assert!(matches!(e, CrmkitError::NotConverged { .. }), "{e}");
+    }
+
+    #[test]
+    fn spd_inverse() {
+        let m = [[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]];
+        let inv = invert_spd(&m).unwrap();
+        for i in 0..3 {
+            for j in 0..3 {
+                let p: f64 = (0..3).map(|k| m[i][k] * inv[k][j]).sum();
+                assert!((p - f64::from(u8::from(i == j))).abs() < 1e-12);
+            }
+        }
+        assert!(invert_spd(&[[1.0, 2.0], [2.0, 1.0]]).is_none());
+    }
+}
