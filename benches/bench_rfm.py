@@ -19,6 +19,7 @@ Usage: python benches/bench_rfm.py [--rows 10000000] [--customers 1000000] [--re
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import os
 import time
@@ -56,9 +57,11 @@ def extra_peak_mib(fn: Callable[[], Any]) -> float | None:
     """Peak resident memory of ``fn`` above what was resident before it, in MiB (Linux only)."""
     try:
         gc.collect()
+        # Hand freed heap back to the OS first, or new allocations reuse resident pages unseen.
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
         with open("/proc/self/clear_refs", "w") as refs:
             refs.write("5")
-    except OSError:
+    except (OSError, AttributeError):
         return None
     before = _status_kib("VmRSS:")
     result = fn()
