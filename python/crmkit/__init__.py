@@ -39,7 +39,7 @@ from crmkit.churn import (
     churn_signals,
     evaluate,
 )
-from crmkit.lifecycle import lifecycle_rules, lifecycle_stages, stage_migration
+from crmkit.lifecycle import lifecycle_rules, lifecycle_stages, stage_metrics, stage_migration
 from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules
 
 __all__ = [
@@ -72,5 +72,6 @@ __all__ = [
     "rfm",
     "rfm_features",
     "segment_rules",
+    "stage_metrics",
     "stage_migration",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "label_migration",
     "lifecycle_stages",
     "rfm_features",
+    "stage_metrics",
     "tier_codes_of",
 ]
 
@@ -248,3 +249,6 @@ def check_lifecycle_rules(text: str) -> str: ...
 def label_migration(
     before: npt.NDArray[np.uint32], after: npt.NDArray[np.uint32], n_labels: int
 ) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float64]]: ...
+def stage_metrics(
+    stage: npt.NDArray[np.uint8], columns: dict[str, Any], all_columns: bool = False
+) -> list[tuple[str, int, list[tuple[str, int, float, float | None]]]]: ...

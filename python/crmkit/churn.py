@@ -352,8 +352,8 @@ def churn_signals(
     ``reasons`` lists the codes of the rules that fired (activity_drop, purchase_gap,
     order_value_decline, negative_feedback, competitor_contact, service_silence,
     nps_detractor) and ``reason_details`` shows each with its measured value and threshold
-    (:func:`churn_reasons` gives them in long form). The result does not depend on the order of
-    the rows.
+    (:func:`churn_reasons` gives them in long form); ``purchase_gap_fires`` feeds
+    :func:`crmkit.lifecycle_stages`. The result does not depend on the order of the rows.
 
     Args:
         transactions: the transaction log (pandas / polars / pyarrow table or dict of arrays).
@@ -415,6 +415,8 @@ def churn_signals(
         cols[name] = nullable(out[name], "bool" if name in _FLAGS else "float", fam)
     cols["reasons"] = objects(reasons, fam, list_type=True)
     cols["reason_details"] = objects(["; ".join(d) for d in details], fam)
+    gap = np.where(np.isnan(out["purchase_gap_ratio"]), np.nan, [float("purchase_gap" in r) for r in reasons])
+    cols["purchase_gap_fires"] = nullable(gap.astype(np.float64), "bool", fam)
     cols["active_days_current"] = out["active_days_current"].astype(np.int64)
     cols["baseline_active_days"] = nullable(out["baseline_active_days"], "float", fam)
     cols["purchase_days"] = out["purchase_days"].astype(np.int64)
@@ -706,9 +708,20 @@ class LogisticRegression:
             raise _frames._error(_crmkit.ConfigError, "invalid `LogisticRegression`: not fitted (call fit first)", "LogisticRegression")
         return fit
 
+    def _predict_matrix(self, X: Any) -> tuple[np.ndarray, list[str] | None]:
+        arr, names = _matrix(X)
+        fitted = getattr(self, "feature_names_in_", None)
+        if names is not None and fitted is not None and list(names) != list(fitted):
+            raise _frames._error(
+                _crmkit.ConfigError,
+                f"invalid `X`: columns {names} differ from those seen in fit {list(fitted)}",
+                "X",
+            )
+        return arr, names
+
     def decision_function(self, X: Any) -> np.ndarray:
         """The linear predictor β₀ + X·β per row."""
-        arr, names = _matrix(X)
+        arr, names = self._predict_matrix(X)
         try:
             return self._fitted().decision_function(arr)
         except _crmkit.CrmkitError as exc:
@@ -716,7 +729,7 @@ class LogisticRegression:
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Probabilities of class 0 and class 1 per row (n × 2, like scikit-learn)."""
-        arr, names = _matrix(X)
+        arr, names = self._predict_matrix(X)
         try:
             p = self._fitted().predict_proba(arr)
         except _crmkit.CrmkitError as exc:

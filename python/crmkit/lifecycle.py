@@ -20,7 +20,7 @@ import numpy as np
 from crmkit import _crmkit, _frames
 from crmkit.churn import as_json, categorical, columns_of, concat_ids, float_or_nan, nullable, objects, take_ids
 
-__all__ = ["lifecycle_rules", "lifecycle_stages", "stage_migration"]
+__all__ = ["lifecycle_rules", "lifecycle_stages", "stage_metrics", "stage_migration"]
 
 STAGES = ("prospect", "onboarding", "retained", "expansion", "churn_warning", "lost", "reactivated")
 _ATTRIBUTES = ("churn_index", "purchase_gap_fires", "large_order", "referral", "upgrade", "cross_category")
@@ -73,7 +73,8 @@ def lifecycle_stages(
         transactions: the transaction log (only ids and timestamps are read).
         customers: optional per-customer table with ``customer_id`` and any of
             ``first_contact`` (a date; customers without purchases are prospects since then),
-            ``churn_index`` (1–10, e.g. from :func:`crmkit.churn_risk`), ``purchase_gap_fires``,
+            ``churn_index`` (1–10, e.g. from :func:`crmkit.churn_risk`), ``purchase_gap_fires`` (e.g.
+            from :func:`crmkit.churn_signals`),
             ``large_order``, ``referral``, ``upgrade``, ``cross_category`` (booleans; null =
             unknown). Customers only in this table have no purchase.
         as_of: the observation date.
@@ -321,6 +322,103 @@ def stage_migration(
         "counts": wide(counts.astype(np.int64)),
         "rates": wide(rates),
     }
+
+
+def stage_metrics(
+    stages: Any,
+    metrics: Any = None,
+    *,
+    customer_id: str = "customer_id",
+    stage: str = "stage",
+    all_columns: bool = False,
+) -> Any:
+    """The per-stage report metrics of SPEC §7: customers per stage and the mean of each metric.
+
+    Every stage is reported, in stage order, also stages without customers. Without
+    ``all_columns``, a stage reports only the metrics SPEC §7 names for it (among the columns
+    given): prospect — channel_cost, first_interaction_length, interest_tags, region_mix;
+    onboarding — repurchase_rate, order_value_growth, satisfaction; retained —
+    monthly_purchase_frequency, clv, nps, referrals; expansion — large_order_rate,
+    cross_buy_rate, upgrade_rate; churn_warning — activity_drop, complaints, competitor_contact,
+    win_back_response_rate; lost — win_back_response_rate; reactivated — repurchase_rate,
+    order_value_growth. Per-customer metric values that are 0/1 give rates as means.
+
+    Args:
+        stages: a table with ``customer_id`` and ``stage`` (e.g. from :func:`lifecycle_stages`).
+        metrics: a per-customer table with ``customer_id`` and numeric metric columns (null =
+            not available), matched by id; None reports customer counts only.
+        customer_id, stage: column names.
+        all_columns: report every metric column for every stage.
+
+    Returns:
+        A long table in the family of ``stages``: ``stage``, ``customers``, ``metric``, ``n``
+        (customers with a value), ``sum``, ``mean`` (null without values); a stage with no metric
+        to report has one row with a null ``metric``.
+
+    Examples:
+        >>> import pandas as pd, crmkit
+        >>> stages = pd.DataFrame({"customer_id": [1, 2, 3], "stage": ["onboarding", "onboarding", "expansion"]})
+        >>> m = pd.DataFrame({"customer_id": [1, 2, 3], "repurchase_rate": [1.0, 0.0, 1.0], "cross_buy_rate": [None, None, 1.0]})
+        >>> out = crmkit.stage_metrics(stages, m)
+        >>> out[out["customers"] > 0]
+                stage  customers           metric  n  sum  mean
+        1  onboarding          2  repurchase_rate  2  1.0   0.5
+        3   expansion          1   cross_buy_rate  1  1.0   1.0
+    """
+    fam = _frames.family(stages)
+    ids = _values(_frames.column(stages, customer_id, "customer_id"))
+    labels = _values(_frames.column(stages, stage, stage))
+    position = {name: i for i, name in enumerate(STAGES)}
+    codes = np.empty(len(labels), dtype=np.uint8)
+    for row, label in enumerate(labels):
+        if label is None:
+            raise _frames._error(_crmkit.MissingValueError, f"`{stage}` is missing (null) at row {row}", stage, row)
+        if str(label) not in position:
+            raise _frames._error(
+                _crmkit.InvalidValueError,
+                f"invalid `{stage}` at row {row}: {label!r} (expected one of {', '.join(STAGES)})",
+                stage,
+                row,
+            )
+        codes[row] = position[str(label)]
+    columns: dict[str, np.ndarray] = {}
+    if metrics is not None:
+        m_ids = _values(_frames.column(metrics, customer_id, "metrics.customer_id"))
+        where: dict[Any, int] = {}
+        for row, i in enumerate(m_ids):
+            if i in where:
+                raise _frames._error(
+                    _crmkit.InvalidValueError, f"invalid `metrics.customer_id` at row {row}: duplicate id {i!r}", "metrics.customer_id", row
+                )
+            where[i] = row
+        take = np.fromiter((where.get(i, -1) for i in ids), dtype=np.int64, count=len(ids))
+        for name in columns_of(metrics):
+            if name == customer_id:
+                continue
+            values = float_or_nan(_frames.column(metrics, name, name), name)
+            padded = np.append(values, np.nan)
+            columns[name] = padded[np.where(take < 0, len(values), take)]
+    groups = _crmkit.stage_metrics(codes, columns, all_columns)
+    out: dict[str, list[Any]] = {k: [] for k in ("stage", "customers", "metric", "n", "sum", "mean")}
+    for name, customers, summaries in groups:
+        for metric, n, total, mean in summaries or [(None, 0, 0.0, None)]:
+            out["stage"].append(name)
+            out["customers"].append(customers)
+            out["metric"].append(metric)
+            out["n"].append(n)
+            out["sum"].append(total)
+            out["mean"].append(np.nan if mean is None else mean)
+    return _frames.frame(
+        {
+            "stage": categorical(np.asarray([position[s] for s in out["stage"]]), STAGES, fam),
+            "customers": np.asarray(out["customers"], dtype=np.int64),
+            "metric": objects(out["metric"], fam),
+            "n": np.asarray(out["n"], dtype=np.int64),
+            "sum": np.asarray(out["sum"], dtype=np.float64),
+            "mean": nullable(np.asarray(out["mean"], dtype=np.float64), "float", fam),
+        },
+        fam,
+    )
 
 
 def _is_column(x: Any) -> bool:

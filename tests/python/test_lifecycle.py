@@ -209,3 +209,46 @@ def test_migration_families_and_errors() -> None:
         crmkit.stage_migration(np.array(["a"]), np.array(["a", "b"]), customer_id=None)
     with pytest.raises(crmkit.ConfigError):
         crmkit.stage_migration(before, after, labels=["lost"])
+
+
+# --- per-stage metrics and the link to churn -------------------------------------------------
+
+
+def test_stage_metrics_spec_and_all_columns() -> None:
+    stages = pd.DataFrame({"customer_id": [1, 2, 3, 4], "stage": ["onboarding", "onboarding", "expansion", "lost"]})
+    metrics = pd.DataFrame(
+        {"customer_id": [3, 1, 2], "repurchase_rate": [1.0, 1.0, 0.0], "cross_buy_rate": [1.0, None, None]}
+    )
+    out = crmkit.stage_metrics(stages, metrics)
+    assert list(out["stage"].cat.categories)[0] == "prospect"
+    rows = {
+        (str(s), m if isinstance(m, str) else None): (c, n, mean)
+        for s, c, m, n, mean in zip(out["stage"], out["customers"], out["metric"], out["n"], out["mean"])
+    }
+    assert rows[("onboarding", "repurchase_rate")] == (2, 2, 0.5)
+    assert rows[("expansion", "cross_buy_rate")] == (1, 1, 1.0)
+    assert ("expansion", "repurchase_rate") not in rows
+    assert rows[("lost", None)][0] == 1  # no SPEC metric given for lost
+    full = crmkit.stage_metrics(stages, metrics, all_columns=True)
+    assert len(full) == 7 * 2
+    counts = crmkit.stage_metrics(pl.from_pandas(stages))
+    assert isinstance(counts, pl.DataFrame) and counts["customers"].sum() == 4
+    with pytest.raises(crmkit.InvalidValueError) as e:
+        crmkit.stage_metrics(pd.DataFrame({"customer_id": [1, 2], "stage": ["lost", "gone"]}))
+    assert (e.value.field, e.value.row) == ("stage", 1)
+
+
+def test_churn_signals_feed_lifecycle() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 1, 2, 2],
+            "timestamp": pd.to_datetime(["2023-06-01", "2023-07-01", "2023-08-01", "2023-06-01", "2024-06-20"]),
+            "amount": 10.0,
+        }
+    )
+    signals = crmkit.churn_signals(tx, as_of=AS_OF)
+    risk = crmkit.churn_risk(signals)
+    customers = signals[["customer_id", "purchase_gap_fires"]].merge(risk[["customer_id", "churn_index"]])
+    s = crmkit.lifecycle_stages(tx, customers, as_of=AS_OF).set_index("customer_id")
+    assert s.loc[1, "stage"] == "churn_warning"  # 334 days since the last purchase, 31-day rhythm
+    assert s.loc[2, "stage"] != "churn_warning"

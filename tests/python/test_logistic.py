@@ -163,6 +163,17 @@ def test_layouts_and_frames_agree() -> None:
     assert isinstance(crmkit.LogisticRegression().fit(pa.Table.from_pandas(pdf), y).summary(), pa.Table)
 
 
+def test_predict_checks_frame_columns() -> None:
+    X, y = data(11)
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    m = crmkit.LogisticRegression().fit(frame, y)
+    with pytest.raises(crmkit.ConfigError) as e:
+        m.predict_proba(frame[list("dcba")])
+    assert e.value.field == "X"
+    np.testing.assert_array_equal(m.predict_proba(X), m.predict_proba(frame))
+    assert set(np.unique(m.predict(frame))) <= {0, 1}
+
+
 def test_pickle_and_json_round_trip() -> None:
     X, y = data(9)
     m = crmkit.LogisticRegression(C=0.7).fit(pd.DataFrame(X, columns=list("abcd")), y)

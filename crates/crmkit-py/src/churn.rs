@@ -20,8 +20,9 @@ use crmkit::churn::{
 };
 use crmkit::customers::CustomerIndex;
 use crmkit::lifecycle::{
-    LifecycleInput, LifecycleReasonCode, LifecycleRules, LifecycleStage, assign_lifecycle_stages,
-    migration_with_labels, purchase_history,
+    LifecycleInput, LifecycleReasonCode, LifecycleRules, LifecycleStage, MetricColumn,
+    assign_lifecycle_stages, migration_with_labels, purchase_history,
+    stage_metrics as core_stage_metrics,
 };
 use crmkit::time::Day;
 use crmkit::{CrmkitError, Result};
@@ -1243,6 +1244,71 @@ fn label_migration<'py>(
     Ok((counts.into_pyarray(py), rates.into_pyarray(py)))
 }
 
+/// One stage's row of [`stage_metrics`]: (stage, customers, [(metric, n, sum, mean)]).
+type StageRow = (String, usize, Vec<(String, usize, f64, Option<f64>)>);
+
+/// Per-stage metrics of SPEC §7 (array level; see `crmkit.stage_metrics`).
+///
+/// Args:
+///     stage: uint8 stage codes (into the lifecycle stage order), one per customer.
+///     columns: dict of float64 metric columns (NaN = not available), one value per customer.
+///     all_columns: report every column for every stage (else only each stage's SPEC metrics).
+///
+/// Returns:
+///     list of (stage, customers, [(metric, n, sum, mean)]) in stage order.
+#[pyfunction]
+#[pyo3(signature = (stage, columns, all_columns=false))]
+fn stage_metrics(
+    py: Python<'_>,
+    stage: numpy::PyReadonlyArray1<'_, u8>,
+    columns: &Bound<'_, PyDict>,
+    all_columns: bool,
+) -> PyResult<Vec<StageRow>> {
+    let stages = stage
+        .as_array()
+        .iter()
+        .enumerate()
+        .map(|(row, &c)| {
+            LifecycleStage::ALL
+                .get(usize::from(c))
+                .copied()
+                .ok_or_else(|| CrmkitError::invalid_value("stage", row, c, "not a stage code"))
+        })
+        .collect::<Result<Vec<_>>>()
+        .py()?;
+    let mut named: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    for (key, value) in columns.iter() {
+        let name: String = key.extract()?;
+        let values = columns::floats(&value, &name)?;
+        let values: Vec<Option<f64>> = values
+            .as_slice()
+            .iter()
+            .map(|v| (!v.is_nan()).then_some(*v))
+            .collect();
+        named.push((name, values));
+    }
+    let groups = without_gil(py, move || {
+        let cols: Vec<MetricColumn<'_>> = named
+            .iter()
+            .map(|(name, values)| MetricColumn { name, values })
+            .collect();
+        core_stage_metrics(&stages, &cols, all_columns)
+    })?;
+    Ok(groups
+        .into_iter()
+        .map(|g| {
+            (
+                g.group.as_str().to_owned(),
+                g.customers,
+                g.metrics
+                    .into_iter()
+                    .map(|m| (m.name, m.n, m.sum, m.mean))
+                    .collect(),
+            )
+        })
+        .collect())
+}
+
 /// Registers the churn and lifecycle functions and classes.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(churn_signals, m)?)?;
@@ -1255,5 +1321,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_lifecycle_rules, m)?)?;
     m.add_function(wrap_pyfunction!(check_lifecycle_rules, m)?)?;
     m.add_function(wrap_pyfunction!(label_migration, m)?)?;
+    m.add_function(wrap_pyfunction!(stage_metrics, m)?)?;
     Ok(())
 }
