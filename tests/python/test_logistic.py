@@ -102,6 +102,16 @@ def test_constant_and_collinear_columns() -> None:
     assert np.isfinite(crmkit.LogisticRegression(C=1.0).fit(coll, y).coef_).all()
 
 
+def test_near_certain_rows_warn_not_nan() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    y = (rng.random(200) < 1 / (1 + np.exp(-2 * x))).astype(np.float64)
+    X, Y = np.r_[x, 10.0][:, None], np.r_[y, 1.0]
+    with pytest.warns(crmkit.CrmkitWarning, match="quasi-separation"):
+        m = crmkit.LogisticRegression().fit(X, Y)
+    assert np.isfinite(m.coef_).all() and np.isfinite(m.summary()["std_err"]).all()
+
+
 def test_single_class_and_bad_values() -> None:
     X, _ = data(7, 50)
     with pytest.raises(crmkit.InvalidValueError) as e:
