@@ -1,7 +1,8 @@
 """crmkit: customer analytics for CRM data, with a Rust core.
 
 RFM features, scores, tiers and segments from a transaction log; the buy-till-you-die summary
-for probabilistic CLV; revenue concentration. Tables in (pandas, polars, pyarrow, or numpy
+for probabilistic CLV; revenue concentration; churn warning signals, the churn risk index, a
+logistic churn model and its evaluation; lifecycle stages and their migration. Tables in (pandas, polars, pyarrow, or numpy
 arrays), tables of the same family out. Every error is a :class:`CrmkitError` (a ``ValueError``)
 that names the field, the row and the value.
 
@@ -29,9 +30,20 @@ from crmkit._crmkit import (
     SegmentRules,
     __version__,
 )
+from crmkit.churn import (
+    ChurnIndexOptions,
+    LogisticRegression,
+    churn_reasons,
+    churn_risk,
+    churn_signal_options,
+    churn_signals,
+    evaluate,
+)
+from crmkit.lifecycle import lifecycle_rules, lifecycle_stages, stage_metrics, stage_migration
 from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules
 
 __all__ = [
+    "ChurnIndexOptions",
     "ConfigError",
     "ConvergenceError",
     "CrmkitError",
@@ -39,6 +51,7 @@ __all__ = [
     "EmptyInputError",
     "InvalidValueError",
     "LengthMismatchError",
+    "LogisticRegression",
     "MinMaxFit",
     "MissingValueError",
     "NumericalError",
@@ -48,8 +61,17 @@ __all__ = [
     "SegmentRules",
     "__version__",
     "btyd_summary",
+    "churn_reasons",
+    "churn_risk",
+    "churn_signal_options",
+    "churn_signals",
     "concentration",
+    "evaluate",
+    "lifecycle_rules",
+    "lifecycle_stages",
     "rfm",
     "rfm_features",
     "segment_rules",
+    "stage_metrics",
+    "stage_migration",
 ]

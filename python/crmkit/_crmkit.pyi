@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "ChurnIndexOptions",
     "ConfigError",
     "ConvergenceError",
     "CrmkitError",
@@ -13,6 +14,7 @@ __all__ = [
     "EmptyInputError",
     "InvalidValueError",
     "LengthMismatchError",
+    "LogisticFit",
     "MinMaxFit",
     "MissingValueError",
     "NumericalError",
@@ -21,8 +23,17 @@ __all__ = [
     "SegmentRules",
     "__version__",
     "btyd_summary",
+    "check_churn_signal_options",
+    "check_lifecycle_rules",
+    "churn_signals",
+    "classification_report",
     "concentration",
+    "default_churn_signal_options",
+    "default_lifecycle_rules",
+    "label_migration",
+    "lifecycle_stages",
     "rfm_features",
+    "stage_metrics",
     "tier_codes_of",
 ]
 
@@ -147,3 +158,105 @@ class SegmentRules:
     def k(self) -> int: ...
     def assign(self, r_score: Any, f_score: Any, m_score: Any) -> npt.NDArray[np.uint16]: ...
     def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+
+# --- issue 4: churn and lifecycle ---
+
+def churn_signals(
+    customer_id: Any,
+    n_transactions: int,
+    timestamp: Any,
+    amount: Any,
+    as_of: int,
+    *,
+    ticks_per_day: int | None = None,
+    n_interactions: int = 0,
+    interaction_timestamp: Any = None,
+    interaction_ticks_per_day: int | None = None,
+    kind: Any = None,
+    attributes: dict[str, Any] | None = None,
+    options: str | None = None,
+) -> dict[str, Any]: ...
+def default_churn_signal_options() -> str: ...
+def check_churn_signal_options(text: str) -> str: ...
+@final
+class ChurnIndexOptions:
+    def __init__(self) -> None: ...
+    @staticmethod
+    def from_json(text: str) -> ChurnIndexOptions: ...
+    def to_json(self) -> str: ...
+    @property
+    def red_from(self) -> int: ...
+    @property
+    def yellow_from(self) -> int: ...
+    @property
+    def weights(self) -> list[tuple[str, float]]: ...
+    def score(self, signals: dict[str, Any], n: int) -> dict[str, Any]: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+
+@final
+class LogisticFit:
+    @staticmethod
+    def fit(
+        x: npt.NDArray[np.float64],
+        y: Any,
+        sample_weight: Any = None,
+        *,
+        l2_penalty: float = 0.0,
+        fit_intercept: bool = True,
+        standardize: bool = False,
+        max_iter: int = 100,
+        tol: float = 1e-10,
+    ) -> LogisticFit: ...
+    def predict_proba(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+    def decision_function(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+    @property
+    def intercept(self) -> float: ...
+    @property
+    def coefficients(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def fit_intercept(self) -> bool: ...
+    @property
+    def l2_penalty(self) -> float: ...
+    @property
+    def standardized(self) -> bool: ...
+    @property
+    def std_errors(self) -> list[float] | None: ...
+    @property
+    def z_values(self) -> list[float] | None: ...
+    @property
+    def p_values(self) -> list[float] | None: ...
+    @property
+    def log_likelihood(self) -> float: ...
+    @property
+    def iterations(self) -> int: ...
+    @property
+    def n_observations(self) -> int: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> LogisticFit: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+
+def classification_report(y: Any, predicted: Any, n_bins: int = 10, top_fraction: float = 0.1) -> dict[str, Any]: ...
+def lifecycle_stages(
+    customer_id: Any,
+    n_transactions: int,
+    timestamp: Any,
+    as_of: int,
+    *,
+    ticks_per_day: int | None = None,
+    first_contact: Any = None,
+    first_contact_ticks_per_day: int | None = None,
+    attributes: dict[str, Any] | None = None,
+    rules: str | None = None,
+    after_as_of: str = "error",
+) -> dict[str, Any]: ...
+def default_lifecycle_rules() -> str: ...
+def check_lifecycle_rules(text: str) -> str: ...
+def label_migration(
+    before: npt.NDArray[np.uint32], after: npt.NDArray[np.uint32], n_labels: int
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float64]]: ...
+def stage_metrics(
+    stage: npt.NDArray[np.uint8], columns: dict[str, Any], all_columns: bool = False
+) -> list[tuple[str, int, list[tuple[str, int, float, float | None]]]]: ...

@@ -499,6 +499,99 @@ fn check_column<T>(field: &str, column: Option<&[T]>, n: usize) -> Result<()> {
     }
 }
 
+/// First, latest and previous purchase day of every customer, computed from an encoded
+/// transaction log: the inputs [`LifecycleInput`] needs.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::lifecycle::purchase_history;
+/// // Customer 0 bought on days 100, 900 and 900 again; customer 1 never.
+/// let h = purchase_history(&[0, 0, 0], &[900, 100, 900], 2, 1000, false).unwrap();
+/// assert_eq!(h.first_purchase, vec![Some(100), None]);
+/// assert_eq!(h.last_purchase, vec![Some(900), None]);
+/// assert_eq!(h.previous_purchase, vec![Some(100), None]);
+/// assert_eq!(h.rows_after_as_of, 0);
+/// ```
+///
+/// # Errors
+///
+/// [`CrmkitError::LengthMismatch`] when `day` and `customer` differ in length;
+/// [`CrmkitError::InvalidValue`] for a customer code ≥ `n_customers`;
+/// [`CrmkitError::AfterObservation`] for a row after `as_of` unless `exclude_after_as_of`.
+pub fn purchase_history(
+    customer: &[u32],
+    day: &[Day],
+    n_customers: usize,
+    as_of: Day,
+    exclude_after_as_of: bool,
+) -> Result<PurchaseHistory> {
+    CrmkitError::check_len("transactions.day", customer.len(), day.len())?;
+    let mut first: Vec<Option<Day>> = vec![None; n_customers];
+    let mut last: Vec<Option<Day>> = vec![None; n_customers];
+    let mut previous: Vec<Option<Day>> = vec![None; n_customers];
+    let mut rows_after_as_of = 0;
+    for (row, (&c, &d)) in customer.iter().zip(day).enumerate() {
+        let c = c as usize;
+        if c >= n_customers {
+            return Err(CrmkitError::invalid_value(
+                "transactions.customer",
+                row,
+                c,
+                format!("customer code must be below n_customers = {n_customers}"),
+            ));
+        }
+        if d > as_of {
+            if exclude_after_as_of {
+                rows_after_as_of += 1;
+                continue;
+            }
+            return Err(CrmkitError::AfterObservation {
+                field: "timestamp".to_owned(),
+                row,
+                value: format_day(d),
+                as_of: format_day(as_of),
+            });
+        }
+        first[c] = Some(first[c].map_or(d, |f| f.min(d)));
+        match last[c] {
+            None => last[c] = Some(d),
+            Some(l) if d > l => {
+                previous[c] = Some(l);
+                last[c] = Some(d);
+            }
+            Some(l) if d < l && previous[c].is_none_or(|p| d > p) => previous[c] = Some(d),
+            Some(_) => {}
+        }
+    }
+    Ok(PurchaseHistory {
+        first_purchase: first,
+        last_purchase: last,
+        previous_purchase: previous,
+        rows_after_as_of,
+    })
+}
+
+/// The result of [`purchase_history`], one entry per customer code.
+///
+/// # Examples
+///
+/// ```
+/// let h = crmkit::lifecycle::purchase_history(&[0], &[5], 1, 5, false).unwrap();
+/// assert_eq!((h.first_purchase[0], h.previous_purchase[0]), (Some(5), None));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseHistory {
+    /// First purchase day.
+    pub first_purchase: Vec<Option<Day>>,
+    /// Latest purchase day.
+    pub last_purchase: Vec<Option<Day>>,
+    /// The distinct purchase day before the latest one.
+    pub previous_purchase: Vec<Option<Day>>,
+    /// Rows after `as_of` that were excluded.
+    pub rows_after_as_of: usize,
+}
+
 /// Assigns every customer a lifecycle stage: the stage of the first rule with a matching
 /// condition (conditions of a rule are tried in order; the first that matches gives the reason).
 ///

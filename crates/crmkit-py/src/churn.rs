@@ -1,0 +1,1326 @@
+//! Churn and lifecycle (issue 4): warning signals, the risk index, the logistic churn model and
+//! its evaluation, lifecycle stages and label migration.
+//!
+//! Customer ids of several tables (transactions, interactions, per-customer attributes) arrive
+//! as ONE concatenated id column plus the row count of each part, so that one
+//! [`CustomerIndex`] encodes them all; per-customer results come back in customer-code order
+//! with `customer_row`, the row of the concatenation where each customer first appears.
+//! Optional per-customer values arrive as float64 arrays with NaN meaning "not given".
+
+use std::collections::HashMap;
+
+use arrow_array::Array;
+use arrow_array::cast::AsArray;
+use arrow_schema::DataType;
+use crmkit::churn::{
+    CalibrationBin, ChurnIndexOptions, ChurnRiskIndex, ChurnSignal, ChurnSignalInput,
+    ChurnSignalOptions, FitWarning, InteractionKind, InteractionLog, IntervalSource,
+    LogisticOptions, LogisticRegression, SignalOverrides, SignalValues, TransactionLog,
+    calibration_by_quantile, compute_churn_signals, top_fraction_lift,
+};
+use crmkit::customers::CustomerIndex;
+use crmkit::lifecycle::{
+    LifecycleInput, LifecycleReasonCode, LifecycleRules, LifecycleStage, MetricColumn,
+    assign_lifecycle_stages, migration_with_labels, purchase_history,
+    stage_metrics as core_stage_metrics,
+};
+use crmkit::time::Day;
+use crmkit::{CrmkitError, Result};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::columns::{self, Ids};
+use crate::errors::{IntoPyResult, to_py};
+use crate::without_gil;
+
+fn from_json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text)
+        .map_err(|e| CrmkitError::invalid_config(field, "JSON", e.to_string()))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value)
+        .map_err(|e| to_py(CrmkitError::invalid_config("json", "value", e.to_string())))
+}
+
+/// Encodes a (concatenated) id column into dense customer codes, GIL released.
+fn encode(py: Python<'_>, ids: &Bound<'_, PyAny>, field: &str) -> PyResult<CustomerIndex> {
+    let ids = columns::ids(ids, field)?;
+    match &ids {
+        Ids::Int(values) => {
+            let values = values.as_slice();
+            without_gil(py, move || CustomerIndex::from_i64(field, values))
+        }
+        Ids::Str(array) => without_gil(py, move || columns::string_index(array, field)),
+    }
+}
+
+/// Calendar days of a time column (a copy: the core reads `&[Day]`).
+fn days(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+    ticks_per_day: Option<i64>,
+) -> PyResult<Vec<Day>> {
+    let column = columns::times(obj, field, ticks_per_day)?;
+    let times = column.times();
+    if let crmkit::transactions::Times::Ticks { per_day, .. } = times {
+        if per_day <= 0 {
+            return Err(to_py(CrmkitError::invalid_config(
+                field,
+                per_day,
+                "ticks per day must be > 0",
+            )));
+        }
+    }
+    Ok(py.detach(move || (0..times.len()).map(|r| times.day(r)).collect()))
+}
+
+/// Interaction kinds from a string column (or integer codes into the kind list).
+fn kinds(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<InteractionKind>> {
+    fn parse(row: usize, s: &str) -> Result<InteractionKind> {
+        s.parse::<InteractionKind>().map_err(|_| {
+            CrmkitError::invalid_value(
+                "kind",
+                row,
+                s,
+                "expected one of visit, login, consultation, ticket, complaint, review, \
+                 bad_review, campaign_response, inbound, outreach, outreach_answered, \
+                 competitor_contact",
+            )
+        })
+    }
+    let column = columns::ids(obj, "kind")?;
+    match &column {
+        Ids::Int(codes) => {
+            let codes = codes.as_slice();
+            without_gil(py, move || {
+                codes
+                    .iter()
+                    .enumerate()
+                    .map(|(row, &c)| {
+                        usize::try_from(c)
+                            .ok()
+                            .and_then(|c| InteractionKind::ALL.get(c).copied())
+                            .ok_or_else(|| {
+                                CrmkitError::invalid_value(
+                                    "kind",
+                                    row,
+                                    c,
+                                    "integer kinds are codes 0..=11 into the kind list",
+                                )
+                            })
+                    })
+                    .collect()
+            })
+        }
+        Ids::Str(array) => without_gil(py, move || match array.data_type() {
+            DataType::Utf8 => {
+                let a = array.as_string::<i32>();
+                (0..a.len()).map(|i| parse(i, a.value(i))).collect()
+            }
+            DataType::LargeUtf8 => {
+                let a = array.as_string::<i64>();
+                (0..a.len()).map(|i| parse(i, a.value(i))).collect()
+            }
+            _ => {
+                let a = array.as_string_view();
+                (0..a.len()).map(|i| parse(i, a.value(i))).collect()
+            }
+        }),
+    }
+}
+
+/// Optional float64 column of per-row values (NaN = not given), read from a dict.
+fn optional_floats(
+    columns_dict: Option<&Bound<'_, PyDict>>,
+    name: &str,
+    rows: usize,
+) -> PyResult<Option<Vec<f64>>> {
+    let Some(d) = columns_dict else {
+        return Ok(None);
+    };
+    let Some(obj) = d.get_item(name)? else {
+        return Ok(None);
+    };
+    let values = columns::floats(&obj, name)?;
+    let values = values.as_slice();
+    CrmkitError::check_len(name, rows, values.len()).py()?;
+    Ok(Some(values.to_vec()))
+}
+
+/// Scatters per-row optional values into per-customer slots.
+fn scatter<T: Copy>(
+    codes: &[u32],
+    n: usize,
+    values: &[f64],
+    convert: impl Fn(f64) -> T,
+) -> Vec<Option<T>> {
+    let mut out = vec![None; n];
+    for (&c, &v) in codes.iter().zip(values) {
+        if !v.is_nan() {
+            out[c as usize] = Some(convert(v));
+        }
+    }
+    out
+}
+
+fn checked_attribute_codes(field: &str, codes: &[u32], n: usize) -> Result<()> {
+    let mut seen = vec![false; n];
+    for (row, &c) in codes.iter().enumerate() {
+        if std::mem::replace(&mut seen[c as usize], true) {
+            return Err(CrmkitError::invalid_value(
+                field,
+                row,
+                "(customer id)",
+                "duplicate customer: give at most one row per customer",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn opt_f64(v: Option<f64>) -> f64 {
+    v.unwrap_or(f64::NAN)
+}
+
+fn opt_flag(v: Option<bool>) -> f64 {
+    v.map_or(f64::NAN, |b| if b { 1.0 } else { 0.0 })
+}
+
+const OVERRIDE_NAMES: [&str; 8] = [
+    "activity_drop",
+    "purchase_gap_ratio",
+    "order_value_change",
+    "negative_feedback",
+    "competitor_contact",
+    "service_silence",
+    "key_customer",
+    "latest_nps",
+];
+
+/// Churn warning signals per customer (array level; see `crmkit.churn_signals`).
+///
+/// Args:
+///     customer_id: the ids of the transactions, then of the interactions, then of the
+///         attribute rows, concatenated (int64 numpy or an Arrow column).
+///     n_transactions, n_interactions: row counts of the first two parts.
+///     timestamp, amount: time and amount columns of the transactions.
+///     as_of: observation date as days since 1970-01-01.
+///     ticks_per_day: unit of a numpy `timestamp`.
+///     interaction_timestamp, interaction_ticks_per_day, kind: the interaction columns
+///         (kind: strings such as 'login', 'complaint').
+///     attributes: dict of float64 arrays, one row per attribute row (NaN = not given), among
+///         activity_drop, purchase_gap_ratio, order_value_change, negative_feedback,
+///         competitor_contact, service_silence (overrides; flags as 0/1), key_customer,
+///         latest_nps.
+///     options: ChurnSignalOptions as JSON (missing keys take their defaults).
+///
+/// Returns:
+///     dict of numpy arrays per customer (`customer_row`, the measured signals with NaN for
+///     unavailable, the measurements behind them), the reasons in long form (`reason_customer`,
+///     `reason_code`, `reason_value`, `reason_threshold`), `signal_names`, `interval_sources`
+///     and the report counts.
+#[pyfunction]
+#[pyo3(signature = (customer_id, n_transactions, timestamp, amount, as_of, *, ticks_per_day=None, n_interactions=0, interaction_timestamp=None, interaction_ticks_per_day=None, kind=None, attributes=None, options=None))]
+#[allow(clippy::too_many_arguments)]
+fn churn_signals<'py>(
+    py: Python<'py>,
+    customer_id: &Bound<'py, PyAny>,
+    n_transactions: usize,
+    timestamp: &Bound<'py, PyAny>,
+    amount: &Bound<'py, PyAny>,
+    as_of: Day,
+    ticks_per_day: Option<i64>,
+    n_interactions: usize,
+    interaction_timestamp: Option<&Bound<'py, PyAny>>,
+    interaction_ticks_per_day: Option<i64>,
+    kind: Option<&Bound<'py, PyAny>>,
+    attributes: Option<&Bound<'py, PyDict>>,
+    options: Option<&str>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let options: ChurnSignalOptions = match options {
+        Some(text) => from_json("options", text).py()?,
+        None => ChurnSignalOptions::default(),
+    };
+    let index = encode(py, customer_id, "customer_id")?;
+    let codes = index.codes();
+    let n = index.n_customers();
+    if n_transactions + n_interactions > codes.len() {
+        return Err(to_py(CrmkitError::invalid_config(
+            "n_transactions, n_interactions",
+            n_transactions + n_interactions,
+            "more than the id rows",
+        )));
+    }
+    let tx_codes = &codes[..n_transactions];
+    let ix_codes = &codes[n_transactions..n_transactions + n_interactions];
+    let attr_codes = &codes[n_transactions + n_interactions..];
+    let tx_days = days(py, timestamp, "timestamp", ticks_per_day)?;
+    let amounts = columns::floats(amount, "amount")?;
+    let amounts = amounts.as_slice();
+    CrmkitError::check_len("timestamp", n_transactions, tx_days.len()).py()?;
+    CrmkitError::check_len("amount", n_transactions, amounts.len()).py()?;
+    let interactions = match (interaction_timestamp, kind) {
+        (Some(ts), Some(kind)) => {
+            let d = days(py, ts, "interactions.timestamp", interaction_ticks_per_day)?;
+            let k = kinds(py, kind)?;
+            CrmkitError::check_len("interactions.timestamp", n_interactions, d.len()).py()?;
+            CrmkitError::check_len("kind", n_interactions, k.len()).py()?;
+            Some((d, k))
+        }
+        (None, None) => None,
+        _ => {
+            return Err(to_py(CrmkitError::invalid_config(
+                "interactions",
+                "partial",
+                "give both the interaction timestamp and kind columns",
+            )));
+        }
+    };
+    let rows = attr_codes.len();
+    let mut given: Vec<Option<Vec<f64>>> = Vec::with_capacity(OVERRIDE_NAMES.len());
+    for name in OVERRIDE_NAMES {
+        given.push(optional_floats(attributes, name, rows)?);
+    }
+    if let Some(d) = attributes {
+        for key in d.keys() {
+            let key: String = key.extract()?;
+            if !OVERRIDE_NAMES.contains(&key.as_str()) {
+                return Err(to_py(CrmkitError::invalid_config(
+                    "attributes",
+                    key,
+                    format!("expected columns among {}", OVERRIDE_NAMES.join(", ")),
+                )));
+            }
+        }
+    }
+    let first_rows = index.first_rows().to_vec();
+    let report = without_gil(py, move || {
+        checked_attribute_codes("attributes.customer_id", attr_codes, n)?;
+        for (name, values) in OVERRIDE_NAMES.iter().zip(&given) {
+            if let Some(values) = values {
+                if let Some(row) = values.iter().position(|v| v.is_infinite()) {
+                    return Err(CrmkitError::invalid_value(
+                        *name,
+                        row,
+                        values[row],
+                        "must be finite (NaN / null = not given)",
+                    ));
+                }
+            }
+        }
+        let f = |i: usize| {
+            given[i]
+                .as_deref()
+                .map(|v| scatter(attr_codes, n, v, |x| x))
+        };
+        let b = |i: usize| {
+            given[i]
+                .as_deref()
+                .map(|v| scatter(attr_codes, n, v, |x| x != 0.0))
+        };
+        let (ad, pg, ov, nf) = (f(0), f(1), f(2), f(3));
+        let (cc, ss) = (b(4), b(5));
+        let key: Option<Vec<bool>> = given[6].as_deref().map(|v| {
+            scatter(attr_codes, n, v, |x| x != 0.0)
+                .into_iter()
+                .map(|k| k == Some(true))
+                .collect()
+        });
+        let nps: Option<Vec<Option<u8>>> = match given[7].as_deref() {
+            Some(v) => {
+                if let Some(row) = v
+                    .iter()
+                    .position(|x| !(x.is_nan() || x.fract() == 0.0 && (0.0..=10.0).contains(x)))
+                {
+                    return Err(CrmkitError::invalid_value(
+                        "latest_nps",
+                        row,
+                        v[row],
+                        "NPS answers are whole numbers 0..=10",
+                    ));
+                }
+                Some(scatter(attr_codes, n, v, |x| x as u8))
+            }
+            None => None,
+        };
+        let input = ChurnSignalInput {
+            n_customers: n,
+            as_of,
+            transactions: TransactionLog {
+                customer: tx_codes,
+                day: &tx_days,
+                amount: amounts,
+            },
+            interactions: interactions.as_ref().map(|(d, k)| InteractionLog {
+                customer: ix_codes,
+                day: d,
+                kind: k,
+            }),
+            key_customer: key.as_deref(),
+            latest_nps: nps.as_deref(),
+            overrides: SignalOverrides {
+                activity_drop: ad.as_deref(),
+                purchase_gap_ratio: pg.as_deref(),
+                order_value_change: ov.as_deref(),
+                negative_feedback: nf.as_deref(),
+                competitor_contact: cc.as_deref(),
+                service_silence: ss.as_deref(),
+            },
+        };
+        compute_churn_signals(&input, &options)
+    })?;
+    let d = PyDict::new(py);
+    let c = &report.customers;
+    let col = |f: &dyn Fn(&crmkit::churn::CustomerSignals) -> f64| -> Vec<f64> {
+        c.iter().map(f).collect()
+    };
+    d.set_item(
+        "customer_row",
+        first_rows
+            .iter()
+            .map(|&r| r as i64)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "activity_drop",
+        col(&|s| opt_f64(s.values.activity_drop)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "purchase_gap_ratio",
+        col(&|s| opt_f64(s.values.purchase_gap_ratio)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "order_value_change",
+        col(&|s| opt_f64(s.values.order_value_change)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "negative_feedback",
+        col(&|s| opt_f64(s.values.negative_feedback)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "competitor_contact",
+        col(&|s| opt_flag(s.values.competitor_contact)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "service_silence",
+        col(&|s| opt_flag(s.values.service_silence)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "nps_detractor",
+        col(&|s| opt_flag(s.values.nps_detractor)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "active_days_current",
+        col(&|s| f64::from(s.active_days_current)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "baseline_active_days",
+        col(&|s| opt_f64(s.baseline_active_days)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "purchase_days",
+        col(&|s| f64::from(s.purchase_days)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "days_since_last_purchase",
+        col(&|s| opt_f64(s.days_since_last_purchase.map(f64::from))).into_pyarray(py),
+    )?;
+    d.set_item(
+        "typical_interval_days",
+        col(&|s| opt_f64(s.typical_interval_days)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "interval_source",
+        c.iter()
+            .map(|s| match s.interval_source {
+                IntervalSource::Own => 0u8,
+                IntervalSource::PopulationMean => 1,
+                IntervalSource::Fixed => 2,
+                IntervalSource::Unavailable => 3,
+            })
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "interval_sources",
+        vec!["own", "population_mean", "fixed", "unavailable"],
+    )?;
+    d.set_item(
+        "order_value_last_period",
+        col(&|s| opt_f64(s.order_value_last_period)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "order_value_previous_period",
+        col(&|s| opt_f64(s.order_value_previous_period)).into_pyarray(py),
+    )?;
+    d.set_item(
+        "days_since_inbound_contact",
+        col(&|s| opt_f64(s.days_since_inbound_contact.map(f64::from))).into_pyarray(py),
+    )?;
+    let (mut rc, mut code, mut value, mut threshold) = (vec![], vec![], vec![], vec![]);
+    for (i, s) in c.iter().enumerate() {
+        for r in &s.reasons {
+            rc.push(i as u32);
+            code.push(
+                ChurnSignal::ALL
+                    .iter()
+                    .position(|x| *x == r.code)
+                    .unwrap_or(0) as u8,
+            );
+            value.push(r.value);
+            threshold.push(r.threshold);
+        }
+    }
+    d.set_item("reason_customer", rc.into_pyarray(py))?;
+    d.set_item("reason_code", code.into_pyarray(py))?;
+    d.set_item("reason_value", value.into_pyarray(py))?;
+    d.set_item("reason_threshold", threshold.into_pyarray(py))?;
+    d.set_item(
+        "signal_names",
+        ChurnSignal::ALL.map(|s| s.as_str()).to_vec(),
+    )?;
+    d.set_item("population_interval_days", report.population_interval_days)?;
+    d.set_item("transactions_after_as_of", report.transactions_after_as_of)?;
+    d.set_item("interactions_after_as_of", report.interactions_after_as_of)?;
+    Ok(d)
+}
+
+/// The default churn signal options as JSON.
+#[pyfunction]
+fn default_churn_signal_options() -> PyResult<String> {
+    to_json(&ChurnSignalOptions::default())
+}
+
+/// Checks churn signal options given as JSON; returns them complete (defaults filled in).
+#[pyfunction]
+fn check_churn_signal_options(text: &str) -> PyResult<String> {
+    let o: ChurnSignalOptions = from_json("options", text).py()?;
+    o.validate().py()?;
+    to_json(&o)
+}
+
+/// Configuration of the churn risk index (SPEC §6.2): per-signal weight and ramp, alert cut
+/// points and the action playbook. `ChurnIndexOptions()` is the SPEC default;
+/// `ChurnIndexOptions.from_json(text)` reads a (partial) JSON configuration over the defaults.
+#[pyclass(name = "ChurnIndexOptions", module = "crmkit._crmkit", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyChurnIndexOptions {
+    inner: ChurnRiskIndex,
+}
+
+#[pymethods]
+impl PyChurnIndexOptions {
+    #[new]
+    fn new() -> PyResult<Self> {
+        Ok(Self {
+            inner: ChurnRiskIndex::new(ChurnIndexOptions::default()).py()?,
+        })
+    }
+
+    /// Reads options from JSON (missing keys take the defaults) and validates them.
+    ///
+    /// Args:
+    ///     text: JSON such as '{"red_from": 9, "competitor_contact": {"weight": 0.3,
+    ///         "zero_at": 0, "full_at": 1}}'.
+    ///
+    /// Returns:
+    ///     ChurnIndexOptions
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        let options: ChurnIndexOptions = from_json("ChurnIndexOptions", text).py()?;
+        Ok(Self {
+            inner: ChurnRiskIndex::new(options).py()?,
+        })
+    }
+
+    /// The complete options as JSON.
+    fn to_json(&self) -> PyResult<String> {
+        to_json(self.inner.options())
+    }
+
+    /// Lowest index with a red alert.
+    #[getter]
+    fn red_from(&self) -> u8 {
+        self.inner.options().red_from
+    }
+
+    /// Lowest index with a yellow alert.
+    #[getter]
+    fn yellow_from(&self) -> u8 {
+        self.inner.options().yellow_from
+    }
+
+    /// Weight of each signal, by signal name.
+    #[getter]
+    fn weights(&self) -> Vec<(String, f64)> {
+        ChurnSignal::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.as_str().to_owned(),
+                    self.inner.options().component(*s).weight,
+                )
+            })
+            .collect()
+    }
+
+    /// Scores customers (array level; see `crmkit.churn_risk`).
+    ///
+    /// Args:
+    ///     signals: dict of float64 arrays of equal length among activity_drop,
+    ///         purchase_gap_ratio, order_value_change, negative_feedback, competitor_contact,
+    ///         service_silence, nps_detractor (flags as 0/1; NaN = not measured).
+    ///     n: number of customers.
+    ///
+    /// Returns:
+    ///     dict: `index` (uint8, 0 = no signal to score), `weighted_strength` (NaN when not
+    ///     scored), `alert` (uint8 code into `alerts`, 255 when not scored), `action` (int32
+    ///     code into `actions`, -1 = none), `alerts`, `actions`.
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        signals: &Bound<'py, PyDict>,
+        n: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        const NAMES: [&str; 7] = [
+            "activity_drop",
+            "purchase_gap_ratio",
+            "order_value_change",
+            "negative_feedback",
+            "competitor_contact",
+            "service_silence",
+            "nps_detractor",
+        ];
+        for key in signals.keys() {
+            let key: String = key.extract()?;
+            if !NAMES.contains(&key.as_str()) {
+                return Err(to_py(CrmkitError::invalid_config(
+                    "signals",
+                    key,
+                    format!("expected columns among {}", NAMES.join(", ")),
+                )));
+            }
+        }
+        let mut given: Vec<Option<Vec<f64>>> = Vec::with_capacity(7);
+        for name in NAMES {
+            given.push(optional_floats(Some(signals), name, n)?);
+        }
+        let index = self.inner.clone();
+        let risks = without_gil(py, move || {
+            let get = |i: usize, row: usize| -> Option<f64> {
+                given[i].as_ref().map(|v| v[row]).filter(|v| !v.is_nan())
+            };
+            let values: Vec<SignalValues> = (0..n)
+                .map(|r| SignalValues {
+                    activity_drop: get(0, r),
+                    purchase_gap_ratio: get(1, r),
+                    order_value_change: get(2, r),
+                    negative_feedback: get(3, r),
+                    competitor_contact: get(4, r).map(|v| v != 0.0),
+                    service_silence: get(5, r).map(|v| v != 0.0),
+                    nps_detractor: get(6, r).map(|v| v != 0.0),
+                })
+                .collect();
+            index.score_all(&values)
+        })?;
+        let mut actions: Vec<String> = Vec::new();
+        let mut codes: HashMap<String, i32> = HashMap::new();
+        let (mut idx, mut strength, mut alert, mut action) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for r in &risks {
+            match r {
+                Some(r) => {
+                    idx.push(r.index);
+                    strength.push(r.weighted_strength);
+                    alert.push(r.alert as u8);
+                    action.push(match &r.action {
+                        Some(a) => *codes.entry(a.clone()).or_insert_with(|| {
+                            actions.push(a.clone());
+                            actions.len() as i32 - 1
+                        }),
+                        None => -1,
+                    });
+                }
+                None => {
+                    idx.push(0);
+                    strength.push(f64::NAN);
+                    alert.push(255);
+                    action.push(-1);
+                }
+            }
+        }
+        let d = PyDict::new(py);
+        d.set_item("index", idx.into_pyarray(py))?;
+        d.set_item("weighted_strength", strength.into_pyarray(py))?;
+        d.set_item("alert", alert.into_pyarray(py))?;
+        d.set_item("action", action.into_pyarray(py))?;
+        d.set_item("alerts", vec!["green", "yellow", "red"])?;
+        d.set_item("actions", actions)?;
+        Ok(d)
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (slf.get().to_json()?,)))
+    }
+
+    fn __repr__(&self) -> String {
+        let weights: Vec<String> = self
+            .weights()
+            .into_iter()
+            .filter(|(_, w)| *w > 0.0)
+            .map(|(s, w)| format!("{s}={w}"))
+            .collect();
+        format!(
+            "ChurnIndexOptions(weights: {}; yellow_from={}, red_from={})",
+            weights.join(", "),
+            self.yellow_from(),
+            self.red_from()
+        )
+    }
+}
+
+/// A fitted logistic regression (array level; see `crmkit.LogisticRegression`).
+#[pyclass(name = "LogisticFit", module = "crmkit._crmkit", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyLogisticFit {
+    inner: LogisticRegression,
+}
+
+#[pymethods]
+impl PyLogisticFit {
+    /// Fits by Newton / IRLS.
+    ///
+    /// Args:
+    ///     x: 2-D float64 numpy array (C or F order: borrowed as it is).
+    ///     y: 0/1 outcomes (float64 array or Arrow column).
+    ///     sample_weight: optional non-negative weights.
+    ///     l2_penalty: λ ≥ 0 (scikit-learn's C = 1 / λ); intercept unpenalised.
+    ///     fit_intercept, standardize, max_iter, tol: see `crmkit.LogisticRegression`.
+    ///
+    /// Returns:
+    ///     LogisticFit
+    #[staticmethod]
+    #[pyo3(signature = (x, y, sample_weight=None, *, l2_penalty=0.0, fit_intercept=true, standardize=false, max_iter=100, tol=1e-10))]
+    #[allow(clippy::too_many_arguments)]
+    fn fit(
+        py: Python<'_>,
+        x: PyReadonlyArray2<'_, f64>,
+        y: &Bound<'_, PyAny>,
+        sample_weight: Option<&Bound<'_, PyAny>>,
+        l2_penalty: f64,
+        fit_intercept: bool,
+        standardize: bool,
+        max_iter: usize,
+        tol: f64,
+    ) -> PyResult<Self> {
+        let options = LogisticOptions {
+            l2_penalty,
+            fit_intercept,
+            standardize,
+            max_iter,
+            tol,
+        };
+        let y = columns::floats(y, "y")?;
+        let w = match sample_weight {
+            Some(w) => Some(columns::floats(w, "sample_weight")?),
+            None => None,
+        };
+        let (xv, yv, wv) = (x.as_array(), y.as_slice(), w.as_ref().map(|w| w.as_slice()));
+        let inner = without_gil(py, move || {
+            LogisticRegression::fit(
+                xv,
+                ndarray::ArrayView1::from(yv),
+                wv.map(ndarray::ArrayView1::from),
+                &options,
+            )
+        })?;
+        Ok(Self { inner })
+    }
+
+    /// Predicted probabilities of the positive class.
+    fn predict_proba<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let xv = x.as_array();
+        let model = &self.inner;
+        Ok(without_gil(py, move || model.predict_proba(xv))?.into_pyarray(py))
+    }
+
+    /// The linear predictor.
+    fn decision_function<'py>(
+        &self,
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let xv = x.as_array();
+        let model = &self.inner;
+        Ok(without_gil(py, move || model.decision_function(xv))?.into_pyarray(py))
+    }
+
+    /// The intercept (0 when not fitted).
+    #[getter]
+    fn intercept(&self) -> f64 {
+        self.inner.intercept
+    }
+
+    /// One coefficient per feature.
+    #[getter]
+    fn coefficients<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.coefficients.clone().into_pyarray(py)
+    }
+
+    /// Whether an intercept was fitted.
+    #[getter]
+    fn fit_intercept(&self) -> bool {
+        self.inner.fit_intercept
+    }
+
+    /// The L2 penalty λ.
+    #[getter]
+    fn l2_penalty(&self) -> f64 {
+        self.inner.l2_penalty
+    }
+
+    /// Whether features were standardised for fitting.
+    #[getter]
+    fn standardized(&self) -> bool {
+        self.inner.standardized
+    }
+
+    /// Standard errors (intercept first), None for penalised fits.
+    #[getter]
+    fn std_errors(&self) -> Option<Vec<f64>> {
+        self.inner.inference.as_ref().map(|i| i.std_errors.clone())
+    }
+
+    /// z statistics (intercept first), None for penalised fits.
+    #[getter]
+    fn z_values(&self) -> Option<Vec<f64>> {
+        self.inner.inference.as_ref().map(|i| i.z_values.clone())
+    }
+
+    /// Two-sided p-values (intercept first), None for penalised fits.
+    #[getter]
+    fn p_values(&self) -> Option<Vec<f64>> {
+        self.inner.inference.as_ref().map(|i| i.p_values.clone())
+    }
+
+    /// Weighted log-likelihood at the optimum.
+    #[getter]
+    fn log_likelihood(&self) -> f64 {
+        self.inner.log_likelihood
+    }
+
+    /// Newton iterations done.
+    #[getter]
+    fn iterations(&self) -> usize {
+        self.inner.iterations
+    }
+
+    /// Rows used.
+    #[getter]
+    fn n_observations(&self) -> usize {
+        self.inner.n_observations
+    }
+
+    /// Warnings about the fit, as messages.
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.inner
+            .warnings
+            .iter()
+            .map(|w| match w {
+                FitWarning::QuasiSeparation { near_certain_rows } => format!(
+                    "near quasi-separation: {near_certain_rows} rows are fitted within 1e-6 of \
+                     their label; read the coefficients and standard errors with care"
+                ),
+            })
+            .collect()
+    }
+
+    /// Serialises to JSON.
+    fn to_json(&self) -> PyResult<String> {
+        to_json(&self.inner)
+    }
+
+    /// Reads a fit serialised by `to_json`.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        Ok(Self {
+            inner: from_json("LogisticFit", text).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (slf.get().to_json()?,)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "LogisticFit(intercept={}, coefficients={:?}, l2_penalty={})",
+            self.inner.intercept, self.inner.coefficients, self.inner.l2_penalty
+        )
+    }
+}
+
+/// ROC AUC, log loss, Brier score, calibration by quantile bin and top-fraction lift
+/// (array level; see `crmkit.evaluate`).
+///
+/// Args:
+///     y: 0/1 outcomes. predicted: probabilities in [0, 1].
+///     n_bins: calibration bins (10 = deciles). top_fraction: share targeted for lift.
+///
+/// Returns:
+///     dict with `n`, `auc`, `log_loss`, `brier_score`, `calibration` (dict of arrays) and
+///     `top` (dict: fraction, selected, positives_selected, response_rate, base_rate, lift,
+///     capture_rate).
+#[pyfunction]
+#[pyo3(signature = (y, predicted, n_bins=10, top_fraction=0.1))]
+fn classification_report<'py>(
+    py: Python<'py>,
+    y: &Bound<'py, PyAny>,
+    predicted: &Bound<'py, PyAny>,
+    n_bins: usize,
+    top_fraction: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let y = columns::floats(y, "y")?;
+    let p = columns::floats(predicted, "predicted")?;
+    let (yv, pv) = (y.as_slice(), p.as_slice());
+    let (auc, ll, brier, bins, top) = without_gil(py, move || {
+        Ok((
+            crmkit::churn::roc_auc(yv, pv)?,
+            crmkit::churn::log_loss(yv, pv)?,
+            crmkit::churn::brier_score(yv, pv)?,
+            calibration_by_quantile(yv, pv, n_bins)?,
+            top_fraction_lift(yv, pv, top_fraction)?,
+        ))
+    })?;
+    let d = PyDict::new(py);
+    d.set_item("n", yv.len())?;
+    d.set_item("auc", auc)?;
+    d.set_item("log_loss", ll)?;
+    d.set_item("brier_score", brier)?;
+    let cal = PyDict::new(py);
+    cal.set_item(
+        "bin",
+        bins.iter()
+            .map(|b| b.bin as i64)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    cal.set_item(
+        "n",
+        bins.iter()
+            .map(|b| b.n as i64)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    for (name, f) in [
+        (
+            "mean_predicted",
+            (|b| b.mean_predicted) as fn(&CalibrationBin) -> f64,
+        ),
+        ("observed_rate", |b| b.observed_rate),
+        ("min_predicted", |b| b.min_predicted),
+        ("max_predicted", |b| b.max_predicted),
+    ] {
+        cal.set_item(
+            name,
+            bins.iter().map(f).collect::<Vec<f64>>().into_pyarray(py),
+        )?;
+    }
+    d.set_item("calibration", cal)?;
+    let t = PyDict::new(py);
+    t.set_item("fraction", top.fraction)?;
+    t.set_item("selected", top.selected)?;
+    t.set_item("positives_selected", top.positives_selected)?;
+    t.set_item("response_rate", top.response_rate)?;
+    t.set_item("base_rate", top.base_rate)?;
+    t.set_item("lift", top.lift)?;
+    t.set_item("capture_rate", top.capture_rate)?;
+    d.set_item("top", t)?;
+    Ok(d)
+}
+
+const LIFECYCLE_ATTRIBUTES: [&str; 6] = [
+    "churn_index",
+    "purchase_gap_fires",
+    "large_order",
+    "referral",
+    "upgrade",
+    "cross_category",
+];
+
+/// Lifecycle stages per customer (array level; see `crmkit.lifecycle_stages`).
+///
+/// Args:
+///     customer_id: ids of the transactions, then of the attribute rows, concatenated.
+///     n_transactions: row count of the transactions part.
+///     timestamp, ticks_per_day: the transaction times.
+///     as_of: observation date as days since 1970-01-01.
+///     first_contact, first_contact_ticks_per_day: optional first-contact time per attribute
+///         row.
+///     attributes: dict of float64 arrays per attribute row (NaN = not given) among
+///         churn_index, purchase_gap_fires, large_order, referral, upgrade, cross_category.
+///     rules: LifecycleRules as JSON (None = the defaults).
+///     after_as_of: 'error' or 'exclude'.
+///
+/// Returns:
+///     dict of numpy arrays per customer: `customer_row`, `stage` (uint8 code into `stages`),
+///     `reason` (uint8 code into `reasons`), `reason_value`, `reason_threshold` (NaN when none),
+///     `first_purchase`, `last_purchase`, `previous_purchase` (days, NaN when none), and
+///     `rows_after_as_of`.
+#[pyfunction]
+#[pyo3(signature = (customer_id, n_transactions, timestamp, as_of, *, ticks_per_day=None, first_contact=None, first_contact_ticks_per_day=None, attributes=None, rules=None, after_as_of="error"))]
+#[allow(clippy::too_many_arguments)]
+fn lifecycle_stages<'py>(
+    py: Python<'py>,
+    customer_id: &Bound<'py, PyAny>,
+    n_transactions: usize,
+    timestamp: &Bound<'py, PyAny>,
+    as_of: Day,
+    ticks_per_day: Option<i64>,
+    first_contact: Option<&Bound<'py, PyAny>>,
+    first_contact_ticks_per_day: Option<i64>,
+    attributes: Option<&Bound<'py, PyDict>>,
+    rules: Option<&str>,
+    after_as_of: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let rules: LifecycleRules = match rules {
+        Some(text) => from_json("rules", text).py()?,
+        None => LifecycleRules::default(),
+    };
+    let exclude = match after_as_of {
+        "error" => false,
+        "exclude" => true,
+        other => {
+            return Err(to_py(CrmkitError::invalid_config(
+                "after_as_of",
+                other,
+                "expected 'error' or 'exclude'",
+            )));
+        }
+    };
+    let index = encode(py, customer_id, "customer_id")?;
+    let codes = index.codes();
+    let n = index.n_customers();
+    if n_transactions > codes.len() {
+        return Err(to_py(CrmkitError::invalid_config(
+            "n_transactions",
+            n_transactions,
+            "more than the id rows",
+        )));
+    }
+    let (tx_codes, attr_codes) = codes.split_at(n_transactions);
+    let rows = attr_codes.len();
+    let tx_days = days(py, timestamp, "timestamp", ticks_per_day)?;
+    CrmkitError::check_len("timestamp", n_transactions, tx_days.len()).py()?;
+    let contact = match first_contact {
+        Some(obj) => {
+            let d = days(py, obj, "first_contact", first_contact_ticks_per_day)?;
+            CrmkitError::check_len("first_contact", rows, d.len()).py()?;
+            Some(d)
+        }
+        None => None,
+    };
+    if let Some(d) = attributes {
+        for key in d.keys() {
+            let key: String = key.extract()?;
+            if !LIFECYCLE_ATTRIBUTES.contains(&key.as_str()) {
+                return Err(to_py(CrmkitError::invalid_config(
+                    "attributes",
+                    key,
+                    format!("expected columns among {}", LIFECYCLE_ATTRIBUTES.join(", ")),
+                )));
+            }
+        }
+    }
+    let mut given: Vec<Option<Vec<f64>>> = Vec::with_capacity(6);
+    for name in LIFECYCLE_ATTRIBUTES {
+        given.push(optional_floats(attributes, name, rows)?);
+    }
+    let (history, assignments) = without_gil(py, move || {
+        checked_attribute_codes("attributes.customer_id", attr_codes, n)?;
+        let history = purchase_history(tx_codes, &tx_days, n, as_of, exclude)?;
+        let mut first_contact: Vec<Day> = (0..n)
+            .map(|c| history.first_purchase[c].unwrap_or(as_of))
+            .collect();
+        if let Some(d) = &contact {
+            for (&c, &day) in attr_codes.iter().zip(d) {
+                first_contact[c as usize] = day.min(first_contact[c as usize]);
+            }
+        }
+        for (name, values) in LIFECYCLE_ATTRIBUTES.iter().zip(&given) {
+            if let Some(values) = values {
+                if let Some(row) = values.iter().position(|v| v.is_infinite()) {
+                    return Err(CrmkitError::invalid_value(
+                        *name,
+                        row,
+                        values[row],
+                        "must be finite (NaN / null = not given)",
+                    ));
+                }
+            }
+        }
+        let churn_index: Option<Vec<Option<u8>>> = match given[0].as_deref() {
+            Some(v) => {
+                if let Some(row) = v
+                    .iter()
+                    .position(|x| !(x.is_nan() || x.fract() == 0.0 && (1.0..=10.0).contains(x)))
+                {
+                    return Err(CrmkitError::invalid_value(
+                        "churn_index",
+                        row,
+                        v[row],
+                        "must be a whole number in 1..=10",
+                    ));
+                }
+                Some(scatter(attr_codes, n, v, |x| x as u8))
+            }
+            None => None,
+        };
+        let b = |i: usize| {
+            given[i]
+                .as_deref()
+                .map(|v| scatter(attr_codes, n, v, |x| x != 0.0))
+        };
+        let (gap, large, referral, upgrade, cross) = (b(1), b(2), b(3), b(4), b(5));
+        let input = LifecycleInput {
+            as_of,
+            first_contact: &first_contact,
+            first_purchase: &history.first_purchase,
+            last_purchase: &history.last_purchase,
+            previous_purchase: &history.previous_purchase,
+            churn_index: churn_index.as_deref(),
+            purchase_gap_fires: gap.as_deref(),
+            large_order: large.as_deref(),
+            referral: referral.as_deref(),
+            upgrade: upgrade.as_deref(),
+            cross_category: cross.as_deref(),
+        };
+        let assignments = assign_lifecycle_stages(&input, &rules)?;
+        Ok((history, assignments))
+    })?;
+    const REASONS: [LifecycleReasonCode; 11] = [
+        LifecycleReasonCode::NoPurchase,
+        LifecycleReasonCode::DaysSinceLastPurchase,
+        LifecycleReasonCode::ChurnIndex,
+        LifecycleReasonCode::PurchaseGap,
+        LifecycleReasonCode::ReactivatedAfterGap,
+        LifecycleReasonCode::FirstPurchaseRecent,
+        LifecycleReasonCode::LargeOrder,
+        LifecycleReasonCode::Referral,
+        LifecycleReasonCode::Upgrade,
+        LifecycleReasonCode::CrossCategory,
+        LifecycleReasonCode::Default,
+    ];
+    let reason_names: Vec<String> = REASONS
+        .iter()
+        .map(|r| serde_json::to_string(r).map(|s| s.trim_matches('"').to_owned()))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| to_py(CrmkitError::invalid_config("reason", "json", e.to_string())))?;
+    let d = PyDict::new(py);
+    d.set_item(
+        "customer_row",
+        index
+            .first_rows()
+            .iter()
+            .map(|&r| r as i64)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "stage",
+        assignments
+            .iter()
+            .map(|a| {
+                LifecycleStage::ALL
+                    .iter()
+                    .position(|s| *s == a.stage)
+                    .unwrap_or(0) as u8
+            })
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item("stages", LifecycleStage::ALL.map(|s| s.as_str()).to_vec())?;
+    d.set_item(
+        "reason",
+        assignments
+            .iter()
+            .map(|a| {
+                REASONS
+                    .iter()
+                    .position(|r| *r == a.reason.code)
+                    .unwrap_or(0) as u8
+            })
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item("reasons", reason_names)?;
+    d.set_item(
+        "reason_value",
+        assignments
+            .iter()
+            .map(|a| opt_f64(a.reason.value))
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "reason_threshold",
+        assignments
+            .iter()
+            .map(|a| opt_f64(a.reason.threshold))
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    for (name, col) in [
+        ("first_purchase", &history.first_purchase),
+        ("last_purchase", &history.last_purchase),
+        ("previous_purchase", &history.previous_purchase),
+    ] {
+        d.set_item(
+            name,
+            col.iter()
+                .map(|v| opt_f64(v.map(f64::from)))
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
+        )?;
+    }
+    d.set_item("rows_after_as_of", history.rows_after_as_of)?;
+    Ok(d)
+}
+
+/// The default lifecycle rules as JSON.
+#[pyfunction]
+fn default_lifecycle_rules() -> PyResult<String> {
+    to_json(&LifecycleRules::default())
+}
+
+/// Checks lifecycle rules given as JSON; returns them normalised.
+#[pyfunction]
+fn check_lifecycle_rules(text: &str) -> PyResult<String> {
+    let rules: LifecycleRules = from_json("rules", text).py()?;
+    rules.validate().py()?;
+    to_json(&rules)
+}
+
+type Matrices<'py> = (Bound<'py, PyArray2<u64>>, Bound<'py, PyArray2<f64>>);
+
+/// Transition counts and rates between two snapshots of label codes (array level; see
+/// `crmkit.stage_migration`).
+///
+/// Args:
+///     before, after: uint32 codes into `n_labels` labels, one per customer.
+///     n_labels: number of labels.
+///
+/// Returns:
+///     (counts, rates): two n_labels × n_labels arrays, rows = before, columns = after; rates
+///     are shares of each before-row (0 for an empty row).
+#[pyfunction]
+fn label_migration<'py>(
+    py: Python<'py>,
+    before: numpy::PyReadonlyArray1<'py, u32>,
+    after: numpy::PyReadonlyArray1<'py, u32>,
+    n_labels: u32,
+) -> PyResult<Matrices<'py>> {
+    let (b, a) = (before.as_array().to_vec(), after.as_array().to_vec());
+    let labels: Vec<u32> = (0..n_labels).collect();
+    let m = without_gil(py, move || migration_with_labels(&b, &a, &labels))?;
+    let k = n_labels as usize;
+    let counts = ndarray::Array2::from_shape_fn((k, k), |(i, j)| m.counts[i][j]);
+    let rates = ndarray::Array2::from_shape_fn((k, k), |(i, j)| m.rates[i][j]);
+    Ok((counts.into_pyarray(py), rates.into_pyarray(py)))
+}
+
+/// One stage's row of [`stage_metrics`]: (stage, customers, [(metric, n, sum, mean)]).
+type StageRow = (String, usize, Vec<(String, usize, f64, Option<f64>)>);
+
+/// Per-stage metrics of SPEC §7 (array level; see `crmkit.stage_metrics`).
+///
+/// Args:
+///     stage: uint8 stage codes (into the lifecycle stage order), one per customer.
+///     columns: dict of float64 metric columns (NaN = not available), one value per customer.
+///     all_columns: report every column for every stage (else only each stage's SPEC metrics).
+///
+/// Returns:
+///     list of (stage, customers, [(metric, n, sum, mean)]) in stage order.
+#[pyfunction]
+#[pyo3(signature = (stage, columns, all_columns=false))]
+fn stage_metrics(
+    py: Python<'_>,
+    stage: numpy::PyReadonlyArray1<'_, u8>,
+    columns: &Bound<'_, PyDict>,
+    all_columns: bool,
+) -> PyResult<Vec<StageRow>> {
+    let stages = stage
+        .as_array()
+        .iter()
+        .enumerate()
+        .map(|(row, &c)| {
+            LifecycleStage::ALL
+                .get(usize::from(c))
+                .copied()
+                .ok_or_else(|| CrmkitError::invalid_value("stage", row, c, "not a stage code"))
+        })
+        .collect::<Result<Vec<_>>>()
+        .py()?;
+    let mut named: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    for (key, value) in columns.iter() {
+        let name: String = key.extract()?;
+        let values = columns::floats(&value, &name)?;
+        let values: Vec<Option<f64>> = values
+            .as_slice()
+            .iter()
+            .map(|v| (!v.is_nan()).then_some(*v))
+            .collect();
+        named.push((name, values));
+    }
+    let groups = without_gil(py, move || {
+        let cols: Vec<MetricColumn<'_>> = named
+            .iter()
+            .map(|(name, values)| MetricColumn { name, values })
+            .collect();
+        core_stage_metrics(&stages, &cols, all_columns)
+    })?;
+    Ok(groups
+        .into_iter()
+        .map(|g| {
+            (
+                g.group.as_str().to_owned(),
+                g.customers,
+                g.metrics
+                    .into_iter()
+                    .map(|m| (m.name, m.n, m.sum, m.mean))
+                    .collect(),
+            )
+        })
+        .collect())
+}
+
+/// Registers the churn and lifecycle functions and classes.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(churn_signals, m)?)?;
+    m.add_function(wrap_pyfunction!(default_churn_signal_options, m)?)?;
+    m.add_function(wrap_pyfunction!(check_churn_signal_options, m)?)?;
+    m.add_class::<PyChurnIndexOptions>()?;
+    m.add_class::<PyLogisticFit>()?;
+    m.add_function(wrap_pyfunction!(classification_report, m)?)?;
+    m.add_function(wrap_pyfunction!(lifecycle_stages, m)?)?;
+    m.add_function(wrap_pyfunction!(default_lifecycle_rules, m)?)?;
+    m.add_function(wrap_pyfunction!(check_lifecycle_rules, m)?)?;
+    m.add_function(wrap_pyfunction!(label_migration, m)?)?;
+    m.add_function(wrap_pyfunction!(stage_metrics, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,447 @@
+"""Lifecycle stages (SPEC §7) and the migration of any label between two snapshots (SPEC §14),
+in the frame family you pass.
+
+* :func:`lifecycle_stages` gives every customer one stage (prospect, onboarding, retained,
+  expansion, churn_warning, lost, reactivated) from ordered rules (first match wins, JSON
+  configurable: :func:`lifecycle_rules`) and the reason it was chosen;
+* :func:`stage_migration` compares two snapshots of stages, RFM tiers or segments: transition
+  counts and rates, the non-empty flows (the data behind a Sankey diagram) and each customer's
+  move.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from crmkit import _crmkit, _frames
+from crmkit.churn import as_json, categorical, columns_of, concat_ids, float_or_nan, nullable, objects, take_ids
+
+__all__ = ["lifecycle_rules", "lifecycle_stages", "stage_metrics", "stage_migration"]
+
+STAGES = ("prospect", "onboarding", "retained", "expansion", "churn_warning", "lost", "reactivated")
+_ATTRIBUTES = ("churn_index", "purchase_gap_fires", "large_order", "referral", "upgrade", "cross_category")
+ABSENT = "(absent)"
+
+
+def lifecycle_rules() -> dict[str, Any]:
+    """The default lifecycle rules (SPEC §7) as a dict, to edit and pass as ``rules=``.
+
+    Rules are tried in order and the first matching one gives the stage; each rule has a
+    ``stage`` and ``when_any`` conditions among ``"no_purchase"``,
+    ``{"days_since_last_purchase_over": {"days": N}}``,
+    ``{"churn_index_at_least": {"index": N}}``, ``"purchase_gap_fires"``,
+    ``{"reactivated": {"gap_over_days": N, "within_days": M}}``,
+    ``{"first_purchase_within": {"days": N}}``,
+    ``{"high_value_behaviour": {"any_of": ["large_order", "referral", "upgrade",
+    "cross_category"]}}`` and ``"always"`` (the last rule must be a catch-all).
+
+    Examples:
+        >>> import crmkit
+        >>> [r["stage"] for r in crmkit.lifecycle_rules()["rules"]]
+        ['prospect', 'lost', 'churn_warning', 'reactivated', 'onboarding', 'expansion', 'retained']
+        >>> crmkit.lifecycle_rules()["rules"][1]["when_any"]
+        [{'days_since_last_purchase_over': {'days': 365}}]
+    """
+    return dict(json.loads(_crmkit.default_lifecycle_rules()))
+
+
+def lifecycle_stages(
+    transactions: Any,
+    customers: Any = None,
+    *,
+    as_of: Any,
+    customer_id: Any = "customer_id",
+    timestamp: Any = "timestamp",
+    first_contact: str = "first_contact",
+    rules: Any = None,
+    after_as_of: str = "error",
+) -> Any:
+    """A lifecycle stage for every customer, with the reason it was chosen.
+
+    First, latest and previous purchase days come from the transaction log. The default rules
+    (SPEC §7), first match wins: no purchase → prospect; over 365 days since the last purchase →
+    lost; churn index ≥ 8 or the purchase-gap warning fires → churn_warning; bought again
+    within the last 180 days after a gap of over 365 days → reactivated; first purchase within
+    180 days → onboarding; a large order, referral, upgrade or cross-category purchase →
+    expansion; else retained.
+
+    Args:
+        transactions: the transaction log (only ids and timestamps are read).
+        customers: optional per-customer table with ``customer_id`` and any of
+            ``first_contact`` (a date; customers without purchases are prospects since then),
+            ``churn_index`` (1–10, e.g. from :func:`crmkit.churn_risk`), ``purchase_gap_fires`` (e.g.
+            from :func:`crmkit.churn_signals`),
+            ``large_order``, ``referral``, ``upgrade``, ``cross_category`` (booleans; null =
+            unknown). Customers only in this table have no purchase.
+        as_of: the observation date.
+        customer_id, timestamp: column names.
+        first_contact: the first-contact column name in ``customers``.
+        rules: the rules as a dict or JSON (see :func:`lifecycle_rules`); None = defaults.
+        after_as_of: ``'error'`` or ``'exclude'`` for transactions after ``as_of``.
+
+    Returns:
+        A table of the transactions' family, one row per customer in ascending id order:
+        ``customer_id``, ``stage`` (categorical), ``reason`` (the condition that matched),
+        ``reason_value`` and ``reason_threshold`` (e.g. days since the last purchase and 365),
+        ``first_purchase``, ``last_purchase``, ``previous_purchase``.
+
+    Examples:
+        >>> import pandas as pd, crmkit
+        >>> tx = pd.DataFrame({"customer_id": [1, 2, 2, 3],
+        ...                    "timestamp": pd.to_datetime(["2022-05-01", "2022-01-10", "2024-06-01", "2024-05-01"])})
+        >>> people = pd.DataFrame({"customer_id": [4], "first_contact": pd.to_datetime(["2024-06-20"])})
+        >>> crmkit.lifecycle_stages(tx, people, as_of="2024-06-30")[["customer_id", "stage", "reason", "reason_value"]]
+           customer_id        stage                    reason  reason_value
+        0            1         lost  days_since_last_purchase         791.0
+        1            2  reactivated     reactivated_after_gap         873.0
+        2            3   onboarding     first_purchase_recent          60.0
+        3            4     prospect               no_purchase          10.0
+    """
+    tx_ids = _frames.column(transactions, customer_id, "customer_id")
+    ts, ticks = _frames.times(_frames.column(transactions, timestamp, "timestamp"), "timestamp")
+    parts = [tx_ids]
+    kwargs: dict[str, Any] = {"ticks_per_day": ticks}
+    if customers is not None:
+        parts.append(_frames.column(customers, customer_id, "customers.customer_id"))
+        present = columns_of(customers)
+        if first_contact in present:
+            fc, fticks = _frames.times(_frames.column(customers, first_contact, "first_contact"), "first_contact")
+            kwargs.update(first_contact=fc, first_contact_ticks_per_day=fticks)
+        kwargs["attributes"] = {
+            name: float_or_nan(_frames.column(customers, name, name), name) for name in _ATTRIBUTES if name in present
+        }
+    rules_json = as_json(rules, "rules")
+    if rules_json is not None:
+        rules_json = _crmkit.check_lifecycle_rules(rules_json)
+    concat = concat_ids(parts)
+    fam = _frames.family(transactions)
+    out = _crmkit.lifecycle_stages(
+        _frames.ids(concat),
+        len(tx_ids),
+        ts,
+        _frames.day_number(as_of, "as_of"),
+        rules=rules_json,
+        after_as_of=after_as_of,
+        **kwargs,
+    )
+    if out["rows_after_as_of"]:
+        import warnings
+
+        warnings.warn(
+            f"crmkit: {out['rows_after_as_of']} transactions dated after as_of were left out",
+            _crmkit.CrmkitWarning,
+            stacklevel=2,
+        )
+    cols: dict[str, Any] = {
+        "customer_id": take_ids(concat, out["customer_row"], fam),
+        "stage": categorical(out["stage"], out["stages"], fam),
+        "reason": categorical(out["reason"], out["reasons"], fam),
+        "reason_value": nullable(out["reason_value"], "float", fam),
+        "reason_threshold": nullable(out["reason_threshold"], "float", fam),
+    }
+    for name in ("first_purchase", "last_purchase", "previous_purchase"):
+        cols[name] = _dates(out[name], fam)
+    return _frames.frame(cols, fam)
+
+
+def _dates(days: np.ndarray, fam: str) -> Any:
+    """Days since 1970-01-01 (NaN = none) as a date column."""
+    mask = np.isnan(days)
+    values = np.where(mask, 0, days).astype(np.int64).astype("datetime64[D]")
+    values[mask] = np.datetime64("NaT")
+    if fam == "pyarrow":
+        import pyarrow as pa
+
+        return pa.array(values.astype(np.int32), type=pa.int32(), mask=mask).cast(pa.date32())
+    if fam == "polars":
+        import polars as pl
+
+        return pl.Series(values).cast(pl.Date)
+    return values
+
+
+def _values(col: Any) -> list[Any]:
+    """A column as a list of Python values (strings, ints, None)."""
+    fam = _frames.family(col)
+    if fam == "pandas":
+        return [None if v is None or v != v else v for v in col.astype(object).tolist()]
+    if fam in ("polars", "pyarrow"):
+        return list(col.to_list() if fam == "polars" else col.to_pylist())
+    return [None if v is None or v != v else v for v in np.asarray(col, dtype=object).tolist()]
+
+
+def _label_order(col: Any) -> list[str] | None:
+    """The category order of a categorical column, if it has one."""
+    fam = _frames.family(col)
+    if fam == "pandas" and hasattr(col, "cat"):
+        return [str(c) for c in col.cat.categories]
+    if fam == "polars":
+        import polars as pl
+
+        if isinstance(col.dtype, pl.Enum):
+            return [str(c) for c in col.dtype.categories]
+    if fam == "pyarrow":
+        import pyarrow as pa
+
+        t = col.type
+        if pa.types.is_dictionary(t):
+            chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+            if chunks:
+                return [str(v) for v in chunks[0].dictionary.to_pylist()]
+    return None
+
+
+def stage_migration(
+    before: Any,
+    after: Any,
+    *,
+    customer_id: Any = "customer_id",
+    label: str = "stage",
+    labels: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Migration between two snapshots of a label: lifecycle stages, RFM tiers or segments.
+
+    Customers are matched by ``customer_id`` (``customer_id=None``: by position, the inputs
+    then being the label columns or tables of equal length); a customer present in only one
+    snapshot moves from or to ``'(absent)'``.
+
+    Args:
+        before, after: tables (or dicts) with ``customer_id`` and the ``label`` column, or the
+            label columns themselves with ``customer_id=None``.
+        customer_id: id column name, or None to match by position.
+        label: the label column (``'stage'``, ``'tier'``, ``'segment'``, …).
+        labels: the label order; default: the category order of a categorical column, the
+            lifecycle stage order for stages, else sorted.
+
+    Returns:
+        dict of tables in the family of ``before``: ``flows`` (from, to, count, rate: the
+        non-empty transitions, rate = share of the ``from`` label), ``moves`` (customer_id,
+        from, to, changed), ``counts`` and ``rates`` (one row per ``from`` label, one column per
+        ``to`` label), and ``labels``.
+
+    Examples:
+        >>> import pandas as pd, crmkit
+        >>> q1 = pd.DataFrame({"customer_id": [1, 2, 3], "tier": ["high value", "potential", "potential"]})
+        >>> q2 = pd.DataFrame({"customer_id": [1, 2, 3], "tier": ["high value", "high value", "churn risk"]})
+        >>> crmkit.stage_migration(q1, q2, label="tier")["flows"]
+                 from          to  count  rate
+        0  high value  high value      1   1.0
+        1   potential  churn risk      1   0.5
+        2   potential  high value      1   0.5
+    """
+    fam = _frames.family(before)
+    if customer_id is None:
+        b_col = _frames.column(before, label, label) if not _is_column(before) else before
+        a_col = _frames.column(after, label, label) if not _is_column(after) else after
+        b_vals, a_vals = _values(b_col), _values(a_col)
+        if len(b_vals) != len(a_vals):
+            raise _frames._error(
+                _crmkit.LengthMismatchError,
+                f"length mismatch: `after` has {len(a_vals)} rows, expected {len(b_vals)}",
+                "after",
+            )
+        ids: list[Any] = list(range(len(b_vals)))
+        order_hint = _label_order(b_col)
+    else:
+        b_col = _frames.column(before, label, label)
+        a_col = _frames.column(after, label, label)
+        b_ids = _values(_frames.column(before, customer_id, "before.customer_id"))
+        a_ids = _values(_frames.column(after, customer_id, "after.customer_id"))
+        order_hint = _label_order(b_col)
+        bv, av = _values(b_col), _values(a_col)
+        b_map: dict[Any, Any] = {}
+        for row, (i, v) in enumerate(zip(b_ids, bv)):
+            if i in b_map:
+                raise _frames._error(_crmkit.InvalidValueError, f"invalid `before.customer_id` at row {row}: duplicate id {i!r}", "before.customer_id", row)
+            b_map[i] = v
+        a_map: dict[Any, Any] = {}
+        for row, (i, v) in enumerate(zip(a_ids, av)):
+            if i in a_map:
+                raise _frames._error(_crmkit.InvalidValueError, f"invalid `after.customer_id` at row {row}: duplicate id {i!r}", "after.customer_id", row)
+            a_map[i] = v
+        ids = list(b_map) + [i for i in a_map if i not in b_map]
+        b_vals = [b_map.get(i, ABSENT) for i in ids]
+        a_vals = [a_map.get(i, ABSENT) for i in ids]
+    for name, vals in (("before", b_vals), ("after", a_vals)):
+        for row, v in enumerate(vals):
+            if v is None:
+                raise _frames._error(_crmkit.MissingValueError, f"`{name}.{label}` is missing (null) at row {row}", f"{name}.{label}", row)
+    b_vals = [str(v) for v in b_vals]
+    a_vals = [str(v) for v in a_vals]
+    seen = set(b_vals) | set(a_vals)
+    if labels is not None:
+        order = [str(x) for x in labels]
+        unknown = seen - set(order) - {ABSENT}
+        if unknown:
+            raise _frames._error(_crmkit.ConfigError, f"invalid `labels`: missing {sorted(unknown)}", "labels")
+    elif order_hint is not None:
+        order = order_hint
+    elif seen - {ABSENT} <= set(STAGES):
+        order = [s for s in STAGES if s in seen]
+    else:
+        order = sorted(seen - {ABSENT})
+    order = [x for x in order if x != ABSENT] + ([ABSENT] if ABSENT in seen else [])
+    code = {x: i for i, x in enumerate(order)}
+    b_codes = np.fromiter((code[v] for v in b_vals), dtype=np.uint32, count=len(b_vals))
+    a_codes = np.fromiter((code[v] for v in a_vals), dtype=np.uint32, count=len(a_vals))
+    counts, rates = _crmkit.label_migration(b_codes, a_codes, len(order))
+    i_idx, j_idx = np.nonzero(counts)
+    flows = _frames.frame(
+        {
+            "from": objects([order[i] for i in i_idx], fam),
+            "to": objects([order[j] for j in j_idx], fam),
+            "count": counts[i_idx, j_idx].astype(np.int64),
+            "rate": rates[i_idx, j_idx],
+        },
+        fam,
+    )
+    moves = _frames.frame(
+        {
+            "customer_id": objects(ids, fam) if fam != "numpy" and customer_id is None else _id_column(ids, fam),
+            "from": objects(b_vals, fam),
+            "to": objects(a_vals, fam),
+            "changed": b_codes != a_codes,
+        },
+        fam,
+    )
+
+    def wide(matrix: np.ndarray) -> Any:
+        cols: dict[str, Any] = {"from": objects(order, fam)}
+        for j, name in enumerate(order):
+            cols[name] = matrix[:, j]
+        return _frames.frame(cols, fam)
+
+    return {
+        "labels": order,
+        "flows": flows,
+        "moves": moves,
+        "counts": wide(counts.astype(np.int64)),
+        "rates": wide(rates),
+    }
+
+
+def stage_metrics(
+    stages: Any,
+    metrics: Any = None,
+    *,
+    customer_id: str = "customer_id",
+    stage: str = "stage",
+    all_columns: bool = False,
+) -> Any:
+    """The per-stage report metrics of SPEC §7: customers per stage and the mean of each metric.
+
+    Every stage is reported, in stage order, also stages without customers. Without
+    ``all_columns``, a stage reports only the metrics SPEC §7 names for it (among the columns
+    given): prospect — channel_cost, first_interaction_length, interest_tags, region_mix;
+    onboarding — repurchase_rate, order_value_growth, satisfaction; retained —
+    monthly_purchase_frequency, clv, nps, referrals; expansion — large_order_rate,
+    cross_buy_rate, upgrade_rate; churn_warning — activity_drop, complaints, competitor_contact,
+    win_back_response_rate; lost — win_back_response_rate; reactivated — repurchase_rate,
+    order_value_growth. Per-customer metric values that are 0/1 give rates as means.
+
+    Args:
+        stages: a table with ``customer_id`` and ``stage`` (e.g. from :func:`lifecycle_stages`).
+        metrics: a per-customer table with ``customer_id`` and numeric metric columns (null =
+            not available), matched by id; None reports customer counts only.
+        customer_id, stage: column names.
+        all_columns: report every metric column for every stage.
+
+    Returns:
+        A long table in the family of ``stages``: ``stage``, ``customers``, ``metric``, ``n``
+        (customers with a value), ``sum``, ``mean`` (null without values); a stage with no metric
+        to report has one row with a null ``metric``.
+
+    Examples:
+        >>> import pandas as pd, crmkit
+        >>> stages = pd.DataFrame({"customer_id": [1, 2, 3], "stage": ["onboarding", "onboarding", "expansion"]})
+        >>> m = pd.DataFrame({"customer_id": [1, 2, 3], "repurchase_rate": [1.0, 0.0, 1.0], "cross_buy_rate": [None, None, 1.0]})
+        >>> out = crmkit.stage_metrics(stages, m)
+        >>> out[out["customers"] > 0]
+                stage  customers           metric  n  sum  mean
+        1  onboarding          2  repurchase_rate  2  1.0   0.5
+        3   expansion          1   cross_buy_rate  1  1.0   1.0
+    """
+    fam = _frames.family(stages)
+    ids = _values(_frames.column(stages, customer_id, "customer_id"))
+    labels = _values(_frames.column(stages, stage, stage))
+    position = {name: i for i, name in enumerate(STAGES)}
+    codes = np.empty(len(labels), dtype=np.uint8)
+    for row, label in enumerate(labels):
+        if label is None:
+            raise _frames._error(_crmkit.MissingValueError, f"`{stage}` is missing (null) at row {row}", stage, row)
+        if str(label) not in position:
+            raise _frames._error(
+                _crmkit.InvalidValueError,
+                f"invalid `{stage}` at row {row}: {label!r} (expected one of {', '.join(STAGES)})",
+                stage,
+                row,
+            )
+        codes[row] = position[str(label)]
+    columns: dict[str, np.ndarray] = {}
+    if metrics is not None:
+        m_ids = _values(_frames.column(metrics, customer_id, "metrics.customer_id"))
+        where: dict[Any, int] = {}
+        for row, i in enumerate(m_ids):
+            if i in where:
+                raise _frames._error(
+                    _crmkit.InvalidValueError, f"invalid `metrics.customer_id` at row {row}: duplicate id {i!r}", "metrics.customer_id", row
+                )
+            where[i] = row
+        take = np.fromiter((where.get(i, -1) for i in ids), dtype=np.int64, count=len(ids))
+        for name in columns_of(metrics):
+            if name == customer_id:
+                continue
+            values = float_or_nan(_frames.column(metrics, name, name), name)
+            padded = np.append(values, np.nan)
+            columns[name] = padded[np.where(take < 0, len(values), take)]
+    groups = _crmkit.stage_metrics(codes, columns, all_columns)
+    out: dict[str, list[Any]] = {k: [] for k in ("stage", "customers", "metric", "n", "sum", "mean")}
+    for name, customers, summaries in groups:
+        for metric, n, total, mean in summaries or [(None, 0, 0.0, None)]:
+            out["stage"].append(name)
+            out["customers"].append(customers)
+            out["metric"].append(metric)
+            out["n"].append(n)
+            out["sum"].append(total)
+            out["mean"].append(np.nan if mean is None else mean)
+    return _frames.frame(
+        {
+            "stage": categorical(np.asarray([position[s] for s in out["stage"]]), STAGES, fam),
+            "customers": np.asarray(out["customers"], dtype=np.int64),
+            "metric": objects(out["metric"], fam),
+            "n": np.asarray(out["n"], dtype=np.int64),
+            "sum": np.asarray(out["sum"], dtype=np.float64),
+            "mean": nullable(np.asarray(out["mean"], dtype=np.float64), "float", fam),
+        },
+        fam,
+    )
+
+
+def _is_column(x: Any) -> bool:
+    fam = _frames.family(x)
+    if isinstance(x, np.ndarray) or isinstance(x, (list, tuple)):
+        return True
+    if fam == "pandas":
+        import pandas as pd
+
+        return isinstance(x, pd.Series)
+    if fam == "polars":
+        import polars as pl
+
+        return isinstance(x, pl.Series)
+    if fam == "pyarrow":
+        import pyarrow as pa
+
+        return isinstance(x, (pa.Array, pa.ChunkedArray))
+    return False
+
+
+def _id_column(ids: list[Any], fam: str) -> Any:
+    if all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in ids):
+        arr = np.asarray(ids, dtype=np.int64)
+        return arr
+    return objects([str(i) for i in ids], fam)
