@@ -7,6 +7,7 @@
 mod columns;
 mod errors;
 mod scoring;
+mod value;
 
 use crmkit::features::{FeatureOptions, rfm_features as core_rfm_features};
 use crmkit::summary::{SummaryOptions, TimeUnit, btyd_summary as core_btyd_summary};
@@ -228,5 +229,6 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rfm_features, m)?)?;
     m.add_function(wrap_pyfunction!(btyd_summary, m)?)?;
     scoring::register(m)?;
+    value::register(m)?;
     Ok(())
 }
