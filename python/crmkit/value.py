@@ -552,6 +552,15 @@ def _list_column(values: list[list[str]], index: np.ndarray, fam: str) -> Any:
         import pyarrow as pa
 
         return pa.array(values, type=pa.list_(pa.string())).take(index)
+    if fam == "pandas":
+        try:
+            import pandas as pd
+            import pyarrow as pa
+        except ImportError:  # pragma: no cover - pandas without pyarrow: object column below
+            pass
+        else:
+            arrow = pa.array(values, type=pa.list_(pa.string())).take(index)
+            return pd.Series(pd.arrays.ArrowExtensionArray(arrow))
     out = np.empty(len(index), dtype=object)
     for row, i in enumerate(index.tolist()):
         out[row] = list(values[i])  # a fresh list per customer: editing one leaves the others

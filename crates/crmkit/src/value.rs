@@ -443,7 +443,7 @@ impl RetentionClv {
 ///
 /// ```
 /// use crmkit::value::retention_clv;
-/// // m = 100, r = 0.8, d = 0.1, H = 2: 100/1.1 + 100·0.8/1.21 = 156.198…
+/// // m = 100, r = 0.8, d = 0.1, H = 2: 100/1.1 + 100·0.8/1.21 = 157.024…
 /// let clv = retention_clv(100.0, 0.8, 0.1, Some(2))?;
 /// assert!((clv - (100.0 / 1.1 + 80.0 / 1.21)).abs() < 1e-9);
 /// # Ok::<(), crmkit::CrmkitError>(())
