@@ -19,22 +19,41 @@ __all__ = [
     "MissingValueError",
     "NumericalError",
     "ObservationDateError",
+    "Playbook",
     "QuantileBins",
     "SegmentRules",
     "__version__",
+    "aggregate_needs",
     "btyd_summary",
     "check_churn_signal_options",
     "check_lifecycle_rules",
     "churn_signals",
     "classification_report",
+    "compare_nps",
     "concentration",
+    "core_list_size",
+    "csat",
+    "csat_by_segment",
     "default_churn_signal_options",
     "default_lifecycle_rules",
     "label_migration",
     "lifecycle_stages",
+    "need_work_list",
+    "nps",
+    "nps_by_segment",
+    "nps_from_counts",
+    "nps_group_outcomes",
+    "owner_workload",
+    "prioritise_needs",
+    "prioritise_needs_by_flags",
+    "proportion_interval",
+    "retention_clv",
     "rfm_features",
+    "simple_clv",
     "stage_metrics",
     "tier_codes_of",
+    "value_potential_matrix",
+    "value_scores",
 ]
 
 __version__: str
@@ -260,3 +279,93 @@ def label_migration(
 def stage_metrics(
     stage: npt.NDArray[np.uint8], columns: dict[str, Any], all_columns: bool = False
 ) -> list[tuple[str, int, list[tuple[str, int, float, float | None]]]]: ...
+# --- issue 3: value, quadrants, needs, feedback, playbook ---
+
+def simple_clv(
+    avg_order_value: Any,
+    purchases_per_period: Any,
+    expected_lifetime_periods: Any,
+    gross_margin: Any,
+) -> npt.NDArray[np.float64]: ...
+def retention_clv(
+    margin: Any,
+    retention: float,
+    discount_rate: float,
+    horizon: int | None = None,
+    timing: str = "end",
+) -> npt.NDArray[np.float64]: ...
+def value_scores(
+    customer_id: Any,
+    historical: Any,
+    potential: Any,
+    strategic: Any,
+    weights: tuple[float, float, float] = ...,
+) -> dict[str, Any]: ...
+def core_list_size(n: int, top_k: int | None = None, top_percent: float | None = None) -> int: ...
+def value_potential_matrix(
+    value: Any, potential: Any, thresholds: tuple[float, float] | None = None
+) -> dict[str, Any]: ...
+def prioritise_needs(
+    importance: Any, urgency: Any, thresholds: tuple[float, float] = ...
+) -> dict[str, Any]: ...
+def prioritise_needs_by_flags(
+    important: npt.NDArray[np.bool_], urgent: npt.NDArray[np.bool_]
+) -> dict[str, Any]: ...
+def need_work_list(needs: dict[str, Any], thresholds: tuple[float, float] = ...) -> dict[str, Any]: ...
+def aggregate_needs(
+    needs: dict[str, Any],
+    customer_ids: list[str],
+    groups: list[str],
+    common_threshold: float = 0.5,
+) -> dict[str, Any]: ...
+def owner_workload(needs: dict[str, Any], as_of: int) -> dict[str, Any]: ...
+def nps(answers: Any, method: str = "wald", confidence: float = 0.95) -> dict[str, Any]: ...
+def nps_from_counts(
+    promoters: int,
+    passives: int,
+    detractors: int,
+    method: str = "wald",
+    confidence: float = 0.95,
+) -> dict[str, Any]: ...
+def compare_nps(
+    counts_a: tuple[int, int, int],
+    counts_b: tuple[int, int, int],
+    confidence: float = 0.95,
+) -> dict[str, Any]: ...
+def csat(answers: Any, method: str = "wilson", confidence: float = 0.95) -> dict[str, Any]: ...
+def proportion_interval(
+    successes: int, trials: int, method: str = "wilson", confidence: float = 0.95
+) -> tuple[float, float]: ...
+def nps_by_segment(
+    segments: Any, answers: Any, method: str = "wald", confidence: float = 0.95
+) -> dict[str, Any]: ...
+def csat_by_segment(
+    segments: Any, answers: Any, method: str = "wilson", confidence: float = 0.95
+) -> dict[str, Any]: ...
+def nps_group_outcomes(
+    answers: Any, repurchased: npt.NDArray[np.bool_], clv: Any
+) -> dict[str, Any]: ...
+@final
+class Playbook:
+    def __new__(cls) -> Playbook: ...
+    @staticmethod
+    def from_json(text: str) -> Playbook: ...
+    def to_json(self) -> str: ...
+    @property
+    def priority(self) -> list[str]: ...
+    def recommend(
+        self,
+        *,
+        tier: str | None = None,
+        segment: str | None = None,
+        quadrant: str | None = None,
+        alert: str | None = None,
+    ) -> dict[str, list[str]]: ...
+    def apply_codes(
+        self,
+        tiers: tuple[npt.NDArray[np.int64], list[str]] | None = None,
+        segments: tuple[npt.NDArray[np.int64], list[str]] | None = None,
+        quadrants: tuple[npt.NDArray[np.int64], list[str]] | None = None,
+        alerts: tuple[npt.NDArray[np.int64], list[str]] | None = None,
+    ) -> tuple[npt.NDArray[np.int64], list[tuple[list[str], list[str], list[str]]]]: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...

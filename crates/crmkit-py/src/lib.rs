@@ -8,6 +8,7 @@ mod churn;
 mod columns;
 mod errors;
 mod scoring;
+mod value;
 
 use crmkit::features::{FeatureOptions, rfm_features as core_rfm_features};
 use crmkit::summary::{SummaryOptions, TimeUnit, btyd_summary as core_btyd_summary};
@@ -230,5 +231,6 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(btyd_summary, m)?)?;
     scoring::register(m)?;
     churn::register(m)?;
+    value::register(m)?;
     Ok(())
 }

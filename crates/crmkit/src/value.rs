@@ -443,7 +443,7 @@ impl RetentionClv {
 ///
 /// ```
 /// use crmkit::value::retention_clv;
-/// // m = 100, r = 0.8, d = 0.1, H = 2: 100/1.1 + 100·0.8/1.21 = 156.198…
+/// // m = 100, r = 0.8, d = 0.1, H = 2: 100/1.1 + 100·0.8/1.21 = 157.024…
 /// let clv = retention_clv(100.0, 0.8, 0.1, Some(2))?;
 /// assert!((clv - (100.0 / 1.1 + 80.0 / 1.21)).abs() < 1e-9);
 /// # Ok::<(), crmkit::CrmkitError>(())
@@ -600,7 +600,8 @@ fn min_max_normalise(field: &str, values: &[f64]) -> Result<Vec<f64>> {
 /// Checks that ids are unique; the error names the row of the second occurrence.
 pub(crate) fn check_unique_ids<K: Ord + std::fmt::Debug>(field: &str, ids: &[K]) -> Result<()> {
     let mut order: Vec<usize> = (0..ids.len()).collect();
-    order.sort_by(|&a, &b| ids[a].cmp(&ids[b]).then(a.cmp(&b)));
+    // A total order (ties broken by row), so the unstable sort gives the stable result.
+    order.sort_unstable_by(|&a, &b| ids[a].cmp(&ids[b]).then(a.cmp(&b)));
     for w in order.windows(2) {
         if ids[w[0]] == ids[w[1]] {
             return Err(CrmkitError::invalid_value(
@@ -679,7 +680,8 @@ pub fn composite_value_scores<K: Ord + Clone + std::fmt::Debug>(
         })
         .collect();
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| {
+    // Ids are unique, so this is a total order and the unstable sort is deterministic.
+    order.sort_unstable_by(|&a, &b| {
         scores[b]
             .composite
             .total_cmp(&scores[a].composite)
@@ -776,9 +778,22 @@ pub fn core_list<K: Clone>(
     size: CoreListSize,
 ) -> Result<Vec<ValueScore<K>>> {
     let k = size.count(scores.len())?;
-    let mut ranked: Vec<&ValueScore<K>> = scores.iter().collect();
-    ranked.sort_by_key(|s| s.rank);
-    Ok(ranked.into_iter().take(k).cloned().collect())
+    // (rank, position) is the order of a stable sort by rank and a total order, so the k best
+    // can be partitioned out in O(n) and only they sorted.
+    let mut keyed: Vec<(usize, usize)> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.rank, i))
+        .collect();
+    if k == 0 {
+        return Ok(Vec::new());
+    }
+    if k < keyed.len() {
+        keyed.select_nth_unstable(k - 1);
+        keyed.truncate(k);
+    }
+    keyed.sort_unstable();
+    Ok(keyed.into_iter().map(|(_, i)| scores[i].clone()).collect())
 }
 
 #[cfg(test)]

@@ -1,0 +1,305 @@
+"""Feedback scores: Net Promoter Score (NPS) and customer satisfaction (CSAT), overall, per
+segment, compared between samples, and NPS groups against repurchase and CLV.
+
+NPS answers are whole numbers 0..10 (promoters 9–10, passives 7–8, detractors 0–6; NPS =
+100 * (promoters - detractors) / n); CSAT answers are whole numbers 1..5 (top-two-box share =
+answers >= 4). An answer that is NaN, not whole or outside the scale is an
+:class:`~crmkit.InvalidValueError` naming ``answers`` and the row — nothing is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from crmkit import _crmkit, _frames
+
+__all__ = [
+    "CsatResult",
+    "NpsComparison",
+    "NpsResult",
+    "compare_nps",
+    "csat",
+    "csat_by_segment",
+    "nps",
+    "nps_by_segment",
+    "nps_group_outcomes",
+    "proportion_interval",
+]
+
+
+@dataclass(frozen=True)
+class NpsResult:
+    """An NPS with its confidence interval and group counts.
+
+    ``nps`` is always the raw score; the interval ``(lower, upper)`` is around ``center``, which
+    equals ``nps`` for the Wald method and is the adjusted NPS for adjusted Wald.
+    """
+
+    nps: float
+    lower: float
+    upper: float
+    confidence: float
+    center: float
+    standard_error: float
+    promoters: int
+    passives: int
+    detractors: int
+    respondents: int
+    method: str
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """(lower, upper)."""
+        return (self.lower, self.upper)
+
+    @property
+    def counts(self) -> tuple[int, int, int]:
+        """(promoters, passives, detractors)."""
+        return (self.promoters, self.passives, self.detractors)
+
+
+@dataclass(frozen=True)
+class NpsComparison:
+    """Two NPS compared: difference a - b, its Wald interval and a two-sided z-test."""
+
+    nps_a: float
+    nps_b: float
+    difference: float
+    standard_error: float
+    lower: float
+    upper: float
+    confidence: float
+    z: float
+    p_value: float
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """(lower, upper) of the difference."""
+        return (self.lower, self.upper)
+
+
+@dataclass(frozen=True)
+class CsatResult:
+    """CSAT: top-two-box share (answers 4–5) with its interval, the mean answer and the distribution."""
+
+    top_two_box: float
+    lower: float
+    upper: float
+    confidence: float
+    mean: float
+    satisfied: int
+    respondents: int
+    distribution: tuple[int, int, int, int, int]
+    method: str
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """(lower, upper)."""
+        return (self.lower, self.upper)
+
+
+def _answers(answers: Any) -> Any:
+    return _frames.numbers(answers, "answers")
+
+
+def _nps_result(d: dict[str, Any]) -> NpsResult:
+    return NpsResult(**d)
+
+
+def nps(answers: Any, method: str = "wald", confidence: float = 0.95) -> NpsResult:
+    """Net Promoter Score of 0–10 answers with a confidence interval.
+
+    With shares pP = promoters / n and pD = detractors / n, the variance is
+    (pP + pD - (pP - pD)^2) / n and the interval centre +- z * 100 * sqrt(var):
+
+    * ``'wald'`` (default): centre = NPS, from the raw counts;
+    * ``'adjusted_wald'``: add 0.75 detractor, 1.5 passives and 0.75 promoter (n + 3) first —
+      better coverage for small samples and extreme scores.
+
+    Bounds are clipped to [-100, 100].
+
+    Args:
+        answers: numpy array, list or frame column of whole numbers 0..10.
+        method: ``'wald'`` or ``'adjusted_wald'``.
+        confidence: two-sided level in (0, 1).
+
+    Examples:
+        >>> import numpy as np, crmkit
+        >>> answers = np.repeat([10, 8, 3], [100, 60, 40])
+        >>> r = crmkit.nps(answers)
+        >>> r.nps, round(r.lower, 2), round(r.upper, 2)
+        (30.0, 19.18, 40.82)
+        >>> r = crmkit.nps(answers, method="adjusted_wald")
+        >>> round(r.center, 2), round(r.lower, 2), round(r.upper, 2)
+        (29.56, 18.82, 40.3)
+    """
+    return _nps_result(_crmkit.nps(_answers(answers), method, confidence))
+
+
+def _counts(sample: Any) -> tuple[int, int, int]:
+    if isinstance(sample, NpsResult):
+        return sample.counts
+    if isinstance(sample, tuple) and len(sample) == 3 and all(isinstance(c, (int, np.integer)) for c in sample):
+        return (int(sample[0]), int(sample[1]), int(sample[2]))
+    r = nps(sample)
+    return r.counts
+
+
+def compare_nps(a: Any, b: Any, confidence: float = 0.95) -> NpsComparison:
+    """Compares the NPS of two independent samples.
+
+    Each sample is an array / column of answers, an :class:`NpsResult`, or a tuple
+    (promoters, passives, detractors). difference = NPS_a - NPS_b; its standard error is
+    100 * sqrt(var_a + var_b) (unpooled); the interval is difference +- z * SE and the p-value
+    that of the two-sided z-test of equal NPS.
+
+    Examples:
+        >>> import crmkit
+        >>> c = crmkit.compare_nps((100, 60, 40), (80, 60, 60))
+        >>> c.difference, round(c.p_value, 4)
+        (20.0, 0.0131)
+    """
+    return NpsComparison(**_crmkit.compare_nps(_counts(a), _counts(b), confidence))
+
+
+def csat(answers: Any, method: str = "wilson", confidence: float = 0.95) -> CsatResult:
+    """CSAT of 1–5 answers: the top-two-box share (answers >= 4), its interval and the mean.
+
+    Interval methods for the share p = x / n: ``'wilson'`` (default; never outside [0, 1]),
+    ``'wald'`` (p +- z sqrt(p(1 - p)/n), clipped) and ``'agresti_coull'``.
+
+    Examples:
+        >>> import numpy as np, crmkit
+        >>> r = crmkit.csat(np.repeat([5, 4, 2], [100, 72, 28]))
+        >>> r.top_two_box, round(r.lower, 4), round(r.upper, 4)
+        (0.86, 0.8051, 0.9013)
+        >>> r.distribution
+        (0, 28, 0, 72, 100)
+    """
+    d = _crmkit.csat(_answers(answers), method, confidence)
+    d["distribution"] = tuple(d["distribution"])
+    return CsatResult(**d)
+
+
+def proportion_interval(successes: int, trials: int, method: str = "wilson", confidence: float = 0.95) -> tuple[float, float]:
+    """Confidence interval of the proportion ``successes / trials`` (Wilson, Wald or Agresti–Coull).
+
+    Examples:
+        >>> import crmkit
+        >>> tuple(round(x, 4) for x in crmkit.proportion_interval(172, 200))
+        (0.8051, 0.9013)
+    """
+    return _crmkit.proportion_interval(successes, trials, method, confidence)
+
+
+def _segment_frame(data: Any, segment: Any, out: dict[str, Any], keys: list[str]) -> Any:
+    fam = _frames.family(data if data is not None else segment)
+    seg = out["segment"]
+    cols: dict[str, Any] = {"segment": np.asarray(seg, dtype=object) if isinstance(seg, list) else seg}
+    for k in keys:
+        cols[k] = out[k]
+    return _frames.frame(cols, fam)
+
+
+def _segment_ids(data: Any, segment: Any) -> Any:
+    col = _frames.column(data, segment, "segments")
+    fam = _frames.family(col)
+    if fam == "pandas" and str(col.dtype) == "category":
+        col = col.astype(object)
+    return _frames.ids(col, "segments")
+
+
+def nps_by_segment(
+    data: Any = None,
+    *,
+    segment: Any = "segment",
+    answer: Any = "answer",
+    method: str = "wald",
+    confidence: float = 0.95,
+) -> Any:
+    """NPS per segment (one segment key per response), segments in ascending order.
+
+    All answers are validated first, so an error names the row of the whole input.
+
+    Returns:
+        A table of the input's family: segment, respondents, promoters, passives, detractors,
+        nps, center, lower, upper, standard_error.
+
+    Examples:
+        >>> import pandas as pd, crmkit
+        >>> df = pd.DataFrame({"segment": ["b", "a", "a", "b"], "answer": [10, 9, 0, 6]})
+        >>> crmkit.nps_by_segment(df)[["segment", "respondents", "nps"]]
+          segment  respondents  nps
+        0       a            2  0.0
+        1       b            2  0.0
+    """
+    out = _crmkit.nps_by_segment(
+        _segment_ids(data, segment), _answers(_frames.column(data, answer, "answers")), method, confidence
+    )
+    keys = ["respondents", "promoters", "passives", "detractors", "nps", "center", "lower", "upper", "standard_error"]
+    return _segment_frame(data, segment, out, keys)
+
+
+def csat_by_segment(
+    data: Any = None,
+    *,
+    segment: Any = "segment",
+    answer: Any = "answer",
+    method: str = "wilson",
+    confidence: float = 0.95,
+) -> Any:
+    """CSAT per segment (one segment key per response), segments in ascending order.
+
+    Returns:
+        A table of the input's family: segment, respondents, satisfied, top_two_box, lower,
+        upper, mean.
+
+    Examples:
+        >>> import polars as pl, crmkit
+        >>> df = pl.DataFrame({"segment": ["web", "store", "web"], "answer": [5, 2, 3]})
+        >>> crmkit.csat_by_segment(df).select("segment", "top_two_box", "mean").rows()
+        [('store', 0.0, 2.0), ('web', 0.5, 4.0)]
+    """
+    out = _crmkit.csat_by_segment(
+        _segment_ids(data, segment), _answers(_frames.column(data, answer, "answers")), method, confidence
+    )
+    return _segment_frame(data, segment, out, ["respondents", "satisfied", "top_two_box", "lower", "upper", "mean"])
+
+
+def nps_group_outcomes(
+    data: Any = None,
+    *,
+    answer: Any = "answer",
+    repurchased: Any = "repurchased",
+    clv: Any = "clv",
+) -> Any:
+    """Repurchase rate and mean CLV per NPS group: the evidence that promoters are worth more.
+
+    Always three rows, detractor, passive, promoter; a group without respondents has NaN rate
+    and mean.
+
+    Examples:
+        >>> import crmkit
+        >>> out = crmkit.nps_group_outcomes({"answer": [9, 10, 0], "repurchased": [True, False, False],
+        ...                                  "clv": [100.0, 300.0, 50.0]})
+        >>> out["group"].tolist(), out["repurchase_rate"].tolist(), out["mean_clv"].tolist()
+        (['detractor', 'passive', 'promoter'], [0.0, nan, 0.5], [50.0, nan, 200.0])
+    """
+    a = _answers(_frames.column(data, answer, "answers"))
+    bought_col = _frames.column(data, repurchased, "repurchased")
+    from crmkit.value import _bools
+
+    bought = _bools(bought_col, "repurchased")
+    values = _frames.floats(_frames.column(data, clv, "clv"), "clv")
+    out = _crmkit.nps_group_outcomes(a, bought, values)
+    fam = _frames.family(data if data is not None else answer)
+    cols = {
+        "group": np.asarray(out["group"], dtype=object),
+        "respondents": np.asarray(out["respondents"], dtype=np.int64),
+        "repurchase_rate": np.asarray([np.nan if v is None else v for v in out["repurchase_rate"]], dtype=np.float64),
+        "mean_clv": np.asarray([np.nan if v is None else v for v in out["mean_clv"]], dtype=np.float64),
+    }
+    return _frames.frame(cols, fam)
