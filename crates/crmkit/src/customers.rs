@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use crate::transactions::{PREFETCH_DISTANCE, prefetch};
 use crate::{CrmkitError, Result};
 
 /// Dense customer codes for the rows of a log.
@@ -75,7 +76,14 @@ impl CustomerIndex {
         if !fits_u32 {
             return Self::dense_wide(ids, min, span);
         }
+        let base = slots.as_ptr() as usize;
+        let ahead = |row: usize| {
+            if let Some(&id) = ids.get(row + PREFETCH_DISTANCE) {
+                prefetch(base + (id.wrapping_sub(min)) as u64 as usize * 4);
+            }
+        };
         for (row, &id) in ids.iter().enumerate() {
+            ahead(row);
             let slot = &mut slots[(id.wrapping_sub(min)) as u64 as usize];
             if *slot == 0 {
                 *slot = row as u32 + 1;
@@ -90,7 +98,11 @@ impl CustomerIndex {
         }
         let codes = ids
             .iter()
-            .map(|&id| slots[(id.wrapping_sub(min)) as u64 as usize])
+            .enumerate()
+            .map(|(row, &id)| {
+                ahead(row);
+                slots[(id.wrapping_sub(min)) as u64 as usize]
+            })
             .collect();
         Self { codes, first_rows }
     }

@@ -136,21 +136,23 @@ pub fn rfm_features(
         };
         n
     ];
-    let mut report = log.scan(as_of, options.log, |code, day, amount| {
-        let a = &mut acc[code as usize];
-        let in_window = i64::from(day) > window_start;
-        if amount >= 0.0 {
-            a.first = a.first.min(day);
-            a.last = a.last.max(day);
-            a.frequency += u32::from(in_window);
-        } else {
-            a.refunded = true;
-        }
-        if in_window {
-            a.monetary.add(amount);
-        }
-        true
-    })?;
+    let records = (acc.as_ptr() as usize, std::mem::size_of::<Acc>());
+    let mut report =
+        log.scan_prefetching(as_of, options.log, Some(records), |code, day, amount| {
+            let a = &mut acc[code as usize];
+            let in_window = i64::from(day) > window_start;
+            if amount >= 0.0 {
+                a.first = a.first.min(day);
+                a.last = a.last.max(day);
+                a.frequency += u32::from(in_window);
+            } else {
+                a.refunded = true;
+            }
+            if in_window {
+                a.monetary.add(amount);
+            }
+            true
+        })?;
 
     let with_purchase = acc.iter().filter(|a| a.last != Day::MIN).count();
     let mut out = RfmFeatures {

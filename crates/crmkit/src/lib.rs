@@ -16,6 +16,7 @@ pub mod features;
 pub mod feedback;
 pub mod lifecycle;
 pub mod needs;
+pub mod parallel;
 pub mod playbook;
 pub mod quadrant;
 pub mod rfm;

@@ -308,29 +308,15 @@ impl Range {
     }
 
     fn of<T: Numeric>(field: &str, values: &[T]) -> Result<Range> {
-        // Four independent lanes so the loop vectorises; plain comparisons (non-finite values
-        // are caught by the flag and reported below).
-        let (mut lo, mut hi) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4]);
-        let mut finite = [true; 4];
-        let chunks = values.chunks_exact(4);
-        let rest = chunks.remainder();
-        for chunk in chunks {
-            for lane in 0..4 {
-                let v = chunk[lane].to_f64();
-                finite[lane] &= v.is_finite();
-                lo[lane] = if v < lo[lane] { v } else { lo[lane] };
-                hi[lane] = if v > hi[lane] { v } else { hi[lane] };
-            }
+        let parts = crate::parallel::map_chunks(values.len(), |start, end| {
+            min_max_finite(&values[start..end])
+        });
+        let (mut min, mut max, mut finite) = (f64::INFINITY, f64::NEG_INFINITY, true);
+        for (lo, hi, ok) in parts {
+            min = min.min(lo);
+            max = max.max(hi);
+            finite &= ok;
         }
-        for (lane, &v) in rest.iter().enumerate() {
-            let v = v.to_f64();
-            finite[lane] &= v.is_finite();
-            lo[lane] = if v < lo[lane] { v } else { lo[lane] };
-            hi[lane] = if v > hi[lane] { v } else { hi[lane] };
-        }
-        let min = lo.iter().fold(f64::INFINITY, |a, &b| a.min(b));
-        let max = hi.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-        let finite = finite.iter().all(|&f| f);
         if !finite {
             first_non_finite(field, values)?;
         }
@@ -592,33 +578,45 @@ impl MinMaxFit {
         let (f0, fs, fw, fc) = term(&self.frequency, weights.frequency, false);
         let (m0, ms, mw, mc) = term(&self.monetary, weights.monetary, false);
         let constant = rc + fc + mc;
-        let mut finite = true;
-        for (((o, r), f), m) in out.iter_mut().zip(recency).zip(frequency).zip(monetary) {
-            let (r, f, m) = (r.to_f64(), f.to_f64(), m.to_f64());
-            let s = constant
+        let score_one = move |r: f64, f: f64, m: f64| {
+            constant
                 + rw * ((r - r0) * rs).clamp(0.0, 1.0)
                 + fw * ((f - f0) * fs).clamp(0.0, 1.0)
-                + mw * ((m - m0) * ms).clamp(0.0, 1.0);
-            finite &= (r - f + m).is_finite();
-            *o = s;
-        }
-        if let Some(t) = thresholds {
-            for (tier, &s) in tiers.iter_mut().zip(out.iter()) {
-                *tier = u8::from(s >= t.potential) + u8::from(s >= t.high_value);
+                + mw * ((m - m0) * ms).clamp(0.0, 1.0)
+        };
+        let tier_of = thresholds.map(|t| {
+            let (potential, high) = (t.potential, t.high_value);
+            move |s: f64| u8::from(s >= potential) + u8::from(s >= high)
+        });
+        let all_finite = std::sync::atomic::AtomicBool::new(true);
+        crate::parallel::for_chunk_pairs_mut(out, tiers, |offset, scores, tiers| {
+            let end = offset + scores.len();
+            let mut finite = true;
+            for (((o, r), f), m) in scores
+                .iter_mut()
+                .zip(&recency[offset..end])
+                .zip(&frequency[offset..end])
+                .zip(&monetary[offset..end])
+            {
+                let (r, f, m) = (r.to_f64(), f.to_f64(), m.to_f64());
+                finite &= (r - f + m).is_finite();
+                *o = score_one(r, f, m);
             }
-        }
-        if !finite {
+            if let Some(tier_of) = tier_of {
+                for (t, &s) in tiers.iter_mut().zip(scores.iter()) {
+                    *t = tier_of(s);
+                }
+            }
+            if !finite {
+                all_finite.store(false, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        if !all_finite.into_inner() {
+            // Either a value is NaN / infinite (reported with its row), or finite values only
+            // overflowed the cheap finiteness probe and the scores are right as computed.
             first_non_finite("days_since_last", recency)?;
             first_non_finite("frequency", frequency)?;
             first_non_finite("monetary", monetary)?;
-            // A sum of finite values overflowed: R, F, M all finite but huge. Recompute safely.
-            for (((o, r), f), m) in out.iter_mut().zip(recency).zip(frequency).zip(monetary) {
-                let (r, f, m) = (r.to_f64(), f.to_f64(), m.to_f64());
-                *o = constant
-                    + rw * ((r - r0) * rs).clamp(0.0, 1.0)
-                    + fw * ((f - f0) * fs).clamp(0.0, 1.0)
-                    + mw * ((m - m0) * ms).clamp(0.0, 1.0);
-            }
         }
         Ok(())
     }
@@ -725,15 +723,21 @@ impl QuantileBins {
             return Err(CrmkitError::empty(field));
         }
         let n = values.len();
-        let mut finite = true;
-        let (mut min_key, mut max_key) = (u64::MAX, 0u64);
-        for &v in values {
-            let v = v.to_f64();
-            finite &= v.is_finite();
-            let key = oriented_key(v, direction);
-            min_key = min_key.min(key);
-            max_key = max_key.max(key);
-        }
+        let parts = crate::parallel::map_chunks(n, |start, end| {
+            let mut finite = true;
+            let (mut min_key, mut max_key) = (u64::MAX, 0u64);
+            for &v in &values[start..end] {
+                let v = v.to_f64();
+                finite &= v.is_finite();
+                let key = oriented_key(v, direction);
+                min_key = min_key.min(key);
+                max_key = max_key.max(key);
+            }
+            (finite, min_key, max_key)
+        });
+        let finite = parts.iter().all(|p| p.0);
+        let min_key = parts.iter().map(|p| p.1).min().unwrap_or(u64::MAX);
+        let max_key = parts.iter().map(|p| p.2).max().unwrap_or(0);
         if !finite {
             first_non_finite(field, values)?;
         }
@@ -785,13 +789,14 @@ impl QuantileBins {
 
     fn apply_keys<T: Numeric>(&self, values: &[T], cut_keys: &[u64]) -> Vec<u8> {
         let direction = self.direction;
-        values
-            .iter()
-            .map(|&v| {
+        let mut scores = vec![0u8; values.len()];
+        crate::parallel::for_chunks_mut(&mut scores, |offset, chunk| {
+            for (score, &v) in chunk.iter_mut().zip(&values[offset..]) {
                 let key = oriented_key(v.to_f64(), direction);
-                1 + cut_keys.iter().map(|&c| u8::from(key > c)).sum::<u8>()
-            })
-            .collect()
+                *score = 1 + cut_keys.iter().map(|&c| u8::from(key > c)).sum::<u8>();
+            }
+        });
+        scores
     }
 
     /// The number of scores, k.
@@ -876,9 +881,19 @@ fn select_keys<T: Numeric>(
     let span = max_key - min_key;
     let shift = (64 - span.leading_zeros()).saturating_sub(BUCKET_BITS);
     let bucket_of = |key: u64| ((key - min_key) >> shift) as usize;
-    let mut counts = vec![0usize; (span >> shift) as usize + 1];
-    for &v in values {
-        counts[bucket_of(oriented_key(v.to_f64(), direction))] += 1;
+    let buckets = (span >> shift) as usize + 1;
+    let partial = crate::parallel::map_chunks(values.len(), |start, end| {
+        let mut counts = vec![0usize; buckets];
+        for &v in &values[start..end] {
+            counts[bucket_of(oriented_key(v.to_f64(), direction))] += 1;
+        }
+        counts
+    });
+    let mut counts = vec![0usize; buckets];
+    for part in &partial {
+        for (c, p) in counts.iter_mut().zip(part) {
+            *c += p;
+        }
     }
     // The bucket of each position and its rank inside the bucket.
     let mut targets: Vec<(usize, usize)> = Vec::with_capacity(positions.len());
@@ -892,18 +907,28 @@ fn select_keys<T: Numeric>(
     }
     // Gather the keys of the (at most k − 1 distinct) target buckets.
     let mut slot_of = vec![u8::MAX; counts.len()];
-    let mut gathered: Vec<Vec<u64>> = Vec::new();
+    let mut slots = 0usize;
     for &(b, _) in &targets {
         if slot_of[b] == u8::MAX {
-            slot_of[b] = gathered.len() as u8;
-            gathered.push(Vec::with_capacity(counts[b]));
+            slot_of[b] = slots as u8;
+            slots += 1;
         }
     }
-    for &v in values {
-        let key = oriented_key(v.to_f64(), direction);
-        let slot = slot_of[bucket_of(key)];
-        if slot != u8::MAX {
-            gathered[usize::from(slot)].push(key);
+    let parts = crate::parallel::map_chunks(values.len(), |start, end| {
+        let mut gathered: Vec<Vec<u64>> = vec![Vec::new(); slots];
+        for &v in &values[start..end] {
+            let key = oriented_key(v.to_f64(), direction);
+            let slot = slot_of[bucket_of(key)];
+            if slot != u8::MAX {
+                gathered[usize::from(slot)].push(key);
+            }
+        }
+        gathered
+    });
+    let mut gathered: Vec<Vec<u64>> = vec![Vec::new(); slots];
+    for part in parts {
+        for (all, some) in gathered.iter_mut().zip(part) {
+            all.extend(some);
         }
     }
     targets
@@ -959,6 +984,35 @@ fn winsorized_range<T: Numeric>(
         max: percentile(&sorted, upper),
         count: values.len() as u64,
     })
+}
+
+/// Minimum, maximum and whether all values are finite, in one vectorisable pass.
+fn min_max_finite<T: Numeric>(values: &[T]) -> (f64, f64, bool) {
+    // Four independent lanes so the loop vectorises; plain comparisons (non-finite values
+    // are caught by the flag).
+    let (mut lo, mut hi) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4]);
+    let mut finite = [true; 4];
+    let chunks = values.chunks_exact(4);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for lane in 0..4 {
+            let v = chunk[lane].to_f64();
+            finite[lane] &= v.is_finite();
+            lo[lane] = if v < lo[lane] { v } else { lo[lane] };
+            hi[lane] = if v > hi[lane] { v } else { hi[lane] };
+        }
+    }
+    for (lane, &v) in rest.iter().enumerate() {
+        let v = v.to_f64();
+        finite[lane] &= v.is_finite();
+        lo[lane] = if v < lo[lane] { v } else { lo[lane] };
+        hi[lane] = if v > hi[lane] { v } else { hi[lane] };
+    }
+    (
+        lo.iter().fold(f64::INFINITY, |a, &b| a.min(b)),
+        hi.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b)),
+        finite.iter().all(|&f| f),
+    )
 }
 
 /// Linear-interpolation percentile of sorted values (numpy's default, "type 7").
@@ -1158,6 +1212,69 @@ mod tests {
                 1 + (usize::from(k) * worse / n) as u8
             })
             .collect()
+    }
+
+    /// The multi-threaded path (inputs above `parallel::MIN_PARALLEL_LEN`) against a sort-based
+    /// oracle of the documented rule, and min–max scores against the plain formula.
+    #[test]
+    fn large_inputs_take_the_parallel_path_and_agree() {
+        let n = 600_000;
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let values: Vec<f64> = (0..n).map(|_| (next() % 10_000) as f64 / 7.0).collect();
+        let ints: Vec<i64> = (0..n).map(|_| (next() % 50) as i64).collect();
+        for direction in [Direction::HigherIsBetter, Direction::LowerIsBetter] {
+            let (_, scores) = QuantileBins::fit_apply("v", &values, 5, direction).unwrap();
+            let mut sorted = values.clone();
+            sorted.sort_unstable_by(f64::total_cmp);
+            for (i, &v) in values.iter().enumerate().step_by(997) {
+                let worse = match direction {
+                    Direction::HigherIsBetter => sorted.partition_point(|&w| w < v),
+                    Direction::LowerIsBetter => n - sorted.partition_point(|&w| w <= v),
+                };
+                assert_eq!(scores[i], 1 + (5 * worse / n) as u8, "row {i}");
+            }
+        }
+        let fit = MinMaxFit::fit(&ints, &ints, &values, Normalization::MinMax).unwrap();
+        assert_eq!((fit.recency.min, fit.recency.max), (0.0, 49.0));
+        let t = TierThresholds::default();
+        let (mut scores, mut tiers) = (vec![0.0; n], vec![0u8; n]);
+        fit.score_tiers_into(
+            &ints,
+            &ints,
+            &values,
+            &RfmWeights::default(),
+            Some(&t),
+            &mut scores,
+            &mut tiers,
+        )
+        .unwrap();
+        let m = &fit.monetary;
+        for i in (0..n).step_by(991) {
+            let r = ints[i] as f64;
+            let expected = 0.3 * (49.0 - r) / 49.0
+                + 0.4 * r / 49.0
+                + 0.3 * (values[i] - m.min) / (m.max - m.min);
+            assert!((scores[i] - expected).abs() < 1e-12);
+            assert_eq!(tiers[i], t.tier(scores[i]) as u8);
+        }
+        let mut bad = values.clone();
+        bad[400_000] = f64::NAN;
+        let err = QuantileBins::fit_apply("v", &bad, 5, Direction::HigherIsBetter);
+        assert!(matches!(
+            err,
+            Err(CrmkitError::InvalidValue { row: 400_000, .. })
+        ));
+        let err = fit.score(&ints, &ints, &bad, &RfmWeights::default());
+        assert!(matches!(
+            err,
+            Err(CrmkitError::InvalidValue { row: 400_000, .. })
+        ));
     }
 
     proptest! {

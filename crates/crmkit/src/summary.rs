@@ -220,10 +220,12 @@ pub fn btyd_summary(
     let mut ordered = true;
     // Optimistic single pass; at the first customer whose rows go back in time, stop updating
     // and regroup (the regrouping pass validates every row again).
-    let mut report = log.scan(as_of, options.log, |code, day, amount| {
-        ordered = states[code as usize].push(day, amount, calibration_end);
-        ordered
-    })?;
+    let records = (states.as_ptr() as usize, std::mem::size_of::<State>());
+    let mut report =
+        log.scan_prefetching(as_of, options.log, Some(records), |code, day, amount| {
+            ordered = states[code as usize].push(day, amount, calibration_end);
+            ordered
+        })?;
     if !ordered {
         (states, report) = grouped_states(log, as_of, options.log, calibration_end)?;
     }

@@ -1,0 +1,124 @@
+//! Data parallelism for the vectorised passes, with scoped standard-library threads only.
+//!
+//! Passes over fewer than [`MIN_PARALLEL_LEN`] values run on the calling thread; longer ones
+//! split into one contiguous chunk per available core (at most [`MAX_THREADS`]). Results are
+//! combined in chunk order, so they never depend on the number of threads.
+
+use std::thread;
+
+/// Below this many values a pass is not worth a thread.
+pub const MIN_PARALLEL_LEN: usize = 262_144;
+/// Upper bound on threads per pass.
+pub const MAX_THREADS: usize = 8;
+
+fn threads_for(len: usize) -> usize {
+    if len < MIN_PARALLEL_LEN {
+        return 1;
+    }
+    let cores = thread::available_parallelism().map_or(1, usize::from);
+    cores
+        .min(MAX_THREADS)
+        .min(len / (MIN_PARALLEL_LEN / 2))
+        .max(1)
+}
+
+/// Splits `0..len` into contiguous chunks, runs `work(start, end)` on each (in parallel when
+/// worthwhile) and returns the results in chunk order.
+///
+/// # Examples
+///
+/// ```
+/// let sums = crmkit::parallel::map_chunks(1_000_000, |start, end| (start..end).map(|i| i as u64).sum::<u64>());
+/// assert_eq!(sums.iter().sum::<u64>(), 999_999 * 1_000_000 / 2);
+/// ```
+pub fn map_chunks<T: Send>(len: usize, work: impl Fn(usize, usize) -> T + Sync) -> Vec<T> {
+    let threads = threads_for(len);
+    if threads == 1 {
+        return vec![work(0, len)];
+    }
+    let step = len.div_ceil(threads);
+    let work = &work;
+    thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (start, end) = ((t * step).min(len), ((t + 1) * step).min(len));
+                scope.spawn(move || work(start, end))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(value) => value,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+/// Runs `work(offset, chunk)` over contiguous mutable chunks of `out` (in parallel when
+/// worthwhile); `offset` is the index of the chunk's first element in `out`.
+///
+/// # Examples
+///
+/// ```
+/// let mut out = vec![0usize; 1_000_000];
+/// crmkit::parallel::for_chunks_mut(&mut out, |offset, chunk| {
+///     for (i, o) in chunk.iter_mut().enumerate() { *o = offset + i; }
+/// });
+/// assert!(out.iter().enumerate().all(|(i, &v)| i == v));
+/// ```
+pub fn for_chunks_mut<T: Send>(out: &mut [T], work: impl Fn(usize, &mut [T]) + Sync) {
+    let threads = threads_for(out.len());
+    if threads == 1 {
+        work(0, out);
+        return;
+    }
+    let step = out.len().div_ceil(threads);
+    let work = &work;
+    thread::scope(|scope| {
+        for (t, chunk) in out.chunks_mut(step).enumerate() {
+            scope.spawn(move || work(t * step, chunk));
+        }
+    });
+}
+
+/// Like [`for_chunks_mut`] over two parallel outputs: `b` is split like `a` when it has the
+/// same length, and passed as empty chunks when it is empty.
+///
+/// # Examples
+///
+/// ```
+/// let (mut a, mut b) = (vec![0u32; 500_000], vec![0u8; 500_000]);
+/// crmkit::parallel::for_chunk_pairs_mut(&mut a, &mut b, |offset, a, b| {
+///     for (i, (x, y)) in a.iter_mut().zip(b.iter_mut()).enumerate() {
+///         *x = (offset + i) as u32;
+///         *y = ((offset + i) % 7) as u8;
+///     }
+/// });
+/// assert_eq!((a[499_999], b[13]), (499_999, 6));
+/// ```
+pub fn for_chunk_pairs_mut<A: Send, B: Send>(
+    a: &mut [A],
+    b: &mut [B],
+    work: impl Fn(usize, &mut [A], &mut [B]) + Sync,
+) {
+    let threads = threads_for(a.len());
+    let paired = b.len() == a.len();
+    if threads == 1 {
+        work(0, a, if paired { b } else { &mut [] });
+        return;
+    }
+    let step = a.len().div_ceil(threads);
+    let work = &work;
+    thread::scope(|scope| {
+        let mut b_chunks = b.chunks_mut(step);
+        for (t, a_chunk) in a.chunks_mut(step).enumerate() {
+            let b_chunk = if paired {
+                b_chunks.next().unwrap_or_default()
+            } else {
+                &mut []
+            };
+            scope.spawn(move || work(t * step, a_chunk, b_chunk));
+        }
+    });
+}
