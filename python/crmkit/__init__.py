@@ -1,7 +1,7 @@
 """crmkit: customer analytics for CRM data, with a Rust core.
 
 RFM features, scores, tiers and segments from a transaction log; the buy-till-you-die summary
-for probabilistic CLV; revenue concentration. Tables in (pandas, polars, pyarrow, or numpy
+and the probabilistic CLV models (BG/NBD, Pareto/NBD, MBG/NBD, Gamma–Gamma, BG/BB, sBG); revenue concentration. Tables in (pandas, polars, pyarrow, or numpy
 arrays), tables of the same family out. Every error is a :class:`CrmkitError` (a ``ValueError``)
 that names the field, the row and the value.
 
@@ -29,9 +29,29 @@ from crmkit._crmkit import (
     SegmentRules,
     __version__,
 )
+from crmkit.clv import (
+    DAYS_PER_MONTH,
+    WEEKS_PER_MONTH,
+    BgBb,
+    BgNbd,
+    GammaGamma,
+    MbgNbd,
+    ParetoNbd,
+    ShiftedBetaGeometric,
+    spend_frequency_correlation,
+)
 from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules
 
 __all__ = [
+    "DAYS_PER_MONTH",
+    "WEEKS_PER_MONTH",
+    "BgBb",
+    "BgNbd",
+    "GammaGamma",
+    "MbgNbd",
+    "ParetoNbd",
+    "ShiftedBetaGeometric",
+    "spend_frequency_correlation",
     "ConfigError",
     "ConvergenceError",
     "CrmkitError",

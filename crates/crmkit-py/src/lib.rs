@@ -4,6 +4,7 @@
 //! Python package `python/crmkit`; this extension module `crmkit._crmkit` offers the typed,
 //! array-level building blocks it calls.
 
+mod clv;
 mod columns;
 mod errors;
 mod scoring;
@@ -228,5 +229,6 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rfm_features, m)?)?;
     m.add_function(wrap_pyfunction!(btyd_summary, m)?)?;
     scoring::register(m)?;
+    clv::register(m)?;
     Ok(())
 }
