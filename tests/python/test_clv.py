@@ -251,3 +251,19 @@ def test_probability_alive_in_unit_interval_and_monotone_expectations(
     assert e[0] == pytest.approx(0.0, abs=1e-12)
     assert all(np.isfinite(e))
     assert all(b >= a - 1e-9 * max(1.0, abs(a)) for a, b in zip(e, e[1:]))
+
+
+def test_repeated_rows_are_evaluated_once_with_the_same_answers(summary: pd.DataFrame, bgnbd: crmkit.BgNbd, gg: crmkit.GammaGamma) -> None:
+    # Customers sharing a summary are evaluated once (then spread back): values per row are the
+    # same as for the single table, and errors name the first failing input row.
+    big = pd.concat([summary] * 3, ignore_index=True)
+    np.testing.assert_array_equal(bgnbd.probability_alive(big), np.tile(bgnbd.probability_alive(summary), 3))
+    np.testing.assert_array_equal(bgnbd.expected_purchases(10, big), np.tile(bgnbd.expected_purchases(10, summary), 3))
+    clv = gg.customer_lifetime_value(bgnbd, big, months=6, discount_rate=0.01, time_units_per_month=crmkit.WEEKS_PER_MONTH)
+    np.testing.assert_array_equal(clv[:2357], clv[2357:4714])
+    with pytest.raises(crmkit.InvalidValueError) as info:
+        bgnbd.probability_alive([1, 1, 2, 2, 2], [1.0, 1.0, 5.0, 5.0, 5.0], [3.0, 3.0, 4.0, 4.0, 4.0])
+    assert (info.value.field, info.value.row) == ("T", 2)
+    with pytest.raises(crmkit.InvalidValueError) as info:
+        crmkit.BgNbd().fit([1, 1, 3, 2, 3], [1.0, 1.0, 2.0, 5.0, 2.0], [3.0, 3.0, 4.0, 4.0, 4.0])
+    assert (info.value.field, info.value.row) == ("T", 3)
