@@ -32,3 +32,40 @@ build_extension() {
   fi
   touch "$CRMKIT_VENV/.extension-$src_hash"
 }
+
+# The peers environment (.venv-peers): lifetimes and the other packages crmkit is compared with,
+# for the parity tests and benches/bench_clv.py only. Installed once (keyed by the requirements
+# file's hash), with the crmkit wheel rebuilt only when the sources changed.
+# The wheel is built for the main venv's interpreter (the same python3), so that cargo reuses its build.
+CRMKIT_PEERS_VENV="${CRMKIT_PEERS_VENV:-$PWD/.venv-peers}"
+PEERS_PY="$CRMKIT_PEERS_VENV/bin/python"
+export CRMKIT_PEERS_VENV
+
+setup_peers() {
+  if [ ! -x "$PEERS_PY" ]; then
+    echo "   creating virtualenv $CRMKIT_PEERS_VENV"
+    python3 -m venv "$CRMKIT_PEERS_VENV"
+  fi
+  local peers_hash src_hash wheel
+  peers_hash=$(sha256sum tests/requirements-peers.txt | cut -c1-16)
+  if [ ! -f "$CRMKIT_PEERS_VENV/.requirements-$peers_hash" ]; then
+    echo "   installing tests/requirements-peers.txt (lifetimes; once, then cached in the venv)"
+    "$PEERS_PY" -m pip install --quiet --upgrade pip
+    "$PEERS_PY" -m pip install --quiet -r tests/requirements-peers.txt
+    rm -f "$CRMKIT_PEERS_VENV"/.requirements-*
+    touch "$CRMKIT_PEERS_VENV/.requirements-$peers_hash"
+  fi
+  src_hash=$(cat Cargo.toml Cargo.lock pyproject.toml $(git ls-files -co --exclude-standard crates python | grep -E '\.(rs|toml|py|pyi)$' | sort) 2>/dev/null | sha256sum | cut -c1-16)
+  if [ -f "$CRMKIT_PEERS_VENV/.wheel-$src_hash" ] && "$PEERS_PY" -c "import crmkit._crmkit" 2>/dev/null; then
+    echo "   (crmkit wheel up to date)"
+    return
+  fi
+  rm -f "$CRMKIT_PEERS_VENV"/.wheel-* "$CRMKIT_PEERS_VENV"/wheels/*.whl
+  if ! "$CRMKIT_VENV/bin/maturin" build --release --interpreter "$PY" --out "$CRMKIT_PEERS_VENV/wheels" >"$CRMKIT_PEERS_VENV/.maturin.log" 2>&1; then
+    cat "$CRMKIT_PEERS_VENV/.maturin.log"
+    return 1
+  fi
+  wheel=$(ls "$CRMKIT_PEERS_VENV"/wheels/crmkit-*.whl | head -n1)
+  "$PEERS_PY" -m pip install --quiet --force-reinstall --no-deps "$wheel"
+  touch "$CRMKIT_PEERS_VENV/.wheel-$src_hash"
+}

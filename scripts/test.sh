@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command: every check CI runs. Creates its own virtualenv (.venv), installs the
-# test dependencies once, builds the extension into it and runs Rust and Python tests.
+# The README's test command: every check CI runs. Creates its own virtualenvs (.venv, and .venv-peers
+# with lifetimes for the parity tests), installs the test dependencies once, builds the extension into it and runs Rust and Python tests.
 # Idempotent; quick when nothing changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +14,10 @@ echo "== cargo test (unit, integration and doc tests)"
 cargo test --workspace --quiet
 echo "== build the extension into $CRMKIT_VENV"
 build_extension
+echo "== peers environment $CRMKIT_PEERS_VENV (lifetimes, for parity tests and benches/bench_clv.py)"
+setup_peers
 echo "== pytest (tests and docstring examples)"
-"$PY" -m pytest -q
+CRMKIT_REQUIRE_PEERS=1 "$PY" -m pytest -q
 echo "== mypy.stubtest"
 "$PY" -m mypy.stubtest crmkit._crmkit --allowlist tests/stubtest-allowlist.txt
 echo "== all checks passed"

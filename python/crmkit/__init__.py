@@ -1,8 +1,10 @@
 """crmkit: customer analytics for CRM data, with a Rust core.
 
 RFM features, scores, tiers and segments from a transaction log; the buy-till-you-die summary
-for probabilistic CLV; revenue concentration; churn warning signals, the churn risk index, a
-logistic churn model and its evaluation; lifecycle stages and their migration. Tables in (pandas, polars, pyarrow, or numpy
+and the probabilistic CLV models (BG/NBD, Pareto/NBD, MBG/NBD, Gamma–Gamma, BG/BB, sBG);
+revenue concentration; customer value, quadrants, needs, NPS / CSAT and the action playbook;
+churn warning signals, the churn risk index, a logistic churn model and its evaluation;
+lifecycle stages and their migration. Tables in (pandas, polars, pyarrow, or numpy
 arrays), tables of the same family out. Every error is a :class:`CrmkitError` (a ``ValueError``)
 that names the field, the row and the value.
 
@@ -53,6 +55,17 @@ from crmkit.feedback import (
     nps_group_outcomes,
     proportion_interval,
 )
+from crmkit.clv import (
+    DAYS_PER_MONTH,
+    WEEKS_PER_MONTH,
+    BgBb,
+    BgNbd,
+    GammaGamma,
+    MbgNbd,
+    ParetoNbd,
+    ShiftedBetaGeometric,
+    spend_frequency_correlation,
+)
 from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules
 from crmkit.value import (
     aggregate_needs,
@@ -68,26 +81,34 @@ from crmkit.value import (
 )
 
 __all__ = [
+    "BgBb",
+    "BgNbd",
     "ChurnIndexOptions",
     "ConfigError",
     "ConvergenceError",
     "CrmkitError",
     "CrmkitWarning",
     "CsatResult",
+    "DAYS_PER_MONTH",
     "EmptyInputError",
+    "GammaGamma",
     "InvalidValueError",
     "LengthMismatchError",
     "LogisticRegression",
+    "MbgNbd",
     "MinMaxFit",
     "MissingValueError",
     "NpsComparison",
     "NpsResult",
     "NumericalError",
     "ObservationDateError",
+    "ParetoNbd",
     "Playbook",
     "QuantileBins",
     "RfmModel",
     "SegmentRules",
+    "ShiftedBetaGeometric",
+    "WEEKS_PER_MONTH",
     "__version__",
     "aggregate_needs",
     "btyd_summary",
@@ -116,6 +137,7 @@ __all__ = [
     "rfm_features",
     "segment_rules",
     "simple_clv",
+    "spend_frequency_correlation",
     "stage_metrics",
     "stage_migration",
     "value_potential_matrix",

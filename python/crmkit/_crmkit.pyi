@@ -1,26 +1,33 @@
 """Type stubs of the compiled module ``crmkit._crmkit`` (checked with ``mypy.stubtest``)."""
 
-from typing import Any, final
+from collections.abc import Sequence
+from typing import Any, ClassVar, final
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "BgBbModel",
+    "BgNbdModel",
     "ChurnIndexOptions",
     "ConfigError",
     "ConvergenceError",
     "CrmkitError",
     "CrmkitWarning",
     "EmptyInputError",
+    "GammaGammaModel",
     "InvalidValueError",
     "LengthMismatchError",
     "LogisticFit",
+    "MbgNbdModel",
     "MinMaxFit",
     "MissingValueError",
     "NumericalError",
     "ObservationDateError",
+    "ParetoNbdModel",
     "Playbook",
     "QuantileBins",
+    "SbgModel",
     "SegmentRules",
     "__version__",
     "aggregate_needs",
@@ -29,6 +36,8 @@ __all__ = [
     "check_lifecycle_rules",
     "churn_signals",
     "classification_report",
+    "clv_dert",
+    "clv_monthly_steps",
     "compare_nps",
     "concentration",
     "core_list_size",
@@ -50,6 +59,7 @@ __all__ = [
     "retention_clv",
     "rfm_features",
     "simple_clv",
+    "spend_frequency_correlation",
     "stage_metrics",
     "tier_codes_of",
     "value_potential_matrix",
@@ -369,3 +379,279 @@ class Playbook:
         alerts: tuple[npt.NDArray[np.int64], list[str]] | None = None,
     ) -> tuple[npt.NDArray[np.int64], list[tuple[list[str], list[str], list[str]]]]: ...
     def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+# --- issue 5: probabilistic CLV ---
+
+@final
+class BgNbdModel:
+    @staticmethod
+    def fit(
+        x: Any,
+        t_x: Any,
+        T: Any,
+        weights: Any | None = None,
+        *,
+        penalty: float = 0.0,
+        max_iterations: int = 500,
+        gradient_tolerance: float = 1e-09,
+        initial: Sequence[float] | None = None,
+        standard_errors: bool = True,
+    ) -> BgNbdModel: ...
+    param_names: ClassVar[list[str]]
+    @property
+    def params(self) -> dict[str, float]: ...
+    @property
+    def standard_errors(self) -> dict[str, float] | None: ...
+    @property
+    def covariance(self) -> list[list[float]] | None: ...
+    @property
+    def log_likelihood(self) -> float | None: ...
+    @property
+    def report(self) -> dict[str, Any] | None: ...
+    @property
+    def fitted(self) -> bool: ...
+    @staticmethod
+    def from_params(values: Sequence[float]) -> BgNbdModel: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> BgNbdModel: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    @property
+    def n_customers(self) -> float | None: ...
+    def expected_purchases(self, t: float, x: Any, t_x: Any, T: Any) -> npt.NDArray[np.float64]: ...
+    def probability_alive(self, x: Any, t_x: Any, T: Any) -> npt.NDArray[np.float64]: ...
+    def expected_purchases_new_customer(self, t: float) -> float: ...
+    def discounted_expected_transactions(self, delta: float, x: Any, t_x: Any, T: Any) -> npt.NDArray[np.float64]: ...
+    def probability_of_purchases(self, n: int, t: float) -> float: ...
+
+@final
+class ParetoNbdModel:
+    @staticmethod
+    def fit(
+        x: Any,
+        t_x: Any,
+        T: Any,
+        weights: Any | None = None,
+        *,
+        penalty: float = 0.0,
+        max_iterations: int = 500,
+        gradient_tolerance: float = 1e-09,
+        initial: Sequence[float] | None = None,
+        standard_errors: bool = True,
+    ) -> ParetoNbdModel: ...
+    param_names: ClassVar[list[str]]
+    @property
+    def params(self) -> dict[str, float]: ...
+    @property
+    def standard_errors(self) -> dict[str, float] | None: ...
+    @property
+    def covariance(self) -> list[list[float]] | None: ...
+    @property
+    def log_likelihood(self) -> float | None: ...
+    @property
+    def report(self) -> dict[str, Any] | None: ...
+    @property
+    def fitted(self) -> bool: ...
+    @staticmethod
+    def from_params(values: Sequence[float]) -> ParetoNbdModel: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> ParetoNbdModel: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    @property
+    def n_customers(self) -> float | None: ...
+    def expected_purchases(self, t: float, x: Any, t_x: Any, T: Any) -> npt.NDArray[np.float64]: ...
+    def probability_alive(self, x: Any, t_x: Any, T: Any) -> npt.NDArray[np.float64]: ...
+    def expected_purchases_new_customer(self, t: float) -> float: ...
+    def discounted_expected_transactions(self, delta: float, x: Any, t_x: Any, T: Any) -> npt.NDArray[np.float64]: ...
+
+@final
+class MbgNbdModel:
+    @staticmethod
+    def fit(
+        x: Any,
+        t_x: Any,
+        T: Any,
+        weights: Any | None = None,
+        *,
+        penalty: float = 0.0,
+        max_iterations: int = 500,
+        gradient_tolerance: float = 1e-09,
+        initial: Sequence[float] | None = None,
+        standard_errors: bool = True,
+    ) -> MbgNbdModel: ...
+    param_names: ClassVar[list[str]]
+    @property
+    def params(self) -> dict[str, float]: ...
+    @property
+    def standard_errors(self) -> dict[str, float] | None: ...
+    @property
+    def covariance(self) -> list[list[float]] | None: ...
+    @property
+    def log_likelihood(self) -> float | None: ...
+    @property
+    def report(self) -> dict[str, Any] | None: ...
+    @property
+    def fitted(self) -> bool: ...
+    @staticmethod
+    def from_params(values: Sequence[float]) -> MbgNbdModel: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> MbgNbdModel: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    @property
+    def n_customers(self) -> float | None: ...
+    def expected_purchases(self, t: float, x: Any, t_x: Any, T: Any) -> npt.NDArray[np.float64]: ...
+    def probability_alive(self, x: Any, t_x: Any, T: Any) -> npt.NDArray[np.float64]: ...
+    def expected_purchases_new_customer(self, t: float) -> float: ...
+    def discounted_expected_transactions(self, delta: float, x: Any, t_x: Any, T: Any) -> npt.NDArray[np.float64]: ...
+
+@final
+class GammaGammaModel:
+    @staticmethod
+    def fit(
+        x: Any,
+        mean_spend: Any,
+        weights: Any | None = None,
+        *,
+        q_above_one: bool = False,
+        penalty: float = 0.0,
+        max_iterations: int = 500,
+        gradient_tolerance: float = 1e-09,
+        initial: Sequence[float] | None = None,
+        standard_errors: bool = True,
+    ) -> GammaGammaModel: ...
+    param_names: ClassVar[list[str]]
+    @property
+    def params(self) -> dict[str, float]: ...
+    @property
+    def standard_errors(self) -> dict[str, float] | None: ...
+    @property
+    def covariance(self) -> list[list[float]] | None: ...
+    @property
+    def log_likelihood(self) -> float | None: ...
+    @property
+    def report(self) -> dict[str, Any] | None: ...
+    @property
+    def fitted(self) -> bool: ...
+    @staticmethod
+    def from_params(values: Sequence[float]) -> GammaGammaModel: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> GammaGammaModel: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    @property
+    def n_customers(self) -> float | None: ...
+    @property
+    def population_mean_spend(self) -> float: ...
+    def expected_spend(self, x: Any, mean_spend: Any) -> npt.NDArray[np.float64]: ...
+
+@final
+class SbgModel:
+    @staticmethod
+    def fit_survival(
+        survival: Sequence[float],
+        cohort_size: float = 1000.0,
+        *,
+        penalty: float = 0.0,
+        max_iterations: int = 500,
+        gradient_tolerance: float = 1e-09,
+        initial: Sequence[float] | None = None,
+        standard_errors: bool = True,
+    ) -> SbgModel: ...
+    @staticmethod
+    def fit_counts(
+        lost: Sequence[float],
+        survivors: float,
+        *,
+        penalty: float = 0.0,
+        max_iterations: int = 500,
+        gradient_tolerance: float = 1e-09,
+        initial: Sequence[float] | None = None,
+        standard_errors: bool = True,
+    ) -> SbgModel: ...
+    param_names: ClassVar[list[str]]
+    @property
+    def params(self) -> dict[str, float]: ...
+    @property
+    def standard_errors(self) -> dict[str, float] | None: ...
+    @property
+    def covariance(self) -> list[list[float]] | None: ...
+    @property
+    def log_likelihood(self) -> float | None: ...
+    @property
+    def report(self) -> dict[str, Any] | None: ...
+    @property
+    def fitted(self) -> bool: ...
+    @staticmethod
+    def from_params(values: Sequence[float]) -> SbgModel: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> SbgModel: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    def survival(self, t: Sequence[int]) -> list[float]: ...
+    def churn_probability(self, t: Sequence[int]) -> list[float]: ...
+    def retention_rate(self, t: Sequence[int]) -> list[float]: ...
+    def discounted_expected_residual_lifetime(self, d: float, renewals: int) -> float: ...
+
+@final
+class BgBbModel:
+    @staticmethod
+    def fit(
+        x: Any,
+        t_x: Any,
+        n: Any,
+        weights: Any | None = None,
+        *,
+        penalty: float = 0.0,
+        max_iterations: int = 500,
+        gradient_tolerance: float = 1e-09,
+        initial: Sequence[float] | None = None,
+        standard_errors: bool = True,
+    ) -> BgBbModel: ...
+    param_names: ClassVar[list[str]]
+    @property
+    def params(self) -> dict[str, float]: ...
+    @property
+    def standard_errors(self) -> dict[str, float] | None: ...
+    @property
+    def covariance(self) -> list[list[float]] | None: ...
+    @property
+    def log_likelihood(self) -> float | None: ...
+    @property
+    def report(self) -> dict[str, Any] | None: ...
+    @property
+    def fitted(self) -> bool: ...
+    @staticmethod
+    def from_params(values: Sequence[float]) -> BgBbModel: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> BgBbModel: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+    @property
+    def n_customers(self) -> float | None: ...
+    def probability_alive(self, x: Any, t_x: Any, n: Any, future: int = 0) -> npt.NDArray[np.float64]: ...
+    def expected_purchases(self, future: int, x: Any, t_x: Any, n: Any) -> npt.NDArray[np.float64]: ...
+    def expected_purchases_new_customer(self, n: int) -> float: ...
+
+def clv_monthly_steps(
+    transaction_model: BgNbdModel | ParetoNbdModel | MbgNbdModel,
+    expected_spend: Any,
+    x: Any,
+    t_x: Any,
+    T: Any,
+    *,
+    months: int,
+    monthly_discount_rate: float,
+    time_units_per_month: float,
+) -> npt.NDArray[np.float64]: ...
+def clv_dert(
+    transaction_model: BgNbdModel | ParetoNbdModel | MbgNbdModel,
+    expected_spend: Any,
+    x: Any,
+    t_x: Any,
+    T: Any,
+    *,
+    annual_discount_rate: float,
+    time_units_per_year: float,
+) -> npt.NDArray[np.float64]: ...
+def spend_frequency_correlation(x: Any, mean_spend: Any) -> float: ...

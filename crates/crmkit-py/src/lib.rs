@@ -5,6 +5,7 @@
 //! array-level building blocks it calls.
 
 mod churn;
+mod clv;
 mod columns;
 mod errors;
 mod scoring;
@@ -232,5 +233,6 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     scoring::register(m)?;
     churn::register(m)?;
     value::register(m)?;
+    clv::register(m)?;
     Ok(())
 }

@@ -1,0 +1,80 @@
+//! Criterion benchmarks of the buy-till-you-die likelihoods: log-likelihood plus gradient (what
+//! each fit iteration evaluates) over 1 M customers, BG/NBD and Pareto/NBD.
+//!
+//! The customers are seeded synthetic summaries in weeks (x up to 40, continuous t_x and T, so
+//! that compression merges nothing and every row is evaluated). Run briefly with e.g.
+//! `cargo bench -p crmkit-benches --bench clv -- --warm-up-time 1 --measurement-time 5`.
+
+#![allow(
+    clippy::expect_used,
+    reason = "benches run on known-good generated data"
+)]
+#![allow(missing_docs, reason = "criterion_group! generates undocumented items")]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use crmkit::clv::{BgNbdParams, BtydData, ParetoNbdParams};
+use crmkit_benches::SplitMix64;
+
+const CUSTOMERS: usize = 1_000_000;
+
+/// `CUSTOMERS` summaries: T uniform in (1, 78] weeks; 40% never repeat; repeaters buy
+/// 1..=40 times with t_x uniform in (0, T].
+fn customers(seed: u64) -> BtydData {
+    let mut rng = SplitMix64::new(seed);
+    let (mut x, mut t_x, mut t) = (
+        Vec::with_capacity(CUSTOMERS),
+        Vec::with_capacity(CUSTOMERS),
+        Vec::with_capacity(CUSTOMERS),
+    );
+    for _ in 0..CUSTOMERS {
+        let age = 1.0 + 77.0 * rng.next_f64();
+        if rng.next_f64() < 0.4 {
+            x.push(0.0);
+            t_x.push(0.0);
+        } else {
+            x.push(1.0 + rng.below(40) as f64);
+            t_x.push(age * (1.0 - rng.next_f64()));
+        }
+        t.push(age);
+    }
+    BtydData::new(&x, &t_x, &t).expect("valid synthetic summaries")
+}
+
+fn likelihoods(c: &mut Criterion) {
+    let data = customers(5);
+    let bg = BgNbdParams {
+        r: 0.2426,
+        alpha: 4.4136,
+        a: 0.7930,
+        b: 2.4261,
+    };
+    let pareto = ParetoNbdParams {
+        r: 0.5533,
+        alpha: 10.5776,
+        s: 0.6062,
+        beta: 11.6679,
+    };
+    let mut group = c.benchmark_group("clv_log_likelihood_and_gradient");
+    group.throughput(Throughput::Elements(CUSTOMERS as u64));
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.bench_function("bgnbd_1M", |b| {
+        b.iter(|| {
+            bg.log_likelihood_and_gradient(black_box(&data))
+                .expect("finite")
+        });
+    });
+    group.bench_function("paretonbd_1M", |b| {
+        b.iter(|| {
+            pareto
+                .log_likelihood_and_gradient(black_box(&data))
+                .expect("finite")
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, likelihoods);
+criterion_main!(benches);

@@ -1,0 +1,1001 @@
+//! Probabilistic CLV: the buy-till-you-die models (array level; see `crmkit.clv`).
+//!
+//! One frozen class per model holds the parameters and, when it was fitted, the fit (standard
+//! errors, log-likelihood, convergence report). Classes pickle through their JSON.
+
+use crmkit::CrmkitError;
+use crmkit::clv::{
+    BgBb, BgBbParams, BgNbd, BgNbdParams, BtydData, ContinuousDiscounting, DiscreteData,
+    FitOptions, FittedBgBb, FittedBgNbd, FittedGammaGamma, FittedMbgNbd, FittedParetoNbd,
+    FittedSbg, GammaGamma, GammaGammaParams, MbgNbd, MbgNbdParams, MonthlyDiscounting, ParetoNbd,
+    ParetoNbdParams, RetentionData, Sbg, SbgParams, SpendData, TransactionModel,
+};
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::columns::{Values, floats};
+use crate::errors::{IntoPyResult, to_py};
+use crate::without_gil;
+
+/// Parameters, and the fit that produced them (None for a model built from parameters).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+struct Stored<P, F> {
+    params: P,
+    fit: Option<F>,
+}
+
+/// The core names T `t`; Python users pass and see `T`.
+fn rename_t(err: CrmkitError) -> CrmkitError {
+    match err {
+        CrmkitError::InvalidValue {
+            field,
+            row,
+            value,
+            reason,
+        } if field == "t" => CrmkitError::InvalidValue {
+            field: "T".to_owned(),
+            row,
+            value,
+            reason: reason.replace("`t`", "`T`"),
+        },
+        other => other,
+    }
+}
+
+/// [`without_gil`] with the core's `t` shown as `T`.
+fn run<T: Send>(py: Python<'_>, work: impl Send + FnOnce() -> crmkit::Result<T>) -> PyResult<T> {
+    without_gil(py, move || work().map_err(rename_t))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn options(
+    penalty: f64,
+    max_iterations: usize,
+    gradient_tolerance: f64,
+    initial: Option<Vec<f64>>,
+    standard_errors: bool,
+) -> PyResult<FitOptions> {
+    let opts = FitOptions {
+        penalty,
+        max_iterations,
+        gradient_tolerance,
+        compress: true,
+        initial,
+        standard_errors,
+    };
+    opts.validate().py()?;
+    Ok(opts)
+}
+
+fn optional<'py>(
+    obj: Option<&Bound<'py, PyAny>>,
+    field: &str,
+) -> PyResult<Option<Values<'py, f64>>> {
+    obj.map(|o| floats(o, field)).transpose()
+}
+
+fn params_from<P: DeserializeOwned>(names: &[&str], values: &[f64]) -> crmkit::Result<P> {
+    CrmkitError::check_len("params", names.len(), values.len())?;
+    let mut map = serde_json::Map::new();
+    for (name, &v) in names.iter().zip(values) {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(CrmkitError::invalid_config(
+                *name,
+                v,
+                "model parameters must be finite and > 0",
+            ));
+        }
+        map.insert((*name).to_owned(), serde_json::Value::from(v));
+    }
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|e| CrmkitError::invalid_config("params", "values", e.to_string()))
+}
+
+fn params_dict<'py, P: Serialize>(
+    py: Python<'py>,
+    names: &[&str],
+    p: &P,
+) -> PyResult<Bound<'py, PyDict>> {
+    let value = serde_json::to_value(p).map_err(|e| {
+        to_py(CrmkitError::invalid_config(
+            "params",
+            "value",
+            e.to_string(),
+        ))
+    })?;
+    let d = PyDict::new(py);
+    for name in names {
+        d.set_item(*name, value.get(*name).and_then(serde_json::Value::as_f64))?;
+    }
+    Ok(d)
+}
+
+fn report_dict<'py>(
+    py: Python<'py>,
+    report: &crmkit::clv::ConvergenceReport,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("iterations", report.iterations)?;
+    d.set_item("function_evaluations", report.function_evaluations)?;
+    d.set_item("gradient_norm", report.gradient_norm)?;
+    d.set_item("log_likelihood", report.log_likelihood)?;
+    Ok(d)
+}
+
+fn to_json<T: Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value)
+        .map_err(|e| to_py(CrmkitError::invalid_config("json", "value", e.to_string())))
+}
+
+fn from_json<T: DeserializeOwned>(field: &str, text: &str) -> PyResult<T> {
+    serde_json::from_str(text)
+        .map_err(|e| to_py(CrmkitError::invalid_config(field, "JSON", e.to_string())))
+}
+
+/// A fast hasher for the bit patterns of float keys (multiply-rotate, as FxHash).
+#[derive(Default, Clone, Copy)]
+struct BitsHasher(u64);
+
+impl std::hash::Hasher for BitsHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type BitsMap<K> = HashMap<K, u32, std::hash::BuildHasherDefault<BitsHasher>>;
+
+/// The distinct rows of `N` parallel columns in order of first appearance: customers who share a
+/// summary are evaluated once (CDNOW × 100 has 1,016 distinct rows in 235,700).
+struct Distinct<const N: usize> {
+    columns: [Vec<f64>; N],
+    /// Rows per distinct row.
+    counts: Vec<f64>,
+    /// The first input row of each distinct row (for errors).
+    first: Vec<usize>,
+    /// Each input row's distinct row.
+    index: Vec<u32>,
+}
+
+impl<const N: usize> Distinct<N> {
+    fn new(names: [&str; N], cols: [&[f64]; N]) -> crmkit::Result<Self> {
+        let n = cols[0].len();
+        for (name, col) in names.iter().zip(cols).skip(1) {
+            CrmkitError::check_len(name, n, col.len())?;
+        }
+        let mut map: BitsMap<[u64; N]> = BitsMap::default();
+        let mut out = Self {
+            columns: std::array::from_fn(|_| Vec::new()),
+            counts: Vec::new(),
+            first: Vec::new(),
+            index: Vec::with_capacity(n),
+        };
+        for row in 0..n {
+            let key: [u64; N] = std::array::from_fn(|j| cols[j][row].to_bits());
+            let next = out.counts.len();
+            // More than u32::MAX distinct rows cannot be held in memory as f64 columns anyway.
+            let k = *map.entry(key).or_insert(next as u32);
+            if k as usize == next {
+                for (column, col) in out.columns.iter_mut().zip(cols) {
+                    column.push(col[row]);
+                }
+                out.counts.push(0.0);
+                out.first.push(row);
+            }
+            out.counts[k as usize] += 1.0;
+            out.index.push(k);
+        }
+        Ok(out)
+    }
+
+    /// Maps an error about a distinct row to the first input row holding it.
+    fn row_error(&self, err: CrmkitError) -> CrmkitError {
+        match err {
+            CrmkitError::InvalidValue {
+                field,
+                row,
+                value,
+                reason,
+            } => CrmkitError::InvalidValue {
+                field,
+                row: self.first.get(row).copied().unwrap_or(row),
+                value,
+                reason,
+            },
+            CrmkitError::MissingValue { field, row } => CrmkitError::MissingValue {
+                field,
+                row: self.first.get(row).copied().unwrap_or(row),
+            },
+            other => other,
+        }
+    }
+
+    /// Evaluates `f` on the distinct rows and spreads the values back to every input row.
+    fn map(
+        &self,
+        f: impl FnOnce(&[Vec<f64>; N]) -> crmkit::Result<Vec<f64>>,
+    ) -> crmkit::Result<Vec<f64>> {
+        let values = f(&self.columns).map_err(|e| self.row_error(e))?;
+        Ok(self.index.iter().map(|&k| values[k as usize]).collect())
+    }
+}
+
+/// Defines the common part of a fitted model's class: parameters, fit facts, JSON and pickle.
+macro_rules! common_methods {
+    ($class:ident, $name:literal) => {
+        impl $class {
+            fn repr(&self) -> String {
+                let values = serde_json::to_value(self.inner.params).unwrap_or_default();
+                let body: Vec<String> = Self::NAMES
+                    .iter()
+                    .map(|n| {
+                        format!(
+                            "{n}={}",
+                            values
+                                .get(*n)
+                                .and_then(serde_json::Value::as_f64)
+                                .unwrap_or(f64::NAN)
+                        )
+                    })
+                    .collect();
+                format!("{}({})", $name, body.join(", "))
+            }
+        }
+    };
+}
+
+/// Defines a model class: struct, parameter names, and the shared methods (parameters, fit
+/// facts, JSON, pickle) followed by the model's own `$extra` methods.
+macro_rules! model_class {
+    (
+        $(#[$meta:meta])*
+        $class:ident, $name:literal, $params:ident, $fitted:ident,
+        [$($pname:literal),+],
+        { $($extra:tt)* }
+    ) => {
+        $(#[$meta])*
+        #[pyclass(name = $name, module = "crmkit._crmkit", frozen, eq)]
+        #[derive(Clone, PartialEq)]
+        pub struct $class {
+            inner: Stored<$params, $fitted>,
+        }
+
+        impl $class {
+            const NAMES: &'static [&'static str] = &[$($pname),+];
+            const NAMES_FIELD: &'static str = $name;
+        }
+
+        common_methods!($class, $name);
+
+        #[pymethods]
+        impl $class {
+        /// The parameter names in the model's order.
+        #[classattr]
+        fn param_names() -> Vec<&'static str> {
+            Self::NAMES.to_vec()
+        }
+
+        /// The parameters as a dict (name → value).
+        #[getter]
+        fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+            params_dict(py, Self::NAMES, &self.inner.params)
+        }
+
+        /// Delta-method standard errors (name → value), or None (built from parameters, or a
+        /// singular Hessian).
+        #[getter]
+        fn standard_errors<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+            match self.inner.fit.as_ref().and_then(|f| f.standard_errors.as_ref()) {
+                Some(se) => Ok(Some(params_dict(py, Self::NAMES, se)?)),
+                None => Ok(None),
+            }
+        }
+
+        /// Covariance matrix of the parameters (model order), or None.
+        #[getter]
+        fn covariance(&self) -> Option<Vec<Vec<f64>>> {
+            self.inner
+                .fit
+                .as_ref()
+                .and_then(|f| f.covariance.as_ref())
+                .map(|c| c.iter().map(|row| row.to_vec()).collect())
+        }
+
+        /// Log-likelihood of the fit (penalty excluded), or None when built from parameters.
+        #[getter]
+        fn log_likelihood(&self) -> Option<f64> {
+            self.inner.fit.as_ref().map(|f| f.log_likelihood)
+        }
+
+        /// The convergence report (iterations, function_evaluations, gradient_norm,
+        /// log_likelihood) as a dict, or None when built from parameters.
+        #[getter]
+        fn report<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+            match self.inner.fit.as_ref() {
+                Some(f) => Ok(Some(report_dict(py, &f.report)?)),
+                None => Ok(None),
+            }
+        }
+
+        /// True when the model was fitted (False when built from parameters).
+        #[getter]
+        fn fitted(&self) -> bool {
+            self.inner.fit.is_some()
+        }
+
+        /// A model from parameter values in `param_names` order (no fit facts).
+        #[staticmethod]
+        fn from_params(values: Vec<f64>) -> PyResult<Self> {
+            Ok(Self {
+                inner: Stored {
+                    params: params_from(Self::NAMES, &values).py()?,
+                    fit: None,
+                },
+            })
+        }
+
+        /// Serialises to JSON (parameters and fit, exactly).
+        fn to_json(&self) -> PyResult<String> {
+            to_json(&self.inner)
+        }
+
+        /// Reads a model serialised by `to_json`.
+        #[staticmethod]
+        fn from_json(text: &str) -> PyResult<Self> {
+            Ok(Self {
+                inner: from_json(Self::NAMES_FIELD, text)?,
+            })
+        }
+
+        fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+            let from_json = slf.get_type().getattr("from_json")?;
+            Ok((from_json, (slf.get().to_json()?,)))
+        }
+
+        fn __repr__(&self) -> String {
+            self.repr()
+        }
+
+            $($extra)*
+        }
+    };
+}
+
+/// A continuous-time transaction model class (BG/NBD, Pareto/NBD, MBG/NBD).
+macro_rules! transaction_class {
+    (
+        $(#[$meta:meta])*
+        $class:ident, $name:literal, $model:ident, $params:ident, $fitted:ident,
+        [$($pname:literal),+],
+        { $($extra:tt)* }
+    ) => {
+        model_class!(
+            $(#[$meta])*
+            $class, $name, $params, $fitted, [$($pname),+],
+            {
+            /// Fits by maximum likelihood on customer summaries (identical rows are compressed).
+            ///
+            /// Args:
+            ///     x: repeat purchases (whole numbers >= 0), float64.
+            ///     t_x: age at the last purchase (0 when x = 0).
+            ///     T: age at the end of the calibration period (>= t_x).
+            ///     weights: customers per row, or None (each row one customer).
+            ///     penalty: L2 penalty on the parameters (lifetimes' `penalizer_coef`).
+            ///     max_iterations, gradient_tolerance: BFGS stopping rules.
+            ///     initial: starting parameters in `param_names` order, or None.
+            ///     standard_errors: compute standard errors from the Hessian.
+            ///
+            /// Returns:
+            ///     the fitted model. Raises ConvergenceError (saying why) when the fit fails.
+            #[staticmethod]
+            #[pyo3(signature = (x, t_x, T, weights=None, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=true))]
+            #[allow(non_snake_case, clippy::too_many_arguments)]
+            fn fit(
+                py: Python<'_>,
+                x: &Bound<'_, PyAny>,
+                t_x: &Bound<'_, PyAny>,
+                T: &Bound<'_, PyAny>,
+                weights: Option<&Bound<'_, PyAny>>,
+                penalty: f64,
+                max_iterations: usize,
+                gradient_tolerance: f64,
+                initial: Option<Vec<f64>>,
+                standard_errors: bool,
+            ) -> PyResult<Self> {
+                let opts = options(penalty, max_iterations, gradient_tolerance, initial, standard_errors)?;
+                let (x, t_x, t) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
+                let w = optional(weights, "weights")?;
+                let (x, t_x, t) = (x.as_slice(), t_x.as_slice(), t.as_slice());
+                let w = w.as_ref().map(|w| w.as_slice());
+                let fitted = run(py, move || match w {
+                    Some(w) => $model::fit(&BtydData::with_weights(x, t_x, t, w)?, &opts),
+                    None => {
+                        // identical rows merged here in O(n), so that the core sorts only the distinct ones
+                        let d = Distinct::new(["x", "t_x", "t"], [x, t_x, t])?;
+                        let [x, t_x, t] = &d.columns;
+                        let data = BtydData::with_weights(x, t_x, t, &d.counts).map_err(|e| d.row_error(e))?;
+                        $model::fit(&data, &opts)
+                    }
+                })?;
+                Ok(Self {
+                    inner: Stored {
+                        params: fitted.params,
+                        fit: Some(fitted),
+                    },
+                })
+            }
+
+
+            /// Number of customers the model was fitted on (the sum of weights), or None.
+            #[getter]
+            fn n_customers(&self) -> Option<f64> {
+                self.inner.fit.as_ref().map(|f| f.n_customers)
+            }
+
+            /// Expected purchases of each customer in (T, T + t].
+            ///
+            /// Args:
+            ///     t: the horizon, in the time unit of the data.
+            ///     x, t_x, T: customer summaries (float64 arrays).
+            ///
+            /// Returns:
+            ///     numpy.ndarray of float64
+            #[allow(non_snake_case)]
+            fn expected_purchases<'py>(
+                &self,
+                py: Python<'py>,
+                t: f64,
+                x: &Bound<'py, PyAny>,
+                t_x: &Bound<'py, PyAny>,
+                T: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+                let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
+                let (x, t_x, tt) = (x.as_slice(), t_x.as_slice(), tt.as_slice());
+                let m = self.inner.params;
+                let out = run(py, move || {
+                    Distinct::new(["x", "t_x", "t"], [x, t_x, tt])?
+                        .map(|[x, t_x, tt]| m.expected_purchases(t, x, t_x, tt))
+                })?;
+                Ok(out.into_pyarray(py))
+            }
+
+            /// Probability that each customer is alive at T.
+            ///
+            /// Args:
+            ///     x, t_x, T: customer summaries (float64 arrays).
+            ///
+            /// Returns:
+            ///     numpy.ndarray of float64 in [0, 1]
+            #[allow(non_snake_case)]
+            fn probability_alive<'py>(
+                &self,
+                py: Python<'py>,
+                x: &Bound<'py, PyAny>,
+                t_x: &Bound<'py, PyAny>,
+                T: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+                let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
+                let (x, t_x, tt) = (x.as_slice(), t_x.as_slice(), tt.as_slice());
+                let m = self.inner.params;
+                let out = run(py, move || {
+                    Distinct::new(["x", "t_x", "t"], [x, t_x, tt])?
+                        .map(|[x, t_x, tt]| m.probability_alive(x, t_x, tt))
+                })?;
+                Ok(out.into_pyarray(py))
+            }
+
+            /// Expected purchases of a new customer in (0, t]: E[X(t)].
+            fn expected_purchases_new_customer(&self, py: Python<'_>, t: f64) -> PyResult<f64> {
+                let m = self.inner.params;
+                run(py, move || m.expected_purchases_new_customer(t))
+            }
+
+            /// Discounted expected residual transactions of each customer at continuous rate
+            /// `delta` per time unit (infinite horizon).
+            ///
+            /// Returns:
+            ///     numpy.ndarray of float64
+            #[allow(non_snake_case)]
+            fn discounted_expected_transactions<'py>(
+                &self,
+                py: Python<'py>,
+                delta: f64,
+                x: &Bound<'py, PyAny>,
+                t_x: &Bound<'py, PyAny>,
+                T: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+                let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
+                let (x, t_x, tt) = (x.as_slice(), t_x.as_slice(), tt.as_slice());
+                let m = self.inner.params;
+                let out = run(py, move || {
+                    Distinct::new(["x", "t_x", "t"], [x, t_x, tt])?
+                        .map(|[x, t_x, tt]| m.discounted_expected_transactions(delta, x, t_x, tt))
+                })?;
+                Ok(out.into_pyarray(py))
+            }
+
+            $($extra)*
+            }
+        );
+    };
+}
+
+transaction_class!(
+    /// BG/NBD (Fader, Hardie & Lee 2005): parameters r, alpha, a, b, and the fit.
+    PyBgNbd, "BgNbdModel", BgNbd, BgNbdParams, FittedBgNbd, ["r", "alpha", "a", "b"],
+    {
+        /// Probability of exactly `n` purchases in (0, t] for a new customer (eq. 8).
+        fn probability_of_purchases(&self, py: Python<'_>, n: u32, t: f64) -> PyResult<f64> {
+            let m = self.inner.params;
+            run(py, move || m.probability_of_purchases(n, t))
+        }
+    }
+);
+
+transaction_class!(
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987): parameters r, alpha, s, beta, and the fit.
+    PyParetoNbd, "ParetoNbdModel", ParetoNbd, ParetoNbdParams, FittedParetoNbd,
+    ["r", "alpha", "s", "beta"], {}
+);
+
+transaction_class!(
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007): parameters r, alpha, a, b, and the fit.
+    PyMbgNbd, "MbgNbdModel", MbgNbd, MbgNbdParams, FittedMbgNbd, ["r", "alpha", "a", "b"], {}
+);
+
+/// Any fitted transaction model, by value.
+#[derive(Clone, Copy)]
+enum AnyTransaction {
+    Bg(BgNbdParams),
+    Pareto(ParetoNbdParams),
+    Mbg(MbgNbdParams),
+}
+
+impl AnyTransaction {
+    fn extract(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        if let Ok(m) = obj.cast::<PyBgNbd>() {
+            return Ok(Self::Bg(m.get().inner.params));
+        }
+        if let Ok(m) = obj.cast::<PyParetoNbd>() {
+            return Ok(Self::Pareto(m.get().inner.params));
+        }
+        if let Ok(m) = obj.cast::<PyMbgNbd>() {
+            return Ok(Self::Mbg(m.get().inner.params));
+        }
+        Err(to_py(CrmkitError::invalid_config(
+            "transaction_model",
+            obj.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            "expected a BG/NBD, Pareto/NBD or MBG/NBD model",
+        )))
+    }
+
+    fn model(&self) -> &(dyn TransactionModel + Send + Sync) {
+        match self {
+            Self::Bg(m) => m,
+            Self::Pareto(m) => m,
+            Self::Mbg(m) => m,
+        }
+    }
+}
+
+/// CLV with discrete monthly discounting (lifetimes 0.11.3 / pymc-marketing algorithm).
+///
+/// Args:
+///     transaction_model: a BgNbdModel, ParetoNbdModel or MbgNbdModel.
+///     expected_spend: expected value per purchase of each customer.
+///     x, t_x, T: customer summaries in the model's time unit.
+///     months: horizon in months.
+///     monthly_discount_rate: discount rate per month (0.01 = 1%).
+///     time_units_per_month: 4.345 for weeks, 30 for days.
+///
+/// Returns:
+///     numpy.ndarray of float64: Σ_{i=1..months} (E[Y(i f)] − E[Y((i−1) f)]) · spend / (1 + d)^i.
+#[pyfunction]
+#[pyo3(signature = (transaction_model, expected_spend, x, t_x, T, *, months, monthly_discount_rate, time_units_per_month))]
+#[allow(non_snake_case, clippy::too_many_arguments)]
+fn clv_monthly_steps<'py>(
+    py: Python<'py>,
+    transaction_model: &Bound<'py, PyAny>,
+    expected_spend: &Bound<'py, PyAny>,
+    x: &Bound<'py, PyAny>,
+    t_x: &Bound<'py, PyAny>,
+    T: &Bound<'py, PyAny>,
+    months: u32,
+    monthly_discount_rate: f64,
+    time_units_per_month: f64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let model = AnyTransaction::extract(transaction_model)?;
+    let discounting = MonthlyDiscounting {
+        months,
+        monthly_discount_rate,
+        time_units_per_month,
+    };
+    let spend = floats(expected_spend, "expected_spend")?;
+    let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
+    let (spend, x, t_x, tt) = (
+        spend.as_slice(),
+        x.as_slice(),
+        t_x.as_slice(),
+        tt.as_slice(),
+    );
+    let out = run(py, move || {
+        Distinct::new(["expected_spend", "x", "t_x", "t"], [spend, x, t_x, tt])?.map(
+            |[spend, x, t_x, tt]| {
+                crmkit::clv::clv_monthly_steps(model.model(), spend, x, t_x, tt, &discounting)
+            },
+        )
+    })?;
+    Ok(out.into_pyarray(py))
+}
+
+/// CLV with continuous discounting over an infinite horizon: DERT × expected spend.
+///
+/// Args:
+///     transaction_model: a BgNbdModel, ParetoNbdModel or MbgNbdModel.
+///     expected_spend: expected value per purchase of each customer.
+///     x, t_x, T: customer summaries in the model's time unit.
+///     annual_discount_rate: discount rate per year (0.15 = 15%), > 0.
+///     time_units_per_year: 52 for weeks, 365 for days.
+///
+/// Returns:
+///     numpy.ndarray of float64
+#[pyfunction]
+#[pyo3(signature = (transaction_model, expected_spend, x, t_x, T, *, annual_discount_rate, time_units_per_year))]
+#[allow(non_snake_case, clippy::too_many_arguments)]
+fn clv_dert<'py>(
+    py: Python<'py>,
+    transaction_model: &Bound<'py, PyAny>,
+    expected_spend: &Bound<'py, PyAny>,
+    x: &Bound<'py, PyAny>,
+    t_x: &Bound<'py, PyAny>,
+    T: &Bound<'py, PyAny>,
+    annual_discount_rate: f64,
+    time_units_per_year: f64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let model = AnyTransaction::extract(transaction_model)?;
+    let discounting = ContinuousDiscounting {
+        annual_discount_rate,
+        time_units_per_year,
+    };
+    let spend = floats(expected_spend, "expected_spend")?;
+    let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
+    let (spend, x, t_x, tt) = (
+        spend.as_slice(),
+        x.as_slice(),
+        t_x.as_slice(),
+        tt.as_slice(),
+    );
+    let out = run(py, move || {
+        Distinct::new(["expected_spend", "x", "t_x", "t"], [spend, x, t_x, tt])?.map(
+            |[spend, x, t_x, tt]| {
+                crmkit::clv::clv_dert(model.model(), spend, x, t_x, tt, &discounting)
+            },
+        )
+    })?;
+    Ok(out.into_pyarray(py))
+}
+
+/// Pearson correlation of repeat purchases and mean spend among repeat customers (x > 0): the
+/// Gamma–Gamma independence check (near 0 is good).
+#[pyfunction]
+fn spend_frequency_correlation(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    mean_spend: &Bound<'_, PyAny>,
+) -> PyResult<f64> {
+    let (x, m) = (floats(x, "x")?, floats(mean_spend, "mean_spend")?);
+    let (x, m) = (x.as_slice(), m.as_slice());
+    run(py, move || crmkit::clv::spend_frequency_correlation(x, m))
+}
+
+model_class!(
+    /// Gamma–Gamma spend model (Fader, Hardie & Lee 2005; Fader & Hardie 2013): p, q, gamma.
+    PyGammaGamma, "GammaGammaModel", GammaGammaParams, FittedGammaGamma, ["p", "q", "gamma"],
+    {
+    /// Fits on repeat purchases and their mean spend.
+    ///
+    /// Args:
+    ///     x: repeat purchases; without weights, rows with x = 0 are left out (errors name the
+    ///         row of the full table).
+    ///     mean_spend: mean spend of the repeat purchases (> 0 for x > 0).
+    ///     weights: customers per row (then every row must have x > 0), or None.
+    ///     q_above_one: constrain q > 1 (lifetimes' `q_constraint`; finite population mean).
+    ///     penalty, max_iterations, gradient_tolerance, initial, standard_errors: as for
+    ///         BgNbdModel.fit.
+    ///
+    /// Returns:
+    ///     the fitted model.
+    #[staticmethod]
+    #[pyo3(signature = (x, mean_spend, weights=None, *, q_above_one=false, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn fit(
+        py: Python<'_>,
+        x: &Bound<'_, PyAny>,
+        mean_spend: &Bound<'_, PyAny>,
+        weights: Option<&Bound<'_, PyAny>>,
+        q_above_one: bool,
+        penalty: f64,
+        max_iterations: usize,
+        gradient_tolerance: f64,
+        initial: Option<Vec<f64>>,
+        standard_errors: bool,
+    ) -> PyResult<Self> {
+        let opts = options(
+            penalty,
+            max_iterations,
+            gradient_tolerance,
+            initial,
+            standard_errors,
+        )?;
+        let (x, m) = (floats(x, "x")?, floats(mean_spend, "mean_spend")?);
+        let w = optional(weights, "weights")?;
+        let (x, m) = (x.as_slice(), m.as_slice());
+        let w = w.as_ref().map(|w| w.as_slice());
+        let fitted = run(py, move || {
+            let data = match w {
+                Some(w) => SpendData::with_weights(x, m, w)?,
+                None => SpendData::repeaters(x, m)?,
+            };
+            if q_above_one {
+                GammaGamma::fit_q_above_one(&data, &opts)
+            } else {
+                GammaGamma::fit(&data, &opts)
+            }
+        })?;
+        Ok(Self {
+            inner: Stored {
+                params: fitted.params,
+                fit: Some(fitted),
+            },
+        })
+    }
+
+    /// Number of customers the model was fitted on (the sum of weights), or None.
+    #[getter]
+    fn n_customers(&self) -> Option<f64> {
+        self.inner.fit.as_ref().map(|f| f.n_customers)
+    }
+
+    /// Population mean spend per purchase, p γ / (q − 1) (needs q > 1).
+    #[getter]
+    fn population_mean_spend(&self) -> PyResult<f64> {
+        self.inner.params.population_mean_spend().py()
+    }
+
+    /// Expected spend per purchase of each customer, E[M | x, z̄] (Fader, Hardie & Lee 2005 eq. A3).
+    ///
+    /// Returns:
+    ///     numpy.ndarray of float64
+    fn expected_spend<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        mean_spend: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let (x, m) = (floats(x, "x")?, floats(mean_spend, "mean_spend")?);
+        let (x, m) = (x.as_slice(), m.as_slice());
+        let p = self.inner.params;
+        let out = run(py, move || {
+            Distinct::new(["x", "mean_spend"], [x, m])?.map(|[x, m]| p.expected_spend(x, m))
+        })?;
+        Ok(out.into_pyarray(py))
+    }
+    }
+);
+
+fn sbg_fit(py: Python<'_>, data: RetentionData, opts: FitOptions) -> PyResult<PySbg> {
+    let fitted = run(py, move || Sbg::fit(&data, &opts))?;
+    Ok(PySbg {
+        inner: Stored {
+            params: fitted.params,
+            fit: Some(fitted),
+        },
+    })
+}
+
+model_class!(
+    /// Shifted-beta-geometric retention model (Fader & Hardie 2007): alpha, beta.
+    PySbg, "SbgModel", SbgParams, FittedSbg, ["alpha", "beta"],
+    {
+    /// Fits on a cohort's survival curve: `survival[0]` is the start (100, 1 or a head count),
+    /// `survival[t]` the level after period t, scaled to `cohort_size` customers.
+    #[staticmethod]
+    #[pyo3(signature = (survival, cohort_size=1000.0, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn fit_survival(
+        py: Python<'_>,
+        survival: Vec<f64>,
+        cohort_size: f64,
+        penalty: f64,
+        max_iterations: usize,
+        gradient_tolerance: f64,
+        initial: Option<Vec<f64>>,
+        standard_errors: bool,
+    ) -> PyResult<Self> {
+        let opts = options(
+            penalty,
+            max_iterations,
+            gradient_tolerance,
+            initial,
+            standard_errors,
+        )?;
+        let data = RetentionData::from_survival(&survival, cohort_size).py()?;
+        sbg_fit(py, data, opts)
+    }
+
+    /// Fits on counts: `lost[i]` customers churned in period i + 1, `survivors` still active.
+    #[staticmethod]
+    #[pyo3(signature = (lost, survivors, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn fit_counts(
+        py: Python<'_>,
+        lost: Vec<f64>,
+        survivors: f64,
+        penalty: f64,
+        max_iterations: usize,
+        gradient_tolerance: f64,
+        initial: Option<Vec<f64>>,
+        standard_errors: bool,
+    ) -> PyResult<Self> {
+        let opts = options(
+            penalty,
+            max_iterations,
+            gradient_tolerance,
+            initial,
+            standard_errors,
+        )?;
+        let data = RetentionData::from_counts(&lost, survivors).py()?;
+        sbg_fit(py, data, opts)
+    }
+
+    /// Share of the cohort active after each period in `t`: S(t) (Fader & Hardie 2007 eq. 4).
+    fn survival(&self, t: Vec<u32>) -> PyResult<Vec<f64>> {
+        t.iter().map(|&t| self.inner.params.survival(t).py()).collect()
+    }
+
+    /// P(churn in period t) for each t >= 1 (Fader & Hardie 2007 eq. 3).
+    fn churn_probability(&self, t: Vec<u32>) -> PyResult<Vec<f64>> {
+        t.iter()
+            .map(|&t| self.inner.params.churn_probability(t).py())
+            .collect()
+    }
+
+    /// Retention rate of each period t >= 1 (Fader & Hardie 2007 eq. 6).
+    fn retention_rate(&self, t: Vec<u32>) -> PyResult<Vec<f64>> {
+        t.iter()
+            .map(|&t| self.inner.params.retention_rate(t).py())
+            .collect()
+    }
+
+    /// Discounted expected residual lifetime at rate `d` per period after `renewals` renewals
+    /// (Fader & Hardie 2010 eq. 6).
+    fn discounted_expected_residual_lifetime(&self, d: f64, renewals: u32) -> PyResult<f64> {
+        self.inner
+            .params
+            .discounted_expected_residual_lifetime(d, renewals)
+            .py()
+    }
+    }
+);
+
+model_class!(
+    /// BG/BB for discrete opportunities (Fader, Hardie & Shang 2010): alpha, beta, gamma, delta.
+    PyBgBb, "BgBbModel", BgBbParams, FittedBgBb, ["alpha", "beta", "gamma", "delta"],
+    {
+    /// Fits on (frequency x, recency t_x, opportunities n) rows with optional weights.
+    #[staticmethod]
+    #[pyo3(signature = (x, t_x, n, weights=None, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=true))]
+    #[allow(clippy::too_many_arguments)]
+    fn fit(
+        py: Python<'_>,
+        x: &Bound<'_, PyAny>,
+        t_x: &Bound<'_, PyAny>,
+        n: &Bound<'_, PyAny>,
+        weights: Option<&Bound<'_, PyAny>>,
+        penalty: f64,
+        max_iterations: usize,
+        gradient_tolerance: f64,
+        initial: Option<Vec<f64>>,
+        standard_errors: bool,
+    ) -> PyResult<Self> {
+        let opts = options(
+            penalty,
+            max_iterations,
+            gradient_tolerance,
+            initial,
+            standard_errors,
+        )?;
+        let (x, t_x, n) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(n, "n")?);
+        let w = optional(weights, "weights")?;
+        let (x, t_x, n) = (x.as_slice(), t_x.as_slice(), n.as_slice());
+        let w = w.as_ref().map(|w| w.as_slice());
+        let fitted = run(py, move || {
+            let data = match w {
+                Some(w) => DiscreteData::with_weights(x, t_x, n, w)?,
+                None => DiscreteData::new(x, t_x, n)?,
+            };
+            BgBb::fit(&data, &opts)
+        })?;
+        Ok(Self {
+            inner: Stored {
+                params: fitted.params,
+                fit: Some(fitted),
+            },
+        })
+    }
+
+    /// Number of customers the model was fitted on (the sum of weights), or None.
+    #[getter]
+    fn n_customers(&self) -> Option<f64> {
+        self.inner.fit.as_ref().map(|f| f.n_customers)
+    }
+
+    /// P(alive at opportunity n + future) of each customer (Fader, Hardie & Shang 2010 eq. 11).
+    #[pyo3(signature = (x, t_x, n, future=0))]
+    fn probability_alive<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        t_x: &Bound<'py, PyAny>,
+        n: &Bound<'py, PyAny>,
+        future: u32,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let (x, t_x, n) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(n, "n")?);
+        let (x, t_x, n) = (x.as_slice(), t_x.as_slice(), n.as_slice());
+        let m = self.inner.params;
+        let out = run(py, move || m.probability_alive(future, x, t_x, n))?;
+        Ok(out.into_pyarray(py))
+    }
+
+    /// Expected transactions of each customer in the next `future` opportunities (eq. 13).
+    fn expected_purchases<'py>(
+        &self,
+        py: Python<'py>,
+        future: u32,
+        x: &Bound<'py, PyAny>,
+        t_x: &Bound<'py, PyAny>,
+        n: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let (x, t_x, n) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(n, "n")?);
+        let (x, t_x, n) = (x.as_slice(), t_x.as_slice(), n.as_slice());
+        let m = self.inner.params;
+        let out = run(py, move || m.expected_purchases(future, x, t_x, n))?;
+        Ok(out.into_pyarray(py))
+    }
+
+    /// Expected transactions of a new customer in the first `n` opportunities (eq. 9).
+    fn expected_purchases_new_customer(&self, py: Python<'_>, n: u32) -> PyResult<f64> {
+        let m = self.inner.params;
+        run(py, move || m.expected_purchases_new_customer(n))
+    }
+    }
+);
+
+/// Registers the CLV classes and functions on the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyBgNbd>()?;
+    m.add_class::<PyParetoNbd>()?;
+    m.add_class::<PyMbgNbd>()?;
+    m.add_class::<PyGammaGamma>()?;
+    m.add_class::<PySbg>()?;
+    m.add_class::<PyBgBb>()?;
+    m.add_function(wrap_pyfunction!(clv_monthly_steps, m)?)?;
+    m.add_function(wrap_pyfunction!(clv_dert, m)?)?;
+    m.add_function(wrap_pyfunction!(spend_frequency_correlation, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,618 @@
+"""Probabilistic customer lifetime value: the buy-till-you-die models, in the scikit-learn manner.
+
+Transaction models (continuous time, non-contractual): :class:`BgNbd`, :class:`ParetoNbd`,
+:class:`MbgNbd`; spend: :class:`GammaGamma`; discrete opportunities: :class:`BgBb`; contractual
+retention: :class:`ShiftedBetaGeometric`.
+
+Each model is configured in its constructor (column names, L2 ``penalty``), fitted with ``fit`` on a
+table (pandas, polars, pyarrow, a dict of arrays) or on arrays, and then holds ``params_`` (a dict),
+``standard_errors_``, ``log_likelihood_`` and ``report_`` (the convergence report); ``summary()``
+returns them as a table. The input of :func:`crmkit.btyd_summary` (columns ``x``, ``t_x``, ``T``,
+``m_x``) is the default. Predictions are numpy arrays, one value per customer; ``predict`` adds
+them to a table. Fitted models pickle and serialise to JSON (``to_json`` / ``from_json``). A fit
+that does not converge raises :class:`crmkit.ConvergenceError` saying why, never NaN parameters.
+
+Two discounting conventions for CLV, named explicitly and never mixed:
+
+* :meth:`GammaGamma.customer_lifetime_value`: discrete monthly steps, the algorithm of lifetimes
+  0.11.3 and pymc-marketing: CLV = Σ_{i=1..months} (E[Y(i f)] − E[Y((i−1) f)]) · E[M] / (1 + d)^i,
+  f the model's time units per month (4.345 weeks or 30 days);
+* :meth:`GammaGamma.clv_dert`: continuous discounting over an infinite horizon, discounted expected
+  residual transactions (DERT, Fader, Hardie & Lee 2005 "RFM and CLV"; CLVTools) times E[M].
+
+Examples:
+    >>> import crmkit
+    >>> bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
+    >>> round(float(bg.expected_purchases(39, [2], [30.43], [38.86])[0]), 3)
+    1.226
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from crmkit import _crmkit, _frames
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "WEEKS_PER_MONTH",
+    "BgBb",
+    "BgNbd",
+    "GammaGamma",
+    "MbgNbd",
+    "ParetoNbd",
+    "ShiftedBetaGeometric",
+    "spend_frequency_correlation",
+]
+
+WEEKS_PER_MONTH = 4.345
+"""Weeks per month, as lifetimes uses for ``freq='W'``."""
+DAYS_PER_MONTH = 30.0
+"""Days per month, as lifetimes uses for ``freq='D'``."""
+
+_Z95 = 1.959963984540054
+
+
+def _not_fitted(name: str) -> Exception:
+    return _frames._error(_crmkit.ConfigError, f"invalid `{name}`: not fitted (call fit or from_params first)", name)
+
+
+def _columns(data: Any, names: dict[str, Any], given: dict[str, Any]) -> list[Any]:
+    """Float columns: from ``given`` arrays when passed, else from table ``data`` by ``names``."""
+    out = []
+    for field, name in names.items():
+        value = given.get(field)
+        if value is None:
+            value = _frames.column(data, name, field)
+        out.append(_frames.floats(value, field))
+    return out
+
+
+def _core_of(model: Any) -> Any:
+    """The compiled model inside a transaction model (anything else is left for Rust to reject)."""
+    return model._fitted() if isinstance(model, _TransactionModel) else model
+
+
+class _Model:
+    """Shared machinery: options, fit facts, summary, JSON and pickle."""
+
+    _core: ClassVar[Any]
+
+    def __init__(self, *, penalty: float = 0.0, max_iterations: int = 500, gradient_tolerance: float = 1e-9) -> None:
+        self.penalty = float(penalty)
+        self.max_iterations = int(max_iterations)
+        self.gradient_tolerance = float(gradient_tolerance)
+        self.model_: Any = None
+
+    # -- fit facts -------------------------------------------------------------------------
+    def _fitted(self) -> Any:
+        if self.model_ is None:
+            raise _not_fitted(type(self).__name__)
+        return self.model_
+
+    def _fit_kwargs(self, penalty: float | None) -> dict[str, Any]:
+        return {
+            "penalty": self.penalty if penalty is None else float(penalty),
+            "max_iterations": self.max_iterations,
+            "gradient_tolerance": self.gradient_tolerance,
+        }
+
+    @property
+    def params_(self) -> dict[str, float]:
+        """The parameters (name → value)."""
+        return dict(self._fitted().params)
+
+    @property
+    def standard_errors_(self) -> dict[str, float] | None:
+        """Delta-method standard errors from the Hessian (None when built from parameters)."""
+        se = self._fitted().standard_errors
+        return None if se is None else dict(se)
+
+    @property
+    def log_likelihood_(self) -> float | None:
+        """Log-likelihood at the optimum, without the t_x^(x−1)/Γ(x) factor (as the papers)."""
+        return self._fitted().log_likelihood  # type: ignore[no-any-return]
+
+    @property
+    def report_(self) -> dict[str, Any] | None:
+        """The convergence report: iterations, function_evaluations, gradient_norm, log_likelihood."""
+        report = self._fitted().report
+        return None if report is None else dict(report)
+
+    def summary(self, family: str = "pandas") -> Any:
+        """Parameters with standard errors and 95% intervals, one row per parameter.
+
+        Columns: ``param``, ``estimate``, ``std_error``, ``lower_95``, ``upper_95``,
+        ``log_likelihood``, ``iterations``, ``gradient_norm`` (the last three repeat the fit's
+        facts on every row; NaN / 0 for a model built from parameters). ``family`` is
+        ``'pandas'``, ``'polars'``, ``'pyarrow'`` or ``'numpy'`` (a dict of arrays).
+        """
+        model = self._fitted()
+        names = list(model.param_names)
+        est = np.array([model.params[n] for n in names], dtype=np.float64)
+        se_dict = model.standard_errors
+        se = np.array([se_dict[n] if se_dict else math.nan for n in names], dtype=np.float64)
+        report = model.report or {}
+        ll = model.log_likelihood
+        k = len(names)
+        return _frames.frame(
+            {
+                "param": np.array(names, dtype=object),
+                "estimate": est,
+                "std_error": se,
+                "lower_95": est - _Z95 * se,
+                "upper_95": est + _Z95 * se,
+                "log_likelihood": np.full(k, math.nan if ll is None else ll),
+                "iterations": np.full(k, report.get("iterations", 0), dtype=np.int64),
+                "gradient_norm": np.full(k, report.get("gradient_norm", math.nan)),
+            },
+            family,
+        )
+
+    # -- construction from parameters / JSON / pickle ----------------------------------------
+    @classmethod
+    def from_params(cls, **params: float) -> Any:
+        """A model with the given parameters (no fit facts), for predictions."""
+        names = list(cls._core.param_names)
+        if sorted(params) != sorted(names):
+            raise _frames._error(
+                _crmkit.ConfigError,
+                f"invalid `params`: {sorted(params)} (expected {names})",
+                "params",
+            )
+        self = cls()
+        self.model_ = cls._core.from_params([float(params[n]) for n in names])
+        return self
+
+    def _options(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "model_"}
+
+    def to_json(self) -> str:
+        """JSON of the options and the fitted model (parameters and fit facts, exactly)."""
+        return json.dumps(
+            {
+                "model": type(self).__name__,
+                "options": self._options(),
+                "fitted": None if self.model_ is None else json.loads(self.model_.to_json()),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Any:
+        """Reads a model written by ``to_json``."""
+        try:
+            doc = json.loads(text)
+            if doc.get("model") != cls.__name__:
+                raise ValueError(f"a {doc.get('model')} model, not {cls.__name__}")
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise _frames._error(_crmkit.ConfigError, f"invalid `{cls.__name__}` JSON: {exc}", cls.__name__) from exc
+        self = cls()
+        self.__dict__.update(doc.get("options", {}))
+        fitted = doc.get("fitted")
+        self.model_ = None if fitted is None else cls._core.from_json(json.dumps(fitted))
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        state = repr(self.model_) if self.model_ is not None else "not fitted"
+        return f"{type(self).__name__}({state})"
+
+
+class _TransactionModel(_Model):
+    """BG/NBD, Pareto/NBD and MBG/NBD: fit on (x, t_x, T), predict per customer."""
+
+    def __init__(
+        self,
+        *,
+        penalty: float = 0.0,
+        x: str = "x",
+        t_x: str = "t_x",
+        T: str = "T",
+        weights: str | None = None,
+        max_iterations: int = 500,
+        gradient_tolerance: float = 1e-9,
+    ) -> None:
+        super().__init__(penalty=penalty, max_iterations=max_iterations, gradient_tolerance=gradient_tolerance)
+        self.x = x
+        self.t_x = t_x
+        self.T = T
+        self.weights = weights
+
+    def _xtT(self, data: Any, t_x: Any, T: Any) -> list[Any]:
+        if t_x is None and T is None:
+            return _columns(data, {"x": self.x, "t_x": self.t_x, "T": self.T}, {})
+        return _columns(None, {"x": data, "t_x": t_x, "T": T}, {"x": data, "t_x": t_x, "T": T})
+
+    def fit(self, data: Any, t_x: Any = None, T: Any = None, weights: Any = None, *, penalty: float | None = None) -> Any:
+        """Fits by maximum likelihood (BFGS on log-parameters with analytic gradients).
+
+        Args:
+            data: a table with the configured columns (default ``x``, ``t_x``, ``T`` as
+                :func:`crmkit.btyd_summary` makes them), or the array of repeat purchases ``x``
+                (frequency) when ``t_x`` (recency) and ``T`` (age) are passed as arrays too.
+            weights: customers per row (an array), or None; with a table, the configured
+                ``weights`` column is used.
+            penalty: L2 penalty for this fit (default: the constructor's), lifetimes' ``penalizer_coef``.
+
+        Returns:
+            self, fitted. Raises :class:`crmkit.ConvergenceError` (saying why) when the fit fails,
+            :class:`crmkit.InvalidValueError` naming the field and row for bad input.
+        """
+        x, tx, tt = self._xtT(data, t_x, T)
+        if weights is None and t_x is None and T is None and self.weights is not None:
+            weights = _frames.column(data, self.weights, "weights")
+        w = None if weights is None else _frames.floats(weights, "weights")
+        self.model_ = self._core.fit(x, tx, tt, w, **self._fit_kwargs(penalty))
+        return self
+
+    def expected_purchases(self, t: float, data: Any, t_x: Any = None, T: Any = None) -> np.ndarray:
+        """Conditional expected purchases of each customer in (T, T + t].
+
+        Args:
+            t: the horizon in the data's time unit.
+            data, t_x, T: a table, or the arrays x, t_x, T (see :meth:`fit`).
+
+        Returns:
+            numpy array of float64. Formula: BG/NBD Fader, Hardie & Lee (2005) eq. 10; Pareto/NBD
+            Schmittlein, Morrison & Colombo (1987) / Fader, Hardie & Lee (2005) eq. 22; MBG/NBD
+            Batislam, Denizel & Filiztekin (2007) — as in lifetimes 0.11.3
+            ``conditional_expected_number_of_purchases_up_to_time``.
+        """
+        return self._fitted().expected_purchases(float(t), *self._xtT(data, t_x, T))  # type: ignore[no-any-return]
+
+    def probability_alive(self, data: Any, t_x: Any = None, T: Any = None) -> np.ndarray:
+        """P(alive at T | x, t_x, T) of each customer, in [0, 1].
+
+        Formula: BG/NBD Fader, Hardie & Lee (2005) eq. 11; Pareto/NBD Fader & Hardie (2005) note
+        eq. 11; MBG/NBD Batislam et al. (2007) — computed as a logistic function of the log-odds.
+        """
+        return self._fitted().probability_alive(*self._xtT(data, t_x, T))  # type: ignore[no-any-return]
+
+    def expected_purchases_new_customer(self, t: float) -> float:
+        """Expected purchases E[X(t)] of a new customer in (0, t] (BG/NBD: Fader, Hardie & Lee 2005 eq. 7)."""
+        return self._fitted().expected_purchases_new_customer(float(t))  # type: ignore[no-any-return]
+
+    def discounted_expected_transactions(self, delta: float, data: Any, t_x: Any = None, T: Any = None) -> np.ndarray:
+        """DERT: future purchases discounted continuously at ``delta`` per time unit (infinite horizon).
+
+        Formula: ∫₀^∞ e^(−δt) dE[Y(t)] (Fader, Hardie & Lee 2005 "RFM and CLV"); closed form for
+        Pareto/NBD (their eq. 2), tanh-sinh quadrature for the other models.
+        """
+        return self._fitted().discounted_expected_transactions(float(delta), *self._xtT(data, t_x, T))  # type: ignore[no-any-return]
+
+    def predict(self, data: Any, t: float) -> Any:
+        """``data`` with ``probability_alive`` and ``expected_purchases`` (in (T, T + t]) appended.
+
+        The result is a table of the input's family (a dict of arrays for a dict).
+        """
+        from crmkit.rfm import _append
+
+        extra = {"probability_alive": self.probability_alive(data), "expected_purchases": self.expected_purchases(t, data)}
+        return _append(data, extra, _frames.family(data))
+
+
+class BgNbd(_TransactionModel):
+    """The BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
+
+    Purchases follow a Poisson process with gamma(r, α) rates across customers; after each
+    purchase a customer drops out with a beta(a, b) probability. Parameters ``r``, ``alpha``
+    (in the data's time unit), ``a``, ``b``.
+
+    Examples:
+        >>> import numpy as np, crmkit
+        >>> bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
+        >>> np.round(bg.probability_alive([0, 2], [0, 30.43], [38.86, 38.86]), 4).tolist()
+        [1.0, 0.7266]
+    """
+
+    _core = _crmkit.BgNbdModel
+
+    def probability_of_purchases(self, n: int, t: float) -> float:
+        """P(X(t) = n): probability that a new customer makes ``n`` purchases in (0, t] (Fader, Hardie & Lee 2005 eq. 8)."""
+        return self._fitted().probability_of_purchases(int(n), float(t))  # type: ignore[no-any-return]
+
+
+class ParetoNbd(_TransactionModel):
+    """The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987; Fader, Hardie & Lee 2005).
+
+    Poisson purchases with gamma(r, α) rates, exponential lifetimes with gamma(s, β) dropout
+    rates. Parameters ``r``, ``alpha``, ``s``, ``beta``.
+    """
+
+    _core = _crmkit.ParetoNbdModel
+
+
+class MbgNbd(_TransactionModel):
+    """The MBG/NBD model (Batislam, Denizel & Filiztekin 2007): BG/NBD where customers may also
+    drop out at time 0, as lifetimes' ``ModifiedBetaGeoFitter``. Parameters ``r``, ``alpha``, ``a``, ``b``.
+    """
+
+    _core = _crmkit.MbgNbdModel
+
+
+class GammaGamma(_Model):
+    """The Gamma–Gamma spend model (Fader, Hardie & Lee 2005 "RFM and CLV"; Fader & Hardie 2013 note).
+
+    A customer's spend per purchase is gamma(p, ν) with ν ~ gamma(q, γ), independent of purchase
+    frequency (check with :meth:`independence_check`). Fitted on repeat customers (x > 0) with
+    their mean repeat spend ``m_x``.
+
+    Args:
+        penalty: L2 penalty (lifetimes' ``penalizer_coef``).
+        q_above_one: constrain q > 1 (lifetimes' ``q_constraint``), so that the population mean
+            spend is finite.
+        x, m_x, weights: column names of a table passed to :meth:`fit`.
+    """
+
+    _core = _crmkit.GammaGammaModel
+
+    def __init__(
+        self,
+        *,
+        penalty: float = 0.0,
+        q_above_one: bool = False,
+        x: str = "x",
+        m_x: str = "m_x",
+        weights: str | None = None,
+        max_iterations: int = 500,
+        gradient_tolerance: float = 1e-9,
+    ) -> None:
+        super().__init__(penalty=penalty, max_iterations=max_iterations, gradient_tolerance=gradient_tolerance)
+        self.q_above_one = bool(q_above_one)
+        self.x = x
+        self.m_x = m_x
+        self.weights = weights
+
+    def _xm(self, data: Any, m_x: Any) -> list[Any]:
+        if m_x is None:
+            return _columns(data, {"x": self.x, "m_x": self.m_x}, {})
+        return _columns(None, {"x": data, "m_x": m_x}, {"x": data, "m_x": m_x})
+
+    def fit(self, data: Any, m_x: Any = None, weights: Any = None, *, penalty: float | None = None) -> GammaGamma:
+        """Fits on repeat purchases and mean spend.
+
+        Args:
+            data: a table with the configured columns (default ``x``, ``m_x``), or the array x
+                when ``m_x`` is passed as an array. Without weights, customers with x = 0 are left
+                out (errors name the row of the full table).
+            weights: customers per row (then every row needs x > 0), or None.
+
+        Returns:
+            self, fitted.
+        """
+        x, m = self._xm(data, m_x)
+        if weights is None and m_x is None and self.weights is not None:
+            weights = _frames.column(data, self.weights, "weights")
+        w = None if weights is None else _frames.floats(weights, "weights")
+        self.model_ = self._core.fit(x, m, w, q_above_one=self.q_above_one, **self._fit_kwargs(penalty))
+        return self
+
+    def expected_spend(self, data: Any, m_x: Any = None) -> np.ndarray:
+        """Expected spend per purchase of each customer, E[M | x, m_x] (Fader, Hardie & Lee 2005 "RFM and CLV" eq. A3):
+        (p + p x)·(γ + x m_x)/(p x + q − 1) weighted as in the paper; the population mean for x = 0.
+        """
+        return self._fitted().expected_spend(*self._xm(data, m_x))  # type: ignore[no-any-return]
+
+    @property
+    def population_mean_spend(self) -> float:
+        """Population mean spend per purchase p γ / (q − 1) (needs q > 1)."""
+        return self._fitted().population_mean_spend  # type: ignore[no-any-return]
+
+    def independence_check(self, data: Any, m_x: Any = None) -> float:
+        """Pearson correlation of frequency and mean spend among repeat customers (near 0 supports the model)."""
+        return spend_frequency_correlation(*self._xm(data, m_x))
+
+    def _clv_columns(self, data: Any, t_x: Any, T: Any, m_x: Any) -> list[Any]:
+        if t_x is None and T is None and m_x is None:
+            names = {"x": self.x, "t_x": "t_x", "T": "T", "m_x": self.m_x}
+            return _columns(data, names, {})
+        given = {"x": data, "t_x": t_x, "T": T, "m_x": m_x}
+        return _columns(None, given, given)
+
+    def customer_lifetime_value(
+        self,
+        transaction_model: _TransactionModel,
+        data: Any,
+        t_x: Any = None,
+        T: Any = None,
+        m_x: Any = None,
+        *,
+        months: int = 12,
+        discount_rate: float = 0.01,
+        time_units_per_month: float,
+    ) -> np.ndarray:
+        """CLV with discrete monthly discounting (lifetimes 0.11.3 / pymc-marketing convention).
+
+        CLV = Σ_{i=1..months} (E[Y(i f)] − E[Y((i−1) f)]) · E[M | x, m_x] / (1 + d)^i, where E[Y(t)] is
+        the transaction model's conditional expected purchases in (T, T + t] and f =
+        ``time_units_per_month`` (:data:`WEEKS_PER_MONTH` = 4.345 for weekly data,
+        :data:`DAYS_PER_MONTH` = 30 for daily data — required, because the wrong one gives a CLV
+        about four times off).
+
+        Args:
+            transaction_model: a fitted :class:`BgNbd`, :class:`ParetoNbd` or :class:`MbgNbd`.
+            data, t_x, T, m_x: a table with columns x, t_x, T, m_x, or the four arrays.
+            months: horizon in months; discount_rate: per month (0.01 = 1%).
+
+        Returns:
+            numpy array of float64.
+        """
+        x, tx, tt, m = self._clv_columns(data, t_x, T, m_x)
+        spend = self.expected_spend(x, m)
+        return _crmkit.clv_monthly_steps(  # type: ignore[no-any-return]
+            _core_of(transaction_model),
+            spend,
+            x,
+            tx,
+            tt,
+            months=int(months),
+            monthly_discount_rate=float(discount_rate),
+            time_units_per_month=float(time_units_per_month),
+        )
+
+    def clv_dert(
+        self,
+        transaction_model: _TransactionModel,
+        data: Any,
+        t_x: Any = None,
+        T: Any = None,
+        m_x: Any = None,
+        *,
+        annual_discount_rate: float,
+        time_units_per_year: float,
+    ) -> np.ndarray:
+        """CLV with continuous discounting over an infinite horizon: DERT(δ) · E[M | x, m_x].
+
+        δ = ln(1 + annual_discount_rate) / time_units_per_year (52 for weeks, 365 for days);
+        DERT as in Fader, Hardie & Lee (2005) "RFM and CLV" (closed form for Pareto/NBD,
+        numerical integration for BG/NBD and MBG/NBD).
+
+        Returns:
+            numpy array of float64.
+        """
+        x, tx, tt, m = self._clv_columns(data, t_x, T, m_x)
+        spend = self.expected_spend(x, m)
+        return _crmkit.clv_dert(  # type: ignore[no-any-return]
+            _core_of(transaction_model),
+            spend,
+            x,
+            tx,
+            tt,
+            annual_discount_rate=float(annual_discount_rate),
+            time_units_per_year=float(time_units_per_year),
+        )
+
+
+class BgBb(_Model):
+    """The BG/BB model for discrete opportunities (Fader, Hardie & Shang 2010).
+
+    Each opportunity a live customer transacts with a beta(α, β) probability and may drop out
+    with a beta(γ, δ) probability. Data: frequency ``x``, recency ``t_x`` (the opportunity of
+    the last transaction) and opportunities ``n``, with optional weights.
+
+    Examples:
+        >>> import crmkit
+        >>> m = crmkit.BgBb.from_params(alpha=1.2035, beta=0.7497, gamma=0.6567, delta=2.7834)
+        >>> bool(m.probability_alive([6], [6], [6])[0] > m.probability_alive([2], [2], [6])[0])
+        True
+    """
+
+    _core = _crmkit.BgBbModel
+
+    def __init__(
+        self,
+        *,
+        penalty: float = 0.0,
+        x: str = "x",
+        t_x: str = "t_x",
+        n: str = "n",
+        weights: str | None = None,
+        max_iterations: int = 500,
+        gradient_tolerance: float = 1e-9,
+    ) -> None:
+        super().__init__(penalty=penalty, max_iterations=max_iterations, gradient_tolerance=gradient_tolerance)
+        self.x = x
+        self.t_x = t_x
+        self.n = n
+        self.weights = weights
+
+    def _xtn(self, data: Any, t_x: Any, n: Any) -> list[Any]:
+        if t_x is None and n is None:
+            return _columns(data, {"x": self.x, "t_x": self.t_x, "n": self.n}, {})
+        given = {"x": data, "t_x": t_x, "n": n}
+        return _columns(None, given, given)
+
+    def fit(self, data: Any, t_x: Any = None, n: Any = None, weights: Any = None, *, penalty: float | None = None) -> BgBb:
+        """Fits by maximum likelihood on a table (configured columns) or the arrays x, t_x, n."""
+        x, tx, nn = self._xtn(data, t_x, n)
+        if weights is None and t_x is None and n is None and self.weights is not None:
+            weights = _frames.column(data, self.weights, "weights")
+        w = None if weights is None else _frames.floats(weights, "weights")
+        self.model_ = self._core.fit(x, tx, nn, w, **self._fit_kwargs(penalty))
+        return self
+
+    def probability_alive(self, data: Any, t_x: Any = None, n: Any = None, *, future: int = 0) -> np.ndarray:
+        """P(alive at opportunity n + future) of each customer (Fader, Hardie & Shang 2010 eq. 11)."""
+        return self._fitted().probability_alive(*self._xtn(data, t_x, n), future=int(future))  # type: ignore[no-any-return]
+
+    def expected_purchases(self, future: int, data: Any, t_x: Any = None, n: Any = None) -> np.ndarray:
+        """Expected transactions of each customer in the next ``future`` opportunities (Fader, Hardie & Shang 2010 eq. 13)."""
+        return self._fitted().expected_purchases(int(future), *self._xtn(data, t_x, n))  # type: ignore[no-any-return]
+
+    def expected_purchases_new_customer(self, n: int) -> float:
+        """Expected transactions of a new customer in the first ``n`` opportunities (Fader, Hardie & Shang 2010 eq. 9)."""
+        return self._fitted().expected_purchases_new_customer(int(n))  # type: ignore[no-any-return]
+
+
+class ShiftedBetaGeometric(_Model):
+    """The shifted-beta-geometric contractual retention model (Fader & Hardie 2007, "How to project customer retention").
+
+    Each customer renews each period with a constant probability; churn probabilities are
+    beta(α, β) across customers. Fitted on a cohort's survival curve or churn counts.
+
+    Examples:
+        >>> import crmkit
+        >>> m = crmkit.ShiftedBetaGeometric().fit([100, 63.1, 46.8, 38.2, 32.6, 28.9, 26.2, 24.1])
+        >>> {k: round(v, 3) for k, v in m.params_.items()}
+        {'alpha': 0.704, 'beta': 1.182}
+    """
+
+    _core = _crmkit.SbgModel
+
+    def fit(
+        self,
+        survival: Any = None,
+        *,
+        cohort_size: float = 1000.0,
+        lost: Any = None,
+        survivors: float | None = None,
+        penalty: float | None = None,
+    ) -> ShiftedBetaGeometric:
+        """Fits on ``survival`` (level at period 0, 1, …: percentages, fractions or head counts,
+        scaled to ``cohort_size`` customers), or on counts: ``lost[i]`` churned in period i + 1 and
+        ``survivors`` still active."""
+        kwargs = self._fit_kwargs(penalty)
+        if survival is not None:
+            self.model_ = self._core.fit_survival([float(v) for v in survival], float(cohort_size), **kwargs)
+        else:
+            if lost is None or survivors is None:
+                raise _frames._error(_crmkit.ConfigError, "invalid `survival`: pass survival, or lost and survivors", "survival")
+            self.model_ = self._core.fit_counts([float(v) for v in lost], float(survivors), **kwargs)
+        return self
+
+    def survival(self, t: Any) -> np.ndarray:
+        """S(t), the share of the cohort active after each period in ``t`` (Fader & Hardie 2007 eq. 4)."""
+        return np.asarray(self._fitted().survival([int(v) for v in np.atleast_1d(t)]))
+
+    def churn_probability(self, t: Any) -> np.ndarray:
+        """P(T = t), churn in period t >= 1 (Fader & Hardie 2007 eq. 3)."""
+        return np.asarray(self._fitted().churn_probability([int(v) for v in np.atleast_1d(t)]))
+
+    def retention_rate(self, t: Any) -> np.ndarray:
+        """r_t = (β + t − 1)/(α + β + t − 1) for periods t >= 1 (Fader & Hardie 2007 eq. 6)."""
+        return np.asarray(self._fitted().retention_rate([int(v) for v in np.atleast_1d(t)]))
+
+    def discounted_expected_residual_lifetime(self, d: float, renewals: int = 0) -> float:
+        """DERL at discount rate ``d`` per period after ``renewals`` renewals (Fader & Hardie 2010 eq. 6)."""
+        return self._fitted().discounted_expected_residual_lifetime(float(d), int(renewals))  # type: ignore[no-any-return]
+
+
+def spend_frequency_correlation(x: Any, m_x: Any) -> float:
+    """Pearson correlation of repeat purchases and mean spend among repeat customers (x > 0).
+
+    The Gamma–Gamma model assumes they are independent: a value near 0 supports it.
+
+    Examples:
+        >>> import crmkit
+        >>> round(crmkit.spend_frequency_correlation([0, 1, 2, 3], [0.0, 10.0, 20.0, 30.0]), 12)
+        1.0
+    """
+    return _crmkit.spend_frequency_correlation(_frames.floats(x, "x"), _frames.floats(m_x, "m_x"))  # type: ignore[no-any-return]
