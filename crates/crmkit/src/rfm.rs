@@ -307,26 +307,6 @@ impl Range {
         }
     }
 
-    fn of<T: Numeric>(field: &str, values: &[T]) -> Result<Range> {
-        let parts = crate::parallel::map_chunks(values.len(), |start, end| {
-            min_max_finite(&values[start..end])
-        });
-        let (mut min, mut max, mut finite) = (f64::INFINITY, f64::NEG_INFINITY, true);
-        for (lo, hi, ok) in parts {
-            min = min.min(lo);
-            max = max.max(hi);
-            finite &= ok;
-        }
-        if !finite {
-            first_non_finite(field, values)?;
-        }
-        Ok(Range {
-            min,
-            max,
-            count: values.len() as u64,
-        })
-    }
-
     /// `(offset, scale)` with normalised = clamp((v − offset) · scale) — or 0.5 when flat.
     #[inline]
     fn affine(&self, reversed: bool) -> Option<(f64, f64)> {
@@ -430,11 +410,41 @@ impl MinMaxFit {
     ) -> Result<Self> {
         check_columns(recency, frequency, monetary)?;
         let (recency, frequency, monetary) = match normalization {
-            Normalization::MinMax => (
-                Range::of("days_since_last", recency)?,
-                Range::of("frequency", frequency)?,
-                Range::of("monetary", monetary)?,
-            ),
+            Normalization::MinMax => {
+                // One parallel pass over the three columns (one set of threads, not three).
+                let n = recency.len();
+                let parts = crate::parallel::map_chunks(n, |start, end| {
+                    [
+                        min_max_finite(&recency[start..end]),
+                        min_max_finite(&frequency[start..end]),
+                        min_max_finite(&monetary[start..end]),
+                    ]
+                });
+                let range = |dim: usize| {
+                    let (mut min, mut max, mut finite) = (f64::INFINITY, f64::NEG_INFINITY, true);
+                    for part in &parts {
+                        let (lo, hi, ok) = part[dim];
+                        min = min.min(lo);
+                        max = max.max(hi);
+                        finite &= ok;
+                    }
+                    (
+                        Range {
+                            min,
+                            max,
+                            count: n as u64,
+                        },
+                        finite,
+                    )
+                };
+                let ((r, r_ok), (f, f_ok), (m, m_ok)) = (range(0), range(1), range(2));
+                if !(r_ok && f_ok && m_ok) {
+                    first_non_finite("days_since_last", recency)?;
+                    first_non_finite("frequency", frequency)?;
+                    first_non_finite("monetary", monetary)?;
+                }
+                (r, f, m)
+            }
             Normalization::Winsorized { lower, upper } => {
                 if !((0.0..1.0).contains(&lower) && upper > lower && upper <= 1.0) {
                     return Err(CrmkitError::invalid_config(
