@@ -9,16 +9,12 @@
 
 use std::collections::HashMap;
 
-use arrow_array::Array;
-use arrow_array::cast::AsArray;
-use arrow_schema::DataType;
 use crmkit::churn::{
     CalibrationBin, ChurnIndexOptions, ChurnRiskIndex, ChurnSignal, ChurnSignalInput,
     ChurnSignalOptions, FitWarning, InteractionKind, InteractionLog, IntervalSource,
     LogisticOptions, LogisticRegression, SignalOverrides, SignalValues, TransactionLog,
     calibration_by_quantile, compute_churn_signals, top_fraction_lift,
 };
-use crmkit::customers::CustomerIndex;
 use crmkit::lifecycle::{
     LifecycleInput, LifecycleReasonCode, LifecycleRules, LifecycleStage, MetricColumn,
     assign_lifecycle_stages, migration_with_labels, purchase_history,
@@ -30,7 +26,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::columns::{self, Ids};
+use crate::columns::{self, Ids, StrColumn};
 use crate::errors::{IntoPyResult, to_py};
 use crate::without_gil;
 
@@ -42,18 +38,6 @@ fn from_json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<
 fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
     serde_json::to_string(value)
         .map_err(|e| to_py(CrmkitError::invalid_config("json", "value", e.to_string())))
-}
-
-/// Encodes a (concatenated) id column into dense customer codes, GIL released.
-fn encode(py: Python<'_>, ids: &Bound<'_, PyAny>, field: &str) -> PyResult<CustomerIndex> {
-    let ids = columns::ids(ids, field)?;
-    match &ids {
-        Ids::Int(values) => {
-            let values = values.as_slice();
-            without_gil(py, move || CustomerIndex::from_i64(field, values))
-        }
-        Ids::Str(array) => without_gil(py, move || columns::string_index(array, field)),
-    }
 }
 
 /// Calendar days of a time column (a copy: the core reads `&[Day]`).
@@ -115,19 +99,11 @@ fn kinds(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<InteractionKind
                     .collect()
             })
         }
-        Ids::Str(array) => without_gil(py, move || match array.data_type() {
-            DataType::Utf8 => {
-                let a = array.as_string::<i32>();
-                (0..a.len()).map(|i| parse(i, a.value(i))).collect()
-            }
-            DataType::LargeUtf8 => {
-                let a = array.as_string::<i64>();
-                (0..a.len()).map(|i| parse(i, a.value(i))).collect()
-            }
-            _ => {
-                let a = array.as_string_view();
-                (0..a.len()).map(|i| parse(i, a.value(i))).collect()
-            }
+        Ids::Str(array) => without_gil(py, move || {
+            let strings = StrColumn::of(array);
+            (0..strings.len())
+                .map(|row| parse(row, strings.value(row)))
+                .collect()
         }),
     }
 }
@@ -244,7 +220,7 @@ fn churn_signals<'py>(
         Some(text) => from_json("options", text).py()?,
         None => ChurnSignalOptions::default(),
     };
-    let index = encode(py, customer_id, "customer_id")?;
+    let index = columns::encode_ids(py, customer_id, "customer_id")?;
     let codes = index.codes();
     let n = index.n_customers();
     if n_transactions + n_interactions > codes.len() {
@@ -1013,7 +989,7 @@ fn lifecycle_stages<'py>(
             )));
         }
     };
-    let index = encode(py, customer_id, "customer_id")?;
+    let index = columns::encode_ids(py, customer_id, "customer_id")?;
     let codes = index.codes();
     let n = index.n_customers();
     if n_transactions > codes.len() {

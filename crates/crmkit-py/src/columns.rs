@@ -21,6 +21,7 @@ use pyo3::prelude::*;
 use pyo3_arrow::{PyArray, PyChunkedArray};
 
 use crate::errors::to_py;
+use crate::without_gil;
 
 /// A column of `T` that is borrowed from Python where possible.
 pub enum Values<'py, T: Element + ArrowNativeType> {
@@ -132,21 +133,57 @@ pub enum Ids<'py> {
     Str(ArrayRef),
 }
 
-/// Builds the dense customer index of string ids (utf8, large utf8 or utf8 view).
-pub fn string_index(array: &ArrayRef, field: &str) -> crmkit::Result<CustomerIndex> {
-    match array.data_type() {
-        DataType::Utf8 => {
-            let a = array.as_string::<i32>();
-            CustomerIndex::from_strs(field, a.len(), |i| a.value(i))
+/// A string column in any of Arrow's three layouts (utf8, large utf8, utf8 view).
+pub enum StrColumn<'a> {
+    /// 32-bit offsets.
+    Utf8(&'a arrow_array::StringArray),
+    /// 64-bit offsets.
+    LargeUtf8(&'a arrow_array::LargeStringArray),
+    /// Views (what polars exports).
+    View(&'a arrow_array::StringViewArray),
+}
+
+impl<'a> StrColumn<'a> {
+    /// Views a utf8 / large utf8 / utf8 view array (callers check the type first).
+    pub fn of(array: &'a ArrayRef) -> Self {
+        match array.data_type() {
+            DataType::Utf8 => StrColumn::Utf8(array.as_string::<i32>()),
+            DataType::LargeUtf8 => StrColumn::LargeUtf8(array.as_string::<i64>()),
+            _ => StrColumn::View(array.as_string_view()),
         }
-        DataType::LargeUtf8 => {
-            let a = array.as_string::<i64>();
-            CustomerIndex::from_strs(field, a.len(), |i| a.value(i))
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            StrColumn::Utf8(a) => a.len(),
+            StrColumn::LargeUtf8(a) => a.len(),
+            StrColumn::View(a) => a.len(),
         }
-        _ => {
-            let a = array.as_string_view();
-            CustomerIndex::from_strs(field, a.len(), |i| a.value(i))
+    }
+
+    /// The string at `row`.
+    #[inline]
+    pub fn value(&self, row: usize) -> &'a str {
+        match self {
+            StrColumn::Utf8(a) => a.value(row),
+            StrColumn::LargeUtf8(a) => a.value(row),
+            StrColumn::View(a) => a.value(row),
         }
+    }
+}
+
+/// Reads an id column and builds its dense customer index with the GIL released.
+pub fn encode_ids(py: Python<'_>, obj: &Bound<'_, PyAny>, field: &str) -> PyResult<CustomerIndex> {
+    match ids(obj, field)? {
+        Ids::Int(values) => {
+            let values = values.as_slice();
+            without_gil(py, move || CustomerIndex::from_i64(field, values))
+        }
+        Ids::Str(array) => without_gil(py, move || {
+            let strings = StrColumn::of(&array);
+            CustomerIndex::from_strs(field, strings.len(), |row| strings.value(row))
+        }),
     }
 }
 

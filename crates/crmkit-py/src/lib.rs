@@ -11,15 +11,15 @@ mod errors;
 mod scoring;
 mod value;
 
+use crmkit::CrmkitError;
 use crmkit::features::{FeatureOptions, rfm_features as core_rfm_features};
 use crmkit::summary::{SummaryOptions, TimeUnit, btyd_summary as core_btyd_summary};
 use crmkit::transactions::{AfterAsOf, LogOptions, LogReport, NegativeAmounts, TransactionLog};
-use crmkit::{CrmkitError, customers::CustomerIndex};
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::columns::{Ids, TimeColumn};
+use crate::columns::TimeColumn;
 use crate::errors::IntoPyResult;
 
 /// Runs pure-Rust work with the GIL released, then checks for Ctrl-C. Every computation that
@@ -71,25 +71,13 @@ fn with_log<T: Send>(
     ticks_per_day: Option<i64>,
     work: impl Send + FnOnce(&TransactionLog<'_>) -> crmkit::Result<T>,
 ) -> PyResult<T> {
-    let ids = columns::ids(customer_id, "customer_id")?;
+    let index = columns::encode_ids(py, customer_id, "customer_id")?;
     let times: TimeColumn<'_> = columns::times(timestamp, "timestamp", ticks_per_day)?;
     let amounts = columns::floats(amount, "amount")?;
     let (times, amounts) = (times.times(), amounts.as_slice());
-    let run = |index: CustomerIndex| -> crmkit::Result<T> {
-        let log = TransactionLog::new(&index, times, amounts)?;
-        work(&log)
-    };
-    match &ids {
-        Ids::Int(values) => {
-            let values = values.as_slice();
-            without_gil(py, move || {
-                run(CustomerIndex::from_i64("customer_id", values)?)
-            })
-        }
-        Ids::Str(array) => without_gil(py, move || {
-            run(columns::string_index(array, "customer_id")?)
-        }),
-    }
+    without_gil(py, move || {
+        work(&TransactionLog::new(&index, times, amounts)?)
+    })
 }
 
 fn report_dict<'py>(py: Python<'py>, report: &LogReport) -> PyResult<Bound<'py, PyDict>> {
@@ -100,7 +88,7 @@ fn report_dict<'py>(py: Python<'py>, report: &LogReport) -> PyResult<Bound<'py, 
     d.set_item("customers_after_as_of", report.customers_after_as_of)?;
     d.set_item("refund_only_customers", report.refund_only_customers)?;
     d.set_item("holdout_only_customers", report.holdout_only_customers)?;
-    d.set_item("message", crmkit::summary::describe_report(report))?;
+    d.set_item("message", report.describe())?;
     Ok(d)
 }
 

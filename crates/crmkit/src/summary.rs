@@ -314,52 +314,6 @@ fn grouped_states(
     Ok((states, report))
 }
 
-/// A report of what a summary (or feature table) left out, as a sentence, for warnings.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::transactions::LogReport;
-/// let report = LogReport { rows: 10, rows_after_as_of: 2, ..LogReport::default() };
-/// assert_eq!(crmkit::summary::describe_report(&report).unwrap(), "2 of 10 rows were after as_of and excluded");
-/// assert!(crmkit::summary::describe_report(&LogReport::default()).is_none());
-/// ```
-pub fn describe_report(report: &LogReport) -> Option<String> {
-    let mut parts = Vec::new();
-    if report.rows_after_as_of > 0 {
-        parts.push(format!(
-            "{} of {} rows were after as_of and excluded",
-            report.rows_after_as_of, report.rows
-        ));
-    }
-    if report.customers_after_as_of > 0 {
-        parts.push(format!(
-            "{} customers had rows only after as_of and get no row",
-            report.customers_after_as_of
-        ));
-    }
-    if report.refunds > 0 {
-        parts.push(format!("{} refund rows were netted", report.refunds));
-    }
-    if report.refund_only_customers > 0 {
-        parts.push(format!(
-            "{} customers had only refunds and get no row",
-            report.refund_only_customers
-        ));
-    }
-    if report.holdout_only_customers > 0 {
-        parts.push(format!(
-            "{} customers first bought in the holdout period and get no row",
-            report.holdout_only_customers
-        ));
-    }
-    if parts.is_empty() {
-        None
-    } else {
-        Some(parts.join("; "))
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -146,6 +146,50 @@ pub struct LogReport {
     pub holdout_only_customers: usize,
 }
 
+impl LogReport {
+    /// What was left out, as a sentence for warnings; `None` when nothing was.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::transactions::LogReport;
+    /// let report = LogReport { rows: 10, rows_after_as_of: 2, ..LogReport::default() };
+    /// assert_eq!(report.describe().unwrap(), "2 of 10 rows were after as_of and excluded");
+    /// assert!(LogReport::default().describe().is_none());
+    /// ```
+    pub fn describe(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.rows_after_as_of > 0 {
+            parts.push(format!(
+                "{} of {} rows were after as_of and excluded",
+                self.rows_after_as_of, self.rows
+            ));
+        }
+        if self.customers_after_as_of > 0 {
+            parts.push(format!(
+                "{} customers had rows only after as_of and get no row",
+                self.customers_after_as_of
+            ));
+        }
+        if self.refunds > 0 {
+            parts.push(format!("{} refund rows were netted", self.refunds));
+        }
+        if self.refund_only_customers > 0 {
+            parts.push(format!(
+                "{} customers had only refunds and get no row",
+                self.refund_only_customers
+            ));
+        }
+        if self.holdout_only_customers > 0 {
+            parts.push(format!(
+                "{} customers first bought in the holdout period and get no row",
+                self.holdout_only_customers
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
 /// Options for reading a log, shared by both feature conventions.
 ///
 /// # Examples
