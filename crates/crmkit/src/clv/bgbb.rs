@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::check_discrete;
-use super::optimize::{ConvergenceReport, FitOptions, fit_log_params};
+use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params};
 use super::special::{digamma, ln_beta, ln_gamma};
 use super::{DiscreteData, check_params, finite, map_rows};
 use crate::{CrmkitError, Result};
@@ -480,7 +480,7 @@ impl BgBb {
                 }
             },
         };
-        let nll = |th: &[f64; 4], g: &mut [f64; 4]| {
+        let nll = |th: &[f64; 4], g: &mut [f64; 4], opg: Option<&mut [[f64; 4]; 4]>| {
             let p = BgBbParams {
                 alpha: th[0],
                 beta: th[1],
@@ -488,12 +488,13 @@ impl BgBb {
                 delta: th[3],
             };
             let mut sh = Shared::new(&p, true);
-            *g = [0.0; 4];
-            let mut total = 0.0;
+            let mut sum = NllSum::new(g, opg);
             for (x, r, n, w) in base.rows() {
-                total -= w * row_log_likelihood(&p, &mut sh, x, r, n, Some((g, -w)));
+                sum.add(w, |gr| {
+                    row_log_likelihood(&p, &mut sh, x, r, n, Some((gr, 1.0)))
+                });
             }
-            total
+            sum.finish()
         };
         let fit = fit_log_params(
             "BG/BB",

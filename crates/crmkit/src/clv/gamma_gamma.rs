@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::optimize::{ConvergenceReport, FitOptions, fit_log_params, rescale_covariance};
+use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params, rescale_covariance};
 use super::special::{digamma, ln_gamma};
 use super::{
     MonthlyDiscounting, SpendData, TransactionModel, check_params, clv_monthly_steps, finite,
@@ -343,19 +343,20 @@ impl GammaGamma {
                 }
             },
         };
-        let nll = |th: &[f64; 3], g: &mut [f64; 3]| {
+        let nll = |th: &[f64; 3], g: &mut [f64; 3], opg: Option<&mut [[f64; 3]; 3]>| {
             let p = GammaGammaParams {
                 p: th[0],
                 q: q_floor + th[1],
                 gamma: th[2],
             };
             let (lq, pq) = (ln_gamma(p.q), digamma(p.q));
-            *g = [0.0; 3];
-            let mut acc = 0.0;
+            let mut sum = NllSum::new(g, opg);
             for &(x, m, w) in &scaled {
-                acc -= w * row_log_likelihood(&p, lq, pq, x, m, Some((g, -w)));
+                sum.add(w, |gr| {
+                    row_log_likelihood(&p, lq, pq, x, m, Some((gr, 1.0)))
+                });
             }
-            acc
+            sum.finish()
         };
         let fit = fit_log_params(
             "Gamma-Gamma",

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::bgnbd::bg_tail;
 use super::data::{check_customer, check_horizon};
-use super::optimize::{ConvergenceReport, FitOptions, fit_log_params, rescale_covariance};
+use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params, rescale_covariance};
 use super::special::{digamma, ln_beta, ln_gamma, log_add_exp, logistic};
 use super::{BtydData, TransactionModel, check_params, finite};
 use crate::{CrmkitError, Result};
@@ -342,7 +342,7 @@ impl MbgNbd {
                 }
             },
         };
-        let nll = |th: &[f64; 4], g: &mut [f64; 4]| {
+        let nll = |th: &[f64; 4], g: &mut [f64; 4], opg: Option<&mut [[f64; 4]; 4]>| {
             let p = MbgNbdParams {
                 r: th[0],
                 alpha: th[1],
@@ -350,12 +350,13 @@ impl MbgNbd {
                 b: th[3],
             };
             let mut s = Shared::new(&p);
-            *g = [0.0; 4];
-            let mut total = 0.0;
+            let mut sum = NllSum::new(g, opg);
             for (x, r, t, w) in scaled.rows() {
-                total -= w * row_log_likelihood(&p, &mut s, x, r, t, Some((g, -w)));
+                sum.add(w, |gr| {
+                    row_log_likelihood(&p, &mut s, x, r, t, Some((gr, 1.0)))
+                });
             }
-            total
+            sum.finish()
         };
         let fit = fit_log_params(
             "MBG/NBD",

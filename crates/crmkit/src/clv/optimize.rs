@@ -1,4 +1,5 @@
-//! Maximum likelihood on log-parameters: BFGS with a backtracking Armijo line search, a
+//! Maximum likelihood on log-parameters: BFGS started from the outer product of the per-row
+//! gradients (the BHHH approximation of the Hessian), a backtracking Armijo line search, a
 //! numerical Hessian of the analytic gradient and delta-method standard errors.
 
 // Dense 2–4 dimensional linear algebra reads best with index loops.
@@ -127,6 +128,9 @@ pub struct ConvergenceReport {
 /// |log-parameter| on the fitting scale beyond which a fit is declared to be at the boundary.
 const BOUNDARY_LOG: f64 = 15.0;
 
+/// Relative change of the objective below which it counts as rounding noise in the line search.
+const F_NOISE: f64 = 1e-12;
+
 /// Result of a minimisation in log-parameters.
 pub(crate) struct Minimum<const N: usize> {
     pub log_params: [f64; N],
@@ -143,14 +147,72 @@ fn inf_norm<const N: usize>(a: &[f64; N]) -> f64 {
     a.iter().fold(0.0, |m, v| m.max(v.abs()))
 }
 
+/// Sums the weighted negative log-likelihood of rows, its gradient and, when asked for, the
+/// weighted outer product of the per-row gradients (Σ wᵢ ∇ℓᵢ ∇ℓᵢᵀ, the BHHH or "OPG" estimate
+/// of the Hessian, which starts BFGS with the right scale and orientation).
+pub(crate) struct NllSum<'a, const N: usize> {
+    value: f64,
+    grad: &'a mut [f64; N],
+    opg: Option<&'a mut [[f64; N]; N]>,
+}
+
+impl<'a, const N: usize> NllSum<'a, N> {
+    /// Zeroes `grad` (and `opg`) and starts an empty sum.
+    pub fn new(grad: &'a mut [f64; N], mut opg: Option<&'a mut [[f64; N]; N]>) -> Self {
+        *grad = [0.0; N];
+        if let Some(m) = opg.as_deref_mut() {
+            *m = [[0.0; N]; N];
+        }
+        Self {
+            value: 0.0,
+            grad,
+            opg,
+        }
+    }
+
+    /// Adds a row of weight `w`: `row` returns its log-likelihood ℓ and fills its gradient ∇ℓ
+    /// (given a zeroed array).
+    #[inline]
+    pub fn add(&mut self, w: f64, row: impl FnOnce(&mut [f64; N]) -> f64) {
+        let mut gr = [0.0; N];
+        self.value -= w * row(&mut gr);
+        for i in 0..N {
+            self.grad[i] -= w * gr[i];
+        }
+        if let Some(m) = self.opg.as_deref_mut() {
+            for i in 0..N {
+                let wg = w * gr[i];
+                for j in 0..=i {
+                    m[i][j] += wg * gr[j];
+                }
+            }
+        }
+    }
+
+    /// The total; the outer product is made symmetric.
+    pub fn finish(self) -> f64 {
+        if let Some(m) = self.opg {
+            for i in 0..N {
+                for j in 0..i {
+                    m[j][i] = m[i][j];
+                }
+            }
+        }
+        self.value
+    }
+}
+
 /// Minimises `f` (value and gradient in log-parameters) by BFGS.
 ///
 /// `f` returns the objective and fills the gradient; a non-finite value is treated as "outside
-/// the domain" and the line search backs off. `names` label the parameters in errors.
+/// the domain" and the line search backs off. When its third argument is `Some`, `f` may fill
+/// it with a positive definite approximation of the Hessian (the outer product of per-row
+/// gradients); at the starting point its inverse replaces the identity as the first BFGS
+/// matrix. `names` label the parameters in errors.
 pub(crate) fn minimize<const N: usize>(
     model: &str,
     names: [&str; N],
-    mut f: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
+    mut f: impl FnMut(&[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64,
     start: [f64; N],
     opts: &FitOptions,
 ) -> Result<Minimum<N>> {
@@ -161,7 +223,9 @@ pub(crate) fn minimize<const N: usize>(
     };
     let mut x = start;
     let mut g = [0.0; N];
-    let mut fx = f(&x, &mut g);
+    let mut opg = [[0.0; N]; N];
+    let mut fx = f(&x, &mut g, Some(&mut opg));
+    let mut f = move |x: &[f64; N], g: &mut [f64; N]| f(x, g, None);
     let mut evaluations = 1;
     if !fx.is_finite() || g.iter().any(|v| !v.is_finite()) {
         return Err(not_converged(
@@ -171,8 +235,11 @@ pub(crate) fn minimize<const N: usize>(
             ),
         ));
     }
-    let mut h = identity::<N>();
-    let mut fresh = true; // h is the identity (never updated)
+    let (mut h, mut fresh) = match invert_spd(&opg) {
+        // fresh: h is the identity (never updated) and gets scaled at the first update
+        Some(inv) => (inv, false),
+        None => (identity::<N>(), true),
+    };
     let tol = opts.gradient_tolerance;
     for iter in 0..opts.max_iterations {
         let gnorm = inf_norm(&g);
@@ -212,9 +279,13 @@ pub(crate) fn minimize<const N: usize>(
             let mut gn = [0.0; N];
             let fnew = f(&xn, &mut gn);
             evaluations += 1;
-            let ok = fnew.is_finite()
-                && gn.iter().all(|v| v.is_finite())
-                && fnew <= fx + 1e-4 * step * slope;
+            let finite = fnew.is_finite() && gn.iter().all(|v| v.is_finite());
+            // Armijo, or (near the optimum, where f no longer changes in floating point) a value
+            // within rounding of the current one with a smaller gradient: Hager & Zhang's
+            // "approximate Wolfe" acceptance, without which BFGS stalls at the noise floor of f.
+            let ok = finite
+                && (fnew <= fx + 1e-4 * step * slope
+                    || (fnew <= fx + F_NOISE * fx.abs() && inf_norm(&gn) < inf_norm(&g)));
             if ok {
                 accepted = Some((xn, fnew, gn));
                 break;
@@ -485,7 +556,7 @@ pub(crate) struct LogFit<const N: usize> {
 pub(crate) fn fit_log_params<const N: usize>(
     model: &str,
     names: [&str; N],
-    mut nll: impl FnMut(&[f64; N], &mut [f64; N]) -> f64,
+    mut nll: impl FnMut(&[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64,
     total_weight: f64,
     start: [f64; N],
     opts: &FitOptions,
@@ -493,10 +564,17 @@ pub(crate) fn fit_log_params<const N: usize>(
 ) -> Result<LogFit<N>> {
     opts.validate()?;
     let penalty = opts.penalty;
-    let mut log_objective = |u: &[f64; N], g: &mut [f64; N], penalised: bool, scale: f64| -> f64 {
+    let mut log_objective = |u: &[f64; N],
+                             g: &mut [f64; N],
+                             opg: Option<&mut [[f64; N]; N]>,
+                             penalised: bool,
+                             scale: f64|
+     -> f64 {
         let theta = u.map(f64::exp);
         let mut gt = [0.0; N];
-        let v = nll(&theta, &mut gt);
+        let mut ot = [[0.0; N]; N];
+        let want_opg = opg.is_some();
+        let v = nll(&theta, &mut gt, want_opg.then_some(&mut ot));
         let mut value = v * scale;
         for i in 0..N {
             g[i] = gt[i] * theta[i] * scale;
@@ -507,6 +585,17 @@ pub(crate) fn fit_log_params<const N: usize>(
                 g[i] += 2.0 * penalty * theta[i] * theta[i];
             }
         }
+        if let Some(o) = opg {
+            // chain rule to log-parameters; the penalty's Hessian 4λθ² joins the diagonal
+            for i in 0..N {
+                for j in 0..N {
+                    o[i][j] = ot[i][j] * theta[i] * theta[j] * scale;
+                }
+                if penalised {
+                    o[i][i] += 4.0 * penalty * theta[i] * theta[i];
+                }
+            }
+        }
         value
     };
     let inv_w = 1.0 / total_weight;
@@ -514,7 +603,7 @@ pub(crate) fn fit_log_params<const N: usize>(
     let minimum = minimize(
         model,
         names,
-        |u, g| log_objective(u, g, true, inv_w),
+        |u, g, opg| log_objective(u, g, opg, true, inv_w),
         start_log,
         opts,
     )?;
@@ -551,7 +640,7 @@ pub(crate) fn fit_log_params<const N: usize>(
     let covariance = if opts.standard_errors {
         let hm = hessian(
             |u, g| {
-                log_objective(u, g, false, 1.0);
+                log_objective(u, g, None, false, 1.0);
             },
             &minimum.log_params,
         );
@@ -589,7 +678,7 @@ mod tests {
 
     #[test]
     fn bfgs_finds_rosenbrock_minimum() {
-        let f = |x: &[f64; 2], g: &mut [f64; 2]| {
+        let f = |x: &[f64; 2], g: &mut [f64; 2], _: Option<&mut [[f64; 2]; 2]>| {
             let (a, b) = (x[0], x[1]);
             g[0] = -2.0 * (1.0 - a) - 400.0 * a * (b - a * a);
             g[1] = 200.0 * (b - a * a);
@@ -602,7 +691,7 @@ mod tests {
     #[test]
     fn unbounded_objective_is_not_converged() {
         // f = −x has no minimum: x runs off to infinity.
-        let f = |x: &[f64; 1], g: &mut [f64; 1]| {
+        let f = |x: &[f64; 1], g: &mut [f64; 1], _: Option<&mut [[f64; 1]; 1]>| {
             g[0] = -1.0;
             -x[0]
         };

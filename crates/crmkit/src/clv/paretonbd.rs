@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::{check_customer, check_horizon};
-use super::optimize::{ConvergenceReport, FitOptions, fit_log_params, rescale_covariance};
+use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params, rescale_covariance};
 use super::special::{
     digamma, ln_gamma, ln_hyp2f1_unit_a, log_add_exp, log1m_exp, logistic, upper_gamma_scaled,
 };
@@ -489,7 +489,7 @@ impl ParetoNbd {
                 }
             },
         };
-        let nll = |th: &[f64; 4], g: &mut [f64; 4]| {
+        let nll = |th: &[f64; 4], g: &mut [f64; 4], opg: Option<&mut [[f64; 4]; 4]>| {
             let p = ParetoNbdParams {
                 r: th[0],
                 alpha: th[1],
@@ -497,12 +497,13 @@ impl ParetoNbd {
                 beta: th[3],
             };
             let mut sh = Shared::new(&p);
-            *g = [0.0; 4];
-            let mut total = 0.0;
+            let mut sum = NllSum::new(g, opg);
             for (x, r, t, w) in scaled.rows() {
-                total -= w * row_log_likelihood(&p, &mut sh, x, r, t, Some((g, -w)));
+                sum.add(w, |gr| {
+                    row_log_likelihood(&p, &mut sh, x, r, t, Some((gr, 1.0)))
+                });
             }
-            total
+            sum.finish()
         };
         let fit = fit_log_params(
             "Pareto/NBD",

@@ -286,7 +286,7 @@ impl Sbg {
                 }
             },
         };
-        let nll = |th: &[f64; 2], g: &mut [f64; 2]| {
+        let nll = |th: &[f64; 2], g: &mut [f64; 2], _opg: Option<&mut [[f64; 2]; 2]>| {
             let p = SbgParams {
                 alpha: th[0],
                 beta: th[1],
