@@ -318,6 +318,31 @@ impl BtydData {
     }
 }
 
+/// The distinct times of a data set (all t_x and T values, ascending) and, per row, the index
+/// of its t_x and of its T among them: a likelihood evaluated many times on the same data
+/// computes each ln(α + τ) once per distinct τ instead of twice per row.
+pub(crate) struct TimeIndex {
+    /// Distinct t_x and T values, ascending.
+    pub times: Vec<f64>,
+    /// Per row, the index of its t_x in `times`.
+    pub t_x: Vec<usize>,
+    /// Per row, the index of its T in `times`.
+    pub t: Vec<usize>,
+}
+
+impl BtydData {
+    /// The distinct times and per-row indices into them.
+    pub(crate) fn time_index(&self) -> TimeIndex {
+        let mut times: Vec<f64> = self.t_x.iter().chain(&self.t).copied().collect();
+        times.sort_by(f64::total_cmp);
+        times.dedup();
+        let find = |v: &f64| times.partition_point(|u| u < v);
+        let t_x = self.t_x.iter().map(find).collect();
+        let t = self.t.iter().map(find).collect();
+        TimeIndex { times, t_x, t }
+    }
+}
+
 /// Sorts rows by (a, b, c), merges equal ones (summing weights) and drops zero weights.
 fn compress_rows(
     a: &[f64],

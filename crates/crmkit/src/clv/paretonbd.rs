@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::data::{check_customer, check_horizon};
 use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params, rescale_covariance};
 use super::special::{
-    digamma, ln_gamma, ln_hyp2f1_unit_a, log_add_exp, log1m_exp, logistic, upper_gamma_scaled,
+    UnitASeries, digamma, ln_gamma, ln_hyp2f1_unit_a, log_add_exp, log1m_exp, logistic,
+    upper_gamma_scaled,
 };
 use super::{BtydData, TransactionModel, check_params, finite};
 use crate::{CrmkitError, Result};
@@ -43,11 +44,22 @@ pub struct ParetoNbdParams {
 /// evaluated after Euler's transformation as (α+τ)^(−(r+x)) (β+τ)^(−s) ₂F₁(1, r+x; r+s+x+1; z)
 /// or (α+τ)^(1−r−x) (β+τ)^(−(s+1)) ₂F₁(1, s+1; r+s+x+1; z): positive series, no overflow.
 fn ln_g(p: &ParetoNbdParams, x: f64, tau: f64) -> Option<(f64, [f64; 4])> {
+    let (at, bt) = (p.alpha + tau, p.beta + tau);
+    ln_g_at(p, x, [at, bt, at.ln(), bt.ln()], ln_hyp2f1_unit_a)
+}
+
+/// [`ln_g`] given \[α + τ, β + τ, ln(α + τ), ln(β + τ)\] and an evaluator of
+/// [`ln_hyp2f1_unit_a`].
+#[inline]
+fn ln_g_at(
+    p: &ParetoNbdParams,
+    x: f64,
+    [at, bt, la, lb]: [f64; 4],
+    mut ln_hyp2f1_unit_a: impl FnMut(f64, f64, f64) -> Option<(f64, f64, f64, f64)>,
+) -> Option<(f64, [f64; 4])> {
     let (r, alpha, s, beta) = (p.r, p.alpha, p.s, p.beta);
     let rx = r + x;
     let c = r + s + x + 1.0;
-    let (at, bt) = (alpha + tau, beta + tau);
-    let (la, lb) = (at.ln(), bt.ln());
     if alpha >= beta {
         let z = (alpha - beta) / at;
         let (lh, hb, hc, hz) = ln_hyp2f1_unit_a(rx, c, z)?;
@@ -187,6 +199,167 @@ fn row_log_likelihood(
         }
     }
     head + log_add_exp(l1, l2)
+}
+
+/// The fitting data arranged for repeated likelihood evaluations. Each evaluation computes
+/// ln(α + τ) and ln(β + τ) once per distinct time τ and ln G(τ) (the hypergeometric series, the
+/// expensive part) once per distinct (x, τ) pair, then combines them per row. On CDNOW this is
+/// 1,050 series per evaluation instead of about 1,600, and 2 × 290 logarithms instead of 6 per
+/// row.
+struct Plan {
+    times: Vec<f64>,
+    /// Distinct x values, ascending.
+    xs: Vec<f64>,
+    /// (index into `xs`, index into `times`) of every G(τ) some row needs, sorted.
+    pairs: Vec<(usize, usize)>,
+    rows: Vec<PlanRow>,
+}
+
+struct PlanRow {
+    x: usize,
+    t: usize,
+    /// Indices into `pairs` of G(t_x) and G(T); `None` when t_x = T (no death term).
+    g: Option<(usize, usize)>,
+    w: f64,
+}
+
+/// Per-evaluation tables of a [`Plan`], kept between evaluations to reuse their allocations.
+struct PlanScratch {
+    /// Per time: α + τ, β + τ, ln(α + τ), ln(β + τ).
+    times: Vec<[f64; 4]>,
+    /// Per x: ln Γ(r+x), ψ(r+x), ln(r+s+x).
+    xs: Vec<[f64; 3]>,
+    /// Per pair: ln G(τ) and its gradient.
+    g: Vec<(f64, [f64; 4])>,
+    series: UnitASeries,
+}
+
+impl PlanScratch {
+    fn new() -> Self {
+        Self {
+            times: Vec::new(),
+            xs: Vec::new(),
+            g: Vec::new(),
+            series: UnitASeries::new(),
+        }
+    }
+}
+
+impl Plan {
+    fn new(data: &BtydData) -> Self {
+        let ti = data.time_index();
+        let mut xs: Vec<f64> = data.x().to_vec();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        let xi = |v: f64| xs.partition_point(|u| *u < v);
+        let mut pairs = Vec::new();
+        for (row, &x) in data.x().iter().enumerate() {
+            if data.t_x()[row] < data.t()[row] {
+                pairs.push((xi(x), ti.t_x[row]));
+                pairs.push((xi(x), ti.t[row]));
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        let pi = |k: (usize, usize)| pairs.partition_point(|q| *q < k);
+        let rows = (0..data.len())
+            .map(|row| {
+                let x = xi(data.x()[row]);
+                let g = (data.t_x()[row] < data.t()[row])
+                    .then(|| (pi((x, ti.t_x[row])), pi((x, ti.t[row]))));
+                PlanRow {
+                    x,
+                    t: ti.t[row],
+                    g,
+                    w: data.weights()[row],
+                }
+            })
+            .collect();
+        Self {
+            times: ti.times,
+            xs,
+            pairs,
+            rows,
+        }
+    }
+
+    /// Total weighted negative log-likelihood, its gradient (and the outer product of per-row
+    /// gradients); NaN when a series fails. Equal to the row-by-row sum (tested).
+    fn nll(
+        &self,
+        p: &ParetoNbdParams,
+        scratch: &mut PlanScratch,
+        g: &mut [f64; 4],
+        opg: Option<&mut [[f64; 4]; 4]>,
+    ) -> f64 {
+        let (r, alpha, s, beta) = (p.r, p.alpha, p.s, p.beta);
+        scratch.times.clear();
+        scratch.times.extend(self.times.iter().map(|&tau| {
+            let (at, bt) = (alpha + tau, beta + tau);
+            [at, bt, at.ln(), bt.ln()]
+        }));
+        scratch.xs.clear();
+        scratch.xs.extend(
+            self.xs
+                .iter()
+                .map(|&x| [ln_gamma(r + x), digamma(r + x), (r + s + x).ln()]),
+        );
+        scratch.g.clear();
+        for &(xi, ti) in &self.pairs {
+            // pairs are sorted by x: the series coefficients are shared within each x
+            let series = &mut scratch.series;
+            match ln_g_at(p, self.xs[xi], scratch.times[ti], |b, c, z| {
+                series.eval(b, c, z)
+            }) {
+                Some(v) => scratch.g.push(v),
+                None => return f64::NAN,
+            }
+        }
+        let (ln_alpha, ln_beta, ln_s) = (alpha.ln(), beta.ln(), s.ln());
+        let (ln_gamma_r, psi_r) = (ln_gamma(r), digamma(r));
+        let mut sum = NllSum::new(g, opg);
+        for row in &self.rows {
+            let x = self.xs[row.x];
+            let [ln_gamma_rx, psi_rx, ln_w] = scratch.xs[row.x];
+            let [at, bt, lat, lbt] = scratch.times[row.t];
+            let rx = r + x;
+            let l1 = -rx * lat - s * lbt;
+            let g1 = [-lat, -rx / at, -lbt, -s / bt];
+            let (l2, g2) = match row.g {
+                Some((i1, i2)) if scratch.g[i2].0 < scratch.g[i1].0 => {
+                    let ((lg1, d1), (lg2, d2)) = (scratch.g[i1], scratch.g[i2]);
+                    let u = lg2 - lg1;
+                    let q = u.exp();
+                    let l2 = ln_s + lg1 + log1m_exp(u) - ln_w;
+                    let inv_w = 1.0 / (r + s + x);
+                    let mut g2 = [0.0; 4];
+                    for i in 0..4 {
+                        g2[i] = (d1[i] - q * d2[i]) / (1.0 - q);
+                    }
+                    g2[0] -= inv_w;
+                    g2[2] += 1.0 / s - inv_w;
+                    (l2, g2)
+                }
+                // t_x = T, or G(t_x) − G(T) vanishing in floating point
+                _ => (f64::NEG_INFINITY, [0.0; 4]),
+            };
+            let head = ln_gamma_rx - ln_gamma_r + r * ln_alpha + s * ln_beta;
+            sum.add(row.w, |gr| {
+                let w2 = if l2 == f64::NEG_INFINITY {
+                    0.0
+                } else {
+                    logistic(l2 - l1)
+                };
+                let w1 = 1.0 - w2;
+                let dc = [psi_rx - psi_r + ln_alpha, r / alpha, ln_beta, s / beta];
+                for i in 0..4 {
+                    gr[i] = dc[i] + w1 * g1[i] + w2 * g2[i];
+                }
+                head + log_add_exp(l1, l2)
+            });
+        }
+        sum.finish()
+    }
 }
 
 impl ParetoNbdParams {
@@ -475,7 +648,8 @@ impl ParetoNbd {
             data.clone()
         };
         let scale = base.max_t();
-        let scaled = base.rescaled(scale);
+        let plan = Plan::new(&base.rescaled(scale));
+        let mut scratch = PlanScratch::new();
         let start = match &opts.initial {
             None => [1.0; 4],
             Some(v) => match v.as_slice() {
@@ -496,14 +670,7 @@ impl ParetoNbd {
                 s: th[2],
                 beta: th[3],
             };
-            let mut sh = Shared::new(&p);
-            let mut sum = NllSum::new(g, opg);
-            for (x, r, t, w) in scaled.rows() {
-                sum.add(w, |gr| {
-                    row_log_likelihood(&p, &mut sh, x, r, t, Some((gr, 1.0)))
-                });
-            }
-            sum.finish()
+            plan.nll(&p, &mut scratch, g, opg)
         };
         let fit = fit_log_params(
             "Pareto/NBD",
@@ -659,6 +826,42 @@ mod tests {
                         g[i]
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn plan_equals_the_row_by_row_sum() {
+        // Rows with t_x = T, repeated (x, τ) pairs, x = 0, and large x; both branches α ≥ β and
+        // α < β and the special case α = β. Tolerance: 1e-12 relative (the same terms summed in
+        // another order).
+        let x = [0.0, 0.0, 1.0, 1.0, 1.0, 2.0, 7.0, 40.0, 3.0];
+        let t_x = [0.0, 0.0, 0.3, 0.3, 0.5, 0.5, 0.9, 0.95, 1.0];
+        let t = [1.0, 0.7, 1.0, 0.8, 1.0, 0.5, 1.0, 0.96, 1.0];
+        let w = [3.0, 1.0, 2.0, 1.0, 1.0, 5.0, 1.0, 2.0, 1.0];
+        let data = BtydData::with_weights(&x, &t_x, &t, &w).unwrap();
+        let plan = Plan::new(&data);
+        let mut scratch = PlanScratch::new();
+        for (r, alpha, s, beta) in [
+            (0.55, 0.27, 0.61, 0.30),
+            (0.55, 0.9, 0.61, 0.1),
+            (2.0, 0.5, 0.3, 0.5),
+            (0.05, 3.0, 4.0, 0.01),
+        ] {
+            let p = ParetoNbdParams { r, alpha, s, beta };
+            let (ll, grad) = p.log_likelihood_and_gradient(&data).unwrap();
+            let mut g = [0.0; 4];
+            let mut opg = [[0.0; 4]; 4];
+            let v = plan.nll(&p, &mut scratch, &mut g, Some(&mut opg));
+            assert!((v + ll).abs() <= 1e-12 * ll.abs(), "{v} vs {ll}");
+            for i in 0..4 {
+                assert!(
+                    (g[i] + grad[i]).abs() <= 1e-12 * (1.0 + grad[i].abs()),
+                    "{i}: {} vs {}",
+                    g[i],
+                    grad[i]
+                );
+                assert!(opg[i][i] >= 0.0);
             }
         }
     }
