@@ -264,6 +264,13 @@ def test_repeated_rows_are_evaluated_once_with_the_same_answers(summary: pd.Data
     with pytest.raises(crmkit.InvalidValueError) as info:
         bgnbd.probability_alive([1, 1, 2, 2, 2], [1.0, 1.0, 5.0, 5.0, 5.0], [3.0, 3.0, 4.0, 4.0, 4.0])
     assert (info.value.field, info.value.row) == ("T", 2)
+    # Enough distinct rows to run on several threads: an error in a later chunk still names its row.
+    n = 3000
+    x, t_x, T = np.full(n, 2.0), np.linspace(1.0, 30.0, n), np.full(n, 40.0)
+    T[2900] = 0.5
+    with pytest.raises(crmkit.InvalidValueError) as info:
+        bgnbd.expected_purchases(10, x, t_x, T)
+    assert (info.value.field, info.value.row) == ("T", 2900)
     with pytest.raises(crmkit.InvalidValueError) as info:
         crmkit.BgNbd().fit([1, 1, 3, 2, 3], [1.0, 1.0, 2.0, 5.0, 2.0], [3.0, 3.0, 4.0, 4.0, 4.0])
     assert (info.value.field, info.value.row) == ("T", 3)

@@ -269,9 +269,12 @@ impl CustomerIndex {
 /// A small multiplicative hasher for ids (integers and short strings). Ids are not chosen by
 /// an adversary of the process, so the DoS resistance of SipHash buys nothing here.
 #[derive(Default, Clone, Copy)]
-struct FoldHasher {
+pub(crate) struct FoldHasher {
     state: u64,
 }
+
+/// A hash map keyed by [`FoldHasher`] (integers and f64 bit patterns from our own data).
+pub(crate) type FoldMap<K, V> = HashMap<K, V, BuildHasherDefault<FoldHasher>>;
 
 const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
 

@@ -12,13 +12,17 @@ pub const MIN_PARALLEL_LEN: usize = 262_144;
 pub const MAX_THREADS: usize = 8;
 
 fn threads_for(len: usize) -> usize {
-    if len < MIN_PARALLEL_LEN {
+    threads_for_min(len, MIN_PARALLEL_LEN)
+}
+
+fn threads_for_min(len: usize, min_len: usize) -> usize {
+    if len < min_len.max(2) {
         return 1;
     }
     let cores = thread::available_parallelism().map_or(1, usize::from);
     cores
         .min(MAX_THREADS)
-        .min(len / (MIN_PARALLEL_LEN / 2))
+        .min(len / (min_len / 2).max(1))
         .max(1)
 }
 
@@ -32,7 +36,27 @@ fn threads_for(len: usize) -> usize {
 /// assert_eq!(sums.iter().sum::<u64>(), 999_999 * 1_000_000 / 2);
 /// ```
 pub fn map_chunks<T: Send>(len: usize, work: impl Fn(usize, usize) -> T + Sync) -> Vec<T> {
-    let threads = threads_for(len);
+    map_chunks_min(len, MIN_PARALLEL_LEN, work)
+}
+
+/// [`map_chunks`] with a caller-chosen threshold, for items that each cost far more than a
+/// memory pass (a special function or a series per customer): threads start from `min_len`
+/// items, with at least `min_len / 2` per thread.
+///
+/// # Examples
+///
+/// ```
+/// // 1,000 costly items: worth two threads from 512 items on
+/// let parts = crmkit::parallel::map_chunks_min(1_000, 512, |start, end| end - start);
+/// assert_eq!(parts.iter().sum::<usize>(), 1_000);
+/// assert!(crmkit::parallel::map_chunks_min(100, 512, |s, e| (s, e)) == vec![(0, 100)]);
+/// ```
+pub fn map_chunks_min<T: Send>(
+    len: usize,
+    min_len: usize,
+    work: impl Fn(usize, usize) -> T + Sync,
+) -> Vec<T> {
+    let threads = threads_for_min(len, min_len);
     if threads == 1 {
         return vec![work(0, len)];
     }

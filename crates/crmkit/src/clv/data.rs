@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::customers::FoldMap;
 use crate::{CrmkitError, Result};
 
 /// Checks one customer summary; the error names the field, `row` and the value.
@@ -343,39 +344,46 @@ impl BtydData {
     }
 }
 
-/// Sorts rows by (a, b, c), merges equal ones (summing weights) and drops zero weights.
+/// Merges equal (a, b, c) rows (summing weights), drops zero weights and sorts the distinct rows
+/// by (a, b, c). Rows are merged through a hash map first, so only the distinct rows are sorted
+/// (CDNOW × 100: 1,016 of 235,700).
 fn compress_rows(
     a: &[f64],
     b: &[f64],
     c: &[f64],
     w: &[f64],
 ) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
-    let mut rows: Vec<(f64, f64, f64, f64)> = a
-        .iter()
-        .zip(b)
-        .zip(c)
-        .zip(w)
-        .filter(|(_, w)| **w > 0.0)
-        .map(|(((&a, &b), &c), &w)| (a, b, c, w))
-        .collect();
-    rows.sort_by(|p, q| {
+    // +0.0 turns −0.0 into 0.0, so equal values share one key
+    let key = |i: usize| {
+        [
+            (a[i] + 0.0).to_bits(),
+            (b[i] + 0.0).to_bits(),
+            (c[i] + 0.0).to_bits(),
+        ]
+    };
+    let mut seen: FoldMap<[u64; 3], usize> = FoldMap::default();
+    let mut rows: Vec<(f64, f64, f64, f64)> = Vec::new();
+    for i in 0..a.len() {
+        if w[i] > 0.0 {
+            let next = rows.len();
+            let k = *seen.entry(key(i)).or_insert(next);
+            if k == next {
+                rows.push((a[i] + 0.0, b[i] + 0.0, c[i] + 0.0, 0.0));
+            }
+            rows[k].3 += w[i];
+        }
+    }
+    rows.sort_unstable_by(|p, q| {
         p.0.total_cmp(&q.0)
             .then(p.1.total_cmp(&q.1))
             .then(p.2.total_cmp(&q.2))
     });
     let mut out: (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) = Default::default();
     for (ra, rb, rc, rw) in rows {
-        let same =
-            out.0.last() == Some(&ra) && out.1.last() == Some(&rb) && out.2.last() == Some(&rc);
-        match (same, out.3.last_mut()) {
-            (true, Some(last)) => *last += rw,
-            _ => {
-                out.0.push(ra);
-                out.1.push(rb);
-                out.2.push(rc);
-                out.3.push(rw);
-            }
-        }
+        out.0.push(ra);
+        out.1.push(rb);
+        out.2.push(rc);
+        out.3.push(rw);
     }
     out
 }

@@ -330,7 +330,13 @@ impl Plan {
                     let ((lg1, d1), (lg2, d2)) = (scratch.g[i1], scratch.g[i2]);
                     let u = lg2 - lg1;
                     let q = u.exp();
-                    let l2 = ln_s + lg1 + log1m_exp(u) - ln_w;
+                    // ln(1 − q): a plain logarithm is accurate to ~1e-16 absolute for q ≤ 1/2
+                    let ln1mq = if q <= 0.5 {
+                        (1.0 - q).ln()
+                    } else {
+                        (-u.exp_m1()).ln()
+                    };
+                    let l2 = ln_s + lg1 + ln1mq - ln_w;
                     let inv_w = 1.0 / (r + s + x);
                     let mut g2 = [0.0; 4];
                     for i in 0..4 {
@@ -345,17 +351,19 @@ impl Plan {
             };
             let head = ln_gamma_rx - ln_gamma_r + r * ln_alpha + s * ln_beta;
             sum.add(row.w, |gr| {
-                let w2 = if l2 == f64::NEG_INFINITY {
-                    0.0
+                // log-sum-exp of l1, l2 and the logistic weight of l2 share one exponential
+                let e = (-(l2 - l1).abs()).exp(); // 0 when l2 = −∞
+                let w2 = if l2 >= l1 {
+                    1.0 / (1.0 + e)
                 } else {
-                    logistic(l2 - l1)
+                    e / (1.0 + e)
                 };
                 let w1 = 1.0 - w2;
                 let dc = [psi_rx - psi_r + ln_alpha, r / alpha, ln_beta, s / beta];
                 for i in 0..4 {
                     gr[i] = dc[i] + w1 * g1[i] + w2 * g2[i];
                 }
-                head + log_add_exp(l1, l2)
+                head + l1.max(l2) + (1.0 + e).ln()
             });
         }
         sum.finish()
