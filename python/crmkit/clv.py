@@ -329,6 +329,43 @@ class ParetoNbd(_TransactionModel):
 
     _core = _crmkit.ParetoNbdModel
 
+    def probability_of_purchases(self, n: int, t: float) -> float:
+        """P(X(t) = n): probability that a new customer makes ``n`` purchases in (0, t].
+
+        Formula: Fader & Hardie (2006), "Deriving an expression for P(X(t) = x) under the
+        Pareto/NBD model": the customer is alive at t with n purchases, or died before t after n
+        purchases (₂F₁ terms, evaluated in logs).
+
+        Examples:
+            >>> import crmkit
+            >>> pn = crmkit.ParetoNbd.from_params(r=0.5533, alpha=10.5776, s=0.6062, beta=11.6679)
+            >>> round(pn.probability_of_purchases(0, 39), 4)
+            0.5935
+            >>> round(sum(pn.probability_of_purchases(n, 39) for n in range(300)), 9)
+            1.0
+        """
+        return self._fitted().probability_of_purchases(int(n), float(t))  # type: ignore[no-any-return]
+
+    def conditional_probability_of_purchases(self, n: int, t: float, data: Any, t_x: Any = None, T: Any = None) -> np.ndarray:
+        """P(Y = n | x, t_x, T): probability that each customer makes ``n`` purchases in (T, T + t].
+
+        Args:
+            n: the number of purchases; t: the horizon in the data's time unit.
+            data, t_x, T: a table, or the arrays x, t_x, T (see :meth:`fit`).
+
+        Returns:
+            numpy array of float64 in [0, 1]. Formula: Fader & Hardie note 028, "Deriving the
+            conditional PMF of the Pareto/NBD model", eq. 16 (lifetimes 0.11.3
+            ``conditional_probability_of_n_purchases_up_to_time``).
+
+        Examples:
+            >>> import numpy as np, crmkit
+            >>> pn = crmkit.ParetoNbd.from_params(r=0.5533, alpha=10.5776, s=0.6062, beta=11.6679)
+            >>> np.round(pn.conditional_probability_of_purchases(0, 39, [0, 26], [0, 30.86], [38.86, 31]), 4).tolist()
+            [0.9307, 0.0238]
+        """
+        return self._fitted().conditional_probability_of_purchases(int(n), float(t), *self._xtT(data, t_x, T))  # type: ignore[no-any-return]
+
 
 class MbgNbd(_TransactionModel):
     """The MBG/NBD model (Batislam, Denizel & Filiztekin 2007): BG/NBD where customers may also
@@ -550,6 +587,19 @@ class BgBb(_Model):
     def expected_purchases_new_customer(self, n: int) -> float:
         """Expected transactions of a new customer in the first ``n`` opportunities (Fader, Hardie & Shang 2010 eq. 9)."""
         return self._fitted().expected_purchases_new_customer(int(n))  # type: ignore[no-any-return]
+
+    def probability_of_purchases(self, x: int, n: int) -> float:
+        """P(X(n) = x): probability that a new customer makes ``x`` transactions in the first ``n`` opportunities.
+
+        Formula: Fader, Hardie & Shang (2010) eq. 7 (0 for x > n).
+
+        Examples:
+            >>> import crmkit
+            >>> m = crmkit.BgBb.from_params(alpha=1.2035, beta=0.7497, gamma=0.6567, delta=2.7834)
+            >>> [round(m.probability_of_purchases(x, 6), 4) for x in range(7)]
+            [0.3111, 0.1701, 0.1215, 0.1003, 0.0917, 0.0925, 0.1129]
+        """
+        return self._fitted().probability_of_purchases(int(x), int(n))  # type: ignore[no-any-return]
 
 
 class ShiftedBetaGeometric(_Model):

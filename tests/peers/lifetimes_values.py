@@ -1,8 +1,10 @@
 """Runs in .venv-peers (lifetimes 0.11.3): prints lifetimes' predictions for given parameters as JSON.
 
-Usage: python lifetimes_values.py PARAMS_JSON SUMMARY_CSV
+Usage: python lifetimes_values.py PARAMS_JSON SUMMARY_CSV DONATIONS_CSV
 PARAMS_JSON holds {"bgnbd": {...}, "pareto": {...}, "mbgnbd": {...}, "gg": {"p", "q", "gamma"},
-"t": horizon, "months": H, "discount_rate": d}; SUMMARY_CSV has columns x, t_x, T, zbar (weeks).
+"bgbb": {"alpha", "beta", "gamma", "delta"}, "t": horizon, "months": H, "discount_rate": d,
+"pmf_n": [n, ...]}; SUMMARY_CSV has columns x, t_x, T, zbar (weeks); DONATIONS_CSV has columns
+frequency, recency, periods, weights.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ import pandas as pd
 
 warnings.simplefilter("ignore")
 
-from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter  # noqa: E402
+from lifetimes import (  # noqa: E402
+    BetaGeoBetaBinomFitter,
+    BetaGeoFitter,
+    GammaGammaFitter,
+    ModifiedBetaGeoFitter,
+    ParetoNBDFitter,
+)
 
 
 def main() -> None:
@@ -39,6 +47,18 @@ def main() -> None:
             fitter, x, tx, T, m, time=spec["months"], discount_rate=spec["discount_rate"], freq="W"
         ).tolist()
     out["gg_spend"] = gg.conditional_expected_average_profit(x, m).tolist()
+    pareto = fitters["pareto"][0]
+    for n in spec["pmf_n"]:
+        out[f"pareto_pmf_{n}"] = pareto.conditional_probability_of_n_purchases_up_to_time(n, spec["t"], x, tx, T).tolist()
+    # BG/BB P(X(n) = x) for the donations data's x = 0..6: lifetimes returns it times the number of
+    # donors, from the fitted data (set here as fit() would: frequency and weights).
+    donations = pd.read_csv(sys.argv[3])
+    bb = BetaGeoBetaBinomFitter()
+    bb.params_ = pd.Series({k: spec["bgbb"][k] for k in ["alpha", "beta", "gamma", "delta"]})
+    bb.data = donations[["frequency", "weights"]]
+    for n in (6, 10):
+        counts = bb.expected_number_of_transactions_in_first_n_periods(n)["model"]
+        out[f"bgbb_pmf_{n}"] = (counts / donations["weights"].sum()).tolist()
     json.dump(out, sys.stdout)
 
 

@@ -184,6 +184,7 @@ def test_bad_input(x: list[float], t_x: list[float], T: list[float], error: type
         lambda: crmkit.BgNbd().fit(x, t_x, T),
         lambda: crmkit.ParetoNbd.from_params(r=1, alpha=1, s=1, beta=1).probability_alive(x, t_x, T),
         lambda: crmkit.BgNbd.from_params(r=1, alpha=1, a=1, b=1).expected_purchases(10, x, t_x, T),
+        lambda: crmkit.ParetoNbd.from_params(r=1, alpha=1, s=1, beta=1).conditional_probability_of_purchases(1, 10, x, t_x, T),
     ):
         with pytest.raises(error) as info:
             call()
@@ -274,3 +275,40 @@ def test_repeated_rows_are_evaluated_once_with_the_same_answers(summary: pd.Data
     with pytest.raises(crmkit.InvalidValueError) as info:
         crmkit.BgNbd().fit([1, 1, 3, 2, 3], [1.0, 1.0, 2.0, 5.0, 2.0], [3.0, 3.0, 4.0, 4.0, 4.0])
     assert (info.value.field, info.value.row) == ("T", 3)
+
+
+# -- probability of n purchases (issue 5) -----------------------------------------------------
+PARETO_CDNOW = {"r": 0.5533, "alpha": 10.5776, "s": 0.6062, "beta": 11.6679}
+BGBB_DONATIONS = {"alpha": 1.2035, "beta": 0.7497, "gamma": 0.6567, "delta": 2.7834}
+
+
+def test_pareto_probability_of_purchases_is_a_distribution(summary: pd.DataFrame) -> None:
+    # Σₙ P = 1 to 1e-9; Σₙ n P = E[X(t)] (or E[Y(t) | x, t_x, T]) to 1e-8 relative.
+    pn = crmkit.ParetoNbd.from_params(**PARETO_CDNOW)
+    p = np.array([pn.probability_of_purchases(n, 39) for n in range(300)])
+    assert np.all((p >= 0) & (p <= 1))
+    assert p.sum() == pytest.approx(1.0, abs=1e-9)
+    assert (np.arange(300) * p).sum() == pytest.approx(pn.expected_purchases_new_customer(39), rel=1e-8)
+    some = summary.sort_values("x").iloc[::200]  # a dozen customers from x = 0 to the heaviest buyers
+    rows = np.array([pn.conditional_probability_of_purchases(n, 39, some) for n in range(300)])
+    assert rows.shape == (300, len(some))
+    assert np.all((rows >= 0) & (rows <= 1))
+    np.testing.assert_allclose(rows.sum(axis=0), 1.0, rtol=0, atol=1e-9)
+    np.testing.assert_allclose((np.arange(300)[:, None] * rows).sum(axis=0), pn.expected_purchases(39, some), rtol=1e-8)
+    # arrays and tables give the same answer; T = 0 with no history is a new customer
+    np.testing.assert_array_equal(pn.conditional_probability_of_purchases(2, 39, some["x"], some["t_x"], some["T"]), rows[2])
+    assert pn.conditional_probability_of_purchases(2, 39, [0], [0], [0])[0] == pn.probability_of_purchases(2, 39)
+    with pytest.raises(crmkit.ConfigError) as info:
+        pn.probability_of_purchases(1, -1.0)
+    assert info.value.field == "horizon"
+
+
+def test_bgbb_probability_of_purchases_is_a_distribution() -> None:
+    # Fader, Hardie & Shang (2010) eq. 7 sums to 1 and has the mean of eq. 9 (both to 1e-10).
+    m = crmkit.BgBb.from_params(**BGBB_DONATIONS)
+    for n in (1, 6, 40):
+        p = np.array([m.probability_of_purchases(x, n) for x in range(n + 1)])
+        assert p.sum() == pytest.approx(1.0, abs=1e-10)
+        assert (np.arange(n + 1) * p).sum() == pytest.approx(m.expected_purchases_new_customer(n), abs=1e-10)
+    assert m.probability_of_purchases(7, 6) == 0.0
+    assert m.probability_of_purchases(0, 0) == 1.0

@@ -580,7 +580,46 @@ transaction_class!(
 transaction_class!(
     /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987): parameters r, alpha, s, beta, and the fit.
     PyParetoNbd, "ParetoNbdModel", ParetoNbd, ParetoNbdParams, FittedParetoNbd,
-    ["r", "alpha", "s", "beta"], {}
+    ["r", "alpha", "s", "beta"],
+    {
+        /// Probability of exactly `n` purchases in (0, t] for a new customer (Fader & Hardie 2006,
+        /// "Deriving an expression for P(X(t) = x) under the Pareto/NBD model").
+        fn probability_of_purchases(&self, py: Python<'_>, n: u32, t: f64) -> PyResult<f64> {
+            let m = self.inner.params;
+            run(py, move || m.probability_of_purchases(n, t))
+        }
+
+        /// Probability that each customer makes exactly `n` purchases in (T, T + t] (Fader & Hardie
+        /// note 028 eq. 16).
+        ///
+        /// Args:
+        ///     n: the number of purchases.
+        ///     t: the horizon, in the time unit of the data.
+        ///     x, t_x, T: customer summaries (float64 arrays).
+        ///
+        /// Returns:
+        ///     numpy.ndarray of float64 in [0, 1]
+        #[allow(non_snake_case)]
+        fn conditional_probability_of_purchases<'py>(
+            &self,
+            py: Python<'py>,
+            n: u32,
+            t: f64,
+            x: &Bound<'py, PyAny>,
+            t_x: &Bound<'py, PyAny>,
+            T: &Bound<'py, PyAny>,
+        ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+            let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
+            let (x, t_x, tt) = (x.as_slice(), t_x.as_slice(), tt.as_slice());
+            let m = self.inner.params;
+            let out = run(py, move || {
+                Distinct::new(["x", "t_x", "t"], [x, t_x, tt])?.map(|[x, t_x, tt]| {
+                    m.conditional_probability_of_purchases(n, t, x, t_x, tt)
+                })
+            })?;
+            Ok(out.into_pyarray(py))
+        }
+    }
 );
 
 transaction_class!(
@@ -1015,6 +1054,13 @@ model_class!(
     fn expected_purchases_new_customer(&self, py: Python<'_>, n: u32) -> PyResult<f64> {
         let m = self.inner.params;
         run(py, move || m.expected_purchases_new_customer(n))
+    }
+
+    /// Probability that a new customer makes exactly `x` transactions in the first `n`
+    /// opportunities (eq. 7); 0 for x > n.
+    fn probability_of_purchases(&self, py: Python<'_>, x: u32, n: u32) -> PyResult<f64> {
+        let m = self.inner.params;
+        run(py, move || m.probability_of_purchases(x, n))
     }
     }
 );

@@ -78,3 +78,116 @@ fn probabilities_are_consistent() {
         .unwrap();
     assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
 }
+
+#[test]
+fn probability_of_purchases_is_a_distribution_with_the_expected_mean() {
+    // Fader, Hardie & Shang (2010) eq. 7 against eq. 9: Σₓ P(X(n) = x) = 1 to 1e-10 and
+    // Σₓ x P(X(n) = x) = E[X(n)] to 1e-10 (1 + E) (log-sum-exps of at most n + 1 terms), for the
+    // donations parameters, a γ = 1 model and long horizons. At γ = 1 eq. 9 has a removable
+    // singularity; its limit is E[X(n)] = α/(α+β) δ (ψ(1+δ+n) − ψ(1+δ)), used here instead of
+    // `expected_purchases_new_customer`, whose ±1e-6 averaging is off by up to 4e-8 relative there
+    // (n = 500). Eq. 7 itself has no singularity.
+    let mean_at_gamma_one = |m: &BgBbParams, n: u32| {
+        use crmkit::clv::special::digamma;
+        m.alpha / (m.alpha + m.beta)
+            * m.delta
+            * (digamma(1.0 + m.delta + f64::from(n)) - digamma(1.0 + m.delta))
+    };
+    let donations = BgBbParams {
+        alpha: 1.2035,
+        beta: 0.7497,
+        gamma: 0.6567,
+        delta: 2.7834,
+    };
+    for m in [
+        donations,
+        BgBbParams {
+            gamma: 1.0,
+            ..donations
+        },
+        BgBbParams {
+            alpha: 0.3,
+            beta: 5.0,
+            gamma: 2.5,
+            delta: 0.4,
+        },
+    ] {
+        for n in [0u32, 1, 6, 30, 500] {
+            let p: Vec<f64> = (0..=n)
+                .map(|x| m.probability_of_purchases(x, n).unwrap())
+                .collect();
+            assert!(p.iter().all(|v| (0.0..=1.0).contains(v)), "{m:?} n {n}");
+            let total: f64 = p.iter().sum();
+            assert_abs("sum", total, 1.0, 1e-10);
+            let mean: f64 = p.iter().zip(0u32..).map(|(v, x)| f64::from(x) * v).sum();
+            assert_abs(
+                "mean",
+                mean,
+                if m.gamma == 1.0 {
+                    mean_at_gamma_one(&m, n)
+                } else {
+                    m.expected_purchases_new_customer(n).unwrap()
+                },
+                1e-10 * (1.0 + mean),
+            );
+            assert_eq!(m.probability_of_purchases(n + 1, n).unwrap(), 0.0);
+        }
+    }
+    // finite and in [0, 1] far out, where C(n, x) and the beta functions overflow in linear space
+    for x in [0, 1, 5_000, 100_000] {
+        let p = donations.probability_of_purchases(x, 100_000).unwrap();
+        assert!((0.0..=1.0).contains(&p), "x {x}: {p}");
+    }
+    // n = 0: no transaction for certain
+    assert_eq!(donations.probability_of_purchases(0, 0).unwrap(), 1.0);
+    let bad = BgBbParams {
+        delta: f64::NAN,
+        ..donations
+    };
+    assert!(matches!(
+        bad.probability_of_purchases(1, 6),
+        Err(crmkit::CrmkitError::InvalidConfig { .. })
+    ));
+}
+
+#[test]
+fn probability_of_purchases_matches_direct_sum_over_histories() {
+    // Independent check of eq. 7 for n = 6: sum the likelihood (eq. 5, each history's probability)
+    // of every binary purchase sequence with x purchases. A sequence with x ≥ 1 purchases, the last
+    // at t_x, has C(t_x − 1, x − 1) orderings, so P(X(6) = x) = Σ_{t_x} C(t_x−1, x−1) L(x, t_x, 6);
+    // P(X(6) = 0) = L(0, 0, 6). Tolerance 1e-12.
+    let m = BgBbParams {
+        alpha: 1.2035,
+        beta: 0.7497,
+        gamma: 0.6567,
+        delta: 2.7834,
+    };
+    let choose = |a: u32, b: u32| -> f64 {
+        (0..b)
+            .map(|i| f64::from(a - i) / f64::from(i + 1))
+            .product()
+    };
+    let n = 6u32;
+    assert_abs(
+        "x 0",
+        m.probability_of_purchases(0, n).unwrap(),
+        m.log_likelihood_one(0.0, 0.0, 6.0).unwrap().exp(),
+        1e-12,
+    );
+    for x in 1..=n {
+        let direct: f64 = (x..=n)
+            .map(|t_x| {
+                choose(t_x - 1, x - 1)
+                    * m.log_likelihood_one(f64::from(x), f64::from(t_x), 6.0)
+                        .unwrap()
+                        .exp()
+            })
+            .sum();
+        assert_abs(
+            "P(X(6) = x)",
+            m.probability_of_purchases(x, n).unwrap(),
+            direct,
+            1e-12,
+        );
+    }
+}

@@ -215,3 +215,208 @@ fn continuous_clv_for_bgnbd() {
     let total = m.expected_purchases_one(1e6, 2.0, 30.43, 38.86).unwrap();
     assert!(low[1] / 35.0 < total);
 }
+
+/// P(X(t) = n) or P(Y = n | x, t_x, T) by quadrature over the model itself, without ₂F₁: given
+/// λ, μ and being alive at T, the count in (T, T+t] is Poisson(λt) if the customer survives to
+/// T + t, and Poisson(λu) if they die at T + u. Mixing λ ~ Gamma(r, α), μ ~ Gamma(s, β) weighted
+/// by the history's likelihood λ^x e^(−(λ+μ)T) gives
+///   P = \[n = 0\] (1 − P(alive)) + (A(t) + ∫₀^t D(u) du) / L, with
+///   A(t) = Γ(r+x+n)/(Γ(r) n!) α^r β^s t^n (α+T+t)^(−(r+x+n)) (β+T+t)^(−s),
+///   D(u) = Γ(r+x+n)/(Γ(r) n!) α^r β^s u^n (α+T+u)^(−(r+x+n)) s (β+T+u)^(−(s+1)),
+/// L = exp(log-likelihood); x = T = 0 (L = 1, P(alive) = 1) is a new customer.
+/// Composite Simpson's rule with 20,000 panels, each term in logs.
+fn count_probability_by_quadrature(
+    m: &ParetoNbdParams,
+    n: u32,
+    t: f64,
+    (x, t_x, big_t): (f64, f64, f64),
+) -> f64 {
+    use crmkit::clv::special::ln_gamma;
+    let (r, alpha, s, beta) = (m.r, m.alpha, m.s, m.beta);
+    let nf = f64::from(n);
+    let ln_l = m.log_likelihood_one(x, t_x, big_t).unwrap();
+    let head =
+        ln_gamma(r + x + nf) - ln_gamma(r) - ln_gamma(nf + 1.0) + r * alpha.ln() + s * beta.ln()
+            - ln_l;
+    let ln_u_n = |u: f64| if n == 0 { 0.0 } else { nf * u.ln() };
+    let alive_part =
+        (head + ln_u_n(t) - (r + x + nf) * (alpha + big_t + t).ln() - s * (beta + big_t + t).ln())
+            .exp();
+    let d = |u: f64| {
+        if u == 0.0 && n > 0 {
+            return 0.0;
+        }
+        (head + ln_u_n(u) - (r + x + nf) * (alpha + big_t + u).ln() + s.ln()
+            - (s + 1.0) * (beta + big_t + u).ln())
+        .exp()
+    };
+    let panels = 20_000;
+    let h = t / f64::from(panels);
+    let mut acc = d(0.0) + d(t);
+    for i in 1..panels {
+        acc += d(f64::from(i) * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+    }
+    let dead_before = if n == 0 {
+        1.0 - m.probability_alive_one(x, t_x, big_t).unwrap()
+    } else {
+        0.0
+    };
+    dead_before + alive_part + acc * h / 3.0
+}
+
+fn pareto_parameter_sets() -> [ParetoNbdParams; 3] {
+    [
+        // CDNOW (Fader, Hardie & Lee 2005): α < β
+        ParetoNbdParams {
+            r: 0.5533,
+            alpha: 10.5776,
+            s: 0.6062,
+            beta: 11.6679,
+        },
+        // α > β, s > 1
+        ParetoNbdParams {
+            r: 0.55,
+            alpha: 14.0,
+            s: 1.4,
+            beta: 3.0,
+        },
+        // α = β: every ₂F₁ is 1
+        ParetoNbdParams {
+            r: 2.0,
+            alpha: 20.0,
+            s: 0.3,
+            beta: 20.0,
+        },
+    ]
+}
+
+#[test]
+fn probability_of_purchases_matches_quadrature() {
+    // The ₂F₁ closed forms (Fader & Hardie 2006 note; note 028 eq. 16) against the quadrature above.
+    // Tolerance: 1e-8 relative (Simpson's error with 20,000 panels is below 1e-10 here; the ₂F₁
+    // connection formula near z = 1 is good to about 1e-10).
+    for m in pareto_parameter_sets() {
+        for (x, t_x, big_t) in [
+            (0.0, 0.0, 0.0),
+            (2.0, 30.43, 38.86),
+            (26.0, 30.86, 31.0),
+            (0.0, 0.0, 38.0),
+        ] {
+            for t in [5.0, 39.0, 200.0] {
+                for n in [0, 1, 2, 5, 20] {
+                    let closed = if big_t == 0.0 {
+                        m.probability_of_purchases(n, t).unwrap()
+                    } else {
+                        m.conditional_probability_of_purchases_one(n, t, x, t_x, big_t)
+                            .unwrap()
+                    };
+                    let quad = count_probability_by_quadrature(&m, n, t, (x, t_x, big_t));
+                    assert!(
+                        (closed - quad).abs() <= 1e-8 * quad + 1e-15,
+                        "{m:?} customer ({x}, {t_x}, {big_t}) t {t} n {n}: {closed} vs {quad}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn probability_of_purchases_sums_to_one_with_the_expected_mean() {
+    // Σₙ P = 1 to 1e-9 and Σₙ n P = E[X(t)] (Schmittlein et al. 1987 eq. 17) or E[Y(t) | x, t_x, T]
+    // (eq. 22) to 1e-8 relative, for new and existing customers.
+    for m in pareto_parameter_sets() {
+        for t in [1.0, 39.0, 100.0] {
+            for (x, t_x, big_t) in [(0.0, 0.0, 0.0), (2.0, 30.43, 38.86), (26.0, 30.86, 31.0)] {
+                let (mut total, mut mean) = (0.0, 0.0);
+                for n in 0..400u32 {
+                    let p = m
+                        .conditional_probability_of_purchases_one(n, t, x, t_x, big_t)
+                        .unwrap();
+                    assert!((0.0..=1.0).contains(&p), "{m:?} t {t} n {n}: {p}");
+                    total += p;
+                    mean += f64::from(n) * p;
+                }
+                assert!(
+                    (total - 1.0).abs() < 1e-9,
+                    "{m:?} ({x}, {t_x}, {big_t}) t {t}: Σ {total}"
+                );
+                let expected = m.expected_purchases_one(t, x, t_x, big_t).unwrap();
+                assert_rel("mean", mean, expected, 1e-8);
+            }
+            let new = m.expected_purchases_new_customer(t).unwrap();
+            let mean: f64 = (0..400u32)
+                .map(|n| f64::from(n) * m.probability_of_purchases(n, t).unwrap())
+                .sum();
+            assert_rel("E[X(t)]", mean, new, 1e-8);
+        }
+    }
+}
+
+#[test]
+fn probability_of_purchases_is_finite_for_large_n_and_t() {
+    // Γ(r+s+i) t^i / i! and (m+t)^(r+s+i) overflow long before these n and t in linear space.
+    let extreme = ParetoNbdParams {
+        r: 10.465,
+        alpha: 7.98565181e-03,
+        s: 3.0516,
+        beta: 2.820,
+    };
+    for m in pareto_parameter_sets().into_iter().chain([extreme]) {
+        for t in [1e3, 1e5] {
+            for n in [0, 1, 1000, 3000] {
+                let p = m.probability_of_purchases(n, t).unwrap();
+                assert!((0.0..=1.0).contains(&p), "{m:?} t {t} n {n}: {p}");
+                let q = m
+                    .conditional_probability_of_purchases_one(n, t, 500.0, 1.0, 37.0)
+                    .unwrap();
+                assert!((0.0..=1.0).contains(&q), "{m:?} t {t} n {n}: {q}");
+            }
+        }
+    }
+    // the extreme vector's customers buy about 10.465/0.008 ≈ 1,300 times per time unit: X(0.05)
+    // has its mass around 65 and up to several hundred, and it still sums to 1
+    let total: f64 = (0..500u32)
+        .map(|n| extreme.probability_of_purchases(n, 0.05).unwrap())
+        .sum();
+    assert!((total - 1.0).abs() < 1e-9, "{total}");
+}
+
+#[test]
+fn probability_of_purchases_edge_cases_and_errors() {
+    let m = pareto_parameter_sets()[0];
+    // zero horizon: no purchase for certain
+    assert_eq!(m.probability_of_purchases(0, 0.0).unwrap(), 1.0);
+    assert_eq!(m.probability_of_purchases(3, 0.0).unwrap(), 0.0);
+    assert_eq!(
+        m.conditional_probability_of_purchases_one(0, 0.0, 2.0, 30.43, 38.86)
+            .unwrap(),
+        1.0
+    );
+    // a new customer is a customer with no history at age 0
+    assert_eq!(
+        m.probability_of_purchases(2, 39.0).unwrap(),
+        m.conditional_probability_of_purchases_one(2, 39.0, 0.0, 0.0, 0.0)
+            .unwrap()
+    );
+    for bad in [-1.0, f64::NAN, f64::INFINITY] {
+        let e = m.probability_of_purchases(1, bad).unwrap_err();
+        assert!(
+            matches!(e, crmkit::CrmkitError::InvalidConfig { ref field, .. } if field == "horizon"),
+            "{e:?}"
+        );
+    }
+    // t_x > T in row 1
+    let e = m
+        .conditional_probability_of_purchases(1, 39.0, &[1.0, 2.0], &[5.0, 40.0], &[38.0, 38.0])
+        .unwrap_err();
+    assert!(
+        matches!(e, crmkit::CrmkitError::InvalidValue { ref field, row: 1, .. } if field == "t"),
+        "{e:?}"
+    );
+    let bad = ParetoNbdParams { s: -1.0, ..m };
+    assert!(matches!(
+        bad.probability_of_purchases(1, 39.0),
+        Err(crmkit::CrmkitError::InvalidConfig { .. })
+    ));
+}

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::data::check_discrete;
 use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params};
-use super::special::{digamma, ln_beta, ln_gamma};
+use super::special::{digamma, ln_beta, ln_gamma, log_add_exp};
 use super::{DiscreteData, check_params, finite, map_rows};
 use crate::{CrmkitError, Result};
 
@@ -390,6 +390,58 @@ impl BgBbParams {
             a / (a + b) * d * core,
         )
     }
+
+    /// Probability that a new customer makes exactly `x` transactions in the first `n`
+    /// opportunities: P(X(n) = x). Zero for x > n.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::BgBbParams;
+    /// // Fader, Hardie & Shang (2010), donations
+    /// let m = BgBbParams { alpha: 1.2035, beta: 0.7497, gamma: 0.6567, delta: 2.7834 };
+    /// let p: Vec<f64> = (0..=6).map(|x| m.probability_of_purchases(x, 6).unwrap()).collect();
+    /// assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    /// let mean: f64 = p.iter().enumerate().map(|(x, p)| x as f64 * p).sum();
+    /// assert!((mean - m.expected_purchases_new_customer(6).unwrap()).abs() < 1e-12);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] for invalid parameters; [`CrmkitError::Numerical`] if the
+    /// value is not finite.
+    ///
+    /// # Formula
+    ///
+    /// Fader, Hardie & Shang (2010) eq. 7 (lifetimes 0.11.3
+    /// `expected_number_of_transactions_in_first_n_periods`, which multiplies it by the number of
+    /// customers):
+    /// P(X(n) = x) = C(n, x) B(α+x, β+n−x)/B(α, β) · B(γ, δ+n)/B(γ, δ)
+    ///   \+ Σ_{i=x}^{n−1} C(i, x) B(α+x, β+i−x)/B(α, β) · B(γ+1, δ+i)/B(γ, δ):
+    /// alive through all n opportunities, or dropped out after opportunity i. Every term is a
+    /// logarithm and the sum a log-sum-exp, so large n does not overflow.
+    pub fn probability_of_purchases(&self, x: u32, n: u32) -> Result<f64> {
+        self.check()?;
+        if x > n {
+            return Ok(0.0);
+        }
+        let (a, b, g, d) = (self.alpha, self.beta, self.gamma, self.delta);
+        let xf = f64::from(x);
+        let ln_b_ab = ln_beta(a, b);
+        let ln_b_gd = ln_beta(g, d);
+        let ln_choose = |i: f64| ln_gamma(i + 1.0) - ln_gamma(xf + 1.0) - ln_gamma(i - xf + 1.0);
+        let nf = f64::from(n);
+        let mut total =
+            ln_choose(nf) + ln_beta(a + xf, b + nf - xf) - ln_b_ab + ln_beta(g, d + nf) - ln_b_gd;
+        for i in x..n {
+            let fi = f64::from(i);
+            let term = ln_choose(fi) + ln_beta(a + xf, b + fi - xf) - ln_b_ab
+                + ln_beta(g + 1.0, d + fi)
+                - ln_b_gd;
+            total = log_add_exp(total, term);
+        }
+        finite("BG/BB probability of x purchases", total.exp().min(1.0))
+    }
 }
 
 /// The BG/BB model, to be fitted.
@@ -532,6 +584,34 @@ impl BgBb {
             },
             n_customers: base.total_weight(),
         })
+    }
+}
+
+impl FittedBgBb {
+    /// Probability that a new customer makes exactly `x` transactions in the first `n`
+    /// opportunities; see [`BgBbParams::probability_of_purchases`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgBb, DiscreteData, FitOptions};
+    /// let x = [0.0, 1.0, 2.0, 3.0, 6.0, 2.0];
+    /// let t_x = [0.0, 1.0, 4.0, 6.0, 6.0, 2.0];
+    /// let w = [3464.0, 1091.0, 600.0, 500.0, 1203.0, 300.0];
+    /// let d = DiscreteData::with_weights(&x, &t_x, &[6.0; 6], &w).unwrap();
+    /// let fit = BgBb::fit(&d, &FitOptions::default()).unwrap();
+    /// assert!(fit.probability_of_purchases(0, 6).unwrap() > 0.2);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`BgBbParams::probability_of_purchases`].
+    ///
+    /// # Formula
+    ///
+    /// Fader, Hardie & Shang (2010) eq. 7.
+    pub fn probability_of_purchases(&self, x: u32, n: u32) -> Result<f64> {
+        self.params.probability_of_purchases(x, n)
     }
 }
 

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use super::data::{check_customer, check_horizon};
 use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params, rescale_covariance};
 use super::special::{
-    UnitASeries, digamma, ln_gamma, ln_hyp2f1_unit_a, log_add_exp, log1m_exp, logistic,
-    upper_gamma_scaled,
+    UnitASeries, digamma, hyp2f1, hyp2f1_series, ln_beta, ln_gamma, ln_hyp2f1_unit_a, log_add_exp,
+    log1m_exp, logistic, upper_gamma_scaled,
 };
-use super::{BtydData, TransactionModel, check_params, finite};
+use super::{BtydData, TransactionModel, check_params, finite, map_rows};
 use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 4] = ["r", "alpha", "s", "beta"];
@@ -577,6 +577,215 @@ impl TransactionModel for ParetoNbdParams {
     }
 }
 
+/// ln of ₂F₁(a, s+1; c; z) for 0 < a ≤ c, s > 0, 0 ≤ z < 1: the Gauss series, whose terms are all
+/// positive and whose sum is at most (1 − z)^(−(s+1)), so nothing cancels or overflows. (The 1 − z
+/// connection formula that [`hyp2f1`] uses above z = 0.9 cancels catastrophically when a, c are in
+/// the thousands; it is only the fallback when the series would need more than 2e6 terms.)
+fn ln_hyp2f1_count(a: f64, s1: f64, c: f64, z: f64) -> Result<f64> {
+    let v = hyp2f1_series(a, s1, c, z).unwrap_or_else(|| hyp2f1(a, s1, c, z));
+    if v.is_finite() && v > 0.0 {
+        Ok(v.ln())
+    } else {
+        Err(CrmkitError::Numerical {
+            context: "Pareto/NBD probability of n purchases".to_owned(),
+            reason: format!("2F1({a}, {s1}; {c}; {z}) gave {v}"),
+        })
+    }
+}
+
+impl ParetoNbdParams {
+    /// ln of the two parts of P(Y(T, T+h\] = n | x, T) × L (L the likelihood of the customer's
+    /// history): alive at T + h with n purchases in (T, T+h\], and died in (T, T+h\] after n
+    /// purchases. A new customer is x = T = 0 (then L = 1). Needs h > 0.
+    fn ln_count_terms(&self, n: u32, h: f64, x: f64, t: f64) -> Result<(f64, f64)> {
+        let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
+        let nf = f64::from(n);
+        let (ln_alpha, ln_b) = (alpha.ln(), beta.ln());
+        let ln_gamma_r = ln_gamma(r);
+        let (ln_h, end) = (h.ln(), t + h);
+        // alive at T + h: λ | history ~ Gamma(r+x, α+T), Poisson(λh) purchases, survival e^{−μ(T+h)}
+        let alive = ln_gamma(r + x + nf) - ln_gamma_r - ln_gamma(nf + 1.0)
+            + r * ln_alpha
+            + s * ln_b
+            + nf * ln_h
+            - (r + x + nf) * (alpha + end).ln()
+            - s * (beta + end).ln();
+        // died at T + u, u ∈ (0, h\]: the note's ₂F₁ terms F_i(τ) = ₂F₁(a0+i, b; c; z(τ)), with the
+        // larger of α, β as the base so that z(τ) = |α − β|/(max + τ) lies in [0, 1). For α ≥ β
+        // (b = s+1) the Gauss series of F_i has positive terms bounded by (1 − z)^(−(s+1)); for α < β
+        // (b = r+x+n, which makes the series grow like (1 − z)^(−(r+x+n))) Euler's transformation
+        // F_i = (1 − z)^(1−i−r−x) ₂F₁(n+1−i, s+1; c; z) gives the same kind of series.
+        let base = alpha.max(beta);
+        let d = (alpha - beta).abs();
+        let a0 = r + s + x;
+        let c = a0 + nf + 1.0;
+        let ln_f = |i: f64, z: f64| -> Result<f64> {
+            if alpha >= beta {
+                ln_hyp2f1_count(a0 + i, s + 1.0, c, z)
+            } else {
+                let euler = if z == 0.0 {
+                    0.0
+                } else {
+                    (1.0 - i - r - x) * (-z).ln_1p()
+                };
+                Ok(euler + ln_hyp2f1_count(nf + 1.0 - i, s + 1.0, c, z)?)
+            }
+        };
+        let head =
+            r * ln_alpha + s * ln_b + ln_beta(r + x + nf, s + 1.0) - ln_gamma_r - ln_gamma(s);
+        let ln_full = ln_gamma(a0) + ln_f(0.0, d / (base + t))? - a0 * (base + t).ln();
+        let (ln_end, z_end) = ((base + end).ln(), d / (base + end));
+        let mut ln_partial = f64::NEG_INFINITY;
+        for i in 0..=n {
+            let fi = f64::from(i);
+            let term = ln_gamma(a0 + fi) - ln_gamma(fi + 1.0) + fi * ln_h + ln_f(fi, z_end)?
+                - (a0 + fi) * ln_end;
+            ln_partial = log_add_exp(ln_partial, term);
+        }
+        // full − partial ≥ 0 in exact arithmetic; rounding can make it (slightly) negative when
+        // the death term is negligible next to the full one.
+        let died = if ln_partial < ln_full {
+            head + ln_full + log1m_exp(ln_partial - ln_full)
+        } else {
+            f64::NEG_INFINITY
+        };
+        Ok((alive, died))
+    }
+
+    /// Probability that a new customer makes exactly `n` purchases in (0, `horizon`\]: P(X(t) = n).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{ParetoNbdParams, TransactionModel};
+    /// // Fader, Hardie & Lee (2005), CDNOW, weeks
+    /// let m = ParetoNbdParams { r: 0.5533, alpha: 10.5776, s: 0.6062, beta: 11.6679 };
+    /// let p: Vec<f64> = (0..300).map(|n| m.probability_of_purchases(n, 39.0).unwrap()).collect();
+    /// assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    /// let mean: f64 = p.iter().enumerate().map(|(n, p)| n as f64 * p).sum();
+    /// assert!((mean / m.expected_purchases_new_customer(39.0).unwrap() - 1.0).abs() < 1e-8);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] for a negative or non-finite horizon or invalid parameters;
+    /// [`CrmkitError::Numerical`] if a hypergeometric value is not finite.
+    ///
+    /// # Formula
+    ///
+    /// Fader & Hardie (2006), "Deriving an expression for P(X(t) = x) under the Pareto/NBD model":
+    /// P(X(t) = n) = Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n (β/(β+t))^s
+    ///   \+ α^r β^s B(r+n, s+1)/B(r, s) · \[B₁ − Σ_{i=0}^{n} Γ(r+s+i)/(Γ(r+s) i!) t^i B₂(i)\],
+    /// with, for α ≥ β, B₁ = ₂F₁(r+s, s+1; r+s+n+1; (α−β)/α) / α^(r+s) and
+    /// B₂(i) = ₂F₁(r+s+i, s+1; r+s+n+1; (α−β)/(α+t)) / (α+t)^(r+s+i); for α < β the same with β in
+    /// place of α as the base, second ₂F₁ parameter r+n and argument (β−α)/β, (β−α)/(β+t).
+    /// The first term is "alive at t", the second "died before t after n purchases". Every piece
+    /// is a logarithm (the sum over i a log-sum-exp) and the difference is B₁ (1 − e^(ln ΣB₂ − ln B₁)),
+    /// so nothing overflows for large n or t; the difference is accurate to about 1e-16 of B₁
+    /// (absolute), so values far below P(X(∞) = n) carry fewer correct digits. P(X(0) = 0) = 1.
+    pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64> {
+        self.conditional_probability_of_purchases_one(n, horizon, 0.0, 0.0, 0.0)
+            .map_err(|e| match e {
+                CrmkitError::Numerical { reason, .. } => CrmkitError::Numerical {
+                    context: "Pareto/NBD probability of n purchases".to_owned(),
+                    reason,
+                },
+                other => other,
+            })
+    }
+
+    /// Probability that a customer with history (x, t_x, T) makes exactly `n` purchases in
+    /// (T, T + `horizon`\].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{ParetoNbdParams, TransactionModel};
+    /// let m = ParetoNbdParams { r: 0.5533, alpha: 10.5776, s: 0.6062, beta: 11.6679 };
+    /// let p: Vec<f64> = (0..200)
+    ///     .map(|n| m.conditional_probability_of_purchases_one(n, 39.0, 2.0, 30.43, 38.86).unwrap())
+    ///     .collect();
+    /// assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    /// let mean: f64 = p.iter().enumerate().map(|(n, p)| n as f64 * p).sum();
+    /// let expected = m.expected_purchases_one(39.0, 2.0, 30.43, 38.86).unwrap();
+    /// assert!((mean / expected - 1.0).abs() < 1e-8);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidValue`] for an invalid customer, [`CrmkitError::InvalidConfig`] for an
+    /// invalid horizon or parameters, [`CrmkitError::Numerical`] if a hypergeometric value is not
+    /// finite.
+    ///
+    /// # Formula
+    ///
+    /// Fader & Hardie (2014) note 028, "Deriving the conditional PMF of the Pareto/NBD model", eq. 16
+    /// (lifetimes 0.11.3 `conditional_probability_of_n_purchases_up_to_time`), with L the
+    /// customer's likelihood ([`ParetoNbdParams::log_likelihood_one`]) and m = max(α, β):
+    /// P(Y = n | x, t_x, T) = \[n = 0\] (1 − P(alive))
+    ///   \+ Γ(r+x+n)/(Γ(r) n!) α^r β^s t^n / ((α+T+t)^(r+x+n) (β+T+t)^s) / L
+    ///   \+ α^r β^s B(r+x+n, s+1)/(Γ(r) Γ(s)) · \[Γ(r+s+x) F(T)/(m+T)^(r+s+x)
+    ///       − Σ_{i=0}^{n} Γ(r+s+x+i) t^i/i! F_i(T+t)/(m+T+t)^(r+s+x+i)\] / L,
+    /// F_i(τ) = ₂F₁(r+s+x+i, b; r+s+x+n+1; |α−β|/(m+τ)), b = s+1 (α ≥ β) or r+x+n (α < β).
+    /// Evaluated in logs as in [`ParetoNbdParams::probability_of_purchases`] (x = T = 0 there);
+    /// clamped to \[0, 1\].
+    pub fn conditional_probability_of_purchases_one(
+        &self,
+        n: u32,
+        horizon: f64,
+        x: f64,
+        t_x: f64,
+        t: f64,
+    ) -> Result<f64> {
+        check_horizon("horizon", horizon)?;
+        let alive = self.probability_alive_one(x, t_x, t)?;
+        if horizon == 0.0 {
+            return Ok(if n == 0 { 1.0 } else { 0.0 });
+        }
+        let ln_l = self.log_likelihood_one(x, t_x, t)?;
+        let (ln_alive, ln_died) = self.ln_count_terms(n, horizon, x, t)?;
+        let dead_before = if n == 0 { 1.0 - alive } else { 0.0 };
+        let v = dead_before + (ln_alive - ln_l).exp() + (ln_died - ln_l).exp();
+        finite(
+            "Pareto/NBD conditional probability of n purchases",
+            v.min(1.0),
+        )
+    }
+
+    /// [`ParetoNbdParams::conditional_probability_of_purchases_one`] for each customer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::ParetoNbdParams;
+    /// let m = ParetoNbdParams { r: 0.5533, alpha: 10.5776, s: 0.6062, beta: 11.6679 };
+    /// let p = m
+    ///     .conditional_probability_of_purchases(0, 39.0, &[0.0, 7.0], &[0.0, 37.0], &[38.0, 38.0])
+    ///     .unwrap();
+    /// assert!(p[1] < p[0]); // a frequent, recent buyer is less likely to buy nothing
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::LengthMismatch`] or the first failing row's error (with its row).
+    ///
+    /// # Formula
+    ///
+    /// Fader & Hardie (2014) note 028 eq. 16.
+    pub fn conditional_probability_of_purchases(
+        &self,
+        n: u32,
+        horizon: f64,
+        x: &[f64],
+        t_x: &[f64],
+        t: &[f64],
+    ) -> Result<Vec<f64>> {
+        map_rows(x, t_x, t, |xi, ri, ti| {
+            self.conditional_probability_of_purchases_one(n, horizon, xi, ri, ti)
+        })
+    }
+}
+
 /// The Pareto/NBD model, to be fitted.
 ///
 /// # Examples
@@ -744,6 +953,69 @@ impl TransactionModel for FittedParetoNbd {
     ) -> Result<f64> {
         self.params
             .discounted_expected_transactions_one(delta, x, t_x, t)
+    }
+}
+
+impl FittedParetoNbd {
+    /// Probability that a new customer makes exactly `n` purchases in (0, `horizon`\]; see
+    /// [`ParetoNbdParams::probability_of_purchases`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BtydData, FitOptions, ParetoNbd};
+    /// let x = [0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 5.0, 7.0, 10.0];
+    /// let t_x = [0.0, 5.0, 30.0, 10.0, 35.0, 20.0, 37.0, 25.0, 36.0, 37.0];
+    /// let n = [1400.0, 300.0, 150.0, 100.0, 120.0, 60.0, 80.0, 40.0, 50.0, 20.0];
+    /// let d = BtydData::with_weights(&x, &t_x, &[38.0; 10], &n).unwrap();
+    /// let fit = ParetoNbd::fit(&d, &FitOptions::default()).unwrap();
+    /// assert!(fit.probability_of_purchases(0, 38.0).unwrap() > 0.5);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`ParetoNbdParams::probability_of_purchases`].
+    ///
+    /// # Formula
+    ///
+    /// Fader & Hardie (2006), "Deriving an expression for P(X(t) = x) under the Pareto/NBD model".
+    pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64> {
+        self.params.probability_of_purchases(n, horizon)
+    }
+
+    /// Per-customer P(Y(T, T + `horizon`\] = n | x, t_x, T); see
+    /// [`ParetoNbdParams::conditional_probability_of_purchases`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BtydData, FitOptions, ParetoNbd};
+    /// let x = [0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 5.0, 7.0, 10.0];
+    /// let t_x = [0.0, 5.0, 30.0, 10.0, 35.0, 20.0, 37.0, 25.0, 36.0, 37.0];
+    /// let n = [1400.0, 300.0, 150.0, 100.0, 120.0, 60.0, 80.0, 40.0, 50.0, 20.0];
+    /// let d = BtydData::with_weights(&x, &t_x, &[38.0; 10], &n).unwrap();
+    /// let fit = ParetoNbd::fit(&d, &FitOptions::default()).unwrap();
+    /// let p = fit.conditional_probability_of_purchases(1, 38.0, &x, &t_x, &[38.0; 10]).unwrap();
+    /// assert!(p.iter().all(|p| (0.0..=1.0).contains(p)));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`ParetoNbdParams::conditional_probability_of_purchases`].
+    ///
+    /// # Formula
+    ///
+    /// Fader & Hardie (2014) note 028 eq. 16.
+    pub fn conditional_probability_of_purchases(
+        &self,
+        n: u32,
+        horizon: f64,
+        x: &[f64],
+        t_x: &[f64],
+        t: &[f64],
+    ) -> Result<Vec<f64>> {
+        self.params
+            .conditional_probability_of_purchases(n, horizon, x, t_x, t)
     }
 }
 

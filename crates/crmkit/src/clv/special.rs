@@ -157,7 +157,7 @@ fn ln_gamma_signed(x: f64) -> (f64, f64) {
 const SERIES_MAX_TERMS: usize = 2_000_000;
 
 /// Direct Gauss series Σ (a)ₖ(b)ₖ / ((c)ₖ k!) zᵏ for |z| < 1; `None` when it does not settle.
-fn hyp2f1_series(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
+pub(crate) fn hyp2f1_series(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
     let mut term = 1.0;
     let mut sum = 1.0;
     let tail_factor = 1.0 / (1.0 - z.abs());
