@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::data::{check_customer, check_horizon};
 use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params, rescale_covariance};
-use super::special::{digamma, hyp2f1, ln_beta, ln_gamma, logistic};
+use super::special::{GaussSeries, digamma, hyp2f1, ln_beta, ln_gamma, logistic};
 use super::{BtydData, TransactionModel, check_params, finite};
 use crate::{CrmkitError, Result};
 
@@ -171,20 +171,25 @@ fn row_log_likelihood_at(
 pub(crate) fn bg_tail(a: f64, h1_minus_a: f64, hc_minus_a: f64, z: f64) -> f64 {
     let eval = |a: f64| {
         let am1 = a - 1.0;
-        let f = hyp2f1(a + h1_minus_a, am1, a + hc_minus_a, z);
-        let ln_w = am1 * (-z).ln_1p();
-        if f > 0.0 {
-            // 1 − (1−z)^(a−1) F without cancellation when the product is close to 1
-            -(ln_w + f.ln()).exp_m1() / am1
-        } else {
-            // F ≤ 0 happens for x = 0 and a + b < 1 (negative c): no cancellation to guard against
-            (1.0 - ln_w.exp() * f) / am1
-        }
+        bg_tail_given(am1, hyp2f1(a + h1_minus_a, am1, a + hc_minus_a, z), z)
     };
     if (a - 1.0).abs() < 1e-6 {
         0.5 * (eval(1.0 + 1e-6) + eval(1.0 - 1e-6))
     } else {
         eval(a)
+    }
+}
+
+/// `(1 − (1 − z)^(a − 1) f) / (a − 1)` given `am1` = a − 1 and the ₂F₁ value `f`.
+#[inline]
+fn bg_tail_given(am1: f64, f: f64, z: f64) -> f64 {
+    let ln_w = am1 * (-z).ln_1p();
+    if f > 0.0 {
+        // 1 − (1−z)^(a−1) F without cancellation when the product is close to 1
+        -(ln_w + f.ln()).exp_m1() / am1
+    } else {
+        // F ≤ 0 happens for x = 0 and a + b < 1 (negative c): no cancellation to guard against
+        (1.0 - ln_w.exp() * f) / am1
     }
 }
 
@@ -372,6 +377,39 @@ impl TransactionModel for BgNbdParams {
         let z = horizon / (alpha + t + horizon);
         let v = (a + b + x - 1.0) * bg_tail(a, b - 1.0 - r, b + x - 1.0, z) * alive;
         finite("BG/NBD conditional expected purchases", v)
+    }
+
+    /// The same operations as [`TransactionModel::expected_purchases_one`] per horizon, with
+    /// P(alive) computed once and the hypergeometric series' term ratios shared by all horizons
+    /// (identical values, tested).
+    fn expected_purchases_path(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t_x: f64,
+        t: f64,
+    ) -> Result<Vec<f64>> {
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        if (a - 1.0).abs() < 1e-6 {
+            return horizons
+                .iter()
+                .map(|&h| self.expected_purchases_one(h, x, t_x, t))
+                .collect();
+        }
+        for &h in horizons {
+            check_horizon("horizon", h)?;
+        }
+        let alive = self.probability_alive_one(x, t_x, t)?;
+        let am1 = a - 1.0;
+        let mut series = GaussSeries::new(a + b - 1.0 - r, am1, a + b + x - 1.0);
+        horizons
+            .iter()
+            .map(|&h| {
+                let z = h / (alpha + t + h);
+                let v = (a + b + x - 1.0) * bg_tail_given(am1, series.hyp2f1(z), z) * alive;
+                finite("BG/NBD conditional expected purchases", v)
+            })
+            .collect()
     }
 
     /// # Formula
@@ -601,6 +639,15 @@ impl TransactionModel for FittedBgNbd {
     fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64> {
         self.params.expected_purchases_one(horizon, x, t_x, t)
     }
+    fn expected_purchases_path(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t_x: f64,
+        t: f64,
+    ) -> Result<Vec<f64>> {
+        self.params.expected_purchases_path(horizons, x, t_x, t)
+    }
     fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
         self.params.probability_alive_one(x, t_x, t)
     }
@@ -687,5 +734,35 @@ mod tests {
                 "x {x} h {h}: {closed} vs {quad}"
             );
         }
+    }
+
+    #[test]
+    fn expected_purchases_path_equals_one_by_one() {
+        // CLV's monthly steps use the path; values must be those of expected_purchases_one.
+        let p = BgNbdParams {
+            r: 0.2426,
+            alpha: 4.4136,
+            a: 0.7930,
+            b: 2.4261,
+        };
+        let horizons: Vec<f64> = (1..=24).map(|i| f64::from(i) * 4.345).collect();
+        for (x, t_x, t) in [
+            (0.0, 0.0, 38.0),
+            (2.0, 30.43, 38.86),
+            (14.0, 37.0, 38.0),
+            (1.0, 1.0, 2.0),
+        ] {
+            let path = p.expected_purchases_path(&horizons, x, t_x, t).unwrap();
+            for (h, v) in horizons.iter().zip(path) {
+                assert_eq!(
+                    v.to_bits(),
+                    p.expected_purchases_one(*h, x, t_x, t).unwrap().to_bits()
+                );
+            }
+        }
+        assert!(
+            p.expected_purchases_path(&[1.0, -1.0], 1.0, 1.0, 2.0)
+                .is_err()
+        );
     }
 }

@@ -180,6 +180,36 @@ pub trait TransactionModel {
         })
     }
 
+    /// Expected purchases of one customer in (T, T + h\] for each horizon h of `horizons` (CLV's
+    /// monthly steps). The provided implementation calls
+    /// [`TransactionModel::expected_purchases_one`] per horizon; models override it to share the
+    /// per-customer work.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbdParams, TransactionModel};
+    /// let m = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+    /// let path = m.expected_purchases_path(&[4.345, 8.69], 2.0, 30.43, 38.86).unwrap();
+    /// assert_eq!(path[1], m.expected_purchases_one(8.69, 2.0, 30.43, 38.86).unwrap());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`TransactionModel::expected_purchases_one`].
+    fn expected_purchases_path(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t_x: f64,
+        t: f64,
+    ) -> Result<Vec<f64>> {
+        horizons
+            .iter()
+            .map(|&h| self.expected_purchases_one(h, x, t_x, t))
+            .collect()
+    }
+
     /// Probability of being alive at T for each customer.
     ///
     /// # Examples

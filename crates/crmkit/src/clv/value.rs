@@ -157,6 +157,7 @@ pub fn clv_monthly_steps<M: TransactionModel + ?Sized>(
     CrmkitError::check_len("t", x.len(), t.len())?;
     let f = discounting.time_units_per_month;
     let factor = 1.0 + discounting.monthly_discount_rate;
+    let horizons: Vec<f64> = (1..=discounting.months).map(|i| f64::from(i) * f).collect();
     let mut out = Vec::with_capacity(x.len());
     for (row, (((&xi, &ri), &ti), &spend)) in
         x.iter().zip(t_x).zip(t).zip(expected_spend).enumerate()
@@ -169,14 +170,13 @@ pub fn clv_monthly_steps<M: TransactionModel + ?Sized>(
                 "must be finite and >= 0",
             ));
         }
+        let path = model
+            .expected_purchases_path(&horizons, xi, ri, ti)
+            .map_err(|e| at_row(e, row))?;
         let mut previous = 0.0;
         let mut value = 0.0;
-        for i in 1..=discounting.months {
-            let fi = f64::from(i);
-            let cumulative = model
-                .expected_purchases_one(fi * f, xi, ri, ti)
-                .map_err(|e| at_row(e, row))?;
-            value += spend * (cumulative - previous) / factor.powf(fi);
+        for (i, cumulative) in (1..=discounting.months).zip(path) {
+            value += spend * (cumulative - previous) / factor.powf(f64::from(i));
             previous = cumulative;
         }
         out.push(value);
