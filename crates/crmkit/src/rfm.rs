@@ -13,19 +13,60 @@ use crate::{CrmkitError, Result};
 pub trait Numeric: Copy + Send + Sync {
     /// The value as `f64`.
     fn to_f64(self) -> f64;
+
+    /// Minimum and maximum of `values` as `f64` and whether all values are finite, in one
+    /// vectorisable pass; `(inf, -inf, true)` for no values. Integer types compare natively
+    /// (conversion to `f64` is monotone, so converting the extremes gives the same result).
+    fn min_max_finite(values: &[Self]) -> (f64, f64, bool) {
+        float_min_max_finite(values)
+    }
 }
 
-macro_rules! numeric {
+macro_rules! numeric_float {
+    ($($t:ty),*) => {$(
+        impl Numeric for $t {
+            #[inline]
+            fn to_f64(self) -> f64 {
+                f64::from(self)
+            }
+        }
+    )*};
+}
+numeric_float!(f64, f32);
+
+macro_rules! numeric_int {
     ($($t:ty),*) => {$(
         impl Numeric for $t {
             #[inline]
             fn to_f64(self) -> f64 {
                 self as f64
             }
+
+            fn min_max_finite(values: &[Self]) -> (f64, f64, bool) {
+                // Four independent lanes of plain comparisons so the loop vectorises.
+                let (mut lo, mut hi) = ([<$t>::MAX; 4], [<$t>::MIN; 4]);
+                let chunks = values.chunks_exact(4);
+                let rest = chunks.remainder();
+                for chunk in chunks {
+                    for lane in 0..4 {
+                        lo[lane] = lo[lane].min(chunk[lane]);
+                        hi[lane] = hi[lane].max(chunk[lane]);
+                    }
+                }
+                for (lane, &v) in rest.iter().enumerate() {
+                    lo[lane] = lo[lane].min(v);
+                    hi[lane] = hi[lane].max(v);
+                }
+                if values.is_empty() {
+                    return (f64::INFINITY, f64::NEG_INFINITY, true);
+                }
+                let (lo, hi) = (lo.iter().fold(<$t>::MAX, |a, &b| a.min(b)), hi.iter().fold(<$t>::MIN, |a, &b| a.max(b)));
+                (lo as f64, hi as f64, true)
+            }
         }
     )*};
 }
-numeric!(f64, f32, i64, i32, u32, u64);
+numeric_int!(i64, i32, u32, u64);
 
 /// Weights of the recency, frequency and monetary dimensions in the min–max score.
 ///
@@ -415,9 +456,9 @@ impl MinMaxFit {
                 let n = recency.len();
                 let parts = crate::parallel::map_chunks(n, |start, end| {
                     [
-                        min_max_finite(&recency[start..end]),
-                        min_max_finite(&frequency[start..end]),
-                        min_max_finite(&monetary[start..end]),
+                        R::min_max_finite(&recency[start..end]),
+                        F::min_max_finite(&frequency[start..end]),
+                        M::min_max_finite(&monetary[start..end]),
                     ]
                 });
                 let range = |dim: usize| {
@@ -594,27 +635,35 @@ impl MinMaxFit {
                 + fw * ((f - f0) * fs).clamp(0.0, 1.0)
                 + mw * ((m - m0) * ms).clamp(0.0, 1.0)
         };
-        let tier_of = thresholds.map(|t| {
-            let (potential, high) = (t.potential, t.high_value);
-            move |s: f64| u8::from(s >= potential) + u8::from(s >= high)
-        });
         let all_finite = std::sync::atomic::AtomicBool::new(true);
         crate::parallel::for_chunk_pairs_mut(out, tiers, |offset, scores, tiers| {
             let end = offset + scores.len();
-            let mut finite = true;
-            for (((o, r), f), m) in scores
-                .iter_mut()
-                .zip(&recency[offset..end])
+            let columns = recency[offset..end]
+                .iter()
                 .zip(&frequency[offset..end])
-                .zip(&monetary[offset..end])
-            {
-                let (r, f, m) = (r.to_f64(), f.to_f64(), m.to_f64());
-                finite &= (r - f + m).is_finite();
-                *o = score_one(r, f, m);
-            }
-            if let Some(tier_of) = tier_of {
-                for (t, &s) in tiers.iter_mut().zip(scores.iter()) {
-                    *t = tier_of(s);
+                .zip(&monetary[offset..end]);
+            // One fused, branch-free loop per case so that it vectorises; the finiteness probe
+            // is summed, not branched on.
+            let mut finite = true;
+            match thresholds {
+                Some(t) => {
+                    let (potential, high) = (t.potential, t.high_value);
+                    for ((o, tier), ((r, f), m)) in
+                        scores.iter_mut().zip(tiers.iter_mut()).zip(columns)
+                    {
+                        let (r, f, m) = (r.to_f64(), f.to_f64(), m.to_f64());
+                        finite &= (r - f + m).is_finite();
+                        let s = score_one(r, f, m);
+                        *o = s;
+                        *tier = u8::from(s >= potential) + u8::from(s >= high);
+                    }
+                }
+                None => {
+                    for (o, ((r, f), m)) in scores.iter_mut().zip(columns) {
+                        let (r, f, m) = (r.to_f64(), f.to_f64(), m.to_f64());
+                        finite &= (r - f + m).is_finite();
+                        *o = score_one(r, f, m);
+                    }
                 }
             }
             if !finite {
@@ -997,7 +1046,7 @@ fn winsorized_range<T: Numeric>(
 }
 
 /// Minimum, maximum and whether all values are finite, in one vectorisable pass.
-fn min_max_finite<T: Numeric>(values: &[T]) -> (f64, f64, bool) {
+fn float_min_max_finite<T: Numeric>(values: &[T]) -> (f64, f64, bool) {
     // Four independent lanes so the loop vectorises; plain comparisons (non-finite values
     // are caught by the flag).
     let (mut lo, mut hi) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4]);
@@ -1084,6 +1133,32 @@ mod tests {
         let expected = 0.3 * 60.0 / 89.0 + 0.4 / 9.0 + 0.3 * 60.0 / 480.0;
         assert!((s[1] - expected).abs() < 1e-15);
         assert_eq!(tier_codes(&s, &TierThresholds::default()), vec![2, 0, 0]);
+    }
+
+    /// Integer columns take the native min/max; it must equal converting every value first.
+    #[test]
+    fn integer_min_max_equals_the_float_pass() {
+        let columns: [&[i64]; 4] = [
+            &[5, -3, 9, 9, 0, 7],
+            &[i64::MAX, i64::MIN, 1 << 53, (1 << 53) + 1, -1],
+            &[42],
+            &[3, 1, 2, 8, 6, 4, 5, 7, 0],
+        ];
+        for values in columns {
+            let floats: Vec<f64> = values.iter().map(|&v| v as f64).collect();
+            assert_eq!(i64::min_max_finite(values), f64::min_max_finite(&floats));
+            let small: Vec<i32> = values
+                .iter()
+                .map(|&v| v.clamp(-1000, 1000) as i32)
+                .collect();
+            let small_f: Vec<f64> = small.iter().map(|&v| f64::from(v)).collect();
+            assert_eq!(i32::min_max_finite(&small), f64::min_max_finite(&small_f));
+        }
+        assert_eq!(
+            u64::min_max_finite(&[]),
+            (f64::INFINITY, f64::NEG_INFINITY, true)
+        );
+        assert!(!f64::min_max_finite(&[1.0, f64::NAN]).2);
     }
 
     #[test]
