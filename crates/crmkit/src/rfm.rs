@@ -20,6 +20,15 @@ pub trait Numeric: Copy + Send + Sync {
     fn min_max_finite(values: &[Self]) -> (f64, f64, bool) {
         float_min_max_finite(values)
     }
+
+    /// Whether the type holds integers (then [`Numeric::to_i64`] is meaningful).
+    const INTEGER: bool = false;
+
+    /// The value as `i64` (integer types only; exact for values within ±2^53, which is
+    /// checked before this is used).
+    fn to_i64(self) -> i64 {
+        self.to_f64() as i64
+    }
 }
 
 macro_rules! numeric_float {
@@ -37,9 +46,16 @@ numeric_float!(f64, f32);
 macro_rules! numeric_int {
     ($($t:ty),*) => {$(
         impl Numeric for $t {
+            const INTEGER: bool = true;
+
             #[inline]
             fn to_f64(self) -> f64 {
                 self as f64
+            }
+
+            #[inline]
+            fn to_i64(self) -> i64 {
+                self as i64
             }
 
             fn min_max_finite(values: &[Self]) -> (f64, f64, bool) {
@@ -782,6 +798,15 @@ impl QuantileBins {
             return Err(CrmkitError::empty(field));
         }
         let n = values.len();
+        // 0-based positions of the ⌈j·n/k⌉-th smallest keys, j = 1..k−1 (never decreasing).
+        let positions: Vec<usize> = (1..usize::from(k))
+            .map(|j| (j * n).div_ceil(usize::from(k)) - 1)
+            .collect();
+        if T::INTEGER {
+            if let Some(fitted) = Self::fit_apply_small_integers(values, k, direction, &positions) {
+                return Ok(fitted);
+            }
+        }
         let parts = crate::parallel::map_chunks(n, |start, end| {
             let mut finite = true;
             let (mut min_key, mut max_key) = (u64::MAX, 0u64);
@@ -800,26 +825,122 @@ impl QuantileBins {
         if !finite {
             first_non_finite(field, values)?;
         }
-        // 0-based positions of the ⌈j·n/k⌉-th smallest keys, j = 1..k−1 (never decreasing).
-        let positions: Vec<usize> = (1..usize::from(k))
-            .map(|j| (j * n).div_ceil(usize::from(k)) - 1)
-            .collect();
-        let cut_keys = select_keys(values, direction, min_key, max_key, &positions);
-        let cuts = cut_keys
+        let selected = select_keys(values, direction, min_key, max_key, &positions);
+        let cuts: Vec<f64> = selected
             .iter()
-            .map(|&key| key_value(key, direction))
+            .map(|&(key, _)| key_value(key, direction))
             .collect();
-        let mut bins = Self {
+        // Score s holds the values above cut s − 1 and at or below cut s.
+        let mut at_or_below: Vec<usize> = selected.iter().map(|&(_, le)| le).collect();
+        at_or_below.push(n);
+        let counts = at_or_below
+            .iter()
+            .scan(0usize, |below, &le| {
+                let count = le - *below;
+                *below = le;
+                Some(count as u64)
+            })
+            .collect();
+        let bins = Self {
             k,
             direction,
             cuts,
-            counts: vec![0; usize::from(k)],
+            counts,
         };
-        let scores = bins.apply_keys(values, &cut_keys);
-        for &s in &scores {
-            bins.counts[usize::from(s - 1)] += 1;
-        }
+        let scores = bins.apply_finite(values);
         Ok((bins, scores))
+    }
+
+    /// The exact path for integer columns whose range spans at most [`EXACT_RANGE`] values
+    /// (days, purchase counts): one histogram of the values themselves gives the cut points and
+    /// a score for every value in the range, so no keys are gathered or selected and scoring
+    /// is a table lookup. `None` when the range is wider or beyond ±2^53 (where `f64` would
+    /// merge distinct integers).
+    fn fit_apply_small_integers<T: Numeric>(
+        values: &[T],
+        k: u8,
+        direction: Direction,
+        positions: &[usize],
+    ) -> Option<(Self, Vec<u8>)> {
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+        let parts = crate::parallel::map_chunks(values.len(), |start, end| {
+            T::min_max_finite(&values[start..end])
+        });
+        let lo = parts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let hi = parts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+        if !(lo >= -EXACT && hi <= EXACT && hi - lo < EXACT_RANGE as f64) {
+            return None;
+        }
+        let (offset, width) = (lo as i64, (hi - lo) as usize + 1);
+        let partial = crate::parallel::map_chunks(values.len(), |start, end| {
+            // Small ranges count into four interleaved histograms, so that runs of equal values
+            // do not serialise on one counter.
+            let lanes = if width <= 1 << 13 { 4 } else { 1 };
+            let mut counts = vec![0u64; lanes * width];
+            let groups = values[start..end].chunks_exact(lanes);
+            let tail = groups.remainder();
+            for group in groups {
+                for (lane, v) in group.iter().enumerate() {
+                    counts[lane * width + (v.to_i64() - offset) as usize] += 1;
+                }
+            }
+            for v in tail {
+                counts[(v.to_i64() - offset) as usize] += 1;
+            }
+            counts
+        });
+        // Counts per value, from the worst value to the best.
+        let mut hist = vec![0u64; width];
+        for part in &partial {
+            for lane in part.chunks_exact(width) {
+                for (h, c) in hist.iter_mut().zip(lane) {
+                    *h += c;
+                }
+            }
+        }
+        if direction == Direction::LowerIsBetter {
+            hist.reverse();
+        }
+        // The index (worst = 0) of the value at each position.
+        let mut cut_index = Vec::with_capacity(positions.len());
+        let (mut index, mut before) = (0usize, 0u64);
+        for &p in positions {
+            while before + hist[index] <= p as u64 {
+                before += hist[index];
+                index += 1;
+            }
+            cut_index.push(index);
+        }
+        // A value scores 1 plus the number of cut points it is strictly better than.
+        let mut table = vec![1u8; width];
+        let mut counts = vec![0u64; usize::from(k)];
+        for (i, (score, &count)) in table.iter_mut().zip(&hist).enumerate() {
+            *score += cut_index.iter().map(|&c| u8::from(i > c)).sum::<u8>();
+            counts[usize::from(*score - 1)] += count;
+        }
+        let value_at = |i: usize| match direction {
+            Direction::HigherIsBetter => (offset + i as i64) as f64,
+            Direction::LowerIsBetter => (offset + (width - 1 - i) as i64) as f64,
+        };
+        let cuts = cut_index.iter().map(|&i| value_at(i)).collect();
+        if direction == Direction::LowerIsBetter {
+            table.reverse(); // back to value order
+        }
+        let mut scores = vec![0u8; values.len()];
+        crate::parallel::for_chunks_mut(&mut scores, |start, chunk| {
+            for (score, &v) in chunk.iter_mut().zip(&values[start..]) {
+                *score = table[(v.to_i64() - offset) as usize];
+            }
+        });
+        Some((
+            Self {
+                k,
+                direction,
+                cuts,
+                counts,
+            },
+            scores,
+        ))
     }
 
     /// Scores values against the fitted cut points.
@@ -838,21 +959,36 @@ impl QuantileBins {
     /// ```
     pub fn apply<T: Numeric>(&self, field: &str, values: &[T]) -> Result<Vec<u8>> {
         first_non_finite(field, values)?;
-        let cut_keys: Vec<u64> = self
-            .cuts
-            .iter()
-            .map(|&c| oriented_key(c, self.direction))
-            .collect();
-        Ok(self.apply_keys(values, &cut_keys))
+        Ok(self.apply_finite(values))
     }
 
-    fn apply_keys<T: Numeric>(&self, values: &[T], cut_keys: &[u64]) -> Vec<u8> {
-        let direction = self.direction;
+    /// Scores finite values: 1 plus the number of cut points each is strictly better than.
+    /// For finite values, comparing floats is comparing their keys (−0 and +0 are equal in
+    /// both), so this agrees with the rule exactly.
+    fn apply_finite<T: Numeric>(&self, values: &[T]) -> Vec<u8> {
+        const BLOCK: usize = 256;
+        // Oriented so that larger is better in both directions.
+        let sign = match self.direction {
+            Direction::HigherIsBetter => 1.0,
+            Direction::LowerIsBetter => -1.0,
+        };
+        let cuts: Vec<f64> = self.cuts.iter().map(|&c| sign * c).collect();
         let mut scores = vec![0u8; values.len()];
         crate::parallel::for_chunks_mut(&mut scores, |offset, chunk| {
-            for (score, &v) in chunk.iter_mut().zip(&values[offset..]) {
-                let key = oriented_key(v.to_f64(), direction);
-                *score = 1 + cut_keys.iter().map(|&c| u8::from(key > c)).sum::<u8>();
+            let mut oriented = [0.0f64; BLOCK];
+            for (block, out) in values[offset..offset + chunk.len()]
+                .chunks(BLOCK)
+                .zip(chunk.chunks_mut(BLOCK))
+            {
+                for (o, &v) in oriented.iter_mut().zip(block) {
+                    *o = sign * v.to_f64();
+                }
+                out.fill(1);
+                for &cut in &cuts {
+                    for (s, &v) in out.iter_mut().zip(&oriented) {
+                        *s += u8::from(v > cut);
+                    }
+                }
             }
         });
         scores
@@ -926,16 +1062,17 @@ impl QuantileBins {
     }
 }
 
-/// The keys at sorted `positions` (ascending) without sorting: a histogram of the keys over
-/// [min_key, max_key] finds the bucket of each position, and only the keys of those few
-/// buckets are gathered and selected. Three streaming passes plus small selections.
+/// The keys at sorted `positions` (ascending) without sorting, each with the number of keys
+/// at or below it: a histogram of the keys over [min_key, max_key] finds the bucket of each
+/// position, and only the keys of those few buckets are gathered and selected. Two streaming
+/// passes plus small selections.
 fn select_keys<T: Numeric>(
     values: &[T],
     direction: Direction,
     min_key: u64,
     max_key: u64,
     positions: &[usize],
-) -> Vec<u64> {
+) -> Vec<(u64, usize)> {
     const BUCKET_BITS: u32 = 16;
     let span = max_key - min_key;
     let shift = (64 - span.leading_zeros()).saturating_sub(BUCKET_BITS);
@@ -954,20 +1091,20 @@ fn select_keys<T: Numeric>(
             *c += p;
         }
     }
-    // The bucket of each position and its rank inside the bucket.
-    let mut targets: Vec<(usize, usize)> = Vec::with_capacity(positions.len());
+    // The bucket of each position, its rank inside the bucket and the keys before the bucket.
+    let mut targets: Vec<(usize, usize, usize)> = Vec::with_capacity(positions.len());
     let (mut bucket, mut before) = (0usize, 0usize);
     for &p in positions {
         while before + counts[bucket] <= p {
             before += counts[bucket];
             bucket += 1;
         }
-        targets.push((bucket, p - before));
+        targets.push((bucket, p - before, before));
     }
     // Gather the keys of the (at most k − 1 distinct) target buckets.
     let mut slot_of = vec![u8::MAX; counts.len()];
     let mut slots = 0usize;
-    for &(b, _) in &targets {
+    for &(b, _, _) in &targets {
         if slot_of[b] == u8::MAX {
             slot_of[b] = slots as u8;
             slots += 1;
@@ -992,10 +1129,13 @@ fn select_keys<T: Numeric>(
     }
     targets
         .iter()
-        .map(|&(b, rank)| {
-            *gathered[usize::from(slot_of[b])]
-                .select_nth_unstable(rank)
-                .1
+        .map(|&(b, rank, before)| {
+            let keys = &mut gathered[usize::from(slot_of[b])];
+            let key = *keys.select_nth_unstable(rank).1;
+            (
+                key,
+                before + keys.iter().filter(|&&other| other <= key).count(),
+            )
         })
         .collect()
 }
@@ -1015,6 +1155,9 @@ fn oriented_key(v: f64, direction: Direction) -> u64 {
         Direction::LowerIsBetter => !key,
     }
 }
+
+/// Integer columns whose range spans fewer values than this take the exact histogram path.
+const EXACT_RANGE: usize = 1 << 16;
 
 fn key_value(key: u64, direction: Direction) -> f64 {
     let key = match direction {
@@ -1299,6 +1442,12 @@ mod tests {
             .collect()
     }
 
+    fn score_counts(scores: &[u8], k: u8) -> Vec<u64> {
+        (1..=k)
+            .map(|s| scores.iter().filter(|&&x| x == s).count() as u64)
+            .collect()
+    }
+
     /// The multi-threaded path (inputs above `parallel::MIN_PARALLEL_LEN`) against a sort-based
     /// oracle of the documented rule, and min–max scores against the plain formula.
     #[test]
@@ -1323,6 +1472,21 @@ mod tests {
                     Direction::LowerIsBetter => n - sorted.partition_point(|&w| w <= v),
                 };
                 assert_eq!(scores[i], 1 + (5 * worse / n) as u8, "row {i}");
+            }
+        }
+        // Integer columns: the exact histogram path (small range) and the key path (wide
+        // range), each equal to the float path on the same values, counts included.
+        let wide: Vec<i64> = (0..n)
+            .map(|_| (next() % 1_000_000) as i64 - 500_000)
+            .collect();
+        for column in [&ints, &wide] {
+            let floats: Vec<f64> = column.iter().map(|&v| v as f64).collect();
+            for direction in [Direction::HigherIsBetter, Direction::LowerIsBetter] {
+                let (bins, scores) = QuantileBins::fit_apply("v", column, 5, direction).unwrap();
+                let expected = QuantileBins::fit_apply("v", &floats, 5, direction).unwrap();
+                assert_eq!((&bins, &scores), (&expected.0, &expected.1));
+                assert_eq!(bins.counts(), &score_counts(&scores, 5)[..]);
+                assert_eq!(bins.apply("v", column).unwrap(), scores);
             }
         }
         let fit = MinMaxFit::fit(&ints, &ints, &values, Normalization::MinMax).unwrap();
@@ -1373,12 +1537,36 @@ mod tests {
             let (bins, scores) = QuantileBins::fit_apply("v", &values, k, direction).unwrap();
             prop_assert_eq!(&scores, &brute_force(&values, k, direction));
             prop_assert_eq!(&bins.apply("v", &values).unwrap(), &scores);
+            prop_assert_eq!(bins.counts(), &score_counts(&scores, k)[..]);
             let mut reversed = values.clone();
             reversed.reverse();
             let (_, rs) = QuantileBins::fit_apply("v", &reversed, k, direction).unwrap();
             let mut back = rs.clone();
             back.reverse();
             prop_assert_eq!(back, scores);
+        }
+
+        /// Integer columns with a small range take the exact histogram path; it must agree
+        /// with the float path (and the rule) on everything: scores, cut points and counts.
+        #[test]
+        fn integer_quantile_scores_equal_the_float_path(
+            values in proptest::collection::vec(prop_oneof![
+                3 => -40i64..40,
+                1 => (0i64..70_000).prop_map(|v| v * 3),
+                1 => any::<i64>(),
+            ], 1..300),
+            k in 2u8..11,
+            lower in any::<bool>(),
+        ) {
+            let direction = if lower { Direction::LowerIsBetter } else { Direction::HigherIsBetter };
+            let floats: Vec<f64> = values.iter().map(|&v| v as f64).collect();
+            let (bins, scores) = QuantileBins::fit_apply("v", &values, k, direction).unwrap();
+            let (float_bins, float_scores) = QuantileBins::fit_apply("v", &floats, k, direction).unwrap();
+            prop_assert_eq!(&scores, &float_scores);
+            prop_assert_eq!(&bins, &float_bins);
+            prop_assert_eq!(&scores, &brute_force(&floats, k, direction));
+            prop_assert_eq!(bins.counts(), &score_counts(&scores, k)[..]);
+            prop_assert_eq!(&bins.apply("v", &values).unwrap(), &scores);
         }
 
         #[test]
