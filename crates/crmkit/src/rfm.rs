@@ -807,24 +807,19 @@ impl QuantileBins {
                 return Ok(fitted);
             }
         }
-        let parts = crate::parallel::map_chunks(n, |start, end| {
-            let mut finite = true;
-            let (mut min_key, mut max_key) = (u64::MAX, 0u64);
-            for &v in &values[start..end] {
-                let v = v.to_f64();
-                finite &= v.is_finite();
-                let key = oriented_key(v, direction);
-                min_key = min_key.min(key);
-                max_key = max_key.max(key);
-            }
-            (finite, min_key, max_key)
-        });
-        let finite = parts.iter().all(|p| p.0);
-        let min_key = parts.iter().map(|p| p.1).min().unwrap_or(u64::MAX);
-        let max_key = parts.iter().map(|p| p.2).max().unwrap_or(0);
-        if !finite {
+        let parts =
+            crate::parallel::map_chunks(n, |start, end| T::min_max_finite(&values[start..end]));
+        if !parts.iter().all(|p| p.2) {
             first_non_finite(field, values)?;
         }
+        // Keys are monotone in the value (−0 and +0 equal), so the extreme keys are the keys
+        // of the extreme values.
+        let lo = parts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let hi = parts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+        let (min_key, max_key) = match direction {
+            Direction::HigherIsBetter => (oriented_key(lo, direction), oriented_key(hi, direction)),
+            Direction::LowerIsBetter => (oriented_key(hi, direction), oriented_key(lo, direction)),
+        };
         let selected = select_keys(values, direction, min_key, max_key, &positions);
         let cuts: Vec<f64> = selected
             .iter()
@@ -1190,30 +1185,31 @@ fn winsorized_range<T: Numeric>(
 
 /// Minimum, maximum and whether all values are finite, in one vectorisable pass.
 fn float_min_max_finite<T: Numeric>(values: &[T]) -> (f64, f64, bool) {
-    // Four independent lanes so the loop vectorises; plain comparisons (non-finite values
-    // are caught by the flag).
+    // Four independent lanes of plain comparisons (minpd / maxpd, which pass NaN over) so the
+    // loop vectorises. Finiteness is summed, not branched on: v · 0 is ±0 for finite values and
+    // NaN for NaN and ±inf, and NaN sticks.
     let (mut lo, mut hi) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4]);
-    let mut finite = [true; 4];
+    let mut probe = [0.0f64; 4];
     let chunks = values.chunks_exact(4);
     let rest = chunks.remainder();
     for chunk in chunks {
         for lane in 0..4 {
             let v = chunk[lane].to_f64();
-            finite[lane] &= v.is_finite();
+            probe[lane] += v * 0.0;
             lo[lane] = if v < lo[lane] { v } else { lo[lane] };
             hi[lane] = if v > hi[lane] { v } else { hi[lane] };
         }
     }
     for (lane, &v) in rest.iter().enumerate() {
         let v = v.to_f64();
-        finite[lane] &= v.is_finite();
+        probe[lane] += v * 0.0;
         lo[lane] = if v < lo[lane] { v } else { lo[lane] };
         hi[lane] = if v > hi[lane] { v } else { hi[lane] };
     }
     (
         lo.iter().fold(f64::INFINITY, |a, &b| a.min(b)),
         hi.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b)),
-        finite.iter().all(|&f| f),
+        probe.iter().all(|&p| p == 0.0),
     )
 }
 
@@ -1302,6 +1298,16 @@ mod tests {
             (f64::INFINITY, f64::NEG_INFINITY, true)
         );
         assert!(!f64::min_max_finite(&[1.0, f64::NAN]).2);
+        // Every lane and the remainder: NaN and ±inf are caught, huge finite values are not.
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for at in 0..7 {
+                let mut v = vec![1.0, -2.0, f64::MAX, -f64::MAX, 0.0, -0.0, 3.0];
+                v[at] = bad;
+                assert!(!f64::min_max_finite(&v).2, "{bad} at {at}");
+            }
+        }
+        let huge = [f64::MAX, -f64::MAX, 5e-324, 1.0, 2.0];
+        assert_eq!(f64::min_max_finite(&huge), (-f64::MAX, f64::MAX, true));
     }
 
     #[test]
