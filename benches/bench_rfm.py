@@ -13,7 +13,10 @@ Peak memory: the extra resident memory of each crmkit step over the memory befor
 (Linux VmHWM, reset through /proc/self/clear_refs), against the size of the step's input
 columns.
 
-Usage: python benches/bench_rfm.py [--rows 10000000] [--customers 1000000] [--repeat 3]
+Usage: python benches/bench_rfm.py [--rows 10000000] [--customers 1000000] [--repeat 3] [--steps abc]
+
+--steps picks the steps to time (e.g. ``--steps bc`` skips the slow peers of (a); the features
+for (b) and (c) are still computed by crmkit and checked against polars).
 """
 
 from __future__ import annotations
@@ -146,7 +149,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--steps", default="abc", help="steps to time, any of a, b, c (default: abc)")
     args = parser.parse_args()
+    if not args.steps or set(args.steps) - set("abc"):
+        parser.error("--steps takes letters from 'abc'")
 
     print(f"crmkit {crmkit.__version__}, pandas {pd.__version__}, polars {pl.__version__}, numpy {np.__version__}; {os.cpu_count()} cores")
     columns = synthetic_log(args.rows, args.customers)
@@ -164,27 +170,30 @@ def main() -> None:
     assert np.allclose(features["monetary"].to_numpy(), check["monetary"].to_numpy())
 
     rows = []
-    t_ours = best_of(args.repeat, ours_features)
-    t_polars = best_of(args.repeat, lambda: polars_features(log_pl))
-    t_pandas = best_of(1, lambda: pandas_features(log_pd))
-    mem = extra_peak_mib(ours_features)
-    rows.append(("(a) log -> features", t_ours, [("polars group_by", t_polars), ("pandas groupby", t_pandas)], mem, input_mib))
+    if "a" in args.steps:
+        t_ours = best_of(args.repeat, ours_features)
+        t_polars = best_of(args.repeat, lambda: polars_features(log_pl))
+        t_pandas = best_of(1, lambda: pandas_features(log_pd))
+        mem = extra_peak_mib(ours_features)
+        rows.append(("(a) log -> features", t_ours, [("polars group_by", t_polars), ("pandas groupby", t_pandas)], mem, input_mib))
 
     r = features["days_since_last"].to_numpy()
     f = features["frequency"].to_numpy()
     m = features["monetary"].to_numpy()
     feat_pd = pd.DataFrame({"days_since_last": r, "frequency": f, "monetary": m})
     feat_mib = (r.nbytes + f.nbytes + m.nbytes) / 2**20
-    t_ours = best_of(args.repeat * 5, lambda: crmkit_minmax(r, f, m))
-    t_copy = best_of(args.repeat * 5, lambda: (r.copy(), f.copy(), m.copy()))
-    t_pandas = best_of(args.repeat, lambda: pandas_minmax(feat_pd))
-    mem = extra_peak_mib(lambda: crmkit_minmax(r, f, m))
-    rows.append(("(b) min-max score + tiers", t_ours, [("pandas idiom", t_pandas), ("copy input once", t_copy)], mem, feat_mib))
+    if "b" in args.steps:
+        t_ours = best_of(args.repeat * 5, lambda: crmkit_minmax(r, f, m))
+        t_copy = best_of(args.repeat * 5, lambda: (r.copy(), f.copy(), m.copy()))
+        t_pandas = best_of(args.repeat, lambda: pandas_minmax(feat_pd))
+        mem = extra_peak_mib(lambda: crmkit_minmax(r, f, m))
+        rows.append(("(b) min-max score + tiers", t_ours, [("pandas idiom", t_pandas), ("copy input once", t_copy)], mem, feat_mib))
 
-    t_ours = best_of(args.repeat * 3, lambda: crmkit_quintiles(r, f, m))
-    t_pandas = best_of(args.repeat, lambda: pandas_quintiles(feat_pd))
-    mem = extra_peak_mib(lambda: crmkit_quintiles(r, f, m))
-    rows.append(("(c) quintile scores R, F, M", t_ours, [("pd.qcut on ranks", t_pandas)], mem, feat_mib))
+    if "c" in args.steps:
+        t_ours = best_of(args.repeat * 3, lambda: crmkit_quintiles(r, f, m))
+        t_pandas = best_of(args.repeat, lambda: pandas_quintiles(feat_pd))
+        mem = extra_peak_mib(lambda: crmkit_quintiles(r, f, m))
+        rows.append(("(c) quintile scores R, F, M", t_ours, [("pd.qcut on ranks", t_pandas)], mem, feat_mib))
 
     for name, ours, peers, mem_mib, in_mib in rows:
         print(f"{name}: crmkit {ours * 1e3:8.1f} ms")

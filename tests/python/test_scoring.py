@@ -171,12 +171,18 @@ def test_quantile_scores_are_monotone_and_in_range(values: list[float], k: int, 
     assert (np.diff(scores[order].astype(int)) >= 0).all()
 
 
-def test_score_tiers_equals_score_then_tiers() -> None:
+@pytest.mark.parametrize("n", [500, 300_000])  # both sides of the parallel threshold (262,144)
+def test_score_tiers_equals_score_then_tiers(n: int) -> None:
     rng = np.random.default_rng(9)
-    r, f, m = rng.integers(0, 400, 500), rng.integers(0, 30, 500), rng.lognormal(4, 1, 500)
+    r, f, m = rng.integers(0, 400, n), rng.integers(0, 30, n), rng.lognormal(4, 1, n)
     fit = crmkit.MinMaxFit.fit(r, f, m)
     scores, tiers = fit.score_tiers(r, f, m, (0.2, 0.5, 0.3), (0.3, 0.6))
     np.testing.assert_array_equal(scores, fit.score(r, f, m, (0.2, 0.5, 0.3)))
     np.testing.assert_array_equal(tiers, crmkit._crmkit.tier_codes_of(scores, (0.3, 0.6)))
+    np.testing.assert_allclose(scores, pandas_minmax(r, f, m, (0.2, 0.5, 0.3)), rtol=0, atol=1e-12)
+    # The outputs are filled in place (numpy.empty): fresh, owned, writeable, C-contiguous arrays.
+    for out, dtype in ((scores, np.float64), (tiers, np.uint8)):
+        assert out.dtype == dtype and out.shape == (n,) and out.flags.c_contiguous and out.flags.writeable
+        assert out.flags.owndata
     with pytest.raises(crmkit.ConfigError):
         fit.score_tiers(r, f, m, thresholds=(0.6, 0.3))

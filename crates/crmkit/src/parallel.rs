@@ -63,18 +63,19 @@ pub fn map_chunks_min<T: Send>(
     let step = len.div_ceil(threads);
     let work = &work;
     thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
+        // The calling thread takes the first chunk itself: one thread fewer to start per pass.
+        let handles: Vec<_> = (1..threads)
             .map(|t| {
                 let (start, end) = ((t * step).min(len), ((t + 1) * step).min(len));
                 scope.spawn(move || work(start, end))
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| match h.join() {
+        let first = work(0, step.min(len));
+        std::iter::once(first)
+            .chain(handles.into_iter().map(|h| match h.join() {
                 Ok(value) => value,
                 Err(panic) => std::panic::resume_unwind(panic),
-            })
+            }))
             .collect()
     })
 }
@@ -100,8 +101,14 @@ pub fn for_chunks_mut<T: Send>(out: &mut [T], work: impl Fn(usize, &mut [T]) + S
     let step = out.len().div_ceil(threads);
     let work = &work;
     thread::scope(|scope| {
-        for (t, chunk) in out.chunks_mut(step).enumerate() {
+        let mut chunks = out.chunks_mut(step).enumerate();
+        let first = chunks.next();
+        for (t, chunk) in chunks {
             scope.spawn(move || work(t * step, chunk));
+        }
+        // The calling thread takes the first chunk itself.
+        if let Some((_, chunk)) = first {
+            work(0, chunk);
         }
     });
 }
@@ -136,13 +143,66 @@ pub fn for_chunk_pairs_mut<A: Send, B: Send>(
     let work = &work;
     thread::scope(|scope| {
         let mut b_chunks = b.chunks_mut(step);
+        let mut first = None;
         for (t, a_chunk) in a.chunks_mut(step).enumerate() {
             let b_chunk = if paired {
                 b_chunks.next().unwrap_or_default()
             } else {
                 &mut []
             };
-            scope.spawn(move || work(t * step, a_chunk, b_chunk));
+            if t == 0 {
+                first = Some((a_chunk, b_chunk));
+            } else {
+                scope.spawn(move || work(t * step, a_chunk, b_chunk));
+            }
+        }
+        // The calling thread takes the first chunk itself.
+        if let Some((a_chunk, b_chunk)) = first {
+            work(0, a_chunk, b_chunk);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both sides of the threshold: chunks come back in order and cover `0..len` exactly once,
+    /// with the first chunk run on the calling thread.
+    #[test]
+    fn chunks_cover_the_range_in_order() {
+        for len in [
+            0,
+            1,
+            MIN_PARALLEL_LEN - 1,
+            MIN_PARALLEL_LEN,
+            3 * MIN_PARALLEL_LEN + 7,
+        ] {
+            let parts = map_chunks(len, |start, end| (start, end));
+            assert_eq!(parts.first().map(|p| p.0), Some(0));
+            assert_eq!(parts.last().map(|p| p.1), Some(len));
+            assert!(
+                parts
+                    .windows(2)
+                    .all(|w| w[0].1 == w[1].0 && w[0].0 <= w[0].1)
+            );
+            let mut a = vec![0usize; len];
+            let mut b = vec![0u8; len];
+            for_chunk_pairs_mut(&mut a, &mut b, |offset, a, b| {
+                for (i, (x, y)) in a.iter_mut().zip(b.iter_mut()).enumerate() {
+                    *x = offset + i;
+                    *y = 1;
+                }
+            });
+            assert!(a.iter().enumerate().all(|(i, &v)| i == v) && b.iter().all(|&y| y == 1));
+            // An empty second output is passed as empty chunks.
+            for_chunk_pairs_mut(&mut a, &mut [] as &mut [u8], |offset, a, b| {
+                assert!(b.is_empty());
+                a.iter_mut()
+                    .enumerate()
+                    .for_each(|(i, x)| *x = 2 * (offset + i));
+            });
+            assert!(a.iter().enumerate().all(|(i, &v)| 2 * i == v));
+        }
+    }
 }

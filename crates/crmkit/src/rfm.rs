@@ -13,19 +13,76 @@ use crate::{CrmkitError, Result};
 pub trait Numeric: Copy + Send + Sync {
     /// The value as `f64`.
     fn to_f64(self) -> f64;
+
+    /// Minimum and maximum of `values` as `f64` and whether all values are finite, in one
+    /// vectorisable pass; `(inf, -inf, true)` for no values. Integer types compare natively
+    /// (conversion to `f64` is monotone, so converting the extremes gives the same result).
+    fn min_max_finite(values: &[Self]) -> (f64, f64, bool) {
+        float_min_max_finite(values)
+    }
+
+    /// Whether the type holds integers (then [`Numeric::to_i64`] is meaningful).
+    const INTEGER: bool = false;
+
+    /// The value as `i64` (integer types only; exact for values within ±2^53, which is
+    /// checked before this is used).
+    fn to_i64(self) -> i64 {
+        self.to_f64() as i64
+    }
 }
 
-macro_rules! numeric {
+macro_rules! numeric_float {
     ($($t:ty),*) => {$(
         impl Numeric for $t {
             #[inline]
             fn to_f64(self) -> f64 {
-                self as f64
+                f64::from(self)
             }
         }
     )*};
 }
-numeric!(f64, f32, i64, i32, u32, u64);
+numeric_float!(f64, f32);
+
+macro_rules! numeric_int {
+    ($($t:ty),*) => {$(
+        impl Numeric for $t {
+            const INTEGER: bool = true;
+
+            #[inline]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+
+            #[inline]
+            fn to_i64(self) -> i64 {
+                self as i64
+            }
+
+            fn min_max_finite(values: &[Self]) -> (f64, f64, bool) {
+                // Four independent lanes of plain comparisons so the loop vectorises.
+                let (mut lo, mut hi) = ([<$t>::MAX; 4], [<$t>::MIN; 4]);
+                let chunks = values.chunks_exact(4);
+                let rest = chunks.remainder();
+                for chunk in chunks {
+                    for lane in 0..4 {
+                        lo[lane] = lo[lane].min(chunk[lane]);
+                        hi[lane] = hi[lane].max(chunk[lane]);
+                    }
+                }
+                for (lane, &v) in rest.iter().enumerate() {
+                    lo[lane] = lo[lane].min(v);
+                    hi[lane] = hi[lane].max(v);
+                }
+                if values.is_empty() {
+                    return (f64::INFINITY, f64::NEG_INFINITY, true);
+                }
+                let (lo, hi) = (lo.iter().fold(<$t>::MAX, |a, &b| a.min(b)), hi.iter().fold(<$t>::MIN, |a, &b| a.max(b)));
+                (lo as f64, hi as f64, true)
+            }
+        }
+    )*};
+}
+numeric_int!(i64, i32, u32, u64);
 
 /// Weights of the recency, frequency and monetary dimensions in the min–max score.
 ///
@@ -415,9 +472,9 @@ impl MinMaxFit {
                 let n = recency.len();
                 let parts = crate::parallel::map_chunks(n, |start, end| {
                     [
-                        min_max_finite(&recency[start..end]),
-                        min_max_finite(&frequency[start..end]),
-                        min_max_finite(&monetary[start..end]),
+                        R::min_max_finite(&recency[start..end]),
+                        F::min_max_finite(&frequency[start..end]),
+                        M::min_max_finite(&monetary[start..end]),
                     ]
                 });
                 let range = |dim: usize| {
@@ -594,27 +651,32 @@ impl MinMaxFit {
                 + fw * ((f - f0) * fs).clamp(0.0, 1.0)
                 + mw * ((m - m0) * ms).clamp(0.0, 1.0)
         };
-        let tier_of = thresholds.map(|t| {
-            let (potential, high) = (t.potential, t.high_value);
-            move |s: f64| u8::from(s >= potential) + u8::from(s >= high)
-        });
         let all_finite = std::sync::atomic::AtomicBool::new(true);
+        let thresholds = thresholds.map(|t| (t.potential, t.high_value));
         crate::parallel::for_chunk_pairs_mut(out, tiers, |offset, scores, tiers| {
-            let end = offset + scores.len();
+            // Small blocks: scores in one branch-free loop, then the block's tiers from the
+            // scores while they are in L1. Each loop vectorises on its own; fused, the packing
+            // of two tier bytes per iteration cost more than the arithmetic.
+            const BLOCK: usize = 512;
             let mut finite = true;
-            for (((o, r), f), m) in scores
-                .iter_mut()
-                .zip(&recency[offset..end])
-                .zip(&frequency[offset..end])
-                .zip(&monetary[offset..end])
-            {
-                let (r, f, m) = (r.to_f64(), f.to_f64(), m.to_f64());
-                finite &= (r - f + m).is_finite();
-                *o = score_one(r, f, m);
-            }
-            if let Some(tier_of) = tier_of {
-                for (t, &s) in tiers.iter_mut().zip(scores.iter()) {
-                    *t = tier_of(s);
+            for (b, block) in scores.chunks_mut(BLOCK).enumerate() {
+                let start = offset + b * BLOCK;
+                let end = start + block.len();
+                let columns = recency[start..end]
+                    .iter()
+                    .zip(&frequency[start..end])
+                    .zip(&monetary[start..end]);
+                for (o, ((r, f), m)) in block.iter_mut().zip(columns) {
+                    let (r, f, m) = (r.to_f64(), f.to_f64(), m.to_f64());
+                    // Summed, not branched on.
+                    finite &= (r - f + m).is_finite();
+                    *o = score_one(r, f, m);
+                }
+                if let Some((potential, high)) = thresholds {
+                    let tiers = &mut tiers[b * BLOCK..b * BLOCK + block.len()];
+                    for (tier, &s) in tiers.iter_mut().zip(block.iter()) {
+                        *tier = u8::from(s >= potential) + u8::from(s >= high);
+                    }
                 }
             }
             if !finite {
@@ -733,44 +795,144 @@ impl QuantileBins {
             return Err(CrmkitError::empty(field));
         }
         let n = values.len();
-        let parts = crate::parallel::map_chunks(n, |start, end| {
-            let mut finite = true;
-            let (mut min_key, mut max_key) = (u64::MAX, 0u64);
-            for &v in &values[start..end] {
-                let v = v.to_f64();
-                finite &= v.is_finite();
-                let key = oriented_key(v, direction);
-                min_key = min_key.min(key);
-                max_key = max_key.max(key);
-            }
-            (finite, min_key, max_key)
-        });
-        let finite = parts.iter().all(|p| p.0);
-        let min_key = parts.iter().map(|p| p.1).min().unwrap_or(u64::MAX);
-        let max_key = parts.iter().map(|p| p.2).max().unwrap_or(0);
-        if !finite {
-            first_non_finite(field, values)?;
-        }
         // 0-based positions of the ⌈j·n/k⌉-th smallest keys, j = 1..k−1 (never decreasing).
         let positions: Vec<usize> = (1..usize::from(k))
             .map(|j| (j * n).div_ceil(usize::from(k)) - 1)
             .collect();
-        let cut_keys = select_keys(values, direction, min_key, max_key, &positions);
-        let cuts = cut_keys
+        if T::INTEGER {
+            if let Some(fitted) = Self::fit_apply_small_integers(values, k, direction, &positions) {
+                return Ok(fitted);
+            }
+        }
+        let parts =
+            crate::parallel::map_chunks(n, |start, end| T::min_max_finite(&values[start..end]));
+        if !parts.iter().all(|p| p.2) {
+            first_non_finite(field, values)?;
+        }
+        // Keys are monotone in the value (−0 and +0 equal), so the extreme keys are the keys
+        // of the extreme values.
+        let lo = parts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let hi = parts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+        let (min_key, max_key) = match direction {
+            Direction::HigherIsBetter => (oriented_key(lo, direction), oriented_key(hi, direction)),
+            Direction::LowerIsBetter => (oriented_key(hi, direction), oriented_key(lo, direction)),
+        };
+        let selected = select_keys(values, direction, min_key, max_key, &positions);
+        let cuts: Vec<f64> = selected
             .iter()
-            .map(|&key| key_value(key, direction))
+            .map(|&(key, _)| key_value(key, direction))
             .collect();
-        let mut bins = Self {
+        // Score s holds the values above cut s − 1 and at or below cut s.
+        let mut at_or_below: Vec<usize> = selected.iter().map(|&(_, le)| le).collect();
+        at_or_below.push(n);
+        let counts = at_or_below
+            .iter()
+            .scan(0usize, |below, &le| {
+                let count = le - *below;
+                *below = le;
+                Some(count as u64)
+            })
+            .collect();
+        let bins = Self {
             k,
             direction,
             cuts,
-            counts: vec![0; usize::from(k)],
+            counts,
         };
-        let scores = bins.apply_keys(values, &cut_keys);
-        for &s in &scores {
-            bins.counts[usize::from(s - 1)] += 1;
-        }
+        let scores = bins.apply_finite(values);
         Ok((bins, scores))
+    }
+
+    /// The exact path for integer columns whose range spans at most [`EXACT_RANGE`] values
+    /// (days, purchase counts): one histogram of the values themselves gives the cut points and
+    /// a score for every value in the range, so no keys are gathered or selected and scoring
+    /// is a table lookup. `None` when the range is wider or beyond ±2^53 (where `f64` would
+    /// merge distinct integers).
+    fn fit_apply_small_integers<T: Numeric>(
+        values: &[T],
+        k: u8,
+        direction: Direction,
+        positions: &[usize],
+    ) -> Option<(Self, Vec<u8>)> {
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+        let parts = crate::parallel::map_chunks(values.len(), |start, end| {
+            T::min_max_finite(&values[start..end])
+        });
+        let lo = parts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let hi = parts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+        if !(lo >= -EXACT && hi <= EXACT && hi - lo < EXACT_RANGE as f64) {
+            return None;
+        }
+        let (offset, width) = (lo as i64, (hi - lo) as usize + 1);
+        let partial = crate::parallel::map_chunks(values.len(), |start, end| {
+            // Small ranges count into four interleaved histograms, so that runs of equal values
+            // do not serialise on one counter.
+            let lanes = if width <= 1 << 13 { 4 } else { 1 };
+            let mut counts = vec![0u64; lanes * width];
+            let groups = values[start..end].chunks_exact(lanes);
+            let tail = groups.remainder();
+            for group in groups {
+                for (lane, v) in group.iter().enumerate() {
+                    counts[lane * width + (v.to_i64() - offset) as usize] += 1;
+                }
+            }
+            for v in tail {
+                counts[(v.to_i64() - offset) as usize] += 1;
+            }
+            counts
+        });
+        // Counts per value, from the worst value to the best.
+        let mut hist = vec![0u64; width];
+        for part in &partial {
+            for lane in part.chunks_exact(width) {
+                for (h, c) in hist.iter_mut().zip(lane) {
+                    *h += c;
+                }
+            }
+        }
+        if direction == Direction::LowerIsBetter {
+            hist.reverse();
+        }
+        // The index (worst = 0) of the value at each position.
+        let mut cut_index = Vec::with_capacity(positions.len());
+        let (mut index, mut before) = (0usize, 0u64);
+        for &p in positions {
+            while before + hist[index] <= p as u64 {
+                before += hist[index];
+                index += 1;
+            }
+            cut_index.push(index);
+        }
+        // A value scores 1 plus the number of cut points it is strictly better than.
+        let mut table = vec![1u8; width];
+        let mut counts = vec![0u64; usize::from(k)];
+        for (i, (score, &count)) in table.iter_mut().zip(&hist).enumerate() {
+            *score += cut_index.iter().map(|&c| u8::from(i > c)).sum::<u8>();
+            counts[usize::from(*score - 1)] += count;
+        }
+        let value_at = |i: usize| match direction {
+            Direction::HigherIsBetter => (offset + i as i64) as f64,
+            Direction::LowerIsBetter => (offset + (width - 1 - i) as i64) as f64,
+        };
+        let cuts = cut_index.iter().map(|&i| value_at(i)).collect();
+        if direction == Direction::LowerIsBetter {
+            table.reverse(); // back to value order
+        }
+        let mut scores = vec![0u8; values.len()];
+        crate::parallel::for_chunks_mut(&mut scores, |start, chunk| {
+            for (score, &v) in chunk.iter_mut().zip(&values[start..]) {
+                *score = table[(v.to_i64() - offset) as usize];
+            }
+        });
+        Some((
+            Self {
+                k,
+                direction,
+                cuts,
+                counts,
+            },
+            scores,
+        ))
     }
 
     /// Scores values against the fitted cut points.
@@ -789,21 +951,36 @@ impl QuantileBins {
     /// ```
     pub fn apply<T: Numeric>(&self, field: &str, values: &[T]) -> Result<Vec<u8>> {
         first_non_finite(field, values)?;
-        let cut_keys: Vec<u64> = self
-            .cuts
-            .iter()
-            .map(|&c| oriented_key(c, self.direction))
-            .collect();
-        Ok(self.apply_keys(values, &cut_keys))
+        Ok(self.apply_finite(values))
     }
 
-    fn apply_keys<T: Numeric>(&self, values: &[T], cut_keys: &[u64]) -> Vec<u8> {
-        let direction = self.direction;
+    /// Scores finite values: 1 plus the number of cut points each is strictly better than.
+    /// For finite values, comparing floats is comparing their keys (−0 and +0 are equal in
+    /// both), so this agrees with the rule exactly.
+    fn apply_finite<T: Numeric>(&self, values: &[T]) -> Vec<u8> {
+        const BLOCK: usize = 256;
+        // Oriented so that larger is better in both directions.
+        let sign = match self.direction {
+            Direction::HigherIsBetter => 1.0,
+            Direction::LowerIsBetter => -1.0,
+        };
+        let cuts: Vec<f64> = self.cuts.iter().map(|&c| sign * c).collect();
         let mut scores = vec![0u8; values.len()];
         crate::parallel::for_chunks_mut(&mut scores, |offset, chunk| {
-            for (score, &v) in chunk.iter_mut().zip(&values[offset..]) {
-                let key = oriented_key(v.to_f64(), direction);
-                *score = 1 + cut_keys.iter().map(|&c| u8::from(key > c)).sum::<u8>();
+            let mut oriented = [0.0f64; BLOCK];
+            for (block, out) in values[offset..offset + chunk.len()]
+                .chunks(BLOCK)
+                .zip(chunk.chunks_mut(BLOCK))
+            {
+                for (o, &v) in oriented.iter_mut().zip(block) {
+                    *o = sign * v.to_f64();
+                }
+                out.fill(1);
+                for &cut in &cuts {
+                    for (s, &v) in out.iter_mut().zip(&oriented) {
+                        *s += u8::from(v > cut);
+                    }
+                }
             }
         });
         scores
@@ -877,16 +1054,17 @@ impl QuantileBins {
     }
 }
 
-/// The keys at sorted `positions` (ascending) without sorting: a histogram of the keys over
-/// [min_key, max_key] finds the bucket of each position, and only the keys of those few
-/// buckets are gathered and selected. Three streaming passes plus small selections.
+/// The keys at sorted `positions` (ascending) without sorting, each with the number of keys
+/// at or below it: a histogram of the keys over [min_key, max_key] finds the bucket of each
+/// position, and only the keys of those few buckets are gathered and selected. Two streaming
+/// passes plus small selections.
 fn select_keys<T: Numeric>(
     values: &[T],
     direction: Direction,
     min_key: u64,
     max_key: u64,
     positions: &[usize],
-) -> Vec<u64> {
+) -> Vec<(u64, usize)> {
     const BUCKET_BITS: u32 = 16;
     let span = max_key - min_key;
     let shift = (64 - span.leading_zeros()).saturating_sub(BUCKET_BITS);
@@ -905,20 +1083,20 @@ fn select_keys<T: Numeric>(
             *c += p;
         }
     }
-    // The bucket of each position and its rank inside the bucket.
-    let mut targets: Vec<(usize, usize)> = Vec::with_capacity(positions.len());
+    // The bucket of each position, its rank inside the bucket and the keys before the bucket.
+    let mut targets: Vec<(usize, usize, usize)> = Vec::with_capacity(positions.len());
     let (mut bucket, mut before) = (0usize, 0usize);
     for &p in positions {
         while before + counts[bucket] <= p {
             before += counts[bucket];
             bucket += 1;
         }
-        targets.push((bucket, p - before));
+        targets.push((bucket, p - before, before));
     }
     // Gather the keys of the (at most k − 1 distinct) target buckets.
     let mut slot_of = vec![u8::MAX; counts.len()];
     let mut slots = 0usize;
-    for &(b, _) in &targets {
+    for &(b, _, _) in &targets {
         if slot_of[b] == u8::MAX {
             slot_of[b] = slots as u8;
             slots += 1;
@@ -943,10 +1121,13 @@ fn select_keys<T: Numeric>(
     }
     targets
         .iter()
-        .map(|&(b, rank)| {
-            *gathered[usize::from(slot_of[b])]
-                .select_nth_unstable(rank)
-                .1
+        .map(|&(b, rank, before)| {
+            let keys = &mut gathered[usize::from(slot_of[b])];
+            let key = *keys.select_nth_unstable(rank).1;
+            (
+                key,
+                before + keys.iter().filter(|&&other| other <= key).count(),
+            )
         })
         .collect()
 }
@@ -966,6 +1147,9 @@ fn oriented_key(v: f64, direction: Direction) -> u64 {
         Direction::LowerIsBetter => !key,
     }
 }
+
+/// Integer columns whose range spans fewer values than this take the exact histogram path.
+const EXACT_RANGE: usize = 1 << 16;
 
 fn key_value(key: u64, direction: Direction) -> f64 {
     let key = match direction {
@@ -997,31 +1181,32 @@ fn winsorized_range<T: Numeric>(
 }
 
 /// Minimum, maximum and whether all values are finite, in one vectorisable pass.
-fn min_max_finite<T: Numeric>(values: &[T]) -> (f64, f64, bool) {
-    // Four independent lanes so the loop vectorises; plain comparisons (non-finite values
-    // are caught by the flag).
+fn float_min_max_finite<T: Numeric>(values: &[T]) -> (f64, f64, bool) {
+    // Four independent lanes of plain comparisons (minpd / maxpd, which pass NaN over) so the
+    // loop vectorises. Finiteness is summed, not branched on: v · 0 is ±0 for finite values and
+    // NaN for NaN and ±inf, and NaN sticks.
     let (mut lo, mut hi) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4]);
-    let mut finite = [true; 4];
+    let mut probe = [0.0f64; 4];
     let chunks = values.chunks_exact(4);
     let rest = chunks.remainder();
     for chunk in chunks {
         for lane in 0..4 {
             let v = chunk[lane].to_f64();
-            finite[lane] &= v.is_finite();
+            probe[lane] += v * 0.0;
             lo[lane] = if v < lo[lane] { v } else { lo[lane] };
             hi[lane] = if v > hi[lane] { v } else { hi[lane] };
         }
     }
     for (lane, &v) in rest.iter().enumerate() {
         let v = v.to_f64();
-        finite[lane] &= v.is_finite();
+        probe[lane] += v * 0.0;
         lo[lane] = if v < lo[lane] { v } else { lo[lane] };
         hi[lane] = if v > hi[lane] { v } else { hi[lane] };
     }
     (
         lo.iter().fold(f64::INFINITY, |a, &b| a.min(b)),
         hi.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b)),
-        finite.iter().all(|&f| f),
+        probe.iter().all(|&p| p == 0.0),
     )
 }
 
@@ -1084,6 +1269,42 @@ mod tests {
         let expected = 0.3 * 60.0 / 89.0 + 0.4 / 9.0 + 0.3 * 60.0 / 480.0;
         assert!((s[1] - expected).abs() < 1e-15);
         assert_eq!(tier_codes(&s, &TierThresholds::default()), vec![2, 0, 0]);
+    }
+
+    /// Integer columns take the native min/max; it must equal converting every value first.
+    #[test]
+    fn integer_min_max_equals_the_float_pass() {
+        let columns: [&[i64]; 4] = [
+            &[5, -3, 9, 9, 0, 7],
+            &[i64::MAX, i64::MIN, 1 << 53, (1 << 53) + 1, -1],
+            &[42],
+            &[3, 1, 2, 8, 6, 4, 5, 7, 0],
+        ];
+        for values in columns {
+            let floats: Vec<f64> = values.iter().map(|&v| v as f64).collect();
+            assert_eq!(i64::min_max_finite(values), f64::min_max_finite(&floats));
+            let small: Vec<i32> = values
+                .iter()
+                .map(|&v| v.clamp(-1000, 1000) as i32)
+                .collect();
+            let small_f: Vec<f64> = small.iter().map(|&v| f64::from(v)).collect();
+            assert_eq!(i32::min_max_finite(&small), f64::min_max_finite(&small_f));
+        }
+        assert_eq!(
+            u64::min_max_finite(&[]),
+            (f64::INFINITY, f64::NEG_INFINITY, true)
+        );
+        assert!(!f64::min_max_finite(&[1.0, f64::NAN]).2);
+        // Every lane and the remainder: NaN and ±inf are caught, huge finite values are not.
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for at in 0..7 {
+                let mut v = vec![1.0, -2.0, f64::MAX, -f64::MAX, 0.0, -0.0, 3.0];
+                v[at] = bad;
+                assert!(!f64::min_max_finite(&v).2, "{bad} at {at}");
+            }
+        }
+        let huge = [f64::MAX, -f64::MAX, 5e-324, 1.0, 2.0];
+        assert_eq!(f64::min_max_finite(&huge), (-f64::MAX, f64::MAX, true));
     }
 
     #[test]
@@ -1224,6 +1445,12 @@ mod tests {
             .collect()
     }
 
+    fn score_counts(scores: &[u8], k: u8) -> Vec<u64> {
+        (1..=k)
+            .map(|s| scores.iter().filter(|&&x| x == s).count() as u64)
+            .collect()
+    }
+
     /// The multi-threaded path (inputs above `parallel::MIN_PARALLEL_LEN`) against a sort-based
     /// oracle of the documented rule, and min–max scores against the plain formula.
     #[test]
@@ -1248,6 +1475,21 @@ mod tests {
                     Direction::LowerIsBetter => n - sorted.partition_point(|&w| w <= v),
                 };
                 assert_eq!(scores[i], 1 + (5 * worse / n) as u8, "row {i}");
+            }
+        }
+        // Integer columns: the exact histogram path (small range) and the key path (wide
+        // range), each equal to the float path on the same values, counts included.
+        let wide: Vec<i64> = (0..n)
+            .map(|_| (next() % 1_000_000) as i64 - 500_000)
+            .collect();
+        for column in [&ints, &wide] {
+            let floats: Vec<f64> = column.iter().map(|&v| v as f64).collect();
+            for direction in [Direction::HigherIsBetter, Direction::LowerIsBetter] {
+                let (bins, scores) = QuantileBins::fit_apply("v", column, 5, direction).unwrap();
+                let expected = QuantileBins::fit_apply("v", &floats, 5, direction).unwrap();
+                assert_eq!((&bins, &scores), (&expected.0, &expected.1));
+                assert_eq!(bins.counts(), &score_counts(&scores, 5)[..]);
+                assert_eq!(bins.apply("v", column).unwrap(), scores);
             }
         }
         let fit = MinMaxFit::fit(&ints, &ints, &values, Normalization::MinMax).unwrap();
@@ -1298,12 +1540,36 @@ mod tests {
             let (bins, scores) = QuantileBins::fit_apply("v", &values, k, direction).unwrap();
             prop_assert_eq!(&scores, &brute_force(&values, k, direction));
             prop_assert_eq!(&bins.apply("v", &values).unwrap(), &scores);
+            prop_assert_eq!(bins.counts(), &score_counts(&scores, k)[..]);
             let mut reversed = values.clone();
             reversed.reverse();
             let (_, rs) = QuantileBins::fit_apply("v", &reversed, k, direction).unwrap();
             let mut back = rs.clone();
             back.reverse();
             prop_assert_eq!(back, scores);
+        }
+
+        /// Integer columns with a small range take the exact histogram path; it must agree
+        /// with the float path (and the rule) on everything: scores, cut points and counts.
+        #[test]
+        fn integer_quantile_scores_equal_the_float_path(
+            values in proptest::collection::vec(prop_oneof![
+                3 => -40i64..40,
+                1 => (0i64..70_000).prop_map(|v| v * 3),
+                1 => any::<i64>(),
+            ], 1..300),
+            k in 2u8..11,
+            lower in any::<bool>(),
+        ) {
+            let direction = if lower { Direction::LowerIsBetter } else { Direction::HigherIsBetter };
+            let floats: Vec<f64> = values.iter().map(|&v| v as f64).collect();
+            let (bins, scores) = QuantileBins::fit_apply("v", &values, k, direction).unwrap();
+            let (float_bins, float_scores) = QuantileBins::fit_apply("v", &floats, k, direction).unwrap();
+            prop_assert_eq!(&scores, &float_scores);
+            prop_assert_eq!(&bins, &float_bins);
+            prop_assert_eq!(&scores, &brute_force(&floats, k, direction));
+            prop_assert_eq!(bins.counts(), &score_counts(&scores, k)[..]);
+            prop_assert_eq!(&bins.apply("v", &values).unwrap(), &scores);
         }
 
         #[test]
