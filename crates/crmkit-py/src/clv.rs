@@ -10,10 +10,10 @@ use crmkit::clv::{
     FittedSbg, GammaGamma, GammaGammaParams, MbgNbd, MbgNbdParams, MonthlyDiscounting, ParetoNbd,
     ParetoNbdParams, RetentionData, Sbg, SbgParams, SpendData, TransactionModel,
 };
+use crmkit::customers::FoldMap;
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::collections::HashMap;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -137,26 +137,6 @@ fn from_json<T: DeserializeOwned>(field: &str, text: &str) -> PyResult<T> {
         .map_err(|e| to_py(CrmkitError::invalid_config(field, "JSON", e.to_string())))
 }
 
-/// A fast hasher for the bit patterns of float keys (multiply-rotate, as FxHash).
-#[derive(Default, Clone, Copy)]
-struct BitsHasher(u64);
-
-impl std::hash::Hasher for BitsHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type BitsMap<K> = HashMap<K, u32, std::hash::BuildHasherDefault<BitsHasher>>;
-
 /// Distinct rows from which predictions run on several threads (CDNOW has 1,016).
 const PARALLEL_ROWS: usize = 512;
 
@@ -200,7 +180,7 @@ impl<const N: usize> Distinct<N> {
         for (name, col) in names.iter().zip(cols).skip(1) {
             CrmkitError::check_len(name, n, col.len())?;
         }
-        let mut map: BitsMap<[u64; N]> = BitsMap::default();
+        let mut map: FoldMap<[u64; N], u32> = FoldMap::default();
         let mut out = Self {
             columns: std::array::from_fn(|_| Vec::new()),
             counts: Vec::new(),

@@ -266,15 +266,35 @@ impl CustomerIndex {
     }
 }
 
-/// A small multiplicative hasher for ids (integers and short strings). Ids are not chosen by
-/// an adversary of the process, so the DoS resistance of SipHash buys nothing here.
+/// A small multiplicative hasher for ids (integers and short strings) and the bit patterns of
+/// floats. Keys are not chosen by an adversary of the process, so the DoS resistance of SipHash
+/// buys nothing here; bytes are mixed 8 at a time and the high bits folded into the low ones,
+/// which hash tables take their bucket from.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::customers::FoldMap;
+/// // float keys by bit pattern: 1.0 and 2.0 differ only in high bits
+/// let mut m: FoldMap<[u64; 2], u32> = FoldMap::default();
+/// m.insert([1.0f64.to_bits(), 2.0f64.to_bits()], 7);
+/// assert_eq!(m.get(&[1.0f64.to_bits(), 2.0f64.to_bits()]), Some(&7));
+/// ```
 #[derive(Default, Clone, Copy)]
-pub(crate) struct FoldHasher {
+pub struct FoldHasher {
     state: u64,
 }
 
-/// A hash map keyed by [`FoldHasher`] (integers and f64 bit patterns from our own data).
-pub(crate) type FoldMap<K, V> = HashMap<K, V, BuildHasherDefault<FoldHasher>>;
+/// A hash map hashed by [`FoldHasher`] (integers and f64 bit patterns from our own data).
+///
+/// # Examples
+///
+/// ```
+/// let mut m: crmkit::customers::FoldMap<u64, &str> = Default::default();
+/// m.insert(42, "answer");
+/// assert_eq!(m[&42], "answer");
+/// ```
+pub type FoldMap<K, V> = HashMap<K, V, BuildHasherDefault<FoldHasher>>;
 
 const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
 

@@ -236,6 +236,66 @@ impl GaussSeries {
     }
 }
 
+impl GaussSeries {
+    /// ₂F₁(a, b; c; z) at every z of `zs` (into `out`). The z in (0, 0.9\] are summed in lockstep,
+    /// term k for all of them before term k + 1, in a loop without branches that the compiler
+    /// vectorises; the sum stops when the largest z meets [`hyp2f1`]'s stopping rule (its terms
+    /// dominate those of every smaller z, which by then have met theirs). Values agree with
+    /// [`GaussSeries::hyp2f1`] to rounding (tested to 1e-14 relative); the other z go one by one.
+    pub(crate) fn hyp2f1_many(&mut self, zs: &[f64], out: &mut Vec<f64>) {
+        out.clear();
+        out.extend_from_slice(zs);
+        let (a, b, c) = (self.a, self.b, self.c);
+        let lockstep = a.is_finite() && b.is_finite() && c.is_finite();
+        let mut lanes: Vec<usize> = Vec::with_capacity(zs.len());
+        for (i, &z) in zs.iter().enumerate() {
+            if lockstep && z > 0.0 && z <= 0.9 {
+                lanes.push(i);
+            } else {
+                out[i] = self.hyp2f1(z);
+            }
+        }
+        let Some(&top) = lanes.iter().max_by(|&&i, &&j| zs[i].total_cmp(&zs[j])) else {
+            return;
+        };
+        let z: Vec<f64> = lanes.iter().map(|&i| zs[i]).collect();
+        let top_lane = lanes.iter().position(|&i| i == top).unwrap_or(0);
+        let z_top = zs[top];
+        let tail_factor = 1.0 / (1.0 - z_top);
+        let mut term = vec![1.0; z.len()];
+        let mut sum = vec![1.0; z.len()];
+        let mut finished = false;
+        for k in 0..SERIES_MAX_TERMS {
+            let kf = k as f64;
+            if k == self.ratios.len() {
+                self.ratios
+                    .push((a + kf) * (b + kf) / ((c + kf) * (kf + 1.0)));
+            }
+            let rk = self.ratios[k];
+            for ((t, s), zj) in term.iter_mut().zip(sum.iter_mut()).zip(&z) {
+                *t *= rk * zj;
+                *s += *t;
+            }
+            let (t, s) = (term[top_lane], sum[top_lane]);
+            if t == 0.0 {
+                finished = true;
+                break;
+            }
+            if !s.is_finite() {
+                break;
+            }
+            let settled = a + kf > 0.0 && b + kf > 0.0 && c + kf > 0.0 && (rk * z_top).abs() < 1.0;
+            if settled && t.abs() * tail_factor <= 1e-17 * s.abs() {
+                finished = true;
+                break;
+            }
+        }
+        for (&i, s) in lanes.iter().zip(sum) {
+            out[i] = if finished { s } else { f64::NAN };
+        }
+    }
+}
+
 /// A&S 15.3.6: the connection to 1 − z, valid when c − a − b is not an integer.
 fn hyp2f1_one_minus_z(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
     let w = 1.0 - z;
@@ -606,6 +666,30 @@ mod tests {
                 let (u, v) = (hyp2f1(a, b, c, z), series.hyp2f1(z));
                 assert!(
                     u.to_bits() == v.to_bits() || (u.is_nan() && v.is_nan()),
+                    "{a} {b} {c} {z}: {u} vs {v}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lockstep_gauss_series_agrees_with_one_at_a_time() {
+        // Extra terms beyond a smaller z's own stopping point are below 1e-17 of its sum:
+        // 1e-14 relative.
+        let zs = [0.05, 0.3, 0.0, 0.62, 0.9, 0.93, 0.45, -0.2];
+        for (a, b, c) in [
+            (1.3, -0.2, 2.9),
+            (0.5, 0.5, 1.5),
+            (12.2, 3.4, 15.1),
+            (2.2, -0.3, 14.7),
+        ] {
+            let mut series = GaussSeries::new(a, b, c);
+            let mut out = Vec::new();
+            series.hyp2f1_many(&zs, &mut out);
+            for (z, v) in zs.iter().zip(&out) {
+                let u = hyp2f1(a, b, c, *z);
+                assert!(
+                    (u - v).abs() <= 1e-14 * u.abs(),
                     "{a} {b} {c} {z}: {u} vs {v}"
                 );
             }
