@@ -84,9 +84,9 @@ fn probability_of_purchases_is_a_distribution_with_the_expected_mean() {
     // Fader, Hardie & Shang (2010) eq. 7 against eq. 9: Σₓ P(X(n) = x) = 1 to 1e-10 and
     // Σₓ x P(X(n) = x) = E[X(n)] to 1e-10 (1 + E) (log-sum-exps of at most n + 1 terms), for the
     // donations parameters, a γ = 1 model and long horizons. At γ = 1 eq. 9 has a removable
-    // singularity; its limit is E[X(n)] = α/(α+β) δ (ψ(1+δ+n) − ψ(1+δ)), used here instead of
-    // `expected_purchases_new_customer`, whose ±1e-6 averaging is off by up to 4e-8 relative there
-    // (n = 500). Eq. 7 itself has no singularity.
+    // singularity; its limit is E[X(n)] = α/(α+β) δ (ψ(1+δ+n) − ψ(1+δ)), which
+    // `expected_purchases_new_customer` must also give there (1e-12 relative). Eq. 7 itself has no
+    // singularity.
     let mean_at_gamma_one = |m: &BgBbParams, n: u32| {
         use crmkit::clv::special::digamma;
         m.alpha / (m.alpha + m.beta)
@@ -131,6 +131,11 @@ fn probability_of_purchases_is_a_distribution_with_the_expected_mean() {
                 1e-10 * (1.0 + mean),
             );
             assert_eq!(m.probability_of_purchases(n + 1, n).unwrap(), 0.0);
+            if m.gamma == 1.0 {
+                let e = m.expected_purchases_new_customer(n).unwrap();
+                let limit = mean_at_gamma_one(&m, n);
+                assert!((e - limit).abs() <= 1e-12 * limit, "n {n}: {e} vs {limit}");
+            }
         }
     }
     // finite and in [0, 1] far out, where C(n, x) and the beta functions overflow in linear space
@@ -190,4 +195,35 @@ fn probability_of_purchases_matches_direct_sum_over_histories() {
             1e-12,
         );
     }
+}
+
+#[test]
+fn expected_purchases_new_customer_is_continuous_across_gamma_one() {
+    // The Taylor bridge within 1e-6 of γ = 1 against the closed form at γ = 1 ± 1e-5 (where its
+    // cancellation costs ~1e-9 relative): the bridge must lie on the line through those
+    // two values to 1e-8 relative (the line's own curvature error is ~1e-10 · f″).
+    let base = BgBbParams {
+        alpha: 1.2035,
+        beta: 0.7497,
+        gamma: 1.0,
+        delta: 2.7834,
+    };
+    for n in [1u32, 6, 30, 500] {
+        let at = |g: f64| {
+            BgBbParams { gamma: g, ..base }
+                .expected_purchases_new_customer(n)
+                .unwrap()
+        };
+        let h = 1e-5;
+        let (lo, hi) = (at(1.0 - h), at(1.0 + h));
+        for eps in [0.0, 5e-7, -5e-7] {
+            let line = 0.5 * (lo + hi) + eps * (hi - lo) / (2.0 * h);
+            let v = at(1.0 + eps);
+            assert!(
+                (v / line - 1.0).abs() < 1e-8,
+                "n {n} eps {eps}: {v} vs {line}"
+            );
+        }
+    }
+    assert_eq!(base.expected_purchases_new_customer(0).unwrap(), 0.0);
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::data::check_discrete;
 use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params};
-use super::special::{digamma, ln_beta, ln_gamma, log_add_exp};
+use super::special::{digamma, ln_beta, ln_gamma, log_add_exp, trigamma};
 use super::{DiscreteData, check_params, finite, map_rows};
 use crate::{CrmkitError, Result};
 
@@ -370,7 +370,8 @@ impl BgBbParams {
     /// # Formula
     ///
     /// Fader, Hardie & Shang (2010) eq. 9: E\[X(n)\] = α/(α+β) · δ/(γ−1)
-    ///   · \[1 − Γ(γ+δ)Γ(1+δ+n) / (Γ(γ+δ+n)Γ(1+δ))\] (γ = 1 bridged as above).
+    ///   · \[1 − Γ(γ+δ)Γ(1+δ+n) / (Γ(γ+δ+n)Γ(1+δ))\]; within 1e-6 of γ = 1 a second-order Taylor
+    ///   expansion whose limit is α/(α+β) · δ · (ψ(1+δ+n) − ψ(1+δ)).
     pub fn expected_purchases_new_customer(&self, n: u32) -> Result<f64> {
         self.check()?;
         let (a, b, d) = (self.alpha, self.beta, self.delta);
@@ -380,8 +381,15 @@ impl BgBbParams {
                 ln_gamma(g + d) + ln_gamma(1.0 + d + nf) - ln_gamma(g + d + nf) - ln_gamma(1.0 + d);
             -l.exp_m1() / (g - 1.0)
         };
-        let core = if (self.gamma - 1.0).abs() < 1e-6 {
-            0.5 * (at_gamma(1.0 + 1e-6) + at_gamma(1.0 - 1e-6))
+        let eps = self.gamma - 1.0;
+        let core = if eps.abs() < 1e-6 {
+            // second-order Taylor expansion at γ = 1 of −expm1(l(γ))/(γ − 1), l(γ) the log-gamma
+            // difference above: −l′ − ε (l″ + l′²)/2 with l′ = ψ(1+δ) − ψ(1+δ+n) and
+            // l″ = ψ′(1+δ) − ψ′(1+δ+n); the error is O(ε²), below 1e-12 relative. (Averaging
+            // both sides of γ = 1 lost ~1e-7 relative to cancellation in l at n in the hundreds.)
+            let l1 = digamma(1.0 + d) - digamma(1.0 + d + nf);
+            let l2 = trigamma(1.0 + d) - trigamma(1.0 + d + nf);
+            -l1 - 0.5 * eps * (l2 + l1 * l1)
         } else {
             at_gamma(self.gamma)
         };

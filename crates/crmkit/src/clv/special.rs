@@ -39,6 +39,25 @@ pub fn ln_beta(a: f64, b: f64) -> f64 {
     ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
 }
 
+/// The trigamma function ψ′(x) = d² ln Γ(x) / dx² for x > 0 (NaN otherwise): the recurrence
+/// ψ′(x) = ψ′(x + 1) + 1/x² up to x ≥ 16, then the asymptotic series 1/x + 1/(2x²) + Σ B₂ₖ / x²ᵏ⁺¹
+/// through k = 5 (Abramowitz & Stegun 6.4.6, 6.4.12); relative error below 1e-14.
+pub(crate) fn trigamma(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 {
+        return f64::NAN;
+    }
+    let (mut x, mut acc) = (x, 0.0);
+    while x < 16.0 {
+        acc += 1.0 / (x * x);
+        x += 1.0;
+    }
+    let w = 1.0 / (x * x);
+    // Bernoulli numbers B₂ … B₁₀: 1/6, −1/30, 1/42, −1/30, 5/66
+    let series = w
+        * (1.0 / 6.0 + w * (-1.0 / 30.0 + w * (1.0 / 42.0 + w * (-1.0 / 30.0 + w * (5.0 / 66.0)))));
+    acc + 1.0 / x + 0.5 * w + series / x
+}
+
 /// The digamma function ψ(x) = d ln Γ(x) / dx.
 ///
 /// Returns NaN at the poles (0, −1, −2, …) and for NaN input.
@@ -694,5 +713,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn trigamma_reference_values() {
+        // ψ′(1) = π²/6, ψ′(1/2) = π²/2 (A&S 6.4.2, 6.4.4); ψ′(10) from ψ′(1) − Σ_{k<10} 1/k².
+        let pi2 = std::f64::consts::PI * std::f64::consts::PI;
+        assert!((trigamma(1.0) / (pi2 / 6.0) - 1.0).abs() < 1e-14);
+        assert!((trigamma(0.5) / (pi2 / 2.0) - 1.0).abs() < 1e-14);
+        let psi1_10 = pi2 / 6.0 - (1..10).map(|k| 1.0 / f64::from(k * k)).sum::<f64>();
+        assert!((trigamma(10.0) / psi1_10 - 1.0).abs() < 1e-13);
+        assert!(trigamma(0.0).is_nan() && trigamma(-1.5).is_nan());
     }
 }
