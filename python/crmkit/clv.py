@@ -374,6 +374,21 @@ class MbgNbd(_TransactionModel):
 
     _core = _crmkit.MbgNbdModel
 
+    def probability_of_purchases(self, n: int, t: float) -> float:
+        """P(X(t) = n): probability that a new customer makes ``n`` purchases in (0, t].
+
+        Formula: Batislam, Denizel & Filiztekin (2007), as lifetimes 0.11.3
+        ``ModifiedBetaGeoFitter.probability_of_n_purchases_up_to_time``: still active after the
+        n-th purchase with exactly n purchases, or dropped out right after the n-th (or at time 0).
+
+        Examples:
+            >>> import crmkit
+            >>> mbg = crmkit.MbgNbd.from_params(r=0.5248, alpha=6.1830, a=0.8914, b=1.6140)
+            >>> round(sum(mbg.probability_of_purchases(n, 39) for n in range(300)), 9)
+            1.0
+        """
+        return self._fitted().probability_of_purchases(int(n), float(t))  # type: ignore[no-any-return]
+
 
 class GammaGamma(_Model):
     """The Gamma–Gamma spend model (Fader, Hardie & Lee 2005 "RFM and CLV"; Fader & Hardie 2013 note).

@@ -47,6 +47,8 @@ def main() -> None:
             fitter, x, tx, T, m, time=spec["months"], discount_rate=spec["discount_rate"], freq="W"
         ).tolist()
     out["gg_spend"] = gg.conditional_expected_average_profit(x, m).tolist()
+    for n in spec["pmf_n"]:
+        out[f"mbgnbd_pmf_{n}"] = [float(fitters["mbgnbd"][0].probability_of_n_purchases_up_to_time(spec["t"], n))]
     pareto = fitters["pareto"][0]
     for n in spec["pmf_n"]:
         out[f"pareto_pmf_{n}"] = pareto.conditional_probability_of_n_purchases_up_to_time(n, spec["t"], x, tx, T).tolist()

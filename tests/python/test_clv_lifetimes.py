@@ -102,3 +102,10 @@ def test_same_bgbb_probability_of_purchases_as_lifetimes(n: int, lifetimes_value
     m = crmkit.BgBb.from_params(**SPEC["bgbb"])
     ours = np.array([m.probability_of_purchases(x, n) for x in range(7)])
     np.testing.assert_allclose(ours, lifetimes_values[f"bgbb_pmf_{n}"], rtol=1e-6, atol=0)
+
+
+@pytest.mark.parametrize("n", SPEC["pmf_n"])
+def test_same_mbgnbd_probability_of_purchases_as_lifetimes(n: int, lifetimes_values: dict[str, np.ndarray]) -> None:
+    # ModifiedBetaGeoFitter.probability_of_n_purchases_up_to_time (Batislam et al. 2007), 1e-6 relative.
+    m = crmkit.MbgNbd.from_params(**SPEC["mbgnbd"])
+    np.testing.assert_allclose([m.probability_of_purchases(n, SPEC["t"])], lifetimes_values[f"mbgnbd_pmf_{n}"], rtol=1e-6, atol=0)

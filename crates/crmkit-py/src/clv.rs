@@ -604,7 +604,15 @@ transaction_class!(
 
 transaction_class!(
     /// MBG/NBD (Batislam, Denizel & Filiztekin 2007): parameters r, alpha, a, b, and the fit.
-    PyMbgNbd, "MbgNbdModel", MbgNbd, MbgNbdParams, FittedMbgNbd, ["r", "alpha", "a", "b"], {}
+    PyMbgNbd, "MbgNbdModel", MbgNbd, MbgNbdParams, FittedMbgNbd, ["r", "alpha", "a", "b"],
+    {
+        /// Probability of exactly `n` purchases in (0, t] for a new customer (Batislam, Denizel &
+        /// Filiztekin 2007).
+        fn probability_of_purchases(&self, py: Python<'_>, n: u32, t: f64) -> PyResult<f64> {
+            let m = self.inner.params;
+            run(py, move || m.probability_of_purchases(n, t))
+        }
+    }
 );
 
 /// Any fitted transaction model, by value.

@@ -58,3 +58,33 @@ fn expectations_are_consistent() {
         assert!(e.is_finite() && e >= 0.0);
     }
 }
+
+#[test]
+fn probability_of_purchases_is_a_distribution_with_the_expected_mean() {
+    // Σₙ P(X(t) = n) = 1 and Σₙ n P(X(t) = n) = E[X(t)] (the model's own expectation of a new
+    // customer, computed through ₂F₁) to 1e-9, for the published CDNOW parameters (weeks). P(X(t) =
+    // 0) includes the a/(a+b) of customers who drop out at time 0; as t → 0 it tends to 1.
+    let m = MbgNbdParams {
+        r: 0.5248,
+        alpha: 6.1830,
+        a: 0.8914,
+        b: 1.6140,
+    };
+    for t in [1.0, 39.0, 78.0] {
+        let p: Vec<f64> = (0..400)
+            .map(|n| m.probability_of_purchases(n, t).unwrap())
+            .collect();
+        assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
+        assert_abs("sum", p.iter().sum::<f64>(), 1.0, 1e-9);
+        let mean: f64 = p.iter().zip(0u32..).map(|(v, n)| f64::from(n) * v).sum();
+        assert_abs(
+            "mean",
+            mean,
+            m.expected_purchases_new_customer(t).unwrap(),
+            1e-9,
+        );
+    }
+    let p0 = m.probability_of_purchases(0, 1e-9).unwrap();
+    assert_abs("P(X(0+) = 0)", p0, 1.0, 1e-9);
+    assert!(m.probability_of_purchases(1, -1.0).is_err());
+}

@@ -165,6 +165,32 @@ fn row_log_likelihood_at(
     value
 }
 
+/// P(X(t) = n) in the BG/NBD family: a customer either is still active after the n-th purchase
+/// (log-probability `ln_stay`) and makes exactly n Poisson–gamma purchases in (0, t], or drops
+/// out right after the n-th (log-probability `ln_drop`; `None` when impossible) and made at least
+/// n purchases by t. NB(j) = Γ(r+j)/(Γ(r) j!) (α/(α+t))^r (t/(α+t))^j, in logs.
+pub(crate) fn purchases_pmf(
+    r: f64,
+    alpha: f64,
+    horizon: f64,
+    n: u32,
+    ln_stay: f64,
+    ln_drop: Option<f64>,
+) -> f64 {
+    let ln_p0 = r * (alpha / (alpha + horizon)).ln();
+    let ln_q = (horizon / (alpha + horizon)).ln();
+    let ln_nbd = |j: f64| {
+        let tail = if j == 0.0 { 0.0 } else { j * ln_q };
+        ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0) + ln_p0 + tail
+    };
+    let first = (ln_stay + ln_nbd(f64::from(n))).exp();
+    let second = ln_drop.map_or(0.0, |ln_drop| {
+        let cdf: f64 = (0..n).map(|j| ln_nbd(f64::from(j)).exp()).sum();
+        ln_drop.exp() * (1.0 - cdf).max(0.0)
+    });
+    first + second
+}
+
 /// The bracket of the BG/NBD and MBG/NBD expectations after Euler's transformation:
 /// `(1 − (1 − z)^(a − 1) ₂F₁(h1, a − 1; hc; z)) / (a − 1)` with h1 = a + `h1_minus_a`,
 /// hc = a + `hc_minus_a`. Near a = 1 (removable singularity) it averages a = 1 ± 1e-6.
@@ -322,24 +348,18 @@ impl BgNbdParams {
     pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64> {
         self.check()?;
         check_horizon("horizon", horizon)?;
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let (a, b) = (self.a, self.b);
         let nf = f64::from(n);
-        let ln_p0 = r * (alpha / (alpha + horizon)).ln();
-        let ln_q = (horizon / (alpha + horizon)).ln();
-        // ln of the NBD probability of j purchases: Γ(r+j)/(Γ(r) j!) (α/(α+t))^r (t/(α+t))^j
-        let ln_nbd = |j: f64| {
-            let tail = if j == 0.0 { 0.0 } else { j * ln_q };
-            ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0) + ln_p0 + tail
-        };
         let lnb_ab = ln_beta(a, b);
-        let first = (ln_beta(a, b + nf) - lnb_ab + ln_nbd(nf)).exp();
-        let second = if n > 0 {
-            let cdf: f64 = (0..n).map(|j| ln_nbd(f64::from(j)).exp()).sum();
-            (ln_beta(a + 1.0, b + nf - 1.0) - lnb_ab).exp() * (1.0 - cdf).max(0.0)
-        } else {
-            0.0
-        };
-        finite("BG/NBD probability of n purchases", first + second)
+        let v = purchases_pmf(
+            self.r,
+            self.alpha,
+            horizon,
+            n,
+            ln_beta(a, b + nf) - lnb_ab,
+            (n > 0).then(|| ln_beta(a + 1.0, b + nf - 1.0) - lnb_ab),
+        );
+        finite("BG/NBD probability of n purchases", v)
     }
 }
 

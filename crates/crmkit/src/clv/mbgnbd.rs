@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::bgnbd::bg_tail;
+use super::bgnbd::{bg_tail, purchases_pmf};
 use super::data::{check_customer, check_horizon};
 use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params, rescale_covariance};
 use super::special::{digamma, ln_beta, ln_gamma, log_add_exp, logistic};
@@ -199,6 +199,71 @@ impl MbgNbdParams {
             .rows()
             .map(|(x, r, t, w)| w * row_log_likelihood(self, &mut s, x, r, t, None))
             .sum())
+    }
+}
+
+impl MbgNbdParams {
+    /// Probability that a new customer makes exactly `n` purchases in (0, `horizon`\].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::MbgNbdParams;
+    /// // Batislam et al. (2007) parameters for CDNOW (data/README.md)
+    /// let m = MbgNbdParams { r: 0.5248, alpha: 6.1830, a: 0.8914, b: 1.6140 };
+    /// let total: f64 = (0..300).map(|n| m.probability_of_purchases(n, 39.0).unwrap()).sum();
+    /// assert!((total - 1.0).abs() < 1e-9);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] for an invalid horizon or parameters.
+    ///
+    /// # Formula
+    ///
+    /// Batislam, Denizel & Filiztekin (2007) (lifetimes 0.11.3 `ModifiedBetaGeoFitter.
+    /// probability_of_n_purchases_up_to_time`): with a dropout chance at time 0 and after each
+    /// purchase, P(X(t) = n) = B(a, b+n+1)/B(a, b) · NB(n) + B(a+1, b+n)/B(a, b) · \[1 − Σ_{j<n} NB(j)\],
+    /// NB(j) = Γ(r+j)/(Γ(r) j!) (α/(α+t))^r (t/(α+t))^j.
+    pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64> {
+        self.check()?;
+        check_horizon("horizon", horizon)?;
+        let (a, b) = (self.a, self.b);
+        let nf = f64::from(n);
+        let lnb_ab = ln_beta(a, b);
+        let v = purchases_pmf(
+            self.r,
+            self.alpha,
+            horizon,
+            n,
+            ln_beta(a, b + nf + 1.0) - lnb_ab,
+            Some(ln_beta(a + 1.0, b + nf) - lnb_ab),
+        );
+        finite("MBG/NBD probability of n purchases", v)
+    }
+}
+
+impl FittedMbgNbd {
+    /// Probability that a new customer makes exactly `n` purchases in (0, `horizon`\]; see
+    /// [`MbgNbdParams::probability_of_purchases`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BtydData, FitOptions, MbgNbd};
+    /// let x = [0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 5.0, 7.0, 10.0];
+    /// let t_x = [0.0, 5.0, 30.0, 10.0, 35.0, 20.0, 37.0, 25.0, 36.0, 37.0];
+    /// let n = [1400.0, 300.0, 150.0, 100.0, 120.0, 60.0, 80.0, 40.0, 50.0, 20.0];
+    /// let d = BtydData::with_weights(&x, &t_x, &[38.0; 10], &n).unwrap();
+    /// let fit = MbgNbd::fit(&d, &FitOptions::default()).unwrap();
+    /// assert!(fit.probability_of_purchases(0, 38.0).unwrap() > 0.5);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`MbgNbdParams::probability_of_purchases`].
+    pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64> {
+        self.params.probability_of_purchases(n, horizon)
     }
 }
 
