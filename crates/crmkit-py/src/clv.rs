@@ -140,28 +140,6 @@ fn from_json<T: DeserializeOwned>(field: &str, text: &str) -> PyResult<T> {
 /// Distinct rows from which predictions run on several threads (CDNOW has 1,016).
 const PARALLEL_ROWS: usize = 512;
 
-/// Adds `offset` to the row of a row-level error (an error from a chunk starting at `offset`).
-fn shift_row(err: CrmkitError, offset: usize) -> CrmkitError {
-    match err {
-        CrmkitError::InvalidValue {
-            field,
-            row,
-            value,
-            reason,
-        } => CrmkitError::InvalidValue {
-            field,
-            row: row + offset,
-            value,
-            reason,
-        },
-        CrmkitError::MissingValue { field, row } => CrmkitError::MissingValue {
-            field,
-            row: row + offset,
-        },
-        other => other,
-    }
-}
-
 /// The distinct rows of `N` parallel columns in order of first appearance: customers who share a
 /// summary are evaluated once (CDNOW × 100 has 1,016 distinct rows in 235,700).
 struct Distinct<const N: usize> {
@@ -207,24 +185,7 @@ impl<const N: usize> Distinct<N> {
 
     /// Maps an error about a distinct row to the first input row holding it.
     fn row_error(&self, err: CrmkitError) -> CrmkitError {
-        match err {
-            CrmkitError::InvalidValue {
-                field,
-                row,
-                value,
-                reason,
-            } => CrmkitError::InvalidValue {
-                field,
-                row: self.first.get(row).copied().unwrap_or(row),
-                value,
-                reason,
-            },
-            CrmkitError::MissingValue { field, row } => CrmkitError::MissingValue {
-                field,
-                row: self.first.get(row).copied().unwrap_or(row),
-            },
-            other => other,
-        }
+        err.map_row(|row| self.first.get(row).copied().unwrap_or(row))
     }
 
     /// Evaluates `f` on the distinct rows and spreads the values back to every input row.
@@ -235,7 +196,8 @@ impl<const N: usize> Distinct<N> {
         f: impl Fn([&[f64]; N]) -> crmkit::Result<Vec<f64>> + Sync,
     ) -> crmkit::Result<Vec<f64>> {
         let parts = crmkit::parallel::map_chunks_min(self.counts.len(), PARALLEL_ROWS, |s, e| {
-            f(std::array::from_fn(|j| &self.columns[j][s..e])).map_err(|err| shift_row(err, s))
+            f(std::array::from_fn(|j| &self.columns[j][s..e]))
+                .map_err(|err| err.map_row(|row| row + s))
         });
         let mut values = Vec::with_capacity(self.counts.len());
         for part in parts {

@@ -188,6 +188,47 @@ impl CrmkitError {
         }
     }
 
+    /// The same error with its row (if it is about one row) replaced by `f(row)`: for callers that
+    /// evaluate a slice, a chunk or the distinct rows of their input and report input rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::CrmkitError;
+    /// let e = CrmkitError::invalid_value("t", 2, 0.5, "must be >= t_x");
+    /// assert_eq!(e.map_row(|r| r + 100).row(), Some(102));
+    /// assert_eq!(CrmkitError::empty("x").map_row(|r| r + 100).row(), None);
+    /// ```
+    #[must_use]
+    pub fn map_row(self, f: impl FnOnce(usize) -> usize) -> Self {
+        match self {
+            Self::MissingValue { field, row } => Self::MissingValue { field, row: f(row) },
+            Self::InvalidValue {
+                field,
+                row,
+                value,
+                reason,
+            } => Self::InvalidValue {
+                field,
+                row: f(row),
+                value,
+                reason,
+            },
+            Self::AfterObservation {
+                field,
+                row,
+                value,
+                as_of,
+            } => Self::AfterObservation {
+                field,
+                row: f(row),
+                value,
+                as_of,
+            },
+            other => other,
+        }
+    }
+
     /// The row the error is about, if it is about one row.
     ///
     /// # Examples

@@ -57,20 +57,7 @@ pub(crate) fn check_horizon(field: &str, horizon: f64) -> Result<()> {
 
 /// Puts `row` into a per-row error raised by a scalar check (which says row 0).
 pub(crate) fn at_row(err: CrmkitError, row: usize) -> CrmkitError {
-    match err {
-        CrmkitError::InvalidValue {
-            field,
-            value,
-            reason,
-            ..
-        } => CrmkitError::InvalidValue {
-            field,
-            row,
-            value,
-            reason,
-        },
-        other => other,
-    }
+    err.map_row(|_| row)
 }
 
 fn check_weights(weights: &[f64]) -> Result<f64> {

@@ -108,24 +108,66 @@ fn terms(
     if t_x >= t {
         return Some((l1, g1, f64::NEG_INFINITY, [0.0; 4]));
     }
-    let (lg1, d1) = sh.ln_g_tx(p, x, t_x)?;
-    let (lg2, d2) = ln_g(p, x, t)?;
-    if lg2 >= lg1 {
-        // t_x and T so close that G(t_x) − G(T) vanishes in floating point.
-        return Some((l1, g1, f64::NEG_INFINITY, [0.0; 4]));
-    }
-    let w = r + s + x;
-    let l2 = s.ln() + lg1 + log1m_exp(lg2 - lg1) - w.ln();
-    let mut g2 = [0.0; 4];
-    if with_grad {
-        let q = (lg2 - lg1).exp();
-        for i in 0..4 {
-            g2[i] = (d1[i] - q * d2[i]) / (1.0 - q);
-        }
-        g2[0] -= 1.0 / w;
-        g2[2] += 1.0 / s - 1.0 / w;
-    }
+    let g_tx = sh.ln_g_tx(p, x, t_x)?;
+    let g_t = ln_g(p, x, t)?;
+    let (l2, g2) = death_term(p, x, s.ln(), (r + s + x).ln(), g_tx, g_t);
     Some((l1, g1, l2, g2))
+}
+
+/// ln L2 (died in (t_x, T\]) = ln s + ln(G(t_x) − G(T)) − ln(r+s+x) and its gradient, from
+/// ln G(t_x), ln G(T) and their gradients (`ln_s` = ln s, `ln_w` = ln(r+s+x)); −∞ when t_x and T
+/// are so close that G(t_x) − G(T) vanishes in floating point.
+#[inline]
+fn death_term(
+    p: &ParetoNbdParams,
+    x: f64,
+    ln_s: f64,
+    ln_w: f64,
+    (lg1, d1): (f64, [f64; 4]),
+    (lg2, d2): (f64, [f64; 4]),
+) -> (f64, [f64; 4]) {
+    if lg2 >= lg1 {
+        return (f64::NEG_INFINITY, [0.0; 4]);
+    }
+    let u = lg2 - lg1;
+    let q = u.exp();
+    // ln(1 − q): a plain logarithm is accurate to ~1e-16 absolute for q ≤ 1/2
+    let ln1mq = if q <= 0.5 {
+        (1.0 - q).ln()
+    } else {
+        (-u.exp_m1()).ln()
+    };
+    let inv_w = 1.0 / (p.r + p.s + x);
+    let mut g2 = [0.0; 4];
+    for i in 0..4 {
+        g2[i] = (d1[i] - q * d2[i]) / (1.0 - q);
+    }
+    g2[0] -= inv_w;
+    g2[2] += 1.0 / p.s - inv_w;
+    (ln_s + lg1 + ln1mq - ln_w, g2)
+}
+
+/// One row's log-likelihood head + ln(e^L1 + e^L2), with its gradient into `gr` given the
+/// gradient `dc` of the head: the log-sum-exp and the logistic weight of L2 share one exponential.
+#[inline]
+fn combine(
+    head: f64,
+    dc: [f64; 4],
+    (l1, g1): (f64, [f64; 4]),
+    (l2, g2): (f64, [f64; 4]),
+    gr: &mut [f64; 4],
+) -> f64 {
+    let e = (-(l2 - l1).abs()).exp(); // 0 when l2 = −∞
+    let w2 = if l2 >= l1 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    };
+    let w1 = 1.0 - w2;
+    for i in 0..4 {
+        gr[i] = dc[i] + w1 * g1[i] + w2 * g2[i];
+    }
+    head + l1.max(l2) + (1.0 + e).ln()
 }
 
 struct Shared {
@@ -181,24 +223,20 @@ fn row_log_likelihood(
     };
     let (ln_gamma_rx, psi_rx) = sh.per_x(p, x);
     let head = ln_gamma_rx - sh.ln_gamma_r + p.r * sh.ln_alpha + p.s * sh.ln_beta;
+    let dc = [
+        psi_rx - sh.psi_r + sh.ln_alpha,
+        p.r / p.alpha,
+        sh.ln_beta,
+        p.s / p.beta,
+    ];
+    let mut gr = [0.0; 4];
+    let value = combine(head, dc, (l1, g1), (l2, g2), &mut gr);
     if let Some((g, w)) = grad {
-        let w2 = if l2 == f64::NEG_INFINITY {
-            0.0
-        } else {
-            logistic(l2 - l1)
-        };
-        let w1 = 1.0 - w2;
-        let dc = [
-            psi_rx - sh.psi_r + sh.ln_alpha,
-            p.r / p.alpha,
-            sh.ln_beta,
-            p.s / p.beta,
-        ];
         for i in 0..4 {
-            g[i] += w * (dc[i] + w1 * g1[i] + w2 * g2[i]);
+            g[i] += w * gr[i];
         }
     }
-    head + log_add_exp(l1, l2)
+    value
 }
 
 /// The fitting data arranged for repeated likelihood evaluations. Each evaluation computes
@@ -326,45 +364,12 @@ impl Plan {
             let l1 = -rx * lat - s * lbt;
             let g1 = [-lat, -rx / at, -lbt, -s / bt];
             let (l2, g2) = match row.g {
-                Some((i1, i2)) if scratch.g[i2].0 < scratch.g[i1].0 => {
-                    let ((lg1, d1), (lg2, d2)) = (scratch.g[i1], scratch.g[i2]);
-                    let u = lg2 - lg1;
-                    let q = u.exp();
-                    // ln(1 − q): a plain logarithm is accurate to ~1e-16 absolute for q ≤ 1/2
-                    let ln1mq = if q <= 0.5 {
-                        (1.0 - q).ln()
-                    } else {
-                        (-u.exp_m1()).ln()
-                    };
-                    let l2 = ln_s + lg1 + ln1mq - ln_w;
-                    let inv_w = 1.0 / (r + s + x);
-                    let mut g2 = [0.0; 4];
-                    for i in 0..4 {
-                        g2[i] = (d1[i] - q * d2[i]) / (1.0 - q);
-                    }
-                    g2[0] -= inv_w;
-                    g2[2] += 1.0 / s - inv_w;
-                    (l2, g2)
-                }
-                // t_x = T, or G(t_x) − G(T) vanishing in floating point
-                _ => (f64::NEG_INFINITY, [0.0; 4]),
+                Some((i1, i2)) => death_term(p, x, ln_s, ln_w, scratch.g[i1], scratch.g[i2]),
+                None => (f64::NEG_INFINITY, [0.0; 4]), // t_x = T
             };
             let head = ln_gamma_rx - ln_gamma_r + r * ln_alpha + s * ln_beta;
-            sum.add(row.w, |gr| {
-                // log-sum-exp of l1, l2 and the logistic weight of l2 share one exponential
-                let e = (-(l2 - l1).abs()).exp(); // 0 when l2 = −∞
-                let w2 = if l2 >= l1 {
-                    1.0 / (1.0 + e)
-                } else {
-                    e / (1.0 + e)
-                };
-                let w1 = 1.0 - w2;
-                let dc = [psi_rx - psi_r + ln_alpha, r / alpha, ln_beta, s / beta];
-                for i in 0..4 {
-                    gr[i] = dc[i] + w1 * g1[i] + w2 * g2[i];
-                }
-                head + l1.max(l2) + (1.0 + e).ln()
-            });
+            let dc = [psi_rx - psi_r + ln_alpha, r / alpha, ln_beta, s / beta];
+            sum.add(row.w, |gr| combine(head, dc, (l1, g1), (l2, g2), gr));
         }
         sum.finish()
     }
