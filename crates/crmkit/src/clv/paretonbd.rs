@@ -873,7 +873,11 @@ impl ParetoNbd {
         let plan = Plan::new(&base.rescaled(scale));
         let mut scratch = PlanScratch::new();
         let start = match &opts.initial {
-            None => [1.0; 4],
+            // purchase process from moments; dropout on the same scale (β = α, so the series
+            // start short) with shape ½
+            None => base.nbd_moments().map_or([1.0; 4], |(r, alpha)| {
+                [r, alpha / scale, 0.5, alpha / scale]
+            }),
             Some(v) => match v.as_slice() {
                 [r, alpha, s, beta] => [*r, alpha / scale, *s, beta / scale],
                 _ => {
@@ -919,7 +923,7 @@ impl ParetoNbd {
             s: c[2][2].sqrt(),
             beta: c[3][3].sqrt(),
         });
-        let log_likelihood = params.log_likelihood(&base)?;
+        let log_likelihood = base.unscaled_log_likelihood(fit.log_likelihood, scale);
         Ok(FittedParetoNbd {
             params,
             standard_errors,
