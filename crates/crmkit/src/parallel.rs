@@ -4,7 +4,10 @@
 //! split into one contiguous chunk per available core (at most [`MAX_THREADS`]). Results are
 //! combined in chunk order, so they never depend on the number of threads.
 
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread;
+use std::time::{Duration, Instant};
 
 /// Below this many values a pass is not worth a thread.
 pub const MIN_PARALLEL_LEN: usize = 262_144;
@@ -163,6 +166,137 @@ pub fn for_chunk_pairs_mut<A: Send, B: Send>(
     });
 }
 
+/// How long a waiting side of a [`Helper`] spins before it blocks: longer than the gaps
+/// between the steps of a fit (microseconds), short enough not to hold a core when idle.
+const SPIN: Duration = Duration::from_micros(200);
+
+/// Receives from `rx`, spinning for up to [`SPIN`] before blocking (a blocked thread takes tens
+/// of microseconds to wake, as long as a whole step of a small fit). `None` once the sender is
+/// gone.
+fn recv_spinning<T>(rx: &Receiver<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        for _ in 0..64 {
+            match rx.try_recv() {
+                Ok(v) => return Some(v),
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) => std::hint::spin_loop(),
+            }
+        }
+        if start.elapsed() > SPIN {
+            return rx.recv().ok();
+        }
+    }
+}
+
+/// A second thread kept for a sequence of short steps (the likelihood evaluations of a model
+/// fit, each too short to start a thread for): [`Helper::start`] hands it a job, the caller works
+/// on its own share, and [`Helper::finish`] collects the helper's result. A job the helper has
+/// not picked up by then (its core busy, or a virtual CPU the host has not scheduled yet) is
+/// taken back and run on the calling thread, so a late helper never costs more than working
+/// alone. Without a second core every job runs on the calling thread at `finish`. Either way the
+/// same code runs on the same state, so results never depend on the machine.
+pub(crate) struct Helper<'a, S, J, R, W> {
+    shared: &'a Shared<S, J>,
+    work: &'a W,
+    /// The wake-up line to the helper thread and its results; `None` without one.
+    thread: Option<(Sender<()>, Receiver<R>)>,
+    pending: bool,
+}
+
+struct Shared<S, J> {
+    state: Mutex<S>,
+    job: Mutex<Option<J>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // a poisoned lock means the helper thread panicked; `thread::scope` propagates that panic
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<S, J, R, W: Fn(&mut S, J) -> R> Helper<'_, S, J, R, W> {
+    /// Hands `job` to the helper.
+    pub(crate) fn start(&mut self, job: J) {
+        *lock(&self.shared.job) = Some(job);
+        self.pending = true;
+        if let Some((wake, _)) = &self.thread {
+            // fails only if the helper thread is gone; `finish` then runs the job itself
+            let _ = wake.send(());
+        }
+    }
+
+    /// The result of the job last started (computed here if the helper has not taken it);
+    /// `None` if no job was started or the helper thread died (a panic, which
+    /// `thread::scope` then propagates).
+    pub(crate) fn finish(&mut self) -> Option<R> {
+        if !std::mem::take(&mut self.pending) {
+            return None;
+        }
+        let untaken = lock(&self.shared.job).take();
+        match (untaken, &self.thread) {
+            (Some(job), _) => Some((self.work)(&mut lock(&self.shared.state), job)),
+            (None, Some((_, results))) => recv_spinning(results),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Runs `body` with a [`Helper`] that owns `state` and runs `work(&mut state, job)` for each
+/// job: on a second thread when `threaded` and the machine has two or more cores, else on the
+/// calling thread.
+pub(crate) fn with_helper<S, J, R, W, T>(
+    threaded: bool,
+    state: S,
+    work: W,
+    body: impl FnOnce(&mut Helper<'_, S, J, R, W>) -> T,
+) -> T
+where
+    S: Send,
+    J: Send,
+    R: Send,
+    W: Fn(&mut S, J) -> R + Sync,
+{
+    let shared = Shared {
+        state: Mutex::new(state),
+        job: Mutex::new(None),
+    };
+    let cores = thread::available_parallelism().map_or(1, usize::from);
+    if !threaded || cores < 2 {
+        let mut helper = Helper {
+            shared: &shared,
+            work: &work,
+            thread: None,
+            pending: false,
+        };
+        return body(&mut helper);
+    }
+    let (wake_tx, wake_rx) = mpsc::channel::<()>();
+    let (result_tx, result_rx) = mpsc::channel::<R>();
+    let (shared, work) = (&shared, &work);
+    thread::scope(|scope| {
+        scope.spawn(move || {
+            while recv_spinning(&wake_rx).is_some() {
+                // the job may already be gone: the calling thread took it back
+                let job = lock(&shared.job).take();
+                if let Some(job) = job {
+                    let result = work(&mut lock(&shared.state), job);
+                    if result_tx.send(result).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        let mut helper = Helper {
+            shared,
+            work,
+            thread: Some((wake_tx, result_rx)),
+            pending: false,
+        };
+        // dropping the helper closes the wake-up line, which ends the thread
+        body(&mut helper)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +337,32 @@ mod tests {
                     .for_each(|(i, x)| *x = 2 * (offset + i));
             });
             assert!(a.iter().enumerate().all(|(i, &v)| 2 * i == v));
+        }
+    }
+
+    #[test]
+    fn helper_runs_jobs_in_order_on_either_thread() {
+        for threaded in [false, true] {
+            let total = with_helper(
+                threaded,
+                0u64,
+                |seen: &mut u64, job: u64| {
+                    *seen += 1;
+                    (*seen, job * job)
+                },
+                |h| {
+                    assert!(h.finish().is_none(), "no job started yet");
+                    (1..=50u64)
+                        .map(|k| {
+                            h.start(k);
+                            let (count, square) = h.finish().unwrap_or_default();
+                            assert_eq!(count, k, "the helper keeps its state between jobs");
+                            square
+                        })
+                        .sum::<u64>()
+                },
+            );
+            assert_eq!(total, 50 * 51 * 101 / 6);
         }
     }
 }

@@ -2,8 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data::{check_customer, check_horizon};
-use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params, rescale_covariance};
+use super::data::{TimeIndex, check_customer, check_horizon};
+use super::optimize::{
+    ConvergenceReport, FitOptions, NllSum, fit_log_params_split, rescale_covariance,
+};
 use super::special::{digamma, hyp2f1, hyp2f1_many, ln_beta, ln_gamma, logistic};
 use super::{BtydData, TransactionModel, check_params, finite};
 use crate::{CrmkitError, Result};
@@ -543,9 +545,6 @@ impl BgNbd {
         };
         let scale = base.max_t();
         let scaled = base.rescaled(scale);
-        // ln(α + τ) and 1/(α + τ) once per distinct time per evaluation
-        let times = scaled.time_index();
-        let mut logs: Vec<[f64; 2]> = Vec::with_capacity(times.times.len());
         let start = match &opts.initial {
             // purchase process from moments; a = b = 1, a uniform dropout probability
             None => base
@@ -562,7 +561,15 @@ impl BgNbd {
                 }
             },
         };
-        let nll = |th: &[f64; 4], g: &mut [f64; 4], opg: Option<&mut [[f64; 4]; 4]>| {
+        // ln(α + τ) and 1/(α + τ) once per distinct time of each part per evaluation
+        let parts = scaled.halves().map(|d| {
+            let times = d.time_index();
+            (d, times, Vec::new())
+        });
+        let nll = |(part, times, logs): &mut (BtydData, TimeIndex, Vec<[f64; 2]>),
+                   th: &[f64; 4],
+                   g: &mut [f64; 4],
+                   opg: Option<&mut [[f64; 4]; 4]>| {
             let p = BgNbdParams {
                 r: th[0],
                 alpha: th[1],
@@ -576,7 +583,7 @@ impl BgNbd {
                 [at.ln(), 1.0 / at]
             }));
             let mut sum = NllSum::new(g, opg);
-            for (i, (&x, &w)) in scaled.x().iter().zip(scaled.weights()).enumerate() {
+            for (i, (&x, &w)) in part.x().iter().zip(part.weights()).enumerate() {
                 let (lt, ltx) = (logs[times.t[i]], logs[times.t_x[i]]);
                 sum.add(w, |gr| {
                     row_log_likelihood_at(&p, &mut s, x, lt, ltx, Some((gr, 1.0)))
@@ -584,9 +591,11 @@ impl BgNbd {
             }
             sum.finish()
         };
-        let fit = fit_log_params(
+        let fit = fit_log_params_split(
             "BG/NBD",
             NAMES,
+            parts,
+            scaled.len(),
             nll,
             base.total_weight(),
             start,

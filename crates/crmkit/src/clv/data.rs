@@ -324,6 +324,19 @@ impl BtydData {
         scaled - wx * scale.ln()
     }
 
+    /// The first and the second half of the rows (in order), the two parts of a fit's
+    /// likelihood.
+    pub(crate) fn halves(&self) -> [Self; 2] {
+        let mid = self.len() / 2;
+        let part = |range: std::ops::Range<usize>| Self {
+            x: self.x[range.clone()].to_vec(),
+            t_x: self.t_x[range.clone()].to_vec(),
+            t: self.t[range.clone()].to_vec(),
+            weights: self.weights[range].to_vec(),
+        };
+        [part(0..mid), part(mid..self.len())]
+    }
+
     /// The same data with every time divided by `scale` (used for fitting on max T = 1).
     pub(crate) fn rescaled(&self, scale: f64) -> Self {
         Self {

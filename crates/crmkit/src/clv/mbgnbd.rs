@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::bgnbd::{bg_tail, purchases_pmf};
 use super::data::{check_customer, check_horizon};
-use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params, rescale_covariance};
+use super::optimize::{
+    ConvergenceReport, FitOptions, NllSum, fit_log_params_split, rescale_covariance,
+};
 use super::special::{digamma, ln_beta, ln_gamma, log_add_exp, logistic};
 use super::{BtydData, TransactionModel, check_params, finite};
 use crate::{CrmkitError, Result};
@@ -410,7 +412,10 @@ impl MbgNbd {
                 }
             },
         };
-        let nll = |th: &[f64; 4], g: &mut [f64; 4], opg: Option<&mut [[f64; 4]; 4]>| {
+        let nll = |part: &mut BtydData,
+                   th: &[f64; 4],
+                   g: &mut [f64; 4],
+                   opg: Option<&mut [[f64; 4]; 4]>| {
             let p = MbgNbdParams {
                 r: th[0],
                 alpha: th[1],
@@ -419,16 +424,18 @@ impl MbgNbd {
             };
             let mut s = Shared::new(&p);
             let mut sum = NllSum::new(g, opg);
-            for (x, r, t, w) in scaled.rows() {
+            for (x, r, t, w) in part.rows() {
                 sum.add(w, |gr| {
                     row_log_likelihood(&p, &mut s, x, r, t, Some((gr, 1.0)))
                 });
             }
             sum.finish()
         };
-        let fit = fit_log_params(
+        let fit = fit_log_params_split(
             "MBG/NBD",
             NAMES,
+            scaled.halves(),
+            scaled.len(),
             nll,
             base.total_weight(),
             start,

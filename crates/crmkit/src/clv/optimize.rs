@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::parallel::with_helper;
 use crate::{CrmkitError, Result};
 
 /// Options shared by every model fit.
@@ -669,6 +670,72 @@ pub(crate) fn fit_log_params<const N: usize>(
         minimum,
         covariance,
     })
+}
+
+/// Rows below which the two parts of a [`fit_log_params_split`] likelihood are evaluated on one
+/// thread (a part of 128 rows takes a few microseconds, about what handing it over costs).
+const THREADED_FIT_ROWS: usize = 256;
+
+/// [`fit_log_params`] for a negative log-likelihood that is a sum over two parts of the rows,
+/// each with its own tables (`parts`, evaluated by `eval`): the second part runs on a helper
+/// thread kept for the whole fit, the first on the calling thread (CDNOW: 1,016 distinct rows,
+/// an evaluation of 25 to 150 µs, too short to start a thread for each). The parts and the order
+/// of their sum are the same with or without a second core, so the result never depends on the
+/// machine.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fit_log_params_split<const N: usize, P: Send>(
+    model: &str,
+    names: [&str; N],
+    parts: [P; 2],
+    rows: usize,
+    eval: impl Fn(&mut P, &[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64 + Sync,
+    total_weight: f64,
+    start: [f64; N],
+    opts: &FitOptions,
+    lower_boundary_ok: [bool; N],
+) -> Result<LogFit<N>> {
+    let [mut first, second] = parts;
+    let eval = &eval;
+    with_helper(
+        rows >= THREADED_FIT_ROWS,
+        second,
+        |part: &mut P, (theta, want_opg): ([f64; N], bool)| {
+            let mut g = [0.0; N];
+            let mut o = [[0.0; N]; N];
+            let v = eval(part, &theta, &mut g, want_opg.then_some(&mut o));
+            (v, g, o)
+        },
+        |helper| {
+            let nll = |theta: &[f64; N], g: &mut [f64; N], opg: Option<&mut [[f64; N]; N]>| {
+                helper.start((*theta, opg.is_some()));
+                let mut o1 = [[0.0; N]; N];
+                let v1 = eval(&mut first, theta, g, opg.is_some().then_some(&mut o1));
+                let Some((v2, g2, o2)) = helper.finish() else {
+                    return f64::NAN;
+                };
+                for i in 0..N {
+                    g[i] += g2[i];
+                }
+                if let Some(o) = opg {
+                    for i in 0..N {
+                        for j in 0..N {
+                            o[i][j] = o1[i][j] + o2[i][j];
+                        }
+                    }
+                }
+                v1 + v2
+            };
+            fit_log_params(
+                model,
+                names,
+                nll,
+                total_weight,
+                start,
+                opts,
+                lower_boundary_ok,
+            )
+        },
+    )
 }
 
 /// Multiplies row and column `index` of a covariance matrix by `scale` (a parameter rescaled by

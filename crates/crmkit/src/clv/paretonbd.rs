@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::{check_customer, check_horizon};
-use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params, rescale_covariance};
+use super::optimize::{
+    ConvergenceReport, FitOptions, NllSum, fit_log_params_split, rescale_covariance,
+};
 use super::special::{
     UnitASeries, digamma, hyp2f1, hyp2f1_series, ln_beta, ln_gamma, ln_hyp2f1_unit_a, log_add_exp,
     log1m_exp, logistic, upper_gamma_scaled,
@@ -870,8 +872,7 @@ impl ParetoNbd {
             data.clone()
         };
         let scale = base.max_t();
-        let plan = Plan::new(&base.rescaled(scale));
-        let mut scratch = PlanScratch::new();
+        let scaled = base.rescaled(scale);
         let start = match &opts.initial {
             // purchase process from moments; dropout on the same scale (β = α, so the series
             // start short) with shape ½
@@ -889,18 +890,24 @@ impl ParetoNbd {
                 }
             },
         };
-        let nll = |th: &[f64; 4], g: &mut [f64; 4], opg: Option<&mut [[f64; 4]; 4]>| {
+        let parts = scaled.halves().map(|d| (Plan::new(&d), PlanScratch::new()));
+        let nll = |(plan, scratch): &mut (Plan, PlanScratch),
+                   th: &[f64; 4],
+                   g: &mut [f64; 4],
+                   opg: Option<&mut [[f64; 4]; 4]>| {
             let p = ParetoNbdParams {
                 r: th[0],
                 alpha: th[1],
                 s: th[2],
                 beta: th[3],
             };
-            plan.nll(&p, &mut scratch, g, opg)
+            plan.nll(&p, scratch, g, opg)
         };
-        let fit = fit_log_params(
+        let fit = fit_log_params_split(
             "Pareto/NBD",
             NAMES,
+            parts,
+            scaled.len(),
             nll,
             base.total_weight(),
             start,
