@@ -45,9 +45,9 @@ fn cdnow_fit_reproduces_fader_hardie_lee_2005() {
 #[test]
 fn cdnow_standard_errors_match_numerics_md() {
     // Source: NUMERICS.md (delta method on the inverse Hessian in log-parameters):
-    // 0.012557, 0.378221, 0.185719, 0.705345. Tolerance 1e-3 relative: the Hessian is a central
-    // difference of the analytic gradient (error ~1e-6 relative) and the optimum is known to ~1e-7.
-    // Tolerance 1e-4 relative: 6 published digits, so rounding is ≤ 4e-5 relative.
+    // 0.012557, 0.378221, 0.185719, 0.705345. Tolerance 1e-4 relative: 6 published digits, so
+    // rounding is ≤ 4e-5 relative; the Hessian is a forward difference of the analytic gradient
+    // (error ~1e-6 relative) and the optimum is known to ~1e-7.
     let se = fitted().standard_errors.unwrap();
     assert_rel("se r", se.r, 0.012557, 1e-4);
     assert_rel("se alpha", se.alpha, 0.378221, 1e-4);
