@@ -41,6 +41,8 @@ struct Shared {
     ln_gamma_r: f64,
     ln_alpha: f64,
     ln_a: f64,
+    r_over_alpha: f64,
+    inv_a: f64,
     ln_beta_ab: f64,
     psi_r: f64,
     psi_b: f64,
@@ -55,6 +57,8 @@ struct PerX {
     with_grad: bool,
     head: f64,
     ln_bx1: f64,
+    /// 1 / (b + x − 1)
+    inv_bx1: f64,
     psi_rx: f64,
     psi_abx: f64,
     psi_bx: f64,
@@ -81,6 +85,7 @@ impl Shared {
             with_grad,
             head,
             ln_bx1: (b + x - 1.0).ln(),
+            inv_bx1: 1.0 / (b + x - 1.0),
             psi_rx,
             psi_abx,
             psi_bx,
@@ -95,6 +100,7 @@ impl Shared {
                 with_grad: false,
                 head: 0.0,
                 ln_bx1: 0.0,
+                inv_bx1: 0.0,
                 psi_rx: 0.0,
                 psi_abx: 0.0,
                 psi_bx: 0.0,
@@ -102,6 +108,8 @@ impl Shared {
             ln_gamma_r: ln_gamma(p.r),
             ln_alpha: p.alpha.ln(),
             ln_a: p.a.ln(),
+            r_over_alpha: p.r / p.alpha,
+            inv_a: 1.0 / p.a,
             ln_beta_ab: ln_beta(p.a, p.b),
             psi_r: digamma(p.r),
             psi_b: digamma(p.b),
@@ -131,40 +139,50 @@ fn row_log_likelihood_at(
     p: &BgNbdParams,
     s: &mut Shared,
     x: f64,
+    at: [f64; 2],
+    atx: [f64; 2],
+    grad: Option<(&mut [f64; 4], f64)>,
+) -> f64 {
+    let (base, factor) = row_log_likelihood_parts(p, s, x, at, atx, grad);
+    base + factor.ln()
+}
+
+/// [`row_log_likelihood_at`] as (b, f) with ℓ = b + ln f, f = 1 + e ∈ \[1, 2\] the log-sum-exp
+/// factor (see [`NllSum::add_factored`]).
+#[inline]
+fn row_log_likelihood_parts(
+    p: &BgNbdParams,
+    s: &mut Shared,
+    x: f64,
     [ln_at, inv_at]: [f64; 2],
     [ln_atx, inv_atx]: [f64; 2],
     grad: Option<(&mut [f64; 4], f64)>,
-) -> f64 {
-    let (r, alpha, a, b) = (p.r, p.alpha, p.a, p.b);
+) -> (f64, f64) {
+    let r = p.r;
     let px = s.per_x(p, x, grad.is_some());
     let rx = r + x;
     let d1 = -rx * ln_at;
     if x == 0.0 {
         if let Some((g, w)) = grad {
             g[0] += w * (s.ln_alpha - ln_at);
-            g[1] += w * (r / alpha - r * inv_at);
+            g[1] += w * (s.r_over_alpha - r * inv_at);
         }
-        return px.head + d1;
+        return (px.head + d1, 1.0);
     }
     let d2 = s.ln_a - px.ln_bx1 - rx * ln_atx;
-    // log-sum-exp of d1, d2 and the logistic weight of d2 share one exponential; ln(1 + e) for
-    // e ∈ (0, 1] as a plain logarithm (absolute error ~1e-16, all the sum needs; glibc's log1p
-    // costs several times as much)
+    // log-sum-exp of d1, d2 and the logistic weight of d2 share one exponential
     let e = (-(d2 - d1).abs()).exp();
-    let value = px.head + d1.max(d2) + (1.0 + e).ln();
+    let factor = 1.0 + e;
     if let Some((g, w)) = grad {
-        let w2 = if d2 >= d1 {
-            1.0 / (1.0 + e)
-        } else {
-            e / (1.0 + e)
-        };
+        let inv = 1.0 / factor;
+        let w2 = if d2 >= d1 { inv } else { e * inv };
         let w1 = 1.0 - w2;
         g[0] += w * (px.psi_rx - s.psi_r + s.ln_alpha - w1 * ln_at - w2 * ln_atx);
-        g[1] += w * (r / alpha - rx * (w1 * inv_at + w2 * inv_atx));
-        g[2] += w * (s.psi_ab - px.psi_abx + w2 / a);
-        g[3] += w * (px.psi_bx - px.psi_abx - s.psi_b + s.psi_ab - w2 / (b + x - 1.0));
+        g[1] += w * (s.r_over_alpha - rx * (w1 * inv_at + w2 * inv_atx));
+        g[2] += w * (s.psi_ab - px.psi_abx + w2 * s.inv_a);
+        g[3] += w * (px.psi_bx - px.psi_abx - s.psi_b + s.psi_ab - w2 * px.inv_bx1);
     }
-    value
+    (px.head + d1.max(d2), factor)
 }
 
 /// P(X(t) = n) in the BG/NBD family: a customer either is still active after the n-th purchase
@@ -585,8 +603,8 @@ impl BgNbd {
             let mut sum = NllSum::new(g, opg);
             for (i, (&x, &w)) in part.x().iter().zip(part.weights()).enumerate() {
                 let (lt, ltx) = (logs[times.t[i]], logs[times.t_x[i]]);
-                sum.add(w, |gr| {
-                    row_log_likelihood_at(&p, &mut s, x, lt, ltx, Some((gr, 1.0)))
+                sum.add_factored(w, |gr| {
+                    row_log_likelihood_parts(&p, &mut s, x, lt, ltx, Some((gr, 1.0)))
                 });
             }
             sum.finish()

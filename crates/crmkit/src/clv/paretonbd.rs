@@ -155,21 +155,33 @@ fn death_term(
 fn combine(
     head: f64,
     dc: [f64; 4],
+    l1: (f64, [f64; 4]),
+    l2: (f64, [f64; 4]),
+    gr: &mut [f64; 4],
+) -> f64 {
+    let (base, factor) = combine_parts(head, dc, l1, l2, gr);
+    base + factor.ln()
+}
+
+/// [`combine`] as (b, f) with the log-likelihood b + ln f, f = 1 + e ∈ \[1, 2\] (see
+/// [`NllSum::add_factored`]).
+#[inline]
+fn combine_parts(
+    head: f64,
+    dc: [f64; 4],
     (l1, g1): (f64, [f64; 4]),
     (l2, g2): (f64, [f64; 4]),
     gr: &mut [f64; 4],
-) -> f64 {
+) -> (f64, f64) {
     let e = (-(l2 - l1).abs()).exp(); // 0 when l2 = −∞
-    let w2 = if l2 >= l1 {
-        1.0 / (1.0 + e)
-    } else {
-        e / (1.0 + e)
-    };
+    let factor = 1.0 + e;
+    let inv = 1.0 / factor;
+    let w2 = if l2 >= l1 { inv } else { e * inv };
     let w1 = 1.0 - w2;
     for i in 0..4 {
         gr[i] = dc[i] + w1 * g1[i] + w2 * g2[i];
     }
-    head + l1.max(l2) + (1.0 + e).ln()
+    (head + l1.max(l2), factor)
 }
 
 struct Shared {
@@ -371,7 +383,7 @@ impl Plan {
             };
             let head = ln_gamma_rx - ln_gamma_r + r * ln_alpha + s * ln_beta;
             let dc = [psi_rx - psi_r + ln_alpha, r / alpha, ln_beta, s / beta];
-            sum.add(row.w, |gr| combine(head, dc, (l1, g1), (l2, g2), gr));
+            sum.add_factored(row.w, |gr| combine_parts(head, dc, (l1, g1), (l2, g2), gr));
         }
         sum.finish()
     }
