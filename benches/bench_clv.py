@@ -3,6 +3,10 @@
 Run with the peers environment's Python (scripts/test.sh creates it with lifetimes and the crmkit
 wheel): ``.venv-peers/bin/python benches/bench_clv.py``.
 
+Timings are best of ``--repeat`` calls, by default back to back with the garbage collector off (as
+``timeit``); ``--cold`` collects garbage before every call instead, which evicts the caches and lets
+the second core idle (see ``best_of``).
+
 Data: the CDNOW summary (data/cdnow/cdnow_customers_summary_with_transactions.csv, 2,357 customers,
 weeks) and that table repeated 100 times (235,700 customers). Timed, best of ``--repeat`` runs
 (lifetimes' fits and predictions on CDNOW x 100 once, being slow; on CDNOW both sides best of
@@ -16,7 +20,7 @@ weeks) and that table repeated 100 times (235,700 customers). Timed, best of ``-
 
 Targets (issue 5): BG/NBD fit >= 100x, Pareto/NBD fit >= 300x, predictions >= 50x.
 
-Usage: python benches/bench_clv.py [--repeat 3] [--pareto-raw-limit 240]
+Usage: python benches/bench_clv.py [--repeat 3] [--pareto-raw-limit 240] [--cold] [--quick]
 """
 
 from __future__ import annotations
@@ -41,13 +45,26 @@ from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter  # noqa: 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+COLD = False
+
+
 def best_of(repeat: int, fn: Callable[[], Any]) -> float:
+    """Best of ``repeat`` calls. By default as ``timeit`` does: one collection first, then the
+    calls back to back with the garbage collector off (warm caches). With ``--cold`` a full
+    collection before every call, which evicts the caches and lets the second core idle: closer
+    to a single call after other work, and much harder on calls that take a millisecond."""
     best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            if COLD:
+                gc.collect()
+            start = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - start)
+    finally:
+        gc.enable()
     return best
 
 
@@ -59,11 +76,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--pareto-raw-limit", type=float, default=240.0, help="seconds: skip lifetimes' raw x100 Pareto/NBD fit beyond this estimate")
+    ap.add_argument("--cold", action="store_true", help="collect garbage before every timed call (see best_of)")
+    ap.add_argument("--quick", action="store_true", help="CDNOW only, without CDNOW x 100")
     args = ap.parse_args()
+    global COLD
+    COLD = args.cold
     base = pd.read_csv(ROOT / "data" / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
     results: list[tuple[str, str, float, float, str]] = []
-    print(f"crmkit {crmkit.__version__}; lifetimes 0.11.3; {len(base):,} CDNOW customers\n")
-    for label, times in (("CDNOW", 1), ("CDNOW x 100", 100)):
+    print(f"crmkit {crmkit.__version__}; lifetimes 0.11.3; {len(base):,} CDNOW customers; {'cold' if COLD else 'warm'} timings\n")
+    sizes = (("CDNOW", 1),) if args.quick else (("CDNOW", 1), ("CDNOW x 100", 100))
+    for label, times in sizes:
         s = pd.concat([base] * times, ignore_index=True)
         x, tx, T, m = (s[c].to_numpy(np.float64) for c in ("x", "t_x", "T", "zbar"))
         c = compressed(s)
