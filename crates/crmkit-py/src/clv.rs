@@ -159,6 +159,8 @@ impl<const N: usize> Distinct<N> {
             CrmkitError::check_len(name, n, col.len())?;
         }
         let mut map: FoldMap<[u64; N], u32> = FoldMap::default();
+        // room for up to 64k distinct rows up front: growing the table cost a third of the hashing
+        map.reserve(n.min(1 << 16));
         let mut out = Self {
             columns: std::array::from_fn(|_| Vec::new()),
             counts: Vec::new(),
@@ -656,10 +658,18 @@ fn clv_monthly_steps<'py>(
         tt.as_slice(),
     );
     let out = run(py, move || {
-        Distinct::new(["expected_spend", "x", "t_x", "t"], [spend, x, t_x, tt])?.map(
-            |[spend, x, t_x, tt]| {
-                crmkit::clv::clv_monthly_steps(model.model(), spend, x, t_x, tt, &discounting)
-            },
+        CrmkitError::check_len("expected_spend", x.len(), spend.len())?;
+        crmkit::clv::check_spend(spend)?;
+        // the discounted purchases depend on (x, t_x, T) only: once per distinct summary
+        let per_unit = Distinct::new(["x", "t_x", "t"], [x, t_x, tt])?.map(|[x, t_x, tt]| {
+            crmkit::clv::discounted_purchases_monthly(model.model(), x, t_x, tt, &discounting)
+        })?;
+        Ok::<_, CrmkitError>(
+            per_unit
+                .iter()
+                .zip(spend)
+                .map(|(p, s)| p * s)
+                .collect::<Vec<f64>>(),
         )
     })?;
     Ok(out.into_pyarray(py))

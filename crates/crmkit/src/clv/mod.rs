@@ -76,7 +76,10 @@ pub use mbgnbd::{FittedMbgNbd, MbgNbd, MbgNbdParams};
 pub use optimize::{ConvergenceReport, FitOptions};
 pub use paretonbd::{FittedParetoNbd, ParetoNbd, ParetoNbdParams};
 pub use sbg::{FittedSbg, Sbg, SbgParams};
-pub use value::{ContinuousDiscounting, MonthlyDiscounting, clv_dert, clv_monthly_steps};
+pub use value::{
+    ContinuousDiscounting, MonthlyDiscounting, check_spend, clv_dert, clv_monthly_steps,
+    discounted_purchases_monthly,
+};
 
 use crate::Result;
 

@@ -211,28 +211,52 @@ pub(crate) fn hyp2f1_many(a: f64, b: f64, c: f64, zs: &[f64], out: &mut Vec<f64>
     out.clear();
     out.extend_from_slice(zs);
     let lockstep = a.is_finite() && b.is_finite() && c.is_finite();
-    let mut lanes: Vec<usize> = Vec::with_capacity(zs.len());
-    for (i, &z) in zs.iter().enumerate() {
-        if lockstep && z > 0.0 && z <= 0.9 {
-            lanes.push(i);
+    // up to LANES z at a time in stack arrays: no allocation per call
+    let mut index = [0usize; LANES];
+    let mut z = [0.0; LANES];
+    let mut n = 0;
+    for (i, &zi) in zs.iter().enumerate() {
+        if lockstep && zi > 0.0 && zi <= 0.9 {
+            (index[n], z[n]) = (i, zi);
+            n += 1;
+            if n == LANES {
+                hyp2f1_lockstep(a, b, c, &index, &z, out);
+                n = 0;
+            }
         } else {
-            out[i] = hyp2f1(a, b, c, z);
+            out[i] = hyp2f1(a, b, c, zi);
         }
     }
-    let z: Vec<f64> = lanes.iter().map(|&i| zs[i]).collect();
-    let Some((top_lane, &z_top)) = z.iter().enumerate().max_by(|p, q| p.1.total_cmp(q.1)) else {
-        return;
-    };
+    if n > 0 {
+        z[n..].fill(0.0); // idle lanes: every term 0
+        hyp2f1_lockstep(a, b, c, &index[..n], &z, out);
+    }
+}
+
+/// Lanes of [`hyp2f1_many`].
+const LANES: usize = 16;
+
+/// The lockstep sums of [`hyp2f1_many`] for the z in `z` (z = 0 in idle lanes), written to
+/// `out` at `index` (one entry per active lane).
+fn hyp2f1_lockstep(a: f64, b: f64, c: f64, index: &[usize], z: &[f64; LANES], out: &mut [f64]) {
+    let (top_lane, z_top) =
+        z.iter()
+            .copied()
+            .enumerate()
+            .fold(
+                (0, f64::NEG_INFINITY),
+                |m, (i, v)| if v > m.1 { (i, v) } else { m },
+            );
     let tail_factor = 1.0 / (1.0 - z_top);
-    let mut term = vec![1.0; z.len()];
-    let mut sum = vec![1.0; z.len()];
+    let mut term = [1.0; LANES];
+    let mut sum = [1.0; LANES];
     let mut finished = false;
     for k in 0..SERIES_MAX_TERMS {
         let kf = k as f64;
         let rk = (a + kf) * (b + kf) / ((c + kf) * (kf + 1.0));
-        for ((t, s), zj) in term.iter_mut().zip(sum.iter_mut()).zip(&z) {
-            *t *= rk * zj;
-            *s += *t;
+        for j in 0..LANES {
+            term[j] *= rk * z[j];
+            sum[j] += term[j];
         }
         let (t, s) = (term[top_lane], sum[top_lane]);
         if t == 0.0 {
@@ -248,7 +272,7 @@ pub(crate) fn hyp2f1_many(a: f64, b: f64, c: f64, zs: &[f64], out: &mut Vec<f64>
             break;
         }
     }
-    for (&i, s) in lanes.iter().zip(sum) {
+    for (&i, s) in index.iter().zip(sum) {
         out[i] = if finished { s } else { f64::NAN };
     }
 }
@@ -613,16 +637,21 @@ mod tests {
     #[test]
     fn lockstep_gauss_series_agrees_with_one_at_a_time() {
         // Extra terms beyond a smaller z's own stopping point are below 1e-17 of its sum:
-        // 1e-14 relative.
-        let zs = [0.05, 0.3, 0.0, 0.62, 0.9, 0.93, 0.45, -0.2];
-        for (a, b, c) in [
+        // 1e-14 relative. The 40 z of the second set take three chunks of lanes.
+        let short = vec![0.05, 0.3, 0.0, 0.62, 0.9, 0.93, 0.45, -0.2];
+        let long: Vec<f64> = (0..40).map(|i| f64::from(i) * 0.0235 - 0.02).collect();
+        for ((a, b, c), zs) in [
             (1.3, -0.2, 2.9),
             (0.5, 0.5, 1.5),
             (12.2, 3.4, 15.1),
             (2.2, -0.3, 14.7),
-        ] {
+        ]
+        .into_iter()
+        .flat_map(|abc| [(abc, &short), (abc, &long)])
+        {
             let mut out = Vec::new();
-            hyp2f1_many(a, b, c, &zs, &mut out);
+            hyp2f1_many(a, b, c, zs, &mut out);
+            assert_eq!(out.len(), zs.len());
             for (z, v) in zs.iter().zip(&out) {
                 let u = hyp2f1(a, b, c, *z);
                 assert!(

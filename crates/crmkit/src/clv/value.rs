@@ -151,32 +151,94 @@ pub fn clv_monthly_steps<M: TransactionModel + ?Sized>(
     t: &[f64],
     discounting: &MonthlyDiscounting,
 ) -> Result<Vec<f64>> {
-    discounting.validate()?;
     CrmkitError::check_len("expected_spend", x.len(), expected_spend.len())?;
+    check_spend(expected_spend)?;
+    let purchases = discounted_purchases_monthly(model, x, t_x, t, discounting)?;
+    Ok(purchases
+        .iter()
+        .zip(expected_spend)
+        .map(|(p, s)| p * s)
+        .collect())
+}
+
+/// Checks expected spend per purchase: finite and ≥ 0, with the row of the first bad value.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::check_spend;
+/// assert!(check_spend(&[35.0, 0.0]).is_ok());
+/// assert!(check_spend(&[35.0, f64::NAN]).unwrap_err().to_string().contains("row 1"));
+/// ```
+///
+/// # Errors
+///
+/// [`CrmkitError::InvalidValue`] naming `expected_spend`, the row and the value.
+pub fn check_spend(expected_spend: &[f64]) -> Result<()> {
+    match expected_spend
+        .iter()
+        .position(|s| !(s.is_finite() && *s >= 0.0))
+    {
+        Some(row) => Err(CrmkitError::invalid_value(
+            "expected_spend",
+            row,
+            expected_spend[row],
+            "must be finite and >= 0",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Discounted expected purchases of each customer over the next months: the CLV of
+/// [`clv_monthly_steps`] per unit of spend, which depends on (x, t_x, T) only (so customers who
+/// share those and differ in spend need it once).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{BgNbdParams, MonthlyDiscounting, clv_monthly_steps, discounted_purchases_monthly};
+/// let m = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+/// let d = MonthlyDiscounting::weekly(12, 0.01);
+/// let per_unit = discounted_purchases_monthly(&m, &[2.0], &[30.43], &[38.86], &d).unwrap();
+/// let clv = clv_monthly_steps(&m, &[35.0], &[2.0], &[30.43], &[38.86], &d).unwrap();
+/// assert!((clv[0] - 35.0 * per_unit[0]).abs() < 1e-12);
+/// ```
+///
+/// # Errors
+///
+/// [`CrmkitError::LengthMismatch`]; [`CrmkitError::InvalidConfig`] for invalid discounting;
+/// [`CrmkitError::InvalidValue`] for an invalid customer (with its row); errors of the model's
+/// predictions.
+///
+/// # Formula
+///
+/// Σ_{i=1..H} (E\[Y(i f)\] − E\[Y((i−1) f)\]) / (1 + d)^i, as [`clv_monthly_steps`] without the
+/// spend.
+pub fn discounted_purchases_monthly<M: TransactionModel + ?Sized>(
+    model: &M,
+    x: &[f64],
+    t_x: &[f64],
+    t: &[f64],
+    discounting: &MonthlyDiscounting,
+) -> Result<Vec<f64>> {
+    discounting.validate()?;
     CrmkitError::check_len("t_x", x.len(), t_x.len())?;
     CrmkitError::check_len("t", x.len(), t.len())?;
     let f = discounting.time_units_per_month;
     let factor = 1.0 + discounting.monthly_discount_rate;
     let horizons: Vec<f64> = (1..=discounting.months).map(|i| f64::from(i) * f).collect();
+    let discounts: Vec<f64> = (1..=discounting.months)
+        .map(|i| factor.powf(f64::from(i)))
+        .collect();
     let mut out = Vec::with_capacity(x.len());
-    for (row, (((&xi, &ri), &ti), &spend)) in
-        x.iter().zip(t_x).zip(t).zip(expected_spend).enumerate()
-    {
-        if !(spend.is_finite() && spend >= 0.0) {
-            return Err(CrmkitError::invalid_value(
-                "expected_spend",
-                row,
-                spend,
-                "must be finite and >= 0",
-            ));
-        }
+    for (row, ((&xi, &ri), &ti)) in x.iter().zip(t_x).zip(t).enumerate() {
         let path = model
             .expected_purchases_path(&horizons, xi, ri, ti)
             .map_err(|e| at_row(e, row))?;
         let mut previous = 0.0;
         let mut value = 0.0;
-        for (i, cumulative) in (1..=discounting.months).zip(path) {
-            value += spend * (cumulative - previous) / factor.powf(f64::from(i));
+        for (cumulative, discount) in path.into_iter().zip(&discounts) {
+            value += (cumulative - previous) / discount;
             previous = cumulative;
         }
         out.push(value);
