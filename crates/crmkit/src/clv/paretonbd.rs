@@ -56,34 +56,50 @@ fn ln_g(p: &ParetoNbdParams, x: f64, tau: f64) -> Option<(f64, [f64; 4])> {
 fn ln_g_at(
     p: &ParetoNbdParams,
     x: f64,
-    [at, bt, la, lb]: [f64; 4],
+    times: [f64; 4],
     mut ln_hyp2f1_unit_a: impl FnMut(f64, f64, f64) -> Option<(f64, f64, f64, f64)>,
 ) -> Option<(f64, [f64; 4])> {
+    let (pre, _, g) = g_parts_at(p, x, times, |b, c, z| {
+        ln_hyp2f1_unit_a(b, c, z).map(|(lh, hb, hc, hz)| (lh, 1.0, hb, hc, hz))
+    })?;
+    Some((pre, g))
+}
+
+/// G(τ) as e^pre · S with the ₂F₁ sum S kept linear (a fit's plan takes the logarithm of a
+/// difference of two G instead of one per G), and the gradient of ln G. `eval` returns
+/// ₂F₁(1, b; c; z) as (shift, S) with value e^shift · S, and the derivatives of its logarithm.
+#[inline]
+fn g_parts_at(
+    p: &ParetoNbdParams,
+    x: f64,
+    [at, bt, la, lb]: [f64; 4],
+    mut eval: impl FnMut(f64, f64, f64) -> Option<(f64, f64, f64, f64, f64)>,
+) -> Option<(f64, f64, [f64; 4])> {
     let (r, alpha, s, beta) = (p.r, p.alpha, p.s, p.beta);
     let rx = r + x;
     let c = r + s + x + 1.0;
     if alpha >= beta {
         let z = (alpha - beta) / at;
-        let (lh, hb, hc, hz) = ln_hyp2f1_unit_a(rx, c, z)?;
-        let v = -rx * la - s * lb + lh;
+        let (shift, sum, hb, hc, hz) = eval(rx, c, z)?;
+        let pre = -rx * la - s * lb + shift;
         let g = [
             -la + hb + hc,
             -rx / at + hz * bt / (at * at),
             -lb + hc,
             -s / bt - hz / at,
         ];
-        Some((v, g))
+        Some((pre, sum, g))
     } else {
         let z = (beta - alpha) / bt;
-        let (lh, hb, hc, hz) = ln_hyp2f1_unit_a(s + 1.0, c, z)?;
-        let v = -(rx - 1.0) * la - (s + 1.0) * lb + lh;
+        let (shift, sum, hb, hc, hz) = eval(s + 1.0, c, z)?;
+        let pre = -(rx - 1.0) * la - (s + 1.0) * lb + shift;
         let g = [
             -la + hc,
             -(rx - 1.0) / at - hz / bt,
             -lb + hb + hc,
             -(s + 1.0) / bt + hz * at / (bt * bt),
         ];
-        Some((v, g))
+        Some((pre, sum, g))
     }
 }
 
@@ -147,6 +163,38 @@ fn death_term(
     g2[0] -= inv_w;
     g2[2] += 1.0 / p.s - inv_w;
     (ln_s + lg1 + ln1mq - ln_w, g2)
+}
+
+/// [`death_term`] from G(t_x) and G(T) as (pre, S, ∇ ln G) of [`g_parts_at`]: ln(G(t_x) − G(T))
+/// = pre₁ + ln(S₁ − e^(pre₂ − pre₁) S₂), one logarithm per row and none per G. As accurate as
+/// the logarithmic form near t_x = T: the difference carries ~ε S₁ absolute error either way.
+#[inline]
+fn death_term_parts(
+    p: &ParetoNbdParams,
+    x: f64,
+    ln_s: f64,
+    ln_w: f64,
+    (pre1, s1, d1): (f64, f64, [f64; 4]),
+    (pre2, s2, d2): (f64, f64, [f64; 4]),
+) -> (f64, [f64; 4]) {
+    let s2e = (pre2 - pre1).exp() * s2;
+    match s2e.partial_cmp(&s1) {
+        Some(std::cmp::Ordering::Less) => {}
+        // G(T) ≥ G(t_x): t_x and T too close to tell apart, no death term
+        Some(_) => return (f64::NEG_INFINITY, [0.0; 4]),
+        None => return (f64::NAN, [f64::NAN; 4]),
+    }
+    let diff = s1 - s2e;
+    let q = s2e / s1;
+    let inv_1mq = s1 / diff;
+    let inv_w = 1.0 / (p.r + p.s + x);
+    let mut g2 = [0.0; 4];
+    for i in 0..4 {
+        g2[i] = (d1[i] - q * d2[i]) * inv_1mq;
+    }
+    g2[0] -= inv_w;
+    g2[2] += 1.0 / p.s - inv_w;
+    (ln_s + pre1 + diff.ln() - ln_w, g2)
 }
 
 /// One row's log-likelihood head + ln(e^L1 + e^L2), with its gradient into `gr` given the
@@ -281,8 +329,8 @@ struct PlanScratch {
     times: Vec<[f64; 4]>,
     /// Per x: ln Γ(r+x), ψ(r+x), ln(r+s+x).
     xs: Vec<[f64; 3]>,
-    /// Per pair: ln G(τ) and its gradient.
-    g: Vec<(f64, [f64; 4])>,
+    /// Per pair: G(τ) as (pre, S) with G = e^pre · S, and the gradient of ln G.
+    g: Vec<(f64, f64, [f64; 4])>,
     series: UnitASeries,
 }
 
@@ -360,7 +408,7 @@ impl Plan {
         for &(xi, ti) in &self.pairs {
             // pairs are sorted by x: the series coefficients are shared within each x
             let series = &mut scratch.series;
-            match ln_g_at(p, self.xs[xi], scratch.times[ti], |b, c, z| {
+            match g_parts_at(p, self.xs[xi], scratch.times[ti], |b, c, z| {
                 series.eval(b, c, z)
             }) {
                 Some(v) => scratch.g.push(v),
@@ -378,7 +426,7 @@ impl Plan {
             let l1 = -rx * lat - s * lbt;
             let g1 = [-lat, -rx / at, -lbt, -s / bt];
             let (l2, g2) = match row.g {
-                Some((i1, i2)) => death_term(p, x, ln_s, ln_w, scratch.g[i1], scratch.g[i2]),
+                Some((i1, i2)) => death_term_parts(p, x, ln_s, ln_w, scratch.g[i1], scratch.g[i2]),
                 None => (f64::NEG_INFINITY, [0.0; 4]), // t_x = T
             };
             let head = ln_gamma_rx - ln_gamma_r + r * ln_alpha + s * ln_beta;

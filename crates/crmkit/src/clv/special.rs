@@ -425,10 +425,12 @@ impl UnitASeries {
         }
     }
 
-    /// (ln F, ∂ln F/∂b, ∂ln F/∂c, ∂ln F/∂z) of ₂F₁(1, b; c; z), as [`ln_hyp2f1_unit_a`].
-    pub(crate) fn eval(&mut self, b: f64, c: f64, z: f64) -> Option<(f64, f64, f64, f64)> {
+    /// ₂F₁(1, b; c; z) as (shift, S) with F = e^shift · S (shift = 0 and S the series sum, or
+    /// S = 1 and shift = ln F beyond the series), and (∂ln F/∂b, ∂ln F/∂c, ∂ln F/∂z) as
+    /// [`ln_hyp2f1_unit_a`].
+    pub(crate) fn eval(&mut self, b: f64, c: f64, z: f64) -> Option<(f64, f64, f64, f64, f64)> {
         if z > UNIT_A_SERIES_LIMIT || z == 0.0 {
-            return ln_hyp2f1_unit_a(b, c, z);
+            return ln_hyp2f1_unit_a(b, c, z).map(|(lf, hb, hc, hz)| (lf, 1.0, hb, hc, hz));
         }
         if b != self.b || c != self.c {
             (self.b, self.c) = (b, c);
@@ -455,7 +457,7 @@ impl UnitASeries {
             dc -= term * sc;
             dz += (kf + 1.0) * term;
             if term * tail * (kf + 2.0) <= 1e-17 * sum {
-                return Some((sum.ln(), db / sum, dc / sum, dz / (z * sum)));
+                return Some((0.0, sum, db / sum, dc / sum, dz / (z * sum)));
             }
             if !sum.is_finite() {
                 return None;
@@ -620,10 +622,10 @@ mod tests {
                 let one = ln_hyp2f1_unit_a(b, c, z).unwrap();
                 let many = series.eval(b, c, z).unwrap();
                 for (u, v) in [
-                    (one.0, many.0),
-                    (one.1, many.1),
-                    (one.2, many.2),
-                    (one.3, many.3),
+                    (one.0, many.0 + many.1.ln()),
+                    (one.1, many.2),
+                    (one.2, many.3),
+                    (one.3, many.4),
                 ] {
                     assert!(
                         (u - v).abs() <= 1e-13 * (1.0 + u.abs()),
