@@ -170,10 +170,8 @@ fn death_term(
 /// the logarithmic form near t_x = T: the difference carries ~ε S₁ absolute error either way.
 #[inline]
 fn death_term_parts(
-    p: &ParetoNbdParams,
-    x: f64,
-    ln_s: f64,
-    ln_w: f64,
+    [ln_s, inv_s]: [f64; 2],
+    [ln_w, inv_w]: [f64; 2],
     (pre1, s1, d1): (f64, f64, [f64; 4]),
     (pre2, s2, d2): (f64, f64, [f64; 4]),
 ) -> (f64, [f64; 4]) {
@@ -185,15 +183,14 @@ fn death_term_parts(
         None => return (f64::NAN, [f64::NAN; 4]),
     }
     let diff = s1 - s2e;
-    let q = s2e / s1;
-    let inv_1mq = s1 / diff;
-    let inv_w = 1.0 / (p.r + p.s + x);
+    // ∇ ln(G₁ − G₂) = (G₁ ∇ln G₁ − G₂ ∇ln G₂) / (G₁ − G₂), with one division
+    let inv_diff = 1.0 / diff;
     let mut g2 = [0.0; 4];
     for i in 0..4 {
-        g2[i] = (d1[i] - q * d2[i]) * inv_1mq;
+        g2[i] = (d1[i] * s1 - d2[i] * s2e) * inv_diff;
     }
     g2[0] -= inv_w;
-    g2[2] += 1.0 / p.s - inv_w;
+    g2[2] += inv_s - inv_w;
     (ln_s + pre1 + diff.ln() - ln_w, g2)
 }
 
@@ -325,10 +322,10 @@ struct PlanRow {
 
 /// Per-evaluation tables of a [`Plan`], kept between evaluations to reuse their allocations.
 struct PlanScratch {
-    /// Per time: α + τ, β + τ, ln(α + τ), ln(β + τ).
-    times: Vec<[f64; 4]>,
-    /// Per x: ln Γ(r+x), ψ(r+x), ln(r+s+x).
-    xs: Vec<[f64; 3]>,
+    /// Per time: α + τ, β + τ, ln(α + τ), ln(β + τ), 1/(α + τ), 1/(β + τ).
+    times: Vec<[f64; 6]>,
+    /// Per x: ln Γ(r+x), ψ(r+x), ln(r+s+x), 1/(r+s+x).
+    xs: Vec<[f64; 4]>,
     /// Per pair: G(τ) as (pre, S) with G = e^pre · S, and the gradient of ln G.
     g: Vec<(f64, f64, [f64; 4])>,
     series: UnitASeries,
@@ -396,19 +393,19 @@ impl Plan {
         scratch.times.clear();
         scratch.times.extend(self.times.iter().map(|&tau| {
             let (at, bt) = (alpha + tau, beta + tau);
-            [at, bt, at.ln(), bt.ln()]
+            [at, bt, at.ln(), bt.ln(), 1.0 / at, 1.0 / bt]
         }));
         scratch.xs.clear();
-        scratch.xs.extend(
-            self.xs
-                .iter()
-                .map(|&x| [ln_gamma(r + x), digamma(r + x), (r + s + x).ln()]),
-        );
+        scratch.xs.extend(self.xs.iter().map(|&x| {
+            let w = r + s + x;
+            [ln_gamma(r + x), digamma(r + x), w.ln(), 1.0 / w]
+        }));
         scratch.g.clear();
         for &(xi, ti) in &self.pairs {
             // pairs are sorted by x: the series coefficients are shared within each x
             let series = &mut scratch.series;
-            match g_parts_at(p, self.xs[xi], scratch.times[ti], |b, c, z| {
+            let [at, bt, lat, lbt, _, _] = scratch.times[ti];
+            match g_parts_at(p, self.xs[xi], [at, bt, lat, lbt], |b, c, z| {
                 series.eval(b, c, z)
             }) {
                 Some(v) => scratch.g.push(v),
@@ -417,20 +414,25 @@ impl Plan {
         }
         let (ln_alpha, ln_beta, ln_s) = (alpha.ln(), beta.ln(), s.ln());
         let (ln_gamma_r, psi_r) = (ln_gamma(r), digamma(r));
+        let shape = [ln_s, 1.0 / s];
+        let head0 = r * ln_alpha + s * ln_beta - ln_gamma_r;
+        let (r_alpha, s_beta) = (r / alpha, s / beta);
         let mut sum = NllSum::new(g, opg);
         for row in &self.rows {
             let x = self.xs[row.x];
-            let [ln_gamma_rx, psi_rx, ln_w] = scratch.xs[row.x];
-            let [at, bt, lat, lbt] = scratch.times[row.t];
+            let [ln_gamma_rx, psi_rx, ln_w, inv_w] = scratch.xs[row.x];
+            let [_, _, lat, lbt, inv_at, inv_bt] = scratch.times[row.t];
             let rx = r + x;
             let l1 = -rx * lat - s * lbt;
-            let g1 = [-lat, -rx / at, -lbt, -s / bt];
+            let g1 = [-lat, -rx * inv_at, -lbt, -s * inv_bt];
             let (l2, g2) = match row.g {
-                Some((i1, i2)) => death_term_parts(p, x, ln_s, ln_w, scratch.g[i1], scratch.g[i2]),
+                Some((i1, i2)) => {
+                    death_term_parts(shape, [ln_w, inv_w], scratch.g[i1], scratch.g[i2])
+                }
                 None => (f64::NEG_INFINITY, [0.0; 4]), // t_x = T
             };
-            let head = ln_gamma_rx - ln_gamma_r + r * ln_alpha + s * ln_beta;
-            let dc = [psi_rx - psi_r + ln_alpha, r / alpha, ln_beta, s / beta];
+            let head = ln_gamma_rx + head0;
+            let dc = [psi_rx - psi_r + ln_alpha, r_alpha, ln_beta, s_beta];
             sum.add_factored(row.w, |gr| combine_parts(head, dc, (l1, g1), (l2, g2), gr));
         }
         sum.finish()
