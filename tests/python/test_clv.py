@@ -211,6 +211,36 @@ def test_bad_options() -> None:
         crmkit.BgNbd().fit([1, 2], [1.0], [2.0, 3.0])
 
 
+def test_negative_counts_are_config_errors() -> None:
+    # A negative count was Python's OverflowError from the u32 conversion; now a crmkit error
+    # that names the field.
+    bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
+    pn = crmkit.ParetoNbd.from_params(r=0.55, alpha=10.6, s=0.61, beta=11.7)
+    mbg = crmkit.MbgNbd.from_params(r=0.5, alpha=6.0, a=1.2, b=0.8)
+    bb = crmkit.BgBb.from_params(alpha=1.2, beta=0.75, gamma=0.66, delta=2.78)
+    gg = crmkit.GammaGamma.from_params(p=6, q=3, gamma=15)
+    calls = {
+        "n": [
+            lambda: bg.probability_of_purchases(-1, 39),
+            lambda: pn.probability_of_purchases(-1, 39),
+            lambda: mbg.probability_of_purchases(-2, 39),
+            lambda: pn.conditional_probability_of_purchases(-1, 39, [1], [1.0], [2.0]),
+            lambda: bb.expected_purchases_new_customer(-3),
+            lambda: bb.probability_of_purchases(1, -1),
+            lambda: bg.probability_of_purchases(2**40, 39),
+        ],
+        "x": [lambda: bb.probability_of_purchases(-1, 6)],
+        "months": [
+            lambda: gg.customer_lifetime_value(bg, [1], [1.0], [2.0], [10.0], months=-1, time_units_per_month=4.345)
+        ],
+    }
+    for field, fns in calls.items():
+        for call in fns:
+            with pytest.raises(crmkit.ConfigError) as info:
+                call()
+            assert info.value.field == field
+
+
 def test_not_converging_is_an_error() -> None:
     with pytest.raises(crmkit.ConvergenceError) as info:
         crmkit.BgNbd(max_iterations=1).fit([0, 1, 2, 5], [0.0, 3.0, 10.0, 20.0], [30.0, 30.0, 30.0, 30.0])

@@ -48,6 +48,16 @@ fn rename_t(err: CrmkitError) -> CrmkitError {
 }
 
 /// [`without_gil`] with the core's `t` shown as `T`.
+/// A count from Python (`n` purchases or opportunities): a negative or too large integer is a
+/// `crmkit.ConfigError` naming the field, not Python's `OverflowError`.
+fn count(field: &str, value: i64) -> PyResult<u32> {
+    u32::try_from(value)
+        .map_err(|_| {
+            CrmkitError::invalid_config(field, value, "must be a whole number from 0 to 4294967295")
+        })
+        .py()
+}
+
 fn run<T: Send>(py: Python<'_>, work: impl Send + FnOnce() -> crmkit::Result<T>) -> PyResult<T> {
     without_gil(py, move || work().map_err(rename_t))
 }
@@ -514,7 +524,8 @@ transaction_class!(
     PyBgNbd, "BgNbdModel", BgNbd, BgNbdParams, FittedBgNbd, ["r", "alpha", "a", "b"],
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (eq. 8).
-        fn probability_of_purchases(&self, py: Python<'_>, n: u32, t: f64) -> PyResult<f64> {
+        fn probability_of_purchases(&self, py: Python<'_>, n: i64, t: f64) -> PyResult<f64> {
+            let n = count("n", n)?;
             let m = self.inner.params;
             run(py, move || m.probability_of_purchases(n, t))
         }
@@ -528,7 +539,8 @@ transaction_class!(
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (Fader & Hardie 2006,
         /// "Deriving an expression for P(X(t) = x) under the Pareto/NBD model").
-        fn probability_of_purchases(&self, py: Python<'_>, n: u32, t: f64) -> PyResult<f64> {
+        fn probability_of_purchases(&self, py: Python<'_>, n: i64, t: f64) -> PyResult<f64> {
+            let n = count("n", n)?;
             let m = self.inner.params;
             run(py, move || m.probability_of_purchases(n, t))
         }
@@ -547,12 +559,13 @@ transaction_class!(
         fn conditional_probability_of_purchases<'py>(
             &self,
             py: Python<'py>,
-            n: u32,
+            n: i64,
             t: f64,
             x: &Bound<'py, PyAny>,
             t_x: &Bound<'py, PyAny>,
             T: &Bound<'py, PyAny>,
         ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+            let n = count("n", n)?;
             let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
             let (x, t_x, tt) = (x.as_slice(), t_x.as_slice(), tt.as_slice());
             let m = self.inner.params;
@@ -572,7 +585,8 @@ transaction_class!(
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (Batislam, Denizel &
         /// Filiztekin 2007).
-        fn probability_of_purchases(&self, py: Python<'_>, n: u32, t: f64) -> PyResult<f64> {
+        fn probability_of_purchases(&self, py: Python<'_>, n: i64, t: f64) -> PyResult<f64> {
+            let n = count("n", n)?;
             let m = self.inner.params;
             run(py, move || m.probability_of_purchases(n, t))
         }
@@ -639,10 +653,11 @@ fn clv_monthly_steps<'py>(
     x: &Bound<'py, PyAny>,
     t_x: &Bound<'py, PyAny>,
     T: &Bound<'py, PyAny>,
-    months: u32,
+    months: i64,
     monthly_discount_rate: f64,
     time_units_per_month: f64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let months = count("months", months)?;
     let model = AnyTransaction::extract(transaction_model)?;
     let discounting = MonthlyDiscounting {
         months,
@@ -1011,14 +1026,16 @@ model_class!(
     }
 
     /// Expected transactions of a new customer in the first `n` opportunities (eq. 9).
-    fn expected_purchases_new_customer(&self, py: Python<'_>, n: u32) -> PyResult<f64> {
+    fn expected_purchases_new_customer(&self, py: Python<'_>, n: i64) -> PyResult<f64> {
+        let n = count("n", n)?;
         let m = self.inner.params;
         run(py, move || m.expected_purchases_new_customer(n))
     }
 
     /// Probability that a new customer makes exactly `x` transactions in the first `n`
     /// opportunities (eq. 7); 0 for x > n.
-    fn probability_of_purchases(&self, py: Python<'_>, x: u32, n: u32) -> PyResult<f64> {
+    fn probability_of_purchases(&self, py: Python<'_>, x: i64, n: i64) -> PyResult<f64> {
+        let (x, n) = (count("x", x)?, count("n", n)?);
         let m = self.inner.params;
         run(py, move || m.probability_of_purchases(x, n))
     }
