@@ -528,14 +528,7 @@ pub(crate) fn hessian<const N: usize>(
             hm[i][j] = (gu[i] - gd[i]) / (2.0 * step);
         }
     }
-    for i in 0..N {
-        for j in 0..i {
-            let m = 0.5 * (hm[i][j] + hm[j][i]);
-            hm[i][j] = m;
-            hm[j][i] = m;
-        }
-    }
-    hm
+    symmetrised(hm)
 }
 
 /// Forward-difference Hessian of an analytic gradient whose value at `at` is `g0`, symmetrised:
@@ -560,6 +553,11 @@ pub(crate) fn hessian_forward<const N: usize>(
             hm[i][j] = (gu[i] - g0[i]) / step;
         }
     }
+    symmetrised(hm)
+}
+
+/// `hm` with each off-diagonal pair replaced by its mean.
+fn symmetrised<const N: usize>(mut hm: [[f64; N]; N]) -> [[f64; N]; N] {
     for i in 0..N {
         for j in 0..i {
             let m = 0.5 * (hm[i][j] + hm[j][i]);
