@@ -327,7 +327,12 @@ impl BtydData {
     /// The first and the second half of the rows (in order), the two parts of a fit's
     /// likelihood.
     pub(crate) fn halves(&self) -> [Self; 2] {
-        let mid = self.len() / 2;
+        self.split_at(self.len() / 2)
+    }
+
+    /// Rows `0..mid` and `mid..` (in order).
+    pub(crate) fn split_at(&self, mid: usize) -> [Self; 2] {
+        let mid = mid.min(self.len());
         let part = |range: std::ops::Range<usize>| Self {
             x: self.x[range.clone()].to_vec(),
             t_x: self.t_x[range.clone()].to_vec(),
@@ -374,7 +379,7 @@ impl BtydData {
     /// The distinct times and per-row indices into them.
     pub(crate) fn time_index(&self) -> TimeIndex {
         let mut times: Vec<f64> = self.t_x.iter().chain(&self.t).copied().collect();
-        times.sort_by(f64::total_cmp);
+        times.sort_unstable_by_key(|v| order_key(*v));
         times.dedup();
         let find = |v: &f64| times.partition_point(|u| u < v);
         let t_x = self.t_x.iter().map(find).collect();
