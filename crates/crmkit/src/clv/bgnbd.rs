@@ -185,18 +185,22 @@ fn row_log_likelihood_parts(
     (px.head + d1.max(d2), factor)
 }
 
-/// P(X(t) = n) in the BG/NBD family: a customer either is still active after the n-th purchase
-/// (log-probability `ln_stay`) and makes exactly n Poisson–gamma purchases in (0, t], or drops
-/// out right after the n-th (log-probability `ln_drop`; `None` when impossible) and made at least
-/// n purchases by t. NB(j) = Γ(r+j)/(Γ(r) j!) (α/(α+t))^r (t/(α+t))^j, in logs.
+/// P(X(t) = n) in the BG/NBD family (`p` = (r, α, a, b)): a customer either is still active
+/// after the n-th purchase and makes exactly n Poisson–gamma purchases in (0, t], or drops out
+/// right after the n-th and made at least n purchases by t. `time_zero_dropout` = 0 for BG/NBD
+/// (a dropout chance after each purchase) and 1 for MBG/NBD (also one at time 0): the stay and
+/// drop probabilities are B(a, b+n+k)/B(a, b) and B(a+1, b+n−1+k)/B(a, b) (the latter only when
+/// n + k > 0), and NB(j) = Γ(r+j)/(Γ(r) j!) (α/(α+t))^r (t/(α+t))^j, in logs.
 pub(crate) fn purchases_pmf(
-    r: f64,
-    alpha: f64,
+    [r, alpha, a, b]: [f64; 4],
+    time_zero_dropout: f64,
     horizon: f64,
     n: u32,
-    ln_stay: f64,
-    ln_drop: Option<f64>,
 ) -> f64 {
+    let (nf, k) = (f64::from(n), time_zero_dropout);
+    let lnb_ab = ln_beta(a, b);
+    let ln_stay = ln_beta(a, b + nf + k) - lnb_ab;
+    let ln_drop = (nf + k > 0.0).then(|| ln_beta(a + 1.0, b + nf + (k - 1.0)) - lnb_ab);
     let ln_p0 = r * (alpha / (alpha + horizon)).ln();
     let ln_q = (horizon / (alpha + horizon)).ln();
     let ln_nbd = |j: f64| {
@@ -368,17 +372,7 @@ impl BgNbdParams {
     pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64> {
         self.check()?;
         check_horizon("horizon", horizon)?;
-        let (a, b) = (self.a, self.b);
-        let nf = f64::from(n);
-        let lnb_ab = ln_beta(a, b);
-        let v = purchases_pmf(
-            self.r,
-            self.alpha,
-            horizon,
-            n,
-            ln_beta(a, b + nf) - lnb_ab,
-            (n > 0).then(|| ln_beta(a + 1.0, b + nf - 1.0) - lnb_ab),
-        );
+        let v = purchases_pmf([self.r, self.alpha, self.a, self.b], 0.0, horizon, n);
         finite("BG/NBD probability of n purchases", v)
     }
 }

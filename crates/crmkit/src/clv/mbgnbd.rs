@@ -230,17 +230,7 @@ impl MbgNbdParams {
     pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64> {
         self.check()?;
         check_horizon("horizon", horizon)?;
-        let (a, b) = (self.a, self.b);
-        let nf = f64::from(n);
-        let lnb_ab = ln_beta(a, b);
-        let v = purchases_pmf(
-            self.r,
-            self.alpha,
-            horizon,
-            n,
-            ln_beta(a, b + nf + 1.0) - lnb_ab,
-            Some(ln_beta(a + 1.0, b + nf) - lnb_ab),
-        );
+        let v = purchases_pmf([self.r, self.alpha, self.a, self.b], 1.0, horizon, n);
         finite("MBG/NBD probability of n purchases", v)
     }
 }

@@ -382,9 +382,8 @@ impl PlanScratch {
 impl Plan {
     #[cfg(test)]
     fn new(data: &BtydData) -> Self {
-        let [mut first, second] = Self::new_split(data, Some(data.len()));
-        first.rows.extend(second.rows); // second is empty
-        first
+        let [all, _empty] = Self::new_split(data, Some(data.len()));
+        all
     }
 
     /// Two plans for rows `0..k` and `k..` of `data`, with `k` chosen (when `None`) so that their
