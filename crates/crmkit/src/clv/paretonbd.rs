@@ -72,15 +72,36 @@ fn ln_g_at(
 fn g_parts_at(
     p: &ParetoNbdParams,
     x: f64,
-    [at, bt, la, lb]: [f64; 4],
+    times: [f64; 4],
     mut eval: impl FnMut(f64, f64, f64) -> Option<(f64, f64, f64, f64, f64)>,
 ) -> Option<(f64, f64, [f64; 4])> {
-    let (r, alpha, s, beta) = (p.r, p.alpha, p.s, p.beta);
+    let (b, c, z) = g_series_args(p, x, times[0], times[1]);
+    Some(g_parts_from(p, x, times, eval(b, c, z)?))
+}
+
+/// The (b, c, z) of the ₂F₁(1, b; c; z) in G(τ) given α + τ and β + τ (see [`ln_g`]); b and c
+/// depend on x only, z on τ only.
+#[inline]
+fn g_series_args(p: &ParetoNbdParams, x: f64, at: f64, bt: f64) -> (f64, f64, f64) {
+    let c = p.r + p.s + x + 1.0;
+    if p.alpha >= p.beta {
+        (p.r + x, c, (p.alpha - p.beta) / at)
+    } else {
+        (p.s + 1.0, c, (p.beta - p.alpha) / bt)
+    }
+}
+
+/// [`g_parts_at`] from the series' (shift, S, ∂b, ∂c, ∂z) at [`g_series_args`].
+#[inline]
+fn g_parts_from(
+    p: &ParetoNbdParams,
+    x: f64,
+    [at, bt, la, lb]: [f64; 4],
+    (shift, sum, hb, hc, hz): (f64, f64, f64, f64, f64),
+) -> (f64, f64, [f64; 4]) {
+    let (r, s) = (p.r, p.s);
     let rx = r + x;
-    let c = r + s + x + 1.0;
-    if alpha >= beta {
-        let z = (alpha - beta) / at;
-        let (shift, sum, hb, hc, hz) = eval(rx, c, z)?;
+    if p.alpha >= p.beta {
         let pre = -rx * la - s * lb + shift;
         let g = [
             -la + hb + hc,
@@ -88,10 +109,8 @@ fn g_parts_at(
             -lb + hc,
             -s / bt - hz / at,
         ];
-        Some((pre, sum, g))
+        (pre, sum, g)
     } else {
-        let z = (beta - alpha) / bt;
-        let (shift, sum, hb, hc, hz) = eval(s + 1.0, c, z)?;
         let pre = -(rx - 1.0) * la - (s + 1.0) * lb + shift;
         let g = [
             -la + hc,
@@ -99,7 +118,7 @@ fn g_parts_at(
             -lb + hb + hc,
             -(s + 1.0) / bt + hz * at / (bt * bt),
         ];
-        Some((pre, sum, g))
+        (pre, sum, g)
     }
 }
 
@@ -192,6 +211,33 @@ fn death_term_parts(
     g2[0] -= inv_w;
     g2[2] += inv_s - inv_w;
     (ln_s + pre1 + diff.ln() - ln_w, g2)
+}
+
+/// One row of a fit's plan in linear form: with A₁ = G(t_x)/L1 and A₂ = G(T)/L1 (`a`), the
+/// row's likelihood is e^base (1 + ρ), ρ = (s/(r+s+x)) (A₁ − A₂) the odds of having died in
+/// (t_x, T\] against being alive, and its gradient (∇L1 + ρ ∇ln L2)/(1 + ρ) with
+/// ρ ∇ln L2 = (s/(r+s+x)) (A₁ ∇ln G(t_x) − A₂ ∇ln G(T)) + ρ ∇ln(s/(r+s+x)): one exponential
+/// and one division, where the logarithmic form takes two exponentials, a logarithm and two
+/// divisions. Returns (base, 1 + ρ) for [`NllSum::add_factored`] (callers keep ρ ≤ e^300).
+#[inline]
+fn linear_row(
+    base: f64,
+    [dc, g1, d1, d2]: [[f64; 4]; 4],
+    [a1, a2]: [f64; 2],
+    [inv_s, inv_w]: [f64; 2],
+    s_w: f64,
+    gr: &mut [f64; 4],
+) -> (f64, f64) {
+    let rho = s_w * (a1 - a2);
+    let factor = 1.0 + rho;
+    let inv = 1.0 / factor;
+    let (k1, k2) = (s_w * a1, s_w * a2);
+    for i in 0..4 {
+        gr[i] = dc[i] + (g1[i] + k1 * d1[i] - k2 * d2[i]) * inv;
+    }
+    gr[0] -= rho * inv_w * inv;
+    gr[2] += rho * (inv_s - inv_w) * inv;
+    (base, factor)
 }
 
 /// One row's log-likelihood head + ln(e^L1 + e^L2), with its gradient into `gr` given the
@@ -363,8 +409,12 @@ struct PlanScratch {
     times: Vec<[f64; 6]>,
     /// Per x: ln Γ(r+x), ψ(r+x), ln(r+s+x), 1/(r+s+x).
     xs: Vec<[f64; 4]>,
-    /// Per pair: G(τ) as (pre, S) with G = e^pre · S, and the gradient of ln G.
-    g: Vec<(f64, f64, [f64; 4])>,
+    /// Per pair: G(τ) as (pre, S) with G = e^pre · S, the gradient of ln G, and whether e^pre
+    /// is the prefactor alone (the series' shift folded into S).
+    g: Vec<(f64, f64, [f64; 4], bool)>,
+    /// The z of one x's series, and their (shift, S, ∂b, ∂c, ∂z).
+    z: Vec<f64>,
+    evals: Vec<(f64, f64, f64, f64, f64)>,
     series: UnitASeries,
 }
 
@@ -374,6 +424,8 @@ impl PlanScratch {
             times: Vec::new(),
             xs: Vec::new(),
             g: Vec::new(),
+            z: Vec::new(),
+            evals: Vec::new(),
             series: UnitASeries::new(),
         }
     }
@@ -494,20 +546,51 @@ impl Plan {
             [ln_gamma(r + x), digamma(r + x), w.ln(), 1.0 / w]
         }));
         scratch.g.clear();
-        for &(xi, ti) in &self.pairs {
-            // pairs are sorted by x: the series coefficients are shared within each x
-            let series = &mut scratch.series;
-            let [at, bt, lat, lbt, _, _] = scratch.times[ti];
-            match g_parts_at(p, self.xs[xi], [at, bt, lat, lbt], |b, c, z| {
-                series.eval(b, c, z)
-            }) {
-                Some(v) => scratch.g.push(v),
-                None => return f64::NAN,
+        // pairs are grouped by x: each group's series share their coefficients and run in
+        // lockstep
+        let mut rest = &self.pairs[..];
+        while let Some(&(xi, _)) = rest.first() {
+            let len = rest.iter().take_while(|pair| pair.0 == xi).count();
+            let (group, tail) = rest.split_at(len);
+            rest = tail;
+            let x = self.xs[xi];
+            scratch.z.clear();
+            let (mut b, mut c) = (0.0, 0.0);
+            for &(_, ti) in group {
+                let [at, bt, ..] = scratch.times[ti];
+                let z;
+                (b, c, z) = g_series_args(p, x, at, bt);
+                scratch.z.push(z);
+            }
+            scratch.evals.clear();
+            if scratch
+                .series
+                .eval_many(b, c, &scratch.z, &mut scratch.evals)
+                .is_none()
+            {
+                return f64::NAN;
+            }
+            for (&(_, ti), &v) in group.iter().zip(&scratch.evals) {
+                let [at, bt, lat, lbt, _, _] = scratch.times[ti];
+                let (pre, sum, d) = g_parts_from(p, x, [at, bt, lat, lbt], v);
+                // the prefactor alone in e^pre when the series' shift fits into S (always,
+                // but for a ₂F₁ beyond e^600): the rows then use the linear form
+                let shift = v.0;
+                scratch.g.push(if shift == 0.0 {
+                    (pre, sum, d, true)
+                } else if shift <= 600.0 {
+                    (pre - shift, sum * shift.exp(), d, true)
+                } else {
+                    (pre, sum, d, false)
+                });
             }
         }
         let (ln_alpha, ln_beta, ln_s) = (alpha.ln(), beta.ln(), s.ln());
         let (ln_gamma_r, psi_r) = (ln_gamma(r), digamma(r));
-        let shape = [ln_s, 1.0 / s];
+        let inv_s = 1.0 / s;
+        let shape = [ln_s, inv_s];
+        let beta_above = beta > alpha;
+        let at_t = |t: usize| scratch.times[t][0];
         let head0 = r * ln_alpha + s * ln_beta - ln_gamma_r;
         let (r_alpha, s_beta) = (r / alpha, s / beta);
         let mut sum = NllSum::new(g, opg);
@@ -518,14 +601,41 @@ impl Plan {
             let rx = r + x;
             let l1 = -rx * lat - s * lbt;
             let g1 = [-lat, -rx * inv_at, -lbt, -s * inv_bt];
+            let head = ln_gamma_rx + head0;
+            let dc = [psi_rx - psi_r + ln_alpha, r_alpha, ln_beta, s_beta];
             let (l2, g2) = match row.g {
                 Some((i1, i2)) => {
-                    death_term_parts(shape, [ln_w, inv_w], scratch.g[i1], scratch.g[i2])
+                    let (pre1, s1, d1, linear1) = scratch.g[i1];
+                    let (pre2, s2, d2, linear2) = scratch.g[i2];
+                    let u = pre1 - l1; // ≥ 0: G(t_x)'s prefactor over L1
+                    if linear1 && linear2 && u <= 300.0 {
+                        // G(T)'s prefactor over L1 is 1, or (α + T)/(β + T) (see g_parts_from)
+                        let g2_l1 = if beta_above {
+                            at_t(row.t) * inv_bt
+                        } else {
+                            1.0
+                        };
+                        let (a1, a2) = (u.exp() * s1, g2_l1 * s2);
+                        if a2 < a1 {
+                            sum.add_factored(row.w, |gr| {
+                                linear_row(
+                                    head + l1,
+                                    [dc, g1, d1, d2],
+                                    [a1, a2],
+                                    [inv_s, inv_w],
+                                    s * inv_w,
+                                    gr,
+                                )
+                            });
+                            continue;
+                        }
+                        (f64::NEG_INFINITY, [0.0; 4]) // G(T) ≥ G(t_x): no death term
+                    } else {
+                        death_term_parts(shape, [ln_w, inv_w], (pre1, s1, d1), (pre2, s2, d2))
+                    }
                 }
                 None => (f64::NEG_INFINITY, [0.0; 4]), // t_x = T
             };
-            let head = ln_gamma_rx + head0;
-            let dc = [psi_rx - psi_r + ln_alpha, r_alpha, ln_beta, s_beta];
             sum.add_factored(row.w, |gr| combine_parts(head, dc, (l1, g1), (l2, g2), gr));
         }
         sum.finish()
@@ -1284,12 +1394,26 @@ mod tests {
     #[test]
     fn plan_equals_the_row_by_row_sum() {
         // Rows with t_x = T, repeated (x, τ) pairs, x = 0, and large x; both branches α ≥ β and
-        // α < β and the special case α = β. Tolerance: 1e-12 relative (the same terms summed in
-        // another order).
-        let x = [0.0, 0.0, 1.0, 1.0, 1.0, 2.0, 7.0, 40.0, 3.0];
-        let t_x = [0.0, 0.0, 0.3, 0.3, 0.5, 0.5, 0.9, 0.95, 1.0];
-        let t = [1.0, 0.7, 1.0, 0.8, 1.0, 0.5, 1.0, 0.96, 1.0];
-        let w = [3.0, 1.0, 2.0, 1.0, 1.0, 5.0, 1.0, 2.0, 1.0];
+        // α < β and the special case α = β; a ₂F₁ beyond the series (z > 0.999: its shift is
+        // folded into the linear form), a death term whose odds pass e^300 (x = 400 bought
+        // early: the logarithmic form), and t_x within rounding of T. Tolerance: 1e-12
+        // relative (the same terms summed in another order).
+        let x = [0.0, 0.0, 1.0, 1.0, 1.0, 2.0, 7.0, 40.0, 3.0, 400.0, 2.0];
+        let t_x = [
+            0.0,
+            0.0,
+            0.3,
+            0.3,
+            0.5,
+            0.5,
+            0.9,
+            0.95,
+            1.0,
+            0.01,
+            1.0 - 1e-15,
+        ];
+        let t = [1.0, 0.7, 1.0, 0.8, 1.0, 0.5, 1.0, 0.96, 1.0, 1.0, 1.0];
+        let w = [3.0, 1.0, 2.0, 1.0, 1.0, 5.0, 1.0, 2.0, 1.0, 1.0, 1.0];
         let data = BtydData::with_weights(&x, &t_x, &t, &w).unwrap();
         let plan = Plan::new(&data);
         let mut scratch = PlanScratch::new();
@@ -1298,6 +1422,8 @@ mod tests {
             (0.55, 0.9, 0.61, 0.1),
             (2.0, 0.5, 0.3, 0.5),
             (0.05, 3.0, 4.0, 0.01),
+            (0.5, 1000.0, 0.7, 0.01),
+            (0.5, 0.002, 0.7, 0.001),
         ] {
             let p = ParetoNbdParams { r, alpha, s, beta };
             let (ll, grad) = p.log_likelihood_and_gradient(&data).unwrap();

@@ -451,23 +451,11 @@ impl UnitASeries {
         if z > UNIT_A_SERIES_LIMIT || z == 0.0 {
             return ln_hyp2f1_unit_a(b, c, z).map(|(lf, hb, hc, hz)| (lf, 1.0, hb, hc, hz));
         }
-        if b != self.b || c != self.c {
-            (self.b, self.c) = (b, c);
-            self.coef.clear();
-        }
+        self.reset(b, c);
         let tail = 1.0 / (1.0 - z);
         let (mut sum, mut db, mut dc, mut dz, mut zk) = (1.0, 0.0, 0.0, 0.0, 1.0);
         for k in 0..SERIES_MAX_TERMS {
-            if k == self.coef.len() {
-                let [ck, sb, sc] = self.coef.last().copied().unwrap_or([1.0, 0.0, 0.0]);
-                let kf = k as f64;
-                self.coef.push([
-                    ck * ((b + kf) / (c + kf)),
-                    sb + 1.0 / (b + kf),
-                    sc + 1.0 / (c + kf),
-                ]);
-            }
-            let [ck, sb, sc] = self.coef[k];
+            let [ck, sb, sc] = self.coef(k);
             zk *= z;
             let term = ck * zk;
             let kf = k as f64;
@@ -484,7 +472,117 @@ impl UnitASeries {
         }
         None
     }
+
+    /// [`UnitASeries::eval`] of every z in `zs` (same b and c) into `out`, in lockstep lanes:
+    /// the series of up to [`UNIT_A_LANES`] z advance together, sharing each coefficient load
+    /// and hiding the latency of each sum behind the others. A lane runs its own arithmetic in
+    /// [`UnitASeries::eval`]'s order and keeps adding terms (each below 1e-17 of its sum, so the
+    /// sums agree to rounding) until every lane has met the stopping rule. z outside the
+    /// series' range (0 or above the limit) go through [`UnitASeries::eval`]. None when a
+    /// series fails.
+    pub(crate) fn eval_many(
+        &mut self,
+        b: f64,
+        c: f64,
+        zs: &[f64],
+        out: &mut Vec<(f64, f64, f64, f64, f64)>,
+    ) -> Option<()> {
+        const L: usize = UNIT_A_LANES;
+        self.reset(b, c);
+        let series_range = |z: f64| z > 0.0 && z <= UNIT_A_SERIES_LIMIT;
+        let mut lanes = [0.0; L];
+        let mut index = [0usize; L];
+        let mut used = 0;
+        let start = out.len();
+        for (i, &z) in zs.iter().enumerate() {
+            if series_range(z) {
+                out.push((0.0, 1.0, 0.0, 0.0, 0.0)); // filled by the lockstep run
+                (lanes[used], index[used]) = (z, start + i);
+                used += 1;
+                if used == L {
+                    self.lockstep(&lanes, &index[..used], out)?;
+                    used = 0;
+                }
+            } else {
+                out.push(self.eval(b, c, z)?);
+            }
+        }
+        if used > 0 {
+            lanes[used..].fill(0.0);
+            self.lockstep(&lanes, &index[..used], out)?;
+        }
+        Some(())
+    }
+
+    /// One lockstep run of [`UnitASeries::eval_many`]: lanes with z = 0 are idle.
+    fn lockstep<const L: usize>(
+        &mut self,
+        z: &[f64; L],
+        index: &[usize],
+        out: &mut [(f64, f64, f64, f64, f64)],
+    ) -> Option<()> {
+        let tail = z.map(|z| 1.0 / (1.0 - z));
+        let (mut sum, mut db, mut dc, mut dz, mut zk) =
+            ([1.0; L], [0.0; L], [0.0; L], [0.0; L], [1.0; L]);
+        for k in 0..SERIES_MAX_TERMS {
+            let [ck, sb, sc] = self.coef(k);
+            let kf = k as f64;
+            let mut done = true;
+            for j in 0..L {
+                zk[j] *= z[j];
+                let term = ck * zk[j];
+                sum[j] += term;
+                db[j] += term * sb;
+                dc[j] -= term * sc;
+                dz[j] += (kf + 1.0) * term;
+                done &= term * tail[j] * (kf + 2.0) <= 1e-17 * sum[j];
+            }
+            if done {
+                for (j, &i) in index.iter().enumerate() {
+                    out[i] = (
+                        0.0,
+                        sum[j],
+                        db[j] / sum[j],
+                        dc[j] / sum[j],
+                        dz[j] / (z[j] * sum[j]),
+                    );
+                }
+                return Some(());
+            }
+            // an overflowing lane stops the run (checked every few terms: it is a rare failure)
+            if k % 8 == 7 && !sum.iter().sum::<f64>().is_finite() {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// Starts over for new (b, c); keeps the coefficients when they are unchanged.
+    fn reset(&mut self, b: f64, c: f64) {
+        if b != self.b || c != self.c {
+            (self.b, self.c) = (b, c);
+            self.coef.clear();
+        }
+    }
+
+    /// Coefficient k (extending the table by one when k is its length).
+    #[inline]
+    fn coef(&mut self, k: usize) -> [f64; 3] {
+        if k == self.coef.len() {
+            let [ck, sb, sc] = self.coef.last().copied().unwrap_or([1.0, 0.0, 0.0]);
+            let (b, c, kf) = (self.b, self.c, k as f64);
+            self.coef.push([
+                ck * ((b + kf) / (c + kf)),
+                sb + 1.0 / (b + kf),
+                sc + 1.0 / (c + kf),
+            ]);
+        }
+        self.coef[k]
+    }
 }
+
+/// Lanes of [`UnitASeries::eval_many`].
+const UNIT_A_LANES: usize = 4;
 
 /// Above this z the positive series of ₂F₁(1, b; c; z) needs too many terms (its ratio is below z,
 /// so at most ln(1e-17)/ln(z) ≈ 39,000 terms at the limit).
@@ -630,6 +728,37 @@ mod tests {
         assert!((log1m_exp(-1e-10) - (1e-10f64).ln()).abs() < 1e-6);
         assert!((log1m_exp(-50.0) - (-(-50f64).exp())).abs() < 1e-30);
         assert!((logistic(3.0) + logistic(-3.0) - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn lockstep_unit_a_series_agree_with_one_at_a_time() {
+        // Each lane runs the one-at-a-time arithmetic and then adds terms below 1e-17 of its
+        // sum until every lane has stopped: 1e-14 relative. z = 0 and z > 0.999 leave the
+        // lanes; 1 to 9 z fill partial and whole sets of lanes.
+        let zs = [0.3, 0.0, 0.05, 0.9995, 0.62, 1e-9, 0.99, 0.12, 0.7];
+        let mut many = UnitASeries::new();
+        let mut one = UnitASeries::new();
+        for (b, c) in [(1.3, 2.9), (40.5, 41.7), (0.6, 1.2)] {
+            for n in 1..=zs.len() {
+                let mut out = vec![(9.0, 9.0, 9.0, 9.0, 9.0)]; // appended to, not overwritten
+                many.eval_many(b, c, &zs[..n], &mut out).unwrap();
+                assert_eq!(out.len(), n + 1);
+                for (&z, v) in zs.iter().zip(&out[1..]) {
+                    let u = one.eval(b, c, z).unwrap();
+                    for (p, q) in [
+                        (u.0 + u.1.ln(), v.0 + v.1.ln()),
+                        (u.2, v.2),
+                        (u.3, v.3),
+                        (u.4, v.4),
+                    ] {
+                        assert!(
+                            (p - q).abs() <= 1e-14 * (1.0 + p.abs()),
+                            "b {b} c {c} z {z}: {p} vs {q}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
