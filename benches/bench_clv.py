@@ -3,14 +3,16 @@
 Run with the peers environment's Python (scripts/test.sh creates it with lifetimes and the crmkit
 wheel): ``.venv-peers/bin/python benches/bench_clv.py``.
 
-Timings are best of ``--repeat`` calls, by default back to back with the garbage collector off (as
-``timeit``); ``--cold`` collects garbage before every call instead, which evicts the caches and lets
-the second core idle (see ``best_of``).
+Protocol: the contenders take turns, in ``--rounds`` rounds (their order alternating), so a slow
+spell of the machine falls on both. In each round crmkit is timed as ``timeit`` times (the calls
+back to back with the garbage collector off, best of ``--inner``) and lifetimes once. Each round
+gives a ratio; the table shows the medians of the times and of the ratios, and the lowest and
+highest ratio over the rounds. ``--cold`` collects garbage before every crmkit call instead,
+which evicts the caches and lets the second core idle (a single call after other work).
 
 Data: the CDNOW summary (data/cdnow/cdnow_customers_summary_with_transactions.csv, 2,357 customers,
-weeks) and that table repeated 100 times (235,700 customers). Timed, best of ``--repeat`` runs
-(lifetimes' fits and predictions on CDNOW x 100 once, being slow; on CDNOW both sides best of
-``--repeat``, as lifetimes' single timings there vary by up to 2x between runs):
+weeks) and that table repeated 100 times (235,700 customers; one round, lifetimes being slow
+there). Tasks:
 
   * BG/NBD fit and Pareto/NBD fit. crmkit merges identical rows into weights before fitting; to be
     fair, lifetimes is timed both on its own ``weights`` (the same compressed rows) and on the raw
@@ -20,13 +22,14 @@ weeks) and that table repeated 100 times (235,700 customers). Timed, best of ``-
 
 Targets (issue 5): BG/NBD fit >= 100x, Pareto/NBD fit >= 300x, predictions >= 50x.
 
-Usage: python benches/bench_clv.py [--repeat 3] [--pareto-raw-limit 240] [--cold] [--quick]
+Usage: python benches/bench_clv.py [--rounds 11] [--inner 10] [--pareto-raw-limit 240] [--cold] [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import statistics
 import time
 import warnings
 from collections.abc import Callable
@@ -45,20 +48,15 @@ from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter  # noqa: 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-COLD = False
-
-
-def best_of(repeat: int, fn: Callable[[], Any]) -> float:
-    """Best of ``repeat`` calls. By default as ``timeit`` does: one collection first, then the
-    calls back to back with the garbage collector off (warm caches). With ``--cold`` a full
-    collection before every call, which evicts the caches and lets the second core idle: closer
-    to a single call after other work, and much harder on calls that take a millisecond."""
+def best_of(repeat: int, fn: Callable[[], Any], cold: bool = False) -> float:
+    """Best of ``repeat`` calls, back to back with the garbage collector off (as ``timeit``), or
+    with a full collection before each call when ``cold``."""
     best = float("inf")
     gc.collect()
     gc.disable()
     try:
         for _ in range(repeat):
-            if COLD:
+            if cold:
                 gc.collect()
             start = time.perf_counter()
             fn()
@@ -68,50 +66,79 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> float:
     return best
 
 
+class Paired:
+    """Per-round times of crmkit and the peer, and the ratios of each round."""
+
+    def __init__(self, rounds: int, inner: int, cold: bool, ours: Callable[[], Any], peer: Callable[[], Any] | None) -> None:
+        self.ours: list[float] = []
+        self.peer: list[float] = []
+        for i in range(rounds):
+            steps = [lambda: self.ours.append(best_of(inner, ours, cold))]
+            if peer is not None:
+                steps.append(lambda: self.peer.append(best_of(1, peer)))
+            for step in steps if i % 2 == 0 else steps[::-1]:
+                step()
+
+    def row(self, label: str, task: str, note: str = "") -> str:
+        ours = statistics.median(self.ours)
+        if not self.peer:
+            return f"{label:<12} {task:<46} {ours * 1e3:8.2f}ms {'-':>10} {'-':>9} {note}"
+        ratios = sorted(p / o for o, p in zip(self.ours, self.peer))
+        spread = f"{ratios[0]:.0f}-{ratios[-1]:.0f}" if len(ratios) > 1 else ""
+        return f"{label:<12} {task:<46} {ours * 1e3:8.2f}ms {statistics.median(self.peer):9.3f}s {statistics.median(ratios):8.0f}x {spread:>11} {note}"
+
+
 def compressed(s: pd.DataFrame) -> pd.DataFrame:
     return s.groupby(["x", "t_x", "T"], as_index=False).size().rename(columns={"size": "w"})
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=11, help="rounds on CDNOW (CDNOW x 100: one)")
+    ap.add_argument("--inner", type=int, default=10, help="crmkit calls per round (the best counts)")
     ap.add_argument("--pareto-raw-limit", type=float, default=240.0, help="seconds: skip lifetimes' raw x100 Pareto/NBD fit beyond this estimate")
-    ap.add_argument("--cold", action="store_true", help="collect garbage before every timed call (see best_of)")
+    ap.add_argument("--cold", action="store_true", help="collect garbage before every crmkit call (see best_of)")
     ap.add_argument("--quick", action="store_true", help="CDNOW only, without CDNOW x 100")
     args = ap.parse_args()
-    global COLD
-    COLD = args.cold
     base = pd.read_csv(ROOT / "data" / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
-    results: list[tuple[str, str, float, float, str]] = []
-    print(f"crmkit {crmkit.__version__}; lifetimes 0.11.3; {len(base):,} CDNOW customers; {'cold' if COLD else 'warm'} timings\n")
+    lines: list[str] = []
+    print(
+        f"crmkit {crmkit.__version__}; lifetimes 0.11.3; {len(base):,} CDNOW customers; "
+        f"{'cold' if args.cold else 'warm'} crmkit timings, best of {args.inner} per round\n"
+    )
     sizes = (("CDNOW", 1),) if args.quick else (("CDNOW", 1), ("CDNOW x 100", 100))
     for label, times in sizes:
         s = pd.concat([base] * times, ignore_index=True)
         x, tx, T, m = (s[c].to_numpy(np.float64) for c in ("x", "t_x", "T", "zbar"))
         c = compressed(s)
-        print(f"== {label}: {len(s):,} customers, {len(c):,} distinct (x, t_x, T)")
+        rounds = args.rounds if times == 1 else 1
+        print(f"== {label}: {len(s):,} customers, {len(c):,} distinct (x, t_x, T); {rounds} round(s)")
+
+        def paired(ours: Callable[[], Any], peer: Callable[[], Any] | None) -> Paired:
+            return Paired(rounds, args.inner, args.cold, ours, peer)
 
         # -- BG/NBD fit --------------------------------------------------------------------
-        peer_repeat = args.repeat if times == 1 else 1
-        ours = best_of(args.repeat, lambda: crmkit.BgNbd().fit(x, tx, T))
-        lt_w = best_of(args.repeat, lambda: BetaGeoFitter().fit(c["x"], c["t_x"], c["T"], weights=c["w"]))
-        lt_raw = best_of(peer_repeat, lambda: BetaGeoFitter().fit(s["x"], s["t_x"], s["T"]))
-        results.append((label, "BG/NBD fit (lifetimes with weights)", ours, lt_w, ""))
-        results.append((label, "BG/NBD fit (lifetimes raw rows)", ours, lt_raw, ""))
+        def bg_fit() -> Any:
+            return crmkit.BgNbd().fit(x, tx, T)
+
+        lines.append(paired(bg_fit, lambda: BetaGeoFitter().fit(c["x"], c["t_x"], c["T"], weights=c["w"])).row(label, "BG/NBD fit (lifetimes with weights)"))
+        lines.append(paired(bg_fit, lambda: BetaGeoFitter().fit(s["x"], s["t_x"], s["T"])).row(label, "BG/NBD fit (lifetimes raw rows)"))
 
         # -- Pareto/NBD fit ----------------------------------------------------------------
-        ours = best_of(args.repeat, lambda: crmkit.ParetoNbd().fit(x, tx, T))
-        lt_w = best_of(peer_repeat, lambda: ParetoNBDFitter().fit(c["x"], c["t_x"], c["T"], weights=c["w"]))
-        results.append((label, "Pareto/NBD fit (lifetimes with weights)", ours, lt_w, ""))
-        estimate = lt_w * len(s) / len(c)
+        def pareto_fit() -> Any:
+            return crmkit.ParetoNbd().fit(x, tx, T)
+
+        weighted = paired(pareto_fit, lambda: ParetoNBDFitter().fit(c["x"], c["t_x"], c["T"], weights=c["w"]))
+        lines.append(weighted.row(label, "Pareto/NBD fit (lifetimes with weights)"))
+        estimate = statistics.median(weighted.peer) * len(s) / len(c)
         if estimate <= args.pareto_raw_limit:
-            lt_raw = best_of(peer_repeat, lambda: ParetoNBDFitter().fit(s["x"], s["t_x"], s["T"]))
-            results.append((label, "Pareto/NBD fit (lifetimes raw rows)", ours, lt_raw, ""))
+            raw = paired(pareto_fit, lambda: ParetoNBDFitter().fit(s["x"], s["t_x"], s["T"]))
+            lines.append(raw.row(label, "Pareto/NBD fit (lifetimes raw rows)"))
         else:
-            results.append((label, "Pareto/NBD fit (lifetimes raw rows)", ours, float("nan"), f"skipped: estimated {estimate:.0f} s"))
+            lines.append(paired(pareto_fit, None).row(label, "Pareto/NBD fit (lifetimes raw rows)", f"lifetimes skipped: estimated {estimate:.0f} s"))
 
         # -- predictions -------------------------------------------------------------------
-        bg = crmkit.BgNbd().fit(x, tx, T)
+        bg = bg_fit()
         gg = crmkit.GammaGamma().fit(x, m)
         lbg = BetaGeoFitter().fit(c["x"], c["t_x"], c["T"], weights=c["w"])
         lgg = GammaGammaFitter()
@@ -127,15 +154,14 @@ def main() -> None:
             lbg.conditional_probability_alive(s["x"], s["t_x"], s["T"])
             lgg.customer_lifetime_value(lbg, s["x"], s["t_x"], s["T"], s["zbar"], time=12, discount_rate=0.01, freq="W")
 
-        results.append((label, "predictions (E[Y(39)], P(alive), CLV 12 m)", best_of(args.repeat, ours_predict), best_of(peer_repeat, lifetimes_predict), ""))
+        lines.append(paired(ours_predict, lifetimes_predict).row(label, "predictions (E[Y(39)], P(alive), CLV 12 m)"))
         print(f"   BG/NBD params crmkit {({k: round(v, 4) for k, v in bg.params_.items()})}")
         print(f"   BG/NBD params lifetimes {({k: round(float(v), 4) for k, v in lbg.params_.items()})}\n")
 
-    print(f"{'data':<12} {'task':<46} {'crmkit':>10} {'lifetimes':>11} {'ratio':>9}")
-    for label, task, ours, theirs, note in results:
-        ratio = theirs / ours if np.isfinite(theirs) else float("nan")
-        theirs_s = f"{theirs:10.3f}s" if np.isfinite(theirs) else f"{'-':>11}"
-        print(f"{label:<12} {task:<46} {ours * 1e3:8.2f}ms {theirs_s} {ratio:8.0f}x {note}")
+    print("medians over the rounds; the last column is the lowest and highest ratio of a round")
+    print(f"{'data':<12} {'task':<46} {'crmkit':>10} {'lifetimes':>10} {'ratio':>9} {'range':>11}")
+    for line in lines:
+        print(line)
 
 
 if __name__ == "__main__":
