@@ -171,3 +171,40 @@ def test_personal_fields_never_appear_in_errors() -> None:
     with pytest.raises(crmkit.InvalidValueError) as info:
         features(customer_id=names, amount=np.array([1.0, np.nan, 1.0, 1.0]))
     assert "Li Si" not in str(info.value)
+
+
+def test_negative_or_huge_whole_numbers_are_config_errors() -> None:
+    # Unsigned integer options went through PyO3's unsigned conversions, which raise Python's
+    # OverflowError; each is now a crmkit.ConfigError naming the field.
+    x, t_x, big_t = np.array([1.0, 2.0, 0.0, 3.0]), np.array([1.0, 2.0, 0.0, 3.0]), np.full(4, 5.0)
+    bb = crmkit.BgBb.from_params(alpha=1.2, beta=0.75, gamma=0.66, delta=2.78)
+    scores = crmkit.value_scores(
+        {"customer_id": [1, 2], "historical": [1.0, 2.0], "potential": [1.0, 2.0], "strategic": [0.0, 0.0]}
+    )
+    calls = {
+        "max_iterations": [
+            lambda: crmkit.BgNbd(max_iterations=-1).fit(x, t_x, big_t),
+            lambda: crmkit.GammaGamma(max_iterations=-5).fit(np.array([1.0, 2.0]), np.array([3.0, 4.0])),
+            lambda: crmkit.BgBb(max_iterations=-1).fit(np.array([1.0, 2.0]), np.array([3.0, 4.0]), np.array([6.0, 6.0])),
+        ],
+        "max_iter": [lambda: crmkit.LogisticRegression(max_iter=-1).fit(np.ones((4, 1)), [0, 1, 0, 1])],
+        "n_bins": [lambda: crmkit.evaluate([0, 1, 1, 0], [0.1, 0.2, 0.3, 0.4], n_bins=-1)],
+        "k": [
+            lambda: crmkit.QuantileBins.fit_apply(np.array([1.0, 2.0]), -1, True),
+            lambda: crmkit.QuantileBins.fit_apply(np.array([1.0, 2.0]), 300, True),
+        ],
+        "successes": [lambda: crmkit.proportion_interval(-1, 5)],
+        "trials": [lambda: crmkit.proportion_interval(1, -5)],
+        "future": [
+            lambda: bb.expected_purchases(-1, [1.0], [2.0], [3.0]),
+            lambda: bb.probability_alive([1.0], [2.0], [3.0], future=-1),
+        ],
+        "top_k": [lambda: crmkit.core_customers(scores, top_k=-1)],
+        "horizon": [lambda: crmkit.retention_clv([10.0], retention=0.8, discount_rate=0.1, horizon=-1)],
+        "window_days": [lambda: features(window_days=-1)],
+    }
+    for field, fns in calls.items():
+        for call in fns:
+            with pytest.raises(crmkit.ConfigError) as info:
+                call()
+            assert info.value.field == field, (field, str(info.value))

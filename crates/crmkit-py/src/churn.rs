@@ -27,7 +27,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::columns::{self, Ids, StrColumn};
-use crate::errors::{IntoPyResult, to_py};
+use crate::errors::{IntoPyResult, to_py, whole};
 use crate::without_gil;
 
 fn from_json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<T> {
@@ -695,14 +695,14 @@ impl PyLogisticFit {
         l2_penalty: f64,
         fit_intercept: bool,
         standardize: bool,
-        max_iter: usize,
+        max_iter: i64,
         tol: f64,
     ) -> PyResult<Self> {
         let options = LogisticOptions {
             l2_penalty,
             fit_intercept,
             standardize,
-            max_iter,
+            max_iter: whole("max_iter", max_iter)?,
             tol,
         };
         let y = columns::floats(y, "y")?;
@@ -868,9 +868,10 @@ fn classification_report<'py>(
     py: Python<'py>,
     y: &Bound<'py, PyAny>,
     predicted: &Bound<'py, PyAny>,
-    n_bins: usize,
+    n_bins: i64,
     top_fraction: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let n_bins: usize = whole("n_bins", n_bins)?;
     let y = columns::floats(y, "y")?;
     let p = columns::floats(predicted, "predicted")?;
     let (yv, pv) = (y.as_slice(), p.as_slice());

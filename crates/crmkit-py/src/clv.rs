@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::columns::{Values, floats};
-use crate::errors::{IntoPyResult, to_py};
+use crate::errors::{IntoPyResult, to_py, whole};
 use crate::without_gil;
 
 /// Parameters, and the fit that produced them (None for a model built from parameters).
@@ -48,14 +48,9 @@ fn rename_t(err: CrmkitError) -> CrmkitError {
 }
 
 /// [`without_gil`] with the core's `t` shown as `T`.
-/// A count from Python (`n` purchases or opportunities): a negative or too large integer is a
-/// `crmkit.ConfigError` naming the field, not Python's `OverflowError`.
+/// A count from Python (`n` purchases or opportunities, `months`; see [`whole`]).
 fn count(field: &str, value: i64) -> PyResult<u32> {
-    u32::try_from(value)
-        .map_err(|_| {
-            CrmkitError::invalid_config(field, value, "must be a whole number from 0 to 4294967295")
-        })
-        .py()
+    whole(field, value)
 }
 
 fn run<T: Send>(py: Python<'_>, work: impl Send + FnOnce() -> crmkit::Result<T>) -> PyResult<T> {
@@ -65,14 +60,14 @@ fn run<T: Send>(py: Python<'_>, work: impl Send + FnOnce() -> crmkit::Result<T>)
 #[allow(clippy::too_many_arguments)]
 fn options(
     penalty: f64,
-    max_iterations: usize,
+    max_iterations: i64,
     gradient_tolerance: f64,
     initial: Option<Vec<f64>>,
     standard_errors: bool,
 ) -> PyResult<FitOptions> {
     let opts = FitOptions {
         penalty,
-        max_iterations,
+        max_iterations: whole("max_iterations", max_iterations)?,
         gradient_tolerance,
         compress: true,
         initial,
@@ -410,7 +405,7 @@ macro_rules! transaction_class {
                 T: &Bound<'_, PyAny>,
                 weights: Option<&Bound<'_, PyAny>>,
                 penalty: f64,
-                max_iterations: usize,
+                max_iterations: i64,
                 gradient_tolerance: f64,
                 initial: Option<Vec<f64>>,
                 standard_errors: bool,
@@ -793,7 +788,7 @@ model_class!(
         weights: Option<&Bound<'_, PyAny>>,
         q_above_one: bool,
         penalty: f64,
-        max_iterations: usize,
+        max_iterations: i64,
         gradient_tolerance: f64,
         initial: Option<Vec<f64>>,
         standard_errors: bool,
@@ -886,7 +881,7 @@ model_class!(
         survival: Vec<f64>,
         cohort_size: f64,
         penalty: f64,
-        max_iterations: usize,
+        max_iterations: i64,
         gradient_tolerance: f64,
         initial: Option<Vec<f64>>,
         standard_errors: bool,
@@ -911,7 +906,7 @@ model_class!(
         lost: Vec<f64>,
         survivors: f64,
         penalty: f64,
-        max_iterations: usize,
+        max_iterations: i64,
         gradient_tolerance: f64,
         initial: Option<Vec<f64>>,
         standard_errors: bool,
@@ -972,7 +967,7 @@ model_class!(
         n: &Bound<'_, PyAny>,
         weights: Option<&Bound<'_, PyAny>>,
         penalty: f64,
-        max_iterations: usize,
+        max_iterations: i64,
         gradient_tolerance: f64,
         initial: Option<Vec<f64>>,
         standard_errors: bool,
@@ -1017,8 +1012,9 @@ model_class!(
         x: &Bound<'py, PyAny>,
         t_x: &Bound<'py, PyAny>,
         n: &Bound<'py, PyAny>,
-        future: u32,
+        future: i64,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let future = count("future", future)?;
         let (x, t_x, n) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(n, "n")?);
         let (x, t_x, n) = (x.as_slice(), t_x.as_slice(), n.as_slice());
         let m = self.inner.params;
@@ -1030,11 +1026,12 @@ model_class!(
     fn expected_purchases<'py>(
         &self,
         py: Python<'py>,
-        future: u32,
+        future: i64,
         x: &Bound<'py, PyAny>,
         t_x: &Bound<'py, PyAny>,
         n: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let future = count("future", future)?;
         let (x, t_x, n) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(n, "n")?);
         let (x, t_x, n) = (x.as_slice(), t_x.as_slice(), n.as_slice());
         let m = self.inner.params;

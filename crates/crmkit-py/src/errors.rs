@@ -102,6 +102,43 @@ impl<T> IntoPyResult<T> for crmkit::Result<T> {
     }
 }
 
+/// An unsigned integer argument from Python (a count, a number of bins, iterations or
+/// periods): a negative or too large value is a `crmkit.ConfigError` naming the field, not
+/// Python's `OverflowError`.
+pub trait Whole: Sized {
+    /// `value` as `Self`, or the error.
+    fn whole(field: &str, value: i64) -> PyResult<Self>;
+}
+
+macro_rules! whole {
+    ($($t:ty),*) => {$(
+        impl Whole for $t {
+            fn whole(field: &str, value: i64) -> PyResult<Self> {
+                <$t>::try_from(value)
+                    .map_err(|_| {
+                        crmkit::CrmkitError::invalid_config(
+                            field,
+                            value,
+                            format!("must be a whole number from 0 to {}", <$t>::MAX),
+                        )
+                    })
+                    .py()
+            }
+        }
+    )*};
+}
+whole!(u8, u32, u64, usize);
+
+/// [`Whole::whole`] as a function: `whole::<u32>("n", n)?`.
+pub fn whole<T: Whole>(field: &str, value: i64) -> PyResult<T> {
+    T::whole(field, value)
+}
+
+/// [`whole`] of an optional argument.
+pub fn whole_opt<T: Whole>(field: &str, value: Option<i64>) -> PyResult<Option<T>> {
+    value.map(|v| T::whole(field, v)).transpose()
+}
+
 /// Registers the exception classes on the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();

@@ -117,12 +117,12 @@ fn rfm_features<'py>(
     amount: &Bound<'py, PyAny>,
     as_of: i32,
     ticks_per_day: Option<i64>,
-    window_days: u32,
+    window_days: i64,
     after_as_of: &str,
     negative_amounts: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let options = FeatureOptions {
-        window_days,
+        window_days: errors::whole("window_days", window_days)?,
         log: log_options(after_as_of, negative_amounts)?,
     };
     let f = with_log(

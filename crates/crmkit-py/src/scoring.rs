@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
 use crate::columns::{self, Numbers, numbers};
-use crate::errors::{IntoPyResult, to_py};
+use crate::errors::{IntoPyResult, to_py, whole};
 use crate::without_gil;
 
 #[derive(Clone, Copy)]
@@ -319,10 +319,11 @@ impl PyQuantileBins {
     fn fit_apply<'py>(
         py: Python<'py>,
         values: &Bound<'py, PyAny>,
-        k: u8,
+        k: i64,
         higher_is_better: bool,
         field: &str,
     ) -> PyResult<(Self, Bound<'py, PyArray1<u8>>)> {
+        let k: u8 = whole("k", k)?;
         let direction = if higher_is_better {
             Direction::HigherIsBetter
         } else {

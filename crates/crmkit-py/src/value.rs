@@ -22,7 +22,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::columns::{self, Ids, Numbers};
-use crate::errors::{IntoPyResult, to_py};
+use crate::errors::{IntoPyResult, to_py, whole, whole_opt};
 use crate::without_gil;
 
 // ---------------------------------------------------------------------------------------------
@@ -167,9 +167,10 @@ fn retention_clv<'py>(
     margin: &Bound<'py, PyAny>,
     retention: f64,
     discount_rate: f64,
-    horizon: Option<u32>,
+    horizon: Option<i64>,
     timing: &str,
 ) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
+    let horizon: Option<u32> = whole_opt("horizon", horizon)?;
     let timing = match timing {
         "end" => MarginTiming::EndOfPeriod,
         "start" => MarginTiming::StartOfPeriod,
@@ -264,7 +265,9 @@ fn value_scores<'py>(
 ///     int
 #[pyfunction]
 #[pyo3(signature = (n, top_k=None, top_percent=None))]
-fn core_list_size(n: usize, top_k: Option<usize>, top_percent: Option<f64>) -> PyResult<usize> {
+fn core_list_size(n: i64, top_k: Option<i64>, top_percent: Option<f64>) -> PyResult<usize> {
+    let n: usize = whole("n", n)?;
+    let top_k: Option<usize> = whole_opt("top_k", top_k)?;
     let size = match (top_k, top_percent) {
         (Some(k), None) => CoreListSize::TopK(k),
         (None, Some(p)) => CoreListSize::TopPercent(p),
@@ -743,16 +746,16 @@ fn nps<'py>(
 #[pyo3(signature = (promoters, passives, detractors, method="wald", confidence=0.95))]
 fn nps_from_counts<'py>(
     py: Python<'py>,
-    promoters: u64,
-    passives: u64,
-    detractors: u64,
+    promoters: i64,
+    passives: i64,
+    detractors: i64,
     method: &str,
     confidence: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let counts = NpsCounts {
-        promoters,
-        passives,
-        detractors,
+        promoters: whole("promoters", promoters)?,
+        passives: whole("passives", passives)?,
+        detractors: whole("detractors", detractors)?,
     };
     let s = counts.summary(nps_method(method)?, confidence).py()?;
     nps_dict(py, &s)
@@ -823,11 +826,12 @@ fn csat<'py>(
 #[pyfunction]
 #[pyo3(signature = (successes, trials, method="wilson", confidence=0.95))]
 fn proportion_interval(
-    successes: u64,
-    trials: u64,
+    successes: i64,
+    trials: i64,
     method: &str,
     confidence: f64,
 ) -> PyResult<(f64, f64)> {
+    let (successes, trials) = (whole("successes", successes)?, whole("trials", trials)?);
     let ci =
         fb::proportion_interval(successes, trials, proportion_method(method)?, confidence).py()?;
     Ok((ci.lower, ci.upper))
