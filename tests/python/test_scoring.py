@@ -186,3 +186,26 @@ def test_score_tiers_equals_score_then_tiers(n: int) -> None:
         assert out.flags.owndata
     with pytest.raises(crmkit.ConfigError):
         fit.score_tiers(r, f, m, thresholds=(0.6, 0.3))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint16, np.uint32, np.uint64, np.float16, np.float32, np.bool_])
+def test_compiled_scorers_take_any_numeric_numpy_dtype(dtype: type) -> None:
+    # The compiled classes (used directly, without the Python layer's normalisation) cast other
+    # numeric dtypes: the same results as int64 / float64 input.
+    values = np.array([3, 1, 0, 2, 1, 4, 0, 2])
+    if dtype is np.bool_:
+        values = values % 2
+    typed = values.astype(dtype)
+    base = values.astype(np.float64)
+    _, ours = crmkit.QuantileBins.fit_apply(typed, 3, True)
+    _, expected = crmkit.QuantileBins.fit_apply(base, 3, True)
+    assert np.array_equal(ours, expected)
+    fit = crmkit.MinMaxFit.fit(typed, typed, typed)
+    assert np.allclose(fit.score(typed, typed, typed), crmkit.MinMaxFit.fit(base, base, base).score(base, base, base))
+
+
+def test_compiled_scorers_reject_non_numeric_numpy_dtypes() -> None:
+    for values in (np.array(["a", "b"]), np.array([1 + 2j, 3j]), np.array(["2025-01-01"], dtype="datetime64[D]")):
+        with pytest.raises(crmkit.ConfigError) as info:
+            crmkit.QuantileBins.fit_apply(values, 2, True)
+        assert info.value.field == "values"

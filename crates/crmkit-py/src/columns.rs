@@ -49,6 +49,22 @@ fn is_numpy(obj: &Bound<'_, PyAny>) -> bool {
     numpy::PyUntypedArray::type_check(obj)
 }
 
+/// The kind ('b', 'i', 'u' or 'f') and item size in bytes of a numeric numpy array; a
+/// `ConfigError` naming the field and dtype for anything else (strings, objects, dates).
+fn numpy_dtype(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<(char, usize)> {
+    let dtype = obj.getattr("dtype")?;
+    let kind: char = dtype.getattr("kind")?.extract()?;
+    let size: usize = dtype.getattr("itemsize")?.extract()?;
+    if !matches!(kind, 'b' | 'i' | 'u' | 'f') || (kind == 'f' && size > 8) {
+        return Err(to_py(CrmkitError::invalid_config(
+            field,
+            dtype.to_string(),
+            "expected numbers (a boolean, integer or float dtype of up to 64 bits)",
+        )));
+    }
+    Ok((kind, size))
+}
+
 /// Reads a numpy array of exactly `T` (the Python layer normalises dtypes before calling).
 pub fn numpy_values<'py, T: Element + ArrowNativeType>(
     obj: &Bound<'py, PyAny>,
@@ -308,10 +324,15 @@ pub fn times<'py>(
     }
 }
 
-/// Reads a float column (amounts, scores inputs).
+/// Reads a float column (amounts, scores inputs): float64 numpy arrays and Arrow columns are
+/// borrowed; other numeric dtypes are cast (a copy); strings, objects and dates are a
+/// `ConfigError` naming the field.
 pub fn floats<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Values<'py, f64>> {
     if is_numpy(obj) {
-        return numpy_values::<f64>(obj, field);
+        return match numpy_dtype(obj, field)? {
+            ('f', 8) => numpy_values::<f64>(obj, field),
+            _ => numpy_values::<f64>(&obj.call_method1("astype", ("float64",))?, field),
+        };
     }
     let array = arrow_array(obj, field)?;
     match array.data_type() {
@@ -332,7 +353,8 @@ pub fn floats<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Values<'py,
     }
 }
 
-/// A numeric column: int64 or float64, borrowed (other numeric types are cast to float64).
+/// A numeric column: int64 or float64, borrowed; from numpy, booleans and narrower integers are
+/// copied as int64 and other numeric types (float16 / float32, uint64) as float64.
 pub enum Numbers<'py> {
     /// Floats.
     F64(Values<'py, f64>),
@@ -343,10 +365,18 @@ pub enum Numbers<'py> {
 /// Reads a numeric column, keeping int64 as it is (no conversion copy for counts and days).
 pub fn numbers<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Numbers<'py>> {
     if is_numpy(obj) {
-        return if obj.extract::<PyReadonlyArray1<'py, i64>>().is_ok() {
-            Ok(Numbers::I64(numpy_values(obj, field)?))
-        } else {
-            Ok(Numbers::F64(numpy_values(obj, field)?))
+        return match numpy_dtype(obj, field)? {
+            ('i', 8) => Ok(Numbers::I64(numpy_values(obj, field)?)),
+            ('f', 8) => Ok(Numbers::F64(numpy_values(obj, field)?)),
+            // exact in int64: booleans, signed integers, unsigned ones below 64 bits
+            ('b' | 'i', _) | ('u', 1 | 2 | 4) => Ok(Numbers::I64(numpy_values(
+                &obj.call_method1("astype", ("int64",))?,
+                field,
+            )?)),
+            _ => Ok(Numbers::F64(numpy_values(
+                &obj.call_method1("astype", ("float64",))?,
+                field,
+            )?)),
         };
     }
     let array = arrow_array(obj, field)?;
