@@ -1,7 +1,7 @@
 """crmkit against pandas and polars on one synthetic log, in one process.
 
 Builds a seeded log of 10 M transactions over about 1 M customers (sorted by time, as logs
-are) and times, best of N runs:
+are) and times:
 
   (a) log -> per-customer features (days_since_last, frequency, monetary in a 365-day window,
       first and last purchase): crmkit vs polars group_by vs the pandas groupby idiom;
@@ -9,11 +9,17 @@ are) and times, best of N runs:
       copying the three input columns once (the floor for any vectorised pass);
   (c) features -> quintile scores of R, F and M: crmkit vs pd.qcut on ranks.
 
+Protocol: the contenders of a step take turns in ``--rounds`` rounds (their order rotating),
+so a slow spell of the shared machine falls on all of them; in each round a contender's time
+is the best of a few back-to-back calls (one call for the slow pandas steps). Each round gives
+a ratio per peer; the report shows the median times, the median ratio and its lowest and
+highest value over the rounds.
+
 Peak memory: the extra resident memory of each crmkit step over the memory before it
 (Linux VmHWM, reset through /proc/self/clear_refs), against the size of the step's input
 columns.
 
-Usage: python benches/bench_rfm.py [--rows 10000000] [--customers 1000000] [--repeat 3] [--steps abc]
+Usage: python benches/bench_rfm.py [--rows 10000000] [--customers 1000000] [--rounds 5] [--steps abc]
 
 --steps picks the steps to time (e.g. ``--steps bc`` skips the slow peers of (a); the features
 for (b) and (c) are still computed by crmkit and checked against polars).
@@ -25,6 +31,7 @@ import argparse
 import ctypes
 import gc
 import os
+import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -46,6 +53,16 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> float:
         fn()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def rounds_of(rounds: int, contenders: list[tuple[str, int, Callable[[], Any]]]) -> dict[str, list[float]]:
+    """Per-round times of each (name, calls per round, fn), the order rotating between rounds."""
+    times: dict[str, list[float]] = {name: [] for name, _, _ in contenders}
+    for i in range(rounds):
+        k = i % len(contenders)
+        for name, calls, fn in contenders[k:] + contenders[:k]:
+            times[name].append(best_of(calls, fn))
+    return times
 
 
 def _status_kib(key: str) -> int:
@@ -148,7 +165,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per step ((b): three times as many)")
     parser.add_argument("--steps", default="abc", help="steps to time, any of a, b, c (default: abc)")
     args = parser.parse_args()
     if not args.steps or set(args.steps) - set("abc"):
@@ -171,11 +188,13 @@ def main() -> None:
 
     rows = []
     if "a" in args.steps:
-        t_ours = best_of(args.repeat, ours_features)
-        t_polars = best_of(args.repeat, lambda: polars_features(log_pl))
-        t_pandas = best_of(1, lambda: pandas_features(log_pd))
+        t = rounds_of(
+            args.rounds,
+            [("crmkit", 2, ours_features), ("polars group_by", 2, lambda: polars_features(log_pl))],
+        )
+        t["pandas groupby"] = [best_of(1, lambda: pandas_features(log_pd))]  # slow: once
         mem = extra_peak_mib(ours_features)
-        rows.append(("(a) log -> features", t_ours, [("polars group_by", t_polars), ("pandas groupby", t_pandas)], mem, input_mib))
+        rows.append(("(a) log -> features", t, mem, input_mib))
 
     r = features["days_since_last"].to_numpy()
     f = features["frequency"].to_numpy()
@@ -183,25 +202,38 @@ def main() -> None:
     feat_pd = pd.DataFrame({"days_since_last": r, "frequency": f, "monetary": m})
     feat_mib = (r.nbytes + f.nbytes + m.nbytes) / 2**20
     if "b" in args.steps:
-        t_ours = best_of(args.repeat * 5, lambda: crmkit_minmax(r, f, m))
-        t_copy = best_of(args.repeat * 5, lambda: (r.copy(), f.copy(), m.copy()))
-        t_pandas = best_of(args.repeat, lambda: pandas_minmax(feat_pd))
+        t = rounds_of(
+            args.rounds * 3,
+            [
+                ("crmkit", 5, lambda: crmkit_minmax(r, f, m)),
+                ("pandas idiom", 1, lambda: pandas_minmax(feat_pd)),
+                ("copy input once", 5, lambda: (r.copy(), f.copy(), m.copy())),
+            ],
+        )
         mem = extra_peak_mib(lambda: crmkit_minmax(r, f, m))
-        rows.append(("(b) min-max score + tiers", t_ours, [("pandas idiom", t_pandas), ("copy input once", t_copy)], mem, feat_mib))
+        rows.append(("(b) min-max score + tiers", t, mem, feat_mib))
 
     if "c" in args.steps:
-        t_ours = best_of(args.repeat * 3, lambda: crmkit_quintiles(r, f, m))
-        t_pandas = best_of(args.repeat, lambda: pandas_quintiles(feat_pd))
+        t = rounds_of(
+            args.rounds,
+            [("crmkit", 3, lambda: crmkit_quintiles(r, f, m)), ("pd.qcut on ranks", 1, lambda: pandas_quintiles(feat_pd))],
+        )
         mem = extra_peak_mib(lambda: crmkit_quintiles(r, f, m))
-        rows.append(("(c) quintile scores R, F, M", t_ours, [("pd.qcut on ranks", t_pandas)], mem, feat_mib))
+        rows.append(("(c) quintile scores R, F, M", t, mem, feat_mib))
 
-    for name, ours, peers, mem_mib, in_mib in rows:
-        print(f"{name}: crmkit {ours * 1e3:8.1f} ms")
-        for peer, t in peers:
-            print(f"    {peer:<18} {t * 1e3:8.1f} ms   crmkit is {t / ours:6.2f}x faster")
+    print("median times over the rounds; ratios: median [lowest-highest] of the rounds")
+    for name, t, mem_mib, in_mib in rows:
+        ours = t.pop("crmkit")
+        print(f"{name}: crmkit {statistics.median(ours) * 1e3:8.1f} ms")
+        for peer, theirs in t.items():
+            if len(theirs) == len(ours):
+                ratios = sorted(p / o for o, p in zip(ours, theirs))
+                spread = f"[{ratios[0]:.2f}-{ratios[-1]:.2f}]"
+            else:  # timed once: against crmkit's median
+                ratios, spread = [theirs[0] / statistics.median(ours)], "(one run)"
+            print(f"    {peer:<18} {statistics.median(theirs) * 1e3:8.1f} ms   crmkit is {statistics.median(ratios):6.2f}x faster {spread}")
         if mem_mib is not None:
             print(f"    peak extra memory {mem_mib:7.1f} MiB = {mem_mib / in_mib:.2f}x the input columns ({in_mib:.0f} MiB)")
-
 
 if __name__ == "__main__":
     main()
