@@ -47,16 +47,21 @@ pub struct ParetoNbdParams {
 /// or (α+τ)^(1−r−x) (β+τ)^(−(s+1)) ₂F₁(1, s+1; r+s+x+1; z): positive series, no overflow.
 fn ln_g(p: &ParetoNbdParams, x: f64, tau: f64) -> Option<(f64, [f64; 4])> {
     let (at, bt) = (p.alpha + tau, p.beta + tau);
-    ln_g_at(p, x, [at, bt, at.ln(), bt.ln()], ln_hyp2f1_unit_a)
+    ln_g_at(
+        p,
+        x,
+        [at, bt, at.ln(), bt.ln(), 1.0 / at, 1.0 / bt],
+        ln_hyp2f1_unit_a,
+    )
 }
 
-/// [`ln_g`] given \[α + τ, β + τ, ln(α + τ), ln(β + τ)\] and an evaluator of
+/// [`ln_g`] given \[α + τ, β + τ, ln(α + τ), ln(β + τ), 1/(α + τ), 1/(β + τ)\] and an evaluator of
 /// [`ln_hyp2f1_unit_a`].
 #[inline]
 fn ln_g_at(
     p: &ParetoNbdParams,
     x: f64,
-    times: [f64; 4],
+    times: [f64; 6],
     mut ln_hyp2f1_unit_a: impl FnMut(f64, f64, f64) -> Option<(f64, f64, f64, f64)>,
 ) -> Option<(f64, [f64; 4])> {
     let (pre, _, g) = g_parts_at(p, x, times, |b, c, z| {
@@ -72,22 +77,22 @@ fn ln_g_at(
 fn g_parts_at(
     p: &ParetoNbdParams,
     x: f64,
-    times: [f64; 4],
+    times: [f64; 6],
     mut eval: impl FnMut(f64, f64, f64) -> Option<(f64, f64, f64, f64, f64)>,
 ) -> Option<(f64, f64, [f64; 4])> {
-    let (b, c, z) = g_series_args(p, x, times[0], times[1]);
+    let (b, c, z) = g_series_args(p, x, times[4], times[5]);
     Some(g_parts_from(p, x, times, eval(b, c, z)?))
 }
 
-/// The (b, c, z) of the ₂F₁(1, b; c; z) in G(τ) given α + τ and β + τ (see [`ln_g`]); b and c
-/// depend on x only, z on τ only.
+/// The (b, c, z) of the ₂F₁(1, b; c; z) in G(τ) given 1/(α + τ) and 1/(β + τ) (see [`ln_g`]);
+/// b and c depend on x only, z on τ only.
 #[inline]
-fn g_series_args(p: &ParetoNbdParams, x: f64, at: f64, bt: f64) -> (f64, f64, f64) {
+fn g_series_args(p: &ParetoNbdParams, x: f64, inv_at: f64, inv_bt: f64) -> (f64, f64, f64) {
     let c = p.r + p.s + x + 1.0;
     if p.alpha >= p.beta {
-        (p.r + x, c, (p.alpha - p.beta) / at)
+        (p.r + x, c, (p.alpha - p.beta) * inv_at)
     } else {
-        (p.s + 1.0, c, (p.beta - p.alpha) / bt)
+        (p.s + 1.0, c, (p.beta - p.alpha) * inv_bt)
     }
 }
 
@@ -96,27 +101,28 @@ fn g_series_args(p: &ParetoNbdParams, x: f64, at: f64, bt: f64) -> (f64, f64, f6
 fn g_parts_from(
     p: &ParetoNbdParams,
     x: f64,
-    [at, bt, la, lb]: [f64; 4],
+    [at, bt, la, lb, ia, ib]: [f64; 6],
     (shift, sum, hb, hc, hz): (f64, f64, f64, f64, f64),
 ) -> (f64, f64, [f64; 4]) {
     let (r, s) = (p.r, p.s);
     let rx = r + x;
+    // ∂z/∂α and ∂z/∂β through the reciprocals: no division per G
     if p.alpha >= p.beta {
         let pre = -rx * la - s * lb + shift;
         let g = [
             -la + hb + hc,
-            -rx / at + hz * bt / (at * at),
+            (hz * bt * ia - rx) * ia,
             -lb + hc,
-            -s / bt - hz / at,
+            -s * ib - hz * ia,
         ];
         (pre, sum, g)
     } else {
         let pre = -(rx - 1.0) * la - (s + 1.0) * lb + shift;
         let g = [
             -la + hc,
-            -(rx - 1.0) / at - hz / bt,
+            -(rx - 1.0) * ia - hz * ib,
             -lb + hb + hc,
-            -(s + 1.0) / bt + hz * at / (bt * bt),
+            (hz * at * ib - (s + 1.0)) * ib,
         ];
         (pre, sum, g)
     }
@@ -494,6 +500,12 @@ impl Plan {
                 }
                 time_local[t]
             };
+            // the part's x values: the range of distinct x its rows span (rows sorted by x
+            // after compression: each part computes Γ and ψ only for its own x)
+            let (x0, x1) = global[range.clone()]
+                .iter()
+                .fold((usize::MAX, 0), |(lo, hi), &(x, _)| (lo.min(x), hi.max(x)));
+            let x0 = x0.min(x1);
             let mut pair_local = vec![usize::MAX; numbering.pairs.len()];
             let mut pairs = Vec::new();
             let mut rows = Vec::with_capacity(range.len());
@@ -503,13 +515,13 @@ impl Plan {
                     if pair_local[p] == usize::MAX {
                         let (px, pt) = numbering.pairs[p];
                         pair_local[p] = pairs.len();
-                        pairs.push((px, local_time(pt)));
+                        pairs.push((px - x0, local_time(pt)));
                     }
                     pair_local[p]
                 };
                 let g = g.map(|(a, b)| (local_pair(a), local_pair(b)));
                 rows.push(PlanRow {
-                    x,
+                    x: x - x0,
                     t: local_time(ti.t[row]),
                     g,
                     w: data.weights()[row],
@@ -517,7 +529,11 @@ impl Plan {
             }
             Self {
                 times,
-                xs: xs.clone(),
+                xs: if rows.is_empty() {
+                    Vec::new()
+                } else {
+                    xs[x0..=x1].to_vec()
+                },
                 pairs,
                 rows,
             }
@@ -557,9 +573,9 @@ impl Plan {
             scratch.z.clear();
             let (mut b, mut c) = (0.0, 0.0);
             for &(_, ti) in group {
-                let [at, bt, ..] = scratch.times[ti];
+                let [.., inv_at, inv_bt] = scratch.times[ti];
                 let z;
-                (b, c, z) = g_series_args(p, x, at, bt);
+                (b, c, z) = g_series_args(p, x, inv_at, inv_bt);
                 scratch.z.push(z);
             }
             scratch.evals.clear();
@@ -571,8 +587,7 @@ impl Plan {
                 return f64::NAN;
             }
             for (&(_, ti), &v) in group.iter().zip(&scratch.evals) {
-                let [at, bt, lat, lbt, _, _] = scratch.times[ti];
-                let (pre, sum, d) = g_parts_from(p, x, [at, bt, lat, lbt], v);
+                let (pre, sum, d) = g_parts_from(p, x, scratch.times[ti], v);
                 // the prefactor alone in e^pre when the series' shift fits into S (always,
                 // but for a ₂F₁ beyond e^600): the rows then use the linear form
                 let shift = v.0;
