@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::data::{check_customer, check_horizon};
+use super::data::{check_customer, check_horizon, distinct_index};
 use super::optimize::{
     ConvergenceReport, FitOptions, NllSum, fit_log_params_split, rescale_covariance,
 };
@@ -372,14 +372,6 @@ struct PlanRow {
     w: f64,
 }
 
-/// Distinct values of `v`, ascending.
-fn distinct_sorted(v: &[f64]) -> Vec<f64> {
-    let mut xs = v.to_vec();
-    xs.sort_unstable_by(f64::total_cmp);
-    xs.dedup();
-    xs
-}
-
 /// Numbers the (x, τ) pairs whose G(τ) a plan needs, in order of first use; a pair seen last
 /// under the same x keeps its number, so rows sorted by x (as compression leaves them) share
 /// their series without a sort or a search.
@@ -450,12 +442,12 @@ impl Plan {
     /// 114 µs; balanced, 417 and 570 series and 52 and 51 µs). One time index serves both.
     fn new_split(data: &BtydData, k: Option<usize>) -> [Self; 2] {
         let ti = data.time_index();
-        let xs = distinct_sorted(data.x());
+        let (xs, x_index) = distinct_index(data.x());
         let mut numbering = PairNumbering::new(ti.times.len());
         // per row: x index and the global pair numbers of G(t_x), G(T)
         let global: Vec<(usize, Option<(usize, usize)>)> = (0..data.len())
             .map(|row| {
-                let x = xs.partition_point(|u| *u < data.x()[row]);
+                let x = x_index[row];
                 let g = (data.t_x()[row] < data.t()[row]).then(|| {
                     (
                         numbering.index(x, ti.t_x[row]),
