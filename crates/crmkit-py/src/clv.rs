@@ -415,10 +415,15 @@ macro_rules! transaction_class {
                 let w = optional(weights, "weights")?;
                 let (x, t_x, t) = (x.as_slice(), t_x.as_slice(), t.as_slice());
                 let w = w.as_ref().map(|w| w.as_slice());
-                // the core merges identical rows itself (hashing, then sorting the distinct ones)
                 let fitted = run(py, move || match w {
                     Some(w) => $model::fit(&BtydData::with_weights(x, t_x, t, w)?, &opts),
-                    None => $model::fit(&BtydData::new(x, t_x, t)?, &opts),
+                    None => {
+                        // identical rows merged here in O(n), so that the core sorts only the distinct ones
+                        let d = Distinct::new(["x", "t_x", "t"], [x, t_x, t])?;
+                        let [x, t_x, t] = &d.columns;
+                        let data = BtydData::with_weights(x, t_x, t, &d.counts).map_err(|e| d.row_error(e))?;
+                        $model::fit(&data, &opts)
+                    }
                 })?;
                 Ok(Self {
                     inner: Stored {
