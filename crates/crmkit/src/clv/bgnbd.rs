@@ -248,6 +248,41 @@ impl BgNbdParams {
         check_params(&NAMES, &[self.r, self.alpha, self.a, self.b])
     }
 
+    /// E\[Y(h) | alive at T, x, T\] = (a+b+x−1) · tail for each horizon: the hypergeometric
+    /// series of all horizons summed in lockstep (`special::hyp2f1_many`; equal to the one-off
+    /// series to 1e-14 relative, tested), or one at a time with the a → 1 limit near a = 1.
+    fn path_if_alive(&self, horizons: &[f64], x: f64, t: f64) -> Result<Vec<f64>> {
+        self.check()?;
+        check_customer(0, x, 0.0, t)?;
+        for &h in horizons {
+            check_horizon("horizon", h)?;
+        }
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let zs: Vec<f64> = horizons.iter().map(|&h| h / (alpha + t + h)).collect();
+        let tails: Vec<f64> = if (a - 1.0).abs() < 1e-6 {
+            zs.iter()
+                .map(|&z| bg_tail(a, b - 1.0 - r, b + x - 1.0, z))
+                .collect()
+        } else {
+            let am1 = a - 1.0;
+            let mut f = Vec::with_capacity(zs.len());
+            hyp2f1_many(a + b - 1.0 - r, am1, a + b + x - 1.0, &zs, &mut f);
+            zs.iter()
+                .zip(f)
+                .map(|(&z, f)| bg_tail_given(am1, f, z))
+                .collect()
+        };
+        tails
+            .into_iter()
+            .map(|tail| {
+                finite(
+                    "BG/NBD conditional expected purchases",
+                    (a + b + x - 1.0) * tail,
+                )
+            })
+            .collect()
+    }
+
     /// Log-likelihood of one customer (without the t_x^(x−1)/Γ(x) factor).
     ///
     /// # Examples
@@ -423,28 +458,28 @@ impl TransactionModel for BgNbdParams {
         t_x: f64,
         t: f64,
     ) -> Result<Vec<f64>> {
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        if (a - 1.0).abs() < 1e-6 {
+        if (self.a - 1.0).abs() < 1e-6 {
             return horizons
                 .iter()
                 .map(|&h| self.expected_purchases_one(h, x, t_x, t))
                 .collect();
         }
-        for &h in horizons {
-            check_horizon("horizon", h)?;
-        }
         let alive = self.probability_alive_one(x, t_x, t)?;
-        let am1 = a - 1.0;
-        let zs: Vec<f64> = horizons.iter().map(|&h| h / (alpha + t + h)).collect();
-        let mut f = Vec::with_capacity(zs.len());
-        hyp2f1_many(a + b - 1.0 - r, am1, a + b + x - 1.0, &zs, &mut f);
-        zs.iter()
-            .zip(f)
-            .map(|(&z, f)| {
-                let v = (a + b + x - 1.0) * bg_tail_given(am1, f, z) * alive;
-                finite("BG/NBD conditional expected purchases", v)
-            })
+        self.path_if_alive(horizons, x, t)?
+            .into_iter()
+            .map(|v| finite("BG/NBD conditional expected purchases", v * alive))
             .collect()
+    }
+
+    /// (a+b+x−1) · tail per horizon: [`TransactionModel::expected_purchases_one`] without
+    /// P(alive).
+    fn expected_purchases_path_if_alive(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t: f64,
+    ) -> Option<Result<Vec<f64>>> {
+        Some(self.path_if_alive(horizons, x, t))
     }
 
     /// # Formula
@@ -692,6 +727,14 @@ impl TransactionModel for FittedBgNbd {
         t: f64,
     ) -> Result<Vec<f64>> {
         self.params.expected_purchases_path(horizons, x, t_x, t)
+    }
+    fn expected_purchases_path_if_alive(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t: f64,
+    ) -> Option<Result<Vec<f64>>> {
+        self.params.expected_purchases_path_if_alive(horizons, x, t)
     }
     fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
         self.params.probability_alive_one(x, t_x, t)

@@ -297,6 +297,32 @@ impl TransactionModel for MbgNbdParams {
         finite("MBG/NBD conditional expected purchases", v)
     }
 
+    /// (a+b+x) · tail per horizon: [`TransactionModel::expected_purchases_one`] without P(alive).
+    fn expected_purchases_path_if_alive(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t: f64,
+    ) -> Option<Result<Vec<f64>>> {
+        let path = || {
+            self.check()?;
+            check_customer(0, x, 0.0, t)?;
+            let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+            horizons
+                .iter()
+                .map(|&h| {
+                    check_horizon("horizon", h)?;
+                    let z = h / (alpha + t + h);
+                    finite(
+                        "MBG/NBD conditional expected purchases",
+                        (a + b + x) * bg_tail(a, b - r, b + x, z),
+                    )
+                })
+                .collect()
+        };
+        Some(path())
+    }
+
     /// # Formula
     ///
     /// Batislam, Denizel & Filiztekin (2007) eq. 9 (lifetimes 0.11.3 `conditional_probability_alive`):
@@ -475,6 +501,14 @@ impl TransactionModel for FittedMbgNbd {
     }
     fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
         self.params.probability_alive_one(x, t_x, t)
+    }
+    fn expected_purchases_path_if_alive(
+        &self,
+        horizons: &[f64],
+        x: f64,
+        t: f64,
+    ) -> Option<Result<Vec<f64>>> {
+        self.params.expected_purchases_path_if_alive(horizons, x, t)
     }
 }
 

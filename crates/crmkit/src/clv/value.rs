@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::TransactionModel;
 use super::data::at_row;
+use super::{PerXT, TransactionModel};
 use crate::{CrmkitError, Result};
 
 /// Discrete monthly discounting as in lifetimes 0.11.3 and pymc-marketing: the value of month i
@@ -230,18 +230,33 @@ pub fn discounted_purchases_monthly<M: TransactionModel + ?Sized>(
     let discounts: Vec<f64> = (1..=discounting.months)
         .map(|i| factor.powf(f64::from(i)))
         .collect();
-    let mut out = Vec::with_capacity(x.len());
-    for (row, ((&xi, &ri), &ti)) in x.iter().zip(t_x).zip(t).enumerate() {
-        let path = model
-            .expected_purchases_path(&horizons, xi, ri, ti)
-            .map_err(|e| at_row(e, row))?;
+    let discounted = |path: Vec<f64>| {
         let mut previous = 0.0;
         let mut value = 0.0;
         for (cumulative, discount) in path.into_iter().zip(&discounts) {
             value += (cumulative - previous) / discount;
             previous = cumulative;
         }
-        out.push(value);
+        value
+    };
+    // the sum is linear in the path: P(alive) times the discounted path given alive, which
+    // customers who share (x, T) share
+    let mut if_alive = PerXT::default();
+    let mut out = Vec::with_capacity(x.len());
+    for (row, ((&xi, &ri), &ti)) in x.iter().zip(t_x).zip(t).enumerate() {
+        let value = match if_alive.get(xi, ti, || {
+            model
+                .expected_purchases_path_if_alive(&horizons, xi, ti)
+                .map(|path| path.map(discounted))
+        }) {
+            Some(v) => model
+                .probability_alive_one(xi, ri, ti)
+                .and_then(|alive| Ok(alive * v?)),
+            None => model
+                .expected_purchases_path(&horizons, xi, ri, ti)
+                .map(discounted),
+        };
+        out.push(value.map_err(|e| at_row(e, row))?);
     }
     Ok(out)
 }
@@ -352,4 +367,114 @@ pub fn clv_dert<M: TransactionModel + ?Sized>(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::clv::{BgNbdParams, MbgNbdParams, ParetoNbdParams};
+
+    /// The discounted sum of one customer's path, row by row, without the per-(x, T) sharing.
+    fn by_row<M: TransactionModel + ?Sized>(
+        m: &M,
+        x: f64,
+        t_x: f64,
+        t: f64,
+        d: &MonthlyDiscounting,
+    ) -> f64 {
+        let horizons: Vec<f64> = (1..=d.months)
+            .map(|i| f64::from(i) * d.time_units_per_month)
+            .collect();
+        let path = m.expected_purchases_path(&horizons, x, t_x, t).unwrap();
+        let (mut previous, mut value) = (0.0, 0.0);
+        for (i, cumulative) in path.into_iter().enumerate() {
+            value += (cumulative - previous) / (1.0 + d.monthly_discount_rate).powi(i as i32 + 1);
+            previous = cumulative;
+        }
+        value
+    }
+
+    #[test]
+    fn customers_sharing_x_and_t_share_the_path_given_alive() {
+        // Rows that share (x, T) with different t_x (and a = 1 for the BG/NBD limit): the shared
+        // expectation given alive times each row's P(alive) equals the row-by-row results to
+        // 1e-13 relative (the same terms, multiplied in another order); Pareto/NBD has no
+        // shared form and takes the row-by-row path.
+        let x = [2.0, 2.0, 2.0, 0.0, 0.0, 7.0, 2.0];
+        let t_x = [30.4, 5.0, 38.0, 0.0, 0.0, 12.0, 30.4];
+        let t = [38.86, 38.86, 38.86, 38.86, 20.0, 38.86, 31.5];
+        let d = MonthlyDiscounting::weekly(12, 0.01);
+        let bg = BgNbdParams {
+            r: 0.2426,
+            alpha: 4.4136,
+            a: 0.7930,
+            b: 2.4261,
+        };
+        let bg1 = BgNbdParams { a: 1.0, ..bg };
+        let mbg = MbgNbdParams {
+            r: 0.2426,
+            alpha: 4.4136,
+            a: 0.7930,
+            b: 2.4261,
+        };
+        let pn = ParetoNbdParams {
+            r: 0.55,
+            alpha: 10.58,
+            s: 0.61,
+            beta: 11.67,
+        };
+        let models: [&dyn TransactionModel; 4] = [&bg, &bg1, &mbg, &pn];
+        for m in models {
+            let clv = discounted_purchases_monthly(m, &x, &t_x, &t, &d).unwrap();
+            let e = m.expected_purchases(39.0, &x, &t_x, &t).unwrap();
+            for row in 0..x.len() {
+                let want = by_row(m, x[row], t_x[row], t[row], &d);
+                assert!(
+                    (clv[row] - want).abs() <= 1e-13 * want,
+                    "{} row {row}: {} vs {want}",
+                    m.model_name(),
+                    clv[row]
+                );
+                let want = m
+                    .expected_purchases_one(39.0, x[row], t_x[row], t[row])
+                    .unwrap();
+                assert!(
+                    (e[row] - want).abs() <= 1e-13 * want,
+                    "{} row {row}: {} vs {want}",
+                    m.model_name(),
+                    e[row]
+                );
+            }
+        }
+        assert!(
+            pn.expected_purchases_path_if_alive(&[1.0], 2.0, 30.0)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn shared_paths_still_name_the_bad_row() {
+        let bg = BgNbdParams {
+            r: 0.2426,
+            alpha: 4.4136,
+            a: 0.7930,
+            b: 2.4261,
+        };
+        let d = MonthlyDiscounting::weekly(12, 0.01);
+        // row 2 shares (x, T) with row 0 but has t_x > T
+        let err = discounted_purchases_monthly(
+            &bg,
+            &[2.0, 1.0, 2.0],
+            &[3.0, 1.0, 50.0],
+            &[40.0, 40.0, 40.0],
+            &d,
+        )
+        .unwrap_err();
+        assert_eq!(err.row(), Some(2));
+        let err = bg
+            .expected_purchases(5.0, &[2.0, 2.0], &[3.0, 50.0], &[40.0, 40.0])
+            .unwrap_err();
+        assert_eq!(err.row(), Some(1));
+    }
 }
