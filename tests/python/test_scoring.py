@@ -188,10 +188,10 @@ def test_score_tiers_equals_score_then_tiers(n: int) -> None:
         fit.score_tiers(r, f, m, thresholds=(0.6, 0.3))
 
 
-@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint16, np.uint32, np.uint64, np.float16, np.float32, np.bool_])
-def test_compiled_scorers_take_any_numeric_numpy_dtype(dtype: type) -> None:
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint16, np.uint32, np.uint64, np.float16, np.float32, np.bool_, ">f8", ">i8"])
+def test_compiled_scorers_take_any_numeric_numpy_dtype(dtype: object) -> None:
     # The compiled classes (used directly, without the Python layer's normalisation) cast other
-    # numeric dtypes: the same results as int64 / float64 input.
+    # numeric dtypes, and big-endian ones: the same results as int64 / float64 input.
     values = np.array([3, 1, 0, 2, 1, 4, 0, 2])
     if dtype is np.bool_:
         values = values % 2

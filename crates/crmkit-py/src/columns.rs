@@ -49,12 +49,18 @@ fn is_numpy(obj: &Bound<'_, PyAny>) -> bool {
     numpy::PyUntypedArray::type_check(obj)
 }
 
-/// The kind ('b', 'i', 'u' or 'f') and item size in bytes of a numeric numpy array; a
-/// `ConfigError` naming the field and dtype for anything else (strings, objects, dates).
+/// The kind ('b', 'i', 'u' or 'f') and item size in bytes of a numeric numpy array (size 0
+/// for a non-native byte order, which is always converted); a `ConfigError` naming the field
+/// and dtype for anything else (strings, objects, dates).
 fn numpy_dtype(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<(char, usize)> {
     let dtype = obj.getattr("dtype")?;
     let kind: char = dtype.getattr("kind")?.extract()?;
-    let size: usize = dtype.getattr("itemsize")?.extract()?;
+    let native: bool = dtype.getattr("isnative")?.extract()?;
+    let size: usize = if native {
+        dtype.getattr("itemsize")?.extract()?
+    } else {
+        0
+    };
     if !matches!(kind, 'b' | 'i' | 'u' | 'f') || (kind == 'f' && size > 8) {
         return Err(to_py(CrmkitError::invalid_config(
             field,

@@ -196,10 +196,11 @@ pub trait TransactionModel {
 
     /// Expected purchases in (T, T + h\] for each horizon h of `horizons` of a customer who is
     /// alive at T, for models whose conditional expectation factors as E\[Y(h) | x, t_x, T\] =
-    /// P(alive | x, t_x, T) · E\[Y(h) | alive, x, T\] (BG/NBD, MBG/NBD, Pareto/NBD): the second
-    /// factor does not depend on t_x, so customers who share (x, T) share it (CDNOW: 464 (x, T)
-    /// among 1,016 distinct summaries). `None` (the provided implementation) for a model
-    /// without that form; predictions then go through
+    /// P(alive | x, t_x, T) · E\[Y(h) | alive, x, T\]: the second factor does not depend on
+    /// t_x, so customers who share (x, T) share it (CDNOW: 464 (x, T) among 1,016 distinct
+    /// summaries). BG/NBD and MBG/NBD implement it. `None` (the provided implementation) for
+    /// a model without that form, or where sharing does not pay (Pareto/NBD has the form, but
+    /// its P(alive) is the costly part); predictions then go through
     /// [`TransactionModel::expected_purchases_one`] / [`TransactionModel::expected_purchases_path`].
     ///
     /// # Examples
@@ -422,7 +423,6 @@ pub fn dert_by_quadrature<M: TransactionModel + ?Sized>(
     })
 }
 
-/// Applies a per-customer function to parallel slices, putting the row into errors.
 /// Per-(x, T) values of a prediction, computed once for the customers who share them.
 #[derive(Default)]
 pub(crate) struct PerXT<V> {
@@ -444,6 +444,7 @@ impl<V: Clone> PerXT<V> {
     }
 }
 
+/// Applies a per-customer function to parallel slices, putting the row into errors.
 pub(crate) fn map_rows(
     x: &[f64],
     t_x: &[f64],
