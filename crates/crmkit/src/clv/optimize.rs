@@ -194,9 +194,11 @@ impl<'a, const N: usize> NllSum<'a, N> {
     }
 
     /// [`NllSum::add`] for a row whose log-likelihood `row` returns as (b, f) with ℓ = b + ln f
-    /// and f in \[1, 2\] (the ln(1 + e) of a log-sum-exp): the factors of rows of weight 1 are
-    /// multiplied and their logarithm taken once per few hundred rows, which spares most of the
-    /// per-row logarithms (a product of k factors carries k/2 ulps, as a sum of k logarithms).
+    /// and 1 ≤ f ≤ 1e140 (the 1 + e of a log-sum-exp, in \[1, 2\], or Pareto/NBD's 1 + odds of
+    /// death): the factors of rows of weight 1 are multiplied and their
+    /// logarithm taken once the product passes 1e150 (every few hundred rows), which spares
+    /// most of the per-row logarithms (a product of k factors carries k/2 ulps, as a sum of k
+    /// logarithms).
     #[inline]
     pub fn add_factored(&mut self, w: f64, row: impl FnOnce(&mut [f64; N]) -> (f64, f64)) {
         let mut gr = [0.0; N];

@@ -224,7 +224,8 @@ fn death_term_parts(
 /// (t_x, T\] against being alive, and its gradient (∇L1 + ρ ∇ln L2)/(1 + ρ) with
 /// ρ ∇ln L2 = (s/(r+s+x)) (A₁ ∇ln G(t_x) − A₂ ∇ln G(T)) + ρ ∇ln(s/(r+s+x)): one exponential
 /// and one division, where the logarithmic form takes two exponentials, a logarithm and two
-/// divisions. Returns (base, 1 + ρ) for [`NllSum::add_factored`] (callers keep ρ ≤ e^300).
+/// divisions. Returns (base, 1 + ρ) for [`NllSum::add_factored`] (callers keep A₁ ≤ 1e140, so
+/// 1 + ρ stays below 1e140 too).
 #[inline]
 fn linear_row(
     base: f64,
@@ -614,15 +615,20 @@ impl Plan {
                 Some((i1, i2)) => {
                     let (pre1, s1, d1, linear1) = scratch.g[i1];
                     let (pre2, s2, d2, linear2) = scratch.g[i2];
-                    let u = pre1 - l1; // ≥ 0: G(t_x)'s prefactor over L1
-                    if linear1 && linear2 && u <= 300.0 {
+                    // A₁ = G(t_x)/L1: its prefactor over L1 (≥ 1) times its series
+                    let a1 = if linear1 && linear2 {
+                        (pre1 - l1).exp() * s1
+                    } else {
+                        f64::INFINITY
+                    };
+                    if a1 <= 1e140 {
                         // G(T)'s prefactor over L1 is 1, or (α + T)/(β + T) (see g_parts_from)
                         let g2_l1 = if beta_above {
                             at_t(row.t) * inv_bt
                         } else {
                             1.0
                         };
-                        let (a1, a2) = (u.exp() * s1, g2_l1 * s2);
+                        let a2 = g2_l1 * s2;
                         if a2 < a1 {
                             sum.add_factored(row.w, |gr| {
                                 linear_row(
@@ -1402,7 +1408,7 @@ mod tests {
     fn plan_equals_the_row_by_row_sum() {
         // Rows with t_x = T, repeated (x, τ) pairs, x = 0, and large x; both branches α ≥ β and
         // α < β and the special case α = β; a ₂F₁ beyond the series (z > 0.999: its shift is
-        // folded into the linear form), a death term whose odds pass e^300 (x = 400 bought
+        // folded into the linear form), a death term whose odds pass 1e140 (x = 400 bought
         // early: the logarithmic form), and t_x within rounding of T. Tolerance: 1e-12
         // relative (the same terms summed in another order).
         let x = [0.0, 0.0, 1.0, 1.0, 1.0, 2.0, 7.0, 40.0, 3.0, 400.0, 2.0];
