@@ -48,11 +48,6 @@ fn rename_t(err: CrmkitError) -> CrmkitError {
 }
 
 /// [`without_gil`] with the core's `t` shown as `T`.
-/// A count from Python (`n` purchases or opportunities, `months`; see [`whole`]).
-fn count(field: &str, value: i64) -> PyResult<u32> {
-    whole(field, value)
-}
-
 fn run<T: Send>(py: Python<'_>, work: impl Send + FnOnce() -> crmkit::Result<T>) -> PyResult<T> {
     without_gil(py, move || work().map_err(rename_t))
 }
@@ -535,7 +530,7 @@ transaction_class!(
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (eq. 8).
         fn probability_of_purchases(&self, py: Python<'_>, n: i64, t: f64) -> PyResult<f64> {
-            let n = count("n", n)?;
+            let n = whole::<u32>("n", n)?;
             let m = self.inner.params;
             run(py, move || m.probability_of_purchases(n, t))
         }
@@ -550,7 +545,7 @@ transaction_class!(
         /// Probability of exactly `n` purchases in (0, t] for a new customer (Fader & Hardie 2006,
         /// "Deriving an expression for P(X(t) = x) under the Pareto/NBD model").
         fn probability_of_purchases(&self, py: Python<'_>, n: i64, t: f64) -> PyResult<f64> {
-            let n = count("n", n)?;
+            let n = whole::<u32>("n", n)?;
             let m = self.inner.params;
             run(py, move || m.probability_of_purchases(n, t))
         }
@@ -575,7 +570,7 @@ transaction_class!(
             t_x: &Bound<'py, PyAny>,
             T: &Bound<'py, PyAny>,
         ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-            let n = count("n", n)?;
+            let n = whole::<u32>("n", n)?;
             let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
             let (x, t_x, tt) = (x.as_slice(), t_x.as_slice(), tt.as_slice());
             let m = self.inner.params;
@@ -597,7 +592,7 @@ transaction_class!(
         /// Probability of exactly `n` purchases in (0, t] for a new customer (Batislam, Denizel &
         /// Filiztekin 2007).
         fn probability_of_purchases(&self, py: Python<'_>, n: i64, t: f64) -> PyResult<f64> {
-            let n = count("n", n)?;
+            let n = whole::<u32>("n", n)?;
             let m = self.inner.params;
             run(py, move || m.probability_of_purchases(n, t))
         }
@@ -668,7 +663,7 @@ fn clv_monthly_steps<'py>(
     monthly_discount_rate: f64,
     time_units_per_month: f64,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let months = count("months", months)?;
+    let months = whole::<u32>("months", months)?;
     let model = AnyTransaction::extract(transaction_model)?;
     let discounting = MonthlyDiscounting {
         months,
@@ -1014,7 +1009,7 @@ model_class!(
         n: &Bound<'py, PyAny>,
         future: i64,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let future = count("future", future)?;
+        let future = whole::<u32>("future", future)?;
         let (x, t_x, n) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(n, "n")?);
         let (x, t_x, n) = (x.as_slice(), t_x.as_slice(), n.as_slice());
         let m = self.inner.params;
@@ -1031,7 +1026,7 @@ model_class!(
         t_x: &Bound<'py, PyAny>,
         n: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let future = count("future", future)?;
+        let future = whole::<u32>("future", future)?;
         let (x, t_x, n) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(n, "n")?);
         let (x, t_x, n) = (x.as_slice(), t_x.as_slice(), n.as_slice());
         let m = self.inner.params;
@@ -1041,7 +1036,7 @@ model_class!(
 
     /// Expected transactions of a new customer in the first `n` opportunities (eq. 9).
     fn expected_purchases_new_customer(&self, py: Python<'_>, n: i64) -> PyResult<f64> {
-        let n = count("n", n)?;
+        let n = whole::<u32>("n", n)?;
         let m = self.inner.params;
         run(py, move || m.expected_purchases_new_customer(n))
     }
@@ -1049,7 +1044,7 @@ model_class!(
     /// Probability that a new customer makes exactly `x` transactions in the first `n`
     /// opportunities (eq. 7); 0 for x > n.
     fn probability_of_purchases(&self, py: Python<'_>, x: i64, n: i64) -> PyResult<f64> {
-        let (x, n) = (count("x", x)?, count("n", n)?);
+        let (x, n) = (whole::<u32>("x", x)?, whole::<u32>("n", n)?);
         let m = self.inner.params;
         run(py, move || m.probability_of_purchases(x, n))
     }

@@ -248,38 +248,38 @@ impl BgNbdParams {
         check_params(&NAMES, &[self.r, self.alpha, self.a, self.b])
     }
 
-    /// E\[Y(h) | alive at T, x, T\] = (a+b+x−1) · tail for each horizon: the hypergeometric
-    /// series of all horizons summed in lockstep (`special::hyp2f1_many`; equal to the one-off
-    /// series to 1e-14 relative, tested), or one at a time with the a → 1 limit near a = 1.
+    /// E\[Y(h) | alive at T, x, T\] = (a+b+x−1) · tail for one horizon (unchecked), with the
+    /// a → 1 limit of [`bg_tail`].
+    fn given_alive(&self, horizon: f64, x: f64, t: f64) -> f64 {
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let z = horizon / (alpha + t + horizon);
+        (a + b + x - 1.0) * bg_tail(a, b - 1.0 - r, b + x - 1.0, z)
+    }
+
+    /// [`BgNbdParams::given_alive`] for each horizon, checked: the hypergeometric series of all
+    /// horizons summed in lockstep (`special::hyp2f1_many`; equal to the one-off series to 1e-14
+    /// relative, tested), or one at a time near a = 1.
     fn path_if_alive(&self, horizons: &[f64], x: f64, t: f64) -> Result<Vec<f64>> {
         self.check()?;
         check_customer(0, x, 0.0, t)?;
         for &h in horizons {
             check_horizon("horizon", h)?;
         }
+        let context = "BG/NBD conditional expected purchases";
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        if (a - 1.0).abs() < 1e-6 {
+            return horizons
+                .iter()
+                .map(|&h| finite(context, self.given_alive(h, x, t)))
+                .collect();
+        }
+        let am1 = a - 1.0;
         let zs: Vec<f64> = horizons.iter().map(|&h| h / (alpha + t + h)).collect();
-        let tails: Vec<f64> = if (a - 1.0).abs() < 1e-6 {
-            zs.iter()
-                .map(|&z| bg_tail(a, b - 1.0 - r, b + x - 1.0, z))
-                .collect()
-        } else {
-            let am1 = a - 1.0;
-            let mut f = Vec::with_capacity(zs.len());
-            hyp2f1_many(a + b - 1.0 - r, am1, a + b + x - 1.0, &zs, &mut f);
-            zs.iter()
-                .zip(f)
-                .map(|(&z, f)| bg_tail_given(am1, f, z))
-                .collect()
-        };
-        tails
-            .into_iter()
-            .map(|tail| {
-                finite(
-                    "BG/NBD conditional expected purchases",
-                    (a + b + x - 1.0) * tail,
-                )
-            })
+        let mut f = Vec::with_capacity(zs.len());
+        hyp2f1_many(a + b - 1.0 - r, am1, a + b + x - 1.0, &zs, &mut f);
+        zs.iter()
+            .zip(f)
+            .map(|(&z, f)| finite(context, (a + b + x - 1.0) * bg_tail_given(am1, f, z)))
             .collect()
     }
 
@@ -442,9 +442,7 @@ impl TransactionModel for BgNbdParams {
     fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64> {
         check_horizon("horizon", horizon)?;
         let alive = self.probability_alive_one(x, t_x, t)?;
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let z = horizon / (alpha + t + horizon);
-        let v = (a + b + x - 1.0) * bg_tail(a, b - 1.0 - r, b + x - 1.0, z) * alive;
+        let v = self.given_alive(horizon, x, t) * alive;
         finite("BG/NBD conditional expected purchases", v)
     }
 
@@ -458,12 +456,6 @@ impl TransactionModel for BgNbdParams {
         t_x: f64,
         t: f64,
     ) -> Result<Vec<f64>> {
-        if (self.a - 1.0).abs() < 1e-6 {
-            return horizons
-                .iter()
-                .map(|&h| self.expected_purchases_one(h, x, t_x, t))
-                .collect();
-        }
         let alive = self.probability_alive_one(x, t_x, t)?;
         self.path_if_alive(horizons, x, t)?
             .into_iter()
@@ -709,37 +701,7 @@ impl FittedBgNbd {
     }
 }
 
-impl TransactionModel for FittedBgNbd {
-    fn model_name(&self) -> &'static str {
-        "BG/NBD"
-    }
-    fn expected_purchases_new_customer(&self, horizon: f64) -> Result<f64> {
-        self.params.expected_purchases_new_customer(horizon)
-    }
-    fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64> {
-        self.params.expected_purchases_one(horizon, x, t_x, t)
-    }
-    fn expected_purchases_path(
-        &self,
-        horizons: &[f64],
-        x: f64,
-        t_x: f64,
-        t: f64,
-    ) -> Result<Vec<f64>> {
-        self.params.expected_purchases_path(horizons, x, t_x, t)
-    }
-    fn expected_purchases_path_if_alive(
-        &self,
-        horizons: &[f64],
-        x: f64,
-        t: f64,
-    ) -> Option<Result<Vec<f64>>> {
-        self.params.expected_purchases_path_if_alive(horizons, x, t)
-    }
-    fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
-        self.params.probability_alive_one(x, t_x, t)
-    }
-}
+super::delegate_to_params!(FittedBgNbd);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -143,6 +143,13 @@ impl MbgNbdParams {
         check_params(&NAMES, &[self.r, self.alpha, self.a, self.b])
     }
 
+    /// E\[Y(h) | alive at T, x, T\] = (a+b+x) · tail for one horizon (unchecked).
+    fn given_alive(&self, horizon: f64, x: f64, t: f64) -> f64 {
+        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        let z = horizon / (alpha + t + horizon);
+        (a + b + x) * bg_tail(a, b - r, b + x, z)
+    }
+
     /// Log-likelihood of one customer (without the t_x^(x−1)/Γ(x) factor).
     ///
     /// # Examples
@@ -291,9 +298,7 @@ impl TransactionModel for MbgNbdParams {
     fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64> {
         check_horizon("horizon", horizon)?;
         let alive = self.probability_alive_one(x, t_x, t)?;
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let z = horizon / (alpha + t + horizon);
-        let v = (a + b + x) * bg_tail(a, b - r, b + x, z) * alive;
+        let v = self.given_alive(horizon, x, t) * alive;
         finite("MBG/NBD conditional expected purchases", v)
     }
 
@@ -307,15 +312,13 @@ impl TransactionModel for MbgNbdParams {
         let path = || {
             self.check()?;
             check_customer(0, x, 0.0, t)?;
-            let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
             horizons
                 .iter()
                 .map(|&h| {
                     check_horizon("horizon", h)?;
-                    let z = h / (alpha + t + h);
                     finite(
                         "MBG/NBD conditional expected purchases",
-                        (a + b + x) * bg_tail(a, b - r, b + x, z),
+                        self.given_alive(h, x, t),
                     )
                 })
                 .collect()
@@ -489,28 +492,7 @@ impl MbgNbd {
     }
 }
 
-impl TransactionModel for FittedMbgNbd {
-    fn model_name(&self) -> &'static str {
-        "MBG/NBD"
-    }
-    fn expected_purchases_new_customer(&self, horizon: f64) -> Result<f64> {
-        self.params.expected_purchases_new_customer(horizon)
-    }
-    fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64> {
-        self.params.expected_purchases_one(horizon, x, t_x, t)
-    }
-    fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
-        self.params.probability_alive_one(x, t_x, t)
-    }
-    fn expected_purchases_path_if_alive(
-        &self,
-        horizons: &[f64],
-        x: f64,
-        t: f64,
-    ) -> Option<Result<Vec<f64>>> {
-        self.params.expected_purchases_path_if_alive(horizons, x, t)
-    }
-}
+super::delegate_to_params!(FittedMbgNbd);
 
 #[cfg(test)]
 mod tests {

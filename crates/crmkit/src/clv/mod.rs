@@ -423,24 +423,92 @@ pub fn dert_by_quadrature<M: TransactionModel + ?Sized>(
     })
 }
 
+/// Implements [`TransactionModel`] for a fitted model by handing every per-customer method to
+/// its `params` (the slice methods' provided implementations call those), so a fitted model
+/// predicts exactly as its parameters do and picks up every method a model overrides.
+macro_rules! delegate_to_params {
+    ($fitted:ty) => {
+        impl $crate::clv::TransactionModel for $fitted {
+            fn model_name(&self) -> &'static str {
+                self.params.model_name()
+            }
+            fn expected_purchases_new_customer(&self, horizon: f64) -> $crate::Result<f64> {
+                self.params.expected_purchases_new_customer(horizon)
+            }
+            fn expected_purchases_one(
+                &self,
+                horizon: f64,
+                x: f64,
+                t_x: f64,
+                t: f64,
+            ) -> $crate::Result<f64> {
+                self.params.expected_purchases_one(horizon, x, t_x, t)
+            }
+            fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> $crate::Result<f64> {
+                self.params.probability_alive_one(x, t_x, t)
+            }
+            fn expected_purchases_path_if_alive(
+                &self,
+                horizons: &[f64],
+                x: f64,
+                t: f64,
+            ) -> Option<$crate::Result<Vec<f64>>> {
+                self.params.expected_purchases_path_if_alive(horizons, x, t)
+            }
+            fn expected_purchases_path(
+                &self,
+                horizons: &[f64],
+                x: f64,
+                t_x: f64,
+                t: f64,
+            ) -> $crate::Result<Vec<f64>> {
+                self.params.expected_purchases_path(horizons, x, t_x, t)
+            }
+            fn discounted_expected_transactions_one(
+                &self,
+                delta: f64,
+                x: f64,
+                t_x: f64,
+                t: f64,
+            ) -> $crate::Result<f64> {
+                self.params
+                    .discounted_expected_transactions_one(delta, x, t_x, t)
+            }
+        }
+    };
+}
+pub(crate) use delegate_to_params;
+
 /// Per-(x, T) values of a prediction, computed once for the customers who share them.
 #[derive(Default)]
 pub(crate) struct PerXT<V> {
-    values: crate::customers::FoldMap<[u64; 2], Option<Result<V>>>,
+    values: crate::customers::FoldMap<[u64; 2], Result<V>>,
+    /// The model has no such value (its `compute` returned `None`): no more lookups.
+    absent: bool,
 }
 
 impl<V: Clone> PerXT<V> {
-    /// The value for (x, T), from `compute` the first time (`None` when the model has none).
+    /// The value for (x, T), from `compute` the first time; `None` when the model has none
+    /// (the first `None` stands for every row: a model either has the form or not).
     pub(crate) fn get(
         &mut self,
         x: f64,
         t: f64,
         compute: impl FnOnce() -> Option<Result<V>>,
     ) -> Option<Result<V>> {
-        self.values
-            .entry([(x + 0.0).to_bits(), (t + 0.0).to_bits()])
-            .or_insert_with(compute)
-            .clone()
+        if self.absent {
+            return None;
+        }
+        let key = [(x + 0.0).to_bits(), (t + 0.0).to_bits()];
+        if let Some(v) = self.values.get(&key) {
+            return Some(v.clone());
+        }
+        let Some(v) = compute() else {
+            self.absent = true;
+            return None;
+        };
+        self.values.insert(key, v.clone());
+        Some(v)
     }
 }
 

@@ -1225,30 +1225,7 @@ impl ParetoNbd {
     }
 }
 
-impl TransactionModel for FittedParetoNbd {
-    fn model_name(&self) -> &'static str {
-        "Pareto/NBD"
-    }
-    fn expected_purchases_new_customer(&self, horizon: f64) -> Result<f64> {
-        self.params.expected_purchases_new_customer(horizon)
-    }
-    fn expected_purchases_one(&self, horizon: f64, x: f64, t_x: f64, t: f64) -> Result<f64> {
-        self.params.expected_purchases_one(horizon, x, t_x, t)
-    }
-    fn probability_alive_one(&self, x: f64, t_x: f64, t: f64) -> Result<f64> {
-        self.params.probability_alive_one(x, t_x, t)
-    }
-    fn discounted_expected_transactions_one(
-        &self,
-        delta: f64,
-        x: f64,
-        t_x: f64,
-        t: f64,
-    ) -> Result<f64> {
-        self.params
-            .discounted_expected_transactions_one(delta, x, t_x, t)
-    }
-}
+super::delegate_to_params!(FittedParetoNbd);
 
 impl FittedParetoNbd {
     /// Probability that a new customer makes exactly `n` purchases in (0, `horizon`\]; see

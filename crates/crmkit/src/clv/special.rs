@@ -451,26 +451,14 @@ impl UnitASeries {
         if z > UNIT_A_SERIES_LIMIT || z == 0.0 {
             return ln_hyp2f1_unit_a(b, c, z).map(|(lf, hb, hc, hz)| (lf, 1.0, hb, hc, hz));
         }
+        // one active lane: idle lanes (z = 0) meet the stopping rule at once, so the run stops
+        // where the lone series does
         self.reset(b, c);
-        let tail = 1.0 / (1.0 - z);
-        let (mut sum, mut db, mut dc, mut dz, mut zk) = (1.0, 0.0, 0.0, 0.0, 1.0);
-        for k in 0..SERIES_MAX_TERMS {
-            let [ck, sb, sc] = self.coef(k);
-            zk *= z;
-            let term = ck * zk;
-            let kf = k as f64;
-            sum += term;
-            db += term * sb;
-            dc -= term * sc;
-            dz += (kf + 1.0) * term;
-            if term * tail * (kf + 2.0) <= 1e-17 * sum {
-                return Some((0.0, sum, db / sum, dc / sum, dz / (z * sum)));
-            }
-            if !sum.is_finite() {
-                return None;
-            }
-        }
-        None
+        let mut out = [(0.0, 1.0, 0.0, 0.0, 0.0)];
+        let mut lanes = [0.0; UNIT_A_LANES];
+        lanes[0] = z;
+        self.lockstep(&lanes, &[0], &mut out)?;
+        Some(out[0])
     }
 
     /// [`UnitASeries::eval`] of every z in `zs` (same b and c) into `out`, in lockstep lanes:
