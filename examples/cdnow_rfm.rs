@@ -1,14 +1,14 @@
 //! RFM of the bundled CDNOW sample from Rust: features, min–max score and tiers, quantile scores
 //! and segments. Run with `cargo run --release --example cdnow_rfm -p crmkit`.
 
-use crmkit::customers::CustomerIndex;
-use crmkit::features::{FeatureOptions, rfm_features};
-use crmkit::rfm::{
+use crmkit::data::calendar::{day_from_ymd, parse_day};
+use crmkit::data::ids::CustomerIndex;
+use crmkit::data::transactions::{Times, TransactionLog};
+use crmkit::rfm::features::{FeatureOptions, rfm_features};
+use crmkit::rfm::score::{
     Direction, MinMaxFit, Normalization, QuantileBins, RfmWeights, Tier, TierThresholds, tier_codes,
 };
-use crmkit::segments::SegmentRules;
-use crmkit::time::{day_from_ymd, parse_day};
-use crmkit::transactions::{Times, TransactionLog};
+use crmkit::rfm::segments::SegmentRules;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = concat!(

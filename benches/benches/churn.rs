@@ -24,7 +24,7 @@ use crmkit::churn::{
     ChurnSignalInput, ChurnSignalOptions, InteractionKind, InteractionLog, LogisticOptions,
     LogisticRegression, TransactionLog, compute_churn_signals,
 };
-use crmkit::customers::CustomerIndex;
+use crmkit::data::ids::CustomerIndex;
 use crmkit_benches::{AS_OF_DAY, SplitMix64, synthetic_log};
 use ndarray::{Array1, Array2};
 

@@ -22,13 +22,15 @@ use criterion::{
     BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
     criterion_main, measurement::WallTime,
 };
-use crmkit::customers::CustomerIndex;
-use crmkit::features::{FeatureOptions, rfm_features};
-use crmkit::rfm::tier_codes;
-use crmkit::rfm::{Direction, MinMaxFit, Normalization, QuantileBins, RfmWeights, TierThresholds};
-use crmkit::segments::SegmentRules;
-use crmkit::summary::{SummaryOptions, btyd_summary};
-use crmkit::transactions::{Times, TransactionLog};
+use crmkit::clv::summary::{SummaryOptions, btyd_summary};
+use crmkit::data::ids::CustomerIndex;
+use crmkit::data::transactions::{Times, TransactionLog};
+use crmkit::rfm::features::{FeatureOptions, rfm_features};
+use crmkit::rfm::score::tier_codes;
+use crmkit::rfm::score::{
+    Direction, MinMaxFit, Normalization, QuantileBins, RfmWeights, TierThresholds,
+};
+use crmkit::rfm::segments::SegmentRules;
 use crmkit_benches::{
     AS_OF_DAY, MICROS_PER_DAY, SyntheticLog, shuffled, synthetic_features, synthetic_log,
 };

@@ -20,8 +20,8 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use crmkit::feedback::{NpsIntervalMethod, ProportionIntervalMethod, csat, nps, nps_by_segment};
-use crmkit::quadrant::{QuadrantSplit, value_potential_matrix};
-use crmkit::value::{CoreListSize, ValueWeights, composite_value_scores, core_list};
+use crmkit::value::quadrant::{QuadrantSplit, value_potential_matrix};
+use crmkit::value::scores::{CoreListSize, ValueWeights, composite_value_scores, core_list};
 use crmkit_benches::SplitMix64;
 
 /// Customers (or answers) of every case.

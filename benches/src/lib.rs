@@ -18,7 +18,7 @@
 /// # Examples
 ///
 /// ```
-/// assert_eq!(crmkit_benches::AS_OF_DAY, crmkit::time::day_from_ymd(2025, 12, 31));
+/// assert_eq!(crmkit_benches::AS_OF_DAY, crmkit::data::calendar::day_from_ymd(2025, 12, 31));
 /// ```
 pub const AS_OF_DAY: i32 = 20_453;
 

@@ -15,12 +15,12 @@ use crmkit::churn::{
     LogisticOptions, LogisticRegression, SignalOverrides, SignalValues, TransactionLog,
     calibration_by_quantile, compute_churn_signals, top_fraction_lift,
 };
+use crmkit::data::calendar::Day;
 use crmkit::lifecycle::{
     LifecycleInput, LifecycleReasonCode, LifecycleRules, LifecycleStage, MetricColumn,
     assign_lifecycle_stages, migration_with_labels, purchase_history,
     stage_metrics as core_stage_metrics,
 };
-use crmkit::time::Day;
 use crmkit::{CrmkitError, Result};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -49,7 +49,7 @@ fn days(
 ) -> PyResult<Vec<Day>> {
     let column = columns::times(obj, field, ticks_per_day)?;
     let times = column.times();
-    if let crmkit::transactions::Times::Ticks { per_day, .. } = times {
+    if let crmkit::data::transactions::Times::Ticks { per_day, .. } = times {
         if per_day <= 0 {
             return Err(to_py(CrmkitError::invalid_config(
                 field,

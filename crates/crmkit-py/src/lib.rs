@@ -8,13 +8,15 @@ mod churn;
 mod clv;
 mod columns;
 mod errors;
-mod scoring;
+mod rfm;
 mod value;
 
 use crmkit::CrmkitError;
-use crmkit::features::{FeatureOptions, rfm_features as core_rfm_features};
-use crmkit::summary::{SummaryOptions, TimeUnit, btyd_summary as core_btyd_summary};
-use crmkit::transactions::{AfterAsOf, LogOptions, LogReport, NegativeAmounts, TransactionLog};
+use crmkit::clv::summary::{SummaryOptions, TimeUnit, btyd_summary as core_btyd_summary};
+use crmkit::data::transactions::{
+    AfterAsOf, LogOptions, LogReport, NegativeAmounts, TransactionLog,
+};
+use crmkit::rfm::features::{FeatureOptions, rfm_features as core_rfm_features};
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -218,7 +220,7 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_function(wrap_pyfunction!(rfm_features, m)?)?;
     m.add_function(wrap_pyfunction!(btyd_summary, m)?)?;
-    scoring::register(m)?;
+    rfm::register(m)?;
     churn::register(m)?;
     value::register(m)?;
     clv::register(m)?;

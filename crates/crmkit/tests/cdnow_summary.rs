@@ -6,10 +6,10 @@
 //! within 0.005 (+1e-9 for binary floating point) of the file.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use crmkit::customers::CustomerIndex;
-use crmkit::summary::{SummaryOptions, TimeUnit, btyd_summary};
-use crmkit::time::{Day, day_from_ymd};
-use crmkit::transactions::{AfterAsOf, LogOptions, Times, TransactionLog};
+use crmkit::clv::summary::{SummaryOptions, TimeUnit, btyd_summary};
+use crmkit::data::calendar::{Day, day_from_ymd};
+use crmkit::data::ids::CustomerIndex;
+use crmkit::data::transactions::{AfterAsOf, LogOptions, Times, TransactionLog};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cdnow/");
 
@@ -26,7 +26,7 @@ fn read_log() -> (Vec<i64>, Vec<i32>, Vec<f64>) {
     (ids, days, amounts)
 }
 
-fn summary(calibration_end: Option<Day>, as_of: Day) -> crmkit::summary::BtydSummary {
+fn summary(calibration_end: Option<Day>, as_of: Day) -> crmkit::clv::summary::BtydSummary {
     let (ids, days, amounts) = read_log();
     let index = CustomerIndex::from_i64("customer_id", &ids).unwrap();
     let log = TransactionLog::new(&index, Times::Days(&days), &amounts).unwrap();

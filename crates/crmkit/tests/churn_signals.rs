@@ -8,7 +8,7 @@ use crmkit::churn::{
     ChurnSignalOptions, ChurnSignalReport, InteractionKind, InteractionLog, IntervalFallback,
     IntervalSource, SignalOverrides, TransactionLog, compute_churn_signals,
 };
-use crmkit::time::Day;
+use crmkit::data::calendar::Day;
 use proptest::prelude::*;
 
 const AS_OF: Day = 10_000;

@@ -88,7 +88,7 @@ fn probability_of_purchases_is_a_distribution_with_the_expected_mean() {
     // `expected_purchases_new_customer` must also give there (1e-12 relative). Eq. 7 itself has no
     // singularity.
     let mean_at_gamma_one = |m: &BgBbParams, n: u32| {
-        use crmkit::clv::special::digamma;
+        use crmkit::math::special::digamma;
         m.alpha / (m.alpha + m.beta)
             * m.delta
             * (digamma(1.0 + m.delta + f64::from(n)) - digamma(1.0 + m.delta))

@@ -232,7 +232,7 @@ fn count_probability_by_quadrature(
     t: f64,
     (x, t_x, big_t): (f64, f64, f64),
 ) -> f64 {
-    use crmkit::clv::special::ln_gamma;
+    use crmkit::math::special::ln_gamma;
     let (r, alpha, s, beta) = (m.r, m.alpha, m.s, m.beta);
     let nf = f64::from(n);
     let ln_l = m.log_likelihood_one(x, t_x, big_t).unwrap();

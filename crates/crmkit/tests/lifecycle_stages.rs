@@ -3,12 +3,12 @@
 #![allow(clippy::unwrap_used)]
 
 use crmkit::CrmkitError;
+use crmkit::data::calendar::Day;
 use crmkit::lifecycle::{
     LifecycleCondition, LifecycleInput, LifecycleReasonCode as R, LifecycleRules,
     LifecycleStage as S, MetricColumn, StageAssignment, assign_lifecycle_stages, metrics_by_group,
     migration, migration_with_labels, stage_metrics, stage_migration,
 };
-use crmkit::time::Day;
 use proptest::prelude::*;
 
 const AS_OF: Day = 2000;

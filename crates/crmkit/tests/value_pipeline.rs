@@ -4,8 +4,8 @@
 
 use crmkit::feedback::{NpsGroup, NpsIntervalMethod, nps, nps_group_outcomes};
 use crmkit::playbook::{AlertLevel, Playbook, RfmTier};
-use crmkit::quadrant::{QuadrantSplit, ValueQuadrant, value_potential_matrix};
-use crmkit::value::{
+use crmkit::value::quadrant::{QuadrantSplit, ValueQuadrant, value_potential_matrix};
+use crmkit::value::scores::{
     CoreListSize, MarginTiming, RetentionClv, ValueWeights, composite_value_scores, core_list,
     simple_clv_batch,
 };

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::time::{Day, format_day};
+use crate::data::calendar::{Day, format_day};
 use crate::{CrmkitError, Result};
 
 /// A churn warning signal; also the reason code of a fired warning rule.

@@ -60,11 +60,13 @@ mod bgnbd;
 mod data;
 mod gamma_gamma;
 mod mbgnbd;
-mod optimize;
 mod paretonbd;
 mod sbg;
-pub mod special;
+pub mod summary;
 mod value;
+
+// The model files name the shared maths as `super::special` and `super::optimize`.
+use crate::math::{optimize, special};
 
 pub use bgbb::{BgBb, BgBbParams, FittedBgBb};
 pub use bgnbd::{BgNbd, BgNbdParams, FittedBgNbd};
@@ -482,7 +484,7 @@ pub(crate) use delegate_to_params;
 /// Per-(x, T) values of a prediction, computed once for the customers who share them.
 #[derive(Default)]
 pub(crate) struct PerXT<V> {
-    values: crate::customers::FoldMap<[u64; 2], Result<V>>,
+    values: crate::data::ids::FoldMap<[u64; 2], Result<V>>,
     /// The model has no such value (its `compute` returned `None`): no more lookups.
     absent: bool,
 }

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::quadrant::{NeedQuadrant, PriorityThresholds};
-use crate::time::Day;
+use crate::data::calendar::Day;
+use crate::value::quadrant::{NeedQuadrant, PriorityThresholds};
 use crate::{CrmkitError, Result};
 
 /// Default share of a group's customers who must raise a topic for it to be a common need.
@@ -236,7 +236,7 @@ impl Need {
     ///
     /// ```
     /// use crmkit::needs::{Need, NeedType};
-    /// use crmkit::quadrant::{NeedQuadrant, PriorityThresholds};
+    /// use crmkit::value::quadrant::{NeedQuadrant, PriorityThresholds};
     /// let mut need = Need::new("CUS-1", "x", NeedType::Price);
     /// need.importance = 0.9;
     /// assert_eq!(need.quadrant(&PriorityThresholds::default()), NeedQuadrant::Schedule);
@@ -276,7 +276,7 @@ fn validate_needs(needs: &[Need]) -> Result<()> {
 ///
 /// # Formula
 ///
-/// As [`crate::quadrant::prioritise_needs_by_scores`] on the open needs.
+/// As [`crate::value::quadrant::prioritise_needs_by_scores`] on the open needs.
 ///
 /// # Errors
 ///
@@ -287,7 +287,7 @@ fn validate_needs(needs: &[Need]) -> Result<()> {
 ///
 /// ```
 /// use crmkit::needs::{need_work_list, Need, NeedType};
-/// use crmkit::quadrant::{NeedQuadrant, PriorityThresholds};
+/// use crmkit::value::quadrant::{NeedQuadrant, PriorityThresholds};
 /// let a = Need::new("CUS-1", "x", NeedType::Price);
 /// let mut b = Need::new("CUS-2", "y", NeedType::Service);
 /// (b.importance, b.urgency) = (0.9, 0.9);
@@ -298,11 +298,12 @@ fn validate_needs(needs: &[Need]) -> Result<()> {
 pub fn need_work_list(
     needs: &[Need],
     thresholds: &PriorityThresholds,
-) -> Result<Vec<crate::quadrant::NeedPriority>> {
+) -> Result<Vec<crate::value::quadrant::NeedPriority>> {
     validate_needs(needs)?;
     let importance: Vec<f64> = needs.iter().map(|n| n.importance).collect();
     let urgency: Vec<f64> = needs.iter().map(|n| n.urgency).collect();
-    let list = crate::quadrant::prioritise_needs_by_scores(&importance, &urgency, thresholds)?;
+    let list =
+        crate::value::quadrant::prioritise_needs_by_scores(&importance, &urgency, thresholds)?;
     Ok(list
         .into_iter()
         .filter(|p| needs.get(p.row).is_some_and(|n| n.status.is_open()))
@@ -561,7 +562,7 @@ pub fn overdue_needs(needs: &[Need], as_of: Day) -> Result<Vec<usize>> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::time::day_from_ymd;
+    use crate::data::calendar::day_from_ymd;
     use proptest::prelude::*;
 
     fn need(customer: &str, topic: &str) -> Need {

@@ -35,7 +35,7 @@ fn threads_for_min(len: usize, min_len: usize) -> usize {
 /// # Examples
 ///
 /// ```
-/// let sums = crmkit::parallel::map_chunks(1_000_000, |start, end| (start..end).map(|i| i as u64).sum::<u64>());
+/// let sums = crmkit::runtime::parallel::map_chunks(1_000_000, |start, end| (start..end).map(|i| i as u64).sum::<u64>());
 /// assert_eq!(sums.iter().sum::<u64>(), 999_999 * 1_000_000 / 2);
 /// ```
 pub fn map_chunks<T: Send>(len: usize, work: impl Fn(usize, usize) -> T + Sync) -> Vec<T> {
@@ -50,9 +50,9 @@ pub fn map_chunks<T: Send>(len: usize, work: impl Fn(usize, usize) -> T + Sync) 
 ///
 /// ```
 /// // 1,000 costly items: worth two threads from 512 items on
-/// let parts = crmkit::parallel::map_chunks_min(1_000, 512, |start, end| end - start);
+/// let parts = crmkit::runtime::parallel::map_chunks_min(1_000, 512, |start, end| end - start);
 /// assert_eq!(parts.iter().sum::<usize>(), 1_000);
-/// assert!(crmkit::parallel::map_chunks_min(100, 512, |s, e| (s, e)) == vec![(0, 100)]);
+/// assert!(crmkit::runtime::parallel::map_chunks_min(100, 512, |s, e| (s, e)) == vec![(0, 100)]);
 /// ```
 pub fn map_chunks_min<T: Send>(
     len: usize,
@@ -90,7 +90,7 @@ pub fn map_chunks_min<T: Send>(
 ///
 /// ```
 /// let mut out = vec![0usize; 1_000_000];
-/// crmkit::parallel::for_chunks_mut(&mut out, |offset, chunk| {
+/// crmkit::runtime::parallel::for_chunks_mut(&mut out, |offset, chunk| {
 ///     for (i, o) in chunk.iter_mut().enumerate() { *o = offset + i; }
 /// });
 /// assert!(out.iter().enumerate().all(|(i, &v)| i == v));
@@ -123,7 +123,7 @@ pub fn for_chunks_mut<T: Send>(out: &mut [T], work: impl Fn(usize, &mut [T]) + S
 ///
 /// ```
 /// let (mut a, mut b) = (vec![0u32; 500_000], vec![0u8; 500_000]);
-/// crmkit::parallel::for_chunk_pairs_mut(&mut a, &mut b, |offset, a, b| {
+/// crmkit::runtime::parallel::for_chunk_pairs_mut(&mut a, &mut b, |offset, a, b| {
 ///     for (i, (x, y)) in a.iter_mut().zip(b.iter_mut()).enumerate() {
 ///         *x = (offset + i) as u32;
 ///         *y = ((offset + i) % 7) as u8;

@@ -10,7 +10,7 @@ pub const WEIGHT_SUM_TOLERANCE: f64 = 1e-9;
 /// # Examples
 ///
 /// ```
-/// use crmkit::weights::validate_weights;
+/// use crmkit::math::weights::validate_weights;
 /// assert!(validate_weights("weights", &[0.3, 0.4, 0.3]).is_ok());
 /// assert!(validate_weights("weights", &[0.5, 0.6, -0.1]).is_err());
 /// assert!(validate_weights("weights", &[0.5, 0.6, 0.1]).is_err());
@@ -47,7 +47,7 @@ pub fn validate_weights(field: &str, weights: &[f64]) -> Result<()> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::weights::validate_increasing;
+/// use crmkit::math::weights::validate_increasing;
 /// assert!(validate_increasing("thresholds", &[0.5, 0.8]).is_ok());
 /// assert!(validate_increasing("thresholds", &[0.8, 0.5]).is_err());
 /// ```

@@ -20,7 +20,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::quadrant::ValueQuadrant;
+use crate::value::quadrant::ValueQuadrant;
 use crate::{CrmkitError, Result};
 
 /// RFM tier of a customer (mirrors the tier of the RFM module).
@@ -688,7 +688,7 @@ impl Playbook {
     ///
     /// ```
     /// use crmkit::playbook::{AlertLevel, Playbook, RfmTier};
-    /// use crmkit::quadrant::ValueQuadrant;
+    /// use crmkit::value::quadrant::ValueQuadrant;
     /// let pb = Playbook::default();
     /// let tiers = [Some(RfmTier::Potential), None];
     /// let quadrants = [None, Some(ValueQuadrant::Automate)];

@@ -16,7 +16,7 @@ pub type Day = i32;
 /// # Examples
 ///
 /// ```
-/// use crmkit::time::day_from_ymd;
+/// use crmkit::data::calendar::day_from_ymd;
 /// assert_eq!(day_from_ymd(1970, 1, 1), 0);
 /// assert_eq!(day_from_ymd(1997, 9, 30), 10_134);
 /// assert_eq!(day_from_ymd(1969, 12, 31), -1);
@@ -37,7 +37,7 @@ pub fn day_from_ymd(year: i32, month: u32, day: u32) -> Day {
 /// # Examples
 ///
 /// ```
-/// use crmkit::time::ymd_from_day;
+/// use crmkit::data::calendar::ymd_from_day;
 /// assert_eq!(ymd_from_day(10_134), (1997, 9, 30));
 /// assert_eq!(ymd_from_day(-1), (1969, 12, 31));
 /// ```
@@ -59,7 +59,7 @@ pub fn ymd_from_day(day: Day) -> (i32, u32, u32) {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(crmkit::time::format_day(0), "1970-01-01");
+/// assert_eq!(crmkit::data::calendar::format_day(0), "1970-01-01");
 /// ```
 pub fn format_day(day: Day) -> String {
     let (y, m, d) = ymd_from_day(day);
@@ -71,8 +71,8 @@ pub fn format_day(day: Day) -> String {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(crmkit::time::parse_day("as_of", "1997-09-30").unwrap(), 10_134);
-/// assert!(crmkit::time::parse_day("as_of", "1997-02-30").is_err());
+/// assert_eq!(crmkit::data::calendar::parse_day("as_of", "1997-09-30").unwrap(), 10_134);
+/// assert!(crmkit::data::calendar::parse_day("as_of", "1997-02-30").is_err());
 /// ```
 ///
 /// # Errors
@@ -105,7 +105,7 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 /// # Examples
 ///
 /// ```
-/// use crmkit::time::day_from_ticks;
+/// use crmkit::data::calendar::day_from_ticks;
 /// assert_eq!(day_from_ticks(86_399, 86_400), 0);
 /// assert_eq!(day_from_ticks(-1, 86_400), -1);
 /// ```

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::weights::validate_weights;
+use crate::math::weights::validate_weights;
 use crate::{CrmkitError, Result};
 
 // ---------------------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ fn check_margin_param(field: &str, value: f64) -> Result<()> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::value::simple_clv;
+/// use crmkit::value::scores::simple_clv;
 /// // 200 per order, 4 orders a year, 3 years, 25 % margin → 600.
 /// assert_eq!(simple_clv(200.0, 4.0, 3.0, 0.25)?, 600.0);
 /// assert!(simple_clv(200.0, 4.0, 3.0, 1.5).is_err());
@@ -135,7 +135,7 @@ fn broadcast_column<'a>(
 /// # Examples
 ///
 /// ```
-/// use crmkit::value::simple_clv_batch;
+/// use crmkit::value::scores::simple_clv_batch;
 /// let clv = simple_clv_batch(&[100.0, 50.0], &[2.0, 4.0], &[5.0], &[0.3])?;
 /// assert_eq!(clv, vec![300.0, 300.0]);
 /// let err = simple_clv_batch(&[100.0, -1.0], &[2.0], &[5.0], &[0.3]).unwrap_err();
@@ -187,7 +187,7 @@ pub fn simple_clv_batch(
 /// # Examples
 ///
 /// ```
-/// use crmkit::value::MarginTiming;
+/// use crmkit::value::scores::MarginTiming;
 /// assert_eq!(MarginTiming::default(), MarginTiming::EndOfPeriod);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -221,7 +221,7 @@ pub enum MarginTiming {
 /// # Examples
 ///
 /// ```
-/// use crmkit::value::{MarginTiming, RetentionClv};
+/// use crmkit::value::scores::{MarginTiming, RetentionClv};
 /// let model = RetentionClv::new(0.8, 0.1, None)?;
 /// // 100 / (1 + 0.1 − 0.8) = 333.33…
 /// let clv = model.value(100.0, MarginTiming::EndOfPeriod)?;
@@ -273,7 +273,7 @@ impl RetentionClv {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::value::RetentionClv;
+    /// use crmkit::value::scores::RetentionClv;
     /// assert!(RetentionClv::new(0.9, 0.1, Some(5)).is_ok());
     /// assert!(RetentionClv::new(1.0, 0.1, None).is_err());
     /// assert!(RetentionClv::new(0.9, -0.1, None).is_err());
@@ -305,7 +305,7 @@ impl RetentionClv {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::value::RetentionClv;
+    /// # use crmkit::value::scores::RetentionClv;
     /// assert_eq!(RetentionClv::new(0.5, 0.1, None)?.retention(), 0.5);
     /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
@@ -318,7 +318,7 @@ impl RetentionClv {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::value::RetentionClv;
+    /// # use crmkit::value::scores::RetentionClv;
     /// assert_eq!(RetentionClv::new(0.5, 0.1, None)?.discount_rate(), 0.1);
     /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
@@ -331,7 +331,7 @@ impl RetentionClv {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::value::RetentionClv;
+    /// # use crmkit::value::scores::RetentionClv;
     /// assert_eq!(RetentionClv::new(0.5, 0.1, Some(3))?.horizon(), Some(3));
     /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
@@ -349,7 +349,7 @@ impl RetentionClv {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::value::{MarginTiming, RetentionClv};
+    /// use crmkit::value::scores::{MarginTiming, RetentionClv};
     /// let m = RetentionClv::new(0.0, 0.0, Some(3))?;
     /// // Nobody is retained: only the first period counts.
     /// assert_eq!(m.multiplier(MarginTiming::EndOfPeriod), 1.0);
@@ -385,7 +385,7 @@ impl RetentionClv {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::value::{MarginTiming, RetentionClv};
+    /// use crmkit::value::scores::{MarginTiming, RetentionClv};
     /// let m = RetentionClv::new(0.5, 0.0, Some(2))?;
     /// // End of period: 100 + 100·0.5 = 150.
     /// assert!((m.value(100.0, MarginTiming::EndOfPeriod)? - 150.0).abs() < 1e-12);
@@ -415,7 +415,7 @@ impl RetentionClv {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::value::{MarginTiming, RetentionClv};
+    /// use crmkit::value::scores::{MarginTiming, RetentionClv};
     /// let m = RetentionClv::new(0.5, 0.0, None)?;
     /// assert_eq!(m.values(&[10.0, 20.0], MarginTiming::EndOfPeriod)?, vec![20.0, 40.0]);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -442,7 +442,7 @@ impl RetentionClv {
 /// # Examples
 ///
 /// ```
-/// use crmkit::value::retention_clv;
+/// use crmkit::value::scores::retention_clv;
 /// // m = 100, r = 0.8, d = 0.1, H = 2: 100/1.1 + 100·0.8/1.21 = 157.024…
 /// let clv = retention_clv(100.0, 0.8, 0.1, Some(2))?;
 /// assert!((clv - (100.0 / 1.1 + 80.0 / 1.21)).abs() < 1e-9);
@@ -472,7 +472,7 @@ pub fn retention_clv(
 /// # Examples
 ///
 /// ```
-/// use crmkit::value::retention_clv_start_of_period;
+/// use crmkit::value::scores::retention_clv_start_of_period;
 /// // m = 100, r = 0.8, d = 0.1, H = 2: 100 + 100·0.8/1.1 = 172.727…
 /// let clv = retention_clv_start_of_period(100.0, 0.8, 0.1, Some(2))?;
 /// assert!((clv - (100.0 + 80.0 / 1.1)).abs() < 1e-9);
@@ -497,7 +497,7 @@ pub fn retention_clv_start_of_period(
 /// # Examples
 ///
 /// ```
-/// use crmkit::value::ValueWeights;
+/// use crmkit::value::scores::ValueWeights;
 /// let w = ValueWeights::default();
 /// assert_eq!((w.historical, w.potential, w.strategic), (0.4, 0.4, 0.2));
 /// assert!(w.validate().is_ok());
@@ -534,7 +534,7 @@ impl ValueWeights {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::value::ValueWeights;
+    /// use crmkit::value::scores::ValueWeights;
     /// assert!(ValueWeights { historical: 0.6, potential: 0.3, strategic: 0.1 }.validate().is_ok());
     /// ```
     pub fn validate(&self) -> Result<()> {
@@ -550,7 +550,7 @@ impl ValueWeights {
 /// # Examples
 ///
 /// ```
-/// use crmkit::value::{composite_value_scores, ValueWeights};
+/// use crmkit::value::scores::{composite_value_scores, ValueWeights};
 /// let s = composite_value_scores(&["a", "b"], &[1.0, 3.0], &[0.0, 1.0], &[5.0, 5.0], &ValueWeights::default())?;
 /// assert_eq!(s[1].customer_id, "b");
 /// assert_eq!(s[1].rank, 1);
@@ -638,7 +638,7 @@ pub(crate) fn check_unique_ids<K: Ord + std::fmt::Debug>(field: &str, ids: &[K])
 /// # Examples
 ///
 /// ```
-/// use crmkit::value::{composite_value_scores, ValueWeights};
+/// use crmkit::value::scores::{composite_value_scores, ValueWeights};
 /// let ids = [10_u64, 20, 30];
 /// let s = composite_value_scores(&ids, &[0.0, 50.0, 100.0], &[1.0, 0.0, 0.5], &[2.0, 2.0, 2.0], &ValueWeights::default())?;
 /// // 30: 0.4·1 + 0.4·0.5 + 0.2·0.5 = 0.7; 10: 0 + 0.4 + 0.1 = 0.5; 20: 0.2 + 0 + 0.1 = 0.3
@@ -700,7 +700,7 @@ pub fn composite_value_scores<K: Ord + Clone + std::fmt::Debug>(
 /// # Examples
 ///
 /// ```
-/// use crmkit::value::CoreListSize;
+/// use crmkit::value::scores::CoreListSize;
 /// assert_eq!(CoreListSize::TopPercent(20.0).count(10)?, 2);
 /// assert_eq!(CoreListSize::TopPercent(15.0).count(10)?, 2); // ceil(1.5)
 /// assert_eq!(CoreListSize::TopK(50).count(10)?, 10);
@@ -731,7 +731,7 @@ impl CoreListSize {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::value::CoreListSize;
+    /// use crmkit::value::scores::CoreListSize;
     /// assert_eq!(CoreListSize::TopPercent(1.0).count(3)?, 1);
     /// assert!(CoreListSize::TopPercent(0.0).count(3).is_err());
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -766,7 +766,7 @@ impl CoreListSize {
 /// # Examples
 ///
 /// ```
-/// use crmkit::value::{composite_value_scores, core_list, CoreListSize, ValueWeights};
+/// use crmkit::value::scores::{composite_value_scores, core_list, CoreListSize, ValueWeights};
 /// let s = composite_value_scores(&["a", "b", "c"], &[1.0, 2.0, 3.0], &[1.0, 2.0, 3.0], &[0.0; 3], &ValueWeights::default())?;
 /// let core = core_list(&s, CoreListSize::TopPercent(50.0))?; // ⌈1.5⌉ = 2
 /// let ids: Vec<&str> = core.iter().map(|c| c.customer_id).collect();

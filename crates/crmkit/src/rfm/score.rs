@@ -1,12 +1,12 @@
 //! RFM scoring: the min–max weighted score with tiers, and quantile scores 1..=k.
 //!
-//! Inputs are the marketing features of [`crate::features`]: R = `days_since_last` (smaller
+//! Inputs are the marketing features of [`crate::rfm::features`]: R = `days_since_last` (smaller
 //! is better), F = `frequency`, M = `monetary`. Every function accepts any numeric slice
 //! (`f64`, `i64`, `i32`, `u32`) so integer feature columns need no conversion copy.
 
 use serde::{Deserialize, Serialize};
 
-use crate::weights::{validate_increasing, validate_weights};
+use crate::math::weights::{validate_increasing, validate_weights};
 use crate::{CrmkitError, Result};
 
 /// A numeric column element that crmkit can score.
@@ -89,7 +89,7 @@ numeric_int!(i64, i32, u32, u64);
 /// # Examples
 ///
 /// ```
-/// use crmkit::rfm::RfmWeights;
+/// use crmkit::rfm::score::RfmWeights;
 /// let w = RfmWeights::new(0.2, 0.5, 0.3)?;
 /// assert_eq!(w.frequency(), 0.5);
 /// assert!(RfmWeights::new(0.5, 0.5, 0.5).is_err());
@@ -115,7 +115,7 @@ impl RfmWeights {
     /// # Examples
     ///
     /// ```
-    /// assert!(crmkit::rfm::RfmWeights::new(0.3, 0.4, 0.3).is_ok());
+    /// assert!(crmkit::rfm::score::RfmWeights::new(0.3, 0.4, 0.3).is_ok());
     /// ```
     pub fn new(recency: f64, frequency: f64, monetary: f64) -> Result<Self> {
         validate_weights("weights", &[recency, frequency, monetary])?;
@@ -131,7 +131,7 @@ impl RfmWeights {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(crmkit::rfm::RfmWeights::default().recency(), 0.3);
+    /// assert_eq!(crmkit::rfm::score::RfmWeights::default().recency(), 0.3);
     /// ```
     pub fn recency(&self) -> f64 {
         self.recency
@@ -142,7 +142,7 @@ impl RfmWeights {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(crmkit::rfm::RfmWeights::default().frequency(), 0.4);
+    /// assert_eq!(crmkit::rfm::score::RfmWeights::default().frequency(), 0.4);
     /// ```
     pub fn frequency(&self) -> f64 {
         self.frequency
@@ -153,7 +153,7 @@ impl RfmWeights {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(crmkit::rfm::RfmWeights::default().monetary(), 0.3);
+    /// assert_eq!(crmkit::rfm::score::RfmWeights::default().monetary(), 0.3);
     /// ```
     pub fn monetary(&self) -> f64 {
         self.monetary
@@ -189,7 +189,7 @@ impl From<RfmWeights> for [f64; 3] {
 /// # Examples
 ///
 /// ```
-/// use crmkit::rfm::Tier;
+/// use crmkit::rfm::score::Tier;
 /// assert_eq!(Tier::HighValue.as_str(), "high value");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -214,7 +214,7 @@ impl Tier {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(crmkit::rfm::Tier::ChurnRisk.as_str(), "churn risk");
+    /// assert_eq!(crmkit::rfm::score::Tier::ChurnRisk.as_str(), "churn risk");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -230,7 +230,7 @@ impl Tier {
 /// # Examples
 ///
 /// ```
-/// use crmkit::rfm::{Tier, TierThresholds};
+/// use crmkit::rfm::score::{Tier, TierThresholds};
 /// let t = TierThresholds::default();
 /// assert_eq!(t.tier(0.8), Tier::HighValue);
 /// assert_eq!(t.tier(0.5), Tier::Potential);
@@ -255,7 +255,7 @@ impl TierThresholds {
     /// # Examples
     ///
     /// ```
-    /// assert!(crmkit::rfm::TierThresholds::new(0.4, 0.7).is_ok());
+    /// assert!(crmkit::rfm::score::TierThresholds::new(0.4, 0.7).is_ok());
     /// ```
     pub fn new(potential: f64, high_value: f64) -> Result<Self> {
         validate_increasing("thresholds", &[potential, high_value])?;
@@ -270,7 +270,7 @@ impl TierThresholds {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::rfm::{Tier, TierThresholds};
+    /// use crmkit::rfm::score::{Tier, TierThresholds};
     /// assert_eq!(TierThresholds::default().tier(0.95), Tier::HighValue);
     /// ```
     #[inline]
@@ -289,7 +289,7 @@ impl TierThresholds {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(crmkit::rfm::TierThresholds::default().potential(), 0.5);
+    /// assert_eq!(crmkit::rfm::score::TierThresholds::default().potential(), 0.5);
     /// ```
     pub fn potential(&self) -> f64 {
         self.potential
@@ -300,7 +300,7 @@ impl TierThresholds {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(crmkit::rfm::TierThresholds::default().high_value(), 0.8);
+    /// assert_eq!(crmkit::rfm::score::TierThresholds::default().high_value(), 0.8);
     /// ```
     pub fn high_value(&self) -> f64 {
         self.high_value
@@ -335,7 +335,7 @@ impl From<TierThresholds> for [f64; 2] {
 /// # Examples
 ///
 /// ```
-/// use crmkit::rfm::Range;
+/// use crmkit::rfm::score::Range;
 /// let a = Range { min: 1.0, max: 3.0, count: 2 };
 /// let b = Range { min: 0.0, max: 2.0, count: 5 };
 /// assert_eq!(a.merge(&b), Range { min: 0.0, max: 3.0, count: 7 });
@@ -385,7 +385,7 @@ impl Range {
 /// # Examples
 ///
 /// ```
-/// use crmkit::rfm::Normalization;
+/// use crmkit::rfm::score::Normalization;
 /// let robust = Normalization::Winsorized { lower: 0.01, upper: 0.99 };
 /// assert_ne!(robust, Normalization::default());
 /// ```
@@ -419,7 +419,7 @@ pub enum Normalization {
 /// # Examples
 ///
 /// ```
-/// use crmkit::rfm::{MinMaxFit, Normalization, RfmWeights};
+/// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmWeights};
 ///
 /// let r = [1.0, 30.0, 90.0];
 /// let f = [10.0, 2.0, 1.0];
@@ -470,7 +470,7 @@ impl MinMaxFit {
             Normalization::MinMax => {
                 // One parallel pass over the three columns (one set of threads, not three).
                 let n = recency.len();
-                let parts = crate::parallel::map_chunks(n, |start, end| {
+                let parts = crate::runtime::parallel::map_chunks(n, |start, end| {
                     [
                         R::min_max_finite(&recency[start..end]),
                         F::min_max_finite(&frequency[start..end]),
@@ -585,7 +585,7 @@ impl MinMaxFit {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::rfm::{MinMaxFit, Normalization, RfmWeights};
+    /// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmWeights};
     /// let fit = MinMaxFit::fit(&[1, 9], &[1, 3], &[2.0, 4.0], Normalization::MinMax)?;
     /// let mut out = [0.0; 2];
     /// fit.score_into(&[1, 9], &[1, 3], &[2.0, 4.0], &RfmWeights::default(), &mut out)?;
@@ -613,7 +613,7 @@ impl MinMaxFit {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::rfm::{MinMaxFit, Normalization, RfmWeights, TierThresholds};
+    /// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmWeights, TierThresholds};
     /// let fit = MinMaxFit::fit(&[1, 9], &[1, 3], &[2.0, 4.0], Normalization::MinMax)?;
     /// let (mut scores, mut tiers) = ([0.0; 2], [0u8; 2]);
     /// let t = TierThresholds::default();
@@ -653,7 +653,7 @@ impl MinMaxFit {
         };
         let all_finite = std::sync::atomic::AtomicBool::new(true);
         let thresholds = thresholds.map(|t| (t.potential, t.high_value));
-        crate::parallel::for_chunk_pairs_mut(out, tiers, |offset, scores, tiers| {
+        crate::runtime::parallel::for_chunk_pairs_mut(out, tiers, |offset, scores, tiers| {
             // Small blocks: scores in one branch-free loop, then the block's tiers from the
             // scores while they are in L1. Each loop vectorises on its own; fused, the packing
             // of two tier bytes per iteration cost more than the arithmetic.
@@ -699,7 +699,7 @@ impl MinMaxFit {
 /// # Examples
 ///
 /// ```
-/// use crmkit::rfm::{tier_codes, TierThresholds};
+/// use crmkit::rfm::score::{tier_codes, TierThresholds};
 /// assert_eq!(tier_codes(&[0.1, 0.5, 0.9], &TierThresholds::default()), vec![0, 1, 2]);
 /// ```
 pub fn tier_codes(scores: &[f64], thresholds: &TierThresholds) -> Vec<u8> {
@@ -714,7 +714,7 @@ pub fn tier_codes(scores: &[f64], thresholds: &TierThresholds) -> Vec<u8> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::rfm::Direction;
+/// use crmkit::rfm::score::Direction;
 /// assert_ne!(Direction::HigherIsBetter, Direction::LowerIsBetter);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -751,7 +751,7 @@ pub enum Direction {
 /// # Examples
 ///
 /// ```
-/// use crmkit::rfm::{Direction, QuantileBins};
+/// use crmkit::rfm::score::{Direction, QuantileBins};
 /// let f = [1, 1, 1, 1, 1, 1, 2, 3, 5, 8];
 /// let (bins, scores) = QuantileBins::fit_apply("frequency", &f, 5, Direction::HigherIsBetter)?;
 /// assert_eq!(scores, vec![1, 1, 1, 1, 1, 1, 4, 4, 5, 5]);
@@ -804,8 +804,9 @@ impl QuantileBins {
                 return Ok(fitted);
             }
         }
-        let parts =
-            crate::parallel::map_chunks(n, |start, end| T::min_max_finite(&values[start..end]));
+        let parts = crate::runtime::parallel::map_chunks(n, |start, end| {
+            T::min_max_finite(&values[start..end])
+        });
         if !parts.iter().all(|p| p.2) {
             first_non_finite(field, values)?;
         }
@@ -855,7 +856,7 @@ impl QuantileBins {
         positions: &[usize],
     ) -> Option<(Self, Vec<u8>)> {
         const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
-        let parts = crate::parallel::map_chunks(values.len(), |start, end| {
+        let parts = crate::runtime::parallel::map_chunks(values.len(), |start, end| {
             T::min_max_finite(&values[start..end])
         });
         let lo = parts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
@@ -864,7 +865,7 @@ impl QuantileBins {
             return None;
         }
         let (offset, width) = (lo as i64, (hi - lo) as usize + 1);
-        let partial = crate::parallel::map_chunks(values.len(), |start, end| {
+        let partial = crate::runtime::parallel::map_chunks(values.len(), |start, end| {
             // Small ranges count into four interleaved histograms, so that runs of equal values
             // do not serialise on one counter.
             let lanes = if width <= 1 << 13 { 4 } else { 1 };
@@ -919,7 +920,7 @@ impl QuantileBins {
             table.reverse(); // back to value order
         }
         let mut scores = vec![0u8; values.len()];
-        crate::parallel::for_chunks_mut(&mut scores, |start, chunk| {
+        crate::runtime::parallel::for_chunks_mut(&mut scores, |start, chunk| {
             for (score, &v) in chunk.iter_mut().zip(&values[start..]) {
                 *score = table[(v.to_i64() - offset) as usize];
             }
@@ -944,7 +945,7 @@ impl QuantileBins {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::rfm::{Direction, QuantileBins};
+    /// use crmkit::rfm::score::{Direction, QuantileBins};
     /// let (bins, _) = QuantileBins::fit_apply("days_since_last", &[1, 10, 100, 1000], 4, Direction::LowerIsBetter)?;
     /// assert_eq!(bins.apply("days_since_last", &[0, 50, 5000])?, vec![4, 3, 1]);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -966,7 +967,7 @@ impl QuantileBins {
         };
         let cuts: Vec<f64> = self.cuts.iter().map(|&c| sign * c).collect();
         let mut scores = vec![0u8; values.len()];
-        crate::parallel::for_chunks_mut(&mut scores, |offset, chunk| {
+        crate::runtime::parallel::for_chunks_mut(&mut scores, |offset, chunk| {
             let mut oriented = [0.0f64; BLOCK];
             for (block, out) in values[offset..offset + chunk.len()]
                 .chunks(BLOCK)
@@ -991,7 +992,7 @@ impl QuantileBins {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::rfm::{Direction, QuantileBins};
+    /// # use crmkit::rfm::score::{Direction, QuantileBins};
     /// let (bins, _) = QuantileBins::fit_apply("m", &[1.0, 2.0], 5, Direction::HigherIsBetter)?;
     /// assert_eq!(bins.k(), 5);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -1005,7 +1006,7 @@ impl QuantileBins {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::rfm::{Direction, QuantileBins};
+    /// # use crmkit::rfm::score::{Direction, QuantileBins};
     /// let (bins, _) = QuantileBins::fit_apply("m", &[1.0, 2.0, 3.0, 4.0], 4, Direction::HigherIsBetter)?;
     /// assert_eq!(bins.cuts(), &[1.0, 2.0, 3.0]);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -1019,7 +1020,7 @@ impl QuantileBins {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::rfm::{Direction, QuantileBins};
+    /// # use crmkit::rfm::score::{Direction, QuantileBins};
     /// let (bins, _) = QuantileBins::fit_apply("r", &[1.0, 2.0], 2, Direction::LowerIsBetter)?;
     /// assert_eq!(bins.direction(), Direction::LowerIsBetter);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -1033,7 +1034,7 @@ impl QuantileBins {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::rfm::{Direction, QuantileBins};
+    /// # use crmkit::rfm::score::{Direction, QuantileBins};
     /// let (bins, _) = QuantileBins::fit_apply("m", &[1.0, 2.0, 3.0, 4.0], 2, Direction::HigherIsBetter)?;
     /// assert_eq!(bins.counts(), &[2, 2]);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -1070,7 +1071,7 @@ fn select_keys<T: Numeric>(
     let shift = (64 - span.leading_zeros()).saturating_sub(BUCKET_BITS);
     let bucket_of = |key: u64| ((key - min_key) >> shift) as usize;
     let buckets = (span >> shift) as usize + 1;
-    let partial = crate::parallel::map_chunks(values.len(), |start, end| {
+    let partial = crate::runtime::parallel::map_chunks(values.len(), |start, end| {
         let mut counts = vec![0usize; buckets];
         for &v in &values[start..end] {
             counts[bucket_of(oriented_key(v.to_f64(), direction))] += 1;
@@ -1102,7 +1103,7 @@ fn select_keys<T: Numeric>(
             slots += 1;
         }
     }
-    let parts = crate::parallel::map_chunks(values.len(), |start, end| {
+    let parts = crate::runtime::parallel::map_chunks(values.len(), |start, end| {
         let mut gathered: Vec<Vec<u64>> = vec![Vec::new(); slots];
         for &v in &values[start..end] {
             let key = oriented_key(v.to_f64(), direction);

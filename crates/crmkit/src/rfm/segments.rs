@@ -45,7 +45,7 @@
 //! result reads back to an equal rule set.
 //!
 //! ```
-//! use crmkit::segments::SegmentRules;
+//! use crmkit::rfm::segments::SegmentRules;
 //!
 //! let text = r#"{
 //!     "k": 5,
@@ -89,7 +89,7 @@ pub const MAX_K: u8 = 10;
 /// # Examples
 ///
 /// ```
-/// use crmkit::segments::ScoreRange;
+/// use crmkit::rfm::segments::ScoreRange;
 ///
 /// let top_two = ScoreRange::new(4, 5);
 /// assert!(top_two.contains(4) && top_two.contains(5) && !top_two.contains(3));
@@ -110,7 +110,7 @@ impl ScoreRange {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::ScoreRange;
+    /// use crmkit::rfm::segments::ScoreRange;
     /// assert_eq!(ScoreRange::new(1, 2), ScoreRange { lo: 1, hi: 2 });
     /// ```
     pub const fn new(lo: u8, hi: u8) -> Self {
@@ -122,7 +122,7 @@ impl ScoreRange {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::ScoreRange;
+    /// use crmkit::rfm::segments::ScoreRange;
     /// assert!(ScoreRange::new(3, 3).contains(3));
     /// assert!(!ScoreRange::new(3, 3).contains(4));
     /// ```
@@ -162,7 +162,7 @@ impl From<ScoreRange> for (u8, u8) {
 /// # Examples
 ///
 /// ```
-/// use crmkit::segments::{ScoreRange, SegmentRule};
+/// use crmkit::rfm::segments::{ScoreRange, SegmentRule};
 ///
 /// let rule: SegmentRule =
 ///     serde_json::from_str(r#"{"segment": "champions", "r": [5, 5], "f": [4, 5]}"#).unwrap();
@@ -193,7 +193,7 @@ impl SegmentRule {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::SegmentRule;
+    /// use crmkit::rfm::segments::SegmentRule;
     /// let others = SegmentRule { segment: "others".into(), r: None, f: None, m: None };
     /// assert!(others.matches(1, 2, 3));
     /// ```
@@ -224,7 +224,7 @@ fn default_k() -> u8 {
 /// # Examples
 ///
 /// ```
-/// use crmkit::segments::SegmentRules;
+/// use crmkit::rfm::segments::SegmentRules;
 ///
 /// let grid = SegmentRules::rf_grid();
 /// let codes = grid.assign_all(&[5, 3, 1], &[4, 3, 5], &[1, 1, 1])?;
@@ -302,7 +302,7 @@ impl SegmentRules {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::{ScoreRange, SegmentRule, SegmentRules};
+    /// use crmkit::rfm::segments::{ScoreRange, SegmentRule, SegmentRules};
     ///
     /// let rules = SegmentRules::new(3, vec![
     ///     SegmentRule {
@@ -480,7 +480,7 @@ impl SegmentRules {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::SegmentRules;
+    /// use crmkit::rfm::segments::SegmentRules;
     ///
     /// let rules = SegmentRules::from_json(
     ///     r#"{"rules": [{"segment": "recent", "r": [4, 5]}, {"segment": "others"}]}"#,
@@ -519,7 +519,7 @@ impl SegmentRules {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::SegmentRules;
+    /// use crmkit::rfm::segments::SegmentRules;
     ///
     /// let json = SegmentRules::four_tier().to_json();
     /// assert!(json.starts_with(r#"{"k":5,"rules":[{"segment":"high value","r":[4,5]"#));
@@ -570,7 +570,7 @@ impl SegmentRules {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::SegmentRules;
+    /// use crmkit::rfm::segments::SegmentRules;
     /// let grid = SegmentRules::rf_grid();
     /// assert_eq!(grid.names().len(), 10);
     /// assert_eq!(grid.names()[usize::from(grid.assign(5, 4, 2).unwrap())], "champions");
@@ -609,7 +609,7 @@ impl SegmentRules {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::SegmentRules;
+    /// use crmkit::rfm::segments::SegmentRules;
     /// let rfm = SegmentRules::rfm_classic();
     /// assert_eq!(rfm.names()[usize::from(rfm.assign(5, 5, 5).unwrap())], "champions");
     /// assert_eq!(rfm.names()[usize::from(rfm.assign(2, 1, 5).unwrap())], "others");
@@ -642,7 +642,7 @@ impl SegmentRules {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::SegmentRules;
+    /// use crmkit::rfm::segments::SegmentRules;
     /// let tiers = SegmentRules::four_tier();
     /// assert_eq!(tiers.names(), ["high value", "low value", "churn risk", "potential"]);
     /// assert_eq!(tiers.assign(2, 5, 5), Some(2));
@@ -666,7 +666,7 @@ impl SegmentRules {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::SegmentRules;
+    /// use crmkit::rfm::segments::SegmentRules;
     /// assert_eq!(SegmentRules::rf_grid().k(), 5);
     /// ```
     pub fn k(&self) -> u8 {
@@ -678,7 +678,7 @@ impl SegmentRules {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::SegmentRules;
+    /// use crmkit::rfm::segments::SegmentRules;
     /// assert_eq!(SegmentRules::four_tier().rules()[3].segment, "potential");
     /// ```
     pub fn rules(&self) -> &[SegmentRule] {
@@ -691,7 +691,7 @@ impl SegmentRules {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::SegmentRules;
+    /// use crmkit::rfm::segments::SegmentRules;
     /// let rules = SegmentRules::from_json(
     ///     r#"{"k": 2, "rules": [{"segment": "a", "r": [2, 2]}, {"segment": "b", "f": [2, 2]},
     ///                          {"segment": "a"}]}"#,
@@ -710,7 +710,7 @@ impl SegmentRules {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::SegmentRules;
+    /// use crmkit::rfm::segments::SegmentRules;
     /// let grid = SegmentRules::rf_grid();
     /// assert_eq!(grid.assign(3, 3, 1), Some(5)); // "need attention"
     /// assert_eq!(grid.assign(0, 3, 1), None);
@@ -732,7 +732,7 @@ impl SegmentRules {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::SegmentRules;
+    /// use crmkit::rfm::segments::SegmentRules;
     /// let tiers = SegmentRules::four_tier();
     /// assert_eq!(tiers.assign_all(&[5, 5, 2, 3], &[5, 1, 5, 3], &[5, 1, 5, 3])?, [0, 1, 2, 3]);
     /// let err = tiers.assign_all(&[5, 5], &[5, 0], &[5, 1]).unwrap_err();
@@ -776,7 +776,7 @@ impl SegmentRules {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::segments::SegmentRules;
+    /// use crmkit::rfm::segments::SegmentRules;
     /// let tiers = SegmentRules::four_tier();
     /// assert_eq!(tiers.rule_counts(&[0, 3, 3, 2]), [1, 0, 1, 2]);
     /// ```

@@ -10,7 +10,7 @@
 //! # Examples
 //!
 //! ```
-//! use crmkit::concentration::concentration;
+//! use crmkit::rfm::concentration::concentration;
 //!
 //! // Ten customers, one of whom brings 91 of the 100 units of revenue.
 //! let spend = [91.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0];
@@ -38,7 +38,7 @@ const CEIL_TOLERANCE: f64 = 1e-12;
 /// # Examples
 ///
 /// ```
-/// use crmkit::concentration::{concentration, Concentration};
+/// use crmkit::rfm::concentration::{concentration, Concentration};
 ///
 /// let c = concentration(&[0.0, 0.0, 0.0, 1.0], 0.25)?;
 /// assert_eq!(
@@ -88,7 +88,7 @@ pub struct Concentration {
 /// # Examples
 ///
 /// ```
-/// use crmkit::concentration::top_share;
+/// use crmkit::rfm::concentration::top_share;
 ///
 /// // The top 20 % of five customers is the single biggest one: 50 of 100.
 /// let share = top_share(&[10.0, 50.0, 20.0, 5.0, 15.0], 0.2)?;
@@ -124,7 +124,7 @@ pub fn top_share(values: &[f64], top_fraction: f64) -> Result<f64> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::concentration::gini;
+/// use crmkit::rfm::concentration::gini;
 ///
 /// assert_eq!(gini(&[1.0, 1.0, 1.0, 1.0])?, 0.0);
 /// assert_eq!(gini(&[0.0, 0.0, 0.0, 1.0])?, 0.75);
@@ -156,7 +156,7 @@ pub fn gini(values: &[f64]) -> Result<f64> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::concentration::concentration;
+/// use crmkit::rfm::concentration::concentration;
 ///
 /// let c = concentration(&[4.0, 1.0, 3.0, 2.0], 0.5)?;
 /// assert_eq!((c.customers, c.total, c.top_customers), (4, 10.0, 2));

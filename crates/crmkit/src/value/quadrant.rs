@@ -27,7 +27,7 @@ use crate::{CrmkitError, Result};
 /// # Examples
 ///
 /// ```
-/// use crmkit::quadrant::median;
+/// use crmkit::value::quadrant::median;
 /// assert_eq!(median("value", &[3.0, 1.0, 2.0])?, 2.0);
 /// assert_eq!(median("value", &[4.0, 1.0, 2.0, 3.0])?, 2.5);
 /// assert!(median("value", &[]).is_err());
@@ -62,7 +62,7 @@ pub fn median(field: &str, values: &[f64]) -> Result<f64> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::quadrant::ValueQuadrant;
+/// use crmkit::value::quadrant::ValueQuadrant;
 /// assert_eq!(ValueQuadrant::from_levels(true, false), ValueQuadrant::Maintain);
 /// assert!(ValueQuadrant::Deepen.is_high_value() && ValueQuadrant::Deepen.is_high_potential());
 /// assert_eq!(ValueQuadrant::Automate.as_str(), "automate");
@@ -90,7 +90,7 @@ impl ValueQuadrant {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::quadrant::ValueQuadrant;
+    /// use crmkit::value::quadrant::ValueQuadrant;
     /// assert_eq!(ValueQuadrant::ALL[0], ValueQuadrant::Deepen);
     /// ```
     pub const ALL: [ValueQuadrant; 4] = [
@@ -105,7 +105,7 @@ impl ValueQuadrant {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::quadrant::ValueQuadrant;
+    /// use crmkit::value::quadrant::ValueQuadrant;
     /// assert_eq!(ValueQuadrant::from_levels(false, true), ValueQuadrant::Develop);
     /// ```
     pub fn from_levels(high_value: bool, high_potential: bool) -> Self {
@@ -122,7 +122,7 @@ impl ValueQuadrant {
     /// # Examples
     ///
     /// ```
-    /// assert!(crmkit::quadrant::ValueQuadrant::Maintain.is_high_value());
+    /// assert!(crmkit::value::quadrant::ValueQuadrant::Maintain.is_high_value());
     /// ```
     pub fn is_high_value(self) -> bool {
         matches!(self, Self::Deepen | Self::Maintain)
@@ -133,7 +133,7 @@ impl ValueQuadrant {
     /// # Examples
     ///
     /// ```
-    /// assert!(crmkit::quadrant::ValueQuadrant::Develop.is_high_potential());
+    /// assert!(crmkit::value::quadrant::ValueQuadrant::Develop.is_high_potential());
     /// ```
     pub fn is_high_potential(self) -> bool {
         matches!(self, Self::Deepen | Self::Develop)
@@ -144,7 +144,7 @@ impl ValueQuadrant {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(crmkit::quadrant::ValueQuadrant::Develop.as_str(), "develop");
+    /// assert_eq!(crmkit::value::quadrant::ValueQuadrant::Develop.as_str(), "develop");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -160,7 +160,7 @@ impl ValueQuadrant {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::quadrant::ValueQuadrant;
+    /// use crmkit::value::quadrant::ValueQuadrant;
     /// assert!(ValueQuadrant::Deepen.recommended_treatment().contains("dedicated"));
     /// ```
     pub fn recommended_treatment(self) -> &'static str {
@@ -186,7 +186,7 @@ impl std::fmt::Display for ValueQuadrant {
 /// # Examples
 ///
 /// ```
-/// use crmkit::quadrant::QuadrantSplit;
+/// use crmkit::value::quadrant::QuadrantSplit;
 /// assert_eq!(QuadrantSplit::default(), QuadrantSplit::Median);
 /// let t: QuadrantSplit = serde_json::from_str(r#"{"thresholds":{"value":100.0,"potential":0.3}}"#).unwrap();
 /// assert_eq!(t, QuadrantSplit::Thresholds { value: 100.0, potential: 0.3 });
@@ -211,7 +211,7 @@ pub enum QuadrantSplit {
 /// # Examples
 ///
 /// ```
-/// use crmkit::quadrant::{value_potential_matrix, QuadrantSplit, ValueQuadrant};
+/// use crmkit::value::quadrant::{value_potential_matrix, QuadrantSplit, ValueQuadrant};
 /// let m = value_potential_matrix(&[10.0, 0.0], &[1.0, 1.0], QuadrantSplit::Median)?;
 /// assert_eq!(m.summary[0].quadrant, ValueQuadrant::Deepen);
 /// assert_eq!(m.summary[0].value_share, Some(1.0));
@@ -236,7 +236,7 @@ pub struct QuadrantSummary {
 /// # Examples
 ///
 /// ```
-/// use crmkit::quadrant::{value_potential_matrix, QuadrantSplit, ValueQuadrant};
+/// use crmkit::value::quadrant::{value_potential_matrix, QuadrantSplit, ValueQuadrant};
 /// let m = value_potential_matrix(&[5.0, 1.0, 9.0, 3.0], &[0.1, 0.9, 0.8, 0.2], QuadrantSplit::Median)?;
 /// assert_eq!((m.value_split, m.potential_split), (4.0, 0.5));
 /// assert_eq!(m.quadrants, [ValueQuadrant::Maintain, ValueQuadrant::Develop, ValueQuadrant::Deepen, ValueQuadrant::Automate]);
@@ -276,7 +276,7 @@ pub struct ValuePotentialMatrix {
 /// # Examples
 ///
 /// ```
-/// use crmkit::quadrant::{value_potential_matrix, QuadrantSplit, ValueQuadrant};
+/// use crmkit::value::quadrant::{value_potential_matrix, QuadrantSplit, ValueQuadrant};
 /// let split = QuadrantSplit::Thresholds { value: 100.0, potential: 0.5 };
 /// let m = value_potential_matrix(&[100.0, 50.0], &[0.2, 0.5], split)?;
 /// assert_eq!(m.quadrants, [ValueQuadrant::Maintain, ValueQuadrant::Develop]);
@@ -363,7 +363,7 @@ pub fn value_potential_matrix(
 /// # Examples
 ///
 /// ```
-/// use crmkit::quadrant::NeedQuadrant;
+/// use crmkit::value::quadrant::NeedQuadrant;
 /// assert_eq!(NeedQuadrant::from_flags(true, true), NeedQuadrant::DoNow);
 /// assert_eq!(NeedQuadrant::from_flags(false, true), NeedQuadrant::Delegate);
 /// assert!(NeedQuadrant::DoNow < NeedQuadrant::Defer);
@@ -387,7 +387,7 @@ impl NeedQuadrant {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::quadrant::NeedQuadrant;
+    /// use crmkit::value::quadrant::NeedQuadrant;
     /// assert_eq!(NeedQuadrant::ALL[3], NeedQuadrant::Defer);
     /// ```
     pub const ALL: [NeedQuadrant; 4] = [
@@ -402,7 +402,7 @@ impl NeedQuadrant {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::quadrant::NeedQuadrant;
+    /// use crmkit::value::quadrant::NeedQuadrant;
     /// assert_eq!(NeedQuadrant::from_flags(true, false), NeedQuadrant::Schedule);
     /// ```
     pub fn from_flags(important: bool, urgent: bool) -> Self {
@@ -421,7 +421,7 @@ impl NeedQuadrant {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::quadrant::{NeedQuadrant, PriorityThresholds};
+    /// use crmkit::value::quadrant::{NeedQuadrant, PriorityThresholds};
     /// let t = PriorityThresholds { importance: 3.0, urgency: 3.0 };
     /// assert_eq!(NeedQuadrant::from_scores(4.0, 2.0, &t), NeedQuadrant::Schedule);
     /// ```
@@ -437,7 +437,7 @@ impl NeedQuadrant {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(crmkit::quadrant::NeedQuadrant::DoNow.as_str(), "do_now");
+    /// assert_eq!(crmkit::value::quadrant::NeedQuadrant::DoNow.as_str(), "do_now");
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -462,7 +462,7 @@ impl std::fmt::Display for NeedQuadrant {
 /// # Examples
 ///
 /// ```
-/// use crmkit::quadrant::PriorityThresholds;
+/// use crmkit::value::quadrant::PriorityThresholds;
 /// let t = PriorityThresholds::default();
 /// assert_eq!((t.importance, t.urgency), (0.5, 0.5));
 /// assert!(PriorityThresholds { importance: f64::NAN, urgency: 1.0 }.validate().is_err());
@@ -495,7 +495,7 @@ impl PriorityThresholds {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::quadrant::PriorityThresholds;
+    /// use crmkit::value::quadrant::PriorityThresholds;
     /// assert!(PriorityThresholds { importance: 4.0, urgency: 3.0 }.validate().is_ok());
     /// ```
     pub fn validate(&self) -> Result<()> {
@@ -520,7 +520,7 @@ impl PriorityThresholds {
 /// # Examples
 ///
 /// ```
-/// use crmkit::quadrant::{prioritise_needs_by_flags, NeedQuadrant};
+/// use crmkit::value::quadrant::{prioritise_needs_by_flags, NeedQuadrant};
 /// let list = prioritise_needs_by_flags(&[false, true], &[false, true])?;
 /// assert_eq!((list[0].row, list[0].quadrant), (1, NeedQuadrant::DoNow));
 /// # Ok::<(), crmkit::CrmkitError>(())
@@ -547,7 +547,7 @@ pub struct NeedPriority {
 /// # Examples
 ///
 /// ```
-/// use crmkit::quadrant::{prioritise_needs_by_flags, NeedQuadrant};
+/// use crmkit::value::quadrant::{prioritise_needs_by_flags, NeedQuadrant};
 /// let list = prioritise_needs_by_flags(&[false, true, true], &[true, false, true])?;
 /// let rows: Vec<usize> = list.iter().map(|p| p.row).collect();
 /// assert_eq!(rows, [2, 1, 0]);
@@ -587,7 +587,7 @@ pub fn prioritise_needs_by_flags(important: &[bool], urgent: &[bool]) -> Result<
 /// # Examples
 ///
 /// ```
-/// use crmkit::quadrant::{prioritise_needs_by_scores, NeedQuadrant, PriorityThresholds};
+/// use crmkit::value::quadrant::{prioritise_needs_by_scores, NeedQuadrant, PriorityThresholds};
 /// let t = PriorityThresholds { importance: 3.0, urgency: 3.0 };
 /// let list = prioritise_needs_by_scores(&[5.0, 3.0, 1.0, 4.0], &[3.0, 5.0, 5.0, 1.0], &t)?;
 /// let rows: Vec<usize> = list.iter().map(|p| p.row).collect();

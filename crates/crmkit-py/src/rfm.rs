@@ -1,10 +1,10 @@
 //! RFM scoring objects: min–max fit, quantile bins, segment rule sets, concentration.
 
-use crmkit::concentration::concentration as core_concentration;
-use crmkit::rfm::{
+use crmkit::rfm::concentration::concentration as core_concentration;
+use crmkit::rfm::score::{
     Direction, MinMaxFit, Normalization, QuantileBins, RfmWeights, TierThresholds, tier_codes,
 };
-use crmkit::segments::SegmentRules;
+use crmkit::rfm::segments::SegmentRules;
 use crmkit::{CrmkitError, Result};
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;

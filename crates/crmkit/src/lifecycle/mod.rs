@@ -28,7 +28,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::time::{Day, format_day};
+use crate::data::calendar::{Day, format_day};
 use crate::{CrmkitError, Result};
 
 /// A lifecycle stage. Snake_case names ([`LifecycleStage::as_str`]) are stable.

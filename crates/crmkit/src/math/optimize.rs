@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::parallel::with_helper;
+use crate::runtime::parallel::with_helper;
 use crate::{CrmkitError, Result};
 
 /// Options shared by every model fit.

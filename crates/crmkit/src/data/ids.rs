@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::transactions::{PREFETCH_DISTANCE, prefetch};
+use crate::data::transactions::{PREFETCH_DISTANCE, prefetch};
 use crate::{CrmkitError, Result};
 
 /// Dense customer codes for the rows of a log.
@@ -18,7 +18,7 @@ use crate::{CrmkitError, Result};
 /// # Examples
 ///
 /// ```
-/// use crmkit::customers::CustomerIndex;
+/// use crmkit::data::ids::CustomerIndex;
 ///
 /// let index = CustomerIndex::from_i64("customer_id", &[42, 7, 42, 9])?;
 /// assert_eq!(index.n_customers(), 3);
@@ -44,7 +44,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::customers::CustomerIndex;
+    /// use crmkit::data::ids::CustomerIndex;
     /// let index = CustomerIndex::from_i64("customer_id", &[-5, 1_000_000_000_000, -5])?;
     /// assert_eq!(index.codes(), &[0, 1, 0]);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -136,7 +136,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::customers::CustomerIndex;
+    /// use crmkit::data::ids::CustomerIndex;
     /// let ids = ["CUS-2", "CUS-1", "CUS-2"];
     /// let index = CustomerIndex::from_strs("customer_id", ids.len(), |row| ids[row])?;
     /// assert_eq!(index.codes(), &[1, 0, 1]);
@@ -198,7 +198,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::customers::CustomerIndex;
+    /// use crmkit::data::ids::CustomerIndex;
     /// let index = CustomerIndex::from_codes("customer_id", vec![1, 0, 1], 2)?;
     /// assert_eq!(index.first_rows(), &[1, 0]);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -231,7 +231,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// let index = crmkit::customers::CustomerIndex::from_i64("id", &[3, 3])?;
+    /// let index = crmkit::data::ids::CustomerIndex::from_i64("id", &[3, 3])?;
     /// assert_eq!(index.n_customers(), 1);
     /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
@@ -244,7 +244,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// let index = crmkit::customers::CustomerIndex::from_i64("id", &[3, 1])?;
+    /// let index = crmkit::data::ids::CustomerIndex::from_i64("id", &[3, 1])?;
     /// assert_eq!(index.codes(), &[1, 0]);
     /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
@@ -257,7 +257,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// let index = crmkit::customers::CustomerIndex::from_i64("id", &[3, 1, 1])?;
+    /// let index = crmkit::data::ids::CustomerIndex::from_i64("id", &[3, 1, 1])?;
     /// assert_eq!(index.first_rows(), &[1, 0]);
     /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
@@ -274,7 +274,7 @@ impl CustomerIndex {
 /// # Examples
 ///
 /// ```
-/// use crmkit::customers::FoldMap;
+/// use crmkit::data::ids::FoldMap;
 /// // float keys by bit pattern: 1.0 and 2.0 differ only in high bits
 /// let mut m: FoldMap<[u64; 2], u32> = FoldMap::default();
 /// m.insert([1.0f64.to_bits(), 2.0f64.to_bits()], 7);
@@ -290,7 +290,7 @@ pub struct FoldHasher {
 /// # Examples
 ///
 /// ```
-/// let mut m: crmkit::customers::FoldMap<u64, &str> = Default::default();
+/// let mut m: crmkit::data::ids::FoldMap<u64, &str> = Default::default();
 /// m.insert(42, "answer");
 /// assert_eq!(m[&42], "answer");
 /// ```

@@ -1,0 +1,11 @@
+//! What comes in: customer ids, the transaction log and the calendar.
+//!
+//! - [`ids`]: from a column of customer ids (integers or strings) to dense customer codes, in
+//!   ascending id order, so results never depend on row order;
+//! - [`transactions`]: the validated transaction log (ids, days, amounts) and the options every
+//!   reader of a log shares (rows after `as_of`, refunds);
+//! - [`calendar`]: whole calendar days since 1970-01-01.
+
+pub mod calendar;
+pub mod ids;
+pub mod transactions;
