@@ -67,18 +67,9 @@ from crmkit.clv import (
     spend_frequency_correlation,
 )
 from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules
-from crmkit.value import (
-    aggregate_needs,
-    core_customers,
-    need_work_list,
-    owner_workload,
-    prioritise_needs,
-    recommend_actions,
-    retention_clv,
-    simple_clv,
-    value_potential_matrix,
-    value_scores,
-)
+from crmkit.needs import aggregate_needs, need_work_list, owner_workload, prioritise_needs
+from crmkit.playbook import recommend_actions
+from crmkit.value import core_customers, retention_clv, simple_clv, value_potential_matrix, value_scores
 
 __all__ = [
     "BgBb",

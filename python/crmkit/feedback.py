@@ -290,7 +290,7 @@ def nps_group_outcomes(
     """
     a = _answers(_frames.column(data, answer, "answers"))
     bought_col = _frames.column(data, repurchased, "repurchased")
-    from crmkit.value import _bools
+    from crmkit.needs import _bools
 
     bought = _bools(bought_col, "repurchased")
     values = _frames.floats(_frames.column(data, clv, "clv"), "clv")

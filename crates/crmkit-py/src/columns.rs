@@ -404,3 +404,21 @@ pub fn numbers<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Numbers<'p
         ))),
     }
 }
+
+/// Borrowed string values of an Arrow string column (utf8, large utf8 or utf8 view).
+pub fn strs(array: &ArrayRef) -> Vec<&str> {
+    match array.data_type() {
+        DataType::Utf8 => {
+            let a = array.as_string::<i32>();
+            (0..a.len()).map(|i| a.value(i)).collect()
+        }
+        DataType::LargeUtf8 => {
+            let a = array.as_string::<i64>();
+            (0..a.len()).map(|i| a.value(i)).collect()
+        }
+        _ => {
+            let a = array.as_string_view();
+            (0..a.len()).map(|i| a.value(i)).collect()
+        }
+    }
+}

@@ -157,3 +157,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CrmkitWarning", py.get_type::<CrmkitWarning>())?;
     Ok(())
 }
+
+/// A `ConfigError` naming the option, its value and what was expected.
+pub fn config(field: &str, value: impl std::fmt::Debug, reason: &str) -> PyErr {
+    to_py(CrmkitError::invalid_config(field, value, reason))
+}

@@ -8,6 +8,9 @@ mod churn;
 mod clv;
 mod columns;
 mod errors;
+mod feedback;
+mod needs;
+mod playbook;
 mod rfm;
 mod value;
 
@@ -223,6 +226,9 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rfm::register(m)?;
     churn::register(m)?;
     value::register(m)?;
+    needs::register(m)?;
+    feedback::register(m)?;
+    playbook::register(m)?;
     clv::register(m)?;
     Ok(())
 }

@@ -1,0 +1,235 @@
+"""Customer needs: the importance–urgency work list, need topics per group and owner workload.
+
+Tables in (pandas, polars, pyarrow, or a dict of arrays / arrays passed directly), tables of
+the same family out (a dict of numpy arrays for array input).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from crmkit import _crmkit, _frames
+from crmkit.value import _append, _family, take_rows
+
+__all__ = [
+    "aggregate_needs",
+    "need_work_list",
+    "owner_workload",
+    "prioritise_needs",
+]
+
+
+def _work_list(data: Any, out: Mapping[str, Any], fam: str) -> Any:
+    rows = out["row"]
+    extra = {
+        "quadrant": _frames.categorical(out["quadrant"], out["names"], fam),
+        "priority_score": out["score"],
+    }
+    if data is None:
+        return _frames.frame({"row": rows, **extra}, fam)
+    return _append(take_rows(data, rows), extra)
+
+
+def prioritise_needs(
+    data: Any = None,
+    *,
+    importance: Any = "importance",
+    urgency: Any = "urgency",
+    thresholds: tuple[float, float] = (0.5, 0.5),
+    important: Any = None,
+    urgent: Any = None,
+) -> Any:
+    """The importance–urgency matrix of needs as a sorted work list.
+
+    From scores (default): a need is important when importance >= the importance threshold and
+    urgent when urgency >= the urgency threshold (defaults 0.5 / 0.5 suit 0–1 scores; for 1–5
+    ratings use e.g. (4, 4)). From flags: pass boolean columns ``important`` and ``urgent``.
+    Quadrants: ``do_now`` (important and urgent), ``schedule`` (important), ``delegate``
+    (urgent), ``defer`` (neither). The list is sorted by quadrant, then by ``priority_score``
+    (importance + urgency) descending, then input order.
+
+    Returns:
+        The rows of ``data`` in work order with columns ``quadrant`` and ``priority_score``
+        added (NaN for flags); without ``data``, a table of ``row``, ``quadrant``,
+        ``priority_score``.
+
+    Examples:
+        >>> import pandas as pd, crmkit
+        >>> needs = pd.DataFrame({"need": ["a", "b", "c", "d"], "importance": [5, 3, 1, 4], "urgency": [3, 5, 5, 1]})
+        >>> crmkit.prioritise_needs(needs, thresholds=(3, 3))
+          need  importance  urgency  quadrant  priority_score
+        0    a           5        3    do_now             8.0
+        1    b           3        5    do_now             8.0
+        2    d           4        1  schedule             5.0
+        3    c           1        5  delegate             6.0
+    """
+    if important is not None or urgent is not None:
+        i_col = _frames.column(data, important, "important")
+        u_col = _frames.column(data, urgent, "urgent")
+        out = _crmkit.prioritise_needs_by_flags(_bools(i_col, "important"), _bools(u_col, "urgent"))
+        return _work_list(data, out, _family(data, important))
+    i = _frames.floats(_frames.column(data, importance, "importance"), "importance")
+    u = _frames.floats(_frames.column(data, urgency, "urgency"), "urgency")
+    out = _crmkit.prioritise_needs(i, u, (float(thresholds[0]), float(thresholds[1])))
+    return _work_list(data, out, _family(data, importance))
+
+
+def _to_list(col: Any) -> list[Any]:
+    fam = _frames.family(col)
+    if fam == "pandas":
+        return [None if _is_missing(v) else v for v in col.tolist()]
+    if fam in ("polars", "pyarrow"):
+        return list(col.to_list() if fam == "polars" else col.to_pylist())
+    if hasattr(col, "__arrow_c_stream__") or hasattr(col, "__arrow_c_array__"):
+        import pyarrow as pa
+
+        return list(pa.chunked_array(col).to_pylist())
+    return [None if _is_missing(v) else v for v in np.asarray(col, dtype=object).tolist()]
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(v != v)  # NaN, NaT, pd.NA raise or compare unequal
+    except (TypeError, ValueError):
+        return True
+
+
+def _bools(col: Any, field: str) -> np.ndarray:
+    values = _to_list(col)
+    for row, v in enumerate(values):
+        if v is None:
+            raise _frames._error(_crmkit.MissingValueError, f"`{field}` is missing (null) at row {row}", field, row)
+    return np.asarray(values, dtype=bool)
+
+
+_NEED_FIELDS = ("customer_id", "topic", "type", "source", "description", "status", "owner", "due", "importance", "urgency", "completion")
+
+
+def _need_columns(needs: Any, columns: Mapping[str, str] | None) -> dict[str, Any]:
+    """The need records of a table as the dict of lists the extension reads."""
+    names = {f: f for f in _NEED_FIELDS}
+    if columns:
+        unknown = set(columns) - set(_NEED_FIELDS)
+        if unknown:
+            raise _frames._error(_crmkit.ConfigError, f"invalid `columns`: unknown need fields {sorted(unknown)}", "columns")
+        names.update(columns)
+    available = set(needs.keys()) if isinstance(needs, Mapping) else set(getattr(needs, "column_names", None) or needs.columns)
+    out: dict[str, Any] = {}
+    for field, name in names.items():
+        if name not in available:
+            continue
+        values = _to_list(_frames.column(needs, name, field))
+        if field in ("customer_id", "topic", "type", "source", "description", "status", "owner"):
+            values = [None if v is None else str(v) for v in values]
+        elif field == "due":
+            values = [None if v is None else _frames.day_number(v, "due") for v in values]
+        else:
+            for row, v in enumerate(values):
+                if v is None:
+                    raise _frames._error(_crmkit.MissingValueError, f"`{field}` is missing (null) at row {row}", field, row)
+            values = [float(v) for v in values]
+        out[field] = values
+    return out
+
+
+def need_work_list(needs: Any, *, thresholds: tuple[float, float] = (0.5, 0.5), columns: Mapping[str, str] | None = None) -> Any:
+    """The work list of need records: open needs (unmet or partly met) in importance–urgency order.
+
+    A need record has the columns ``customer_id``, ``topic`` (normalised subject, the key of
+    aggregation), ``type`` (``product``, ``service``, ``price``, ``experience``) and optionally
+    ``source`` (``sales_call``, ``ticket``, ``survey``, ``other``), ``description``,
+    ``importance``, ``urgency`` (scores, default 0), ``status`` (``unmet`` — the default —,
+    ``partly_met``, ``met``), ``owner``, ``due`` (a date) and ``completion`` (share done in
+    [0, 1]). ``columns`` maps a field to another column name, e.g. ``{"type": "need_type"}``.
+
+    Returns:
+        The open needs in work order with ``quadrant`` and ``priority_score`` added (see
+        :func:`prioritise_needs`).
+
+    Examples:
+        >>> import pandas as pd, crmkit
+        >>> needs = pd.DataFrame({"customer_id": ["c1", "c2", "c3"], "topic": ["api", "sla", "price"],
+        ...                       "type": ["product", "service", "price"], "importance": [0.9, 0.9, 0.2],
+        ...                       "urgency": [0.2, 0.8, 0.9], "status": ["unmet", "partly_met", "met"]})
+        >>> crmkit.need_work_list(needs)[["customer_id", "topic", "quadrant"]]
+          customer_id topic  quadrant
+        0          c2   sla    do_now
+        1          c1   api  schedule
+    """
+    out = _crmkit.need_work_list(_need_columns(needs, columns), (float(thresholds[0]), float(thresholds[1])))
+    return _work_list(needs, out, _frames.family(needs))
+
+
+def aggregate_needs(
+    needs: Any,
+    customers: Any,
+    *,
+    group: str = "group",
+    customer_id: str = "customer_id",
+    common_threshold: float = 0.5,
+    columns: Mapping[str, str] | None = None,
+) -> Any:
+    """Common versus individual need topics per customer group (industry, size band, ...).
+
+    ``customers`` lists every customer once with its group, so that customers without needs
+    count in the denominator. A topic is ``common`` in a group when the share of the group's
+    customers who raised it is >= ``common_threshold`` (default 50 %), else ``individual``.
+
+    Returns:
+        A table (family of ``needs``) with group, topic, customers_raising, group_customers,
+        share, scope; sorted by group, then topic.
+
+    Examples:
+        >>> import pandas as pd, crmkit
+        >>> needs = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "topic": ["api", "api", "api", "price"],
+        ...                       "type": ["product", "product", "product", "price"]})
+        >>> customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "industry": ["it", "it", "it", "retail"]})
+        >>> crmkit.aggregate_needs(needs, customers, group="industry")
+          group  topic  customers_raising  group_customers     share       scope
+        0    it    api                  2                3  0.666667      common
+        1    it  price                  1                3  0.333333  individual
+    """
+    ids = [str(v) for v in _to_list(_frames.column(customers, customer_id, "customer_id"))]
+    groups = [str(v) for v in _to_list(_frames.column(customers, group, "group"))]
+    out = _crmkit.aggregate_needs(_need_columns(needs, columns), ids, groups, common_threshold)
+    cols = {
+        "group": np.asarray(out["group"], dtype=object),
+        "topic": np.asarray(out["topic"], dtype=object),
+        "customers_raising": np.asarray(out["customers_raising"], dtype=np.int64),
+        "group_customers": np.asarray(out["group_customers"], dtype=np.int64),
+        "share": np.asarray(out["share"], dtype=np.float64),
+        "scope": np.asarray(out["scope"], dtype=object),
+    }
+    return _frames.frame(cols, _frames.family(needs))
+
+
+def owner_workload(needs: Any, *, as_of: Any, columns: Mapping[str, str] | None = None) -> Any:
+    """Per owner: needs in total, unmet, partly met and overdue (due before ``as_of``, not met).
+
+    Rows are sorted by owner; unassigned needs (no owner) come first with owner None.
+
+    Examples:
+        >>> import pandas as pd, crmkit
+        >>> needs = pd.DataFrame({"customer_id": ["c1", "c2", "c3"], "topic": ["a", "b", "c"],
+        ...                       "type": ["product"] * 3, "owner": ["ann", "ann", None],
+        ...                       "status": ["unmet", "met", "partly_met"],
+        ...                       "due": pd.to_datetime(["2024-01-10", "2024-01-01", "2024-03-01"])})
+        >>> crmkit.owner_workload(needs, as_of="2024-02-01")
+          owner  needs  unmet  partly_met  overdue
+        0   NaN      1      0           1        0
+        1   ann      2      1           0        1
+    """
+    out = _crmkit.owner_workload(_need_columns(needs, columns), _frames.day_number(as_of, "as_of"))
+    cols = {
+        "owner": np.asarray(out["owner"], dtype=object),
+        "needs": np.asarray(out["needs"], dtype=np.int64),
+        "unmet": np.asarray(out["unmet"], dtype=np.int64),
+        "partly_met": np.asarray(out["partly_met"], dtype=np.int64),
+        "overdue": np.asarray(out["overdue"], dtype=np.int64),
+    }
+    return _frames.frame(cols, _frames.family(needs))
