@@ -67,6 +67,7 @@ from crmkit.clv import (
     spend_frequency_correlation,
 )
 from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules
+from crmkit.reporting import Report, read_transactions, report
 from crmkit.value import (
     aggregate_needs,
     core_customers,
@@ -105,6 +106,7 @@ __all__ = [
     "ParetoNbd",
     "Playbook",
     "QuantileBins",
+    "Report",
     "RfmModel",
     "SegmentRules",
     "ShiftedBetaGeometric",
@@ -131,7 +133,9 @@ __all__ = [
     "owner_workload",
     "prioritise_needs",
     "proportion_interval",
+    "read_transactions",
     "recommend_actions",
+    "report",
     "retention_clv",
     "rfm",
     "rfm_features",
