@@ -814,8 +814,8 @@ def report(
                 )
             if figures:
                 figure(clv_section, "Repeat purchases per customer: actual vs BG/NBD", plot.period_transactions, bg, summary)
-                figure(clv_section, "Expected purchases next week by frequency and recency", plot.frequency_recency_matrix, bg, summary, size=(7.4, 5.0))
-                figure(clv_section, "P(alive) by frequency and recency", plot.probability_alive_matrix, bg, summary, size=(7.4, 5.0))
+                figure(clv_section, "Expected purchases next week by frequency and recency", plot.frequency_recency_matrix, bg, summary, unit="weeks", size=(7.4, 5.0))
+                figure(clv_section, "P(alive) by frequency and recency", plot.probability_alive_matrix, bg, summary, unit="weeks", size=(7.4, 5.0))
                 if gg is not None:
                     figure(clv_section, f"Distribution of the {clv_months}-month CLV", plot.clv_distribution, results["clv"])
 
