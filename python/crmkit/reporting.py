@@ -529,7 +529,7 @@ class Report:
     def _repr_html_(self) -> str:
         body = self.html()
         start, end = body.index("<main>"), body.index("</main>")
-        return f"<div class=\"crmkit-report\"><style>{_CSS.replace('body', '.crmkit-report')}</style>{body[start + 6:end]}</div>"
+        return f'<div class="crmkit-report"><style>{_scoped_css()}</style>{body[start + 6:end]}</div>'
 
     # -- text ---------------------------------------------------------------------------------
     def text(self) -> str:
@@ -963,6 +963,18 @@ def report(
         rep.save(output)
     bar.finish(f"crmkit report: {rep.customers:,} customers" + (f", written to {output}" if output is not None else ""))
     return rep
+
+
+def _scoped_css() -> str:
+    """The style sheet limited to the report's own <div> (for a notebook, which has its own page styles)."""
+    rules = []
+    for line in _CSS.strip().splitlines():
+        if line.startswith("@media") or "{" not in line:
+            continue
+        selectors, body = line.split("{", 1)
+        scoped = ",".join(".crmkit-report" if s.strip() in ("body", "main") else f".crmkit-report {s.strip()}" for s in selectors.split(","))
+        rules.append(scoped + "{" + body)
+    return "\n".join(rules)
 
 
 _CSS = """

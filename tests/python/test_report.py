@@ -261,6 +261,9 @@ def test_repr_and_notebook_display(rep: crmkit.Report) -> None:
     assert repr(rep) == "Report('Customer report, 1998-06-30', as_of=1998-06-30, 6,919 transactions, 2,357 customers, 7 sections)"
     shown = rep._repr_html_()
     assert shown.startswith('<div class="crmkit-report">') and "<html" not in shown and "<h2>Churn warnings</h2>" in shown
+    css = shown.split("<style>", 1)[1].split("</style>", 1)[0]
+    rules = [line for line in css.splitlines() if line]
+    assert rules and all(line.startswith(".crmkit-report") for line in rules)  # leaves the notebook's own page alone
 
 
 def test_console_script_is_declared() -> None:
