@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,13 +65,19 @@ def fmt(value: Any, digits: int = 4) -> str:
         if v != 0 and (abs(v) >= 1e15 or abs(v) < 1e-4):
             return f"{v:.{digits}g}"
         if abs(v) < 1e4:
-            return f"{v:.{digits}g}"
+            return f"{v:,.{digits}g}"
         decimals = max(0, digits - (int(math.floor(math.log10(abs(v)))) + 1))
         return f"{v:,.{decimals}f}"
     return str(value)
 
 
+_NUMBER_TEXT = re.compile(r"^[-−]?[\d,.]+ ?%?$")
+
+
 def _is_number(value: Any) -> bool:
+    """Numbers, and text that reads as one (a preformatted share such as '12.5%'), align right."""
+    if isinstance(value, str):
+        return bool(_NUMBER_TEXT.match(value))
     return isinstance(value, (int, float)) and not isinstance(value, bool) or (
         hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iuf"
     )

@@ -426,6 +426,7 @@ class _Section:
     figures: list[tuple[str, str]] = field(default_factory=list)  # (caption, base64 png)
     notes: list[str] = field(default_factory=list)
     html_parts: list[str] = field(default_factory=list)
+    text_parts: list[str] = field(default_factory=list)
 
 
 def _mean(values: np.ndarray) -> float:
@@ -539,6 +540,8 @@ class Report:
             lines += ["", f"== {s.title}"]
             for label, value in s.facts:
                 lines.append(f"  {label}: {_display.fmt(value)}")
+            for part in s.text_parts:
+                lines += ["  " + line for line in part.splitlines()]
             for caption, header, rows in s.tables:
                 if caption:
                     lines.append(f"  {caption}")
@@ -764,6 +767,7 @@ def report(
             bg = BgNbd().fit(summary)
             results["bgnbd"] = bg
             clv_section.html_parts.append(bg._repr_html_())
+            clv_section.text_parts.append(str(bg))
         except CrmkitError as exc:
             clv_section.notes.append(f"BG/NBD could not be fitted: {exc}")
         bar.step("Gamma–Gamma fit and CLV")
@@ -772,6 +776,7 @@ def report(
                 gg = GammaGamma().fit(summary)
                 results["gamma_gamma"] = gg
                 clv_section.html_parts.append(gg._repr_html_())
+                clv_section.text_parts.append(str(gg))
             except CrmkitError as exc:
                 clv_section.notes.append(f"Gamma–Gamma could not be fitted: {exc}")
             p_alive = bg.probability_alive(summary)
