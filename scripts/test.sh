@@ -18,6 +18,7 @@ echo "== peers environment $CRMKIT_PEERS_VENV (lifetimes, for parity tests and b
 setup_peers
 echo "== pytest (tests and docstring examples)"
 CRMKIT_REQUIRE_PEERS=1 "$PY" -m pytest -q
+scripts/test_report.sh
 echo "== mypy.stubtest"
 "$PY" -m mypy.stubtest crmkit._crmkit --allowlist tests/stubtest-allowlist.txt
 echo "== all checks passed"

@@ -69,6 +69,7 @@ from crmkit.clv import (
 from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules
 from crmkit.needs import aggregate_needs, need_work_list, owner_workload, prioritise_needs
 from crmkit.playbook import recommend_actions
+from crmkit.reporting import Report, read_transactions, report
 from crmkit.value import core_customers, retention_clv, simple_clv, value_potential_matrix, value_scores
 
 __all__ = [
@@ -96,6 +97,7 @@ __all__ = [
     "ParetoNbd",
     "Playbook",
     "QuantileBins",
+    "Report",
     "RfmModel",
     "SegmentRules",
     "ShiftedBetaGeometric",
@@ -122,7 +124,9 @@ __all__ = [
     "owner_workload",
     "prioritise_needs",
     "proportion_interval",
+    "read_transactions",
     "recommend_actions",
+    "report",
     "retention_clv",
     "rfm",
     "rfm_features",

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from crmkit import _crmkit, _frames
+from crmkit import _crmkit, _display, _frames
 from crmkit._crmkit import ChurnIndexOptions, CrmkitWarning
 
 __all__ = [
@@ -825,7 +825,48 @@ class LogisticRegression:
             model.n_iter_ = np.array([fit.iterations])
         return model
 
-    def __repr__(self) -> str:
+    def _terms(self) -> list[list[Any]]:
+        """Rows term, coef, std_err, z, p_value (NaN where not defined)."""
+        fit = self._fitted()
+        names = list(getattr(self, "feature_names_in_", [f"x{j}" for j in range(self.n_features_in_)]))
+        terms = (["intercept"] if fit.fit_intercept else []) + [str(n) for n in names]
+        coef = ([fit.intercept] if fit.fit_intercept else []) + fit.coefficients.tolist()
+        k = len(terms)
+        se = fit.std_errors or [math.nan] * k
+        z = fit.z_values or [math.nan] * k
+        pv = fit.p_values or [math.nan] * k
+        return [[t, c, s, zz, p] for t, c, s, zz, p in zip(terms, coef, se, z, pv)]
+
+    def _display_summary(self) -> _display.Summary:
+        """Coefficients with standard errors, the fit's size and convergence."""
+        if getattr(self, "_fit", None) is None:
+            return _display.Summary(f"{self._call()} (not fitted)")
+        fit = self._fitted()
+        facts: list[tuple[str, Any]] = [
+            ("observations", fit.n_observations),
+            ("features", self.n_features_in_),
+            ("log-likelihood", _display.fmt(fit.log_likelihood, 8)),
+            ("converged", f"yes, {fit.iterations} Newton iterations"),
+        ]
+        if fit.l2_penalty:
+            facts.append(("L2 penalty λ", fit.l2_penalty))
+        for message in fit.warnings:
+            facts.append(("warning", message))
+        note = "" if fit.std_errors is not None else "Penalised fit: no standard errors, z or p-values."
+        return _display.Summary(
+            f"{self._call()}, fitted",
+            facts,
+            [("", ["term", "coef", "std_err", "z", "p_value"], self._terms())],
+            note,
+        )
+
+    def _repr_html_(self) -> str:
+        return _display.to_html(self._display_summary())
+
+    def __str__(self) -> str:
+        return _display.to_text(self._display_summary())
+
+    def _call(self) -> str:
         args = [f"C={self.C!r}"] if self.C is not None else []
         if self.l2_penalty is not None:
             args.append(f"l2_penalty={self.l2_penalty!r}")
@@ -834,6 +875,15 @@ class LogisticRegression:
         if not self.fit_intercept:
             args.append("fit_intercept=False")
         return f"LogisticRegression({', '.join(args)})"
+
+    def __repr__(self) -> str:
+        """The constructor call; when fitted, the coefficients (± standard error) and the size too."""
+        if getattr(self, "_fit", None) is None:
+            return self._call()
+        fit = self._fitted()
+        terms = self._terms()
+        shown = _display.short([(t[0], t[1], t[2]) for t in terms[:6]]) + (", …" if len(terms) > 6 else "")
+        return f"{self._call()} fitted on {fit.n_observations:,} rows: {shown}; log-likelihood {_display.fmt(fit.log_likelihood, 8)}"
 
 
 # ---------------------------------------------------------------------------------------------

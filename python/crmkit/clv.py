@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from crmkit import _crmkit, _frames
+from crmkit import _crmkit, _display, _frames
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -201,9 +201,59 @@ class _Model:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def _display_summary(self) -> _display.Summary:
+        """What a notebook and ``print`` show: parameters with standard errors and 95% intervals,
+        convergence and the number of customers."""
+        name = type(self).__name__
+        if self.model_ is None:
+            return _display.Summary(f"{name} (not fitted)", [("penalty", self.penalty)])
+        model = self.model_
+        se = model.standard_errors or {}
+        rows = []
+        for p in model.param_names:
+            est, err = model.params[p], se.get(p, math.nan)
+            rows.append([p, est, err, est - _Z95 * err, est + _Z95 * err])
+        report = model.report
+        facts: list[tuple[str, Any]] = []
+        n = getattr(model, "n_customers", None)
+        if n is not None:
+            facts.append(("customers", int(n) if float(n).is_integer() else n))
+        if report is None:
+            facts.append(("fit", "built from parameters (no fit facts)"))
+        else:
+            facts.append(("log-likelihood", _display.fmt(model.log_likelihood, 8)))
+            facts.append(("converged", f"yes, {report.get('iterations')} iterations, gradient norm {_display.fmt(report.get('gradient_norm'), 2)}"))
+        if self.penalty:
+            facts.append(("penalty (L2)", self.penalty))
+        return _display.Summary(
+            f"{name}, fitted" if report is not None else f"{name} (from parameters)",
+            facts,
+            [("", ["param", "estimate", "std_error", "lower_95", "upper_95"], rows)],
+        )
+
+    def _repr_html_(self) -> str:
+        return _display.to_html(self._display_summary())
+
+    def __str__(self) -> str:
+        return _display.to_text(self._display_summary())
+
     def __repr__(self) -> str:
-        state = repr(self.model_) if self.model_ is not None else "not fitted"
-        return f"{type(self).__name__}({state})"
+        """One line: ``BgNbd(r=0.2426 ± 0.013, …; log-likelihood …, 2,357 customers)``."""
+        name = type(self).__name__
+        if self.model_ is None:
+            return f"{name}(not fitted)"
+        model = self.model_
+        se = model.standard_errors or {}
+        text = _display.short([(p, model.params[p], se.get(p)) for p in model.param_names])
+        extra = []
+        if model.log_likelihood is not None:
+            extra.append(f"log-likelihood {_display.fmt(model.log_likelihood, 8)}")
+        n = getattr(model, "n_customers", None)
+        if n is not None:
+            extra.append(f"{_display.fmt(int(n) if float(n).is_integer() else n)} customers")
+        if model.report is None:
+            extra.append("from parameters")
+        return f"{name}({text}{'; ' + ', '.join(extra) if extra else ''})"
 
 
 class _TransactionModel(_Model):

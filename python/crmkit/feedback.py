@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from crmkit import _crmkit, _frames
+from crmkit import _crmkit, _display, _frames
 
 __all__ = [
     "CsatResult",
@@ -60,6 +60,44 @@ class NpsResult:
         """(promoters, passives, detractors)."""
         return (self.promoters, self.passives, self.detractors)
 
+    def _display_summary(self) -> _display.Summary:
+        pct = f"{self.confidence:.0%}"
+        n = max(self.respondents, 1)
+        return _display.Summary(
+            "Net Promoter Score",
+            [
+                ("NPS", self.nps),
+                (f"{pct} interval ({self.method})", f"[{_display.fmt(self.lower)}, {_display.fmt(self.upper)}]"),
+                ("interval centre", self.center),
+                ("standard error", self.standard_error),
+                ("respondents", self.respondents),
+            ],
+            [
+                (
+                    "",
+                    ["group", "answers", "respondents", "share"],
+                    [
+                        ["promoters", "9–10", self.promoters, f"{self.promoters / n:.1%}"],
+                        ["passives", "7–8", self.passives, f"{self.passives / n:.1%}"],
+                        ["detractors", "0–6", self.detractors, f"{self.detractors / n:.1%}"],
+                    ],
+                )
+            ],
+        )
+
+    def _repr_html_(self) -> str:
+        return _display.to_html(self._display_summary())
+
+    def __str__(self) -> str:
+        return _display.to_text(self._display_summary())
+
+    def __repr__(self) -> str:
+        return (
+            f"NpsResult(nps={_display.fmt(self.nps)}, {self.confidence:.0%} interval [{_display.fmt(self.lower)}, "
+            f"{_display.fmt(self.upper)}] ({self.method}), {self.respondents:,} respondents: "
+            f"{self.promoters:,} promoters, {self.passives:,} passives, {self.detractors:,} detractors)"
+        )
+
 
 @dataclass(frozen=True)
 class NpsComparison:
@@ -80,6 +118,33 @@ class NpsComparison:
         """(lower, upper) of the difference."""
         return (self.lower, self.upper)
 
+    def _display_summary(self) -> _display.Summary:
+        return _display.Summary(
+            "NPS comparison (a − b)",
+            [
+                ("NPS a", self.nps_a),
+                ("NPS b", self.nps_b),
+                ("difference", self.difference),
+                (f"{self.confidence:.0%} interval", f"[{_display.fmt(self.lower)}, {_display.fmt(self.upper)}]"),
+                ("standard error", self.standard_error),
+                ("z", self.z),
+                ("p-value (two-sided)", self.p_value),
+            ],
+        )
+
+    def _repr_html_(self) -> str:
+        return _display.to_html(self._display_summary())
+
+    def __str__(self) -> str:
+        return _display.to_text(self._display_summary())
+
+    def __repr__(self) -> str:
+        return (
+            f"NpsComparison(difference={_display.fmt(self.difference)} (a {_display.fmt(self.nps_a)} − b "
+            f"{_display.fmt(self.nps_b)}), {self.confidence:.0%} interval [{_display.fmt(self.lower)}, "
+            f"{_display.fmt(self.upper)}], z={_display.fmt(self.z)}, p={_display.fmt(self.p_value)})"
+        )
+
 
 @dataclass(frozen=True)
 class CsatResult:
@@ -99,6 +164,32 @@ class CsatResult:
     def interval(self) -> tuple[float, float]:
         """(lower, upper)."""
         return (self.lower, self.upper)
+
+    def _display_summary(self) -> _display.Summary:
+        n = max(self.respondents, 1)
+        return _display.Summary(
+            "Customer satisfaction (CSAT)",
+            [
+                ("top-two-box share (4–5)", f"{self.top_two_box:.1%}"),
+                (f"{self.confidence:.0%} interval ({self.method})", f"[{self.lower:.1%}, {self.upper:.1%}]"),
+                ("mean answer", self.mean),
+                ("respondents", self.respondents),
+            ],
+            [("", ["answer", "respondents", "share"], [[a, c, f"{c / n:.1%}"] for a, c in zip(range(1, 6), self.distribution)])],
+        )
+
+    def _repr_html_(self) -> str:
+        return _display.to_html(self._display_summary())
+
+    def __str__(self) -> str:
+        return _display.to_text(self._display_summary())
+
+    def __repr__(self) -> str:
+        return (
+            f"CsatResult(top_two_box={self.top_two_box:.1%}, {self.confidence:.0%} interval [{self.lower:.1%}, "
+            f"{self.upper:.1%}] ({self.method}), mean={_display.fmt(self.mean)}, {self.respondents:,} respondents, "
+            f"answers 1..5: {list(self.distribution)})"
+        )
 
 
 def _answers(answers: Any) -> Any:

@@ -362,8 +362,49 @@ class RfmModel:
             _frames.numbers(_frames.column(features, "monetary", "monetary"), "monetary"),
         )
 
+    def _display_summary(self) -> Any:
+        """Options, and when fitted the min–max ranges and quantile cut points per dimension."""
+        from crmkit import _display
+
+        facts: list[tuple[str, Any]] = [
+            ("weights (R, F, M)", ", ".join(_display.fmt(w) for w in self.weights)),
+            ("tier thresholds (potential, high value)", ", ".join(_display.fmt(t) for t in self.thresholds)),
+            ("scores", f"1..{self.k}"),
+            ("segments", ", ".join(self.segments.names)),
+        ]
+        if self.winsorize is not None:
+            facts.append(("winsorize (percentiles)", ", ".join(_display.fmt(w) for w in self.winsorize)))
+        if self.minmax_ is None or self.bins_ is None:
+            return _display.Summary("RfmModel (not fitted)", facts)
+        rows = []
+        for name, (lo, hi, n), bins in zip(
+            ("days_since_last", "frequency", "monetary"),
+            (self.minmax_.days_since_last, self.minmax_.frequency, self.minmax_.monetary),
+            self.bins_,
+        ):
+            cuts = ", ".join(_display.fmt(c) for c in bins.cuts)
+            counts = ", ".join(_display.fmt(c) for c in bins.counts)
+            empty = ", ".join(str(e) for e in bins.empty_scores) or "none"
+            rows.append([name, lo, hi, n, cuts, counts, empty])
+        facts.insert(0, ("customers", int(self.minmax_.days_since_last[2])))
+        return _display.Summary(
+            "RfmModel, fitted",
+            facts,
+            [("", ["dimension", "min", "max", "customers", "quantile cuts", "customers per score", "empty scores"], rows)],
+        )
+
+    def _repr_html_(self) -> str:
+        from crmkit import _display
+
+        return _display.to_html(self._display_summary())
+
+    def __str__(self) -> str:
+        from crmkit import _display
+
+        return _display.to_text(self._display_summary())
+
     def __repr__(self) -> str:
-        fitted = "fitted" if self.minmax_ is not None else "not fitted"
+        fitted = "not fitted" if self.minmax_ is None else f"fitted on {int(self.minmax_.days_since_last[2]):,} customers"
         return f"RfmModel(weights={self.weights}, thresholds={self.thresholds}, k={self.k}, segments={self.segments.names}, {fitted})"
 
 
