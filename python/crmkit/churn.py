@@ -18,12 +18,13 @@ import json
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from crmkit import _crmkit, _display, _frames
 from crmkit._crmkit import ChurnIndexOptions, CrmkitWarning
+from crmkit._estimator import Estimator
 
 __all__ = [
     "ChurnIndexOptions",
@@ -600,7 +601,7 @@ def _named(exc: _crmkit.CrmkitError, names: list[str] | None) -> _crmkit.CrmkitE
     return exc
 
 
-class LogisticRegression:
+class LogisticRegression(Estimator):
     """Logistic regression of a 0/1 outcome (e.g. churned within 30 days), scikit-learn style.
 
     Fitted by Newton's method (IRLS) to full precision. Unpenalised (the default), the
@@ -648,6 +649,9 @@ class LogisticRegression:
         self.standardize = standardize
         self.max_iter = max_iter
         self.tol = tol
+
+    _estimator_type: ClassVar[str | None] = "classifier"
+    _requires_y: ClassVar[bool] = True
 
     def _penalty(self) -> float:
         if self.C is not None and self.l2_penalty is not None:
@@ -739,6 +743,26 @@ class LogisticRegression:
     def predict(self, X: Any, threshold: float = 0.5) -> np.ndarray:
         """Predicted class (1 where the probability is at least ``threshold``)."""
         return (self.predict_proba(X)[:, 1] >= threshold).astype(np.int64)
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy: the (weighted) share of rows whose predicted class equals ``y``.
+
+        scikit-learn's default score for classifiers, used by ``cross_val_score`` and
+        ``GridSearchCV`` without ``scoring``; pass ``scoring="roc_auc"`` or ``"neg_log_loss"``
+        there for a probabilistic score.
+
+        Examples:
+            >>> import numpy as np, crmkit
+            >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])
+            >>> y = np.array([0, 0, 1, 0, 1, 1])
+            >>> round(crmkit.LogisticRegression().fit(X, y).score(X, y), 4)
+            0.6667
+        """
+        right = (self.predict(X) == np.asarray(y)).astype(np.float64)
+        if sample_weight is None:
+            return float(right.mean())
+        w = float_or_nan(sample_weight, "sample_weight")
+        return float(np.sum(w * right) / np.sum(w))
 
     @property
     def log_likelihood_(self) -> float:

@@ -430,6 +430,36 @@ macro_rules! transaction_class {
             }
 
 
+            /// Log-likelihood of customer summaries under the model's parameters (penalty
+            /// excluded): the data term of the fit's objective, for scoring held-out customers.
+            ///
+            /// Args:
+            ///     x, t_x, T: customer summaries (float64 arrays).
+            ///     weights: customers per row, or None.
+            #[pyo3(signature = (x, t_x, T, weights=None))]
+            #[allow(non_snake_case)]
+            fn log_likelihood_of(
+                &self,
+                py: Python<'_>,
+                x: &Bound<'_, PyAny>,
+                t_x: &Bound<'_, PyAny>,
+                T: &Bound<'_, PyAny>,
+                weights: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<f64> {
+                let (x, t_x, t) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
+                let w = optional(weights, "weights")?;
+                let (x, t_x, t) = (x.as_slice(), t_x.as_slice(), t.as_slice());
+                let w = w.as_ref().map(|w| w.as_slice());
+                let m = self.inner.params;
+                run(py, move || {
+                    let data = match w {
+                        Some(w) => BtydData::with_weights(x, t_x, t, w)?,
+                        None => BtydData::new(x, t_x, t)?,
+                    };
+                    m.log_likelihood(&data)
+                })
+            }
+
             /// Number of customers the model was fitted on (the sum of weights), or None.
             #[getter]
             fn n_customers(&self) -> Option<f64> {
@@ -819,6 +849,31 @@ model_class!(
         })
     }
 
+    /// Log-likelihood of (x, mean spend) rows under the model's parameters (penalty
+    /// excluded), for scoring held-out customers; like `fit`, without weights only the repeat
+    /// customers (x > 0) count.
+    #[pyo3(signature = (x, mean_spend, weights=None))]
+    fn log_likelihood_of(
+        &self,
+        py: Python<'_>,
+        x: &Bound<'_, PyAny>,
+        mean_spend: &Bound<'_, PyAny>,
+        weights: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<f64> {
+        let (x, m) = (floats(x, "x")?, floats(mean_spend, "mean_spend")?);
+        let w = optional(weights, "weights")?;
+        let (x, m) = (x.as_slice(), m.as_slice());
+        let w = w.as_ref().map(|w| w.as_slice());
+        let params = self.inner.params;
+        run(py, move || {
+            let data = match w {
+                Some(w) => SpendData::with_weights(x, m, w)?,
+                None => SpendData::repeaters(x, m)?,
+            };
+            params.log_likelihood(&data)
+        })
+    }
+
     /// Number of customers the model was fitted on (the sum of weights), or None.
     #[getter]
     fn n_customers(&self) -> Option<f64> {
@@ -991,6 +1046,31 @@ model_class!(
                 params: fitted.params,
                 fit: Some(fitted),
             },
+        })
+    }
+
+    /// Log-likelihood of (x, t_x, n) rows under the model's parameters (penalty excluded),
+    /// for scoring held-out customers.
+    #[pyo3(signature = (x, t_x, n, weights=None))]
+    fn log_likelihood_of(
+        &self,
+        py: Python<'_>,
+        x: &Bound<'_, PyAny>,
+        t_x: &Bound<'_, PyAny>,
+        n: &Bound<'_, PyAny>,
+        weights: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<f64> {
+        let (x, t_x, n) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(n, "n")?);
+        let w = optional(weights, "weights")?;
+        let (x, t_x, n) = (x.as_slice(), t_x.as_slice(), n.as_slice());
+        let w = w.as_ref().map(|w| w.as_slice());
+        let params = self.inner.params;
+        run(py, move || {
+            let data = match w {
+                Some(w) => DiscreteData::with_weights(x, t_x, n, w)?,
+                None => DiscreteData::new(x, t_x, n)?,
+            };
+            params.log_likelihood(&data)
         })
     }
 
