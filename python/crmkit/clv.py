@@ -196,11 +196,12 @@ class _Model(Estimator):
         self = cls()
         self.set_params(**doc.get("options", {}))
         fitted = doc.get("fitted")
-        self.model_ = None if fitted is None else cls._core.from_json(json.dumps(fitted))
+        if fitted is not None:
+            self.model_ = cls._core.from_json(json.dumps(fitted))
         return self
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.__dict__ == other.__dict__
+        return type(self) is type(other) and self.get_params() == other.get_params() and self.model_ == other.model_  # type: ignore[attr-defined]
 
     __hash__ = None  # type: ignore[assignment]
 
