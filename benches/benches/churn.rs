@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the churn hot loops on seeded synthetic data.
 //!
-//! - `signals`: the SPEC §6.1 warning signals from 1 M transactions and 10 M interactions
+//! - `signals`: the warning signals from 1 M transactions and 10 M interactions
 //!   over 1 M customers (encoded columns; throughput is interactions per second), and the
 //!   same including the customer-id encoding of both logs;
 //! - `logistic`: an unpenalised and a penalised Newton fit on 1 M rows × 20 features.

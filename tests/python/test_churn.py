@@ -1,4 +1,4 @@
-"""Churn warning signals and the churn risk index (SPEC §6.1, §6.2)."""
+"""Churn warning signals and the churn risk index."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def logs() -> tuple[pd.DataFrame, pd.DataFrame]:
     return tx, ix
 
 
-# --- SPEC §6.2 worked examples -----------------------------------------------------------------
+# --- The worked examples -----------------------------------------------------------------
 
 
 def test_worked_examples_give_8_and_6() -> None:

@@ -1,4 +1,4 @@
-"""Lifecycle stages (SPEC §7) and label migration (SPEC §14)."""
+"""Lifecycle stages and label migration."""
 
 from __future__ import annotations
 
@@ -228,7 +228,7 @@ def test_stage_metrics_spec_and_all_columns() -> None:
     assert rows[("onboarding", "repurchase_rate")] == (2, 2, 0.5)
     assert rows[("expansion", "cross_buy_rate")] == (1, 1, 1.0)
     assert ("expansion", "repurchase_rate") not in rows
-    assert rows[("lost", None)][0] == 1  # no SPEC metric given for lost
+    assert rows[("lost", None)][0] == 1  # no metric is named for lost
     full = crmkit.stage_metrics(stages, metrics, all_columns=True)
     assert len(full) == 7 * 2
     counts = crmkit.stage_metrics(pl.from_pandas(stages))

@@ -1,4 +1,4 @@
-"""Logistic churn model and its evaluation (SPEC §6.3): live parity with statsmodels and
+"""Logistic churn model and its evaluation: live parity with statsmodels and
 scikit-learn, degenerate data, frame families, pickling."""
 
 from __future__ import annotations

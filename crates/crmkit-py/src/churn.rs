@@ -479,8 +479,8 @@ fn check_churn_signal_options(text: &str) -> PyResult<String> {
     to_json(&o)
 }
 
-/// Configuration of the churn risk index (SPEC §6.2): per-signal weight and ramp, alert cut
-/// points and the action playbook. `ChurnIndexOptions()` is the SPEC default;
+/// Configuration of the churn risk index: per-signal weight and ramp, alert cut
+/// points and the action playbook. `ChurnIndexOptions()` is the documented default;
 /// `ChurnIndexOptions.from_json(text)` reads a (partial) JSON configuration over the defaults.
 #[pyclass(name = "ChurnIndexOptions", module = "crmkit._crmkit", frozen, eq)]
 #[derive(Clone, PartialEq)]
@@ -1224,12 +1224,12 @@ fn label_migration<'py>(
 /// One stage's row of [`stage_metrics`]: (stage, customers, [(metric, n, sum, mean)]).
 type StageRow = (String, usize, Vec<(String, usize, f64, Option<f64>)>);
 
-/// Per-stage metrics of SPEC §7 (array level; see `crmkit.stage_metrics`).
+/// Per-stage metrics (array level; see `crmkit.stage_metrics`).
 ///
 /// Args:
 ///     stage: uint8 stage codes (into the lifecycle stage order), one per customer.
 ///     columns: dict of float64 metric columns (NaN = not available), one value per customer.
-///     all_columns: report every column for every stage (else only each stage's SPEC metrics).
+///     all_columns: report every column for every stage (else only each stage's own metrics).
 ///
 /// Returns:
 ///     list of (stage, customers, [(metric, n, sum, mean)]) in stage order.

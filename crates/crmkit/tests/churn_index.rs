@@ -1,4 +1,4 @@
-//! Churn risk index: SPEC §6.2 worked examples, invariants and bad configuration.
+//! Churn risk index: the worked examples of docs/churn.md, invariants and bad configuration.
 #![allow(clippy::unwrap_used)]
 
 use crmkit::churn::{

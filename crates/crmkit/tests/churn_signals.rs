@@ -1,4 +1,4 @@
-//! Churn warning signals from logs: SPEC §6.1/§6.2 worked examples end to end, reason codes,
+//! Churn warning signals from logs: the worked examples of docs/churn.md end to end, reason codes,
 //! fallbacks, overrides, bad input and row-order invariance.
 #![allow(clippy::unwrap_used)]
 
@@ -87,7 +87,7 @@ fn fixture() -> Logs {
         l.tx.push((c, 9830, 100.0));
         l.tx.push((c, 9860, 100.0));
     }
-    // Customer 0 (SPEC worked example 1): 2 active days now, order value 60 (−40 %),
+    // Customer 0 (worked example 1 of docs/churn.md): 2 active days now, order value 60 (−40 %),
     // 2 complaints, competitor contact.
     l.ix.push((0, 9980, Visit));
     l.ix.push((0, 9990, Visit));
@@ -96,7 +96,7 @@ fn fixture() -> Logs {
     l.ix.push((0, 9999, CompetitorContact));
     l.tx.push((0, 9920, 60.0));
     l.tx.push((0, 9980, 60.0));
-    // Customer 1 (SPEC worked example 2): 1 active day, order value 40 (−60 %).
+    // Customer 1 (worked example 2 of docs/churn.md): 1 active day, order value 40 (−60 %).
     l.ix.push((1, 9990, Login));
     l.tx.push((1, 9920, 40.0));
     // Customer 2: one purchase long ago → population interval.

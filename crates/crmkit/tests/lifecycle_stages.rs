@@ -1,5 +1,5 @@
-//! Lifecycle stages (SPEC §7): default rules, rule order, configuration, bad input, migration
-//! between snapshots (SPEC §14) and per-stage metrics.
+//! Lifecycle stages: default rules, rule order, configuration, bad input, migration
+//! between snapshots and per-stage metrics.
 #![allow(clippy::unwrap_used)]
 
 use crmkit::CrmkitError;

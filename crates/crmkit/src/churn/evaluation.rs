@@ -1,5 +1,5 @@
 //! Evaluation of predicted churn probabilities: ROC AUC, log loss, Brier score, calibration by
-//! quantile bins, and lift and capture rate in the top fraction (SPEC §6.3).
+//! quantile bins, and lift and capture rate in the top fraction.
 //!
 //! Every function takes the observed outcomes `y` (0 or 1) and the predictions as parallel
 //! slices, validates them (lengths, non-empty, `y` in {0, 1}, predictions finite and, where they

@@ -1,4 +1,4 @@
-//! The churn risk index 1–10, its alert level and the suggested action (SPEC §6.2).
+//! The churn risk index 1–10, its alert level and the suggested action.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +19,7 @@ use crate::{CrmkitError, Result};
 ///
 /// ```
 /// use crmkit::churn::IndexComponent;
-/// // SPEC default for negative feedback: min(count / 2, 1).
+/// // Default for negative feedback: min(count / 2, 1).
 /// let c = IndexComponent { weight: 0.15, zero_at: 0.0, full_at: 2.0 };
 /// assert_eq!(c.strength(1.0), 0.5);
 /// assert_eq!(c.strength(5.0), 1.0);
@@ -156,7 +156,7 @@ pub struct PlaybookRule {
 }
 
 /// Configuration of the churn risk index: one [`IndexComponent`] per signal, the alert-level
-/// cut points and the action playbook. `Default` is the SPEC §6.2 configuration.
+/// cut points and the action playbook. `Default` is the documented configuration (docs/churn.md).
 ///
 /// Default components (weight, zero_at, full_at): activity drop (0.40, 0, 1); order value
 /// decline (0.30, 0, 1); negative feedback count (0.15, 0, 2); competitor contact (0.15, 0, 1);
@@ -373,7 +373,7 @@ pub struct ChurnRisk {
 /// (not `None`) and have a weight above 0; sᵢ is the strength of [`IndexComponent::strength`].
 /// Rounding is half away from zero (`f64::round`; the argument is never negative, so halves
 /// round up), applied after adding 1e-9 so that a mathematically exact half that floating
-/// point lands just below (e.g. 4.499999999999999) still rounds up. SPEC §6.2 worked
+/// point lands just below (e.g. 4.499999999999999) still rounds up. The worked
 /// examples: 9 · 0.74 = 6.66 → 7 → index 8; 9 · 0.54 = 4.86 → 5 → index 6.
 ///
 /// # Examples
@@ -382,7 +382,7 @@ pub struct ChurnRisk {
 /// use crmkit::churn::{AlertLevel, ChurnIndexOptions, ChurnRiskIndex, SignalValues};
 ///
 /// let index = ChurnRiskIndex::new(ChurnIndexOptions::default()).unwrap();
-/// // SPEC §6.2, second worked example: 1 active day against a baseline of 10, order value −60 %.
+/// // Second worked example of docs/churn.md: 1 active day against a baseline of 10, order value −60 %.
 /// let risk = index
 ///     .score(&SignalValues {
 ///         activity_drop: Some(1.0 - 1.0 / 10.0),

@@ -1,5 +1,5 @@
 //! Churn probability: logistic regression fitted by Newton's method (IRLS), with an optional L2
-//! penalty, sample weights and standardisation (SPEC §6.3).
+//! penalty, sample weights and standardisation.
 
 use ndarray::{Array1, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};

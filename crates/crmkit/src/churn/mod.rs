@@ -1,5 +1,5 @@
 //! Churn: warning signals with reason codes, the 1–10 churn risk index, a logistic churn
-//! probability model and the metrics to evaluate it (SPEC §6).
+//! probability model and the metrics to evaluate it.
 //!
 //! The pieces are independent and compose:
 //!

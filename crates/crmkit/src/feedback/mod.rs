@@ -504,7 +504,7 @@ impl NpsCounts {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NpsIntervalMethod {
-    /// Normal approximation on the raw counts (the SPEC's margin of error).
+    /// Normal approximation on the raw counts (the textbook margin of error).
     #[default]
     Wald,
     /// Adjusted Wald: 0.75 / 1.5 / 0.75 pseudo-respondents added (n + 3).
@@ -1119,7 +1119,7 @@ mod tests {
 
     #[test]
     fn nps_reference_wald() {
-        // Reference: the worked example, SPEC §10 formula, hand-computed:
+        // Reference: the worked example, the NPS margin-of-error formula, hand-computed:
         // var = (0.5 + 0.2 − 0.09)/200 = 0.00305, 1.959964·100·√var = 10.824. Tolerance 0.005 (2 dp).
         let s = reference_counts()
             .summary(NpsIntervalMethod::Wald, 0.95)

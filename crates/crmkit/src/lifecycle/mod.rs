@@ -1,4 +1,4 @@
-//! Lifecycle stages (SPEC §7), their migration between two snapshots (SPEC §14) and per-stage
+//! Lifecycle stages, their migration between two snapshots and per-stage
 //! report metrics.
 //!
 //! - [`assign_lifecycle_stages`] gives every customer one [`LifecycleStage`] from ordered,
@@ -97,7 +97,7 @@ impl LifecycleStage {
         }
     }
 
-    /// The SPEC §7 report metrics of the stage, by conventional column name (use these names
+    /// The report metrics of the stage, by conventional column name (use these names
     /// for the columns given to [`stage_metrics`]).
     ///
     /// # Examples
@@ -153,7 +153,7 @@ impl std::str::FromStr for LifecycleStage {
     }
 }
 
-/// A high-value behaviour in the window (SPEC §7, expansion).
+/// A high-value behaviour in the window (what the expansion stage looks for).
 ///
 /// # Examples
 ///
@@ -246,7 +246,7 @@ pub struct LifecycleRule {
 /// Ordered lifecycle rules, first match wins; the last rule must be a catch-all
 /// ([`LifecycleCondition::Always`]) so every customer gets a stage.
 ///
-/// The default (SPEC §7): prospect (no purchase); lost (no purchase for > 365 days); churn
+/// The default: prospect (no purchase); lost (no purchase for > 365 days); churn
 /// warning (churn index ≥ 8, or the purchase-gap rule fires); reactivated (latest purchase
 /// after a gap > 365 days, within the last 180 days); onboarding (first purchase within 180
 /// days); expansion (large order, referral, upgrade or cross-category purchase); retained
@@ -1063,7 +1063,7 @@ pub fn stage_migration(
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct MetricColumn<'a> {
-    /// The metric's name (see [`LifecycleStage::spec_metrics`] for the SPEC names).
+    /// The metric's name (see [`LifecycleStage::spec_metrics`] for the conventional names).
     pub name: &'a str,
     /// One value per customer. A 0/1 column aggregates to a rate.
     pub values: &'a [Option<f64>],
@@ -1201,7 +1201,7 @@ pub fn metrics_by_group<T: Ord + Clone>(
     aggregate(groups, &labels, columns)
 }
 
-/// The SPEC §7 per-stage metrics: [`metrics_by_group`] over every stage in
+/// The per-stage metrics: [`metrics_by_group`] over every stage in
 /// [`LifecycleStage::ALL`] order (stages without customers included), where each stage reports
 /// only the columns named in its [`LifecycleStage::spec_metrics`] — or every column when
 /// `all_columns` is true.

@@ -1,4 +1,4 @@
-//! Customer needs (SPEC §9): typed need records, their importance–urgency quadrant, common vs
+//! Customer needs: typed need records, their importance–urgency quadrant, common vs
 //! individual need topics per customer group, and open / overdue work per owner.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

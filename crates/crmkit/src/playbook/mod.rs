@@ -8,7 +8,7 @@
 //! unknown sections, unknown keys and unknown fields with an error naming the entry
 //! (e.g. `playbook.segments.champions`).
 //!
-//! [`RfmTier`] and [`AlertLevel`] mirror the RFM tier (SPEC §3.1, plus the "low value" tier of
+//! [`RfmTier`] and [`AlertLevel`] mirror the RFM tier (plus the "low value" tier of
 //! the classic four-tier reading, §3.2) and the churn alert level (§6.2) of the scoring
 //! modules, with the same stable string forms (`"high value"`, `"potential"`, `"churn risk"`,
 //! `"low value"`; `"red"`, `"yellow"`, `"green"`), so results of those modules convert by name.
@@ -305,7 +305,7 @@ const AUTOMATED: &str = "automated e-mail / SMS journey";
 const SMALL_INCENTIVES: &str = "small incentives to find the promising ones";
 
 impl Default for Playbook {
-    /// The default treatments (SPEC §5.1, §6.2 and common RFM practice).
+    /// The default treatments (common CRM practice for quadrants, alerts and RFM tiers).
     fn default() -> Self {
         let tiers = BTreeMap::from([
             (

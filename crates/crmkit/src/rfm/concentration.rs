@@ -1,4 +1,4 @@
-//! How concentrated revenue is (SPEC §3.2): the share of the total held by the top customers
+//! How concentrated revenue is: the share of the total held by the top customers
 //! (the 80/20 check) and the Gini coefficient of spend.
 //!
 //! Every function takes one non-negative spend value per customer (normally `monetary`) and

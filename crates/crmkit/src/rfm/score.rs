@@ -161,7 +161,7 @@ impl RfmWeights {
 }
 
 impl Default for RfmWeights {
-    /// wR = 0.3, wF = 0.4, wM = 0.3 (SPEC §3.1).
+    /// wR = 0.3, wF = 0.4, wM = 0.3.
     fn default() -> Self {
         Self {
             recency: 0.3,
@@ -308,7 +308,7 @@ impl TierThresholds {
 }
 
 impl Default for TierThresholds {
-    /// 0.5 and 0.8 (SPEC §3.1).
+    /// 0.5 and 0.8.
     fn default() -> Self {
         Self {
             potential: 0.5,
@@ -392,7 +392,7 @@ impl Range {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "method")]
 pub enum Normalization {
-    /// Plain min–max over the fitted population (the SPEC default; exactly mergeable).
+    /// Plain min–max over the fitted population (the default; exactly mergeable).
     #[default]
     MinMax,
     /// Min–max between the `lower` and `upper` percentiles (linear interpolation between order

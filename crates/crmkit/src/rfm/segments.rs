@@ -1,4 +1,4 @@
-//! Named customer segments: rules over the integer (R, F, M) scores of SPEC §3.2.
+//! Named customer segments: rules over the integer (R, F, M) scores.
 //!
 //! Each customer has three scores in `1..=k` (k = 5 by default), where `k` is always the best
 //! value: R = k for the most recent buyers, F = k for the most frequent, M = k for the biggest
@@ -550,7 +550,7 @@ impl SegmentRules {
         json
     }
 
-    /// The default rule set: the recency × frequency grid of SPEC §3.2 (k = 5, M ignored).
+    /// The default rule set: the recency × frequency grid most analysts use (k = 5, M ignored).
     ///
     /// | segment | R | F |
     /// | --- | --- | --- |
@@ -590,7 +590,7 @@ impl SegmentRules {
         ])
     }
 
-    /// The second built-in set of SPEC §3.2, over all three scores (k = 5, first match wins):
+    /// The second built-in set, over all three scores (k = 5, first match wins):
     ///
     /// | segment | R | F | M |
     /// | --- | --- | --- | --- |
@@ -630,7 +630,7 @@ impl SegmentRules {
         ])
     }
 
-    /// The classic four-tier CRM reading of SPEC §3.2 (k = 5, first match wins):
+    /// The classic four-tier CRM reading (k = 5, first match wins):
     ///
     /// | segment | R | F | M | reading |
     /// | --- | --- | --- | --- | --- |
@@ -849,7 +849,7 @@ mod tests {
         assert_eq!(SegmentRules::default(), SegmentRules::rf_grid());
     }
 
-    /// Expected: the SPEC §3.2 recency × frequency table, transcribed by hand into a grid
+    /// Expected: the recency × frequency table of `rf_grid`'s documentation, transcribed by hand into a grid
     /// (rows R = 5..1, columns F = 1..5); M must not matter. Exact.
     #[test]
     fn rf_grid_matches_spec_table() {
@@ -918,7 +918,7 @@ mod tests {
         );
     }
 
-    /// Expected: first match over the SPEC §3.2 R/F/M ranges, worked by hand per cell. Exact.
+    /// Expected: first match over the R/F/M ranges listed in `rfm_classic`'s documentation, worked by hand per cell. Exact.
     #[test]
     fn rfm_classic_matches_spec() {
         let rules = SegmentRules::rfm_classic();
@@ -945,7 +945,7 @@ mod tests {
         assert_eq!(rules.names().last().unwrap(), "others");
     }
 
-    /// Expected: the SPEC §3.2 four-tier reading, worked by hand per cell. Exact.
+    /// Expected: the four-tier reading listed in `four_tier`'s documentation, worked by hand per cell. Exact.
     #[test]
     fn four_tier_matches_spec() {
         let rules = SegmentRules::four_tier();

@@ -1,5 +1,5 @@
-//! Two-by-two matrices: value × potential for customers (SPEC §5.1) and importance × urgency
-//! for customer needs (SPEC §5.2).
+//! Two-by-two matrices: value × potential for customers and importance × urgency
+//! for customer needs.
 //!
 //! Both matrices use the same rule at the split: a value **greater than or equal to** the split
 //! point counts as high. With the median split this puts the middle customer of an odd-sized
@@ -155,7 +155,7 @@ impl ValueQuadrant {
         }
     }
 
-    /// The recommended treatment (SPEC §5.1), one sentence for reports.
+    /// The recommended treatment, one sentence for reports.
     ///
     /// # Examples
     ///

@@ -1,12 +1,12 @@
 //! Customer value: simple and retention-based CLV, the composite value score and the core list.
 //!
 //! - [`simple_clv`] / [`simple_clv_batch`]: average order value × purchases per period ×
-//!   expected lifetime × gross margin (SPEC §4.1).
+//!   expected lifetime × gross margin.
 //! - [`RetentionClv`]: the discounted, retention-based CLV over a finite or infinite horizon,
 //!   under either timing convention ([`MarginTiming`]).
 //! - [`composite_value_scores`]: historical, potential and strategic sub-scores, min–max
 //!   normalised and weighted (0.4 / 0.4 / 0.2 by default), ranked; [`core_list`] takes the top
-//!   k or top p % of the ranking (SPEC §4.3).
+//!   k or top p % of the ranking.
 //!
 //! The probabilistic (buy-till-you-die) CLV lives in its own module.
 
@@ -193,7 +193,7 @@ pub fn simple_clv_batch(
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MarginTiming {
-    /// SPEC §4.1: margin at the end of each period t = 1..H, discounted by (1 + d)^t; the
+    /// Margin at the end of each period t = 1..H, discounted by (1 + d)^t; the
     /// first period's margin is certain (not reduced by retention).
     #[default]
     EndOfPeriod,
@@ -210,7 +210,7 @@ pub enum MarginTiming {
 /// # Formula
 ///
 /// With margin m per period, retention r, discount rate d and horizon H periods:
-/// - end of period (default, SPEC §4.1): CLV = Σ_{t=1..H} m·r^(t−1)/(1+d)^t
+/// - end of period (default): CLV = Σ_{t=1..H} m·r^(t−1)/(1+d)^t
 ///   = m·(1 − q^H)/(1 + d − r) with q = r/(1 + d); H = ∞: m/(1 + d − r).
 /// - start of period: CLV = Σ_{t=0..H−1} m·r^t/(1+d)^t = m·(1 + d)·(1 − q^H)/(1 + d − r);
 ///   H = ∞: m·(1 + d)/(1 + d − r). It is the end-of-period value times (1 + d).
@@ -427,7 +427,7 @@ impl RetentionClv {
     }
 }
 
-/// Retention-based discounted CLV, margin at the end of each period (SPEC §4.1).
+/// Retention-based discounted CLV, margin at the end of each period.
 ///
 /// # Formula
 ///
