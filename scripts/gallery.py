@@ -35,8 +35,10 @@ log = pd.DataFrame({"customer_id": raw["customer_id"],
 END, CAL_END = "1998-06-30", "1997-09-30"          # end of data; end of the calibration period (week 39)
 
 # RFM features, scores, tier and segment over the whole 18 months (546 days); 60 % of CDNOW's
-# customers bought once, so F scores tie and crmkit warns that F scores 2-3 hold nobody
-customers = crmkit.rfm(log, as_of=END, window_days=546)
+# customers bought once, so F scores tie and crmkit warns that F scores 2-3 hold nobody.
+# The min-max score clips R, F and M at their 5th / 95th percentiles: unclipped, a few big
+# buyers squash everybody else into 'churn risk'.
+customers = crmkit.rfm(log, as_of=END, window_days=546, winsorize=(0.05, 0.95))
 
 # value (spend in the 18 months) against potential (BG/NBD expected purchases in the next year)
 full = crmkit.btyd_summary(log, as_of=END, unit="weeks")
@@ -95,8 +97,8 @@ PLOTS: list[tuple[str, str, str, str]] = [
      "Champions are a small share of the customers and a large share of the revenue.",
      "crmkit.plot.segment_sizes(customers)"),
     ("RFM", "tier_distribution",
-     "Customers per tier of the weighted min–max RFM score (churn risk < 0.5 ≤ potential < 0.8 ≤ high value), "
-     "with each tier's share of revenue.",
+     "Customers per tier of the weighted min–max RFM score (churn risk < 0.5 ≤ potential < 0.8 ≤ high value; "
+     "R, F and M clipped at their 5th / 95th percentiles), with each tier's share of revenue.",
      "crmkit.plot.tier_distribution(customers)"),
     ("RFM", "rf_heatmap",
      "The R × F grid: customers per recency score (rows) and frequency score (columns). "

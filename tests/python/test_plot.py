@@ -183,6 +183,34 @@ def test_ax_is_used_and_returned_else_a_new_figure() -> None:
     assert cp.alert_levels(data, title="").get_title() == ""
 
 
+def test_nothing_to_draw_is_an_empty_input_error() -> None:
+    empty = np.array([], dtype=np.float64)
+    labels = np.array([], dtype=object)
+    bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
+    calls = [
+        lambda: cp.segment_sizes({"segment": labels}),
+        lambda: cp.tier_distribution({"tier": labels}),
+        lambda: cp.rf_heatmap({"r_score": empty, "f_score": empty}),
+        lambda: cp.lorenz_curve({"monetary": empty}),
+        lambda: cp.value_potential({"value": empty, "potential": empty, "quadrant": labels},
+                                   {"quadrant": labels, "customers": empty, "value_share": empty,
+                                    "value_split": empty, "potential_split": empty}),
+        lambda: cp.needs_matrix({"importance": empty, "urgency": empty, "quadrant": labels}),
+        lambda: cp.alert_levels({"alert": labels}),
+        lambda: cp.churn_index_by_segment({"segment": labels, "churn_index": empty}),
+        lambda: cp.calibration_curve({"bin": empty, "n": empty, "mean_predicted": empty, "observed_rate": empty}),
+        lambda: cp.nps_by_segment({"segment": labels, "nps": empty, "lower": empty, "upper": empty, "respondents": empty}),
+        lambda: cp.period_transactions(bg, {"x": empty, "t_x": empty, "T": empty}),
+        lambda: cp.frequency_recency_matrix(bg, {"x": empty, "t_x": empty, "T": empty}),
+        lambda: cp.clv_distribution(empty),
+    ]  # fmt: skip
+    for call in calls:
+        with pytest.raises(crmkit.EmptyInputError, match="is empty"):
+            call()
+    # no reason fired is a fact, not an error: an empty chart says so
+    assert cp.reason_codes({"customer_id": labels, "reason": labels}).get_title() == "Churn reason codes (0 reasons)"
+
+
 # --- RFM -------------------------------------------------------------------------------------------
 
 
@@ -251,6 +279,13 @@ def test_rf_heatmap(dataset: str, fam: str, value: str) -> None:
         np.testing.assert_allclose(grid[~mask], mean.to_numpy()[~mask], rtol=1e-12)
         assert len(ax.texts) == int((~mask).sum())
     assert tick_texts(ax.get_xticklabels()) == ["1", "2", "3", "4", "5"]
+
+
+def test_rf_heatmap_k_keeps_scores_nobody_has() -> None:
+    ax = cp.rf_heatmap({"r_score": [1.0, 2.0], "f_score": [1.0, 1.0]}, k=3)
+    np.testing.assert_array_equal(ax.images[0].get_array(), [[1, 0, 0], [1, 0, 0], [0, 0, 0]])
+    with pytest.raises(crmkit.ConfigError, match="k"):
+        cp.rf_heatmap({"r_score": [1.0, 4.0], "f_score": [1.0, 1.0]}, k=3)
 
 
 def test_rf_heatmap_rejects_a_score_that_is_not_1_to_k() -> None:
@@ -384,7 +419,8 @@ def test_reason_codes(dataset: str, fam: str) -> None:
     wide = cp.reason_codes(signals_of(dataset, fam))
     assert heights(wide) == heights(ax)
     n = len(as_pandas(signals_of(dataset, "pandas")))
-    assert any(t.get_text().endswith(f"({100 * counts.iloc[0] / n:.1f} % of customers)") for t in wide.texts)
+    assert f"{counts.iloc[0]:,} ({100 * counts.iloc[0] / n:.1f} %)" in [t.get_text() for t in wide.texts]
+    assert wide.get_xlabel().endswith("(% of customers)") and ax.get_xlabel().endswith("(% of customers with a reason)")
 
 
 @both
@@ -626,4 +662,9 @@ def test_clv_distribution(dataset: str, fam: str) -> None:
     assert legend == [f"mean {clv.mean():,.2f}", f"median {np.median(clv):,.2f}"]
     table = in_family(pd.DataFrame({"clv": clv}), fam)
     logged = cp.clv_distribution(table, log_x=True, bins=20)
-    assert sum(heights(logged)) == len(clv) and logged.get_xscale() == "log"
+    lo = max(clv[clv > 0].min(), np.median(clv[clv > 0]) * 1e-2)
+    hidden = int((clv < lo).sum())
+    assert sum(heights(logged)) == len(clv) - hidden and logged.get_xscale() == "log"
+    assert logged.containers[0][0].get_x() == pytest.approx(lo, rel=1e-12)
+    notes = [t.get_text() for t in logged.get_legend().get_texts()][2:]
+    assert notes == ([f"{hidden:,} customer{'s' if hidden != 1 else ''} below {lo:.3g} not drawn"] if hidden else [])

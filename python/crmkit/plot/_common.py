@@ -57,6 +57,12 @@ def error(cls: type[Exception], message: str, field: str) -> Exception:
     return _frames._error(cls, message, field)
 
 
+def not_empty(n: int, field: str) -> None:
+    """Raises :class:`crmkit.EmptyInputError` when there is nothing to draw."""
+    if n == 0:
+        raise error(_crmkit.EmptyInputError, f"`{field}` is empty: at least one row is needed", field)
+
+
 def config_error(message: str, field: str) -> Exception:
     return error(_crmkit.ConfigError, message, field)
 

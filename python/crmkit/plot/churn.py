@@ -47,6 +47,7 @@ def alert_levels(risk: Any, *, alert: str = "alert", ax: Axes | None = None, tit
         [1.0, 1.0, 1.0]
     """
     values = c.labels(risk, alert)
+    c.not_empty(len(values), alert)
     order = list(ALERTS) + sorted({v for v in values if v is not None and v not in ALERTS})
     counts = [sum(1 for v in values if v == level) for level in order]
     colors = [c.ALERT_COLORS.get(level, c.GREY) for level in order]
@@ -117,12 +118,12 @@ def reason_codes(reasons: Any, *, reason: str = "reason", ax: Axes | None = None
     values = [counts[k] for k in order]
     bars = ax.barh(y, np.asarray(values, dtype=np.float64), color=c.RED, alpha=0.8, height=0.6)
     for rect, k in zip(bars, values):
-        text = c.count(k) + (f" ({c.pct(k / customers)} {of})" if customers else "")
+        text = c.count(k) + (f" ({c.pct(k / customers)})" if customers else "")
         ax.annotate(text, (k, rect.get_y() + rect.get_height() / 2), xytext=(3, 0), textcoords="offset points",
                     va="center", fontsize=8)  # fmt: skip
     ax.set_yticks(y, order)
-    ax.set_xlim(0, max(values + [1]) * 1.45)
-    ax.set_xlabel("customers for whom the rule fired")
+    ax.set_xlim(0, max(values + [1]) * 1.3)
+    ax.set_xlabel("customers for whom the rule fired" + (f" (% {of})" if customers else ""))
     c.style(ax, title, f"Churn reason codes ({c.count(len(codes))} reasons)", grid="x")
     return ax
 
@@ -166,6 +167,7 @@ def churn_index_by_segment(
     yellow, red = opts.yellow_from, opts.red_from
     seg = c.labels(data, segment)
     idx = c.floats(data, churn_index)
+    c.not_empty(len(seg), segment)
     order = c.label_order(data, segment, seg)
     seg_arr = np.asarray(seg, dtype=object)
     means, lo, hi, scored, unscored = [], [], [], [], []
@@ -207,7 +209,8 @@ def _calibration(evaluation: Any) -> tuple[dict[str, np.ndarray], Mapping[str, A
     """The calibration bins of an :func:`crmkit.evaluate` result (or its table), sorted by bin."""
     report = evaluation if isinstance(evaluation, Mapping) and "calibration" in evaluation else None
     table = report["calibration"] if report is not None else evaluation
-    cols = {k: c.floats(table, k) for k in ("bin", "n", "mean_predicted", "observed_rate")}
+    cols = c.to_numpy(table, ["bin", "n", "mean_predicted", "observed_rate"])
+    c.not_empty(len(cols["bin"]), "calibration")
     order = np.argsort(cols["bin"], kind="stable")
     return {k: v[order] for k, v in cols.items()}, report
 
@@ -331,6 +334,8 @@ def lift_chart(evaluation: Any, *, ax: Axes | None = None, title: str | None = N
                     ha="center", fontsize=7)  # fmt: skip
     ax.plot(pos, cum, "o-", color=c.ORANGE, linewidth=1.5, markersize=4, label="cumulative lift")
     ax.axhline(1.0, color=c.GREY, linestyle="--", linewidth=1, label="random")
+    top = np.nanmax(np.concatenate([lift, cum, [1.0]]))
+    ax.set_ylim(0, top * 1.15)
     ax.set_xticks(pos, [str(i) for i in pos])
     ax.set_xlabel("bin (1 = highest predicted probability)")
     ax.set_ylabel("lift (churn rate / overall rate)")

@@ -77,6 +77,7 @@ def period_transactions(
         raise c.config_error(f"invalid `max_frequency`: {max_frequency} (must be >= 1)", "max_frequency")
     x = c.floats(summary, model.x)
     T = c.floats(summary, model.T)
+    c.not_empty(len(x), model.x)
     actual = np.bincount(np.minimum(x, max_frequency).astype(np.int64), minlength=max_frequency + 1)[: max_frequency + 1]
     ages, weight = np.unique(T, return_counts=True)
     expected = np.zeros(max_frequency + 1)
@@ -102,6 +103,8 @@ def period_transactions(
 def _grid(model: Any, summary: Any, T: float | None, max_frequency: int | None, max_recency: float | None) -> tuple[float, int, int]:
     if summary is None and (T is None or max_frequency is None):
         raise c.config_error("invalid `summary`: pass the summary, or T and max_frequency", "summary")
+    if summary is not None:
+        c.not_empty(len(c.floats(summary, model.x)), model.x)
     if T is None:
         T = float(np.nanmax(c.floats(summary, model.T)))
     if max_frequency is None:
@@ -262,6 +265,7 @@ def calibration_holdout(
     x = c.floats(summary, model.x)
     tx = c.floats(summary, model.t_x)
     T = c.floats(summary, model.T)
+    c.not_empty(len(x), model.x)
     hold = c.floats(summary, "x_holdout")
     duration = c.floats(summary, "duration_holdout")
     durations = np.unique(duration)
@@ -419,8 +423,9 @@ def clv_distribution(
             or a table with a ``column``.
         column: the CLV column of a table.
         bins: the number of histogram bins.
-        log_x: logarithmic bins and axis (for skewed CLV); values <= 0 are then counted in the
-            legend but not drawn.
+        log_x: logarithmic bins and axis (for skewed CLV), from the smallest positive CLV but at
+            most two decades below the median; customers below that (and CLV <= 0) are counted
+            in the legend but not drawn.
         ax, title: as for :func:`period_transactions`.
 
     Returns:
@@ -435,6 +440,7 @@ def clv_distribution(
     from crmkit.plot.rfm import _is_array
 
     values = c.floats(None, clv, "clv") if _is_array(clv) else c.floats(clv, column)
+    c.not_empty(len(values), "clv")
     bad = np.isnan(values)
     if bad.any():
         row = int(np.argmax(bad))
@@ -443,11 +449,14 @@ def clv_distribution(
     shown = values
     hidden = 0
     if log_x:
-        shown = values[values > 0]
-        hidden = len(values) - len(shown)
-        if len(shown) == 0:
+        positive = values[values > 0]
+        if len(positive) == 0:
             raise c.config_error("invalid `log_x`: no CLV above 0 to draw on a log axis", "log_x")
-        lo, hi = float(shown.min()), float(shown.max())
+        # a log axis down to the smallest CLV would be mostly empty: start 2 decades below the median
+        lo = max(float(positive.min()), float(np.median(positive)) * 1e-2)
+        shown = values[values >= lo]
+        hidden = len(values) - len(shown)
+        hi = float(shown.max())
         edges = np.geomspace(lo, hi if hi > lo else lo * 1.01, bins + 1)
         ax.hist(shown, bins=edges.tolist(), color=c.BLUE, alpha=0.8)
         ax.set_xscale("log")
@@ -457,7 +466,7 @@ def clv_distribution(
     ax.axvline(mean, color=c.ORANGE, linewidth=1.5, label=f"mean {mean:,.2f}")
     ax.axvline(median, color=c.GREEN, linewidth=1.5, linestyle="--", label=f"median {median:,.2f}")
     if hidden:
-        ax.plot([], [], " ", label=f"{c.count(hidden)} customers <= 0 not drawn")
+        ax.plot([], [], " ", label=f"{c.count(hidden)} customer{'s' if hidden != 1 else ''} below {lo:.3g} not drawn")
     ax.set_xlabel("predicted CLV")
     ax.set_ylabel("customers")
     ax.legend(frameon=False, fontsize=8)

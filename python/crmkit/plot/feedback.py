@@ -53,6 +53,7 @@ def nps_by_segment(table: Any, *, ax: Axes | None = None, title: str | None = No
         [-25.0, 50.0]
     """
     names = [str(s) for s in c.labels(table, "segment")]
+    c.not_empty(len(names), "segment")
     score = c.floats(table, "nps")
     lower = c.floats(table, "lower")
     upper = c.floats(table, "upper")
@@ -89,6 +90,7 @@ def csat_by_segment(table: Any, *, ax: Axes | None = None, title: str | None = N
         [100.0, 50.0]
     """
     names = [str(s) for s in c.labels(table, "segment")]
+    c.not_empty(len(names), "segment")
     share = c.floats(table, "top_two_box")
     lower = c.floats(table, "lower")
     upper = c.floats(table, "upper")

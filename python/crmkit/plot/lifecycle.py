@@ -61,6 +61,7 @@ def migration_sankey(
     src = c.labels(flows, "from")
     dst = c.labels(flows, "to")
     cnt = c.floats(flows, "count")
+    c.not_empty(len(cnt), "flows")
     rank = {name: i for i, name in enumerate(order)}
     out_tot = {name: 0.0 for name in order}
     in_tot = {name: 0.0 for name in order}
@@ -165,6 +166,7 @@ def transition_heatmap(
     if value not in ("rates", "counts"):
         raise c.config_error(f"invalid `value`: {value!r} (expected 'rates' or 'counts')", "value")
     order, mig = _migration(migration)
+    c.not_empty(len(order), "labels")
     counts = np.column_stack([c.floats(mig["counts"], name) for name in order]) if order else np.zeros((0, 0))
     rates = np.column_stack([c.floats(mig["rates"], name) for name in order]) if order else np.zeros((0, 0))
     row_total = counts.sum(axis=1)

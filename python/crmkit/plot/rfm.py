@@ -21,6 +21,7 @@ TIERS = ("churn risk", "potential", "high value")
 def _groups(customers: Any, name: str, monetary: str) -> tuple[list[str], np.ndarray, np.ndarray | None]:
     """Labels in display order, customers per label and revenue per label (None without ``monetary``)."""
     values = c.labels(customers, name)
+    c.not_empty(len(values), name)
     order = c.label_order(customers, name, values)
     for row, v in enumerate(values):
         if v is None:
@@ -162,19 +163,21 @@ def rf_heatmap(
     r: str = "r_score",
     f: str = "f_score",
     monetary: str = "monetary",
+    k: int | None = None,
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
     """The R x F grid: customers (or their mean monetary value) per recency and frequency score.
 
     Rows are R scores (k, the most recent, at the top), columns F scores (k, the most frequent,
-    on the right); ``k`` is the highest score present. Each cell is labelled with its value;
+    on the right). Each cell is labelled with its value;
     empty cells of the mean are blank.
 
     Args:
         customers: the output of :func:`crmkit.rfm` (any frame family), with ``r_score`` and ``f_score``.
         value: ``'count'`` (customers per cell) or ``'monetary'`` (mean ``monetary`` per cell).
         r, f, monetary: column names.
+        k: the number of scores (default: the highest score present).
         ax, title: as for :func:`segment_sizes`.
 
     Returns:
@@ -191,12 +194,17 @@ def rf_heatmap(
         raise c.config_error(f"invalid `value`: {value!r} (expected 'count' or 'monetary')", "value")
     rs = c.floats(customers, r)
     fs = c.floats(customers, f)
+    c.not_empty(len(rs), r)
     for name, s in ((r, rs), (f, fs)):
         bad = ~np.isfinite(s) | (s < 1) | (s != np.round(s))
         if bad.any():
             row = int(np.argmax(bad))
             raise c.error(crmkit.InvalidValueError, f"invalid `{name}` at row {row}: {s[row]!r} (expected a score 1..k)", name)
-    k = int(max(rs.max(), fs.max())) if len(rs) else 1
+    top = int(max(rs.max(), fs.max()))
+    if k is None:
+        k = top
+    elif k < top:
+        raise c.config_error(f"invalid `k`: {k} (scores up to {top} are present)", "k")
     ri, fi = rs.astype(np.int64) - 1, fs.astype(np.int64) - 1
     counts = np.zeros((k, k))
     np.add.at(counts, (ri, fi), 1.0)

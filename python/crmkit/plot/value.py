@@ -61,6 +61,7 @@ def value_potential(
         raise c.config_error("invalid `summary`: pass the summary table of value_potential_matrix (or its whole tuple)", "summary")
     v = c.floats(customers, "value")
     p = c.floats(customers, "potential")
+    c.not_empty(len(v), "value")
     q = c.labels(customers, "quadrant")
     names = c.labels(summary, "quadrant")
     n_q = c.floats(summary, "customers")
@@ -157,6 +158,7 @@ def needs_matrix(
     """
     imp = c.floats(work_list, importance)
     urg = c.floats(work_list, urgency)
+    c.not_empty(len(imp), importance)
     quad = c.labels(work_list, "quadrant")
     t_imp, t_urg = float(thresholds[0]), float(thresholds[1])
     expected = np.where(imp >= t_imp, np.where(urg >= t_urg, "do_now", "schedule"), np.where(urg >= t_urg, "delegate", "defer"))
