@@ -167,7 +167,7 @@ PLOTS: list[tuple[str, str, str, str]] = [
     ("CLV", "calibration_holdout",
      "Mean purchases in the 39-week holdout per calibration frequency: actual and BG/NBD "
      "(lifetimes' `plot_calibration_purchases_vs_holdout_purchases`).",
-     "crmkit.plot.calibration_holdout(bgnbd, summary)"),
+     'crmkit.plot.calibration_holdout(bgnbd, summary, unit="weeks")'),
     ("CLV", "probability_alive_history",
      "One customer's P(alive) day by day (lifetimes' `plot_history_alive`): it jumps at each purchase "
      "and decays in between.",

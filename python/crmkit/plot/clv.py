@@ -226,6 +226,7 @@ def calibration_holdout(
     summary: Any,
     *,
     max_frequency: int = 7,
+    unit: str = "time units",
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
@@ -241,6 +242,7 @@ def calibration_holdout(
         summary: :func:`crmkit.btyd_summary` made with ``calibration_end=`` (columns ``x_holdout``
             and ``duration_holdout``).
         max_frequency: the largest calibration frequency shown.
+        unit: the name of the time unit for the title (e.g. ``"weeks"``).
         ax, title: as for :func:`period_transactions`.
 
     Returns:
@@ -286,7 +288,7 @@ def calibration_holdout(
     ax.set_xlabel("repeat purchases in the calibration period (x)")
     ax.set_ylabel("mean purchases in the holdout period")
     ax.legend(frameon=False, fontsize=8)
-    c.style(ax, title, f"Calibration vs holdout (holdout = {', '.join(f'{d:g}' for d in durations)} time units)", grid="both")
+    c.style(ax, title, f"Calibration vs holdout (holdout = {', '.join(f'{d:.4g}' for d in durations)} {unit})", grid="both")
     return ax
 
 
