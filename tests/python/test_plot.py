@@ -22,6 +22,8 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 matplotlib = pytest.importorskip(
     "matplotlib", reason="crmkit.plot needs matplotlib (pip install 'crmkit[plot]'); scripts/test.sh installs it"
@@ -315,6 +317,19 @@ def test_lorenz_curve(dataset: str, fam: str) -> None:
     assert point[1] == pytest.approx(m[: len(m) - k].sum() / m.sum(), rel=1e-9)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0, 1e6, allow_nan=False) | st.just(0.0), min_size=1, max_size=60).filter(lambda v: sum(v) > 0))
+def test_lorenz_curve_is_convex_and_its_area_gives_crmkits_gini(spend: list[float]) -> None:
+    ax = cp.lorenz_curve(np.asarray(spend))
+    x, y = ax.lines[0].get_xdata(), ax.lines[0].get_ydata()
+    assert (x[0], y[0]) == (0.0, 0.0) and x[-1] == 1.0 and y[-1] == pytest.approx(1.0, rel=1e-12)
+    assert np.all(np.diff(y) >= -1e-15) and np.all(np.diff(np.diff(y)) >= -1e-12)  # sorted ascending: convex
+    # Gini = 1 - 2 * (area under the Lorenz curve), trapezoids between the drawn points
+    area = float(np.sum(np.diff(x) * (y[1:] + y[:-1]) / 2))
+    assert 1 - 2 * area == pytest.approx(crmkit.concentration(np.asarray(spend))["gini"], abs=1e-9)
+    plt.close("all")
+
+
 def test_lorenz_curve_takes_a_column_too() -> None:
     for col in (np.array([1.0, 3.0]), pd.Series([1.0, 3.0]), pl.Series([1.0, 3.0]), pa.array([1.0, 3.0])):
         assert cp.lorenz_curve(col).lines[0].get_ydata().tolist() == [0.0, 0.25, 1.0]
@@ -518,6 +533,38 @@ def test_migration_sankey_and_heatmap(dataset: str, fam: str) -> None:
     assert np.ma.getmaskarray(grid)[empty].all()
     assert tick_texts(hm.get_xticklabels()) == mig["labels"]
     np.testing.assert_array_equal(np.ma.getdata(cp.transition_heatmap(mig, value="counts").images[0].get_array())[~empty], counts[~empty])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from("abce")), min_size=1, max_size=40),
+    st.integers(0, 5),
+)
+def test_sankey_bands_and_nodes_add_up(pairs: list[tuple[str, str]], shift: int) -> None:
+    # customers 0..n-1 before, shift..n-1+shift after: the first `shift` leave, `shift` new ones come
+    n = len(pairs)
+    before = {"customer_id": np.arange(n), "label": np.array([a for a, _ in pairs], dtype=object)}
+    after = {"customer_id": np.arange(n) + shift, "label": np.array([b for _, b in pairs], dtype=object)}
+    ax = cp.migration_sankey(crmkit.stage_migration(before, after, label="label"))
+    moves = pd.DataFrame({"from": pd.Series(dict(zip(range(n), before["label"]))), "to": pd.Series(dict(zip(range(shift, n + shift), after["label"])))})
+    moves = moves.fillna("(absent)")
+    bands = [p for p in ax.patches if isinstance(p, PathPatch)]
+    assert len(bands) == len(moves.groupby(["from", "to"]))
+    nodes = {p.get_gid(): p.get_height() for p in ax.patches if isinstance(p, Rectangle) and p.get_gid()}
+    assert {k[len("node:before:"):]: v for k, v in nodes.items() if k.startswith("node:before:")} == moves["from"].value_counts().astype(float).to_dict()
+    assert {k[len("node:after:"):]: v for k, v in nodes.items() if k.startswith("node:after:")} == moves["to"].value_counts().astype(float).to_dict()
+    rects = {p.get_gid(): p for p in ax.patches if isinstance(p, Rectangle) and p.get_gid()}
+    thickness: dict[str, float] = {}
+    for band in bands:
+        verts = band.get_path().vertices
+        source, target = band.get_gid()[len("flow:"):].split("->")
+        # each band leaves inside its source's bar and arrives inside its target's bar
+        left, right = rects[f"node:before:{source}"], rects[f"node:after:{target}"]
+        assert left.get_y() - 1e-9 <= verts[7, 1] < verts[0, 1] <= left.get_y() + left.get_height() + 1e-9
+        assert right.get_y() - 1e-9 <= verts[4, 1] < verts[3, 1] <= right.get_y() + right.get_height() + 1e-9
+        thickness[source] = thickness.get(source, 0.0) + verts[0, 1] - verts[7, 1]
+    assert thickness == pytest.approx({k[len("node:before:"):]: v for k, v in nodes.items() if k.startswith("node:before:")})
+    plt.close("all")
 
 
 def test_migration_sankey_min_count_hides_small_bands() -> None:
