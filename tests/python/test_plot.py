@@ -35,9 +35,9 @@ from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
 import crmkit  # noqa: E402
 import crmkit.plot as cp  # noqa: E402
 
-from conftest import DATA  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "data"
 FAMILIES = ["pandas", "polars", "pyarrow", "numpy"]
 DATASETS = ["cdnow", "synthetic"]
 AS_OF = {"cdnow": "1998-06-30", "synthetic": "2025-12-01"}
