@@ -366,6 +366,20 @@ def test_value_potential(dataset: str, fam: str) -> None:
     assert any(t.get_text().startswith("deepen\n") for t in ax.texts)
 
 
+def test_value_potential_draws_a_sample_of_many_customers_but_counts_all() -> None:
+    rng = np.random.default_rng(5)
+    matrix = crmkit.value_potential_matrix({"value": rng.lognormal(3, 1, 3000), "potential": rng.random(3000)})
+    ax = cp.value_potential(matrix, max_points=500)
+    customers, summary = matrix
+    drawn = ax.collections[0].get_offsets()
+    assert len(drawn) == 500 and len(np.unique(drawn, axis=0)) == 500
+    every = np.column_stack([customers["value"], customers["potential"]])
+    assert {tuple(r) for r in drawn.tolist()} <= {tuple(r) for r in every.tolist()}
+    assert ax.get_xlabel() == "value (500 of 3,000 customers drawn)"
+    assert [t.get_text().split("\n")[1] for t in ax.texts] == [f"{k:,} customers" for k in summary["customers"]]
+    assert len(cp.value_potential(matrix, max_points=None).collections[0].get_offsets()) == 3000
+
+
 def test_value_potential_needs_the_summary() -> None:
     customers, _ = crmkit.value_potential_matrix({"value": [1.0, 2.0], "potential": [0.0, 1.0]})
     with pytest.raises(crmkit.ConfigError, match="summary"):

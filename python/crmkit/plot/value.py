@@ -21,6 +21,7 @@ def value_potential(
     *,
     log_value: bool = False,
     log_potential: bool = False,
+    max_points: int | None = 20_000,
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
@@ -39,6 +40,9 @@ def value_potential(
             tuple is passed as ``customers``).
         log_value, log_potential: symmetric-log axes (for skewed values; linear within a tenth of
             the split around 0).
+        max_points: draw at most this many customer points, a fixed random sample (seed 0) when
+            there are more (the bubbles and splits always use every customer; the x-axis label
+            says how many were drawn); None draws all.
         ax, title: the axes to draw on (default: a new figure) and the title (None: a default).
 
     Returns:
@@ -69,8 +73,12 @@ def value_potential(
     v_split = float(c.floats(summary, "value_split")[0])
     p_split = float(c.floats(summary, "potential_split")[0])
     ax = c.new_axes(ax, (7.5, 5.5))
-    colors = [c.QUADRANT_COLORS.get(x or "", c.GREY) for x in q]
-    ax.scatter(v, p, s=8, c=colors, alpha=0.35, linewidths=0)
+    n = len(v)
+    rows = np.arange(n)
+    if max_points is not None and n > max_points:
+        rows = np.sort(np.random.default_rng(0).choice(n, size=max_points, replace=False))
+    colors = [c.QUADRANT_COLORS.get(q[i] or "", c.GREY) for i in rows.tolist()]
+    ax.scatter(v[rows], p[rows], s=8, c=colors, alpha=0.35, linewidths=0)
     if log_value:
         ax.set_xscale("symlog", linthresh=_linthresh(v, v_split))
     if log_potential:
@@ -104,7 +112,7 @@ def value_potential(
     ax.scatter(bx, by, s=bs, c=bc, alpha=0.3, edgecolors="black", linewidths=0.8, transform=ax.transAxes, zorder=3)
     for x, y, text in zip(bx, by, texts):
         ax.text(x, y, text, ha="center", va="center", fontsize=8, fontweight="bold", transform=ax.transAxes, zorder=4)
-    ax.set_xlabel("value")
+    ax.set_xlabel("value" + (f" ({c.count(len(rows))} of {c.count(n)} customers drawn)" if len(rows) < n else ""))
     ax.set_ylabel("potential")
     c.style(ax, title, f"Value–potential matrix (splits: value {v_split:,.4g}, potential {p_split:,.4g})", grid="both")
     return ax
