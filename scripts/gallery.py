@@ -102,7 +102,7 @@ PLOTS: list[tuple[str, str, str, str]] = [
      "crmkit.plot.tier_distribution(customers)"),
     ("RFM", "rf_heatmap",
      "The R × F grid: customers per recency score (rows) and frequency score (columns). "
-     "CDNOW's many one-time buyers all share the lowest F score.",
+     "CDNOW's one-time buyers all share F score 1, and the ties leave F score 2 empty.",
      "crmkit.plot.rf_heatmap(customers)"),
     ("RFM", "lorenz_curve",
      "Revenue concentration: the Lorenz curve of spend over the 18 months, with the Gini coefficient and the "
