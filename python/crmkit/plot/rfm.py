@@ -167,7 +167,7 @@ def rf_heatmap(
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
-    """The R x F grid: customers (or their mean monetary value) per recency and frequency score.
+    """The R × F grid: customers (or their mean monetary value) per recency and frequency score.
 
     Rows are R scores (k, the most recent, at the top), columns F scores (k, the most frequent,
     on the right). Each cell is labelled with its value;
@@ -233,7 +233,7 @@ def rf_heatmap(
     ax.set_xlabel("F score (frequency: k = most purchases)")
     ax.set_ylabel("R score (recency: k = most recent)")
     ax.figure.colorbar(image, ax=ax, label=label, shrink=0.85)
-    default = "Customers per R x F cell" if value == "count" else f"Mean {monetary} per R x F cell"
+    default = "Customers per R × F cell" if value == "count" else f"Mean {monetary} per R × F cell"
     c.style(ax, title, default, grid=None)
     return ax
 
