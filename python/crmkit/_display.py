@@ -170,3 +170,49 @@ def short(params: Sequence[tuple[str, Any, Any]]) -> str:
         known = se is not None and not (isinstance(se, float) and math.isnan(se))
         items.append(f"{name}={fmt(value)}" + (f" ± {fmt(se, 2)}" if known else ""))
     return ", ".join(items)
+
+
+def _compiled_summary(obj: Any) -> Summary:
+    """The :class:`Summary` of a compiled fitted part (``MinMaxFit``, ``QuantileBins``,
+    ``SegmentRules``, ``ChurnIndexOptions``, ``Playbook``), read from its public attributes."""
+    kind = type(obj).__name__
+    if kind == "MinMaxFit":
+        rows = [[name, *getattr(obj, name)] for name in ("days_since_last", "frequency", "monetary")]
+        w = obj.winsorize
+        facts: list[tuple[str, Any]] = [("winsorized at percentiles", "no" if w is None else f"{w[0]:g}–{w[1]:g}")]
+        return Summary("MinMaxFit: fitted ranges of R, F, M", facts, [("", ["dimension", "min", "max", "customers"], rows)])
+    if kind == "QuantileBins":
+        cuts = list(obj.cuts)
+        rows = [[score, count, cuts[score - 2] if score >= 2 and score - 2 < len(cuts) else None] for score, count in enumerate(obj.counts, start=1)]
+        facts = [("scores", f"1..{obj.k}"), ("higher value scores higher", obj.higher_is_better)]
+        empty = list(obj.empty_scores)
+        note = f"scores {empty} hold nobody (heavy ties)" if empty else ""
+        return Summary("QuantileBins", facts, [("", ["score", "customers", "lower cut"], rows)], note)
+    if kind == "SegmentRules":
+        import json
+
+        doc = json.loads(obj.to_json())
+        rows = []
+        for rule in doc.get("rules", []):
+            rng = [f"{rule[d][0]}–{rule[d][1]}" if d in rule else "any" for d in ("r", "f", "m")]
+            rows.append([rule.get("segment", ""), *rng])
+        return Summary(f"SegmentRules (k = {obj.k}, first match wins)", [("segments", len(obj.names))], [("", ["segment", "R", "F", "M"], rows)])
+    if kind == "ChurnIndexOptions":
+        facts = [("red from index", obj.red_from), ("yellow from index", obj.yellow_from)]
+        return Summary("ChurnIndexOptions", facts, [("", ["signal", "weight"], [[n, w] for n, w in obj.weights])])
+    if kind == "Playbook":
+        return Summary("Playbook", [("priority", ", ".join(obj.priority))])
+    return Summary(kind)
+
+
+def compiled_html(obj: Any) -> str:
+    """``_repr_html_`` of the compiled classes (their ``_repr_html_`` calls this).
+
+    Examples:
+        >>> import numpy as np, crmkit
+        >>> fit = crmkit.MinMaxFit.fit(np.array([3.0, 40.0]), np.array([5.0, 1.0]), np.array([120.0, 10.0]))
+        >>> html = fit._repr_html_()
+        >>> html.count("<tr>"), "days_since_last" in html
+        (6, True)
+    """
+    return to_html(_compiled_summary(obj))

@@ -212,3 +212,27 @@ def test_html_is_escaped_and_self_contained() -> None:
 )
 def test_fmt(value: object, text: str) -> None:
     assert _display.fmt(value) == text
+
+
+def test_compiled_fitted_parts_show_html_summaries():
+    """MinMaxFit, QuantileBins, SegmentRules, ChurnIndexOptions and Playbook render the same
+    escaped HTML table layout as the Python models, with their own numbers."""
+    import numpy as np
+
+    import crmkit
+
+    r, f, m = np.array([3.0, 40.0, 10.0]), np.array([5.0, 1.0, 2.0]), np.array([120.0, 10.0, 30.0])
+    fit = crmkit.MinMaxFit.fit(r, f, m)
+    page = fit._repr_html_()
+    assert page.count("<tr>") == 6 and "days_since_last" in page and ">40<" in page and ">120<" in page
+    bins, _ = crmkit.QuantileBins.fit_apply(np.array([1.0, 1, 1, 1, 5]), k=3)
+    page = bins._repr_html_()
+    assert "hold nobody" in page and page.count("<tr>") == 1 + 2 + 1 + 3  # facts (hidden header, 2 rows), header, 3 scores
+    rules = crmkit.SegmentRules.rf_grid()
+    page = rules._repr_html_()
+    assert all(name in page for name in rules.names)
+    opts = crmkit.ChurnIndexOptions()
+    page = opts._repr_html_()
+    assert all(name in page for name, _ in opts.weights) and str(opts.red_from) in page
+    page = crmkit.Playbook()._repr_html_()
+    assert "priority" in page and "<script" not in page

@@ -648,6 +648,11 @@ impl PyChurnIndexOptions {
         Ok((from_json, (slf.get().to_json()?,)))
     }
 
+    /// An HTML summary for notebooks (Jupyter calls this).
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        crate::display::repr_html(slf.as_any())
+    }
+
     fn __repr__(&self) -> String {
         let weights: Vec<String> = self
             .weights()

@@ -7,6 +7,7 @@
 mod churn;
 mod clv;
 mod columns;
+mod display;
 mod errors;
 mod feedback;
 mod needs;

@@ -259,6 +259,11 @@ impl PyMinMaxFit {
         Ok((from_json, (slf.get().to_json()?,)))
     }
 
+    /// An HTML summary for notebooks (Jupyter calls this).
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        crate::display::repr_html(slf.as_any())
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "MinMaxFit(days_since_last={:?}, frequency={:?}, monetary={:?}, winsorize={:?})",
@@ -409,6 +414,11 @@ impl PyQuantileBins {
         Ok((from_json, (slf.get().to_json()?,)))
     }
 
+    /// An HTML summary for notebooks (Jupyter calls this).
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        crate::display::repr_html(slf.as_any())
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "QuantileBins(k={}, higher_is_better={}, cuts={:?})",
@@ -503,6 +513,11 @@ impl PySegmentRules {
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
         let from_json = slf.get_type().getattr("from_json")?;
         Ok((from_json, (slf.get().to_json(),)))
+    }
+
+    /// An HTML summary for notebooks (Jupyter calls this).
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        crate::display::repr_html(slf.as_any())
     }
 
     fn __repr__(&self) -> String {
