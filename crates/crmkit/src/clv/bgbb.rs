@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::check_discrete;
-use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params};
+use super::optimize::{
+    ConvergenceReport, FitOptions, NllSum, fit_log_params_multi, heterogeneity_restarts,
+};
 use super::special::{digamma, ln_beta, ln_gamma, log_add_exp, trigamma};
 use super::{DiscreteData, check_params, finite, map_rows};
 use crate::{CrmkitError, Result};
@@ -556,12 +558,13 @@ impl BgBb {
             }
             sum.finish()
         };
-        let fit = fit_log_params(
+        let fit = fit_log_params_multi(
             "BG/BB",
             NAMES,
             nll,
             base.total_weight(),
             start,
+            &|end| heterogeneity_restarts(end, &[(0, 1), (2, 3)]),
             opts,
             [false; NAMES.len()],
         )?;
@@ -584,12 +587,7 @@ impl BgBb {
             standard_errors,
             covariance: fit.covariance,
             log_likelihood,
-            report: ConvergenceReport {
-                iterations: fit.minimum.iterations,
-                function_evaluations: fit.minimum.evaluations,
-                gradient_norm: fit.minimum.gradient_norm,
-                log_likelihood,
-            },
+            report: fit.report(log_likelihood),
             n_customers: base.total_weight(),
         })
     }

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::optimize::{ConvergenceReport, FitOptions, fit_log_params};
+use super::optimize::{
+    ConvergenceReport, FitOptions, fit_log_params_multi, heterogeneity_restarts,
+};
 use super::special::{digamma, hyp2f1, ln_beta};
 use super::{RetentionData, check_params, finite};
 use crate::{CrmkitError, Result};
@@ -295,12 +297,13 @@ impl Sbg {
             *g = g.map(|x| -x);
             -v
         };
-        let fit = fit_log_params(
+        let fit = fit_log_params_multi(
             "sBG",
             NAMES,
             nll,
             data.cohort_size(),
             start,
+            &|end| heterogeneity_restarts(end, &[(0, 1)]),
             opts,
             [false; NAMES.len()],
         )?;
@@ -316,12 +319,7 @@ impl Sbg {
             standard_errors,
             covariance: fit.covariance,
             log_likelihood,
-            report: ConvergenceReport {
-                iterations: fit.minimum.iterations,
-                function_evaluations: fit.minimum.evaluations,
-                gradient_norm: fit.minimum.gradient_norm,
-                log_likelihood,
-            },
+            report: fit.report(log_likelihood),
         })
     }
 }
