@@ -529,6 +529,7 @@ impl BgBb {
         } else {
             data.clone()
         };
+        base.check_informative("BG/BB")?;
         let start = match &opts.initial {
             None => [1.0; 4],
             Some(v) => match v.as_slice() {

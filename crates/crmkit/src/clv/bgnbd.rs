@@ -583,6 +583,7 @@ impl BgNbd {
         } else {
             data.clone()
         };
+        base.check_informative("BG/NBD")?;
         let scale = base.max_t();
         let scaled = base.rescaled(scale);
         let start = match &opts.initial {

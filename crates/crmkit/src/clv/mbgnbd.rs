@@ -414,6 +414,7 @@ impl MbgNbd {
         } else {
             data.clone()
         };
+        base.check_informative("MBG/NBD")?;
         let scale = base.max_t();
         let scaled = base.rescaled(scale);
         let start = match &opts.initial {

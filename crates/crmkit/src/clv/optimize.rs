@@ -888,7 +888,8 @@ pub(crate) fn fit_log_params_multi<const N: usize>(
     opts.validate()?;
     let penalty = opts.penalty;
     let interrupted = Cell::new(false);
-    let last_poll = Cell::new(Instant::now());
+    // `None`: poll at the next evaluation (the first one included)
+    let last_poll: Cell<Option<Instant>> = Cell::new(None);
     let mut log_objective = |u: &[f64; N],
                              g: &mut [f64; N],
                              opg: Option<&mut [[f64; N]; N]>,
@@ -898,8 +899,8 @@ pub(crate) fn fit_log_params_multi<const N: usize>(
         if interrupted.get() {
             return f64::NAN;
         }
-        if opts.interrupt.is_set() && last_poll.get().elapsed() >= POLL_INTERVAL {
-            last_poll.set(Instant::now());
+        if opts.interrupt.is_set() && last_poll.get().is_none_or(|t| t.elapsed() >= POLL_INTERVAL) {
+            last_poll.set(Some(Instant::now()));
             if opts.interrupt.should_stop() {
                 interrupted.set(true);
                 return f64::NAN;
@@ -1455,6 +1456,75 @@ mod tests {
         let (a, b) = (plain.finish(), factored.finish());
         assert!((a - b).abs() <= 1e-12 * a.abs(), "{a} vs {b}");
         assert_eq!(g1, g2);
+    }
+
+    #[test]
+    fn newton_phase_leaves_a_saddle() {
+        // f = (x − 1)² + (y² − 1)²: BFGS started on y = 0 stays there (∂f/∂y = 0 on the line)
+        // and ends at the saddle (1, 0); the Newton phase follows the negative curvature in y
+        // to a minimum at y = ±1.
+        let f = |u: &[f64; 2], g: &mut [f64; 2]| {
+            g[0] = 2.0 * (u[0] - 1.0);
+            g[1] = 4.0 * u[1] * (u[1] * u[1] - 1.0);
+            (u[0] - 1.0).powi(2) + (u[1] * u[1] - 1.0).powi(2)
+        };
+        let bfgs = minimize(
+            "test",
+            ["x", "y"],
+            |u, g, _| f(u, g),
+            [3.0, 0.0],
+            &FitOptions::default(),
+        )
+        .unwrap();
+        assert!(bfgs.log_params[1].abs() < 1e-12, "{:?}", bfgs.log_params);
+        let p = newton_phase(|u, g, _| f(u, g), bfgs, 0.0, 1.0);
+        assert_eq!(p.ending, FitEnding::Optimum);
+        assert!(
+            (p.minimum.log_params[1].abs() - 1.0).abs() < 1e-8,
+            "{:?}",
+            p.minimum.log_params
+        );
+        assert!(p.newton_iterations > 0);
+        assert!(p.eigenvalues[0] > 0.0);
+    }
+
+    #[test]
+    fn newton_phase_reports_a_ridge() {
+        // f = (x − y)²: minimal on the whole line x = y; the Hessian is singular there.
+        let f = |u: &[f64; 2], g: &mut [f64; 2]| {
+            g[0] = 2.0 * (u[0] - u[1]);
+            g[1] = -g[0];
+            (u[0] - u[1]).powi(2)
+        };
+        let m = minimize(
+            "test",
+            ["x", "y"],
+            |u, g, _| f(u, g),
+            [1.0, 0.0],
+            &FitOptions::default(),
+        )
+        .unwrap();
+        let p = newton_phase(|u, g, _| f(u, g), m, 0.0, 1.0);
+        assert_eq!(p.ending, FitEnding::Ridge);
+        let (cov, why) =
+            standard_error_covariance(&p.total_hessian.unwrap(), &[1.0, 1.0], p.ending);
+        assert!(cov.is_none());
+        assert!(why.unwrap().contains("ridge"));
+    }
+
+    #[test]
+    fn symmetric_eigen_decomposes() {
+        let m = [[4.0, 1.0, 0.5], [1.0, -3.0, 0.2], [0.5, 0.2, 2.0]];
+        let (lam, v) = symmetric_eigen(&m);
+        assert!(lam[0] <= lam[1] && lam[1] <= lam[2]);
+        for k in 0..3 {
+            for i in 0..3 {
+                let mv: f64 = (0..3).map(|j| m[i][j] * v[k][j]).sum();
+                assert!((mv - lam[k] * v[k][i]).abs() < 1e-12);
+            }
+        }
+        // trace is preserved
+        assert!((lam.iter().sum::<f64>() - 3.0).abs() < 1e-12);
     }
 
     #[test]

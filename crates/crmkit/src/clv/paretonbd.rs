@@ -1150,6 +1150,7 @@ impl ParetoNbd {
         } else {
             data.clone()
         };
+        base.check_informative("Pareto/NBD")?;
         let scale = base.max_t();
         let scaled = base.rescaled(scale);
         let start = match &opts.initial {

@@ -275,6 +275,14 @@ impl Sbg {
     /// Maximises ℓ of [`SbgParams::log_likelihood`] − λ Σ θ².
     pub fn fit(data: &RetentionData, opts: &FitOptions) -> Result<FittedSbg> {
         opts.validate()?;
+        if data.lost().iter().all(|&l| l == 0.0) {
+            return Err(CrmkitError::Uninformative {
+                model: "sBG".to_owned(),
+                reason: "no customer was lost in any period, so the churn probability is not \
+                         identified (the likelihood rises towards churn probability 0)"
+                    .to_owned(),
+            });
+        }
         let start = match &opts.initial {
             None => [1.0; 2],
             Some(v) => match v.as_slice() {
