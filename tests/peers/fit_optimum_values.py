@@ -8,6 +8,8 @@ p ~ Beta(a, b), T uniform in [10, 78], purchases a Poisson process stopped after
 with probability p (numpy default_rng(seed)). scipy: L-BFGS-B on log-parameters from (1, 1, 1, 1),
 from the truth and from the lifetimes solution; the best is kept.
 """
+import contextlib
+import io
 import json
 import sys
 import warnings
@@ -57,7 +59,8 @@ def main():
         try:
             from lifetimes import BetaGeoFitter
 
-            with warnings.catch_warnings():
+            # lifetimes prints its convergence notes; keep stdout for the JSON
+            with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
                 warnings.simplefilter("ignore")
                 f = BetaGeoFitter().fit(x, tx, T)
             lt = [float(f.params_[k]) for k in ("r", "alpha", "a", "b")]

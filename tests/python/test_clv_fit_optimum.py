@@ -64,7 +64,7 @@ def peer_fits() -> dict[str, dict[str, object]]:
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

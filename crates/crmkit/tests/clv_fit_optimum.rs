@@ -143,3 +143,33 @@ fn interrupt_hook_stops_the_fit() {
     let b = BgNbd::fit(&d, &FitOptions::default()).unwrap();
     assert_eq!(a.params, b.params);
 }
+
+/// Timing of the CDNOW fits (run by hand: `cargo test --release --test clv_fit_optimum --
+/// --ignored --nocapture`): median of 200 fits.
+#[test]
+#[ignore = "timing, run by hand in release mode"]
+fn cdnow_fit_timing() {
+    let c = crate_cdnow();
+    let d = BtydData::new(&c.0, &c.1, &c.2).unwrap();
+    let median = |f: &dyn Fn()| {
+        let mut v: Vec<f64> = (0..200)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                f();
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        v.sort_by(f64::total_cmp);
+        v[100]
+    };
+    let o = FitOptions::default();
+    eprintln!(
+        "BG/NBD {:.3} ms, Pareto/NBD {:.3} ms",
+        median(&|| {
+            BgNbd::fit(&d, &o).unwrap();
+        }),
+        median(&|| {
+            ParetoNbd::fit(&d, &o).unwrap();
+        })
+    );
+}
