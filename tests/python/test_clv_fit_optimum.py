@@ -136,3 +136,24 @@ def test_ctrl_c_stops_a_long_fit_within_half_a_second() -> None:
     finally:
         thread.join()
     assert sent and raised - sent[0] < 0.5, raised - sent[0]
+
+
+def test_missing_standard_errors_say_why() -> None:
+    # The reason travels from the core's report; a fitted model whose report carries one warns
+    # with it (a stand-in core model, as ridge fits need large simulated data).
+    class Ridge:
+        standard_errors = None
+        report = {"standard_errors_unavailable": "the Hessian of the log-likelihood is singular"}
+
+    m = crmkit.BgNbd()
+    m.model_ = Ridge()
+    with pytest.warns(crmkit.CrmkitWarning, match="singular"):
+        assert m.standard_errors_ is None
+    # not requested: None without a warning
+    fit = crmkit.BgNbd()
+    fit.model_ = fit._core.fit(
+        np.array([0.0, 2.0, 5.0, 1.0]), np.array([0.0, 20.0, 30.0, 4.0]), np.array([38.0, 38.0, 38.0, 38.0]),
+        None, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=False,
+    )
+    assert fit.report_["standard_errors_unavailable"].startswith("not requested")
+    assert fit.standard_errors_ is None
