@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::customers::FoldMap;
+use crate::data::ids::FoldMap;
 use crate::{CrmkitError, Result};
 
 /// Checks one customer summary; the error names the field, `row` and the value.

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::parallel::with_helper;
+use crate::runtime::parallel::with_helper;
 use crate::{CrmkitError, Result};
 
 /// Options shared by every model fit.
