@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
 
 from crmkit import _crmkit, _display, _frames
+from crmkit._crmkit import CrmkitWarning
 from crmkit._estimator import Estimator
 
 __all__ = [
@@ -111,9 +113,23 @@ class _Model(Estimator):
 
     @property
     def standard_errors_(self) -> dict[str, float] | None:
-        """Delta-method standard errors from the Hessian (None when built from parameters)."""
-        se = self._fitted().standard_errors
-        return None if se is None else dict(se)
+        """Delta-method standard errors from the Hessian, or None.
+
+        None when the model was built from parameters, when the fit was asked not to compute
+        them, or when the Hessian of the log-likelihood at the solution is not negative
+        definite (a ridge or saddle: some combination of parameters is not identified). In the
+        last case a :class:`crmkit.CrmkitWarning` says why (the reason is also
+        ``report_["standard_errors_unavailable"]``).
+        """
+        model = self._fitted()
+        se = model.standard_errors
+        if se is None:
+            report = model.report or {}
+            why = report.get("standard_errors_unavailable")
+            if why and not str(why).startswith("not requested"):
+                warnings.warn(f"crmkit: standard errors unavailable: {why}", CrmkitWarning, stacklevel=2)
+            return None
+        return dict(se)
 
     @property
     def log_likelihood_(self) -> float | None:
@@ -122,7 +138,15 @@ class _Model(Estimator):
 
     @property
     def report_(self) -> dict[str, Any] | None:
-        """The convergence report: iterations, function_evaluations, gradient_norm, log_likelihood."""
+        """The convergence report.
+
+        Keys: ``iterations`` (BFGS), ``function_evaluations``, ``gradient_norm``,
+        ``log_likelihood``, ``ending`` (``'optimum'``, ``'ridge'`` or ``'saddle'``: where the fit
+        ended, judged by the Hessian), ``newton_iterations`` (safeguarded Newton steps after BFGS),
+        ``hessian_eigenvalues`` (of the mean negative log-likelihood in log-parameters,
+        ascending), ``starts`` (starting points tried) and ``standard_errors_unavailable`` (why
+        ``standard_errors_`` is None, else None). See docs/clv.md, "Convergence report".
+        """
         report = self._fitted().report
         return None if report is None else dict(report)
 

@@ -7,8 +7,8 @@ use crmkit::CrmkitError;
 use crmkit::clv::{
     BgBb, BgBbParams, BgNbd, BgNbdParams, BtydData, ContinuousDiscounting, DiscreteData,
     FitOptions, FittedBgBb, FittedBgNbd, FittedGammaGamma, FittedMbgNbd, FittedParetoNbd,
-    FittedSbg, GammaGamma, GammaGammaParams, MbgNbd, MbgNbdParams, MonthlyDiscounting, ParetoNbd,
-    ParetoNbdParams, RetentionData, Sbg, SbgParams, SpendData, TransactionModel,
+    FittedSbg, GammaGamma, GammaGammaParams, Interrupt, MbgNbd, MbgNbdParams, MonthlyDiscounting,
+    ParetoNbd, ParetoNbdParams, RetentionData, Sbg, SbgParams, SpendData, TransactionModel,
 };
 use crmkit::data::ids::FoldMap;
 use numpy::{IntoPyArray, PyArray1};
@@ -67,6 +67,9 @@ fn options(
         compress: true,
         initial,
         standard_errors,
+        // Ctrl-C: the fit runs without the GIL; the hook takes it back briefly (at most every
+        // 50 ms) to run Python's signal handlers, and a raised KeyboardInterrupt stops the fit.
+        interrupt: Interrupt::new(|| Python::attach(|py| py.check_signals().is_err())),
     };
     opts.validate().py()?;
     Ok(opts)
@@ -124,6 +127,19 @@ fn report_dict<'py>(
     d.set_item("function_evaluations", report.function_evaluations)?;
     d.set_item("gradient_norm", report.gradient_norm)?;
     d.set_item("log_likelihood", report.log_likelihood)?;
+    let ending = match report.ending {
+        crmkit::clv::FitEnding::Optimum => "optimum",
+        crmkit::clv::FitEnding::Ridge => "ridge",
+        crmkit::clv::FitEnding::Saddle => "saddle",
+    };
+    d.set_item("ending", ending)?;
+    d.set_item("newton_iterations", report.newton_iterations)?;
+    d.set_item("hessian_eigenvalues", report.hessian_eigenvalues.clone())?;
+    d.set_item("starts", report.starts)?;
+    d.set_item(
+        "standard_errors_unavailable",
+        report.standard_errors_unavailable.clone(),
+    )?;
     Ok(d)
 }
 

@@ -78,6 +78,8 @@ pub fn to_py(err: CrmkitError) -> PyErr {
         CrmkitError::InvalidConfig { .. } => ConfigError::new_err(message),
         CrmkitError::NotConverged { .. } => ConvergenceError::new_err(message),
         CrmkitError::Numerical { .. } => NumericalError::new_err(message),
+        CrmkitError::Uninformative { .. } => InvalidValueError::new_err(message),
+        CrmkitError::Interrupted { .. } => pyo3::exceptions::PyKeyboardInterrupt::new_err(message),
         _ => PyCrmkitError::new_err(message),
     };
     Python::attach(|py| {

@@ -98,6 +98,24 @@ pub enum CrmkitError {
         /// Why it stopped.
         reason: String,
     },
+    /// The data carry no information about the model's parameters (e.g. BG/BB with every
+    /// customer at n = 0 opportunities, or no customer with a repeat purchase), so a fit would
+    /// only return its starting point or run off to the boundary.
+    #[error("{model} cannot be fitted: {reason}")]
+    Uninformative {
+        /// The model being fitted.
+        model: String,
+        /// What the data lack.
+        reason: String,
+    },
+    /// A long computation was stopped by its interrupt hook (e.g. Ctrl-C in Python).
+    #[error("{model} fit interrupted after {iterations} iterations")]
+    Interrupted {
+        /// The model being fitted.
+        model: String,
+        /// Iterations done before the interrupt.
+        iterations: usize,
+    },
     /// A computation could not produce a finite result (e.g. a degenerate design matrix).
     #[error("numerical problem in {context}: {reason}")]
     Numerical {
@@ -262,7 +280,10 @@ impl CrmkitError {
             | Self::InvalidValue { field, .. }
             | Self::AfterObservation { field, .. }
             | Self::InvalidConfig { field, .. } => Some(field),
-            Self::NotConverged { .. } | Self::Numerical { .. } => None,
+            Self::NotConverged { .. }
+            | Self::Numerical { .. }
+            | Self::Uninformative { .. }
+            | Self::Interrupted { .. } => None,
         }
     }
 }

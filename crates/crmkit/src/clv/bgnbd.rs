@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::data::{TimeIndex, check_customer, check_horizon};
 use super::optimize::{
-    ConvergenceReport, FitOptions, NllSum, fit_log_params_split, rescale_covariance,
+    ConvergenceReport, FitOptions, NllSum, fit_log_params_split, heterogeneity_restarts,
+    rescale_covariance,
 };
 use super::special::{digamma, hyp2f1, hyp2f1_many, ln_beta, ln_gamma, logistic};
 use super::{BtydData, TransactionModel, check_params, finite};
@@ -582,6 +583,7 @@ impl BgNbd {
         } else {
             data.clone()
         };
+        base.check_informative("BG/NBD")?;
         let scale = base.max_t();
         let scaled = base.rescaled(scale);
         let start = match &opts.initial {
@@ -638,6 +640,7 @@ impl BgNbd {
             nll,
             base.total_weight(),
             start,
+            &|end| heterogeneity_restarts(end, &[(0, 1), (2, 3)]),
             opts,
             [false; NAMES.len()],
         )?;
@@ -661,12 +664,7 @@ impl BgNbd {
             standard_errors,
             covariance,
             log_likelihood,
-            report: ConvergenceReport {
-                iterations: fit.minimum.iterations,
-                function_evaluations: fit.minimum.evaluations,
-                gradient_norm: fit.minimum.gradient_norm,
-                log_likelihood,
-            },
+            report: fit.report(log_likelihood),
             n_customers: base.total_weight(),
         })
     }

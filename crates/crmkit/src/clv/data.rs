@@ -285,6 +285,25 @@ impl BtydData {
         self.t.iter().fold(0.0, |m, v| m.max(*v))
     }
 
+    /// [`CrmkitError::Uninformative`] when no customer made a repeat purchase: the purchase rate
+    /// then runs to 0 and the dropout process is not identified.
+    pub(crate) fn check_informative(&self, model: &str) -> Result<()> {
+        if self
+            .x
+            .iter()
+            .zip(&self.weights)
+            .all(|(&x, &w)| x == 0.0 || w == 0.0)
+        {
+            return Err(CrmkitError::Uninformative {
+                model: model.to_owned(),
+                reason: "no customer made a repeat purchase (every x = 0), so the purchase rate \
+                         runs to 0 and the dropout process is not identified"
+                    .to_owned(),
+            });
+        }
+        Ok(())
+    }
+
     /// Method-of-moments estimates (r, α) of the gamma–Poisson purchase process, ignoring
     /// dropout, in the data's time unit: the pooled rate λ̂ = Σwx / ΣwT gives r / α, and the
     /// excess of Σw(x − λ̂T)² over its Poisson part Σwλ̂T, which is λ̂² ΣwT² / r, gives r
@@ -1110,6 +1129,30 @@ impl DiscreteData {
     /// ```
     pub fn total_weight(&self) -> f64 {
         self.weights.iter().sum()
+    }
+
+    /// [`CrmkitError::Uninformative`] when every customer had n = 0 opportunities (the
+    /// likelihood is 1 whatever the parameters) or none made a transaction (the transaction
+    /// probability runs to 0 and dropout is not identified).
+    pub(crate) fn check_informative(&self, model: &str) -> Result<()> {
+        let used = || self.weights.iter().map(|&w| w > 0.0);
+        if self.n.iter().zip(used()).all(|(&n, u)| n == 0.0 || !u) {
+            return Err(CrmkitError::Uninformative {
+                model: model.to_owned(),
+                reason: "every customer has n = 0 transaction opportunities: the data carry no \
+                         information about the parameters"
+                    .to_owned(),
+            });
+        }
+        if self.x.iter().zip(used()).all(|(&x, u)| x == 0.0 || !u) {
+            return Err(CrmkitError::Uninformative {
+                model: model.to_owned(),
+                reason: "no customer made a transaction (every x = 0), so the transaction \
+                         probability runs to 0 and dropout is not identified"
+                    .to_owned(),
+            });
+        }
+        Ok(())
     }
 
     pub(crate) fn rows(&self) -> impl Iterator<Item = (f64, f64, f64, f64)> + '_ {

@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::optimize::{ConvergenceReport, FitOptions, NllSum, fit_log_params, rescale_covariance};
+use super::optimize::{
+    ConvergenceReport, FitOptions, NllSum, fit_log_params_multi, heterogeneity_restarts,
+    rescale_covariance,
+};
 use super::special::{digamma, ln_gamma};
 use super::{
     MonthlyDiscounting, SpendData, TransactionModel, check_params, clv_monthly_steps, finite,
@@ -358,12 +361,13 @@ impl GammaGamma {
             }
             sum.finish()
         };
-        let fit = fit_log_params(
+        let fit = fit_log_params_multi(
             "Gamma-Gamma",
             NAMES,
             nll,
             total,
             start,
+            &|end| heterogeneity_restarts(end, &[(1, 2)]),
             opts,
             [false, q_floor > 0.0, false],
         )?;
@@ -385,12 +389,7 @@ impl GammaGamma {
             standard_errors,
             covariance,
             log_likelihood,
-            report: ConvergenceReport {
-                iterations: fit.minimum.iterations,
-                function_evaluations: fit.minimum.evaluations,
-                gradient_norm: fit.minimum.gradient_norm,
-                log_likelihood,
-            },
+            report: fit.report(log_likelihood),
             n_customers: total,
         })
     }

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::bgnbd::{bg_tail, purchases_pmf};
 use super::data::{check_customer, check_horizon};
 use super::optimize::{
-    ConvergenceReport, FitOptions, NllSum, fit_log_params_split, rescale_covariance,
+    ConvergenceReport, FitOptions, NllSum, fit_log_params_split, heterogeneity_restarts,
+    rescale_covariance,
 };
 use super::special::{digamma, ln_beta, ln_gamma, log_add_exp, logistic};
 use super::{BtydData, TransactionModel, check_params, finite};
@@ -413,6 +414,7 @@ impl MbgNbd {
         } else {
             data.clone()
         };
+        base.check_informative("MBG/NBD")?;
         let scale = base.max_t();
         let scaled = base.rescaled(scale);
         let start = match &opts.initial {
@@ -458,6 +460,7 @@ impl MbgNbd {
             nll,
             base.total_weight(),
             start,
+            &|end| heterogeneity_restarts(end, &[(0, 1), (2, 3)]),
             opts,
             [false; NAMES.len()],
         )?;
@@ -481,12 +484,7 @@ impl MbgNbd {
             standard_errors,
             covariance,
             log_likelihood,
-            report: ConvergenceReport {
-                iterations: fit.minimum.iterations,
-                function_evaluations: fit.minimum.evaluations,
-                gradient_norm: fit.minimum.gradient_norm,
-                log_likelihood,
-            },
+            report: fit.report(log_likelihood),
             n_customers: base.total_weight(),
         })
     }

@@ -75,7 +75,7 @@ pub use gamma_gamma::{
     FittedGammaGamma, GammaGamma, GammaGammaParams, spend_frequency_correlation,
 };
 pub use mbgnbd::{FittedMbgNbd, MbgNbd, MbgNbdParams};
-pub use optimize::{ConvergenceReport, FitOptions};
+pub use optimize::{ConvergenceReport, FitEnding, FitOptions, Interrupt};
 pub use paretonbd::{FittedParetoNbd, ParetoNbd, ParetoNbdParams};
 pub use sbg::{FittedSbg, Sbg, SbgParams};
 pub use value::{

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::data::{check_customer, check_horizon, distinct_index};
 use super::optimize::{
-    ConvergenceReport, FitOptions, NllSum, fit_log_params_split, rescale_covariance,
+    ConvergenceReport, FitOptions, NllSum, fit_log_params_split, heterogeneity_restarts,
+    rescale_covariance,
 };
 use super::special::{
     UnitASeries, digamma, hyp2f1, hyp2f1_series, ln_beta, ln_gamma, ln_hyp2f1_unit_a, log_add_exp,
@@ -1149,6 +1150,7 @@ impl ParetoNbd {
         } else {
             data.clone()
         };
+        base.check_informative("Pareto/NBD")?;
         let scale = base.max_t();
         let scaled = base.rescaled(scale);
         let start = match &opts.initial {
@@ -1189,6 +1191,7 @@ impl ParetoNbd {
             nll,
             base.total_weight(),
             start,
+            &|end| heterogeneity_restarts(end, &[(0, 1), (2, 3)]),
             opts,
             [false; NAMES.len()],
         )?;
@@ -1214,12 +1217,7 @@ impl ParetoNbd {
             standard_errors,
             covariance,
             log_likelihood,
-            report: ConvergenceReport {
-                iterations: fit.minimum.iterations,
-                function_evaluations: fit.minimum.evaluations,
-                gradient_norm: fit.minimum.gradient_norm,
-                log_likelihood,
-            },
+            report: fit.report(log_likelihood),
             n_customers: base.total_weight(),
         })
     }

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::optimize::{ConvergenceReport, FitOptions, fit_log_params};
+use super::optimize::{
+    ConvergenceReport, FitOptions, fit_log_params_multi, heterogeneity_restarts,
+};
 use super::special::{digamma, hyp2f1, ln_beta};
 use super::{RetentionData, check_params, finite};
 use crate::{CrmkitError, Result};
@@ -273,6 +275,14 @@ impl Sbg {
     /// Maximises ℓ of [`SbgParams::log_likelihood`] − λ Σ θ².
     pub fn fit(data: &RetentionData, opts: &FitOptions) -> Result<FittedSbg> {
         opts.validate()?;
+        if data.lost().iter().all(|&l| l == 0.0) {
+            return Err(CrmkitError::Uninformative {
+                model: "sBG".to_owned(),
+                reason: "no customer was lost in any period, so the churn probability is not \
+                         identified (the likelihood rises towards churn probability 0)"
+                    .to_owned(),
+            });
+        }
         let start = match &opts.initial {
             None => [1.0; 2],
             Some(v) => match v.as_slice() {
@@ -295,12 +305,13 @@ impl Sbg {
             *g = g.map(|x| -x);
             -v
         };
-        let fit = fit_log_params(
+        let fit = fit_log_params_multi(
             "sBG",
             NAMES,
             nll,
             data.cohort_size(),
             start,
+            &|end| heterogeneity_restarts(end, &[(0, 1)]),
             opts,
             [false; NAMES.len()],
         )?;
@@ -316,12 +327,7 @@ impl Sbg {
             standard_errors,
             covariance: fit.covariance,
             log_likelihood,
-            report: ConvergenceReport {
-                iterations: fit.minimum.iterations,
-                function_evaluations: fit.minimum.evaluations,
-                gradient_norm: fit.minimum.gradient_norm,
-                log_likelihood,
-            },
+            report: fit.report(log_likelihood),
         })
     }
 }

@@ -1,9 +1,17 @@
 //! Maximum likelihood on log-parameters: BFGS started from the outer product of the per-row
-//! gradients (the BHHH approximation of the Hessian), a backtracking Armijo line search, a
-//! numerical Hessian of the analytic gradient and delta-method standard errors.
+//! gradients (the BHHH approximation of the Hessian) with a backtracking Armijo line search,
+//! then a safeguarded Newton phase on the Hessian (finite differences of the analytic gradient):
+//! a trust-region, saddle-free Newton step (eigenvalues replaced by their absolute values, the
+//! negative-curvature direction followed out of saddles) until the Hessian is positive definite
+//! and the Newton decrement negligible, which also classifies the end (optimum, ridge, saddle);
+//! delta-method standard errors from the same Hessian; an interrupt hook polled during the fit.
 
 // Dense 2–4 dimensional linear algebra reads best with index loops.
 #![allow(clippy::needless_range_loop)]
+
+use std::cell::Cell;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +49,85 @@ pub struct FitOptions {
     /// at the optimum (one extra gradient evaluation per parameter; about 1e-6 relative
     /// accuracy, far below the sampling error the standard errors describe).
     pub standard_errors: bool,
+    /// Polled during the fit (at most every 50 ms of fitting, between likelihood evaluations);
+    /// when it returns `true` the fit stops with [`CrmkitError::Interrupted`]. Not serialised.
+    #[serde(skip)]
+    pub interrupt: Interrupt,
+}
+
+/// A cancellation hook for long fits: a function polled between likelihood evaluations (at most
+/// every 50 ms) that returns `true` to stop. The Python bindings check for Ctrl-C in it.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use crmkit::clv::{BgNbd, BtydData, FitOptions, Interrupt};
+/// use crmkit::CrmkitError;
+/// let stop = Arc::new(AtomicBool::new(true)); // e.g. set by a signal handler
+/// let flag = Arc::clone(&stop);
+/// let opts = FitOptions {
+///     interrupt: Interrupt::new(move || flag.load(Ordering::Relaxed)),
+///     ..FitOptions::default()
+/// };
+/// let d = BtydData::new(&[0.0, 2.0, 5.0], &[0.0, 20.0, 30.0], &[38.0; 3]).unwrap();
+/// let e = BgNbd::fit(&d, &opts).unwrap_err();
+/// assert!(matches!(e, CrmkitError::Interrupted { .. }));
+/// ```
+#[derive(Clone, Default)]
+pub struct Interrupt(Option<Arc<dyn Fn() -> bool + Send + Sync>>);
+
+impl Interrupt {
+    /// A hook that stops the fit when `f` returns `true`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::Interrupt;
+    /// assert!(Interrupt::new(|| true).should_stop());
+    /// assert!(!Interrupt::default().should_stop());
+    /// ```
+    pub fn new(f: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(f)))
+    }
+
+    /// Calls the hook; `false` without one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::Interrupt;
+    /// assert!(!Interrupt::new(|| false).should_stop());
+    /// ```
+    pub fn should_stop(&self) -> bool {
+        self.0.as_ref().is_some_and(|f| f())
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl std::fmt::Debug for Interrupt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Interrupt(hook)"
+        } else {
+            "Interrupt(none)"
+        })
+    }
+}
+
+impl PartialEq for Interrupt {
+    /// Two hooks are equal when both are absent or both are the same function object.
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
 }
 
 impl Default for FitOptions {
@@ -52,6 +139,7 @@ impl Default for FitOptions {
             compress: true,
             initial: None,
             standard_errors: true,
+            interrupt: Interrupt::default(),
         }
     }
 }
@@ -106,27 +194,70 @@ impl FitOptions {
     }
 }
 
+/// Where a fit ended, judged by the Hessian H of the mean negative log-likelihood in
+/// log-parameters at the solution.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::FitEnding;
+/// assert_eq!(serde_json::to_string(&FitEnding::Ridge).unwrap(), "\"ridge\"");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FitEnding {
+    /// A strict local maximum of the likelihood: H positive definite (smallest eigenvalue above
+    /// 1e-8 × the largest) and the Newton decrement ½ gᵀH⁻¹g below 1e-14 per unit weight.
+    #[default]
+    Optimum,
+    /// A flat ridge: H positive semi-definite but singular to its resolution (smallest eigenvalue
+    /// within ±1e-8 × the largest), or the Newton phase still climbing along a flat direction
+    /// when it stopped. Some combination of parameters is not identified by the data.
+    Ridge,
+    /// A saddle point: H has a clearly negative eigenvalue and no step along it raised the
+    /// likelihood (at the resolution of floating point).
+    Saddle,
+}
+
 /// How a fit ended.
 ///
 /// # Examples
 ///
 /// ```
-/// use crmkit::clv::ConvergenceReport;
+/// use crmkit::clv::{ConvergenceReport, FitEnding};
 /// let r = ConvergenceReport { iterations: 12, function_evaluations: 15, gradient_norm: 1e-10,
-///     log_likelihood: -9582.43 };
+///     log_likelihood: -9582.43, ..ConvergenceReport::default() };
 /// assert!(r.gradient_norm < 1e-9);
+/// assert_eq!(r.ending, FitEnding::Optimum);
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConvergenceReport {
     /// BFGS iterations.
     pub iterations: usize,
-    /// Likelihood-and-gradient evaluations (line search included).
+    /// Likelihood-and-gradient evaluations (line searches, Hessians and restarts included).
     pub function_evaluations: usize,
     /// Largest absolute component of the gradient of the mean negative log-likelihood (penalty
     /// included) in log-parameters at the solution.
     pub gradient_norm: f64,
     /// Log-likelihood at the solution in the data's time unit (penalty excluded).
     pub log_likelihood: f64,
+    /// Where the fit ended (optimum, ridge or saddle).
+    #[serde(default)]
+    pub ending: FitEnding,
+    /// Safeguarded Newton (trust-region) steps taken after BFGS.
+    #[serde(default)]
+    pub newton_iterations: usize,
+    /// Eigenvalues of the Hessian of the mean negative log-likelihood (penalty included) in
+    /// log-parameters at the solution, ascending; empty when it could not be computed.
+    #[serde(default)]
+    pub hessian_eigenvalues: Vec<f64>,
+    /// Starting points tried (1 unless the first fit ended on a ridge or saddle and further
+    /// starts were tried; the best optimum is kept).
+    #[serde(default)]
+    pub starts: usize,
+    /// Why the standard errors are missing (`None` when they are there).
+    #[serde(default)]
+    pub standard_errors_unavailable: Option<String>,
 }
 
 /// |log-parameter| on the fitting scale beyond which a fit is declared to be at the boundary.
@@ -148,6 +279,10 @@ pub(crate) struct Minimum<const N: usize> {
     pub value: f64,
     /// Its gradient there.
     pub gradient: [f64; N],
+    /// Why BFGS stopped short of the gradient tolerance (its line search stalled and Newton
+    /// polishing failed); `None` when it converged. The Newton phase of
+    /// [`fit_log_params`] continues from such a point.
+    pub unconverged: Option<String>,
 }
 
 fn dot<const N: usize>(a: &[f64; N], b: &[f64; N]) -> f64 {
@@ -296,6 +431,7 @@ pub(crate) fn minimize<const N: usize>(
                 gradient_norm: gnorm,
                 value: fx,
                 gradient: g,
+                unconverged: None,
             });
         }
         let mut d = [0.0; N];
@@ -376,14 +512,19 @@ pub(crate) fn minimize<const N: usize>(
                     drifting.join(", ")
                 )
             };
-            return polish(&mut f, x, fx, g, iter, evaluations, tol).ok_or_else(|| {
-                not_converged(
-                    iter,
-                    format!(
+            return Ok(
+                polish(&mut f, x, fx, g, iter, evaluations, tol).unwrap_or(Minimum {
+                    log_params: x,
+                    iterations: iter,
+                    evaluations,
+                    gradient_norm: gnorm,
+                    value: fx,
+                    gradient: g,
+                    unconverged: Some(format!(
                         "the line search found no lower value (gradient norm {gnorm:.3e}, tolerance {tol:.1e}){hint}"
-                    ),
-                )
-            });
+                    )),
+                }),
+            );
         }
         let Some((xn, fnew, gn)) = accepted else {
             continue;
@@ -432,6 +573,7 @@ pub(crate) fn minimize<const N: usize>(
             gradient_norm: gnorm,
             value: fx,
             gradient: g,
+            unconverged: None,
         });
     }
     Err(not_converged(
@@ -484,6 +626,7 @@ fn polish<const N: usize>(
         gradient_norm: gnorm,
         value: fx,
         gradient: g,
+        unconverged: None,
     })
 }
 
@@ -630,30 +773,139 @@ pub(crate) struct LogFit<const N: usize> {
     pub log_likelihood: f64,
     pub minimum: Minimum<N>,
     pub covariance: Option<[[f64; N]; N]>,
+    /// Where the fit ended.
+    pub ending: FitEnding,
+    /// Newton steps after BFGS.
+    pub newton_iterations: usize,
+    /// Eigenvalues of the Hessian of the mean penalised objective, ascending.
+    pub eigenvalues: Vec<f64>,
+    /// Starting points tried.
+    pub starts: usize,
+    /// Why `covariance` is `None`.
+    pub covariance_unavailable: Option<String>,
 }
+
+impl<const N: usize> LogFit<N> {
+    /// The convergence report, given the log-likelihood in the data's units.
+    pub fn report(&self, log_likelihood: f64) -> ConvergenceReport {
+        ConvergenceReport {
+            iterations: self.minimum.iterations,
+            function_evaluations: self.minimum.evaluations,
+            gradient_norm: self.minimum.gradient_norm,
+            log_likelihood,
+            ending: self.ending,
+            newton_iterations: self.newton_iterations,
+            hessian_eigenvalues: self.eigenvalues.clone(),
+            starts: self.starts,
+            standard_errors_unavailable: self.covariance_unavailable.clone(),
+        }
+    }
+}
+
+/// Eigenvalues (ascending) and unit eigenvectors (`vectors[k]` belongs to `values[k]`) of a
+/// symmetric matrix by cyclic Jacobi rotations.
+pub(crate) fn symmetric_eigen<const N: usize>(m: &[[f64; N]; N]) -> ([f64; N], [[f64; N]; N]) {
+    let mut a = *m;
+    let mut v = identity::<N>();
+    for _ in 0..64 {
+        let off: f64 = (0..N)
+            .flat_map(|i| (0..N).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| a[i][j] * a[i][j])
+            .sum();
+        let diag: f64 = (0..N).map(|i| a[i][i] * a[i][i]).sum();
+        if off <= 1e-30 * diag || off == 0.0 {
+            break;
+        }
+        for p in 0..N {
+            for q in p + 1..N {
+                if a[p][q] == 0.0 {
+                    continue;
+                }
+                let theta = (a[q][q] - a[p][p]) / (2.0 * a[p][q]);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..N {
+                    let (akp, akq) = (a[k][p], a[k][q]);
+                    a[k][p] = c * akp - s * akq;
+                    a[k][q] = s * akp + c * akq;
+                }
+                for k in 0..N {
+                    let (apk, aqk) = (a[p][k], a[q][k]);
+                    a[p][k] = c * apk - s * aqk;
+                    a[q][k] = s * apk + c * aqk;
+                }
+                for k in 0..N {
+                    let (vkp, vkq) = (v[k][p], v[k][q]);
+                    v[k][p] = c * vkp - s * vkq;
+                    v[k][q] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+    let mut order: [usize; N] = std::array::from_fn(|i| i);
+    order.sort_by(|&i, &j| a[i][i].total_cmp(&a[j][j]));
+    let values = order.map(|i| a[i][i]);
+    let vectors = order.map(|i| std::array::from_fn(|k| v[k][i]));
+    (values, vectors)
+}
+
+/// Relative size (to the largest |eigenvalue|) below which a Hessian eigenvalue counts as zero:
+/// the forward-difference Hessian resolves its entries to about 1e-7 relative.
+const EIGEN_FLOOR: f64 = 1e-8;
+
+/// Newton decrement ½ gᵀH⁻¹g (predicted remaining decrease of the mean negative log-likelihood)
+/// below which a positive definite point is the optimum.
+const DECREMENT_TOL: f64 = 1e-14;
+
+/// Most Newton steps after BFGS.
+const MAX_NEWTON: usize = 200;
+
+/// Interval between calls of the interrupt hook.
+const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 /// The common fitting driver: `nll` is the total weighted negative log-likelihood and its
 /// gradient in the natural parameters θ; it is wrapped to log-parameters, divided by the total
-/// weight and given the L2 penalty, minimised, and its Hessian inverted for standard errors. A
+/// weight and given the L2 penalty, minimised (BFGS, then safeguarded Newton steps on the
+/// finite-difference Hessian of the analytic gradient until the Hessian is positive definite
+/// and the Newton decrement negligible), and its Hessian inverted for standard errors. A
 /// solution at the boundary (a log-parameter beyond ±15 on the fitting scale) is an error unless
-/// `lower_boundary_ok` allows that parameter to approach 0.
-pub(crate) fn fit_log_params<const N: usize>(
+/// `lower_boundary_ok` allows that parameter to approach 0. When the end is a ridge or saddle
+/// and `restarts` offers further starting points (natural parameters, fitting scale), the fit
+/// is repeated from each and the best optimum kept.
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
+pub(crate) fn fit_log_params_multi<const N: usize>(
     model: &str,
     names: [&str; N],
     mut nll: impl FnMut(&[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64,
     total_weight: f64,
     start: [f64; N],
+    restarts: &dyn Fn(&[f64; N]) -> Vec<[f64; N]>,
     opts: &FitOptions,
     lower_boundary_ok: [bool; N],
 ) -> Result<LogFit<N>> {
     opts.validate()?;
     let penalty = opts.penalty;
+    let interrupted = Cell::new(false);
+    // `None`: poll at the next evaluation (the first one included)
+    let last_poll: Cell<Option<Instant>> = Cell::new(None);
     let mut log_objective = |u: &[f64; N],
                              g: &mut [f64; N],
                              opg: Option<&mut [[f64; N]; N]>,
                              penalised: bool,
                              scale: f64|
      -> f64 {
+        if interrupted.get() {
+            return f64::NAN;
+        }
+        if opts.interrupt.is_set() && last_poll.get().is_none_or(|t| t.elapsed() >= POLL_INTERVAL) {
+            last_poll.set(Some(Instant::now()));
+            if opts.interrupt.should_stop() {
+                interrupted.set(true);
+                return f64::NAN;
+            }
+        }
         let theta = u.map(f64::exp);
         let mut gt = [0.0; N];
         let mut ot = [[0.0; N]; N];
@@ -683,36 +935,124 @@ pub(crate) fn fit_log_params<const N: usize>(
         value
     };
     let inv_w = 1.0 / total_weight;
-    let start_log = start.map(f64::ln);
-    let minimum = minimize(
-        model,
-        names,
-        |u, g, opg| log_objective(u, g, opg, true, inv_w),
-        start_log,
-        opts,
-    )?;
-    // On the fitting scale (time and spend rescaled) parameters are of order one; a solution
-    // beyond e^±15 is the limit of a likelihood that keeps rising towards the boundary.
-    // `lower_boundary_ok` marks parameters whose value 0 is a legitimate limit (q − 1 of a
-    // constrained fit whose constraint binds).
-    let at_boundary = minimum
-        .log_params
-        .iter()
-        .zip(names)
-        .zip(lower_boundary_ok)
-        .find(|((u, _), ok)| **u > BOUNDARY_LOG || (**u < -BOUNDARY_LOG && !ok))
-        .map(|((u, name), _)| (u, name));
-    if let Some((u, name)) = at_boundary {
-        return Err(CrmkitError::NotConverged {
-            model: model.to_owned(),
-            iterations: minimum.iterations,
-            reason: format!(
-                "the optimum lies at the boundary of the parameter space: `{name}` reached log value \
-                 {u:.1} on the fitting scale, so the data do not identify the model{}",
-                if *u > 0.0 { " (try a penalty)" } else { "" }
-            ),
-        });
+    let interrupted_error = |iterations: usize| CrmkitError::Interrupted {
+        model: model.to_owned(),
+        iterations,
+    };
+    // a solution that ended unconverged or at the boundary is no candidate (its error is
+    // returned when no start gives a candidate)
+    let check = |p: &Polished<N>| -> Result<()> {
+        let minimum = &p.minimum;
+        if let Some(reason) = &minimum.unconverged {
+            if p.ending != FitEnding::Optimum
+                || minimum.gradient_norm >= 1e3 * opts.gradient_tolerance
+            {
+                return Err(CrmkitError::NotConverged {
+                    model: model.to_owned(),
+                    iterations: minimum.iterations,
+                    reason: reason.clone(),
+                });
+            }
+        }
+        // On the fitting scale (time and spend rescaled) parameters are of order one; a solution
+        // beyond e^±15 is the limit of a likelihood that keeps rising towards the boundary.
+        // `lower_boundary_ok` marks parameters whose value 0 is a legitimate limit (q − 1 of a
+        // constrained fit whose constraint binds).
+        let at_boundary = minimum
+            .log_params
+            .iter()
+            .zip(names)
+            .zip(lower_boundary_ok)
+            .find(|((u, _), ok)| **u > BOUNDARY_LOG || (**u < -BOUNDARY_LOG && !ok))
+            .map(|((u, name), _)| (u, name));
+        if let Some((u, name)) = at_boundary {
+            return Err(CrmkitError::NotConverged {
+                model: model.to_owned(),
+                iterations: minimum.iterations,
+                reason: format!(
+                    "the optimum lies at the boundary of the parameter space: `{name}` reached log \
+                     value {u:.1} on the fitting scale, so the data do not identify the model{}",
+                    if *u > 0.0 { " (try a penalty)" } else { "" }
+                ),
+            });
+        }
+        Ok(())
+    };
+    let mut best: Option<Polished<N>> = None;
+    let mut first_error = None;
+    let mut evaluations = 0;
+    let mut starts = 0;
+    let mut pending = vec![start];
+    let mut k = 0;
+    while k < pending.len() {
+        let s0 = pending[k];
+        if k == 1 && best.as_ref().is_some_and(Polished::well_determined) {
+            // further starts only when the first fit is not a well-determined optimum
+            break;
+        }
+        k += 1;
+        starts += 1;
+        let found = minimize(
+            model,
+            names,
+            |u, g, opg| log_objective(u, g, opg, true, inv_w),
+            s0.map(f64::ln),
+            opts,
+        );
+        if interrupted.get() {
+            return Err(interrupted_error(found.map_or(0, |m| m.iterations)));
+        }
+        let mut minimum = match found {
+            Ok(m) => m,
+            // a failed restart leaves the best fit so far standing
+            Err(_) if k > 1 => continue,
+            Err(e) => return Err(e),
+        };
+        minimum.evaluations += evaluations;
+        let polished = newton_phase(
+            |u, g, total| {
+                if total {
+                    log_objective(u, g, None, false, 1.0)
+                } else {
+                    log_objective(u, g, None, true, inv_w)
+                }
+            },
+            minimum,
+            penalty,
+            total_weight,
+        );
+        if interrupted.get() {
+            return Err(interrupted_error(polished.minimum.iterations));
+        }
+        evaluations = polished.minimum.evaluations;
+        if k == 1 {
+            pending.extend(restarts(&polished.minimum.log_params.map(f64::exp)));
+        }
+        match check(&polished) {
+            Ok(()) => {
+                if best
+                    .as_ref()
+                    .is_none_or(|b| polished.minimum.value < b.minimum.value)
+                {
+                    best = Some(polished);
+                }
+            }
+            Err(e) => {
+                if k == 1 {
+                    first_error = Some(e);
+                }
+            }
+        }
     }
+    let Some(mut best) = best else {
+        return Err(first_error.unwrap_or_else(|| CrmkitError::NotConverged {
+            model: model.to_owned(),
+            iterations: 0,
+            reason: "no starting point led to a finite optimum".to_owned(),
+        }));
+    };
+    best.minimum.evaluations = evaluations;
+    let minimum = best.minimum;
     let params = minimum.log_params.map(f64::exp);
     if params.iter().any(|p| !(p.is_finite() && *p > 0.0)) {
         return Err(CrmkitError::NotConverged {
@@ -721,22 +1061,18 @@ pub(crate) fn fit_log_params<const N: usize>(
             reason: format!("parameters left the positive finite range: {params:?}"),
         });
     }
-    let covariance = if opts.standard_errors {
-        // the gradient at the optimum without the penalty and the 1 / Σw scaling: the
-        // minimised one is ∇(−ℓ) / Σw + 2λθ² in log-parameters
-        let g0: [f64; N] = std::array::from_fn(|i| {
-            (minimum.gradient[i] - 2.0 * penalty * params[i] * params[i]) * total_weight
-        });
-        let hm = hessian_forward(
-            |u, g| {
-                log_objective(u, g, None, false, 1.0);
-            },
-            &minimum.log_params,
-            &g0,
-        );
-        delta_covariance(&hm, &params)
+    let (covariance, covariance_unavailable) = if !opts.standard_errors {
+        (
+            None,
+            Some("not requested (standard_errors = false)".to_owned()),
+        )
+    } else if let Some(ht) = best.total_hessian {
+        standard_error_covariance(&ht, &params, best.ending)
     } else {
-        None
+        (
+            None,
+            Some("the Hessian could not be computed at the solution".to_owned()),
+        )
     };
     // the minimised objective is −ℓ / Σw + λ Σ θ²
     let penalty_term: f64 = params.iter().map(|t| penalty * t * t).sum();
@@ -746,7 +1082,219 @@ pub(crate) fn fit_log_params<const N: usize>(
         log_likelihood,
         minimum,
         covariance,
+        ending: best.ending,
+        newton_iterations: best.newton_iterations,
+        eigenvalues: best.eigenvalues,
+        starts,
+        covariance_unavailable,
     })
+}
+
+/// The covariance of the natural parameters from the Hessian `ht` of the total negative
+/// log-likelihood in log-parameters, or why there is none.
+fn standard_error_covariance<const N: usize>(
+    ht: &[[f64; N]; N],
+    params: &[f64; N],
+    ending: FitEnding,
+) -> (Option<[[f64; N]; N]>, Option<String>) {
+    let (lam, _) = symmetric_eigen(ht);
+    let (lo, hi) = (lam[0], lam[N - 1].abs().max(lam[0].abs()));
+    let why = |what: &str| {
+        Some(format!(
+            "the Hessian of the log-likelihood is {what} at the solution (eigenvalues of −∇²ℓ in \
+             log-parameters from {lo:.3e} to {:.3e}){}",
+            lam[N - 1],
+            match ending {
+                FitEnding::Optimum => "",
+                FitEnding::Ridge => {
+                    ": the fit ended on a ridge, some combination of parameters is not identified"
+                }
+                FitEnding::Saddle => ": the fit ended on a saddle point",
+            }
+        ))
+    };
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (None, why("not finite"));
+    }
+    if lo <= 0.0 {
+        return (None, why("not negative definite"));
+    }
+    if lo <= EIGEN_FLOOR * hi {
+        return (
+            None,
+            why("singular to its numerical resolution (not negative definite)"),
+        );
+    }
+    match delta_covariance(ht, params) {
+        Some(c) => (Some(c), None),
+        None => (None, why("not invertible")),
+    }
+}
+
+/// Smallest/largest Hessian eigenvalue ratio below which an optimum counts as weakly
+/// determined, so that [`fit_log_params_multi`] tries its further starting points.
+const WEAK_CURVATURE: f64 = 1e-4;
+
+impl<const N: usize> Polished<N> {
+    /// An optimum with a well-conditioned Hessian, reached with a converged BFGS.
+    fn well_determined(&self) -> bool {
+        self.ending == FitEnding::Optimum
+            && self.minimum.unconverged.is_none()
+            && match (self.eigenvalues.first(), self.eigenvalues.last()) {
+                (Some(lo), Some(hi)) => *lo > WEAK_CURVATURE * hi.abs(),
+                _ => false,
+            }
+    }
+}
+
+/// The result of [`newton_phase`].
+struct Polished<const N: usize> {
+    minimum: Minimum<N>,
+    ending: FitEnding,
+    newton_iterations: usize,
+    /// Eigenvalues of the Hessian of the penalised mean objective at the end, ascending.
+    eigenvalues: Vec<f64>,
+    /// Hessian of the unpenalised total negative log-likelihood at the end.
+    total_hessian: Option<[[f64; N]; N]>,
+}
+
+/// Safeguarded Newton from a BFGS end point: `f(u, g, total)` is the penalised mean objective
+/// (`total` false) or the unpenalised total negative log-likelihood (`total` true) in
+/// log-parameters. Each step computes the forward-difference Hessian of the analytic gradient
+/// (N gradient evaluations), takes its eigen-decomposition H = Σ λₖ vₖvₖᵀ and, unless the point
+/// is already the optimum (all λₖ > 1e-8 max|λ| and ½ gᵀH⁻¹g < 1e-14), tries the saddle-free
+/// Newton step s = −Σ (vₖ·g) / max(|λₖ|, 1e-8 max|λ|) vₖ — plus a move of the trust radius along
+/// the most negative curvature direction when there is one — cut to the trust radius Δ (in
+/// log-parameters, starting at 2). A step that lowers the objective is taken (Δ doubles, up to
+/// 8, when the step was cut); otherwise Δ shrinks fourfold, up to 10 times, before the point is
+/// classified as it stands.
+fn newton_phase<const N: usize>(
+    mut f: impl FnMut(&[f64; N], &mut [f64; N], bool) -> f64,
+    mut minimum: Minimum<N>,
+    penalty: f64,
+    total_weight: f64,
+) -> Polished<N> {
+    let mut delta = MAX_LOG_STEP;
+    let mut newton_iterations = 0;
+    loop {
+        let x = minimum.log_params;
+        let theta = x.map(f64::exp);
+        let g = minimum.gradient;
+        let g0: [f64; N] =
+            std::array::from_fn(|i| (g[i] - 2.0 * penalty * theta[i] * theta[i]) * total_weight);
+        let ht = hessian_forward(
+            |u, gg| {
+                f(u, gg, true);
+            },
+            &x,
+            &g0,
+        );
+        minimum.evaluations += N;
+        let mut hp = ht.map(|row| row.map(|v| v / total_weight));
+        for i in 0..N {
+            hp[i][i] += 4.0 * penalty * theta[i] * theta[i];
+        }
+        if hp.iter().flatten().any(|v| !v.is_finite()) {
+            return Polished {
+                minimum,
+                ending: FitEnding::Saddle,
+                newton_iterations,
+                eigenvalues: Vec::new(),
+                total_hessian: None,
+            };
+        }
+        let (lam, vecs) = symmetric_eigen(&hp);
+        let scale = lam[N - 1].abs().max(lam[0].abs());
+        let floor = (EIGEN_FLOOR * scale).max(f64::MIN_POSITIVE);
+        let coef: [f64; N] = std::array::from_fn(|k| dot(&vecs[k], &g));
+        let positive = lam[0] > floor;
+        let decrement: f64 = (0..N)
+            .map(|k| 0.5 * coef[k] * coef[k] / lam[k].abs().max(floor))
+            .sum();
+        let classify = |lam0: f64| {
+            if lam0 > floor {
+                FitEnding::Optimum
+            } else if lam0 < -floor {
+                FitEnding::Saddle
+            } else {
+                FitEnding::Ridge
+            }
+        };
+        let done = |minimum: Minimum<N>, ending, newton_iterations| Polished {
+            minimum,
+            ending,
+            newton_iterations,
+            eigenvalues: lam.to_vec(),
+            total_hessian: Some(ht),
+        };
+        if positive && decrement <= DECREMENT_TOL {
+            let mut m = minimum;
+            if m.gradient_norm < 1e3 * 1e-9_f64.max(m.gradient_norm.min(1e-6)) {
+                m.unconverged = None;
+            }
+            return done(m, FitEnding::Optimum, newton_iterations);
+        }
+        if newton_iterations >= MAX_NEWTON || x.iter().any(|v| v.abs() > 40.0) {
+            let ending = if positive {
+                FitEnding::Ridge
+            } else {
+                classify(lam[0])
+            };
+            return done(minimum, ending, newton_iterations);
+        }
+        let mut step = [0.0; N];
+        for k in 0..N {
+            let c = -coef[k] / lam[k].abs().max(floor);
+            for i in 0..N {
+                step[i] += c * vecs[k][i];
+            }
+        }
+        if lam[0] < -floor {
+            // leave the saddle along its most negative curvature, downhill
+            let sign = if coef[0] > 0.0 { -1.0 } else { 1.0 };
+            for i in 0..N {
+                step[i] += sign * delta * vecs[0][i];
+            }
+        }
+        let mut accepted = None;
+        for _ in 0..10 {
+            let len = inf_norm(&step);
+            let cut = len > delta;
+            let s = if cut {
+                step.map(|v| v * delta / len)
+            } else {
+                step
+            };
+            let xn: [f64; N] = std::array::from_fn(|i| x[i] + s[i]);
+            let mut gn = [0.0; N];
+            let fnew = f(&xn, &mut gn, false);
+            minimum.evaluations += 1;
+            if fnew.is_finite()
+                && gn.iter().all(|v| v.is_finite())
+                && fnew < minimum.value
+                && xn != x
+            {
+                accepted = Some((xn, fnew, gn, cut));
+                break;
+            }
+            delta = 0.25 * len.min(delta);
+            if delta.is_nan() || delta <= 1e-12 {
+                break;
+            }
+        }
+        let Some((xn, fnew, gn, cut)) = accepted else {
+            let ending = classify(lam[0]);
+            return done(minimum, ending, newton_iterations);
+        };
+        if cut {
+            delta = (2.0 * delta).min(8.0);
+        }
+        newton_iterations += 1;
+        minimum.log_params = xn;
+        minimum.value = fnew;
+        minimum.gradient = gn;
+        minimum.gradient_norm = inf_norm(&gn);
+    }
 }
 
 /// Rows below which the two parts of a [`fit_log_params_split`] likelihood are evaluated on one
@@ -768,6 +1316,7 @@ pub(crate) fn fit_log_params_split<const N: usize, P: Send>(
     eval: impl Fn(&mut P, &[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64 + Sync,
     total_weight: f64,
     start: [f64; N],
+    restarts: &dyn Fn(&[f64; N]) -> Vec<[f64; N]>,
     opts: &FitOptions,
     lower_boundary_ok: [bool; N],
 ) -> Result<LogFit<N>> {
@@ -802,17 +1351,40 @@ pub(crate) fn fit_log_params_split<const N: usize, P: Send>(
                 }
                 v1 + v2
             };
-            fit_log_params(
+            fit_log_params_multi(
                 model,
                 names,
                 nll,
                 total_weight,
                 start,
+                restarts,
                 opts,
                 lower_boundary_ok,
             )
         },
     )
+}
+
+/// Further starting points for a fit that ended at `end` (natural parameters): for each pair
+/// (i, j) of parameters whose ratio sets a mean and whose size sets the heterogeneity (the
+/// shapes (a, b) of a beta distribution with mean a / (a + b), or shape and rate of a gamma
+/// distribution with mean shape / rate), `end` with both scaled by 0.01 and by 100: the same
+/// mean with a hundredfold more and less heterogeneity, where likelihoods with weakly
+/// identified heterogeneity keep their other local optima.
+pub(crate) fn heterogeneity_restarts<const N: usize>(
+    end: &[f64; N],
+    pairs: &[(usize, usize)],
+) -> Vec<[f64; N]> {
+    let mut out = Vec::new();
+    for &(i, j) in pairs {
+        for f in [0.01, 100.0] {
+            let mut p = *end;
+            p[i] *= f;
+            p[j] *= f;
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// Multiplies row and column `index` of a covariance matrix by `scale` (a parameter rescaled by
@@ -884,6 +1456,75 @@ mod tests {
         let (a, b) = (plain.finish(), factored.finish());
         assert!((a - b).abs() <= 1e-12 * a.abs(), "{a} vs {b}");
         assert_eq!(g1, g2);
+    }
+
+    #[test]
+    fn newton_phase_leaves_a_saddle() {
+        // f = (x − 1)² + (y² − 1)²: BFGS started on y = 0 stays there (∂f/∂y = 0 on the line)
+        // and ends at the saddle (1, 0); the Newton phase follows the negative curvature in y
+        // to a minimum at y = ±1.
+        let f = |u: &[f64; 2], g: &mut [f64; 2]| {
+            g[0] = 2.0 * (u[0] - 1.0);
+            g[1] = 4.0 * u[1] * (u[1] * u[1] - 1.0);
+            (u[0] - 1.0).powi(2) + (u[1] * u[1] - 1.0).powi(2)
+        };
+        let bfgs = minimize(
+            "test",
+            ["x", "y"],
+            |u, g, _| f(u, g),
+            [3.0, 0.0],
+            &FitOptions::default(),
+        )
+        .unwrap();
+        assert!(bfgs.log_params[1].abs() < 1e-12, "{:?}", bfgs.log_params);
+        let p = newton_phase(|u, g, _| f(u, g), bfgs, 0.0, 1.0);
+        assert_eq!(p.ending, FitEnding::Optimum);
+        assert!(
+            (p.minimum.log_params[1].abs() - 1.0).abs() < 1e-8,
+            "{:?}",
+            p.minimum.log_params
+        );
+        assert!(p.newton_iterations > 0);
+        assert!(p.eigenvalues[0] > 0.0);
+    }
+
+    #[test]
+    fn newton_phase_reports_a_ridge() {
+        // f = (x − y)²: minimal on the whole line x = y; the Hessian is singular there.
+        let f = |u: &[f64; 2], g: &mut [f64; 2]| {
+            g[0] = 2.0 * (u[0] - u[1]);
+            g[1] = -g[0];
+            (u[0] - u[1]).powi(2)
+        };
+        let m = minimize(
+            "test",
+            ["x", "y"],
+            |u, g, _| f(u, g),
+            [1.0, 0.0],
+            &FitOptions::default(),
+        )
+        .unwrap();
+        let p = newton_phase(|u, g, _| f(u, g), m, 0.0, 1.0);
+        assert_eq!(p.ending, FitEnding::Ridge);
+        let (cov, why) =
+            standard_error_covariance(&p.total_hessian.unwrap(), &[1.0, 1.0], p.ending);
+        assert!(cov.is_none());
+        assert!(why.unwrap().contains("ridge"));
+    }
+
+    #[test]
+    fn symmetric_eigen_decomposes() {
+        let m = [[4.0, 1.0, 0.5], [1.0, -3.0, 0.2], [0.5, 0.2, 2.0]];
+        let (lam, v) = symmetric_eigen(&m);
+        assert!(lam[0] <= lam[1] && lam[1] <= lam[2]);
+        for k in 0..3 {
+            for i in 0..3 {
+                let mv: f64 = (0..3).map(|j| m[i][j] * v[k][j]).sum();
+                assert!((mv - lam[k] * v[k][i]).abs() < 1e-12);
+            }
+        }
+        // trace is preserved
+        assert!((lam.iter().sum::<f64>() - 3.0).abs() < 1e-12);
     }
 
     #[test]
