@@ -64,6 +64,7 @@ mod optimize;
 mod paretonbd;
 mod sbg;
 pub mod special;
+mod uncertainty;
 mod value;
 
 pub use bgbb::{BgBb, BgBbParams, FittedBgBb};
@@ -76,6 +77,10 @@ pub use mbgnbd::{FittedMbgNbd, MbgNbd, MbgNbdParams};
 pub use optimize::{ConvergenceReport, FitOptions};
 pub use paretonbd::{FittedParetoNbd, ParetoNbd, ParetoNbdParams};
 pub use sbg::{FittedSbg, Sbg, SbgParams};
+pub use uncertainty::{
+    IntervalMethod, IntervalOptions, PredictionIntervals, SamplingDistribution, clv_intervals,
+    expected_purchases_intervals, expected_spend_intervals, probability_alive_intervals,
+};
 pub use value::{
     ContinuousDiscounting, MonthlyDiscounting, check_spend, clv_dert, clv_monthly_steps,
     discounted_purchases_monthly,
