@@ -6,6 +6,7 @@
 
 mod churn;
 mod clv;
+mod clv_intervals;
 mod columns;
 mod errors;
 mod scoring;
@@ -222,5 +223,6 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     churn::register(m)?;
     value::register(m)?;
     clv::register(m)?;
+    clv_intervals::register(m)?;
     Ok(())
 }
