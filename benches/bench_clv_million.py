@@ -297,7 +297,7 @@ def main() -> None:
             cells.append(f"{bound}{statistics.median(theirs):9.2f} s {bound}{statistics.median(ratios):6.0f}x ({ratios[0]:.0f}-{ratios[-1]:.0f})")
         print(f"{task:<34} {statistics.median(mine):8.3f} s   " + "   ".join(f"{cell:>34}" for cell in cells))
     bg_fit = statistics.median(ours.times["BG/NBD fit"])
-    print(f"\nBG/NBD fit {bg_fit:.3f} s (target < 1 s); crmkit BG/NBD params: " + str({k: round(v, 4) for k, v in crmkit.BgNbd().fit(s.x, s.t_x, s.T).params_.items()}))
+    print(f"\nBG/NBD fit {bg_fit:.3f} s (target < 1 s); crmkit BG/NBD params: " + str({k: round(v, 4) for k, v in crmkit.BgNbd().fit(s["x"], s["t_x"], s["T"]).params_.items()}))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,11 @@ table (pandas, polars, pyarrow, a dict of arrays) or on arrays, and then holds `
 ``standard_errors_``, ``log_likelihood_`` and ``report_`` (the convergence report); ``summary()``
 returns them as a table. The input of :func:`crmkit.btyd_summary` (columns ``x``, ``t_x``, ``T``,
 ``m_x``) is the default. Predictions are numpy arrays, one value per customer; ``predict`` adds
-them to a table. Fitted models pickle and serialise to JSON (``to_json`` / ``from_json``). A fit
+them to a table. The ``*_intervals`` methods (``probability_alive_intervals``,
+``expected_purchases_intervals``, ``expected_spend_intervals``,
+``customer_lifetime_value_intervals``) return a table keyed by customer with the prediction and
+``lower`` / ``upper`` bounds from the sampling distribution of the fitted parameters (delta method
+or parametric bootstrap; docs/clv.md, "Per-customer uncertainty"). Fitted models pickle and serialise to JSON (``to_json`` / ``from_json``). A fit
 that does not converge raises :class:`crmkit.ConvergenceError` saying why, never NaN parameters.
 
 Two discounting conventions for CLV, named explicitly and never mixed:
