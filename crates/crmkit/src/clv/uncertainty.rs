@@ -48,7 +48,7 @@ use super::{
     FittedBgNbd, FittedGammaGamma, FittedMbgNbd, FittedParetoNbd, MonthlyDiscounting,
     TransactionModel, discounted_purchases_monthly,
 };
-use crate::customers::FoldMap;
+use crate::data::ids::FoldMap;
 use crate::{CrmkitError, Result};
 
 /// Step in log-parameters of the central differences of the delta method.
@@ -658,29 +658,30 @@ fn bootstrap<const N: usize>(
         .collect();
     let n = columns[0].len();
     let (q_lo, q_hi) = ((1.0 - level) / 2.0, (1.0 + level) / 2.0);
-    let parts = crate::parallel::map_chunks_min(n.div_ceil(BOOTSTRAP_CHUNK), 2, |c0, c1| {
-        let (start, end) = (c0 * BOOTSTRAP_CHUNK, (c1 * BOOTSTRAP_CHUNK).min(n));
-        let mut bounds = (Vec::new(), Vec::new());
-        let mut s = start;
-        while s < end {
-            let e = (s + BOOTSTRAP_CHUNK).min(end);
-            let cols: [&[f64]; N] = std::array::from_fn(|j| &columns[j][s..e]);
-            let mut values = vec![Vec::with_capacity(draws); e - s];
-            for u in &samples {
-                let v = at(u, cols).map_err(|err| err.map_row(|row| row + s))?;
-                for (acc, value) in values.iter_mut().zip(v) {
-                    acc.push(value);
+    let parts =
+        crate::runtime::parallel::map_chunks_min(n.div_ceil(BOOTSTRAP_CHUNK), 2, |c0, c1| {
+            let (start, end) = (c0 * BOOTSTRAP_CHUNK, (c1 * BOOTSTRAP_CHUNK).min(n));
+            let mut bounds = (Vec::new(), Vec::new());
+            let mut s = start;
+            while s < end {
+                let e = (s + BOOTSTRAP_CHUNK).min(end);
+                let cols: [&[f64]; N] = std::array::from_fn(|j| &columns[j][s..e]);
+                let mut values = vec![Vec::with_capacity(draws); e - s];
+                for u in &samples {
+                    let v = at(u, cols).map_err(|err| err.map_row(|row| row + s))?;
+                    for (acc, value) in values.iter_mut().zip(v) {
+                        acc.push(value);
+                    }
                 }
+                for mut v in values {
+                    v.sort_unstable_by(f64::total_cmp);
+                    bounds.0.push(quantile_sorted(&v, q_lo));
+                    bounds.1.push(quantile_sorted(&v, q_hi));
+                }
+                s = e;
             }
-            for mut v in values {
-                v.sort_unstable_by(f64::total_cmp);
-                bounds.0.push(quantile_sorted(&v, q_lo));
-                bounds.1.push(quantile_sorted(&v, q_hi));
-            }
-            s = e;
-        }
-        Ok::<_, CrmkitError>(bounds)
-    });
+            Ok::<_, CrmkitError>(bounds)
+        });
     let (mut lower, mut upper) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for part in parts {
         let (lo, hi) = part?;
