@@ -1,7 +1,7 @@
 """Type stubs of the compiled module ``crmkit._crmkit`` (checked with ``mypy.stubtest``)."""
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, final
+from typing import Any, ClassVar, Literal, final
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,7 @@ __all__ = [
     "churn_signals",
     "classification_report",
     "clv_dert",
+    "clv_intervals",
     "clv_monthly_steps",
     "compare_nps",
     "concentration",
@@ -45,6 +46,8 @@ __all__ = [
     "csat_by_segment",
     "default_churn_signal_options",
     "default_lifecycle_rules",
+    "expected_purchases_intervals",
+    "expected_spend_intervals",
     "label_migration",
     "lifecycle_stages",
     "need_work_list",
@@ -55,6 +58,7 @@ __all__ = [
     "owner_workload",
     "prioritise_needs",
     "prioritise_needs_by_flags",
+    "probability_alive_intervals",
     "proportion_interval",
     "retention_clv",
     "rfm_features",
@@ -669,3 +673,55 @@ def clv_dert(
     time_units_per_year: float,
 ) -> npt.NDArray[np.float64]: ...
 def spend_frequency_correlation(x: Any, mean_spend: Any) -> float: ...
+
+_Intervals = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]
+
+def probability_alive_intervals(
+    model: BgNbdModel | ParetoNbdModel | MbgNbdModel,
+    x: Any,
+    t_x: Any,
+    T: Any,
+    *,
+    level: float = 0.9,
+    method: Literal["delta", "bootstrap"] = "delta",
+    draws: int = 1000,
+    seed: int = 0,
+) -> _Intervals: ...
+def expected_purchases_intervals(
+    model: BgNbdModel | ParetoNbdModel | MbgNbdModel,
+    t: float,
+    x: Any,
+    t_x: Any,
+    T: Any,
+    *,
+    level: float = 0.9,
+    method: Literal["delta", "bootstrap"] = "delta",
+    draws: int = 1000,
+    seed: int = 0,
+) -> _Intervals: ...
+def expected_spend_intervals(
+    spend_model: GammaGammaModel,
+    x: Any,
+    mean_spend: Any,
+    *,
+    level: float = 0.9,
+    method: Literal["delta", "bootstrap"] = "delta",
+    draws: int = 1000,
+    seed: int = 0,
+) -> _Intervals: ...
+def clv_intervals(
+    transaction_model: BgNbdModel | ParetoNbdModel | MbgNbdModel,
+    spend_model: GammaGammaModel,
+    x: Any,
+    t_x: Any,
+    T: Any,
+    mean_spend: Any,
+    *,
+    months: int,
+    monthly_discount_rate: float,
+    time_units_per_month: float,
+    level: float = 0.9,
+    method: Literal["delta", "bootstrap"] = "delta",
+    draws: int = 1000,
+    seed: int = 0,
+) -> _Intervals: ...

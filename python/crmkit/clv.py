@@ -9,7 +9,11 @@ table (pandas, polars, pyarrow, a dict of arrays) or on arrays, and then holds `
 ``standard_errors_``, ``log_likelihood_`` and ``report_`` (the convergence report); ``summary()``
 returns them as a table. The input of :func:`crmkit.btyd_summary` (columns ``x``, ``t_x``, ``T``,
 ``m_x``) is the default. Predictions are numpy arrays, one value per customer; ``predict`` adds
-them to a table. Fitted models pickle and serialise to JSON (``to_json`` / ``from_json``). A fit
+them to a table. The ``*_intervals`` methods (``probability_alive_intervals``,
+``expected_purchases_intervals``, ``expected_spend_intervals``,
+``customer_lifetime_value_intervals``) return a table keyed by customer with the prediction and
+``lower`` / ``upper`` bounds from the sampling distribution of the fitted parameters (delta method
+or parametric bootstrap; docs/clv.md, "Per-customer uncertainty"). Fitted models pickle and serialise to JSON (``to_json`` / ``from_json``). A fit
 that does not converge raises :class:`crmkit.ConvergenceError` saying why, never NaN parameters.
 
 Two discounting conventions for CLV, named explicitly and never mixed:
@@ -32,7 +36,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -78,6 +82,31 @@ def _columns(data: Any, names: dict[str, Any], given: dict[str, Any]) -> list[An
 def _core_of(model: Any) -> Any:
     """The compiled model inside a transaction model (anything else is left for Rust to reject)."""
     return model._fitted() if isinstance(model, _TransactionModel) else model
+
+
+IntervalMethod = Literal["delta", "bootstrap"]
+"""How per-customer intervals are computed: ``'delta'`` (delta method) or ``'bootstrap'``."""
+
+
+def _interval_frame(
+    data: Any, from_table: bool, customer_id: str | None, name: str, arrays: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> Any:
+    """The intervals as a table of ``data``'s family, keyed by ``customer_id`` when the table has it."""
+    estimate, lower, upper = arrays
+    columns: dict[str, Any] = {}
+    if from_table and customer_id is not None and _has_column(data, customer_id):
+        columns[customer_id] = _frames.column(data, customer_id, "customer_id")
+    columns.update({name: estimate, "lower": lower, "upper": upper})
+    return _frames.frame(columns, _frames.family(data) if from_table else "numpy")
+
+
+def _has_column(data: Any, name: str) -> bool:
+    fam = _frames.family(data)
+    if fam == "pyarrow":
+        return name in data.column_names
+    if fam in ("pandas", "polars"):
+        return name in data.columns
+    return hasattr(data, "keys") and name in data.keys()
 
 
 class _Model(Estimator):
@@ -385,6 +414,105 @@ class _TransactionModel(_Model):
         """
         return self._fitted().discounted_expected_transactions(float(delta), *self._xtT(data, t_x, T))  # type: ignore[no-any-return]
 
+    def probability_alive_intervals(
+        self,
+        data: Any,
+        t_x: Any = None,
+        T: Any = None,
+        *,
+        level: float = 0.9,
+        method: IntervalMethod = "delta",
+        draws: int = 1000,
+        seed: int = 0,
+        customer_id: str | None = "customer_id",
+    ) -> Any:
+        """P(alive) of each customer with an interval from the sampling distribution of the fitted parameters.
+
+        The interval reflects how well the data pin down the population parameters, not the
+        randomness of the customer's future: the log-parameters are taken to be normal around
+        their estimates with the fit's covariance (asymptotic normality). ``method='delta'``: the
+        delta method on the logit scale, logit⁻¹(logit p ± z·se), so bounds stay in [0, 1];
+        ``'bootstrap'``: ``draws`` parameter vectors from that normal distribution (seeded by
+        ``seed``) and the (1 ∓ level)/2 quantiles of the predictions. See docs/clv.md,
+        "Per-customer uncertainty".
+
+        Args:
+            data, t_x, T: a table, or the arrays x, t_x, T (see :meth:`fit`).
+            level: coverage of each interval, in (0, 1).
+            method: ``'delta'`` or ``'bootstrap'``.
+            draws, seed: bootstrap draws and their seed.
+            customer_id: the id column copied from a table into the result (when present).
+
+        Returns:
+            a table of the input's family (a dict of arrays for arrays or a dict) with the
+            customer id, ``probability_alive``, ``lower`` and ``upper``, one row per customer in
+            input order. Raises :class:`crmkit.ConfigError` for a model built from parameters
+            (it has no covariance).
+
+        Examples:
+            >>> import pandas as pd, crmkit
+            >>> s = pd.DataFrame({"customer_id": list("abcdefghij"),
+            ...     "x": [0, 1, 1, 2, 2, 3, 3, 5, 7, 10], "t_x": [0, 5, 30, 10, 35, 20, 37, 25, 36, 37],
+            ...     "T": [38.0] * 10, "n": [1400, 300, 150, 100, 120, 60, 80, 40, 50, 20]})
+            >>> bg = crmkit.BgNbd(weights="n").fit(s)   # n customers share each row
+            >>> iv = bg.probability_alive_intervals(s, level=0.9)
+            >>> list(iv.columns)
+            ['customer_id', 'probability_alive', 'lower', 'upper']
+            >>> bool(((iv.lower <= iv.probability_alive) & (iv.probability_alive <= iv.upper)).all())
+            True
+            >>> iv.round(3).iloc[:2].values.tolist()
+            [['a', 1.0, 1.0, 1.0], ['b', 0.399, 0.344, 0.458]]
+        """
+        from_table = t_x is None and T is None
+        arrays = _crmkit.probability_alive_intervals(
+            self._fitted(), *self._xtT(data, t_x, T), level=float(level), method=method, draws=int(draws), seed=int(seed)
+        )
+        return _interval_frame(data, from_table, customer_id, "probability_alive", arrays)
+
+    def expected_purchases_intervals(
+        self,
+        t: float,
+        data: Any,
+        t_x: Any = None,
+        T: Any = None,
+        *,
+        level: float = 0.9,
+        method: IntervalMethod = "delta",
+        draws: int = 1000,
+        seed: int = 0,
+        customer_id: str | None = "customer_id",
+    ) -> Any:
+        """Conditional expected purchases in (T, T + t] of each customer with an interval.
+
+        As :meth:`probability_alive_intervals`, with the delta method on the log scale (bounds
+        stay > 0). The interval covers the expectation, not the number of purchases the
+        customer will actually make.
+
+        Returns:
+            a table with the customer id, ``expected_purchases``, ``lower`` and ``upper``.
+
+        Examples:
+            >>> import crmkit
+            >>> x, t_x, n = [0, 1, 1, 2, 2, 3, 3, 5, 7, 10], [0, 5, 30, 10, 35, 20, 37, 25, 36, 37], [1400, 300, 150, 100, 120, 60, 80, 40, 50, 20]
+            >>> pn = crmkit.ParetoNbd().fit(x, t_x, [38.0] * 10, weights=n)
+            >>> iv = pn.expected_purchases_intervals(39, [2.0, 2.0], [30.0, 5.0], [38.0, 38.0], method="bootstrap", draws=200, seed=1)
+            >>> sorted(iv)      # arrays in: a dict of arrays out
+            ['expected_purchases', 'lower', 'upper']
+            >>> bool((iv["lower"] < iv["expected_purchases"]).all() and (iv["expected_purchases"] < iv["upper"]).all())
+            True
+        """
+        from_table = t_x is None and T is None
+        arrays = _crmkit.expected_purchases_intervals(
+            self._fitted(),
+            float(t),
+            *self._xtT(data, t_x, T),
+            level=float(level),
+            method=method,
+            draws=int(draws),
+            seed=int(seed),
+        )
+        return _interval_frame(data, from_table, customer_id, "expected_purchases", arrays)
+
     def predict(self, data: Any, t: float) -> Any:
         """``data`` with ``probability_alive`` and ``expected_purchases`` (in (T, T + t]) appended.
 
@@ -628,6 +756,106 @@ class GammaGamma(_Model):
             monthly_discount_rate=float(discount_rate),
             time_units_per_month=float(time_units_per_month),
         )
+
+    def expected_spend_intervals(
+        self,
+        data: Any,
+        m_x: Any = None,
+        *,
+        level: float = 0.9,
+        method: IntervalMethod = "delta",
+        draws: int = 1000,
+        seed: int = 0,
+        customer_id: str | None = "customer_id",
+    ) -> Any:
+        """Expected spend per purchase E[M | x, m_x] of each customer with an interval.
+
+        As :meth:`BgNbd.probability_alive_intervals` (delta method on the log scale; bootstrap
+        draws with q ≤ 1, where the mean spend does not exist, count as +inf).
+
+        Returns:
+            a table with the customer id, ``expected_spend``, ``lower`` and ``upper``.
+
+        Examples:
+            >>> import numpy as np, crmkit
+            >>> rng = np.random.default_rng(3)   # 2,000 simulated repeat customers: p = 6, q = 4, gamma = 15
+            >>> x = rng.integers(1, 8, 2000).astype(float)
+            >>> m_x = rng.gamma(6.0 * x, 1.0 / (rng.gamma(4.0, 1 / 15.0, 2000) * x))
+            >>> gg = crmkit.GammaGamma().fit({"x": x, "m_x": m_x})
+            >>> iv = gg.expected_spend_intervals({"customer_id": [7], "x": [2.0], "m_x": [30.0]})
+            >>> sorted(iv)
+            ['customer_id', 'expected_spend', 'lower', 'upper']
+            >>> bool(iv["lower"][0] < iv["expected_spend"][0] < iv["upper"][0])
+            True
+        """
+        from_table = m_x is None
+        arrays = _crmkit.expected_spend_intervals(
+            self._fitted(), *self._xm(data, m_x), level=float(level), method=method, draws=int(draws), seed=int(seed)
+        )
+        return _interval_frame(data, from_table, customer_id, "expected_spend", arrays)
+
+    def customer_lifetime_value_intervals(
+        self,
+        transaction_model: _TransactionModel,
+        data: Any,
+        t_x: Any = None,
+        T: Any = None,
+        m_x: Any = None,
+        *,
+        months: int = 12,
+        discount_rate: float = 0.01,
+        time_units_per_month: float,
+        level: float = 0.9,
+        method: IntervalMethod = "delta",
+        draws: int = 1000,
+        seed: int = 0,
+        customer_id: str | None = "customer_id",
+    ) -> Any:
+        """CLV (discrete monthly steps, as :meth:`customer_lifetime_value`) of each customer with an interval.
+
+        The interval combines the sampling distributions of the fitted transaction model and
+        of this spend model, taken as independent (they are fitted separately): delta method on
+        ln CLV with the block-diagonal covariance of both models' log-parameters, or a bootstrap
+        over joint draws. Parameter uncertainty only (see docs/clv.md).
+
+        Returns:
+            a table with the customer id, ``clv``, ``lower`` and ``upper``.
+
+        Examples:
+            >>> import numpy as np, pandas as pd, crmkit
+            >>> rng = np.random.default_rng(3)   # spend of 2,000 simulated repeat customers
+            >>> x = rng.integers(1, 8, 2000).astype(float)
+            >>> gg = crmkit.GammaGamma().fit(x, rng.gamma(6.0 * x, 1.0 / (rng.gamma(4.0, 1 / 15.0, 2000) * x)))
+            >>> s = pd.DataFrame({"customer_id": list("abcdefghij"),
+            ...     "x": [0, 1, 1, 2, 2, 3, 3, 5, 7, 10], "t_x": [0, 5, 30, 10, 35, 20, 37, 25, 36, 37],
+            ...     "T": [38.0] * 10, "n": [1400, 300, 150, 100, 120, 60, 80, 40, 50, 20],
+            ...     "m_x": [0, 20, 35, 18, 60, 25, 12, 40, 22, 30]})
+            >>> bg = crmkit.BgNbd(weights="n").fit(s)
+            >>> iv = gg.customer_lifetime_value_intervals(bg, s, time_units_per_month=crmkit.WEEKS_PER_MONTH)
+            >>> point = gg.customer_lifetime_value(bg, s, time_units_per_month=crmkit.WEEKS_PER_MONTH)
+            >>> bool(abs(iv.clv - point).max() < 1e-9)
+            True
+            >>> bool(((iv.lower < iv.clv) & (iv.clv < iv.upper)).all())
+            True
+        """
+        from_table = t_x is None and T is None and m_x is None
+        x, tx, tt, m = self._clv_columns(data, t_x, T, m_x)
+        arrays = _crmkit.clv_intervals(
+            _core_of(transaction_model),
+            self._fitted(),
+            x,
+            tx,
+            tt,
+            m,
+            months=int(months),
+            monthly_discount_rate=float(discount_rate),
+            time_units_per_month=float(time_units_per_month),
+            level=float(level),
+            method=method,
+            draws=int(draws),
+            seed=int(seed),
+        )
+        return _interval_frame(data, from_table, customer_id, "clv", arrays)
 
     def clv_dert(
         self,

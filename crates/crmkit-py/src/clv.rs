@@ -48,7 +48,10 @@ fn rename_t(err: CrmkitError) -> CrmkitError {
 }
 
 /// [`without_gil`] with the core's `t` shown as `T`.
-fn run<T: Send>(py: Python<'_>, work: impl Send + FnOnce() -> crmkit::Result<T>) -> PyResult<T> {
+pub(crate) fn run<T: Send>(
+    py: Python<'_>,
+    work: impl Send + FnOnce() -> crmkit::Result<T>,
+) -> PyResult<T> {
     without_gil(py, move || work().map_err(rename_t))
 }
 
@@ -283,6 +286,12 @@ macro_rules! model_class {
         impl $class {
             const NAMES: &'static [&'static str] = &[$($pname),+];
             const NAMES_FIELD: &'static str = $name;
+
+            /// The fit behind the model (None when built from parameters).
+            #[allow(dead_code)]
+            pub(crate) fn fitted_model(&self) -> Option<&$fitted> {
+                self.inner.fit.as_ref()
+            }
         }
 
         common_methods!($class, $name);

@@ -6,6 +6,7 @@
 
 mod churn;
 mod clv;
+mod clv_intervals;
 mod columns;
 mod display;
 mod errors;
@@ -231,5 +232,6 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     feedback::register(m)?;
     playbook::register(m)?;
     clv::register(m)?;
+    clv_intervals::register(m)?;
     Ok(())
 }

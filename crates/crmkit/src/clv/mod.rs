@@ -63,6 +63,7 @@ mod mbgnbd;
 mod paretonbd;
 mod sbg;
 pub mod summary;
+mod uncertainty;
 mod value;
 
 // The model files name the shared maths as `super::special` and `super::optimize`.
@@ -78,6 +79,10 @@ pub use mbgnbd::{FittedMbgNbd, MbgNbd, MbgNbdParams};
 pub use optimize::{ConvergenceReport, FitEnding, FitOptions, Interrupt};
 pub use paretonbd::{FittedParetoNbd, ParetoNbd, ParetoNbdParams};
 pub use sbg::{FittedSbg, Sbg, SbgParams};
+pub use uncertainty::{
+    IntervalMethod, IntervalOptions, PredictionIntervals, SamplingDistribution, clv_intervals,
+    expected_purchases_intervals, expected_spend_intervals, probability_alive_intervals,
+};
 pub use value::{
     ContinuousDiscounting, MonthlyDiscounting, check_spend, clv_dert, clv_monthly_steps,
     discounted_purchases_monthly,
