@@ -55,6 +55,7 @@
 //! assert!(alive.iter().all(|p| (0.0..=1.0).contains(p)));
 //! ```
 
+mod bg_expectation;
 mod bgbb;
 mod bgnbd;
 mod data;
