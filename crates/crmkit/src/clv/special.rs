@@ -222,9 +222,16 @@ pub(crate) fn ln_gamma_ratio(x: f64, h: f64) -> f64 {
 /// ln B(a, b + h) − ln B(a, b) = [ln Γ(b+h) − ln Γ(b)] − [ln Γ(a+b+h) − ln Γ(a+b)] for a, b > 0,
 /// b + h > 0: accurate also when b is huge (β = 1e16 in the sBG model), where the four
 /// log-gammas of the textbook form are near 1e17 and cancel to nothing.
+/// Of the two equal forms [ln Γ(b+h) − ln Γ(b)] − [ln Γ(a+b+h) − ln Γ(a+b)] and
+/// −a [(ln Γ(b+h+a) − ln Γ(b+h))/a − (ln Γ(b+a) − ln Γ(b))/a], the one whose terms are smaller
+/// (h ln b against a ln b) is used, so the absolute error stays near 1e-16 · min(h, a) · ln b.
 #[inline]
 pub(crate) fn ln_beta_ratio(a: f64, b: f64, h: f64) -> f64 {
-    ln_gamma_ratio(b, h) - ln_gamma_ratio(a + b, h)
+    if h.abs() <= a {
+        ln_gamma_ratio(b, h) - ln_gamma_ratio(a + b, h)
+    } else {
+        -a * (ln_gamma_ratio_over_h(b + h, a) - ln_gamma_ratio_over_h(b, a))
+    }
 }
 
 /// Q(w, m, ε) = (ln Γ(w+ε+m) − ln Γ(w+ε) − ln Γ(w+m) + ln Γ(w)) / ε for w > 0, w + ε > 0 and
