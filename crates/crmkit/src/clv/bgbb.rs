@@ -14,9 +14,18 @@ use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 4] = ["alpha", "beta", "gamma", "delta"];
 
-/// Largest opportunity count the predictions accept: their work is linear in it (a sum over the
-/// opportunities since the last transaction), so beyond it they refuse rather than run for
+/// Largest opportunity count n the BG/BB predictions accept (re-exported as
+/// `clv::BG_BB_MAX_OPPORTUNITIES`): their work grows with the opportunities since the last
+/// transaction, so beyond it they refuse with [`CrmkitError::InvalidValue`] rather than run for
 /// minutes. A million opportunities is 2,700 years of daily ones.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{BG_BB_MAX_OPPORTUNITIES, BgBbParams};
+/// let m = BgBbParams { alpha: 1.2035, beta: 0.7497, gamma: 0.6567, delta: 2.7834 };
+/// assert!(m.probability_alive_one(0, 3.0, 5.0, 2.0 * BG_BB_MAX_OPPORTUNITIES).is_err());
+/// ```
 pub const MAX_OPPORTUNITIES: f64 = 1e6;
 
 /// [`CrmkitError::InvalidValue`] for an opportunity count above [`MAX_OPPORTUNITIES`].

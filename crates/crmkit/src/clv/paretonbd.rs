@@ -16,8 +16,17 @@ use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 4] = ["r", "alpha", "s", "beta"];
 
-/// Largest purchase count n for which the Pareto/NBD probability of n purchases is computed:
-/// its formula is a sum of n + 1 hypergeometric terms.
+/// Largest purchase count n for which the Pareto/NBD probability of n purchases is computed
+/// (re-exported as `clv::PARETO_NBD_MAX_PURCHASES`): its formula is a sum of n + 1
+/// hypergeometric terms, so larger n is refused with [`CrmkitError::InvalidConfig`].
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{PARETO_NBD_MAX_PURCHASES, ParetoNbdParams};
+/// let m = ParetoNbdParams { r: 0.5533, alpha: 10.5776, s: 0.6062, beta: 11.6679 };
+/// assert!(m.probability_of_purchases(PARETO_NBD_MAX_PURCHASES + 1, 39.0).is_err());
+/// ```
 pub const MAX_PURCHASES: u32 = 100_000;
 
 /// Pareto/NBD parameters: purchase rates λ ~ Gamma(r, α), dropout rates μ ~ Gamma(s, β); α and
