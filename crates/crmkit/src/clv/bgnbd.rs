@@ -391,6 +391,7 @@ impl BgNbdParams {
     /// Fader, Hardie & Lee (2005) eq. 8 (lifetimes 0.11.3 `probability_of_n_purchases_up_to_time`):
     /// P(X(t) = n) = B(a, b+n)/B(a, b) · Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n
     ///   + \[n > 0\] B(a+1, b+n−1)/B(a, b) · \[1 − (α/(α+t))^r Σ_{j<n} Γ(r+j)/(Γ(r) j!) (t/(α+t))^j\].
+    ///
     /// The bracket (the NBD tail P(N(t) ≥ n)) is the regularised incomplete beta function
     /// I_q(n, r), q = t/(α+t), from its continued fraction, so the work does not grow with n.
     pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64> {
