@@ -348,6 +348,8 @@ def rows(sample=None, only=None):
             print("skip", model, quantity, params, x, tx, T, h, n, e, file=sys.stderr)
             return
         p = list(params) + [0.0] * (4 - len(params))
+        if len(out) % 25 == 0:
+            print(len(out), model, quantity, file=sys.stderr, flush=True)
         out.append([model, quantity, *p, x, tx, T, h, n, mp.nstr(v, 17, min_fixed=1, max_fixed=0)])
 
     count = sample or 1

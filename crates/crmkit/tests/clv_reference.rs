@@ -7,8 +7,8 @@
 //! and t_x = T, horizons up to 1e4) and named edge cases (a = 1 and 1 ± tiny, a + b = 1, γ = 1,
 //! large r, β up to 1e16, x up to 1e300).
 //!
-//! Tolerance: 1e-9 relative (`TOL`), except the quantities listed in `loosened` with the bound
-//! that `docs/clv.md` ("Accuracy") derives for them. Values below 1e-290 (beyond double range in
+//! Tolerance: 1e-9 relative (`TOL`); Pareto/NBD's probability of n purchases also passes within
+//! 1e-15 absolute (`absolute_floor`, the bound `docs/clv.md` ("Accuracy") derives for it). Values below 1e-290 (beyond double range in
 //! the reference) must come back below 1e-290.
 #![allow(clippy::unwrap_used)]
 
@@ -166,10 +166,16 @@ fn relative_error(got: f64, want: f64) -> f64 {
     ((got - want) / want).abs()
 }
 
-/// Quantities whose float64 evaluation cannot reach 1e-9 everywhere, with the bound derived in
-/// docs/clv.md ("Accuracy").
-fn loosened(_r: &Row) -> Option<f64> {
-    None
+/// Quantities whose float64 evaluation cannot reach 1e-9 relative everywhere, with the
+/// absolute error bound derived in docs/clv.md ("Accuracy"): Pareto/NBD's P(X(t) = n) is a
+/// difference of two positive terms of size up to 1, so its absolute error is about 1e-16 of
+/// them; below 1e-6 it is held to 1e-15 absolute instead of 1e-9 relative.
+fn absolute_floor(r: &Row) -> f64 {
+    if r.model == "paretonbd" && r.quantity == "pmf" {
+        1e-15
+    } else {
+        0.0
+    }
 }
 
 #[test]
@@ -183,14 +189,15 @@ fn every_prediction_matches_the_mpmath_reference() {
     let mut failures = Vec::new();
     let mut worst: std::collections::BTreeMap<String, f64> = Default::default();
     for r in &rows {
-        let tol = loosened(r).unwrap_or(TOL);
+        let floor = absolute_floor(r);
         let key = format!("{} {}", r.model, r.quantity);
         match evaluate(r) {
             Ok(v) => {
                 let err = relative_error(v, r.expected);
                 let w = worst.entry(key).or_insert(0.0);
                 *w = w.max(err);
-                if err.is_nan() || err > tol {
+                let within_floor = (v - r.expected).abs() <= floor;
+                if !within_floor && (err.is_nan() || err > TOL) {
                     failures.push(format!(
                         "line {} {} {} p {:?} x {} t_x {} T {} h {} n {}: {v:e} vs {:e} (rel {err:.1e})",
                         r.line,
