@@ -279,12 +279,31 @@ pub(crate) fn given_alive_many(a: f64, bp: f64, big_r: f64, zs: &[f64], out: &mu
     }
     if n > 0 {
         lane_z[n..].fill(0.0);
-        lockstep(a, bp, big_r, &index[..n], &lane_z, out);
+        // as few lanes as hold the rest, in steps of 4 (one horizon: 4 lanes, not 16)
+        let index = &index[..n];
+        match n.div_ceil(4) {
+            1 => lockstep::<4>(a, bp, big_r, index, &lanes(&lane_z), out),
+            2 => lockstep::<8>(a, bp, big_r, index, &lanes(&lane_z), out),
+            3 => lockstep::<12>(a, bp, big_r, index, &lanes(&lane_z), out),
+            _ => lockstep(a, bp, big_r, index, &lane_z, out),
+        }
     }
 }
 
+/// The first `L` lanes of `z`.
+fn lanes<const L: usize>(z: &[f64; LANES]) -> [f64; L] {
+    std::array::from_fn(|j| z[j])
+}
+
 /// One lockstep run of [`given_alive_many`] (lanes with z = 0 idle).
-fn lockstep(a: f64, bp: f64, big_r: f64, index: &[usize], z: &[f64; LANES], out: &mut [f64]) {
+fn lockstep<const L: usize>(
+    a: f64,
+    bp: f64,
+    big_r: f64,
+    index: &[usize],
+    z: &[f64; L],
+    out: &mut [f64],
+) {
     let (eps, c) = (a - 1.0, a + bp - 1.0);
     let bb = c - big_r;
     let z_top = z.iter().copied().fold(0.0, f64::max);
@@ -297,7 +316,7 @@ fn lockstep(a: f64, bp: f64, big_r: f64, index: &[usize], z: &[f64; LANES], out:
     let mut k = 1.0;
     while !finished && k < 1e6 {
         let ratio = (eps + k) * (bb + k) / ((c + k) * (k + 1.0));
-        for j in 0..LANES {
+        for j in 0..L {
             term[j] *= ratio * z[j];
             sum[j] += term[j];
             abs[j] += term[j].abs();
