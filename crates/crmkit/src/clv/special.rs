@@ -9,7 +9,7 @@
 /// # Examples
 ///
 /// ```
-/// use crmkit::clv::special::ln_gamma;
+/// use crmkit::math::special::ln_gamma;
 /// assert!((ln_gamma(5.0) - 24f64.ln()).abs() < 1e-14);
 /// ```
 ///
@@ -26,7 +26,7 @@ pub fn ln_gamma(x: f64) -> f64 {
 /// # Examples
 ///
 /// ```
-/// use crmkit::clv::special::ln_beta;
+/// use crmkit::math::special::ln_beta;
 /// // B(2, 3) = 1! 2! / 4! = 1/12
 /// assert!((ln_beta(2.0, 3.0) - (1.0f64 / 12.0).ln()).abs() < 1e-14);
 /// ```
@@ -66,7 +66,7 @@ pub(crate) fn trigamma(x: f64) -> f64 {
 /// # Examples
 ///
 /// ```
-/// use crmkit::clv::special::digamma;
+/// use crmkit::math::special::digamma;
 /// // ψ(1) = −γ (Euler–Mascheroni)
 /// assert!((digamma(1.0) + 0.577_215_664_901_532_9).abs() < 1e-14);
 /// ```
@@ -114,7 +114,7 @@ pub fn digamma(x: f64) -> f64 {
 /// # Examples
 ///
 /// ```
-/// use crmkit::clv::special::log_add_exp;
+/// use crmkit::math::special::log_add_exp;
 /// assert!((log_add_exp(1000.0, 1000.0) - (1000.0 + 2f64.ln())).abs() < 1e-12);
 /// assert_eq!(log_add_exp(f64::NEG_INFINITY, 3.0), 3.0);
 /// ```
@@ -136,7 +136,7 @@ pub fn log_add_exp(a: f64, b: f64) -> f64 {
 /// # Examples
 ///
 /// ```
-/// use crmkit::clv::special::logistic;
+/// use crmkit::math::special::logistic;
 /// assert_eq!(logistic(0.0), 0.5);
 /// assert!(logistic(-800.0) >= 0.0 && logistic(800.0) == 1.0);
 /// ```
@@ -404,7 +404,7 @@ fn hyp2f1_one_minus_z(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::clv::special::hyp2f1;
+/// use crmkit::math::special::hyp2f1;
 /// // ₂F₁(1, 1; 2; z) = −ln(1 − z) / z, also close to the singular point z = 1
 /// for z in [0.3, 0.99, 0.999_999] {
 ///     let exact = -(1.0 - z as f64).ln() / z;
