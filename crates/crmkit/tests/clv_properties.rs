@@ -6,8 +6,8 @@ mod clv_common;
 
 use clv_common::cdnow;
 use crmkit::clv::{
-    BgNbd, BgNbdParams, BtydData, FitOptions, MbgNbd, MbgNbdParams, ParetoNbd, ParetoNbdParams,
-    TransactionModel,
+    BgBbParams, BgNbd, BgNbdParams, BtydData, FitOptions, MbgNbd, MbgNbdParams, ParetoNbd,
+    ParetoNbdParams, SbgParams, TransactionModel,
 };
 use proptest::prelude::*;
 
@@ -199,5 +199,83 @@ fn fitted_log_likelihood_is_that_of_the_fitted_parameters() {
             pn.log_likelihood,
             pn.params.log_likelihood(&data).unwrap(),
         );
+    }
+}
+
+/// A parameter log-uniform in [1e-3, 1e3], the domain the accuracy tests cover.
+fn param() -> impl Strategy<Value = f64> {
+    (-3.0f64..3.0).prop_map(|e| 10f64.powf(e))
+}
+
+/// Relative slack for monotonicity: the values are computed independently, each to ~1e-12.
+const SLACK: f64 = 1e-11;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Over the whole parameter domain (not only CDNOW's corner): P(alive) in [0, 1] and
+    /// nondecreasing in t_x (a later last purchase is better news), expectations finite, ≥ 0
+    /// and nondecreasing in the horizon, for BG/NBD and MBG/NBD.
+    #[test]
+    fn bg_family_in_range_and_monotone_on_the_whole_domain(
+        r in param(), alpha in param(), a in param(), b in param(),
+        x in 0u32..10_000, frac in 0.0f64..1.0, t in 0.01f64..1e4,
+        h1 in 0.0f64..1e4, h2 in 0.0f64..1e4,
+    ) {
+        let x = f64::from(x);
+        let (t_x, t_x2) = if x == 0.0 { (0.0, 0.0) } else { (frac * t, t) };
+        let bg = BgNbdParams { r, alpha, a, b };
+        let mbg = MbgNbdParams { r, alpha, a, b };
+        let (lo, hi) = if h1 <= h2 { (h1, h2) } else { (h2, h1) };
+        for m in [&bg as &dyn TransactionModel, &mbg] {
+            let p = m.probability_alive_one(x, t_x, t).unwrap();
+            let p2 = m.probability_alive_one(x, t_x2, t).unwrap();
+            prop_assert!((0.0..=1.0).contains(&p) && (0.0..=1.0).contains(&p2));
+            prop_assert!(p2 >= p * (1.0 - SLACK), "{}: {p} then {p2}", m.model_name());
+            let e1 = m.expected_purchases_one(lo, x, t_x, t).unwrap();
+            let e2 = m.expected_purchases_one(hi, x, t_x, t).unwrap();
+            prop_assert!(e1 >= 0.0 && e2.is_finite() && e2 >= e1 * (1.0 - SLACK), "{}: {e1} {e2}", m.model_name());
+            let n1 = m.expected_purchases_new_customer(lo).unwrap();
+            let n2 = m.expected_purchases_new_customer(hi).unwrap();
+            prop_assert!(n1 >= 0.0 && n2.is_finite() && n2 >= n1 * (1.0 - SLACK), "{}: {n1} {n2}", m.model_name());
+        }
+    }
+
+    /// sBG: survival in [0, 1] and nonincreasing, for β up to 1e16 (where the textbook
+    /// log-gamma form gave S(t) > 1).
+    #[test]
+    fn sbg_survival_in_range_and_nonincreasing(
+        alpha in param(), beta_exp in -3.0f64..16.0, t in 1u32..100_000, step in 1u32..1000,
+    ) {
+        let m = SbgParams { alpha, beta: 10f64.powf(beta_exp) };
+        let s1 = m.survival(t).unwrap();
+        let s2 = m.survival(t + step).unwrap();
+        prop_assert!((0.0..=1.0).contains(&s1) && (0.0..=1.0).contains(&s2));
+        prop_assert!(s2 <= s1 * (1.0 + SLACK), "{s1} then {s2}");
+        let c = m.churn_probability(t).unwrap();
+        prop_assert!((0.0..=1.0).contains(&c));
+    }
+
+    /// BG/BB: P(alive at n + m) in [0, 1] and nonincreasing in m; expected transactions
+    /// nondecreasing in m; also at γ = 1 exactly.
+    #[test]
+    fn bgbb_in_range_and_monotone(
+        alpha in param(), beta in param(), gamma in param(), delta in param(), unit_gamma in any::<bool>(),
+        n in 1u32..5000, xf in 0.0f64..1.0, tf in 0.0f64..1.0, m1 in 0u32..100_000, m2 in 0u32..100_000,
+    ) {
+        let gamma = if unit_gamma { 1.0 } else { gamma };
+        let p = BgBbParams { alpha, beta, gamma, delta };
+        let nf = f64::from(n);
+        let x = (xf * nf).floor();
+        let t_x = if x == 0.0 { 0.0 } else { x + (tf * (nf - x)).floor() };
+        let (lo, hi) = if m1 <= m2 { (m1, m2) } else { (m2, m1) };
+        let a1 = p.probability_alive_one(lo, x, t_x, nf).unwrap();
+        let a2 = p.probability_alive_one(hi, x, t_x, nf).unwrap();
+        prop_assert!((0.0..=1.0).contains(&a1) && (0.0..=1.0).contains(&a2));
+        prop_assert!(a2 <= a1 * (1.0 + SLACK), "{a1} then {a2}");
+        let e1 = p.expected_purchases_one(lo, x, t_x, nf).unwrap();
+        let e2 = p.expected_purchases_one(hi, x, t_x, nf).unwrap();
+        prop_assert!(e1 >= 0.0 && e2.is_finite() && e2 >= e1 * (1.0 - SLACK), "{e1} {e2}");
+        prop_assert!(e2 <= f64::from(hi) * (1.0 + SLACK)); // at most one transaction per opportunity
     }
 }

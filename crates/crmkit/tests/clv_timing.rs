@@ -47,6 +47,16 @@ fn cdnow_timings() {
     time("BG/NBD E[Y(39)] x 2357", &mut || {
         bg.expected_purchases(39.0, &c.x, &c.t_x, &c.t).unwrap();
     });
+    let gg = GammaGamma::fit(&spend, &opts).unwrap();
+    let months = crmkit::clv::MonthlyDiscounting::weekly(12, 0.01);
+    time("BG/NBD 12-month CLV x 2357", &mut || {
+        gg.customer_lifetime_value(&bg, &c.x, &c.t_x, &c.t, &c.zbar, &months)
+            .unwrap();
+    });
+    let mbg = MbgNbd::fit(&data, &opts).unwrap();
+    time("MBG/NBD E[Y(39)] x 2357", &mut || {
+        mbg.expected_purchases(39.0, &c.x, &c.t_x, &c.t).unwrap();
+    });
     time("Pareto/NBD P(alive) x 2357", &mut || {
         pn.probability_alive(&c.x, &c.t_x, &c.t).unwrap();
     });

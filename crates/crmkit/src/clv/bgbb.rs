@@ -7,11 +7,41 @@ use super::data::check_discrete;
 use super::optimize::{
     ConvergenceReport, FitOptions, NllSum, fit_log_params_multi, heterogeneity_restarts,
 };
-use super::special::{digamma, ln_beta, ln_gamma, log_add_exp, trigamma};
+use super::special::{
+    digamma, ln_beta, ln_beta_ratio, ln_gamma, ln_gamma_ratio_shift, log_add_exp,
+    one_minus_exp_over, trigamma,
+};
 use super::{DiscreteData, check_params, finite, map_rows};
 use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 4] = ["alpha", "beta", "gamma", "delta"];
+
+/// Largest opportunity count n the BG/BB predictions accept (re-exported as
+/// `clv::BG_BB_MAX_OPPORTUNITIES`): their work grows with the opportunities since the last
+/// transaction, so beyond it they refuse with [`CrmkitError::InvalidValue`] rather than run for
+/// minutes. A million opportunities is 2,700 years of daily ones.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{BG_BB_MAX_OPPORTUNITIES, BgBbParams};
+/// let m = BgBbParams { alpha: 1.2035, beta: 0.7497, gamma: 0.6567, delta: 2.7834 };
+/// assert!(m.probability_alive_one(0, 3.0, 5.0, 2.0 * BG_BB_MAX_OPPORTUNITIES).is_err());
+/// ```
+pub const MAX_OPPORTUNITIES: f64 = 1e6;
+
+/// [`CrmkitError::InvalidValue`] for an opportunity count above [`MAX_OPPORTUNITIES`].
+fn check_opportunities(field: &str, n: f64) -> Result<()> {
+    if n > MAX_OPPORTUNITIES {
+        return Err(CrmkitError::invalid_value(
+            field,
+            0,
+            n,
+            format!("BG/BB predictions accept at most {MAX_OPPORTUNITIES} opportunities"),
+        ));
+    }
+    Ok(())
+}
 
 /// BG/BB parameters: transaction probability per opportunity p ~ Beta(α, β), dropout probability
 /// per opportunity θ ~ Beta(γ, δ).
@@ -349,12 +379,46 @@ impl BgBbParams {
     /// Fader, Hardie & Shang (2010) eq. 11 (lifetimes 0.11.3 `conditional_probability_alive`):
     /// P(alive at n+m) = B(α+x, β+n−x)/B(α, β) · B(γ, δ+n+m)/B(γ, δ) / L.
     pub fn probability_alive_one(&self, future: u32, x: f64, t_x: f64, n: f64) -> Result<f64> {
-        let ll = self.log_likelihood_one(x, t_x, n)?;
+        let alive = self.alive_now(x, t_x, n)?;
+        let (g, d) = (self.gamma, self.delta);
+        // B(γ, δ+n+m)/B(γ, δ+n) ≤ 1 without cancellation for large δ
+        let v = alive * ln_beta_ratio(g, d + n, f64::from(future)).min(0.0).exp();
+        finite("BG/BB probability alive", v)
+    }
+
+    /// P(alive after opportunity n) = 1 / (1 + Σᵢ dᵢ), dᵢ the odds of having dropped out right
+    /// after opportunity t_x + i against being alive (i = 0..n − t_x − 1): the terms fall with i,
+    /// so the sum stops once they are below 1e-17 of it; at most [`MAX_OPPORTUNITIES`] terms.
+    fn alive_now(&self, x: f64, t_x: f64, n: f64) -> Result<f64> {
+        self.check()?;
+        check_discrete(0, x, t_x, n)?;
+        check_opportunities("n", n)?;
         let (a, b, g, d) = (self.alpha, self.beta, self.gamma, self.delta);
-        let m = f64::from(future);
-        let v =
-            ln_beta(a + x, b + n - x) - ln_beta(a, b) + ln_beta(g, d + n + m) - ln_beta(g, d) - ll;
-        finite("BG/BB probability alive", v.exp().min(1.0))
+        let gap = n - t_x;
+        if gap == 0.0 {
+            return Ok(1.0);
+        }
+        // d₀ = B(α+x, β+t_x−x) B(γ+1, δ+t_x) / (B(α+x, β+n−x) B(γ, δ+n)), then the ratio
+        // dᵢ₊₁/dᵢ = (β+t_x−x+i)/(α+β+t_x+i) · (δ+t_x+i)/(γ+δ+t_x+i+1) < 1
+        let ln_d0 = -ln_beta_ratio(a + x, b + t_x - x, gap) + g.ln()
+            - (g + d + t_x).ln()
+            - ln_beta_ratio(g, d + t_x, gap);
+        let mut term = ln_d0.exp();
+        let mut sum = 0.0;
+        let mut i = 0.0;
+        while i < gap {
+            sum += term;
+            let k = t_x + i;
+            term *= (b + k - x) / (a + b + k) * ((d + k) / (g + d + k + 1.0));
+            if term <= 1e-17 * sum {
+                break;
+            }
+            i += 1.0;
+        }
+        if !sum.is_finite() {
+            return Ok(0.0); // odds of having dropped out beyond the double range
+        }
+        Ok(1.0 / (1.0 + sum))
     }
 
     /// [`BgBbParams::probability_alive_one`] for each customer.
@@ -407,29 +471,18 @@ impl BgBbParams {
     /// Fader, Hardie & Shang (2010) eq. 13 (lifetimes 0.11.3
     /// `conditional_expected_number_of_purchases_up_to_time`):
     /// E\[X(n, n+n*)\] = 1/L · B(α+x+1, β+n−x)/B(α, β) · δ/(γ−1) · Γ(γ+δ)/Γ(1+δ)
-    ///   · \[Γ(1+δ+n)/Γ(γ+δ+n) − Γ(1+δ+n+n*)/Γ(γ+δ+n+n*)\]; the removable singularity at γ = 1 is
-    /// bridged by averaging γ = 1 ± 1e-6.
+    ///   · \[Γ(1+δ+n)/Γ(γ+δ+n) − Γ(1+δ+n+n*)/Γ(γ+δ+n+n*)\]
+    ///   = P(alive) · (α+x)/(α+β+n) · (δ+n) · (1 − e^(−εQ))/ε, ε = γ − 1,
+    /// Q = \[ln Γ(w+ε+n*) − ln Γ(w+ε) − ln Γ(w+n*) + ln Γ(w)\]/ε, w = δ+n+1: Q is evaluated without
+    /// forming the log-gammas (a sum of n* logarithms for n* ≤ 64, else Stirling differences),
+    /// with its limit ψ(w+n*) − ψ(w) at γ = 1, so the removable singularity needs no bridging
+    /// and the work does not grow with n*.
     pub fn expected_purchases_one(&self, future: u32, x: f64, t_x: f64, n: f64) -> Result<f64> {
-        let ll = self.log_likelihood_one(x, t_x, n)?;
-        let (a, b, d) = (self.alpha, self.beta, self.delta);
-        let m = f64::from(future);
-        let head = ln_beta(a + x + 1.0, b + n - x) - ln_beta(a, b) - ll;
-        let at_gamma = |g: f64| {
-            let ll_g = if g == self.gamma {
-                ll
-            } else {
-                BgBbParams { gamma: g, ..*self }.ll(x, t_x, n)
-            };
-            let lead = head + ll - ll_g + d.ln() + ln_gamma(g + d) - ln_gamma(1.0 + d);
-            let first = ln_gamma(1.0 + d + n) - ln_gamma(g + d + n);
-            let second = ln_gamma(1.0 + d + n + m) - ln_gamma(g + d + n + m);
-            (lead + first).exp() * -(second - first).exp_m1() / (g - 1.0)
-        };
-        let v = if (self.gamma - 1.0).abs() < 1e-6 {
-            0.5 * (at_gamma(1.0 + 1e-6) + at_gamma(1.0 - 1e-6))
-        } else {
-            at_gamma(self.gamma)
-        };
+        let alive = self.alive_now(x, t_x, n)?;
+        let (a, b, g, d) = (self.alpha, self.beta, self.gamma, self.delta);
+        let eps = g - 1.0;
+        let q = ln_gamma_ratio_shift(d + n + 1.0, f64::from(future), eps);
+        let v = alive * (a + x) / (a + b + n) * (d + n) * one_minus_exp_over(eps, q);
         finite("BG/BB conditional expected purchases", v)
     }
 
@@ -479,32 +532,17 @@ impl BgBbParams {
     /// # Formula
     ///
     /// Fader, Hardie & Shang (2010) eq. 9: E\[X(n)\] = α/(α+β) · δ/(γ−1)
-    ///   · \[1 − Γ(γ+δ)Γ(1+δ+n) / (Γ(γ+δ+n)Γ(1+δ))\]; within 1e-6 of γ = 1 a second-order Taylor
-    ///   expansion whose limit is α/(α+β) · δ · (ψ(1+δ+n) − ψ(1+δ)).
+    ///   · \[1 − Γ(γ+δ)Γ(1+δ+n) / (Γ(γ+δ+n)Γ(1+δ))\] = α/(α+β) · δ · (1 − e^(−εQ))/ε with ε = γ − 1
+    ///   and Q as in [`BgBbParams::expected_purchases_one`] at w = 1+δ (limit
+    ///   α/(α+β) · δ · (ψ(1+δ+n) − ψ(1+δ)) at γ = 1).
     pub fn expected_purchases_new_customer(&self, n: u32) -> Result<f64> {
         self.check()?;
         let (a, b, d) = (self.alpha, self.beta, self.delta);
-        let nf = f64::from(n);
-        let at_gamma = |g: f64| {
-            let l =
-                ln_gamma(g + d) + ln_gamma(1.0 + d + nf) - ln_gamma(g + d + nf) - ln_gamma(1.0 + d);
-            -l.exp_m1() / (g - 1.0)
-        };
         let eps = self.gamma - 1.0;
-        let core = if eps.abs() < 1e-6 {
-            // second-order Taylor expansion at γ = 1 of −expm1(l(γ))/(γ − 1), l(γ) the log-gamma
-            // difference above: −l′ − ε (l″ + l′²)/2 with l′ = ψ(1+δ) − ψ(1+δ+n) and
-            // l″ = ψ′(1+δ) − ψ′(1+δ+n); the error is O(ε²), below 1e-12 relative. (Averaging
-            // both sides of γ = 1 lost ~1e-7 relative to cancellation in l at n in the hundreds.)
-            let l1 = digamma(1.0 + d) - digamma(1.0 + d + nf);
-            let l2 = trigamma(1.0 + d) - trigamma(1.0 + d + nf);
-            -l1 - 0.5 * eps * (l2 + l1 * l1)
-        } else {
-            at_gamma(self.gamma)
-        };
+        let q = ln_gamma_ratio_shift(1.0 + d, f64::from(n), eps);
         finite(
             "BG/BB expected purchases of a new customer",
-            a / (a + b) * d * core,
+            a / (a + b) * d * one_minus_exp_over(eps, q),
         )
     }
 
@@ -539,6 +577,7 @@ impl BgBbParams {
     /// logarithm and the sum a log-sum-exp, so large n does not overflow.
     pub fn probability_of_purchases(&self, x: u32, n: u32) -> Result<f64> {
         self.check()?;
+        check_opportunities("n", f64::from(n))?;
         if x > n {
             return Ok(0.0);
         }

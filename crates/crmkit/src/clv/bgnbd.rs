@@ -2,12 +2,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::bg_expectation;
 use super::data::{TimeIndex, check_customer, check_horizon};
 use super::optimize::{
     ConvergenceReport, FitOptions, NllSum, fit_log_params_split, heterogeneity_restarts,
     rescale_covariance,
 };
-use super::special::{digamma, hyp2f1, hyp2f1_many, ln_beta, ln_gamma, logistic};
+use super::special::{
+    beta_inc_reg, digamma, ln_beta, ln_beta_ratio, ln_gamma, ln_gamma_ratio, logistic,
+};
 use super::{BtydData, TransactionModel, check_params, finite};
 use crate::{CrmkitError, Result};
 
@@ -197,50 +200,46 @@ pub(crate) fn purchases_pmf(
     time_zero_dropout: f64,
     horizon: f64,
     n: u32,
-) -> f64 {
+) -> Option<f64> {
     let (nf, k) = (f64::from(n), time_zero_dropout);
-    let lnb_ab = ln_beta(a, b);
-    let ln_stay = ln_beta(a, b + nf + k) - lnb_ab;
-    let ln_drop = (nf + k > 0.0).then(|| ln_beta(a + 1.0, b + nf + (k - 1.0)) - lnb_ab);
-    let ln_p0 = r * (alpha / (alpha + horizon)).ln();
-    let ln_q = (horizon / (alpha + horizon)).ln();
-    let ln_nbd = |j: f64| {
-        let tail = if j == 0.0 { 0.0 } else { j * ln_q };
-        ln_gamma(r + j) - ln_gamma(r) - ln_gamma(j + 1.0) + ln_p0 + tail
-    };
-    let first = (ln_stay + ln_nbd(f64::from(n))).exp();
-    let second = ln_drop.map_or(0.0, |ln_drop| {
-        let cdf: f64 = (0..n).map(|j| ln_nbd(f64::from(j)).exp()).sum();
-        ln_drop.exp() * (1.0 - cdf).max(0.0)
-    });
-    first + second
-}
-
-/// The bracket of the BG/NBD and MBG/NBD expectations after Euler's transformation:
-/// `(1 − (1 − z)^(a − 1) ₂F₁(h1, a − 1; hc; z)) / (a − 1)` with h1 = a + `h1_minus_a`,
-/// hc = a + `hc_minus_a`. Near a = 1 (removable singularity) it averages a = 1 ± 1e-6.
-pub(crate) fn bg_tail(a: f64, h1_minus_a: f64, hc_minus_a: f64, z: f64) -> f64 {
-    let eval = |a: f64| {
-        let am1 = a - 1.0;
-        bg_tail_given(am1, hyp2f1(a + h1_minus_a, am1, a + hc_minus_a, z), z)
-    };
-    if (a - 1.0).abs() < 1e-6 {
-        0.5 * (eval(1.0 + 1e-6) + eval(1.0 - 1e-6))
-    } else {
-        eval(a)
+    if horizon == 0.0 {
+        return Some(if n == 0 { 1.0 } else { 0.0 });
     }
+    // B(a, b+n+k)/B(a, b) and B(a+1, b+n+k−1)/B(a, b) = a/(a+b+n+k−1) · B(a, b+n+k−1)/B(a, b)
+    let ln_stay = ln_beta_ratio(a, b, nf + k);
+    // NB(n) = Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n, the gamma ratio without cancellation
+    let ln_nbd = ln_gamma_ratio(nf + 1.0, r - 1.0)
+        - ln_gamma(r)
+        - r * (horizon / alpha).ln_1p()
+        - if n == 0 {
+            0.0
+        } else {
+            nf * (alpha / horizon).ln_1p()
+        };
+    let first = (ln_stay + ln_nbd).exp();
+    if nf + k == 0.0 {
+        return Some(first);
+    }
+    let ln_drop = a.ln() - (a + b + nf + k - 1.0).ln() + ln_beta_ratio(a, b, nf + k - 1.0);
+    // P(N(t) ≥ n) = I_q(n, r), q = t/(α+t): the regularised incomplete beta function, so the
+    // work does not grow with n
+    let at_least_n = if n == 0 {
+        1.0
+    } else {
+        beta_inc_reg(nf, r, horizon / (alpha + horizon))?
+    };
+    Some(first + ln_drop.exp() * at_least_n)
 }
 
-/// `(1 − (1 − z)^(a − 1) f) / (a − 1)` given `am1` = a − 1 and the ₂F₁ value `f`.
-#[inline]
-fn bg_tail_given(am1: f64, f: f64, z: f64) -> f64 {
-    let ln_w = am1 * (-z).ln_1p();
-    if f > 0.0 {
-        // 1 − (1−z)^(a−1) F without cancellation when the product is close to 1
-        -(ln_w + f.ln()).exp_m1() / am1
-    } else {
-        // F ≤ 0 happens for x = 0 and a + b < 1 (negative c): no cancellation to guard against
-        (1.0 - ln_w.exp() * f) / am1
+/// A probability from [`purchases_pmf`], checked to lie in \[0, 1\] (rounding may carry it a
+/// few ulps above 1; clamped).
+pub(crate) fn pmf_result(context: &str, v: Option<f64>) -> Result<f64> {
+    match v {
+        Some(v) if v.is_finite() && v >= 0.0 => Ok(v.min(1.0)),
+        _ => Err(CrmkitError::Numerical {
+            context: context.to_owned(),
+            reason: "the incomplete beta function did not converge".to_owned(),
+        }),
     }
 }
 
@@ -249,39 +248,26 @@ impl BgNbdParams {
         check_params(&NAMES, &[self.r, self.alpha, self.a, self.b])
     }
 
-    /// E\[Y(h) | alive at T, x, T\] = (a+b+x−1) · tail for one horizon (unchecked), with the
-    /// a → 1 limit of [`bg_tail`].
+    /// E\[Y(h) | alive at T, x, T\] for one horizon (unchecked); see
+    /// [`super::bg_expectation`].
     fn given_alive(&self, horizon: f64, x: f64, t: f64) -> f64 {
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let z = horizon / (alpha + t + horizon);
-        (a + b + x - 1.0) * bg_tail(a, b - 1.0 - r, b + x - 1.0, z)
+        let z = horizon / (self.alpha + t + horizon);
+        bg_expectation::given_alive(self.a, self.b + x, self.r + x, z)
     }
 
-    /// [`BgNbdParams::given_alive`] for each horizon, checked: the hypergeometric series of all
-    /// horizons summed in lockstep (`special::hyp2f1_many`; equal to the one-off series to 1e-14
-    /// relative, tested), or one at a time near a = 1.
+    /// [`BgNbdParams::given_alive`] for each horizon, checked.
     fn path_if_alive(&self, horizons: &[f64], x: f64, t: f64) -> Result<Vec<f64>> {
         self.check()?;
         check_customer(0, x, 0.0, t)?;
+        let context = "BG/NBD conditional expected purchases";
+        let mut zs = Vec::with_capacity(horizons.len());
         for &h in horizons {
             check_horizon("horizon", h)?;
+            zs.push(h / (self.alpha + t + h));
         }
-        let context = "BG/NBD conditional expected purchases";
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        if (a - 1.0).abs() < 1e-6 {
-            return horizons
-                .iter()
-                .map(|&h| finite(context, self.given_alive(h, x, t)))
-                .collect();
-        }
-        let am1 = a - 1.0;
-        let zs: Vec<f64> = horizons.iter().map(|&h| h / (alpha + t + h)).collect();
-        let mut f = Vec::with_capacity(zs.len());
-        hyp2f1_many(a + b - 1.0 - r, am1, a + b + x - 1.0, &zs, &mut f);
-        zs.iter()
-            .zip(f)
-            .map(|(&z, f)| finite(context, (a + b + x - 1.0) * bg_tail_given(am1, f, z)))
-            .collect()
+        let mut out = Vec::with_capacity(zs.len());
+        bg_expectation::given_alive_many(self.a, self.b + x, self.r + x, &zs, &mut out);
+        out.into_iter().map(|v| finite(context, v)).collect()
     }
 
     /// Log-likelihood of one customer (without the t_x^(x−1)/Γ(x) factor).
@@ -398,18 +384,22 @@ impl BgNbdParams {
     ///
     /// # Errors
     ///
-    /// [`CrmkitError::InvalidConfig`] for an invalid horizon or parameters.
+    /// [`CrmkitError::InvalidConfig`] for an invalid horizon or parameters;
+    /// [`CrmkitError::Numerical`] if the incomplete beta function does not converge.
     ///
     /// # Formula
     ///
     /// Fader, Hardie & Lee (2005) eq. 8 (lifetimes 0.11.3 `probability_of_n_purchases_up_to_time`):
     /// P(X(t) = n) = B(a, b+n)/B(a, b) · Γ(r+n)/(Γ(r) n!) (α/(α+t))^r (t/(α+t))^n
     ///   + \[n > 0\] B(a+1, b+n−1)/B(a, b) · \[1 − (α/(α+t))^r Σ_{j<n} Γ(r+j)/(Γ(r) j!) (t/(α+t))^j\].
+    ///
+    /// The bracket (the NBD tail P(N(t) ≥ n)) is the regularised incomplete beta function
+    /// I_q(n, r), q = t/(α+t), from its continued fraction, so the work does not grow with n.
     pub fn probability_of_purchases(&self, n: u32, horizon: f64) -> Result<f64> {
         self.check()?;
         check_horizon("horizon", horizon)?;
         let v = purchases_pmf([self.r, self.alpha, self.a, self.b], 0.0, horizon, n);
-        finite("BG/NBD probability of n purchases", v)
+        pmf_result("BG/NBD probability of n purchases", v)
     }
 }
 
@@ -426,9 +416,8 @@ impl TransactionModel for BgNbdParams {
     fn expected_purchases_new_customer(&self, horizon: f64) -> Result<f64> {
         self.check()?;
         check_horizon("horizon", horizon)?;
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let z = horizon / (alpha + horizon);
-        let v = (a + b - 1.0) * bg_tail(a, b - 1.0 - r, b - 1.0, z);
+        let z = horizon / (self.alpha + horizon);
+        let v = bg_expectation::given_alive(self.a, self.b, self.r, z);
         finite("BG/NBD expected purchases of a new customer", v)
     }
 
@@ -487,8 +476,10 @@ impl TransactionModel for BgNbdParams {
             return Ok(1.0);
         }
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
+        // ln a − ln(b+x−1), not ln(a/(b+x−1)), which underflows for x near the double range;
+        // ln((α+T)/(α+t_x)) as ln(1 + (T−t_x)/(α+t_x)) (exact 0 at t_x = T, no cancellation)
         let log_odds_dead =
-            (a / (b + x - 1.0)).ln() + (r + x) * ((alpha + t).ln() - (alpha + t_x).ln());
+            a.ln() - (b + x - 1.0).ln() + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p();
         Ok(logistic(-log_odds_dead))
     }
 }

@@ -145,7 +145,7 @@ impl GammaGammaParams {
     ///
     /// Fader, Hardie & Lee (2005) "RFM and CLV" eq. A3 (lifetimes 0.11.3
     /// `conditional_expected_average_profit`): E\[M | x, z̄\] = (1 − w) pγ/(q−1) + w z̄ with
-    /// w = px / (px + q − 1).
+    /// w = px / (px + q − 1), 1 − w taken as (q − 1)/(px + q − 1) (no cancellation).
     pub fn expected_spend_one(&self, x: f64, mean_spend: f64) -> Result<f64> {
         let population = self.population_mean_spend()?;
         if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0) {
@@ -164,11 +164,12 @@ impl GammaGammaParams {
                 "must be finite and >= 0",
             ));
         }
+        // the weights as (q − 1)/(px + q − 1) and px/(px + q − 1): 1 − w would cancel when px ≫ q − 1
         let px = self.p * x;
-        let w = px / (px + self.q - 1.0);
+        let denominator = px + self.q - 1.0;
         finite(
             "Gamma-Gamma expected spend",
-            (1.0 - w) * population + w * mean_spend,
+            (self.q - 1.0) / denominator * population + px / denominator * mean_spend,
         )
     }
 

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::bgnbd::{bg_tail, purchases_pmf};
+use super::bg_expectation;
+use super::bgnbd::{pmf_result, purchases_pmf};
 use super::data::{check_customer, check_horizon};
 use super::optimize::{
     ConvergenceReport, FitOptions, NllSum, fit_log_params_split, heterogeneity_restarts,
@@ -146,9 +147,8 @@ impl MbgNbdParams {
 
     /// E\[Y(h) | alive at T, x, T\] = (a+b+x) · tail for one horizon (unchecked).
     fn given_alive(&self, horizon: f64, x: f64, t: f64) -> f64 {
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let z = horizon / (alpha + t + horizon);
-        (a + b + x) * bg_tail(a, b - r, b + x, z)
+        let z = horizon / (self.alpha + t + horizon);
+        bg_expectation::given_alive(self.a, self.b + x + 1.0, self.r + x, z)
     }
 
     /// Log-likelihood of one customer (without the t_x^(x−1)/Γ(x) factor).
@@ -239,7 +239,7 @@ impl MbgNbdParams {
         self.check()?;
         check_horizon("horizon", horizon)?;
         let v = purchases_pmf([self.r, self.alpha, self.a, self.b], 1.0, horizon, n);
-        finite("MBG/NBD probability of n purchases", v)
+        pmf_result("MBG/NBD probability of n purchases", v)
     }
 }
 
@@ -281,11 +281,11 @@ impl TransactionModel for MbgNbdParams {
     fn expected_purchases_new_customer(&self, horizon: f64) -> Result<f64> {
         self.check()?;
         check_horizon("horizon", horizon)?;
-        let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let z = horizon / (alpha + horizon);
+        let (a, b) = (self.a, self.b);
+        let z = horizon / (self.alpha + horizon);
         finite(
             "MBG/NBD expected purchases of a new customer",
-            b * bg_tail(a, b - r, b, z),
+            b / (a + b) * bg_expectation::given_alive(a, b + 1.0, self.r, z),
         )
     }
 
@@ -313,15 +313,15 @@ impl TransactionModel for MbgNbdParams {
         let path = || {
             self.check()?;
             check_customer(0, x, 0.0, t)?;
-            horizons
-                .iter()
-                .map(|&h| {
-                    check_horizon("horizon", h)?;
-                    finite(
-                        "MBG/NBD conditional expected purchases",
-                        self.given_alive(h, x, t),
-                    )
-                })
+            let mut zs = Vec::with_capacity(horizons.len());
+            for &h in horizons {
+                check_horizon("horizon", h)?;
+                zs.push(h / (self.alpha + t + h));
+            }
+            let mut out = Vec::with_capacity(zs.len());
+            bg_expectation::given_alive_many(self.a, self.b + x + 1.0, self.r + x, &zs, &mut out);
+            out.into_iter()
+                .map(|v| finite("MBG/NBD conditional expected purchases", v))
                 .collect()
         };
         Some(path())
@@ -335,7 +335,8 @@ impl TransactionModel for MbgNbdParams {
         self.check()?;
         check_customer(0, x, t_x, t)?;
         let (r, alpha, a, b) = (self.r, self.alpha, self.a, self.b);
-        let log_odds_dead = (a / (b + x)).ln() + (r + x) * ((alpha + t).ln() - (alpha + t_x).ln());
+        // as in BG/NBD: ln a − ln(b+x) and ln(1 + (T−t_x)/(α+t_x)), finite for every x
+        let log_odds_dead = a.ln() - (b + x).ln() + (r + x) * ((t - t_x) / (alpha + t_x)).ln_1p();
         Ok(logistic(-log_odds_dead))
     }
 }

@@ -17,6 +17,19 @@ use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 4] = ["r", "alpha", "s", "beta"];
 
+/// Largest purchase count n for which the Pareto/NBD probability of n purchases is computed
+/// (re-exported as `clv::PARETO_NBD_MAX_PURCHASES`): its formula is a sum of n + 1
+/// hypergeometric terms, so larger n is refused with [`CrmkitError::InvalidConfig`].
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{PARETO_NBD_MAX_PURCHASES, ParetoNbdParams};
+/// let m = ParetoNbdParams { r: 0.5533, alpha: 10.5776, s: 0.6062, beta: 11.6679 };
+/// assert!(m.probability_of_purchases(PARETO_NBD_MAX_PURCHASES + 1, 39.0).is_err());
+/// ```
+pub const MAX_PURCHASES: u32 = 100_000;
+
 /// Pareto/NBD parameters: purchase rates λ ~ Gamma(r, α), dropout rates μ ~ Gamma(s, β); α and
 /// β are in the time unit of the data.
 ///
@@ -1024,6 +1037,16 @@ impl ParetoNbdParams {
         t: f64,
     ) -> Result<f64> {
         check_horizon("horizon", horizon)?;
+        if n > MAX_PURCHASES {
+            return Err(CrmkitError::invalid_config(
+                "n",
+                n,
+                format!(
+                    "Pareto/NBD probabilities of n purchases are computed for n <= {MAX_PURCHASES} \
+                     (the work grows with n)"
+                ),
+            ));
+        }
         let alive = self.probability_alive_one(x, t_x, t)?;
         if horizon == 0.0 {
             return Ok(if n == 0 { 1.0 } else { 0.0 });

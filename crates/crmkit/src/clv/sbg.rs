@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::optimize::{
     ConvergenceReport, FitOptions, fit_log_params_multi, heterogeneity_restarts,
 };
-use super::special::{digamma, hyp2f1, ln_beta};
+use super::special::{digamma, ln_beta, ln_beta_ratio, ln_hyp2f1_unit_a};
 use super::{RetentionData, check_params, finite};
 use crate::{CrmkitError, Result};
 
@@ -81,11 +81,11 @@ impl SbgParams {
             return Err(CrmkitError::invalid_config("t", t, "periods start at 1"));
         }
         let tf = f64::from(t);
-        finite(
-            "sBG churn probability",
-            (ln_beta(self.alpha + 1.0, self.beta + tf - 1.0) - ln_beta(self.alpha, self.beta))
-                .exp(),
-        )
+        let (a, b) = (self.alpha, self.beta);
+        // B(α+1, β+t−1)/B(α, β) = α/(α+β+t−1) · B(α, β+t−1)/B(α, β), the beta ratio without
+        // cancellation for huge β
+        let ln_v = a.ln() - (a + b + tf - 1.0).ln() + ln_beta_ratio(a, b, tf - 1.0);
+        finite("sBG churn probability", ln_v.min(0.0).exp())
     }
 
     /// Share of the cohort still active after `t` periods: S(t).
@@ -110,10 +110,10 @@ impl SbgParams {
     pub fn survival(&self, t: u32) -> Result<f64> {
         self.check()?;
         let tf = f64::from(t);
-        finite(
-            "sBG survival",
-            (ln_beta(self.alpha, self.beta + tf) - ln_beta(self.alpha, self.beta)).exp(),
-        )
+        // ≤ 1 by construction: the log-ratio is formed without the log-gammas of β (near 1e17
+        // for β = 1e16), and rounding that would carry it above 0 is clipped
+        let ln_s = ln_beta_ratio(self.alpha, self.beta, tf);
+        finite("sBG survival", ln_s.min(0.0).exp())
     }
 
     /// Retention rate of period `t` ≥ 1: the share of those active at t − 1 still active at t.
@@ -176,7 +176,16 @@ impl SbgParams {
         }
         let n = f64::from(renewals) + 1.0;
         let (a, b) = (self.alpha, self.beta);
-        let v = (b + n - 1.0) / (a + b + n - 1.0) * hyp2f1(1.0, b + n, a + b + n, 1.0 / (1.0 + d));
+        // ₂F₁(1, β+n; α+β+n; z): a series of positive terms with ratio below z (no cancellation
+        // for any α, β), the 1 − z connection formula only for d < 1e-3 (z > 0.999)
+        let z = 1.0 / (1.0 + d);
+        let ln_f = ln_hyp2f1_unit_a(b + n, a + b + n, z)
+            .map(|v| v.0)
+            .ok_or_else(|| CrmkitError::Numerical {
+                context: "sBG discounted expected residual lifetime".to_owned(),
+                reason: format!("2F1(1, {}; {}; {z}) did not converge", b + n, a + b + n),
+            })?;
+        let v = (b + n - 1.0) / (a + b + n - 1.0) * ln_f.exp();
         finite("sBG discounted expected residual lifetime", v)
     }
 }

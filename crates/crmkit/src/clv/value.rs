@@ -52,6 +52,10 @@ impl MonthlyDiscounting {
     /// ```
     pub const DAYS_PER_MONTH: f64 = 30.0;
 
+    /// Longest horizon accepted, in months (100 years): the sum has one term per month, each an
+    /// expectation per customer, so the work and the memory grow with it.
+    pub const MAX_MONTHS: u32 = 1200;
+
     /// For a model fitted in weeks.
     ///
     /// # Examples
@@ -91,13 +95,25 @@ impl MonthlyDiscounting {
     /// ```
     /// use crmkit::clv::MonthlyDiscounting;
     /// assert!(MonthlyDiscounting::weekly(12, -1.5).validate().is_err());
+    /// assert!(MonthlyDiscounting::weekly(u32::MAX, 0.01).validate().is_err()); // > 1,200 months
     /// ```
     ///
     /// # Errors
     ///
-    /// [`CrmkitError::InvalidConfig`] when the rate is not finite or ≤ −1, or the time units per
-    /// month are not finite and > 0.
+    /// [`CrmkitError::InvalidConfig`] when the rate is not finite or ≤ −1, the time units per
+    /// month are not finite and > 0, or `months` exceeds [`MonthlyDiscounting::MAX_MONTHS`].
     pub fn validate(&self) -> Result<()> {
+        if self.months > Self::MAX_MONTHS {
+            return Err(CrmkitError::invalid_config(
+                "months",
+                self.months,
+                format!(
+                    "at most {} months (100 years); for an unbounded horizon use continuous \
+                     discounting (DERT)",
+                    Self::MAX_MONTHS
+                ),
+            ));
+        }
         if !(self.monthly_discount_rate.is_finite() && self.monthly_discount_rate > -1.0) {
             return Err(CrmkitError::invalid_config(
                 "monthly_discount_rate",
