@@ -19,6 +19,7 @@ pub mod needs;
 pub mod parallel;
 pub mod playbook;
 pub mod quadrant;
+pub mod quality;
 pub mod rfm;
 pub mod segments;
 pub mod summary;
