@@ -66,6 +66,7 @@ from crmkit.clv import (
     ShiftedBetaGeometric,
     spend_frequency_correlation,
 )
+from crmkit.quality import QUALITY_RULES, QualityReport, QualityRule, quality_report
 from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules
 from crmkit.value import (
     aggregate_needs,
@@ -103,6 +104,9 @@ __all__ = [
     "NumericalError",
     "ObservationDateError",
     "ParetoNbd",
+    "QUALITY_RULES",
+    "QualityReport",
+    "QualityRule",
     "Playbook",
     "QuantileBins",
     "RfmModel",
@@ -131,6 +135,7 @@ __all__ = [
     "owner_workload",
     "prioritise_needs",
     "proportion_interval",
+    "quality_report",
     "recommend_actions",
     "retention_clv",
     "rfm",

@@ -8,6 +8,7 @@ mod churn;
 mod clv;
 mod columns;
 mod errors;
+mod quality;
 mod scoring;
 mod value;
 
@@ -222,5 +223,6 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     churn::register(m)?;
     value::register(m)?;
     clv::register(m)?;
+    quality::register(m)?;
     Ok(())
 }
