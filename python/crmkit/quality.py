@@ -112,6 +112,8 @@ def _ids(col: Any, field: str) -> tuple[Any, np.ndarray | None]:
 
 def _times(col: Any, field: str) -> tuple[Any, np.ndarray | None, int | None]:
     fam = _frames.family(col)
+    if fam == "pandas" and hasattr(col.dtype, "pyarrow_dtype"):
+        col, fam = _to_arrow(col, field), "pyarrow"
     if fam == "polars":
         import polars as pl
 
@@ -129,12 +131,9 @@ def _times(col: Any, field: str) -> tuple[Any, np.ndarray | None, int | None]:
         col = col.dt.tz_localize(None)  # local wall-clock time
     values, _ = _plain(col)
     if values is None:
-        if fam == "pandas" and hasattr(col.dtype, "pyarrow_dtype"):
-            return _to_arrow(col, field), None, None
-        if fam == "pandas":
-            values = col.to_numpy()
-        else:
+        if fam != "pandas":
             return col, None, None
+        values = col.to_numpy()
     if values.dtype.kind == "O":
         try:
             values = values.astype("datetime64[us]")

@@ -154,7 +154,8 @@ def test_time_zone_aware_timestamps_count_on_the_local_day() -> None:
     # 2024-03-31 23:30 in Tokyo is 14:30 UTC the same day; 2024-04-01 00:30 Tokyo is after as_of
     local = pd.to_datetime(["2024-03-31 23:30", "2024-04-01 00:30"]).tz_localize("Asia/Tokyo")
     log = pd.DataFrame({"customer_id": [1, 2], "timestamp": local, "amount": [1.0, 1.0]})
-    for table in (log, pl.from_pandas(log), pa.Table.from_pandas(log)):
+    arrow_backed = log.astype({"timestamp": pd.ArrowDtype(pa.timestamp("us", tz="Asia/Tokyo"))})
+    for table in (log, arrow_backed, pl.from_pandas(log), pa.Table.from_pandas(log)):
         assert crmkit.quality_report(table, as_of=AS_OF).row_indices("timestamp_after_as_of").tolist() == [1]
 
 
