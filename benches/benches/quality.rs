@@ -19,10 +19,10 @@ use std::time::Duration;
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
-use crmkit::customers::CustomerIndex;
-use crmkit::features::{FeatureOptions, rfm_features};
+use crmkit::data::ids::CustomerIndex;
+use crmkit::data::transactions::{Times, TransactionLog};
 use crmkit::quality::{OutlierRule, QualityLog, QualityOptions, quality_report};
-use crmkit::transactions::{Times, TransactionLog};
+use crmkit::rfm::features::{FeatureOptions, rfm_features};
 use crmkit_benches::{AS_OF_DAY, MICROS_PER_DAY, SplitMix64, shuffled, synthetic_log};
 
 const LOG_SIZES: [(usize, usize); 2] = [(1_000_000, 100_000), (10_000_000, 1_000_000)];

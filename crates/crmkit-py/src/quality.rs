@@ -11,7 +11,7 @@ use arrow_array::{Array, ArrayRef};
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, TimeUnit};
 use crmkit::CrmkitError;
-use crmkit::customers::CustomerIndex;
+use crmkit::data::ids::CustomerIndex;
 use crmkit::quality::{
     CustomerRecords, Nulls, OutlierRule, QualityLog, QualityOptions, RecordField, TextColumn,
     quality_report as core_quality_report,

@@ -42,9 +42,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::customers::CustomerIndex;
-use crate::time::Day;
-use crate::transactions::Times;
+use crate::data::calendar::Day;
+use crate::data::ids::CustomerIndex;
+use crate::data::transactions::Times;
 use crate::{CrmkitError, Result};
 
 /// A data-quality rule: the fixed vocabulary of the report.
@@ -322,7 +322,7 @@ impl<S: AsRef<str>> TextColumn for Vec<Option<S>> {
 }
 
 /// A transaction log as the report reads it: like
-/// [`TransactionLog`](crate::transactions::TransactionLog), but every column may hold nulls,
+/// [`TransactionLog`](crate::data::transactions::TransactionLog), but every column may hold nulls,
 /// amounts may be anything, and extra key columns may join the duplicate check.
 ///
 /// The customer codes of rows with a null id are ignored (a caller may build the index from
@@ -331,9 +331,9 @@ impl<S: AsRef<str>> TextColumn for Vec<Option<S>> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::customers::CustomerIndex;
+/// use crmkit::data::ids::CustomerIndex;
 /// use crmkit::quality::{Nulls, QualityLog};
-/// use crmkit::transactions::Times;
+/// use crmkit::data::transactions::Times;
 ///
 /// let index = CustomerIndex::from_i64("customer_id", &[1, 0, 1])?;
 /// let log = QualityLog::new(&index, Times::Days(&[10, 11, 12]), &[5.0, f64::NAN, 5.0])?
@@ -359,9 +359,9 @@ impl<'a> QualityLog<'a> {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::customers::CustomerIndex;
+    /// use crmkit::data::ids::CustomerIndex;
     /// use crmkit::quality::QualityLog;
-    /// use crmkit::transactions::Times;
+    /// use crmkit::data::transactions::Times;
     /// let index = CustomerIndex::from_codes("customer_id", vec![], 0)?;
     /// assert!(QualityLog::new(&index, Times::Days(&[]), &[])?.is_empty());
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -579,7 +579,7 @@ impl RecordField {
 /// # Examples
 ///
 /// ```
-/// use crmkit::customers::CustomerIndex;
+/// use crmkit::data::ids::CustomerIndex;
 /// use crmkit::quality::{CustomerRecords, RecordField};
 /// let index = CustomerIndex::from_i64("customer_id", &[1, 1])?;
 /// let names = [Some("Acme"), Some("ACME ")];
@@ -957,9 +957,9 @@ impl Finding {
 /// # Examples
 ///
 /// ```
-/// use crmkit::customers::CustomerIndex;
+/// use crmkit::data::ids::CustomerIndex;
 /// use crmkit::quality::{quality_report, QualityLog, QualityOptions, Rule};
-/// use crmkit::transactions::Times;
+/// use crmkit::data::transactions::Times;
 ///
 /// let index = CustomerIndex::from_i64("customer_id", &[1, 1, 2, 2])?;
 /// let days = [100, 100, 101, 200];
@@ -1105,9 +1105,9 @@ impl QualityReport {
 /// # Examples
 ///
 /// ```
-/// use crmkit::customers::CustomerIndex;
+/// use crmkit::data::ids::CustomerIndex;
 /// use crmkit::quality::{quality_report, CustomerRecords, Nulls, OutlierRule, QualityLog, QualityOptions, RecordField, Rule};
-/// use crmkit::transactions::Times;
+/// use crmkit::data::transactions::Times;
 ///
 /// // four orders of 10 and one of 1,000: the mean is 208 and 1,000 > 3 × 208
 /// let index = CustomerIndex::from_i64("customer_id", &[1, 2, 3, 4, 0])?;

@@ -5,12 +5,12 @@
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 use crmkit::CrmkitError;
-use crmkit::customers::CustomerIndex;
+use crmkit::data::ids::CustomerIndex;
+use crmkit::data::transactions::{LogReport, Times};
 use crmkit::quality::{
     CustomerRecords, Nulls, OutlierRule, QualityLog, QualityOptions, QualityReport, RecordField,
     Rule, Table, quality_report,
 };
-use crmkit::transactions::{LogReport, Times};
 use proptest::prelude::*;
 
 /// ids, id nulls, days, timestamp nulls, amounts, extra keys
