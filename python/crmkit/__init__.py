@@ -66,6 +66,7 @@ from crmkit.clv import (
     ShiftedBetaGeometric,
     spend_frequency_correlation,
 )
+from crmkit.quality import QUALITY_RULES, QualityReport, QualityRule, quality_report
 from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules
 from crmkit.needs import aggregate_needs, need_work_list, owner_workload, prioritise_needs
 from crmkit.playbook import recommend_actions
@@ -95,6 +96,9 @@ __all__ = [
     "NumericalError",
     "ObservationDateError",
     "ParetoNbd",
+    "QUALITY_RULES",
+    "QualityReport",
+    "QualityRule",
     "Playbook",
     "QuantileBins",
     "Report",
@@ -125,6 +129,7 @@ __all__ = [
     "prioritise_needs",
     "proportion_interval",
     "read_transactions",
+    "quality_report",
     "recommend_actions",
     "report",
     "retention_clv",

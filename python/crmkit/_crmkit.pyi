@@ -60,6 +60,8 @@ __all__ = [
     "prioritise_needs_by_flags",
     "probability_alive_intervals",
     "proportion_interval",
+    "quality_report",
+    "quality_rules",
     "retention_clv",
     "rfm_features",
     "simple_clv",
@@ -99,6 +101,24 @@ def rfm_features(
     after_as_of: str = "error",
     negative_amounts: str = "error",
 ) -> dict[str, Any]: ...
+def quality_report(
+    customer_id: Any,
+    timestamp: Any,
+    amount: Any,
+    as_of: int,
+    *,
+    customer_id_missing: npt.NDArray[np.bool_] | None = None,
+    timestamp_missing: npt.NDArray[np.bool_] | None = None,
+    amount_missing: npt.NDArray[np.bool_] | None = None,
+    ticks_per_day: int | None = None,
+    start: int | None = None,
+    duplicate_keys: list[tuple[str, Any, npt.NDArray[np.bool_] | None]] | None = None,
+    outliers: str = "mean_multiple",
+    outlier_factor: float = 10.0,
+    mad_threshold: float = 3.5,
+    records: dict[str, Any] | None = None,
+) -> dict[str, Any]: ...
+def quality_rules() -> list[tuple[str, str]]: ...
 def btyd_summary(
     customer_id: Any,
     timestamp: Any,

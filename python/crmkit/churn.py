@@ -305,7 +305,7 @@ def _signals_raw(
     after = out["transactions_after_as_of"] + out["interactions_after_as_of"]
     if after:
         warnings.warn(
-            f"crmkit: {after} log rows dated after as_of were left out", CrmkitWarning, stacklevel=3
+            f"crmkit: timestamp_after_as_of: {after} log rows dated after as_of were left out", CrmkitWarning, stacklevel=3
         )
     return out, concat, fam
 

@@ -132,7 +132,7 @@ def lifecycle_stages(
         import warnings
 
         warnings.warn(
-            f"crmkit: {out['rows_after_as_of']} transactions dated after as_of were left out",
+            f"crmkit: timestamp_after_as_of: {out['rows_after_as_of']} transactions dated after as_of were left out",
             _crmkit.CrmkitWarning,
             stacklevel=2,
         )

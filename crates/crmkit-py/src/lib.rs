@@ -13,6 +13,7 @@ mod errors;
 mod feedback;
 mod needs;
 mod playbook;
+mod quality;
 mod rfm;
 mod value;
 
@@ -233,5 +234,6 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     playbook::register(m)?;
     clv::register(m)?;
     clv_intervals::register(m)?;
+    quality::register(m)?;
     Ok(())
 }

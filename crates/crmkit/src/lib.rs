@@ -9,7 +9,7 @@
 //! - [`math`]: special functions, optimisation and weight validation, each written once;
 //! - [`runtime`]: how work is spread over threads;
 //! - one module per business domain: [`rfm`], [`value`], [`clv`], [`churn`], [`lifecycle`],
-//!   [`needs`], [`feedback`], [`playbook`].
+//!   [`needs`], [`feedback`], [`playbook`], and [`quality`] (the data-quality report).
 //!
 //! Every function validates its input once at the edge and reports bad input as a
 //! [`CrmkitError`] naming the field, the row and the value; nothing panics on user data and
@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod math;
 pub mod needs;
 pub mod playbook;
+pub mod quality;
 pub mod rfm;
 pub mod runtime;
 pub mod value;

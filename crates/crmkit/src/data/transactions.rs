@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::{Day, day_from_ticks, format_day};
 use crate::data::ids::CustomerIndex;
+use crate::quality::Rule;
 use crate::{CrmkitError, Result};
 
 /// The time column of a log.
@@ -147,22 +148,28 @@ pub struct LogReport {
 }
 
 impl LogReport {
-    /// What was left out, as a sentence for warnings; `None` when nothing was.
+    /// What was left out, as a sentence for warnings; `None` when nothing was. Each part
+    /// starts with the data-quality rule its rows fall under (see [`crate::quality::Rule`]).
     ///
     /// # Examples
     ///
     /// ```
     /// use crmkit::data::transactions::LogReport;
     /// let report = LogReport { rows: 10, rows_after_as_of: 2, ..LogReport::default() };
-    /// assert_eq!(report.describe().unwrap(), "2 of 10 rows were after as_of and excluded");
+    /// assert_eq!(
+    ///     report.describe().unwrap(),
+    ///     "timestamp_after_as_of: 2 of 10 rows were after as_of and excluded"
+    /// );
     /// assert!(LogReport::default().describe().is_none());
     /// ```
     pub fn describe(&self) -> Option<String> {
         let mut parts = Vec::new();
         if self.rows_after_as_of > 0 {
             parts.push(format!(
-                "{} of {} rows were after as_of and excluded",
-                self.rows_after_as_of, self.rows
+                "{}: {} of {} rows were after as_of and excluded",
+                Rule::TimestampAfterAsOf,
+                self.rows_after_as_of,
+                self.rows
             ));
         }
         if self.customers_after_as_of > 0 {
@@ -172,7 +179,11 @@ impl LogReport {
             ));
         }
         if self.refunds > 0 {
-            parts.push(format!("{} refund rows were netted", self.refunds));
+            parts.push(format!(
+                "{}: {} refund rows were netted",
+                Rule::NegativeAmount,
+                self.refunds
+            ));
         }
         if self.refund_only_customers > 0 {
             parts.push(format!(
