@@ -14,14 +14,15 @@
 //!   days up to and including `as_of`: `as_of − window_days < day ≤ as_of`;
 //! - `monetary` = total amount of those purchases (net of refunds in the window when refunds
 //!   are netted), summed exactly so that it never depends on row order (see
-//!   [`crate::transactions::ExactSum`]);
+//!   [`crate::exact_sum::ExactSum`]);
 //! - `avg_order_value` = `monetary / frequency`, and 0 when `frequency` is 0 (a customer whose
 //!   purchases all lie before the window keeps a row, with frequency and monetary 0).
 
 use serde::{Deserialize, Serialize};
 
+use crate::exact_sum::ExactSum;
 use crate::time::Day;
-use crate::transactions::{ExactSum, LogOptions, LogReport, TransactionLog};
+use crate::transactions::{LogOptions, LogReport, TransactionLog};
 use crate::{CrmkitError, Result};
 
 /// Options for [`rfm_features`].
@@ -118,7 +119,7 @@ pub fn rfm_features(
     let n = log.customers().n_customers();
     let window_start = i64::from(as_of) - i64::from(options.window_days);
     // One record per customer: a row touches one cache line, not five.
-    #[derive(Clone, Copy)]
+    #[derive(Clone)]
     struct Acc {
         monetary: ExactSum,
         first: Day,

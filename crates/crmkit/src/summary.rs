@@ -21,8 +21,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::exact_sum::ExactSum;
 use crate::time::{Day, format_day};
-use crate::transactions::{ExactSum, LogOptions, LogReport, TransactionLog};
+use crate::transactions::{LogOptions, LogReport, TransactionLog};
 use crate::{CrmkitError, Result};
 
 /// The unit of `t_x` and `T`.
@@ -125,7 +126,7 @@ pub struct BtydSummary {
 }
 
 /// Per-customer running state; rows of a customer must arrive in non-decreasing day order.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct State {
     first: Day,
     last: Day,
