@@ -60,6 +60,7 @@ __all__ = [
     "rfm_features",
     "simple_clv",
     "spend_frequency_correlation",
+    "non_positive_spend_rows",
     "stage_metrics",
     "tier_codes_of",
     "value_potential_matrix",
@@ -204,6 +205,7 @@ def churn_signals(
     kind: Any = None,
     attributes: dict[str, Any] | None = None,
     options: str | None = None,
+    negative_amounts: str | None = None,
 ) -> dict[str, Any]: ...
 def default_churn_signal_options() -> str: ...
 def check_churn_signal_options(text: str) -> str: ...
@@ -280,6 +282,8 @@ def lifecycle_stages(
     attributes: dict[str, Any] | None = None,
     rules: str | None = None,
     after_as_of: str = "error",
+    amount: Any = None,
+    negative_amounts: str = "error",
 ) -> dict[str, Any]: ...
 def default_lifecycle_rules() -> str: ...
 def check_lifecycle_rules(text: str) -> str: ...
@@ -313,7 +317,7 @@ def value_scores(
 ) -> dict[str, Any]: ...
 def core_list_size(n: int, top_k: int | None = None, top_percent: float | None = None) -> int: ...
 def value_potential_matrix(
-    value: Any, potential: Any, thresholds: tuple[float, float] | None = None
+    value: Any, potential: Any, thresholds: tuple[float, float] | None = None, *, negative_value: str = "exclude"
 ) -> dict[str, Any]: ...
 def prioritise_needs(
     importance: Any, urgency: Any, thresholds: tuple[float, float] = ...
@@ -522,6 +526,7 @@ class GammaGammaModel:
         gradient_tolerance: float = 1e-09,
         initial: Sequence[float] | None = None,
         standard_errors: bool = True,
+        non_positive_spend: str = "exclude",
     ) -> GammaGammaModel: ...
     param_names: ClassVar[list[str]]
     @property
@@ -546,7 +551,9 @@ class GammaGammaModel:
     def n_customers(self) -> float | None: ...
     @property
     def population_mean_spend(self) -> float: ...
-    def expected_spend(self, x: Any, mean_spend: Any) -> npt.NDArray[np.float64]: ...
+    def expected_spend(
+        self, x: Any, mean_spend: Any, *, non_positive_spend: str | None = None
+    ) -> npt.NDArray[np.float64]: ...
 
 @final
 class SbgModel:
@@ -647,6 +654,7 @@ def clv_monthly_steps(
     months: int,
     monthly_discount_rate: float,
     time_units_per_month: float,
+    left_out: bool = False,
 ) -> npt.NDArray[np.float64]: ...
 def clv_dert(
     transaction_model: BgNbdModel | ParetoNbdModel | MbgNbdModel,
@@ -657,5 +665,7 @@ def clv_dert(
     *,
     annual_discount_rate: float,
     time_units_per_year: float,
+    left_out: bool = False,
 ) -> npt.NDArray[np.float64]: ...
 def spend_frequency_correlation(x: Any, mean_spend: Any) -> float: ...
+def non_positive_spend_rows(x: Any, mean_spend: Any, non_positive_spend: str = "exclude") -> npt.NDArray[np.int64]: ...

@@ -13,7 +13,8 @@
 //! - `frequency` = number of purchases (rows) inside the window, the last `window_days`
 //!   days up to and including `as_of`: `as_of − window_days < day ≤ as_of`;
 //! - `monetary` = total amount of those purchases (net of refunds in the window when refunds
-//!   are netted), summed exactly so that it never depends on row order (see
+//!   are netted): the correctly rounded sum of the amounts (equal to Python's `math.fsum`),
+//!   whatever the row order (see
 //!   [`crate::exact_sum::ExactSum`]);
 //! - `avg_order_value` = `monetary / frequency`, and 0 when `frequency` is 0 (a customer whose
 //!   purchases all lie before the window keeps a row, with frequency and monetary 0).

@@ -13,7 +13,9 @@
 //! - `t_x` = (last purchase day − first purchase day) / days per unit;
 //! - `T` = (`c` − first purchase day) / days per unit;
 //! - `m_x` = total spend of the repeat purchase days / `x` (the first day's spend is left
-//!   out), 0 when `x = 0`; refunds (when netted) dated after the first purchase day reduce it.
+//!   out), 0 when `x = 0`; refunds (when netted) dated after the first purchase day reduce it
+//!   (refund days are never purchase days). Totals — here and in the holdout spend — are the
+//!   correctly rounded sums of their amounts ([`crate::exact_sum`]), whatever the row order.
 //!
 //! With a calibration / holdout split at `c < as_of`, the holdout columns count the
 //! purchase days (`x_holdout`) and the spend (`spend_holdout`) in `(c, as_of]`; customers whose
