@@ -10,8 +10,8 @@ use crmkit::clv::{
     FittedSbg, GammaGamma, GammaGammaParams, MbgNbd, MbgNbdParams, MonthlyDiscounting, ParetoNbd,
     ParetoNbdParams, RetentionData, Sbg, SbgParams, TransactionModel,
 };
-use crmkit::customers::FoldMap;
-use crmkit::refunds::{NonPositiveSpend, SpendExclusions, repeat_spend_data};
+use crmkit::data::ids::FoldMap;
+use crmkit::data::refunds::{NonPositiveSpend, SpendExclusions, repeat_spend_data};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -212,10 +212,11 @@ impl<const N: usize> Distinct<N> {
         min_rows: usize,
         f: impl Fn([&[f64]; N]) -> crmkit::Result<Vec<f64>> + Sync,
     ) -> crmkit::Result<Vec<f64>> {
-        let parts = crmkit::parallel::map_chunks_min(self.counts.len(), min_rows, |s, e| {
-            f(std::array::from_fn(|j| &self.columns[j][s..e]))
-                .map_err(|err| err.map_row(|row| row + s))
-        });
+        let parts =
+            crmkit::runtime::parallel::map_chunks_min(self.counts.len(), min_rows, |s, e| {
+                f(std::array::from_fn(|j| &self.columns[j][s..e]))
+                    .map_err(|err| err.map_row(|row| row + s))
+            });
         let mut values = Vec::with_capacity(self.counts.len());
         for part in parts {
             values.extend(part.map_err(|e| self.row_error(e))?);

@@ -12,9 +12,11 @@ mod scoring;
 mod value;
 
 use crmkit::CrmkitError;
-use crmkit::features::{FeatureOptions, rfm_features as core_rfm_features};
-use crmkit::summary::{SummaryOptions, TimeUnit, btyd_summary as core_btyd_summary};
-use crmkit::transactions::{AfterAsOf, LogOptions, LogReport, NegativeAmounts, TransactionLog};
+use crmkit::clv::summary::{SummaryOptions, TimeUnit, btyd_summary as core_btyd_summary};
+use crmkit::data::transactions::{
+    AfterAsOf, LogOptions, LogReport, NegativeAmounts, TransactionLog,
+};
+use crmkit::rfm::features::{FeatureOptions, rfm_features as core_rfm_features};
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;

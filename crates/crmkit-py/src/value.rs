@@ -9,14 +9,16 @@ use std::collections::HashMap;
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
+use crmkit::data::refunds::value_potential_matrix_with_rule;
 use crmkit::feedback::{
     self as fb, NpsCounts, NpsIntervalMethod, NpsSummary, ProportionIntervalMethod,
 };
 use crmkit::needs::{self, Need, NeedScope, NeedSource, NeedStatus, NeedType};
 use crmkit::playbook::{AlertLevel, CustomerContext, Playbook, RfmTier};
-use crmkit::quadrant::{self, NeedPriority, PriorityThresholds, QuadrantSplit, ValueQuadrant};
-use crmkit::refunds::value_potential_matrix_with_rule;
-use crmkit::value::{self as cv, CoreListSize, MarginTiming, RetentionClv, ValueWeights};
+use crmkit::value::quadrant::{
+    self, NeedPriority, PriorityThresholds, QuadrantSplit, ValueQuadrant,
+};
+use crmkit::value::scores::{self as cv, CoreListSize, MarginTiming, RetentionClv, ValueWeights};
 use crmkit::{CrmkitError, Result};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;

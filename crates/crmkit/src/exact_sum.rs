@@ -98,7 +98,7 @@ fn to_window(x: f64) -> Option<i128> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::exact_sum::{ExactWindow, Spills};
+/// use crmkit::math::exact_sum::{ExactWindow, Spills};
 /// let (mut w, mut spills) = (ExactWindow::ZERO, Spills::default());
 /// for v in [0.1, 0.2, 5e-13] {
 ///     if !w.try_add(v) {
@@ -106,7 +106,7 @@ fn to_window(x: f64) -> Option<i128> {
 ///     }
 /// }
 /// spills.finish();
-/// assert_eq!(w.value_with(spills.of(7)), crmkit::exact_sum::exact_sum([0.1, 0.2, 5e-13]));
+/// assert_eq!(w.value_with(spills.of(7)), crmkit::math::exact_sum::exact_sum([0.1, 0.2, 5e-13]));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ExactWindow {
@@ -137,7 +137,7 @@ impl ExactWindow {
     /// # Examples
     ///
     /// ```
-    /// let mut w = crmkit::exact_sum::ExactWindow::ZERO;
+    /// let mut w = crmkit::math::exact_sum::ExactWindow::ZERO;
     /// assert!(w.try_add(19.99));
     /// assert!(!w.try_add(1e-300));
     /// assert_eq!(w.value(), 19.99);
@@ -159,7 +159,7 @@ impl ExactWindow {
     /// # Examples
     ///
     /// ```
-    /// let mut w = crmkit::exact_sum::ExactWindow::ZERO;
+    /// let mut w = crmkit::math::exact_sum::ExactWindow::ZERO;
     /// (0..10).for_each(|_| { w.try_add(0.1); });
     /// assert_eq!(w.value(), 1.0);
     /// ```
@@ -243,7 +243,7 @@ impl Spills {
 /// # Examples
 ///
 /// ```
-/// use crmkit::exact_sum::ExactSum;
+/// use crmkit::math::exact_sum::ExactSum;
 /// let mut total = ExactSum::default();
 /// for _ in 0..10 {
 ///     total.add(0.1);
@@ -276,7 +276,7 @@ impl ExactSum {
     /// # Examples
     ///
     /// ```
-    /// let mut s = crmkit::exact_sum::ExactSum::default();
+    /// let mut s = crmkit::math::exact_sum::ExactSum::default();
     /// s.add(1e300);
     /// s.add(1e-300);
     /// s.add(-1e300);
@@ -300,13 +300,13 @@ impl ExactSum {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::exact_sum::ExactSum;
+    /// use crmkit::math::exact_sum::ExactSum;
     /// let (mut a, mut b) = (ExactSum::default(), ExactSum::default());
     /// a.add(0.1);
     /// b.add(0.2);
     /// b.add(1e-320);
     /// a.merge(&b);
-    /// assert_eq!(a.value(), crmkit::exact_sum::exact_sum([0.1, 0.2, 1e-320]));
+    /// assert_eq!(a.value(), crmkit::math::exact_sum::exact_sum([0.1, 0.2, 1e-320]));
     /// ```
     pub fn merge(&mut self, other: &ExactSum) {
         match self.window.get().checked_add(other.window.get()) {
@@ -326,7 +326,7 @@ impl ExactSum {
     /// # Examples
     ///
     /// ```
-    /// let mut s = crmkit::exact_sum::ExactSum::default();
+    /// let mut s = crmkit::math::exact_sum::ExactSum::default();
     /// s.add(0.1);
     /// assert_eq!(s.value(), 0.1);
     /// ```
@@ -347,7 +347,7 @@ impl ExactSum {
     /// # Examples
     ///
     /// ```
-    /// let mut s = crmkit::exact_sum::ExactSum::default();
+    /// let mut s = crmkit::math::exact_sum::ExactSum::default();
     /// s.add(19.99);
     /// assert!(!s.is_wide());
     /// s.add(5e-13);
@@ -364,7 +364,7 @@ impl ExactSum {
 /// # Examples
 ///
 /// ```
-/// use crmkit::exact_sum::exact_sum;
+/// use crmkit::math::exact_sum::exact_sum;
 /// assert_eq!(exact_sum([0.1; 10]), 1.0);
 /// assert_eq!(exact_sum([1e100, 1.0, -1e100]), 1.0);
 /// assert_eq!(exact_sum([]), 0.0);
@@ -383,7 +383,7 @@ pub fn exact_sum(values: impl IntoIterator<Item = f64>) -> f64 {
 /// # Examples
 ///
 /// ```
-/// use crmkit::exact_sum::WideSum;
+/// use crmkit::math::exact_sum::WideSum;
 /// let mut w = WideSum::default();
 /// for v in [f64::MAX, f64::MAX, -f64::MAX, 5e-324] { w.add(v); }
 /// assert_eq!(w.value(), f64::MAX); // no intermediate overflow
@@ -414,7 +414,7 @@ impl WideSum {
     /// # Examples
     ///
     /// ```
-    /// let mut w = crmkit::exact_sum::WideSum::default();
+    /// let mut w = crmkit::math::exact_sum::WideSum::default();
     /// w.add(1e-310);
     /// w.add(-1e-310);
     /// assert_eq!(w.value(), 0.0);
@@ -494,7 +494,7 @@ impl WideSum {
     /// # Examples
     ///
     /// ```
-    /// let mut w = crmkit::exact_sum::WideSum::default();
+    /// let mut w = crmkit::math::exact_sum::WideSum::default();
     /// w.add(1.0);
     /// w.add(2f64.powi(-53)); // exactly halfway between 1 and the next double: ties to even
     /// assert_eq!(w.value(), 1.0);

@@ -1,6 +1,6 @@
 //! Marketing RFM features per customer: what CRM teams mean by recency, frequency and monetary.
 //!
-//! Not to be confused with the buy-till-you-die summary of [`crate::summary`], which counts
+//! Not to be confused with the buy-till-you-die summary of [`crate::clv::summary`], which counts
 //! *repeat* purchase periods and measures ages in a time unit.
 //!
 //! # Definitions
@@ -15,15 +15,15 @@
 //! - `monetary` = total amount of those purchases (net of refunds in the window when refunds
 //!   are netted): the correctly rounded sum of the amounts (equal to Python's `math.fsum`),
 //!   whatever the row order (see
-//!   [`crate::exact_sum::ExactSum`]);
+//!   [`crate::math::exact_sum::ExactSum`]);
 //! - `avg_order_value` = `monetary / frequency`, and 0 when `frequency` is 0 (a customer whose
 //!   purchases all lie before the window keeps a row, with frequency and monetary 0).
 
 use serde::{Deserialize, Serialize};
 
-use crate::exact_sum::{ExactWindow, Spills};
-use crate::time::Day;
-use crate::transactions::{LogOptions, LogReport, TransactionLog};
+use crate::data::calendar::Day;
+use crate::data::transactions::{LogOptions, LogReport, TransactionLog};
+use crate::math::exact_sum::{ExactWindow, Spills};
 use crate::{CrmkitError, Result};
 
 /// Options for [`rfm_features`].
@@ -31,7 +31,7 @@ use crate::{CrmkitError, Result};
 /// # Examples
 ///
 /// ```
-/// let options = crmkit::features::FeatureOptions::default();
+/// let options = crmkit::rfm::features::FeatureOptions::default();
 /// assert_eq!(options.window_days, 365);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,9 +57,9 @@ impl Default for FeatureOptions {
 /// # Examples
 ///
 /// ```
-/// use crmkit::customers::CustomerIndex;
-/// use crmkit::features::{rfm_features, FeatureOptions};
-/// use crmkit::transactions::{TransactionLog, Times};
+/// use crmkit::data::ids::CustomerIndex;
+/// use crmkit::rfm::features::{rfm_features, FeatureOptions};
+/// use crmkit::data::transactions::{TransactionLog, Times};
 ///
 /// let index = CustomerIndex::from_i64("customer_id", &[7, 7, 3])?;
 /// let days = [100, 130, 90];
@@ -73,7 +73,7 @@ impl Default for FeatureOptions {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RfmFeatures {
-    /// Customer code of each output row (see [`crate::customers::CustomerIndex`]).
+    /// Customer code of each output row (see [`crate::data::ids::CustomerIndex`]).
     pub customer: Vec<u32>,
     /// First row of the input at which the customer appears (to fetch the original id).
     pub first_row: Vec<u64>,
@@ -209,8 +209,8 @@ pub fn rfm_features(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::customers::CustomerIndex;
-    use crate::transactions::{AfterAsOf, NegativeAmounts, Times};
+    use crate::data::ids::CustomerIndex;
+    use crate::data::transactions::{AfterAsOf, NegativeAmounts, Times};
     use proptest::prelude::*;
 
     fn features(

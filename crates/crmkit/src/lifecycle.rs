@@ -1,4 +1,4 @@
-//! Lifecycle stages (SPEC §7), their migration between two snapshots (SPEC §14) and per-stage
+//! Lifecycle stages, their migration between two snapshots and per-stage
 //! report metrics.
 //!
 //! - [`assign_lifecycle_stages`] gives every customer one [`LifecycleStage`] from ordered,
@@ -28,8 +28,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::time::{Day, format_day};
-use crate::transactions::{AfterAsOf, LogOptions, MAX_AMOUNT, NegativeAmounts};
+use crate::data::calendar::{Day, format_day};
+use crate::data::transactions::{AfterAsOf, LogOptions, MAX_AMOUNT, NegativeAmounts};
 use crate::{CrmkitError, Result};
 
 /// A lifecycle stage. Snake_case names ([`LifecycleStage::as_str`]) are stable.
@@ -98,7 +98,7 @@ impl LifecycleStage {
         }
     }
 
-    /// The SPEC §7 report metrics of the stage, by conventional column name (use these names
+    /// The report metrics of the stage, by conventional column name (use these names
     /// for the columns given to [`stage_metrics`]).
     ///
     /// # Examples
@@ -247,7 +247,7 @@ pub struct LifecycleRule {
 /// Ordered lifecycle rules, first match wins; the last rule must be a catch-all
 /// ([`LifecycleCondition::Always`]) so every customer gets a stage.
 ///
-/// The default (SPEC §7): prospect (no purchase); lost (no purchase for > 365 days); churn
+/// The default: prospect (no purchase); lost (no purchase for > 365 days); churn
 /// warning (churn index ≥ 8, or the purchase-gap rule fires); reactivated (latest purchase
 /// after a gap > 365 days, within the last 180 days); onboarding (first purchase within 180
 /// days); expansion (large order, referral, upgrade or cross-category purchase); retained
@@ -547,7 +547,7 @@ pub fn purchase_history(
 ///
 /// ```
 /// use crmkit::lifecycle::purchase_history_of_log;
-/// use crmkit::transactions::{LogOptions, NegativeAmounts};
+/// use crmkit::data::transactions::{LogOptions, NegativeAmounts};
 /// let net = LogOptions { negative_amounts: NegativeAmounts::Net, ..LogOptions::default() };
 /// // Customer 0 bought on day 100 and was refunded on day 900: still one purchase day.
 /// let h = purchase_history_of_log(&[0, 0], &[100, 900], Some(&[20.0, -20.0]), 1, 1000, net)?;
@@ -1141,7 +1141,7 @@ pub fn stage_migration(
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct MetricColumn<'a> {
-    /// The metric's name (see [`LifecycleStage::spec_metrics`] for the SPEC names).
+    /// The metric's name (see [`LifecycleStage::spec_metrics`] for the conventional names).
     pub name: &'a str,
     /// One value per customer. A 0/1 column aggregates to a rate.
     pub values: &'a [Option<f64>],
@@ -1279,7 +1279,7 @@ pub fn metrics_by_group<T: Ord + Clone>(
     aggregate(groups, &labels, columns)
 }
 
-/// The SPEC §7 per-stage metrics: [`metrics_by_group`] over every stage in
+/// The per-stage metrics: [`metrics_by_group`] over every stage in
 /// [`LifecycleStage::ALL`] order (stages without customers included), where each stage reports
 /// only the columns named in its [`LifecycleStage::spec_metrics`] — or every column when
 /// `all_columns` is true.

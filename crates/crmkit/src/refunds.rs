@@ -1,11 +1,11 @@
 //! The refund policy, one rule through the pipeline.
 //!
-//! - **Reading a log** ([`crate::features::rfm_features`], [`crate::summary::btyd_summary`],
+//! - **Reading a log** ([`crate::rfm::features::rfm_features`], [`crate::clv::summary::btyd_summary`],
 //!   [`crate::churn::compute_churn_signals`], [`crate::lifecycle::purchase_history_of_log`]):
 //!   [`NegativeAmounts`] says what a negative amount is — an error naming its row (the default)
 //!   or, with `Net`, a refund. A refund is never a purchase anywhere: it adds to no frequency,
 //!   `x`, purchase day, first / last purchase, activity or lifecycle purchase; its amount is
-//!   netted (summed exactly, see [`crate::exact_sum`]) against the spend of the period it falls
+//!   netted (summed exactly, see [`crate::math::exact_sum`]) against the spend of the period it falls
 //!   in. Refund rows are counted in each function's report.
 //! - **Using spend** (the Gamma–Gamma fit, CLV, the value–potential matrix): netting can leave a
 //!   customer with a total or mean spend ≤ 0, which no spend model accepts. Such customers are
@@ -21,10 +21,12 @@ use crate::clv::{
     ContinuousDiscounting, GammaGammaParams, MonthlyDiscounting, SpendData, TransactionModel,
     clv_dert, clv_monthly_steps,
 };
-use crate::quadrant::{QuadrantSplit, QuadrantSummary, ValueQuadrant, value_potential_matrix};
+use crate::value::quadrant::{
+    QuadrantSplit, QuadrantSummary, ValueQuadrant, value_potential_matrix,
+};
 use crate::{CrmkitError, Result};
 
-pub use crate::transactions::NegativeAmounts;
+pub use crate::data::transactions::NegativeAmounts;
 
 /// The name of the rule that leaves out repeat customers whose mean spend is ≤ 0.
 pub const NON_POSITIVE_SPEND: &str = "non_positive_spend";
@@ -40,7 +42,7 @@ pub const NEGATIVE_VALUE: &str = "negative_value";
 /// # Examples
 ///
 /// ```
-/// use crmkit::refunds::NonPositiveSpend;
+/// use crmkit::data::refunds::NonPositiveSpend;
 /// assert_eq!(NonPositiveSpend::default(), NonPositiveSpend::Exclude);
 /// let rule: NonPositiveSpend = serde_json::from_str("\"error\"").unwrap();
 /// assert_eq!(rule, NonPositiveSpend::Error);
@@ -60,7 +62,7 @@ pub enum NonPositiveSpend {
 /// # Examples
 ///
 /// ```
-/// use crmkit::refunds::{NonPositiveSpend, SpendExclusions};
+/// use crmkit::data::refunds::{NonPositiveSpend, SpendExclusions};
 /// let e = SpendExclusions::non_positive_spend(&[2.0, 0.0, 1.0], &[-5.0, 0.0, 10.0], NonPositiveSpend::Exclude)?;
 /// assert_eq!(e.rows, vec![0]); // x = 0 customers have no repeat spend to judge
 /// assert_eq!(e.describe().unwrap(), "1 customers with net spend <= 0 were left out (rule non_positive_spend)");
@@ -82,7 +84,7 @@ impl SpendExclusions {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::refunds::{NonPositiveSpend, SpendExclusions};
+    /// use crmkit::data::refunds::{NonPositiveSpend, SpendExclusions};
     /// let err = SpendExclusions::non_positive_spend(&[1.0], &[-2.0], NonPositiveSpend::Error).unwrap_err();
     /// assert_eq!((err.field(), err.row()), (Some("mean_spend"), Some(0)));
     /// ```
@@ -124,7 +126,7 @@ impl SpendExclusions {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(crmkit::refunds::SpendExclusions::default().count(), 0);
+    /// assert_eq!(crmkit::data::refunds::SpendExclusions::default().count(), 0);
     /// ```
     pub fn count(&self) -> usize {
         self.rows.len()
@@ -135,7 +137,7 @@ impl SpendExclusions {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::refunds::{NonPositiveSpend, SpendExclusions};
+    /// use crmkit::data::refunds::{NonPositiveSpend, SpendExclusions};
     /// let e = SpendExclusions::negative_value(&[3.0, 0.0, -1.5], NonPositiveSpend::Exclude)?;
     /// assert_eq!((e.rule.as_str(), e.rows.clone()), ("negative_value", vec![2]));
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -251,7 +253,7 @@ impl SpendExclusions {
 /// # Examples
 ///
 /// ```
-/// use crmkit::refunds::{expected_spend, NonPositiveSpend};
+/// use crmkit::data::refunds::{expected_spend, NonPositiveSpend};
 /// use crmkit::clv::GammaGammaParams;
 /// let params = GammaGammaParams { p: 6.2488, q: 3.7446, gamma: 15.4477 };
 /// let s = expected_spend(&params, &[2.0, 3.0], &[-4.0, 20.0], NonPositiveSpend::Exclude)?;
@@ -276,7 +278,7 @@ pub struct RuledValues {
 ///
 /// ```
 /// use crmkit::clv::{FitOptions, GammaGamma};
-/// use crmkit::refunds::{repeat_spend_data, NonPositiveSpend};
+/// use crmkit::data::refunds::{repeat_spend_data, NonPositiveSpend};
 /// // the third customer's refunds exceed their repeat purchases
 /// let (data, excluded) =
 ///     repeat_spend_data(&[2.0, 1.0, 3.0, 0.0], &[20.0, 35.0, -5.0, 0.0], None, NonPositiveSpend::Exclude)?;
@@ -337,7 +339,7 @@ pub fn expected_spend(
 ///
 /// ```
 /// use crmkit::clv::{BgNbdParams, GammaGammaParams, MonthlyDiscounting};
-/// use crmkit::refunds::{customer_lifetime_value, NonPositiveSpend};
+/// use crmkit::data::refunds::{customer_lifetime_value, NonPositiveSpend};
 /// let spend = GammaGammaParams { p: 6.2488, q: 3.7446, gamma: 15.4477 };
 /// let bg = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
 /// let clv = customer_lifetime_value(
@@ -378,7 +380,7 @@ pub fn customer_lifetime_value<M: TransactionModel + ?Sized>(
 ///
 /// ```
 /// use crmkit::clv::{ContinuousDiscounting, GammaGammaParams, ParetoNbdParams};
-/// use crmkit::refunds::{customer_lifetime_value_dert, NonPositiveSpend};
+/// use crmkit::data::refunds::{customer_lifetime_value_dert, NonPositiveSpend};
 /// let spend = GammaGammaParams { p: 6.2488, q: 3.7446, gamma: 15.4477 };
 /// let pnbd = ParetoNbdParams { r: 0.5534, alpha: 10.5802, s: 0.6061, beta: 11.6562 };
 /// let d = ContinuousDiscounting { annual_discount_rate: 0.15, time_units_per_year: 52.0 };
@@ -418,8 +420,8 @@ pub fn customer_lifetime_value_dert<M: TransactionModel + ?Sized>(
 /// # Examples
 ///
 /// ```
-/// use crmkit::quadrant::{QuadrantSplit, ValueQuadrant};
-/// use crmkit::refunds::{value_potential_matrix_with_rule, NonPositiveSpend};
+/// use crmkit::value::quadrant::{QuadrantSplit, ValueQuadrant};
+/// use crmkit::data::refunds::{value_potential_matrix_with_rule, NonPositiveSpend};
 /// // the second customer's refunds exceed their purchases
 /// let m = value_potential_matrix_with_rule(
 ///     &[5.0, -2.0, 9.0, 3.0], &[0.1, 0.9, 0.8, 0.2], QuadrantSplit::Median, NonPositiveSpend::Exclude,

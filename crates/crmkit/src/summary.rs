@@ -1,7 +1,7 @@
 //! The buy-till-you-die summary per customer: what the probabilistic CLV literature (and the
 //! `lifetimes` package) means by frequency, recency and age.
 //!
-//! Not to be confused with the marketing RFM features of [`crate::features`].
+//! Not to be confused with the marketing RFM features of [`crate::rfm::features`].
 //!
 //! # Definitions
 //!
@@ -15,7 +15,7 @@
 //! - `m_x` = total spend of the repeat purchase days / `x` (the first day's spend is left
 //!   out), 0 when `x = 0`; refunds (when netted) dated after the first purchase day reduce it
 //!   (refund days are never purchase days). Totals — here and in the holdout spend — are the
-//!   correctly rounded sums of their amounts ([`crate::exact_sum`]), whatever the row order.
+//!   correctly rounded sums of their amounts ([`crate::math::exact_sum`]), whatever the row order.
 //!
 //! With a calibration / holdout split at `c < as_of`, the holdout columns count the
 //! purchase days (`x_holdout`) and the spend (`spend_holdout`) in `(c, as_of]`; customers whose
@@ -23,9 +23,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::exact_sum::{ExactWindow, Spills};
-use crate::time::{Day, format_day};
-use crate::transactions::{LogOptions, LogReport, TransactionLog};
+use crate::data::calendar::{Day, format_day};
+use crate::data::transactions::{LogOptions, LogReport, TransactionLog};
+use crate::math::exact_sum::{ExactWindow, Spills};
 use crate::{CrmkitError, Result};
 
 /// The unit of `t_x` and `T`.
@@ -33,7 +33,7 @@ use crate::{CrmkitError, Result};
 /// # Examples
 ///
 /// ```
-/// use crmkit::summary::TimeUnit;
+/// use crmkit::clv::summary::TimeUnit;
 /// assert_eq!(TimeUnit::Weeks.days(), 7.0);
 /// assert_eq!(TimeUnit::default(), TimeUnit::Days);
 /// ```
@@ -53,7 +53,7 @@ impl TimeUnit {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(crmkit::summary::TimeUnit::Days.days(), 1.0);
+    /// assert_eq!(crmkit::clv::summary::TimeUnit::Days.days(), 1.0);
     /// ```
     pub fn days(self) -> f64 {
         match self {
@@ -68,7 +68,7 @@ impl TimeUnit {
 /// # Examples
 ///
 /// ```
-/// use crmkit::summary::{SummaryOptions, TimeUnit};
+/// use crmkit::clv::summary::{SummaryOptions, TimeUnit};
 /// let options = SummaryOptions { unit: TimeUnit::Weeks, ..SummaryOptions::default() };
 /// assert_eq!(options.calibration_end, None);
 /// ```
@@ -88,9 +88,9 @@ pub struct SummaryOptions {
 /// # Examples
 ///
 /// ```
-/// use crmkit::customers::CustomerIndex;
-/// use crmkit::summary::{btyd_summary, SummaryOptions, TimeUnit};
-/// use crmkit::transactions::{TransactionLog, Times};
+/// use crmkit::data::ids::CustomerIndex;
+/// use crmkit::clv::summary::{btyd_summary, SummaryOptions, TimeUnit};
+/// use crmkit::data::transactions::{TransactionLog, Times};
 ///
 /// // One customer: two purchases on day 0 (merged), then days 7 and 14.
 /// let index = CustomerIndex::from_i64("customer_id", &[1, 1, 1, 1])?;
@@ -348,8 +348,8 @@ fn grouped_states(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::customers::CustomerIndex;
-    use crate::transactions::{NegativeAmounts, Times};
+    use crate::data::ids::CustomerIndex;
+    use crate::data::transactions::{NegativeAmounts, Times};
     use proptest::prelude::*;
 
     fn summary(

@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::customers::CustomerIndex;
-use crate::time::{Day, day_from_ticks, format_day};
+use crate::data::calendar::{Day, day_from_ticks, format_day};
+use crate::data::ids::CustomerIndex;
 use crate::{CrmkitError, Result};
 
 /// The time column of a log.
@@ -17,7 +17,7 @@ use crate::{CrmkitError, Result};
 /// # Examples
 ///
 /// ```
-/// use crmkit::transactions::Times;
+/// use crmkit::data::transactions::Times;
 /// let micros = [86_400_000_000_i64 + 5];
 /// let times = Times::Ticks { values: &micros, per_day: 86_400_000_000 };
 /// assert_eq!(times.day(0), 1);
@@ -42,7 +42,7 @@ impl Times<'_> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(crmkit::transactions::Times::Days(&[1, 2]).len(), 2);
+    /// assert_eq!(crmkit::data::transactions::Times::Days(&[1, 2]).len(), 2);
     /// ```
     pub fn len(&self) -> usize {
         match self {
@@ -56,7 +56,7 @@ impl Times<'_> {
     /// # Examples
     ///
     /// ```
-    /// assert!(crmkit::transactions::Times::Days(&[]).is_empty());
+    /// assert!(crmkit::data::transactions::Times::Days(&[]).is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -67,7 +67,7 @@ impl Times<'_> {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::transactions::Times;
+    /// use crmkit::data::transactions::Times;
     /// assert_eq!(Times::Ticks { values: &[-1], per_day: 86_400 }.day(0), -1);
     /// ```
     #[inline]
@@ -84,7 +84,7 @@ impl Times<'_> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::transactions::AfterAsOf;
+/// use crmkit::data::transactions::AfterAsOf;
 /// assert_eq!(AfterAsOf::default(), AfterAsOf::Error);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,7 +102,7 @@ pub enum AfterAsOf {
 /// # Examples
 ///
 /// ```
-/// use crmkit::transactions::NegativeAmounts;
+/// use crmkit::data::transactions::NegativeAmounts;
 /// assert_eq!(NegativeAmounts::default(), NegativeAmounts::Error);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,7 +125,7 @@ pub enum NegativeAmounts {
 /// # Examples
 ///
 /// ```
-/// let report = crmkit::transactions::LogReport::default();
+/// let report = crmkit::data::transactions::LogReport::default();
 /// assert_eq!(report.rows_after_as_of, 0);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,7 +152,7 @@ impl LogReport {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::transactions::LogReport;
+    /// use crmkit::data::transactions::LogReport;
     /// let report = LogReport { rows: 10, rows_after_as_of: 2, ..LogReport::default() };
     /// assert_eq!(report.describe().unwrap(), "2 of 10 rows were after as_of and excluded");
     /// assert!(LogReport::default().describe().is_none());
@@ -195,7 +195,7 @@ impl LogReport {
 /// # Examples
 ///
 /// ```
-/// use crmkit::transactions::{LogOptions, AfterAsOf};
+/// use crmkit::data::transactions::{LogOptions, AfterAsOf};
 /// let options = LogOptions { after_as_of: AfterAsOf::Exclude, ..LogOptions::default() };
 /// assert_eq!(options.after_as_of, AfterAsOf::Exclude);
 /// ```
@@ -212,8 +212,8 @@ pub struct LogOptions {
 /// it keeps every per-customer total far from the end of the double range).
 pub const MAX_AMOUNT: f64 = 9_007_199_254_740_992.0;
 
-/// Per-customer totals are exact sums, rounded once; see [`crate::exact_sum`].
-pub use crate::exact_sum::ExactSum;
+/// Per-customer totals are exact sums, rounded once; see [`crate::math::exact_sum`].
+pub use crate::math::exact_sum::ExactSum;
 
 /// Rows ahead whose per-customer record is prefetched while the current row is aggregated.
 pub(crate) const PREFETCH_DISTANCE: usize = 24;
@@ -239,8 +239,8 @@ pub(crate) fn prefetch(address: usize) {
 /// # Examples
 ///
 /// ```
-/// use crmkit::customers::CustomerIndex;
-/// use crmkit::transactions::{TransactionLog, Times};
+/// use crmkit::data::ids::CustomerIndex;
+/// use crmkit::data::transactions::{TransactionLog, Times};
 ///
 /// let index = CustomerIndex::from_i64("customer_id", &[1, 2, 1])?;
 /// let days = [10, 11, 12];
@@ -262,8 +262,8 @@ impl<'a> TransactionLog<'a> {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::customers::CustomerIndex;
-    /// use crmkit::transactions::{TransactionLog, Times};
+    /// use crmkit::data::ids::CustomerIndex;
+    /// use crmkit::data::transactions::{TransactionLog, Times};
     /// let index = CustomerIndex::from_i64("customer_id", &[1, 2])?;
     /// assert!(TransactionLog::new(&index, Times::Days(&[1]), &[1.0, 2.0]).is_err());
     /// # Ok::<(), crmkit::CrmkitError>(())

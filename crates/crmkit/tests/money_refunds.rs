@@ -1,7 +1,7 @@
 //! Money exact and one refund policy through the pipeline: per-customer sums are the correctly
 //! rounded sums of their amounts (whatever the row order), and a refund is never a purchase.
 //!
-//! Expected sums come from [`crmkit::exact_sum::exact_sum`], itself checked against an
+//! Expected sums come from [`crmkit::math::exact_sum::exact_sum`], itself checked against an
 //! independent bit-by-bit big-integer reference in its unit tests (and against Python's
 //! `math.fsum` in tests/python/test_money_refunds.py); literal expectations are exact decimal
 //! doubles (tolerance 0: bit-for-bit).
@@ -9,12 +9,12 @@
 
 use crmkit::churn::compute_churn_signals;
 use crmkit::churn::{ChurnSignalInput, ChurnSignalOptions, TransactionLog as Encoded};
-use crmkit::customers::CustomerIndex;
-use crmkit::exact_sum::exact_sum;
-use crmkit::features::{FeatureOptions, rfm_features};
+use crmkit::clv::summary::{SummaryOptions, btyd_summary};
+use crmkit::data::ids::CustomerIndex;
+use crmkit::data::transactions::{LogOptions, NegativeAmounts, Times, TransactionLog};
 use crmkit::lifecycle::purchase_history_of_log;
-use crmkit::summary::{SummaryOptions, btyd_summary};
-use crmkit::transactions::{LogOptions, NegativeAmounts, Times, TransactionLog};
+use crmkit::math::exact_sum::exact_sum;
+use crmkit::rfm::features::{FeatureOptions, rfm_features};
 use proptest::prelude::*;
 
 fn net() -> LogOptions {
@@ -29,7 +29,7 @@ fn features(
     days: &[i32],
     amounts: &[f64],
     log: LogOptions,
-) -> crmkit::features::RfmFeatures {
+) -> crmkit::rfm::features::RfmFeatures {
     let index = CustomerIndex::from_i64("customer_id", ids).unwrap();
     let tx = TransactionLog::new(&index, Times::Days(days), amounts).unwrap();
     rfm_features(
@@ -49,7 +49,7 @@ fn summary(
     amounts: &[f64],
     log: LogOptions,
     calibration_end: Option<i32>,
-) -> crmkit::summary::BtydSummary {
+) -> crmkit::clv::summary::BtydSummary {
     let index = CustomerIndex::from_i64("customer_id", ids).unwrap();
     let tx = TransactionLog::new(&index, Times::Days(days), amounts).unwrap();
     btyd_summary(

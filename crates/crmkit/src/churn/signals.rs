@@ -1,7 +1,7 @@
-//! Churn warning signals and reason codes (SPEC §6.1).
+//! Churn warning signals and reason codes.
 //!
 //! [`compute_churn_signals`] measures, per customer and as of an observation date, the signals
-//! of SPEC §6.1 from an encoded transaction log and interaction log, and returns the reason
+//! from an encoded transaction log and interaction log, and returns the reason
 //! code of every warning rule that fires. The logs are grouped by customer code with a
 //! counting sort (O(rows + customers) memory and time, plus a sort of each customer's own
 //! rows), so the cost grows linearly with the logs; the result does not depend on the order of
@@ -9,9 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::exact_sum::ExactSum;
-use crate::time::{Day, format_day};
-use crate::transactions::{MAX_AMOUNT, NegativeAmounts};
+use crate::data::calendar::{Day, format_day};
+use crate::data::transactions::{MAX_AMOUNT, NegativeAmounts};
+use crate::math::exact_sum::ExactSum;
 use crate::{CrmkitError, Result};
 
 /// A churn warning signal; also the reason code of a fired warning rule.
@@ -383,7 +383,7 @@ pub enum AfterAsOf {
     Exclude,
 }
 
-/// Thresholds and windows of the warning signals (SPEC §6.1); `Default` is the SPEC
+/// Thresholds and windows of the warning signals; `Default` is the documented
 /// configuration. All windows end on `as_of` (inclusive) and are counted in whole days.
 ///
 /// # Examples
@@ -894,7 +894,7 @@ fn pick<T: Copy>(column: Option<&[Option<T>]>, c: usize) -> Option<T> {
     column.and_then(|col| col.get(c).copied().flatten())
 }
 
-/// Computes the churn warning signals and reason codes of every customer (SPEC §6.1).
+/// Computes the churn warning signals and reason codes of every customer.
 ///
 /// Windows are whole days ending on `as_of` inclusive; with window length W the current
 /// window is `as_of − W + 1 ..= as_of`.
