@@ -18,7 +18,7 @@ import json
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
@@ -263,6 +263,7 @@ def _signals_raw(
     interaction_timestamp: Any,
     overrides: Any,
     options: Any,
+    negative_amounts: str | None = None,
 ) -> tuple[dict[str, Any], Any, str]:
     tx_ids = _frames.column(transactions, customer_id, "customer_id")
     ts, ticks = _frames.times(_frames.column(transactions, timestamp, "timestamp"), "timestamp")
@@ -300,12 +301,19 @@ def _signals_raw(
         amounts,
         _frames.day_number(as_of, "as_of"),
         options=as_json(options, "options"),
+        negative_amounts=negative_amounts,
         **kwargs,
     )
     after = out["transactions_after_as_of"] + out["interactions_after_as_of"]
     if after:
         warnings.warn(
             f"crmkit: timestamp_after_as_of: {after} log rows dated after as_of were left out", CrmkitWarning, stacklevel=3
+        )
+    if out["refunds"]:
+        warnings.warn(
+            f"crmkit: {out['refunds']} refund rows were netted (negative_amounts='net'); refunds are not purchases",
+            CrmkitWarning,
+            stacklevel=3,
         )
     return out, concat, fam
 
@@ -334,6 +342,7 @@ def churn_signals(
     interaction_timestamp: Any = None,
     overrides: Any = None,
     options: Any = None,
+    negative_amounts: Literal["error", "net"] | None = None,
 ) -> Any:
     """The churn warning signals per customer, as of an observation date.
 
@@ -371,6 +380,10 @@ def churn_signals(
             the computed one; null keeps it), plus ``key_customer`` and ``latest_nps``.
         options: signal thresholds and windows as a dict or JSON (see
             :func:`churn_signal_options`).
+        negative_amounts: ``'error'`` (default) or ``'net'``: negative amounts are refunds,
+            netted against the mean order value of their period but never purchases, purchase
+            days or activity (counted in a :class:`CrmkitWarning`). None keeps the value in
+            ``options``.
 
     Returns:
         A table of the transactions' family, one row per customer (of any of the inputs) in
@@ -397,7 +410,17 @@ def churn_signals(
         'activity_drop 1 >= 0.3; purchase_gap 3.733 > 1.5x interval'
     """
     out, concat, fam = _signals_raw(
-        transactions, interactions, as_of, customer_id, timestamp, amount, kind, interaction_timestamp, overrides, options
+        transactions,
+        interactions,
+        as_of,
+        customer_id,
+        timestamp,
+        amount,
+        kind,
+        interaction_timestamp,
+        overrides,
+        options,
+        negative_amounts,
     )
     n = len(out["customer_row"])
     names = out["signal_names"]
@@ -442,6 +465,7 @@ def churn_reasons(
     interaction_timestamp: Any = None,
     overrides: Any = None,
     options: Any = None,
+    negative_amounts: Literal["error", "net"] | None = None,
 ) -> Any:
     """The fired churn warning rules in long form: one row per customer and reason.
 
@@ -461,7 +485,17 @@ def churn_reasons(
         1            1   purchase_gap  3.733333        1.5
     """
     out, concat, fam = _signals_raw(
-        transactions, interactions, as_of, customer_id, timestamp, amount, kind, interaction_timestamp, overrides, options
+        transactions,
+        interactions,
+        as_of,
+        customer_id,
+        timestamp,
+        amount,
+        kind,
+        interaction_timestamp,
+        overrides,
+        options,
+        negative_amounts,
     )
     names = out["signal_names"]
     rows = out["customer_row"][out["reason_customer"].astype(np.int64)]

@@ -376,8 +376,8 @@ class _TransactionModel(_Model):
         """
         x, tx, tt = self._xtT(data, None, None)
         w = None if self.weights is None else _frames.floats(_frames.column(data, self.weights, "weights"), "weights")
-        total = float(np.sum(w)) if w is not None else float(len(np.asarray(x)))
-        return float(self._fitted().log_likelihood_of(x, tx, tt, w)) / total
+        log_likelihood, customers = self._fitted().log_likelihood_of(x, tx, tt, w)
+        return float(log_likelihood) / float(customers)
 
     def expected_purchases(self, t: float, data: Any, t_x: Any = None, T: Any = None) -> np.ndarray:
         """Conditional expected purchases of each customer in (T, T + t].
@@ -615,6 +615,17 @@ class MbgNbd(_TransactionModel):
         return self._fitted().probability_of_purchases(int(n), float(t))  # type: ignore[no-any-return]
 
 
+def _warn_left_out(count: int, stacklevel: int = 3) -> None:
+    if count:
+        import warnings
+
+        warnings.warn(
+            f"crmkit: {count} customers with net spend <= 0 were left out (rule non_positive_spend)",
+            _crmkit.CrmkitWarning,
+            stacklevel=stacklevel,
+        )
+
+
 class GammaGamma(_Model):
     """The Gamma–Gamma spend model (Fader, Hardie & Lee 2005 "RFM and CLV"; Fader & Hardie 2013 note).
 
@@ -627,6 +638,20 @@ class GammaGamma(_Model):
         q_above_one: constrain q > 1 (lifetimes' ``q_constraint``), so that the population mean
             spend is finite.
         x, m_x, weights: column names of a table passed to :meth:`fit`.
+        non_positive_spend: the rule ``non_positive_spend`` for repeat customers (x > 0) whose
+            net mean spend ``m_x`` is ≤ 0 (refunds netted with ``negative_amounts='net'``):
+            ``'exclude'`` (default) leaves them out of the fit, of :meth:`expected_spend` and of
+            the CLV (their value is NaN, their row kept) and counts them in a
+            :class:`CrmkitWarning`; ``'error'`` raises naming the first row.
+
+    Examples:
+        >>> import crmkit, warnings
+        >>> gg = crmkit.GammaGamma.from_params(p=6.2488, q=3.7446, gamma=15.4477)
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     spend = gg.expected_spend([2, 3], [-4.0, 20.0])
+        >>> bool(spend[0] != spend[0]), round(float(spend[1]), 2), str(caught[0].message)
+        (True, 21.94, 'crmkit: 1 customers with net spend <= 0 were left out (rule non_positive_spend)')
     """
 
     _core = _crmkit.GammaGammaModel
@@ -641,8 +666,10 @@ class GammaGamma(_Model):
         weights: str | None = None,
         max_iterations: int = 500,
         gradient_tolerance: float = 1e-9,
+        non_positive_spend: Literal["exclude", "error"] = "exclude",
     ) -> None:
         super().__init__(penalty=penalty, max_iterations=max_iterations, gradient_tolerance=gradient_tolerance)
+        self.non_positive_spend = non_positive_spend
         self.q_above_one = bool(q_above_one)
         self.x = x
         self.m_x = m_x
@@ -662,6 +689,8 @@ class GammaGamma(_Model):
                 out (errors name the row of the full table).
             weights: customers per row (then every row needs x > 0), or None.
 
+        Repeat customers with net mean spend ≤ 0 follow the ``non_positive_spend`` rule.
+
         Returns:
             self, fitted.
         """
@@ -669,7 +698,12 @@ class GammaGamma(_Model):
         if weights is None and m_x is None and self.weights is not None:
             weights = _frames.column(data, self.weights, "weights")
         w = None if weights is None else _frames.floats(weights, "weights")
-        self.model_ = self._core.fit(x, m, w, q_above_one=self.q_above_one, **self._fit_kwargs(penalty))
+        rule = self._rule()
+        left_out = _crmkit.non_positive_spend_rows(_frames.floats(x, "x"), _frames.floats(m, "m_x"), rule)
+        self.model_ = self._core.fit(
+            x, m, w, q_above_one=self.q_above_one, non_positive_spend=rule, **self._fit_kwargs(penalty)
+        )
+        _warn_left_out(len(left_out))
         return self
 
     def score(self, data: Any, y: Any = None) -> float:
@@ -677,7 +711,8 @@ class GammaGamma(_Model):
 
         The score ``cross_val_score`` and ``GridSearchCV`` maximise without ``scoring``: the
         fitted parameters' log-likelihood of held-out customers' mean spend (penalty excluded),
-        over the repeat customers — only they carry spend information. ``y`` is ignored.
+        over the repeat customers — only they carry spend information; those with mean spend ≤ 0
+        follow the model's ``non_positive_spend`` rule, as in ``fit``. ``y`` is ignored.
 
         Examples:
             >>> import pandas as pd, crmkit
@@ -686,19 +721,25 @@ class GammaGamma(_Model):
             -3.764
         """
         x, m = self._xm(data, None)
-        if self.weights is not None:
-            w = _frames.floats(_frames.column(data, self.weights, "weights"), "weights")
-            total = float(np.sum(np.where(np.asarray(x, dtype=float) > 0, w, 0.0)))
-        else:
-            w = None
-            total = float(np.count_nonzero(np.asarray(x, dtype=float) > 0))
-        return float(self._fitted().log_likelihood_of(x, m, w)) / total
+        w = None if self.weights is None else _frames.floats(_frames.column(data, self.weights, "weights"), "weights")
+        log_likelihood, customers = self._fitted().log_likelihood_of(x, m, w, non_positive_spend=self._rule())
+        return float(log_likelihood) / float(customers)
+
+    def _rule(self) -> str:
+        return getattr(self, "non_positive_spend", "exclude")
+
+    def _spend(self, x: Any, m: Any) -> np.ndarray:
+        """Expected spend with the rule applied (NaN = left out), warning about those left out."""
+        spend = self._fitted().expected_spend(x, m, non_positive_spend=self._rule())
+        _warn_left_out(int(np.isnan(spend).sum()), stacklevel=4)
+        return spend  # type: ignore[no-any-return]
 
     def expected_spend(self, data: Any, m_x: Any = None) -> np.ndarray:
         """Expected spend per purchase of each customer, E[M | x, m_x] (Fader, Hardie & Lee 2005 "RFM and CLV" eq. A3):
         (p + p x)·(γ + x m_x)/(p x + q − 1) weighted as in the paper; the population mean for x = 0.
+        NaN for the repeat customers the ``non_positive_spend`` rule leaves out.
         """
-        return self._fitted().expected_spend(*self._xm(data, m_x))  # type: ignore[no-any-return]
+        return self._spend(*self._xm(data, m_x))
 
     @property
     def population_mean_spend(self) -> float:
@@ -742,10 +783,11 @@ class GammaGamma(_Model):
             months: horizon in months; discount_rate: per month (0.01 = 1%).
 
         Returns:
-            numpy array of float64.
+            numpy array of float64, one value per customer; NaN for the repeat customers the
+            ``non_positive_spend`` rule leaves out (counted in a :class:`CrmkitWarning`).
         """
         x, tx, tt, m = self._clv_columns(data, t_x, T, m_x)
-        spend = self.expected_spend(x, m)
+        spend = self._spend(x, m)
         return _crmkit.clv_monthly_steps(  # type: ignore[no-any-return]
             _core_of(transaction_model),
             spend,
@@ -755,6 +797,7 @@ class GammaGamma(_Model):
             months=int(months),
             monthly_discount_rate=float(discount_rate),
             time_units_per_month=float(time_units_per_month),
+            left_out=True,
         )
 
     def expected_spend_intervals(
@@ -875,10 +918,11 @@ class GammaGamma(_Model):
         numerical integration for BG/NBD and MBG/NBD).
 
         Returns:
-            numpy array of float64.
+            numpy array of float64; NaN for the repeat customers the ``non_positive_spend`` rule
+            leaves out (counted in a :class:`CrmkitWarning`).
         """
         x, tx, tt, m = self._clv_columns(data, t_x, T, m_x)
-        spend = self.expected_spend(x, m)
+        spend = self._spend(x, m)
         return _crmkit.clv_dert(  # type: ignore[no-any-return]
             _core_of(transaction_model),
             spend,
@@ -887,6 +931,7 @@ class GammaGamma(_Model):
             tt,
             annual_discount_rate=float(annual_discount_rate),
             time_units_per_year=float(time_units_per_year),
+            left_out=True,
         )
 
 
@@ -952,8 +997,8 @@ class BgBb(_Model):
         """
         x, tx, nn = self._xtn(data, None, None)
         w = None if self.weights is None else _frames.floats(_frames.column(data, self.weights, "weights"), "weights")
-        total = float(np.sum(w)) if w is not None else float(len(np.asarray(x)))
-        return float(self._fitted().log_likelihood_of(x, tx, nn, w)) / total
+        log_likelihood, customers = self._fitted().log_likelihood_of(x, tx, nn, w)
+        return float(log_likelihood) / float(customers)
 
     def probability_alive(self, data: Any, t_x: Any = None, n: Any = None, *, future: int = 0) -> np.ndarray:
         """P(alive at opportunity n + future) of each customer (Fader, Hardie & Shang 2010 eq. 11)."""

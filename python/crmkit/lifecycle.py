@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -59,6 +59,8 @@ def lifecycle_stages(
     first_contact: str = "first_contact",
     rules: Any = None,
     after_as_of: str = "error",
+    amount: Any = "amount",
+    negative_amounts: Literal["error", "net"] = "error",
 ) -> Any:
     """A lifecycle stage for every customer, with the reason it was chosen.
 
@@ -70,7 +72,7 @@ def lifecycle_stages(
     expansion; else retained.
 
     Args:
-        transactions: the transaction log (only ids and timestamps are read).
+        transactions: the transaction log (ids, timestamps and, when present, amounts).
         customers: optional per-customer table with ``customer_id`` and any of
             ``first_contact`` (a date; customers without purchases are prospects since then),
             ``churn_index`` (1–10, e.g. from :func:`crmkit.churn_risk`), ``purchase_gap_fires`` (e.g.
@@ -82,6 +84,12 @@ def lifecycle_stages(
         first_contact: the first-contact column name in ``customers``.
         rules: the rules as a dict or JSON (see :func:`lifecycle_rules`); None = defaults.
         after_as_of: ``'error'`` or ``'exclude'`` for transactions after ``as_of``.
+        amount: the amount column name (or the column itself). A row with a negative amount is
+            a refund and never a purchase. The default name may be absent (then every row is a
+            purchase); None ignores amounts.
+        negative_amounts: ``'error'`` (default: a negative amount is an error naming its row) or
+            ``'net'`` (refund rows are left out of the purchase days and counted in a
+            :class:`CrmkitWarning`).
 
     Returns:
         A table of the transactions' family, one row per customer in ascending id order:
@@ -117,6 +125,8 @@ def lifecycle_stages(
     rules_json = as_json(rules, "rules")
     if rules_json is not None:
         rules_json = _crmkit.check_lifecycle_rules(rules_json)
+    if amount is not None and (not isinstance(amount, str) or amount != "amount" or "amount" in columns_of(transactions)):
+        kwargs["amount"] = _frames.floats(_frames.column(transactions, amount, "amount"), "amount")
     concat = concat_ids(parts)
     fam = _frames.family(transactions)
     out = _crmkit.lifecycle_stages(
@@ -126,6 +136,7 @@ def lifecycle_stages(
         _frames.day_number(as_of, "as_of"),
         rules=rules_json,
         after_as_of=after_as_of,
+        negative_amounts=negative_amounts,
         **kwargs,
     )
     if out["rows_after_as_of"]:
@@ -133,6 +144,14 @@ def lifecycle_stages(
 
         warnings.warn(
             f"crmkit: timestamp_after_as_of: {out['rows_after_as_of']} transactions dated after as_of were left out",
+            _crmkit.CrmkitWarning,
+            stacklevel=2,
+        )
+    if out["refunds"]:
+        import warnings
+
+        warnings.warn(
+            f"crmkit: {out['refunds']} refund rows were netted (negative_amounts='net'); refunds are not purchases",
             _crmkit.CrmkitWarning,
             stacklevel=2,
         )

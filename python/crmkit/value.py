@@ -7,7 +7,7 @@ the same family out (a dict of numpy arrays for array input).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -232,6 +232,7 @@ def value_potential_matrix(
     potential: Any = "potential",
     customer_id: Any = None,
     thresholds: tuple[float, float] | None = None,
+    negative_value: Literal["exclude", "error"] = "exclude",
 ) -> tuple[Any, Any]:
     """The value–potential matrix: each customer's quadrant and a summary per quadrant.
 
@@ -247,6 +248,11 @@ def value_potential_matrix(
         potential: growth room per customer (any finite number).
         customer_id: optional id column copied into the customer table.
         thresholds: (value, potential) split points, or None for the medians.
+        negative_value: the rule ``negative_value`` for a value < 0 (refunds exceeding
+            purchases): ``'exclude'`` (default) leaves such customers out of the splits and the
+            summary — they keep their row with a missing quadrant and flags — and counts them in
+            a :class:`CrmkitWarning`; ``'error'`` raises naming the first row. A value of 0 is
+            a valid low-value customer.
 
     Returns:
         (customers, summary): the customer table (customer_id if given, value, potential,
@@ -267,19 +273,40 @@ def value_potential_matrix(
     p_col = _frames.column(data, potential, "potential")
     v = _frames.floats(v_col, "value")
     p = _frames.floats(p_col, "potential")
-    out = _crmkit.value_potential_matrix(v, p, None if thresholds is None else (float(thresholds[0]), float(thresholds[1])))
+    out = _crmkit.value_potential_matrix(
+        v,
+        p,
+        None if thresholds is None else (float(thresholds[0]), float(thresholds[1])),
+        negative_value=negative_value,
+    )
     fam = _family(data, value)
-    codes = out["quadrant"]
+    codes = out["quadrant"].astype(np.int64)
     names = out["names"]
+    if out["excluded"]:
+        import warnings
+
+        warnings.warn(
+            f"crmkit: {out['excluded']} customers with a negative current value were left out (rule negative_value)",
+            _crmkit.CrmkitWarning,
+            stacklevel=2,
+        )
     customers: dict[str, Any] = {}
     if customer_id is not None:
         ids_col = _frames.column(data, customer_id, "customer_id")
         customers["customer_id"] = ids_col
     customers["value"] = v_col
     customers["potential"] = p_col
-    customers["quadrant"] = _frames.categorical(codes, names, fam)
-    customers["high_value"] = codes <= 1
-    customers["high_potential"] = (codes == 0) | (codes == 2)
+    if out["excluded"]:
+        from crmkit.churn import categorical, nullable
+
+        left_out = codes < 0
+        customers["quadrant"] = categorical(codes, names, fam)
+        customers["high_value"] = nullable(np.where(left_out, np.nan, codes <= 1), "bool", fam)
+        customers["high_potential"] = nullable(np.where(left_out, np.nan, (codes == 0) | (codes == 2)), "bool", fam)
+    else:
+        customers["quadrant"] = _frames.categorical(codes, names, fam)
+        customers["high_value"] = codes <= 1
+        customers["high_potential"] = (codes == 0) | (codes == 2)
     summary = {
         "quadrant": _frames.categorical(np.arange(4), names, fam),
         "customers": np.asarray(out["customers"], dtype=np.int64),

@@ -214,7 +214,7 @@ def test_value_potential_matrix_thresholds_and_errors() -> None:
     _, zero = crmkit.value_potential_matrix(value=[0.0, 0.0], potential=[1.0, 2.0])
     assert np.isnan(zero["value_share"]).all()
     with pytest.raises(crmkit.InvalidValueError) as info:
-        crmkit.value_potential_matrix(value=[1.0, -2.0], potential=[0.0, 0.0])
+        crmkit.value_potential_matrix(value=[1.0, -2.0], potential=[0.0, 0.0], negative_value="error")
     assert (info.value.field, info.value.row) == ("value", 1)
     with pytest.raises(crmkit.InvalidValueError) as info:
         crmkit.value_potential_matrix(value=[1.0, 2.0], potential=[0.0, float("nan")])

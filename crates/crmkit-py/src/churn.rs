@@ -18,7 +18,7 @@ use crmkit::churn::{
 use crmkit::data::calendar::Day;
 use crmkit::lifecycle::{
     LifecycleInput, LifecycleReasonCode, LifecycleRules, LifecycleStage, MetricColumn,
-    assign_lifecycle_stages, migration_with_labels, purchase_history,
+    assign_lifecycle_stages, migration_with_labels, purchase_history_of_log,
     stage_metrics as core_stage_metrics,
 };
 use crmkit::{CrmkitError, Result};
@@ -192,6 +192,7 @@ const OVERRIDE_NAMES: [&str; 8] = [
 ///         competitor_contact, service_silence (overrides; flags as 0/1), key_customer,
 ///         latest_nps.
 ///     options: ChurnSignalOptions as JSON (missing keys take their defaults).
+///     negative_amounts: 'error' or 'net' (refunds); None keeps the value in `options`.
 ///
 /// Returns:
 ///     dict of numpy arrays per customer (`customer_row`, the measured signals with NaN for
@@ -199,7 +200,7 @@ const OVERRIDE_NAMES: [&str; 8] = [
 ///     `reason_code`, `reason_value`, `reason_threshold`), `signal_names`, `interval_sources`
 ///     and the report counts.
 #[pyfunction]
-#[pyo3(signature = (customer_id, n_transactions, timestamp, amount, as_of, *, ticks_per_day=None, n_interactions=0, interaction_timestamp=None, interaction_ticks_per_day=None, kind=None, attributes=None, options=None))]
+#[pyo3(signature = (customer_id, n_transactions, timestamp, amount, as_of, *, ticks_per_day=None, n_interactions=0, interaction_timestamp=None, interaction_ticks_per_day=None, kind=None, attributes=None, options=None, negative_amounts=None))]
 #[allow(clippy::too_many_arguments)]
 fn churn_signals<'py>(
     py: Python<'py>,
@@ -215,11 +216,15 @@ fn churn_signals<'py>(
     kind: Option<&Bound<'py, PyAny>>,
     attributes: Option<&Bound<'py, PyDict>>,
     options: Option<&str>,
+    negative_amounts: Option<&str>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let options: ChurnSignalOptions = match options {
+    let mut options: ChurnSignalOptions = match options {
         Some(text) => from_json("options", text).py()?,
         None => ChurnSignalOptions::default(),
     };
+    if let Some(text) = negative_amounts {
+        options.negative_amounts = crate::log_options("error", text)?.negative_amounts;
+    }
     let index = columns::encode_ids(py, customer_id, "customer_id")?;
     let codes = index.codes();
     let n = index.n_customers();
@@ -462,6 +467,7 @@ fn churn_signals<'py>(
     d.set_item("population_interval_days", report.population_interval_days)?;
     d.set_item("transactions_after_as_of", report.transactions_after_as_of)?;
     d.set_item("interactions_after_as_of", report.interactions_after_as_of)?;
+    d.set_item("refunds", report.refunds)?;
     Ok(d)
 }
 
@@ -958,14 +964,16 @@ const LIFECYCLE_ATTRIBUTES: [&str; 6] = [
 ///         churn_index, purchase_gap_fires, large_order, referral, upgrade, cross_category.
 ///     rules: LifecycleRules as JSON (None = the defaults).
 ///     after_as_of: 'error' or 'exclude'.
+///     amount: the transaction amounts, or None (every row is a purchase).
+///     negative_amounts: 'error' or 'net': a negative amount is a refund, never a purchase.
 ///
 /// Returns:
 ///     dict of numpy arrays per customer: `customer_row`, `stage` (uint8 code into `stages`),
 ///     `reason` (uint8 code into `reasons`), `reason_value`, `reason_threshold` (NaN when none),
 ///     `first_purchase`, `last_purchase`, `previous_purchase` (days, NaN when none), and
-///     `rows_after_as_of`.
+///     `rows_after_as_of` and `refunds`.
 #[pyfunction]
-#[pyo3(signature = (customer_id, n_transactions, timestamp, as_of, *, ticks_per_day=None, first_contact=None, first_contact_ticks_per_day=None, attributes=None, rules=None, after_as_of="error"))]
+#[pyo3(signature = (customer_id, n_transactions, timestamp, as_of, *, ticks_per_day=None, first_contact=None, first_contact_ticks_per_day=None, attributes=None, rules=None, after_as_of="error", amount=None, negative_amounts="error"))]
 #[allow(clippy::too_many_arguments)]
 fn lifecycle_stages<'py>(
     py: Python<'py>,
@@ -979,22 +987,19 @@ fn lifecycle_stages<'py>(
     attributes: Option<&Bound<'py, PyDict>>,
     rules: Option<&str>,
     after_as_of: &str,
+    amount: Option<&Bound<'py, PyAny>>,
+    negative_amounts: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let rules: LifecycleRules = match rules {
         Some(text) => from_json("rules", text).py()?,
         None => LifecycleRules::default(),
     };
-    let exclude = match after_as_of {
-        "error" => false,
-        "exclude" => true,
-        other => {
-            return Err(to_py(CrmkitError::invalid_config(
-                "after_as_of",
-                other,
-                "expected 'error' or 'exclude'",
-            )));
-        }
+    let log_options = crate::log_options(after_as_of, negative_amounts)?;
+    let amounts = match amount {
+        Some(a) => Some(columns::floats(a, "amount")?),
+        None => None,
     };
+    let amounts = amounts.as_ref().map(|a| a.as_slice());
     let index = columns::encode_ids(py, customer_id, "customer_id")?;
     let codes = index.codes();
     let n = index.n_customers();
@@ -1009,6 +1014,9 @@ fn lifecycle_stages<'py>(
     let rows = attr_codes.len();
     let tx_days = days(py, timestamp, "timestamp", ticks_per_day)?;
     CrmkitError::check_len("timestamp", n_transactions, tx_days.len()).py()?;
+    if let Some(a) = amounts {
+        CrmkitError::check_len("amount", n_transactions, a.len()).py()?;
+    }
     let contact = match first_contact {
         Some(obj) => {
             let d = days(py, obj, "first_contact", first_contact_ticks_per_day)?;
@@ -1035,7 +1043,7 @@ fn lifecycle_stages<'py>(
     }
     let (history, assignments) = without_gil(py, move || {
         checked_attribute_codes("attributes.customer_id", attr_codes, n)?;
-        let history = purchase_history(tx_codes, &tx_days, n, as_of, exclude)?;
+        let history = purchase_history_of_log(tx_codes, &tx_days, amounts, n, as_of, log_options)?;
         let mut first_contact: Vec<Day> = (0..n)
             .map(|c| history.first_purchase[c].unwrap_or(as_of))
             .collect();
@@ -1181,6 +1189,7 @@ fn lifecycle_stages<'py>(
         )?;
     }
     d.set_item("rows_after_as_of", history.rows_after_as_of)?;
+    d.set_item("refunds", history.refunds)?;
     Ok(d)
 }
 

@@ -8,9 +8,10 @@ use crmkit::clv::{
     BgBb, BgBbParams, BgNbd, BgNbdParams, BtydData, ContinuousDiscounting, DiscreteData,
     FitOptions, FittedBgBb, FittedBgNbd, FittedGammaGamma, FittedMbgNbd, FittedParetoNbd,
     FittedSbg, GammaGamma, GammaGammaParams, Interrupt, MbgNbd, MbgNbdParams, MonthlyDiscounting,
-    ParetoNbd, ParetoNbdParams, RetentionData, Sbg, SbgParams, SpendData, TransactionModel,
+    ParetoNbd, ParetoNbdParams, RetentionData, Sbg, SbgParams, TransactionModel,
 };
 use crmkit::data::ids::FoldMap;
+use crmkit::data::refunds::{NonPositiveSpend, SpendExclusions, repeat_spend_data};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -456,7 +457,8 @@ macro_rules! transaction_class {
 
 
             /// Log-likelihood of customer summaries under the model's parameters (penalty
-            /// excluded): the data term of the fit's objective, for scoring held-out customers.
+            /// excluded): the data term of the fit's objective, for scoring held-out customers;
+            /// returned with the number of customers it covers (the sum of weights).
             ///
             /// Args:
             ///     x, t_x, T: customer summaries (float64 arrays).
@@ -470,7 +472,7 @@ macro_rules! transaction_class {
                 t_x: &Bound<'_, PyAny>,
                 T: &Bound<'_, PyAny>,
                 weights: Option<&Bound<'_, PyAny>>,
-            ) -> PyResult<f64> {
+            ) -> PyResult<(f64, f64)> {
                 let (x, t_x, t) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
                 let w = optional(weights, "weights")?;
                 let (x, t_x, t) = (x.as_slice(), t_x.as_slice(), t.as_slice());
@@ -481,7 +483,7 @@ macro_rules! transaction_class {
                         Some(w) => BtydData::with_weights(x, t_x, t, w)?,
                         None => BtydData::new(x, t_x, t)?,
                     };
-                    m.log_likelihood(&data)
+                    Ok((m.log_likelihood(&data)?, data.total_weight()))
                 })
             }
 
@@ -703,10 +705,14 @@ impl AnyTransaction {
 ///     monthly_discount_rate: discount rate per month (0.01 = 1%).
 ///     time_units_per_month: 4.345 for weeks, 30 for days.
 ///
+///     left_out: NaN expected spend marks a customer left out by the `non_positive_spend`
+///         rule (see `GammaGammaModel.expected_spend`): their CLV is NaN. False (default):
+///         NaN is an error.
+///
 /// Returns:
 ///     numpy.ndarray of float64: Σ_{i=1..months} (E[Y(i f)] − E[Y((i−1) f)]) · spend / (1 + d)^i.
 #[pyfunction]
-#[pyo3(signature = (transaction_model, expected_spend, x, t_x, T, *, months, monthly_discount_rate, time_units_per_month))]
+#[pyo3(signature = (transaction_model, expected_spend, x, t_x, T, *, months, monthly_discount_rate, time_units_per_month, left_out=false))]
 #[allow(non_snake_case, clippy::too_many_arguments)]
 fn clv_monthly_steps<'py>(
     py: Python<'py>,
@@ -718,6 +724,7 @@ fn clv_monthly_steps<'py>(
     months: i64,
     monthly_discount_rate: f64,
     time_units_per_month: f64,
+    left_out: bool,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let months = whole::<u32>("months", months)?;
     let model = AnyTransaction::extract(transaction_model)?;
@@ -734,6 +741,8 @@ fn clv_monthly_steps<'py>(
         t_x.as_slice(),
         tt.as_slice(),
     );
+    let (left_out_rows, kept_spend) = left_out_spend(spend, left_out);
+    let spend = kept_spend.as_deref().unwrap_or(spend);
     let out = run(py, move || {
         CrmkitError::check_len("expected_spend", x.len(), spend.len())?;
         crmkit::clv::check_spend(spend)?;
@@ -741,15 +750,26 @@ fn clv_monthly_steps<'py>(
         let per_unit = Distinct::new(["x", "t_x", "t"], [x, t_x, tt])?.map(|[x, t_x, tt]| {
             crmkit::clv::discounted_purchases_monthly(model.model(), x, t_x, tt, &discounting)
         })?;
-        Ok::<_, CrmkitError>(
-            per_unit
-                .iter()
-                .zip(spend)
-                .map(|(p, s)| p * s)
-                .collect::<Vec<f64>>(),
-        )
+        let mut clv: Vec<f64> = per_unit.iter().zip(spend).map(|(p, s)| p * s).collect();
+        left_out_rows.iter().for_each(|&r| clv[r] = f64::NAN);
+        Ok::<_, CrmkitError>(clv)
     })?;
     Ok(out.into_pyarray(py))
+}
+
+/// With `left_out`, the rows whose expected spend is NaN — customers the `non_positive_spend`
+/// rule left out (see `GammaGammaModel.expected_spend`) — and the spend with 0 there, so the
+/// computation runs on valid input and those rows are set to NaN afterwards.
+fn left_out_spend(spend: &[f64], left_out: bool) -> (Vec<usize>, Option<Vec<f64>>) {
+    if !left_out || !spend.iter().any(|s| s.is_nan()) {
+        return (Vec::new(), None);
+    }
+    let rows: Vec<usize> = (0..spend.len()).filter(|&r| spend[r].is_nan()).collect();
+    let filled = spend
+        .iter()
+        .map(|&s| if s.is_nan() { 0.0 } else { s })
+        .collect();
+    (rows, Some(filled))
 }
 
 /// CLV with continuous discounting over an infinite horizon: DERT × expected spend.
@@ -760,11 +780,12 @@ fn clv_monthly_steps<'py>(
 ///     x, t_x, T: customer summaries in the model's time unit.
 ///     annual_discount_rate: discount rate per year (0.15 = 15%), > 0.
 ///     time_units_per_year: 52 for weeks, 365 for days.
+///     left_out: as for `clv_monthly_steps` (NaN spend = left out by the spend rule).
 ///
 /// Returns:
 ///     numpy.ndarray of float64
 #[pyfunction]
-#[pyo3(signature = (transaction_model, expected_spend, x, t_x, T, *, annual_discount_rate, time_units_per_year))]
+#[pyo3(signature = (transaction_model, expected_spend, x, t_x, T, *, annual_discount_rate, time_units_per_year, left_out=false))]
 #[allow(non_snake_case, clippy::too_many_arguments)]
 fn clv_dert<'py>(
     py: Python<'py>,
@@ -775,6 +796,7 @@ fn clv_dert<'py>(
     T: &Bound<'py, PyAny>,
     annual_discount_rate: f64,
     time_units_per_year: f64,
+    left_out: bool,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let model = AnyTransaction::extract(transaction_model)?;
     let discounting = ContinuousDiscounting {
@@ -789,14 +811,59 @@ fn clv_dert<'py>(
         t_x.as_slice(),
         tt.as_slice(),
     );
+    let (left_out_rows, kept_spend) = left_out_spend(spend, left_out);
+    let spend = kept_spend.as_deref().unwrap_or(spend);
     let out = run(py, move || {
-        Distinct::new(["expected_spend", "x", "t_x", "t"], [spend, x, t_x, tt])?.map(
-            |[spend, x, t_x, tt]| {
+        let mut clv = Distinct::new(["expected_spend", "x", "t_x", "t"], [spend, x, t_x, tt])?
+            .map(|[spend, x, t_x, tt]| {
                 crmkit::clv::clv_dert(model.model(), spend, x, t_x, tt, &discounting)
-            },
-        )
+            })?;
+        left_out_rows.iter().for_each(|&r| clv[r] = f64::NAN);
+        Ok::<_, CrmkitError>(clv)
     })?;
     Ok(out.into_pyarray(py))
+}
+
+/// The `non_positive_spend` option: 'exclude' or 'error'.
+pub(crate) fn spend_rule(field: &str, text: &str) -> PyResult<NonPositiveSpend> {
+    match text {
+        "exclude" => Ok(NonPositiveSpend::Exclude),
+        "error" => Ok(NonPositiveSpend::Error),
+        other => Err(to_py(CrmkitError::invalid_config(
+            field,
+            other,
+            "expected 'exclude' or 'error'",
+        ))),
+    }
+}
+
+/// Rows of repeat customers (x > 0) whose net mean spend is <= 0: the customers the
+/// `non_positive_spend` rule leaves out of the Gamma–Gamma fit and CLV.
+///
+/// Args:
+///     x: repeat purchases per customer.
+///     mean_spend: mean repeat spend per customer.
+///     non_positive_spend: 'exclude' (return the rows) or 'error' (raise naming the first).
+///
+/// Returns:
+///     numpy.ndarray of int64 row indices, ascending.
+#[pyfunction]
+#[pyo3(signature = (x, mean_spend, non_positive_spend="exclude"))]
+fn non_positive_spend_rows<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    mean_spend: &Bound<'py, PyAny>,
+    non_positive_spend: &str,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let rule = spend_rule("non_positive_spend", non_positive_spend)?;
+    let (x, m) = (floats(x, "x")?, floats(mean_spend, "mean_spend")?);
+    let (x, m) = (x.as_slice(), m.as_slice());
+    let rows = run(py, move || SpendExclusions::non_positive_spend(x, m, rule))?.rows;
+    Ok(rows
+        .into_iter()
+        .map(|r| r as i64)
+        .collect::<Vec<_>>()
+        .into_pyarray(py))
 }
 
 /// Pearson correlation of repeat purchases and mean spend among repeat customers (x > 0): the
@@ -824,13 +891,15 @@ model_class!(
     ///     mean_spend: mean spend of the repeat purchases (> 0 for x > 0).
     ///     weights: customers per row (then every row must have x > 0), or None.
     ///     q_above_one: constrain q > 1 (lifetimes' `q_constraint`; finite population mean).
+    ///     non_positive_spend: 'exclude' (default: repeat customers with mean spend <= 0 are
+    ///         left out; `non_positive_spend_rows` lists them) or 'error'.
     ///     penalty, max_iterations, gradient_tolerance, initial, standard_errors: as for
     ///         BgNbdModel.fit.
     ///
     /// Returns:
     ///     the fitted model.
     #[staticmethod]
-    #[pyo3(signature = (x, mean_spend, weights=None, *, q_above_one=false, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=true))]
+    #[pyo3(signature = (x, mean_spend, weights=None, *, q_above_one=false, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=true, non_positive_spend="exclude"))]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         py: Python<'_>,
@@ -843,7 +912,9 @@ model_class!(
         gradient_tolerance: f64,
         initial: Option<Vec<f64>>,
         standard_errors: bool,
+        non_positive_spend: &str,
     ) -> PyResult<Self> {
+        let rule = spend_rule("non_positive_spend", non_positive_spend)?;
         let opts = options(
             penalty,
             max_iterations,
@@ -856,10 +927,7 @@ model_class!(
         let (x, m) = (x.as_slice(), m.as_slice());
         let w = w.as_ref().map(|w| w.as_slice());
         let fitted = run(py, move || {
-            let data = match w {
-                Some(w) => SpendData::with_weights(x, m, w)?,
-                None => SpendData::repeaters(x, m)?,
-            };
+            let (data, _excluded) = repeat_spend_data(x, m, w, rule)?;
             if q_above_one {
                 GammaGamma::fit_q_above_one(&data, &opts)
             } else {
@@ -875,27 +943,27 @@ model_class!(
     }
 
     /// Log-likelihood of (x, mean spend) rows under the model's parameters (penalty
-    /// excluded), for scoring held-out customers; like `fit`, without weights only the repeat
-    /// customers (x > 0) count.
-    #[pyo3(signature = (x, mean_spend, weights=None))]
+    /// excluded), for scoring held-out customers, and the number of customers it covers: like
+    /// `fit`, only the repeat customers (x > 0) count, and those with mean spend <= 0 follow
+    /// `non_positive_spend` ('exclude' leaves them out, 'error' raises).
+    #[pyo3(signature = (x, mean_spend, weights=None, *, non_positive_spend="exclude"))]
     fn log_likelihood_of(
         &self,
         py: Python<'_>,
         x: &Bound<'_, PyAny>,
         mean_spend: &Bound<'_, PyAny>,
         weights: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<f64> {
+        non_positive_spend: &str,
+    ) -> PyResult<(f64, f64)> {
+        let rule = spend_rule("non_positive_spend", non_positive_spend)?;
         let (x, m) = (floats(x, "x")?, floats(mean_spend, "mean_spend")?);
         let w = optional(weights, "weights")?;
         let (x, m) = (x.as_slice(), m.as_slice());
         let w = w.as_ref().map(|w| w.as_slice());
         let params = self.inner.params;
         run(py, move || {
-            let data = match w {
-                Some(w) => SpendData::with_weights(x, m, w)?,
-                None => SpendData::repeaters(x, m)?,
-            };
-            params.log_likelihood(&data)
+            let (data, _excluded) = repeat_spend_data(x, m, w, rule)?;
+            Ok((params.log_likelihood(&data)?, data.total_weight()))
         })
     }
 
@@ -913,20 +981,47 @@ model_class!(
 
     /// Expected spend per purchase of each customer, E[M | x, z̄] (Fader, Hardie & Lee 2005 eq. A3).
     ///
+    /// Args:
+    ///     x, mean_spend: repeat purchases and mean repeat spend per customer.
+    ///     non_positive_spend: None (a mean spend < 0 is an error), 'exclude' (repeat customers
+    ///         with mean spend <= 0 get NaN, the rows of `non_positive_spend_rows`) or 'error'.
+    ///
     /// Returns:
     ///     numpy.ndarray of float64
+    #[pyo3(signature = (x, mean_spend, *, non_positive_spend=None))]
     fn expected_spend<'py>(
         &self,
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
         mean_spend: &Bound<'py, PyAny>,
+        non_positive_spend: Option<&str>,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let rule = match non_positive_spend {
+            Some(text) => Some(spend_rule("non_positive_spend", text)?),
+            None => None,
+        };
         let (x, m) = (floats(x, "x")?, floats(mean_spend, "mean_spend")?);
         let (x, m) = (x.as_slice(), m.as_slice());
         let p = self.inner.params;
         let out = run(py, move || {
-            Distinct::new(["x", "mean_spend"], [x, m])?
-                .map_min(CHEAP_PARALLEL_ROWS, |[x, m]| p.expected_spend(x, m))
+            let excluded = match rule {
+                Some(rule) => SpendExclusions::non_positive_spend(x, m, rule)?,
+                None => SpendExclusions::default(),
+            };
+            // the left-out rows are computed at mean spend 0 (valid) and then marked NaN
+            let zeroed: Vec<f64>;
+            let m = if excluded.rows.is_empty() {
+                m
+            } else {
+                let mut z = m.to_vec();
+                excluded.rows.iter().for_each(|&r| z[r] = 0.0);
+                zeroed = z;
+                &zeroed
+            };
+            let mut out = Distinct::new(["x", "mean_spend"], [x, m])?
+                .map_min(CHEAP_PARALLEL_ROWS, |[x, m]| p.expected_spend(x, m))?;
+            excluded.rows.iter().for_each(|&r| out[r] = f64::NAN);
+            Ok::<_, CrmkitError>(out)
         })?;
         Ok(out.into_pyarray(py))
     }
@@ -1075,7 +1170,7 @@ model_class!(
     }
 
     /// Log-likelihood of (x, t_x, n) rows under the model's parameters (penalty excluded),
-    /// for scoring held-out customers.
+    /// for scoring held-out customers, and the number of customers it covers.
     #[pyo3(signature = (x, t_x, n, weights=None))]
     fn log_likelihood_of(
         &self,
@@ -1084,7 +1179,7 @@ model_class!(
         t_x: &Bound<'_, PyAny>,
         n: &Bound<'_, PyAny>,
         weights: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<f64> {
+    ) -> PyResult<(f64, f64)> {
         let (x, t_x, n) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(n, "n")?);
         let w = optional(weights, "weights")?;
         let (x, t_x, n) = (x.as_slice(), t_x.as_slice(), n.as_slice());
@@ -1095,7 +1190,7 @@ model_class!(
                 Some(w) => DiscreteData::with_weights(x, t_x, n, w)?,
                 None => DiscreteData::new(x, t_x, n)?,
             };
-            params.log_likelihood(&data)
+            Ok((params.log_likelihood(&data)?, data.total_weight()))
         })
     }
 
@@ -1168,5 +1263,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(clv_monthly_steps, m)?)?;
     m.add_function(wrap_pyfunction!(clv_dert, m)?)?;
     m.add_function(wrap_pyfunction!(spend_frequency_correlation, m)?)?;
+    m.add_function(wrap_pyfunction!(non_positive_spend_rows, m)?)?;
     Ok(())
 }

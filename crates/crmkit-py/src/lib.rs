@@ -41,7 +41,7 @@ pub(crate) fn without_gil<T: Send>(
     result.py()
 }
 
-fn log_options(after_as_of: &str, negative_amounts: &str) -> PyResult<LogOptions> {
+pub(crate) fn log_options(after_as_of: &str, negative_amounts: &str) -> PyResult<LogOptions> {
     let after_as_of = match after_as_of {
         "error" => AfterAsOf::Error,
         "exclude" => AfterAsOf::Exclude,

@@ -1,7 +1,8 @@
 //! Customer value and the value–potential matrix: array-level building blocks for
 //! `python/crmkit/value.py`.
 
-use crmkit::value::quadrant::{self, QuadrantSplit, ValueQuadrant};
+use crmkit::data::refunds::value_potential_matrix_with_rule;
+use crmkit::value::quadrant::{QuadrantSplit, ValueQuadrant};
 use crmkit::value::scores::{self as cv, CoreListSize, MarginTiming, RetentionClv, ValueWeights};
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
@@ -185,19 +186,23 @@ fn core_list_size(n: i64, top_k: Option<i64>, top_percent: Option<f64>) -> PyRes
 ///     value: current value per customer (float64, >= 0).
 ///     potential: potential per customer (float64, finite).
 ///     thresholds: (value, potential) split points, or None to split at the medians.
+///     negative_value: 'exclude' (default: customers with value < 0 — refunds exceeding
+///         purchases — are left out, quadrant code -1, and counted in `excluded`) or 'error'.
 ///
 /// Returns:
-///     dict with `quadrant` (uint8 codes into `names`), `names`, `value_split`,
+///     dict with `quadrant` (int8 codes into `names`, -1 = left out), `excluded`, `names`, `value_split`,
 ///     `potential_split` and the summary lists `customers`, `customer_share`, `total_value`,
 ///     `value_share` (None when the total value is 0) and `treatment`, in the order of `names`.
 #[pyfunction]
-#[pyo3(signature = (value, potential, thresholds=None))]
+#[pyo3(signature = (value, potential, thresholds=None, *, negative_value="exclude"))]
 fn value_potential_matrix<'py>(
     py: Python<'py>,
     value: &Bound<'py, PyAny>,
     potential: &Bound<'py, PyAny>,
     thresholds: Option<(f64, f64)>,
+    negative_value: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let rule = crate::clv::spend_rule("negative_value", negative_value)?;
     let split = match thresholds {
         None => QuadrantSplit::Median,
         Some((value, potential)) => QuadrantSplit::Thresholds { value, potential },
@@ -206,13 +211,18 @@ fn value_potential_matrix<'py>(
     let p = columns::floats(potential, "potential")?;
     let (v, p) = (v.as_slice(), p.as_slice());
     let (m, codes) = without_gil(py, move || {
-        let mut m = quadrant::value_potential_matrix(v, p, split)?;
-        let codes: Vec<u8> = m.quadrants.iter().map(|&q| q as u8).collect();
+        let mut m = value_potential_matrix_with_rule(v, p, split, rule)?;
+        let codes: Vec<i8> = m
+            .quadrants
+            .iter()
+            .map(|q| q.map_or(-1, |q| q as i8))
+            .collect();
         m.quadrants = Vec::new();
         Ok((m, codes))
     })?;
     let d = PyDict::new(py);
     d.set_item("quadrant", codes.into_pyarray(py))?;
+    d.set_item("excluded", m.excluded.count())?;
     d.set_item(
         "names",
         ValueQuadrant::ALL.map(ValueQuadrant::as_str).to_vec(),

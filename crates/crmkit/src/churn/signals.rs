@@ -10,6 +10,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::{Day, format_day};
+use crate::data::transactions::{MAX_AMOUNT, NegativeAmounts};
+use crate::math::exact_sum::ExactSum;
 use crate::{CrmkitError, Result};
 
 /// A churn warning signal; also the reason code of a fired warning rule.
@@ -425,6 +427,10 @@ pub struct ChurnSignalOptions {
     pub nps_detractor_max: u8,
     /// Rows after `as_of`: error (default) or exclude and count.
     pub after_as_of: AfterAsOf,
+    /// Negative amounts: error (default) or refunds, which are netted against the order value
+    /// of the period they fall in but are never purchases (no purchase day, no activity, no
+    /// order); counted in [`ChurnSignalReport::refunds`].
+    pub negative_amounts: NegativeAmounts,
 }
 
 impl Default for ChurnSignalOptions {
@@ -444,6 +450,7 @@ impl Default for ChurnSignalOptions {
             silence_days: 15,
             nps_detractor_max: 6,
             after_as_of: AfterAsOf::Error,
+            negative_amounts: NegativeAmounts::Error,
         }
     }
 }
@@ -546,7 +553,8 @@ impl ChurnSignalOptions {
 }
 
 /// Transactions (orders), already encoded: parallel columns of customer code
-/// (`0..n_customers`), day and amount (finite, ≥ 0: net refunds out first).
+/// (`0..n_customers`), day and amount (finite; negative amounts are refunds, accepted with
+/// [`ChurnSignalOptions::negative_amounts`] = `Net`).
 ///
 /// # Examples
 ///
@@ -774,6 +782,10 @@ pub struct ChurnSignalReport {
     pub transactions_after_as_of: usize,
     /// Interactions dated after `as_of` that were excluded.
     pub interactions_after_as_of: usize,
+    /// Transactions with a negative amount (on or before `as_of`) netted as refunds (only with
+    /// [`ChurnSignalOptions::negative_amounts`] = `Net`): not purchases.
+    #[serde(default)]
+    pub refunds: usize,
 }
 
 /// Rows of a log grouped by customer code: `rows[offsets[c]..offsets[c + 1]]` are customer
@@ -902,7 +914,9 @@ fn pick<T: Copy>(column: Option<&[Option<T>]>, c: usize) -> Option<T> {
 ///   [`CustomerSignals::interval_source`]). `None` without any purchase. Fires at > 1.5.
 /// - **Order value change** = mean order value (amount per transaction) in the last
 ///   `order_value_period_days` (P) / that in the P days before − 1; `None` unless both periods
-///   have orders and the previous mean is > 0. Fires at ≤ −0.20.
+///   have orders and the previous mean is > 0. Fires at ≤ −0.20. With refunds netted, a
+///   period's mean order value is (its purchases + its refunds, summed exactly) / its
+///   purchases; refunds are never purchases, purchase days or activity.
 /// - **Negative feedback** = complaints + bad reviews in the last `feedback_window_days`.
 ///   Fires at ≥ 1.
 /// - **Competitor contact** = any competitor-contact interaction in the last
@@ -945,7 +959,8 @@ fn pick<T: Copy>(column: Option<&[Option<T>]>, c: usize) -> Option<T> {
 /// - [`CrmkitError::LengthMismatch`] when the columns of a log, or a per-customer column, have
 ///   the wrong length;
 /// - [`CrmkitError::InvalidValue`] naming the column and row: a customer code ≥
-///   `n_customers`, an amount that is negative or not finite, an NPS answer above 10, an
+///   `n_customers`, an amount that is not finite, above 2^53 in magnitude or (unless
+///   refunds are netted) negative, an NPS answer above 10, an
 ///   override that is not finite (or a negative feedback count below 0);
 /// - [`CrmkitError::AfterObservation`] for a row dated after `as_of` unless
 ///   `after_as_of = exclude`.
@@ -957,12 +972,24 @@ pub fn compute_churn_signals(
     let n = input.n_customers;
     let tx = &input.transactions;
     CrmkitError::check_len("transactions.amount", tx.customer.len(), tx.amount.len())?;
-    if let Some(row) = tx.amount.iter().position(|a| !a.is_finite() || *a < 0.0) {
+    let net = options.negative_amounts == NegativeAmounts::Net;
+    if let Some(row) = tx
+        .amount
+        .iter()
+        .position(|a| !(-MAX_AMOUNT..=MAX_AMOUNT).contains(a) || (*a < 0.0 && !net))
+    {
+        let amount = tx.amount[row];
         return Err(CrmkitError::invalid_value(
             "transactions.amount",
             row,
-            tx.amount[row],
-            "must be finite and >= 0 (net refunds out before computing signals)",
+            amount,
+            if !amount.is_finite() {
+                "must be finite"
+            } else if amount.abs() > MAX_AMOUNT {
+                "magnitude must be <= 2^53 (9.007e15)"
+            } else {
+                "must be >= 0 (pass negative_amounts = net to treat negative amounts as refunds)"
+            },
         ));
     }
     let tx_groups = group_by_customer(
@@ -1035,6 +1062,7 @@ pub fn compute_churn_signals(
     let mut own_intervals = Vec::with_capacity(n);
     let mut purchases: Vec<(i64, f64)> = Vec::new();
     let mut active: Vec<i64> = Vec::new();
+    let mut refunds = 0usize;
     for c in 0..n {
         purchases.clear();
         purchases.extend(
@@ -1047,19 +1075,33 @@ pub fn compute_churn_signals(
         purchases.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
         let mut distinct = 0u32;
         let mut previous_day = None;
-        let (mut last_sum, mut last_n, mut prev_sum, mut prev_n) = (0.0, 0u32, 0.0, 0u32);
+        let (mut last_sum, mut last_n) = (ExactSum::ZERO, 0u32);
+        let (mut prev_sum, mut prev_n) = (ExactSum::ZERO, 0u32);
         active.clear();
         let mut first_seen = i64::MAX;
+        let (mut first_purchase, mut last_purchase) = (None, None);
         for &(d, amount) in &purchases {
+            if amount < 0.0 {
+                // A refund: netted against its period's order value, never a purchase.
+                refunds += 1;
+                if d >= last_period_start {
+                    last_sum.add(amount);
+                } else if d >= previous_period_start {
+                    prev_sum.add(amount);
+                }
+                continue;
+            }
+            first_purchase.get_or_insert(d);
+            last_purchase = Some(d);
             if previous_day != Some(d) {
                 distinct += 1;
                 previous_day = Some(d);
             }
             if d >= last_period_start {
-                last_sum += amount;
+                last_sum.add(amount);
                 last_n += 1;
             } else if d >= previous_period_start {
-                prev_sum += amount;
+                prev_sum.add(amount);
                 prev_n += 1;
             }
             if d >= baseline_start {
@@ -1067,8 +1109,6 @@ pub fn compute_churn_signals(
             }
             first_seen = first_seen.min(d);
         }
-        let first_purchase = purchases.first().map(|p| p.0);
-        let last_purchase = purchases.last().map(|p| p.0);
 
         let mut negative = 0u32;
         let mut competitor = false;
@@ -1116,8 +1156,8 @@ pub fn compute_churn_signals(
             .filter(|b| *b > 0.0)
             .map(|b| 1.0 - f64::from(current) / b);
 
-        let order_value_last = (last_n > 0).then(|| last_sum / f64::from(last_n));
-        let order_value_previous = (prev_n > 0).then(|| prev_sum / f64::from(prev_n));
+        let order_value_last = (last_n > 0).then(|| last_sum.value() / f64::from(last_n));
+        let order_value_previous = (prev_n > 0).then(|| prev_sum.value() / f64::from(prev_n));
         let order_value_change = match (order_value_last, order_value_previous) {
             (Some(l), Some(p)) if p > 0.0 => Some(l / p - 1.0),
             _ => None,
@@ -1201,6 +1241,7 @@ pub fn compute_churn_signals(
         population_interval_days,
         transactions_after_as_of: tx_groups.after_as_of,
         interactions_after_as_of: ix_groups.map_or(0, |g| g.after_as_of),
+        refunds,
     })
 }
 

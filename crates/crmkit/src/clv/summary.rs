@@ -13,7 +13,9 @@
 //! - `t_x` = (last purchase day − first purchase day) / days per unit;
 //! - `T` = (`c` − first purchase day) / days per unit;
 //! - `m_x` = total spend of the repeat purchase days / `x` (the first day's spend is left
-//!   out), 0 when `x = 0`; refunds (when netted) dated after the first purchase day reduce it.
+//!   out), 0 when `x = 0`; refunds (when netted) dated after the first purchase day reduce it
+//!   (refund days are never purchase days). Totals — here and in the holdout spend — are the
+//!   correctly rounded sums of their amounts ([`crate::math::exact_sum`]), whatever the row order.
 //!
 //! With a calibration / holdout split at `c < as_of`, the holdout columns count the
 //! purchase days (`x_holdout`) and the spend (`spend_holdout`) in `(c, as_of]`; customers whose
@@ -22,7 +24,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::{Day, format_day};
-use crate::data::transactions::{ExactSum, LogOptions, LogReport, TransactionLog};
+use crate::data::transactions::{LogOptions, LogReport, TransactionLog};
+use crate::math::exact_sum::{ExactWindow, Spills};
 use crate::{CrmkitError, Result};
 
 /// The unit of `t_x` and `T`.
@@ -131,10 +134,10 @@ struct State {
     last: Day,
     seen: Day,
     days: u32,
-    repeat_spend: ExactSum,
+    repeat_spend: ExactWindow,
     holdout_days: u32,
     holdout_last: Day,
-    holdout_spend: ExactSum,
+    holdout_spend: ExactWindow,
     refunded: bool,
 }
 
@@ -143,17 +146,39 @@ const FRESH: State = State {
     last: Day::MIN,
     seen: Day::MIN,
     days: 0,
-    repeat_spend: ExactSum::ZERO,
+    repeat_spend: ExactWindow::ZERO,
     holdout_days: 0,
     holdout_last: Day::MIN,
-    holdout_spend: ExactSum::ZERO,
+    holdout_spend: ExactWindow::ZERO,
     refunded: false,
 };
 
+/// Terms the windows of [`State`] cannot hold exactly (rare), by customer code.
+#[derive(Default)]
+struct SpendSpills {
+    repeat: Spills,
+    holdout: Spills,
+}
+
+impl SpendSpills {
+    fn finish(&mut self) {
+        self.repeat.finish();
+        self.holdout.finish();
+    }
+}
+
 impl State {
-    /// Adds one row; returns false if the row is earlier than one already seen.
+    /// Adds one row of customer `code`; returns false if the row is earlier than one already
+    /// seen.
     #[inline]
-    fn push(&mut self, day: Day, amount: f64, calibration_end: Day) -> bool {
+    fn push(
+        &mut self,
+        code: u32,
+        day: Day,
+        amount: f64,
+        calibration_end: Day,
+        spills: &mut SpendSpills,
+    ) -> bool {
         if day < self.seen {
             return false;
         }
@@ -164,7 +189,9 @@ impl State {
                 self.holdout_days += 1;
                 self.holdout_last = day;
             }
-            self.holdout_spend.add(amount);
+            if !self.holdout_spend.try_add(amount) {
+                spills.holdout.push(code, amount);
+            }
         } else if purchase {
             if self.days == 0 {
                 self.first = day;
@@ -174,13 +201,13 @@ impl State {
                 self.days += 1;
                 self.last = day;
             }
-            if day > self.first {
-                self.repeat_spend.add(amount);
+            if day > self.first && !self.repeat_spend.try_add(amount) {
+                spills.repeat.push(code, amount);
             }
         } else {
             self.refunded = true;
-            if self.days > 0 && day > self.first {
-                self.repeat_spend.add(amount);
+            if self.days > 0 && day > self.first && !self.repeat_spend.try_add(amount) {
+                spills.repeat.push(code, amount);
             }
         }
         true
@@ -217,18 +244,20 @@ pub fn btyd_summary(
     }
     let n = log.customers().n_customers();
     let mut states = vec![FRESH; n];
+    let mut spills = SpendSpills::default();
     let mut ordered = true;
     // Optimistic single pass; at the first customer whose rows go back in time, stop updating
     // and regroup (the regrouping pass validates every row again).
     let records = (states.as_ptr() as usize, std::mem::size_of::<State>());
     let mut report =
         log.scan_prefetching(as_of, options.log, Some(records), |code, day, amount| {
-            ordered = states[code as usize].push(day, amount, calibration_end);
+            ordered = states[code as usize].push(code, day, amount, calibration_end, &mut spills);
             ordered
         })?;
     if !ordered {
-        (states, report) = grouped_states(log, as_of, options.log, calibration_end)?;
+        (states, spills, report) = grouped_states(log, as_of, options.log, calibration_end)?;
     }
+    spills.finish();
 
     let unit = options.unit.days();
     let split = options.calibration_end.is_some();
@@ -239,7 +268,7 @@ pub fn btyd_summary(
         if s.days == 0 {
             if s.holdout_days > 0 {
                 report.holdout_only_customers += 1;
-            } else if s.refunded || s.holdout_spend.value() < 0.0 {
+            } else if s.refunded || s.holdout_spend.value_with(spills.holdout.of(c as u32)) < 0.0 {
                 report.refund_only_customers += 1;
             } else {
                 report.customers_after_as_of += 1;
@@ -254,13 +283,13 @@ pub fn btyd_summary(
         out.t_x.push(f64::from(s.last - s.first) / unit);
         out.t.push(f64::from(calibration_end - s.first) / unit);
         out.m_x.push(if x > 0 {
-            s.repeat_spend.value() / f64::from(x)
+            s.repeat_spend.value_with(spills.repeat.of(c as u32)) / f64::from(x)
         } else {
             0.0
         });
         if split {
             x_holdout.push(i64::from(s.holdout_days));
-            spend_holdout.push(s.holdout_spend.value());
+            spend_holdout.push(s.holdout_spend.value_with(spills.holdout.of(c as u32)));
         }
     }
     if out.customer.is_empty() {
@@ -284,7 +313,7 @@ fn grouped_states(
     as_of: Day,
     options: LogOptions,
     calibration_end: Day,
-) -> Result<(Vec<State>, LogReport)> {
+) -> Result<(Vec<State>, SpendSpills, LogReport)> {
     let n = log.customers().n_customers();
     let mut start = vec![0usize; n + 1];
     for &code in log.customers().codes() {
@@ -302,16 +331,17 @@ fn grouped_states(
         true
     })?;
     let mut states = vec![FRESH; n];
+    let mut spills = SpendSpills::default();
     for (c, state) in states.iter_mut().enumerate() {
         let group = &mut rows[start[c]..fill[c]];
         if !group.is_sorted_by_key(|r| r.0) {
             group.sort_unstable_by_key(|r| r.0);
         }
         for &(day, amount) in group.iter() {
-            state.push(day, amount, calibration_end);
+            state.push(c as u32, day, amount, calibration_end, &mut spills);
         }
     }
-    Ok((states, report))
+    Ok((states, spills, report))
 }
 
 #[cfg(test)]

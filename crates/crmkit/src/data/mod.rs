@@ -4,8 +4,10 @@
 //!   ascending id order, so results never depend on row order;
 //! - [`transactions`]: the validated transaction log (ids, days, amounts) and the options every
 //!   reader of a log shares (rows after `as_of`, refunds);
-//! - [`calendar`]: whole calendar days since 1970-01-01.
+//! - [`calendar`]: whole calendar days since 1970-01-01;
+//! - [`refunds`]: the one refund policy — which customers the spend models leave out, and why.
 
 pub mod calendar;
 pub mod ids;
+pub mod refunds;
 pub mod transactions;

@@ -220,47 +220,8 @@ pub struct LogOptions {
 }
 
 /// The largest amount magnitude crmkit accepts: 2^53 ≈ 9.007e15 (far beyond any real order;
-/// it keeps the exact per-customer sums of [`ExactSum`] from overflowing).
+/// it keeps every per-customer total far from the end of the double range).
 pub const MAX_AMOUNT: f64 = 9_007_199_254_740_992.0;
-
-/// A sum of amounts that does not depend on the order of its terms.
-///
-/// Floating-point addition is not associative, so summing a customer's amounts in another row
-/// order can change the last bit of the total — and a score at a tier threshold with it. Each
-/// amount is instead rounded once to a multiple of 2^-40 (about 9e-13) and added as a 128-bit
-/// integer, which is exact and associative: the total is the same for every row order.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::data::transactions::ExactSum;
-/// let (mut a, mut b) = (ExactSum::default(), ExactSum::default());
-/// for v in [0.1, 0.2, 0.3, 1e15] { a.add(v); }
-/// for v in [1e15, 0.3, 0.2, 0.1] { b.add(v); }
-/// assert_eq!(a.value(), b.value());
-/// assert_eq!(a, b);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ExactSum(i128);
-
-const EXACT_SCALE: f64 = (1u64 << 40) as f64;
-
-impl ExactSum {
-    /// The empty sum.
-    pub const ZERO: ExactSum = ExactSum(0);
-
-    /// Adds an amount with |amount| <= [`MAX_AMOUNT`] (larger values saturate).
-    #[inline]
-    pub fn add(&mut self, amount: f64) {
-        self.0 = self.0.wrapping_add((amount * EXACT_SCALE) as i128);
-    }
-
-    /// The sum, correctly rounded to f64.
-    #[inline]
-    pub fn value(self) -> f64 {
-        self.0 as f64 / EXACT_SCALE
-    }
-}
 
 /// Rows ahead whose per-customer record is prefetched while the current row is aggregated.
 pub(crate) const PREFETCH_DISTANCE: usize = 24;

@@ -29,6 +29,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::{Day, format_day};
+use crate::data::transactions::{AfterAsOf, LogOptions, MAX_AMOUNT, NegativeAmounts};
 use crate::{CrmkitError, Result};
 
 /// A lifecycle stage. Snake_case names ([`LifecycleStage::as_str`]) are stable.
@@ -526,7 +527,55 @@ pub fn purchase_history(
     as_of: Day,
     exclude_after_as_of: bool,
 ) -> Result<PurchaseHistory> {
+    let options = LogOptions {
+        after_as_of: if exclude_after_as_of {
+            AfterAsOf::Exclude
+        } else {
+            AfterAsOf::Error
+        },
+        ..LogOptions::default()
+    };
+    purchase_history_of_log(customer, day, None, n_customers, as_of, options)
+}
+
+/// [`purchase_history`] of a log with amounts: a row with a negative amount is a refund, never
+/// a purchase — an error naming its row by default, or (with
+/// [`NegativeAmounts::Net`]) left out of the purchase days and counted in
+/// [`PurchaseHistory::refunds`]. Without amounts every row is a purchase.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::lifecycle::purchase_history_of_log;
+/// use crmkit::data::transactions::{LogOptions, NegativeAmounts};
+/// let net = LogOptions { negative_amounts: NegativeAmounts::Net, ..LogOptions::default() };
+/// // Customer 0 bought on day 100 and was refunded on day 900: still one purchase day.
+/// let h = purchase_history_of_log(&[0, 0], &[100, 900], Some(&[20.0, -20.0]), 1, 1000, net)?;
+/// assert_eq!((h.first_purchase[0], h.last_purchase[0]), (Some(100), Some(100)));
+/// assert_eq!(h.refunds, 1);
+/// assert!(purchase_history_of_log(&[0], &[1], Some(&[-1.0]), 1, 5, LogOptions::default()).is_err());
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`purchase_history`]; [`CrmkitError::LengthMismatch`] for amounts of another length;
+/// [`CrmkitError::InvalidValue`] for an amount that is not finite, above 2^53 in magnitude or
+/// (unless refunds are netted) negative.
+pub fn purchase_history_of_log(
+    customer: &[u32],
+    day: &[Day],
+    amount: Option<&[f64]>,
+    n_customers: usize,
+    as_of: Day,
+    options: LogOptions,
+) -> Result<PurchaseHistory> {
     CrmkitError::check_len("transactions.day", customer.len(), day.len())?;
+    if let Some(amount) = amount {
+        CrmkitError::check_len("transactions.amount", customer.len(), amount.len())?;
+    }
+    let exclude_after_as_of = options.after_as_of == AfterAsOf::Exclude;
+    let mut refunds = 0;
     let mut first: Vec<Option<Day>> = vec![None; n_customers];
     let mut last: Vec<Option<Day>> = vec![None; n_customers];
     let mut previous: Vec<Option<Day>> = vec![None; n_customers];
@@ -541,6 +590,26 @@ pub fn purchase_history(
                 format!("customer code must be below n_customers = {n_customers}"),
             ));
         }
+        if let Some(&a) = amount.and_then(|a| a.get(row)) {
+            if !(0.0..=MAX_AMOUNT).contains(&a) {
+                if !a.is_finite() || a.abs() > MAX_AMOUNT {
+                    return Err(CrmkitError::invalid_value(
+                        "amount",
+                        row,
+                        a,
+                        "must be finite, with magnitude <= 2^53 (9.007e15)",
+                    ));
+                }
+                if options.negative_amounts == NegativeAmounts::Error {
+                    return Err(CrmkitError::invalid_value(
+                        "amount",
+                        row,
+                        a,
+                        "must be >= 0 (pass negative_amounts = net to treat negative amounts as refunds)",
+                    ));
+                }
+            }
+        }
         if d > as_of {
             if exclude_after_as_of {
                 rows_after_as_of += 1;
@@ -552,6 +621,11 @@ pub fn purchase_history(
                 value: format_day(d),
                 as_of: format_day(as_of),
             });
+        }
+        if amount.and_then(|a| a.get(row)).is_some_and(|&a| a < 0.0) {
+            // a refund is never a purchase
+            refunds += 1;
+            continue;
         }
         first[c] = Some(first[c].map_or(d, |f| f.min(d)));
         match last[c] {
@@ -569,6 +643,7 @@ pub fn purchase_history(
         last_purchase: last,
         previous_purchase: previous,
         rows_after_as_of,
+        refunds,
     })
 }
 
@@ -590,6 +665,9 @@ pub struct PurchaseHistory {
     pub previous_purchase: Vec<Option<Day>>,
     /// Rows after `as_of` that were excluded.
     pub rows_after_as_of: usize,
+    /// Refund rows (negative amounts, netted) on or before `as_of`: not purchases.
+    #[serde(default)]
+    pub refunds: usize,
 }
 
 /// Assigns every customer a lifecycle stage: the stage of the first rule with a matching

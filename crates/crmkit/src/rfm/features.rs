@@ -13,15 +13,17 @@
 //! - `frequency` = number of purchases (rows) inside the window, the last `window_days`
 //!   days up to and including `as_of`: `as_of − window_days < day ≤ as_of`;
 //! - `monetary` = total amount of those purchases (net of refunds in the window when refunds
-//!   are netted), summed exactly so that it never depends on row order (see
-//!   [`crate::data::transactions::ExactSum`]);
+//!   are netted): the correctly rounded sum of the amounts (equal to Python's `math.fsum`),
+//!   whatever the row order (see
+//!   [`crate::math::exact_sum::ExactSum`]);
 //! - `avg_order_value` = `monetary / frequency`, and 0 when `frequency` is 0 (a customer whose
 //!   purchases all lie before the window keeps a row, with frequency and monetary 0).
 
 use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::Day;
-use crate::data::transactions::{ExactSum, LogOptions, LogReport, TransactionLog};
+use crate::data::transactions::{LogOptions, LogReport, TransactionLog};
+use crate::math::exact_sum::{ExactWindow, Spills};
 use crate::{CrmkitError, Result};
 
 /// Options for [`rfm_features`].
@@ -120,7 +122,7 @@ pub fn rfm_features(
     // One record per customer: a row touches one cache line, not five.
     #[derive(Clone, Copy)]
     struct Acc {
-        monetary: ExactSum,
+        monetary: ExactWindow,
         first: Day,
         last: Day,
         frequency: u32,
@@ -128,7 +130,7 @@ pub fn rfm_features(
     }
     let mut acc = vec![
         Acc {
-            monetary: ExactSum::default(),
+            monetary: ExactWindow::ZERO,
             first: Day::MAX,
             last: Day::MIN,
             frequency: 0,
@@ -137,6 +139,8 @@ pub fn rfm_features(
         n
     ];
     let records = (acc.as_ptr() as usize, std::mem::size_of::<Acc>());
+    // terms the 16-byte windows cannot hold exactly (rare), by customer code
+    let mut spills = Spills::default();
     let mut report =
         log.scan_prefetching(as_of, options.log, Some(records), |code, day, amount| {
             let a = &mut acc[code as usize];
@@ -148,12 +152,13 @@ pub fn rfm_features(
             } else {
                 a.refunded = true;
             }
-            if in_window {
-                a.monetary.add(amount);
+            if in_window && !a.monetary.try_add(amount) {
+                spills.push(code, amount);
             }
             true
         })?;
 
+    spills.finish();
     let with_purchase = acc.iter().filter(|a| a.last != Day::MIN).count();
     let mut out = RfmFeatures {
         customer: Vec::with_capacity(with_purchase),
@@ -183,7 +188,7 @@ pub fn rfm_features(
         out.days_since_last
             .push(i64::from(as_of) - i64::from(a.last));
         out.frequency.push(i64::from(a.frequency));
-        let monetary = a.monetary.value();
+        let monetary = a.monetary.value_with(spills.of(c as u32));
         out.monetary.push(monetary);
         out.avg_order_value.push(if a.frequency > 0 {
             monetary / f64::from(a.frequency)
