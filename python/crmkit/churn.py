@@ -76,7 +76,8 @@ def concat_ids(parts: Sequence[Any]) -> Any:
         import polars as pl
 
         string = any(p.dtype in (pl.Utf8, pl.Categorical) or isinstance(p.dtype, pl.Enum) for p in parts)
-        return pl.concat([p.cast(pl.Utf8 if string else pl.Int64) for p in parts])
+        wide = any(p.dtype in (pl.UInt64, pl.Int128) for p in parts)  # int64 cannot hold them all
+        return pl.concat([p.cast(pl.Utf8 if string else pl.Decimal(38, 0) if wide else pl.Int64) for p in parts])
     import pyarrow as pa
 
     arrays = []
@@ -96,7 +97,8 @@ def concat_ids(parts: Sequence[Any]) -> Any:
         or pa.types.is_dictionary(a.type)
         for a in arrays
     )
-    target = pa.string() if string else pa.int64()
+    wide = any(pa.types.is_uint64(a.type) or pa.types.is_decimal(a.type) for a in arrays)
+    target = pa.string() if string else pa.decimal128(38, 0) if wide else pa.int64()
     chunks: list[Any] = []
     for a in arrays:
         if pa.types.is_dictionary(a.type):
@@ -121,9 +123,9 @@ def take_ids(concat: Any, rows: np.ndarray, fam: str) -> Any:
             import pandas as pd
 
             return pd.Series(col.to_pandas(), name=None)
-        return col.to_numpy(zero_copy_only=False)
+        return _frames.to_numpy(col)
     if got == "polars":
-        return col.to_numpy() if fam == "numpy" else col.to_arrow() if fam == "pyarrow" else col.to_pandas()
+        return _frames.to_numpy(col) if fam == "numpy" else col.to_arrow() if fam == "pyarrow" else col.to_pandas()
     return col
 
 
@@ -262,9 +264,10 @@ def _signals_raw(
     interaction_timestamp: Any,
     overrides: Any,
     options: Any,
+    tz: str | None = None,
 ) -> tuple[dict[str, Any], Any, str]:
     tx_ids = _frames.column(transactions, customer_id, "customer_id")
-    ts, ticks = _frames.times(_frames.column(transactions, timestamp, "timestamp"), "timestamp")
+    ts, ticks = _frames.times(_frames.column(transactions, timestamp, "timestamp"), "timestamp", tz)
     amounts = _frames.floats(_frames.column(transactions, amount, "amount"), "amount")
     parts = [tx_ids]
     kwargs: dict[str, Any] = {"ticks_per_day": ticks}
@@ -273,6 +276,7 @@ def _signals_raw(
         its, iticks = _frames.times(
             _frames.column(interactions, interaction_timestamp or timestamp, "interactions.timestamp"),
             "interactions.timestamp",
+            tz,
         )
         kinds = _frames.column(interactions, kind, "kind")
         parts.append(ix_ids)
@@ -333,6 +337,7 @@ def churn_signals(
     interaction_timestamp: Any = None,
     overrides: Any = None,
     options: Any = None,
+    tz: str | None = None,
 ) -> Any:
     """The churn warning signals of SPEC §6.1 per customer, as of an observation date.
 
@@ -363,6 +368,7 @@ def churn_signals(
         as_of: the observation date; rows after it are an error unless
             ``options={"after_as_of": "exclude"}``.
         customer_id, timestamp, amount, kind: column names (shared by both logs).
+        tz: a time-zone name to count calendar days in (see :func:`crmkit.rfm_features`).
         interaction_timestamp: the interactions' time column name if it differs.
         overrides: optional per-customer table with ``customer_id`` and any of the signal
             columns ``activity_drop``, ``purchase_gap_ratio``, ``order_value_change``,
@@ -396,7 +402,7 @@ def churn_signals(
         'activity_drop 1 >= 0.3; purchase_gap 3.733 > 1.5x interval'
     """
     out, concat, fam = _signals_raw(
-        transactions, interactions, as_of, customer_id, timestamp, amount, kind, interaction_timestamp, overrides, options
+        transactions, interactions, as_of, customer_id, timestamp, amount, kind, interaction_timestamp, overrides, options, tz
     )
     n = len(out["customer_row"])
     names = out["signal_names"]
@@ -441,6 +447,7 @@ def churn_reasons(
     interaction_timestamp: Any = None,
     overrides: Any = None,
     options: Any = None,
+    tz: str | None = None,
 ) -> Any:
     """The fired churn warning rules in long form: one row per customer and reason.
 
@@ -460,7 +467,7 @@ def churn_reasons(
         1            1   purchase_gap  3.733333        1.5
     """
     out, concat, fam = _signals_raw(
-        transactions, interactions, as_of, customer_id, timestamp, amount, kind, interaction_timestamp, overrides, options
+        transactions, interactions, as_of, customer_id, timestamp, amount, kind, interaction_timestamp, overrides, options, tz
     )
     names = out["signal_names"]
     rows = out["customer_row"][out["reason_customer"].astype(np.int64)]
