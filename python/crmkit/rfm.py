@@ -69,9 +69,11 @@ def rfm_features(
     there is no purchase in the window). Timestamps are reduced to calendar days (local time).
 
     Args:
-        data: a pandas / polars / pyarrow table, a dict of arrays, or None when the columns are
-            passed as arrays.
-        as_of: the observation date (``'2024-12-31'``, a date, datetime or numpy / pandas timestamp).
+        data: a pandas / polars / pyarrow table, a polars LazyFrame, a DuckDB relation or other
+            Arrow PyCapsule table, a Parquet / CSV path, a dict of arrays, or None when the
+            columns are passed as arrays (docs/inputs.md lists every accepted input).
+        as_of: the observation date (``'2024-12-31'``, a date, datetime or numpy / pandas
+            timestamp; numbers are rejected).
         customer_id, timestamp, amount: column names in ``data``, or the columns themselves.
         window_days: length of the frequency / monetary window.
         after_as_of: ``'error'`` (default) or ``'exclude'`` (rows after ``as_of`` are left out and
