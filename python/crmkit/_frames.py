@@ -273,7 +273,7 @@ def _plain(col: Any, field: str) -> Any:
     if fam == "polars":
         import polars as pl
 
-        if col.dtype == pl.Int128:  # exported under a private Arrow format: send it as decimal128
+        if col.dtype == getattr(pl, "Int128", None):  # a private Arrow format: send it as decimal128
             return col.cast(pl.Decimal(38, 0))
         return col
     if fam == "pyarrow" or hasattr(col, "__arrow_c_stream__") or hasattr(col, "__arrow_c_array__"):

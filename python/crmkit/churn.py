@@ -76,7 +76,7 @@ def concat_ids(parts: Sequence[Any]) -> Any:
         import polars as pl
 
         string = any(p.dtype in (pl.Utf8, pl.Categorical) or isinstance(p.dtype, pl.Enum) for p in parts)
-        wide = any(p.dtype in (pl.UInt64, pl.Int128) for p in parts)  # int64 cannot hold them all
+        wide = any(p.dtype in (pl.UInt64, getattr(pl, "Int128", pl.UInt64)) for p in parts)  # beyond int64
         return pl.concat([p.cast(pl.Utf8 if string else pl.Decimal(38, 0) if wide else pl.Int64) for p in parts])
     import pyarrow as pa
 

@@ -91,6 +91,8 @@ def test_int64_ids_beyond_2_53_are_exact() -> None:
 def test_polars_int128_ids_are_exact() -> None:
     import polars as pl
 
+    if not hasattr(pl, "Int128"):
+        pytest.skip("this polars has no Int128")
     values = [2**100, 1, 2**100, -(2**90)]
     out = features(pl.Series(values, dtype=pl.Int128))
     assert out["customer_id"].dtype == pl.Int128
