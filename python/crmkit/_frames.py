@@ -138,7 +138,7 @@ def _file_column(path: Any, name: str, field: str) -> Any:
 
 def _capsule_column(data: Any, name: str, field: str) -> Any:
     """Column ``name`` of a table that only offers the Arrow PyCapsule interface (e.g. DuckDB)."""
-    if _installed("pyarrow"):
+    if _installed("pyarrow") and hasattr(_pyarrow().RecordBatchReader, "from_stream"):  # pyarrow >= 15
         import pyarrow as pa
 
         table = pa.RecordBatchReader.from_stream(data).read_all()
@@ -156,10 +156,16 @@ def _capsule_column(data: Any, name: str, field: str) -> Any:
         return frame.get_column(name)
     raise _error(
         _crmkit.ConfigError,
-        f"invalid `data`: {type(data).__name__} tables are read through Arrow, which needs pyarrow or polars "
+        f"invalid `data`: {type(data).__name__} tables are read through Arrow, which needs pyarrow >= 15 or polars "
         "(pip install 'crmkit[pyarrow]' or 'crmkit[polars]')",
         "data",
     )
+
+
+def _pyarrow() -> Any:
+    import pyarrow
+
+    return pyarrow
 
 
 def _error(cls: type[Exception], message: str, field: str, row: int | None = None) -> Exception:
@@ -276,6 +282,8 @@ def _plain(col: Any, field: str) -> Any:
         if col.dtype == getattr(pl, "Int128", None):  # a private Arrow format: send it as decimal128
             return col.cast(pl.Decimal(38, 0))
         return col
+    if fam == "pyarrow" and not hasattr(col, "__arrow_c_stream__") and hasattr(col, "combine_chunks"):
+        return col.combine_chunks()  # pyarrow < 15: chunked arrays export only as one array
     if fam == "pyarrow" or hasattr(col, "__arrow_c_stream__") or hasattr(col, "__arrow_c_array__"):
         return col
     arr = np.asarray(col)
@@ -375,7 +383,7 @@ def times(col: Any, field: str = "timestamp", tz: str | None = None) -> tuple[An
                 col = pc.local_timestamp(col.cast(pa.timestamp(col.type.unit, zone)))
             elif col.type.tz is not None:
                 col = pc.local_timestamp(col)
-        return col, None
+        return _plain(col, field), None
     arr = _to_numpy_if_plain(col, field)
     if arr is None:
         if zone is not None and _installed("pyarrow"):
@@ -410,9 +418,9 @@ def times(col: Any, field: str = "timestamp", tz: str | None = None) -> tuple[An
 
 def floats(col: Any, field: str) -> Any:
     """A numeric column as Rust reads it: float64 numpy, or an Arrow column."""
-    arr = _to_numpy_if_plain(col, field)
-    if arr is None:
-        return col
+    arr = _plain(col, field)
+    if not isinstance(arr, np.ndarray):
+        return arr
     if arr.dtype.kind not in "biuf":
         raise _error(_crmkit.ConfigError, f"invalid `{field}`: {arr.dtype} (expected numbers)", field)
     return np.ascontiguousarray(arr, dtype=np.float64)
@@ -420,9 +428,9 @@ def floats(col: Any, field: str) -> Any:
 
 def numbers(col: Any, field: str) -> Any:
     """A numeric column keeping int64 as int64 (no copy for counts and days)."""
-    arr = _to_numpy_if_plain(col, field)
-    if arr is None:
-        return col
+    arr = _plain(col, field)
+    if not isinstance(arr, np.ndarray):
+        return arr
     if arr.dtype.kind in "iub":
         return np.ascontiguousarray(arr, dtype=np.int64)
     return floats(arr, field)
@@ -486,7 +494,7 @@ def take(col: Any, rows: np.ndarray) -> Any:
     if fam == "pyarrow":
         import pyarrow as pa
 
-        if pa.types.is_string_view(col.type):  # no take kernel for views: take, then view again
+        if getattr(pa.types, "is_string_view", lambda t: False)(col.type):  # no take kernel: take, then view again
             return col.cast(pa.large_string()).take(rows).cast(col.type)
         return col.take(rows)
     if hasattr(col, "__arrow_c_stream__") or hasattr(col, "__arrow_c_array__"):
@@ -551,7 +559,7 @@ def to_numpy(col: Any) -> np.ndarray:
         import pyarrow as pa
 
         kind = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
-        if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind) or getattr(pa.types, "is_string_view", lambda t: False)(kind):
             return np.asarray(col.to_pylist(), dtype=object)
         return col.to_numpy(zero_copy_only=False)
     return np.asarray(col)

@@ -93,7 +93,7 @@ def concat_ids(parts: Sequence[Any]) -> Any:
     string = any(
         pa.types.is_string(a.type)
         or pa.types.is_large_string(a.type)
-        or pa.types.is_string_view(a.type)
+        or getattr(pa.types, "is_string_view", lambda t: False)(a.type)
         or pa.types.is_dictionary(a.type)
         for a in arrays
     )
