@@ -42,8 +42,8 @@ _TICKS_PER_DAY = {
 }
 
 
-_MIN_DAY = -719_162  # 0001-01-01, as crmkit::time::MIN_DAY
-_MAX_DAY = 2_932_896  # 9999-12-31, as crmkit::time::MAX_DAY
+_MIN_DAY = -719_162  # 0001-01-01, as crmkit::data::calendar::MIN_DAY
+_MAX_DAY = 2_932_896  # 9999-12-31, as crmkit::data::calendar::MAX_DAY
 
 
 def _installed(name: str) -> bool:

@@ -1,7 +1,7 @@
 """Churn: warning signals with reason codes, the 1–10 churn risk index, a logistic churn model
-and the metrics to evaluate it (SPEC §6), in the frame family you pass.
+and the metrics to evaluate it, in the frame family you pass.
 
-* :func:`churn_signals` / :func:`churn_reasons` measure the SPEC §6.1 warning signals per
+* :func:`churn_signals` / :func:`churn_reasons` measure the warning signals per
   customer from a transaction log and an interaction log, as of an observation date;
 * :func:`churn_risk` turns measured signals into the index 1–10, an alert level and a suggested
   action (:class:`ChurnIndexOptions` configures it);
@@ -237,7 +237,7 @@ def as_json(value: Any, field: str) -> str | None:
 
 
 def churn_signal_options(**changes: Any) -> dict[str, Any]:
-    """The churn signal options (SPEC §6.1 defaults), with ``changes`` applied and checked.
+    """The churn signal options (documented defaults), with ``changes`` applied and checked.
 
     Returns:
         dict: the complete options, ready to pass as ``options=`` to :func:`churn_signals`.
@@ -339,7 +339,7 @@ def churn_signals(
     options: Any = None,
     tz: str | None = None,
 ) -> Any:
-    """The churn warning signals of SPEC §6.1 per customer, as of an observation date.
+    """The churn warning signals per customer, as of an observation date.
 
     Measured per customer (null when it cannot be measured):
 
@@ -500,11 +500,11 @@ def _index_options(options: Any) -> ChurnIndexOptions:
 
 
 def churn_risk(signals: Any, options: Any = None, *, customer_id: Any = "customer_id") -> Any:
-    """The churn risk index 1–10, the alert level and the suggested action (SPEC §6.2).
+    """The churn risk index 1–10, the alert level and the suggested action.
 
     index = 1 + round(9 · Σ wᵢ·sᵢ / Σ wᵢ) over the signals present, where sᵢ ∈ [0, 1] is the
     strength of signal i (a linear ramp of its measured value) and wᵢ its weight; missing
-    signals drop out and the weights renormalise. Defaults (SPEC): activity drop 0.40, order
+    signals drop out and the weights renormalise. Defaults: activity drop 0.40, order
     value decline 0.30, negative feedback 0.15 (full at 2), competitor contact 0.15; red from 8,
     yellow from 5.
 
@@ -521,7 +521,7 @@ def churn_risk(signals: Any, options: Any = None, *, customer_id: Any = "custome
         ``weighted_strength``, ``alert`` (green / yellow / red) and ``action``.
 
     Examples:
-        SPEC §6.2 worked examples:
+        Worked examples (docs/churn.md):
 
         >>> import pandas as pd, crmkit
         >>> signals = pd.DataFrame({"customer_id": ["a", "b"], "activity_drop": [0.8, 0.9],

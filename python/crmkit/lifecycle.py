@@ -1,4 +1,4 @@
-"""Lifecycle stages (SPEC §7) and the migration of any label between two snapshots (SPEC §14),
+"""Lifecycle stages and the migration of any label between two snapshots,
 in the frame family you pass.
 
 * :func:`lifecycle_stages` gives every customer one stage (prospect, onboarding, retained,
@@ -28,7 +28,7 @@ ABSENT = "(absent)"
 
 
 def lifecycle_rules() -> dict[str, Any]:
-    """The default lifecycle rules (SPEC §7) as a dict, to edit and pass as ``rules=``.
+    """The default lifecycle rules as a dict, to edit and pass as ``rules=``.
 
     Rules are tried in order and the first matching one gives the stage; each rule has a
     ``stage`` and ``when_any`` conditions among ``"no_purchase"``,
@@ -64,7 +64,7 @@ def lifecycle_stages(
     """A lifecycle stage for every customer, with the reason it was chosen.
 
     First, latest and previous purchase days come from the transaction log. The default rules
-    (SPEC §7), first match wins: no purchase → prospect; over 365 days since the last purchase →
+   , first match wins: no purchase → prospect; over 365 days since the last purchase →
     lost; churn index ≥ 8 or the purchase-gap warning fires → churn_warning; bought again
     within the last 180 days after a gap of over 365 days → reactivated; first purchase within
     180 days → onboarding; a large order, referral, upgrade or cross-category purchase →
@@ -334,10 +334,10 @@ def stage_metrics(
     stage: str = "stage",
     all_columns: bool = False,
 ) -> Any:
-    """The per-stage report metrics of SPEC §7: customers per stage and the mean of each metric.
+    """The per-stage report metrics: customers per stage and the mean of each metric.
 
     Every stage is reported, in stage order, also stages without customers. Without
-    ``all_columns``, a stage reports only the metrics SPEC §7 names for it (among the columns
+    ``all_columns``, a stage reports only the metrics named for it (among the columns
     given): prospect — channel_cost, first_interaction_length, interest_tags, region_mix;
     onboarding — repurchase_rate, order_value_growth, satisfaction; retained —
     monthly_purchase_frequency, clv, nps, referrals; expansion — large_order_rate,

@@ -15,12 +15,12 @@ use crmkit::churn::{
     LogisticOptions, LogisticRegression, SignalOverrides, SignalValues, TransactionLog,
     calibration_by_quantile, compute_churn_signals, top_fraction_lift,
 };
+use crmkit::data::calendar::Day;
 use crmkit::lifecycle::{
     LifecycleInput, LifecycleReasonCode, LifecycleRules, LifecycleStage, MetricColumn,
     assign_lifecycle_stages, migration_with_labels, purchase_history,
     stage_metrics as core_stage_metrics,
 };
-use crmkit::time::Day;
 use crmkit::{CrmkitError, Result};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -49,7 +49,7 @@ fn days(
 ) -> PyResult<Vec<Day>> {
     let column = columns::times(obj, field, ticks_per_day)?;
     let times = column.times();
-    if let crmkit::transactions::Times::Ticks { per_day, .. } = times {
+    if let crmkit::data::transactions::Times::Ticks { per_day, .. } = times {
         if per_day <= 0 {
             return Err(to_py(CrmkitError::invalid_config(
                 field,
@@ -485,8 +485,8 @@ fn check_churn_signal_options(text: &str) -> PyResult<String> {
     to_json(&o)
 }
 
-/// Configuration of the churn risk index (SPEC §6.2): per-signal weight and ramp, alert cut
-/// points and the action playbook. `ChurnIndexOptions()` is the SPEC default;
+/// Configuration of the churn risk index: per-signal weight and ramp, alert cut
+/// points and the action playbook. `ChurnIndexOptions()` is the documented default;
 /// `ChurnIndexOptions.from_json(text)` reads a (partial) JSON configuration over the defaults.
 #[pyclass(name = "ChurnIndexOptions", module = "crmkit._crmkit", frozen, eq)]
 #[derive(Clone, PartialEq)]
@@ -1230,12 +1230,12 @@ fn label_migration<'py>(
 /// One stage's row of [`stage_metrics`]: (stage, customers, [(metric, n, sum, mean)]).
 type StageRow = (String, usize, Vec<(String, usize, f64, Option<f64>)>);
 
-/// Per-stage metrics of SPEC §7 (array level; see `crmkit.stage_metrics`).
+/// Per-stage metrics (array level; see `crmkit.stage_metrics`).
 ///
 /// Args:
 ///     stage: uint8 stage codes (into the lifecycle stage order), one per customer.
 ///     columns: dict of float64 metric columns (NaN = not available), one value per customer.
-///     all_columns: report every column for every stage (else only each stage's SPEC metrics).
+///     all_columns: report every column for every stage (else only each stage's own metrics).
 ///
 /// Returns:
 ///     list of (stage, customers, [(metric, n, sum, mean)]) in stage order.

@@ -14,8 +14,10 @@ use crmkit::feedback::{
 };
 use crmkit::needs::{self, Need, NeedScope, NeedSource, NeedStatus, NeedType};
 use crmkit::playbook::{AlertLevel, CustomerContext, Playbook, RfmTier};
-use crmkit::quadrant::{self, NeedPriority, PriorityThresholds, QuadrantSplit, ValueQuadrant};
-use crmkit::value::{self as cv, CoreListSize, MarginTiming, RetentionClv, ValueWeights};
+use crmkit::value::quadrant::{
+    self, NeedPriority, PriorityThresholds, QuadrantSplit, ValueQuadrant,
+};
+use crmkit::value::scores::{self as cv, CoreListSize, MarginTiming, RetentionClv, ValueWeights};
 use crmkit::{CrmkitError, Result};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;

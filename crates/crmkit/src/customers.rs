@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::transactions::{PREFETCH_DISTANCE, prefetch};
+use crate::data::transactions::{PREFETCH_DISTANCE, prefetch};
 use crate::{CrmkitError, Result};
 
 /// Dense customer codes for the rows of a log.
@@ -18,7 +18,7 @@ use crate::{CrmkitError, Result};
 /// # Examples
 ///
 /// ```
-/// use crmkit::customers::CustomerIndex;
+/// use crmkit::data::ids::CustomerIndex;
 ///
 /// let index = CustomerIndex::from_i64("customer_id", &[42, 7, 42, 9])?;
 /// assert_eq!(index.n_customers(), 3);
@@ -44,7 +44,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::customers::CustomerIndex;
+    /// use crmkit::data::ids::CustomerIndex;
     /// let index = CustomerIndex::from_i64("customer_id", &[-5, 1_000_000_000_000, -5])?;
     /// assert_eq!(index.codes(), &[0, 1, 0]);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -78,7 +78,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::customers::CustomerIndex;
+    /// use crmkit::data::ids::CustomerIndex;
     /// let index = CustomerIndex::from_u64("customer_id", &[u64::MAX, 1 << 63, 0, (1 << 63) + 5])?;
     /// assert_eq!(index.codes(), &[3, 1, 0, 2]);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -97,7 +97,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::customers::CustomerIndex;
+    /// use crmkit::data::ids::CustomerIndex;
     /// let index = CustomerIndex::from_i128("customer_id", &[1 << 100, -(1 << 90), 1 << 100])?;
     /// assert_eq!(index.codes(), &[1, 0, 1]);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -210,7 +210,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::customers::CustomerIndex;
+    /// use crmkit::data::ids::CustomerIndex;
     /// let ids = ["CUS-2", "CUS-1", "CUS-2"];
     /// let index = CustomerIndex::from_strs("customer_id", ids.len(), |row| ids[row])?;
     /// assert_eq!(index.codes(), &[1, 0, 1]);
@@ -277,7 +277,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::customers::CustomerIndex;
+    /// use crmkit::data::ids::CustomerIndex;
     /// let index = CustomerIndex::from_codes("customer_id", vec![1, 0, 1], 2)?;
     /// assert_eq!(index.first_rows(), &[1, 0]);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -310,7 +310,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// let index = crmkit::customers::CustomerIndex::from_i64("id", &[3, 3])?;
+    /// let index = crmkit::data::ids::CustomerIndex::from_i64("id", &[3, 3])?;
     /// assert_eq!(index.n_customers(), 1);
     /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
@@ -323,7 +323,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// let index = crmkit::customers::CustomerIndex::from_i64("id", &[3, 1])?;
+    /// let index = crmkit::data::ids::CustomerIndex::from_i64("id", &[3, 1])?;
     /// assert_eq!(index.codes(), &[1, 0]);
     /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
@@ -336,7 +336,7 @@ impl CustomerIndex {
     /// # Examples
     ///
     /// ```
-    /// let index = crmkit::customers::CustomerIndex::from_i64("id", &[3, 1, 1])?;
+    /// let index = crmkit::data::ids::CustomerIndex::from_i64("id", &[3, 1, 1])?;
     /// assert_eq!(index.first_rows(), &[1, 0]);
     /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
@@ -353,7 +353,7 @@ impl CustomerIndex {
 /// # Examples
 ///
 /// ```
-/// use crmkit::customers::FoldMap;
+/// use crmkit::data::ids::FoldMap;
 /// // float keys by bit pattern: 1.0 and 2.0 differ only in high bits
 /// let mut m: FoldMap<[u64; 2], u32> = FoldMap::default();
 /// m.insert([1.0f64.to_bits(), 2.0f64.to_bits()], 7);
@@ -369,7 +369,7 @@ pub struct FoldHasher {
 /// # Examples
 ///
 /// ```
-/// let mut m: crmkit::customers::FoldMap<u64, &str> = Default::default();
+/// let mut m: crmkit::data::ids::FoldMap<u64, &str> = Default::default();
 /// m.insert(42, "answer");
 /// assert_eq!(m[&42], "answer");
 /// ```

@@ -16,7 +16,7 @@ pub type Day = i32;
 /// # Examples
 ///
 /// ```
-/// assert_eq!(crmkit::time::format_day(crmkit::time::MIN_DAY), "0001-01-01");
+/// assert_eq!(crmkit::data::calendar::format_day(crmkit::data::calendar::MIN_DAY), "0001-01-01");
 /// ```
 pub const MIN_DAY: Day = -719_162;
 
@@ -25,7 +25,7 @@ pub const MIN_DAY: Day = -719_162;
 /// # Examples
 ///
 /// ```
-/// assert_eq!(crmkit::time::format_day(crmkit::time::MAX_DAY), "9999-12-31");
+/// assert_eq!(crmkit::data::calendar::format_day(crmkit::data::calendar::MAX_DAY), "9999-12-31");
 /// ```
 pub const MAX_DAY: Day = 2_932_896;
 
@@ -35,7 +35,7 @@ pub const MAX_DAY: Day = 2_932_896;
 /// # Examples
 ///
 /// ```
-/// use crmkit::time::checked_day;
+/// use crmkit::data::calendar::checked_day;
 /// assert_eq!(checked_day("timestamp", 0, 10_134)?, 10_134);
 /// assert!(checked_day("timestamp", 3, 4_294_986_000).is_err()); // year 11,761,243
 /// # Ok::<(), crmkit::CrmkitError>(())
@@ -68,7 +68,7 @@ fn out_of_range(field: &str, row: usize, day: i64) -> CrmkitError {
 /// # Examples
 ///
 /// ```
-/// use crmkit::time::day_from_ymd;
+/// use crmkit::data::calendar::day_from_ymd;
 /// assert_eq!(day_from_ymd(1970, 1, 1), 0);
 /// assert_eq!(day_from_ymd(1997, 9, 30), 10_134);
 /// assert_eq!(day_from_ymd(1969, 12, 31), -1);
@@ -89,7 +89,7 @@ pub fn day_from_ymd(year: i32, month: u32, day: u32) -> Day {
 /// # Examples
 ///
 /// ```
-/// use crmkit::time::ymd_from_day;
+/// use crmkit::data::calendar::ymd_from_day;
 /// assert_eq!(ymd_from_day(10_134), (1997, 9, 30));
 /// assert_eq!(ymd_from_day(-1), (1969, 12, 31));
 /// ```
@@ -111,7 +111,7 @@ pub fn ymd_from_day(day: Day) -> (i32, u32, u32) {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(crmkit::time::format_day(0), "1970-01-01");
+/// assert_eq!(crmkit::data::calendar::format_day(0), "1970-01-01");
 /// ```
 pub fn format_day(day: Day) -> String {
     let (y, m, d) = ymd_from_day(day);
@@ -123,8 +123,8 @@ pub fn format_day(day: Day) -> String {
 /// # Examples
 ///
 /// ```
-/// assert_eq!(crmkit::time::parse_day("as_of", "1997-09-30").unwrap(), 10_134);
-/// assert!(crmkit::time::parse_day("as_of", "1997-02-30").is_err());
+/// assert_eq!(crmkit::data::calendar::parse_day("as_of", "1997-09-30").unwrap(), 10_134);
+/// assert!(crmkit::data::calendar::parse_day("as_of", "1997-02-30").is_err());
 /// ```
 ///
 /// # Errors
@@ -157,7 +157,7 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 /// # Examples
 ///
 /// ```
-/// use crmkit::time::day_from_ticks;
+/// use crmkit::data::calendar::day_from_ticks;
 /// assert_eq!(day_from_ticks(86_399, 86_400), 0);
 /// assert_eq!(day_from_ticks(-1, 86_400), -1);
 /// ```
@@ -175,7 +175,7 @@ pub fn day_from_ticks(ticks: i64, ticks_per_day: i64) -> Day {
 /// # Examples
 ///
 /// ```
-/// use crmkit::time::day_number_from_ticks;
+/// use crmkit::data::calendar::day_number_from_ticks;
 /// assert_eq!(day_number_from_ticks(i64::MAX, 86_400), 106_751_991_167_300);
 /// ```
 #[inline]

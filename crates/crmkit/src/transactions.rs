@@ -8,8 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::customers::CustomerIndex;
-use crate::time::{Day, MIN_DAY, checked_day, day_from_ticks, day_number_from_ticks, format_day};
+use crate::data::calendar::{
+    Day, MIN_DAY, checked_day, day_from_ticks, day_number_from_ticks, format_day,
+};
+use crate::data::ids::CustomerIndex;
 use crate::{CrmkitError, Result};
 
 /// The time column of a log.
@@ -17,7 +19,7 @@ use crate::{CrmkitError, Result};
 /// # Examples
 ///
 /// ```
-/// use crmkit::transactions::Times;
+/// use crmkit::data::transactions::Times;
 /// let micros = [86_400_000_000_i64 + 5];
 /// let times = Times::Ticks { values: &micros, per_day: 86_400_000_000 };
 /// assert_eq!(times.day(0), 1);
@@ -42,7 +44,7 @@ impl Times<'_> {
     /// # Examples
     ///
     /// ```
-    /// assert_eq!(crmkit::transactions::Times::Days(&[1, 2]).len(), 2);
+    /// assert_eq!(crmkit::data::transactions::Times::Days(&[1, 2]).len(), 2);
     /// ```
     pub fn len(&self) -> usize {
         match self {
@@ -56,7 +58,7 @@ impl Times<'_> {
     /// # Examples
     ///
     /// ```
-    /// assert!(crmkit::transactions::Times::Days(&[]).is_empty());
+    /// assert!(crmkit::data::transactions::Times::Days(&[]).is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -67,7 +69,7 @@ impl Times<'_> {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::transactions::Times;
+    /// use crmkit::data::transactions::Times;
     /// assert_eq!(Times::Ticks { values: &[-1], per_day: 86_400 }.day(0), -1);
     /// ```
     #[inline]
@@ -79,13 +81,13 @@ impl Times<'_> {
     }
 
     /// The calendar day of `row`, checked to lie in
-    /// [`MIN_DAY`](crate::time::MIN_DAY)`..=`[`MAX_DAY`](crate::time::MAX_DAY) (panics if `row`
+    /// [`MIN_DAY`](crate::data::calendar::MIN_DAY)`..=`[`MAX_DAY`](crate::data::calendar::MAX_DAY) (panics if `row`
     /// is out of bounds, like slice indexing).
     ///
     /// # Examples
     ///
     /// ```
-    /// use crmkit::transactions::Times;
+    /// use crmkit::data::transactions::Times;
     /// let far = [i64::MAX];
     /// assert!(Times::Ticks { values: &far, per_day: 86_400 }.checked_day("timestamp", 0).is_err());
     /// assert_eq!(Times::Days(&[3]).checked_day("timestamp", 0)?, 3);
@@ -111,7 +113,7 @@ impl Times<'_> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::transactions::AfterAsOf;
+/// use crmkit::data::transactions::AfterAsOf;
 /// assert_eq!(AfterAsOf::default(), AfterAsOf::Error);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,7 +131,7 @@ pub enum AfterAsOf {
 /// # Examples
 ///
 /// ```
-/// use crmkit::transactions::NegativeAmounts;
+/// use crmkit::data::transactions::NegativeAmounts;
 /// assert_eq!(NegativeAmounts::default(), NegativeAmounts::Error);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,7 +154,7 @@ pub enum NegativeAmounts {
 /// # Examples
 ///
 /// ```
-/// let report = crmkit::transactions::LogReport::default();
+/// let report = crmkit::data::transactions::LogReport::default();
 /// assert_eq!(report.rows_after_as_of, 0);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,7 +181,7 @@ impl LogReport {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::transactions::LogReport;
+    /// use crmkit::data::transactions::LogReport;
     /// let report = LogReport { rows: 10, rows_after_as_of: 2, ..LogReport::default() };
     /// assert_eq!(report.describe().unwrap(), "2 of 10 rows were after as_of and excluded");
     /// assert!(LogReport::default().describe().is_none());
@@ -222,7 +224,7 @@ impl LogReport {
 /// # Examples
 ///
 /// ```
-/// use crmkit::transactions::{LogOptions, AfterAsOf};
+/// use crmkit::data::transactions::{LogOptions, AfterAsOf};
 /// let options = LogOptions { after_as_of: AfterAsOf::Exclude, ..LogOptions::default() };
 /// assert_eq!(options.after_as_of, AfterAsOf::Exclude);
 /// ```
@@ -249,7 +251,7 @@ pub const MAX_AMOUNT: f64 = 9_007_199_254_740_992.0;
 /// # Examples
 ///
 /// ```
-/// use crmkit::transactions::ExactSum;
+/// use crmkit::data::transactions::ExactSum;
 /// let (mut a, mut b) = (ExactSum::default(), ExactSum::default());
 /// for v in [0.1, 0.2, 0.3, 1e15] { a.add(v); }
 /// for v in [1e15, 0.3, 0.2, 0.1] { b.add(v); }
@@ -302,8 +304,8 @@ pub(crate) fn prefetch(address: usize) {
 /// # Examples
 ///
 /// ```
-/// use crmkit::customers::CustomerIndex;
-/// use crmkit::transactions::{TransactionLog, Times};
+/// use crmkit::data::ids::CustomerIndex;
+/// use crmkit::data::transactions::{TransactionLog, Times};
 ///
 /// let index = CustomerIndex::from_i64("customer_id", &[1, 2, 1])?;
 /// let days = [10, 11, 12];
@@ -325,8 +327,8 @@ impl<'a> TransactionLog<'a> {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::customers::CustomerIndex;
-    /// use crmkit::transactions::{TransactionLog, Times};
+    /// use crmkit::data::ids::CustomerIndex;
+    /// use crmkit::data::transactions::{TransactionLog, Times};
     /// let index = CustomerIndex::from_i64("customer_id", &[1, 2])?;
     /// assert!(TransactionLog::new(&index, Times::Days(&[1]), &[1.0, 2.0]).is_err());
     /// # Ok::<(), crmkit::CrmkitError>(())
