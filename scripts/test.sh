@@ -21,4 +21,5 @@ CRMKIT_REQUIRE_PEERS=1 "$PY" -m pytest -q
 scripts/test_report.sh
 echo "== mypy.stubtest"
 "$PY" -m mypy.stubtest crmkit._crmkit --allowlist tests/stubtest-allowlist.txt
+scripts/test_matrix.sh  # frame-library matrix: only pandas (2.2 minimum, latest), only polars, only pyarrow
 echo "== all checks passed"

@@ -8,12 +8,21 @@ Rules (documented for users in the README):
 * polars and pyarrow columns, and pandas columns backed by Arrow or holding strings, are passed
   through the Arrow PyCapsule interface: Rust reads their buffers in place;
 * time-zone-aware timestamps are first converted to local wall-clock time (one copy), so that a
-  purchase counts on the calendar day the customer made it.
+  purchase counts on the calendar day the customer made it; with ``tz=`` every timestamp is an
+  instant (naive ones in UTC) counted on its calendar day in that zone;
+* pandas columns that are not numpy-backed numbers (object, ``string``, categorical, nullable)
+  are normalised here without pyarrow (pandas 2 Series have no Arrow PyCapsule interface);
+  polars LazyFrames, DuckDB relations, other PyCapsule tables and Parquet / CSV paths are read
+  column by column.
+
+The accepted inputs are listed for users in docs/inputs.md.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,12 +42,130 @@ _TICKS_PER_DAY = {
 }
 
 
+_MIN_DAY = -719_162  # 0001-01-01, as crmkit::data::calendar::MIN_DAY
+_MAX_DAY = 2_932_896  # 9999-12-31, as crmkit::data::calendar::MAX_DAY
+
+
+def _installed(name: str) -> bool:
+    try:
+        __import__(name)
+    except ImportError:
+        return False
+    return True
+
+
+def _arrow_family() -> str:
+    """The family that results of Arrow-only inputs (paths, DuckDB, PyCapsule tables) come in."""
+    if _installed("pyarrow"):
+        return "pyarrow"
+    if _installed("polars"):
+        return "polars"
+    return "numpy"
+
+
+def _is_path(data: Any) -> bool:
+    return isinstance(data, (str, os.PathLike))
+
+
+def _is_capsule_table(data: Any) -> bool:
+    return (
+        not isinstance(data, (Mapping, np.ndarray, list, tuple))
+        and type(data).__module__.split(".")[0] not in ("pandas", "polars", "pyarrow")
+        and hasattr(data, "__arrow_c_stream__")
+    )
+
+
 def family(data: Any) -> str:
-    """The frame family of ``data``: 'pandas', 'polars', 'pyarrow' or 'numpy' (arrays / dicts)."""
+    """The frame family of ``data``: 'pandas', 'polars', 'pyarrow' or 'numpy' (arrays / dicts).
+
+    Parquet / CSV paths, DuckDB relations and other Arrow PyCapsule tables come back as pyarrow
+    when it is installed, else as polars.
+    """
     module = type(data).__module__.split(".")[0]
     if module in ("pandas", "polars", "pyarrow"):
         return module
+    if _is_path(data) or _is_capsule_table(data):
+        return _arrow_family()
     return "numpy"
+
+
+def _file_column(path: Any, name: str, field: str) -> Any:
+    """Column ``name`` of a Parquet or CSV file, read with pyarrow if installed, else polars."""
+    text = os.fspath(path)
+    lower = text.lower()
+    kind = "parquet" if lower.endswith((".parquet", ".pq", ".parq")) else "csv" if lower.endswith((".csv", ".csv.gz", ".tsv")) else None
+    if kind is None:
+        raise _error(
+            _crmkit.ConfigError,
+            f"invalid `data`: {os.path.basename(text)!r} (a path must end in .parquet, .pq or .csv; pass a frame otherwise)",
+            "data",
+        )
+    if not os.path.exists(text):
+        raise _error(_crmkit.ConfigError, f"invalid `data`: no file {text!r}", "data")
+    try:
+        if _installed("pyarrow"):
+            if kind == "parquet":
+                import pyarrow.parquet as pq
+
+                return pq.read_table(text, columns=[name]).column(name)
+            import pyarrow.csv as pacsv
+
+            options = pacsv.ParseOptions(delimiter="\t") if lower.endswith(".tsv") else None
+            return pacsv.read_csv(
+                text, parse_options=options, convert_options=pacsv.ConvertOptions(include_columns=[name])
+            ).column(name)
+        if _installed("polars"):
+            import polars as pl
+
+            if kind == "parquet":
+                lazy = pl.scan_parquet(text)
+            else:
+                lazy = pl.scan_csv(text, try_parse_dates=True, separator="\t" if lower.endswith(".tsv") else ",")
+            return lazy.select(name).collect().get_column(name)
+    except Exception as exc:  # the readers' own errors: missing column, unreadable file
+        raise _error(
+            _crmkit.ConfigError,
+            f"invalid `{field}`: could not read column {name!r} from {os.path.basename(text)!r} ({type(exc).__name__})",
+            field,
+        ) from exc
+    raise _error(
+        _crmkit.ConfigError,
+        f"invalid `data`: reading {kind.capitalize()} files needs pyarrow or polars "
+        "(pip install 'crmkit[pyarrow]' or 'crmkit[polars]')",
+        "data",
+    )
+
+
+def _capsule_column(data: Any, name: str, field: str) -> Any:
+    """Column ``name`` of a table that only offers the Arrow PyCapsule interface (e.g. DuckDB)."""
+    if _installed("pyarrow") and hasattr(_pyarrow().RecordBatchReader, "from_stream"):  # pyarrow >= 15
+        import pyarrow as pa
+
+        table = pa.RecordBatchReader.from_stream(data).read_all()
+        if name not in table.column_names:
+            raise _error(
+                _crmkit.ConfigError, f"invalid `{field}`: no column {name!r} (available: {table.column_names})", field
+            )
+        return table.column(name)
+    if _installed("polars"):
+        import polars as pl
+
+        frame = pl.DataFrame(data)
+        if name not in frame.columns:
+            raise _error(_crmkit.ConfigError, f"invalid `{field}`: no column {name!r} (available: {frame.columns})", field)
+        return frame.get_column(name)
+    raise _error(
+        _crmkit.ConfigError,
+        f"invalid `data`: {type(data).__name__} tables are read through Arrow, which needs pyarrow >= 15 or polars "
+        "(pip install 'crmkit[pyarrow]' or 'crmkit[polars]')",
+        "data",
+    )
+
+
+def _pyarrow() -> Any:
+    import pyarrow
+
+    return pyarrow
 
 
 def _error(cls: type[Exception], message: str, field: str, row: int | None = None) -> Exception:
@@ -58,13 +185,21 @@ def column(data: Any, name: Any, field: str) -> Any:
             f"invalid `{field}`: {name!r} (a column name needs `data`; pass arrays directly otherwise)",
             field,
         )
+    if _is_path(data):
+        return _file_column(data, name, field)
+    if _is_capsule_table(data):
+        return _capsule_column(data, name, field)
     fam = family(data)
     try:
         if fam == "polars":
+            if type(data).__name__ == "LazyFrame":  # only this column is computed
+                return data.select(name).collect().get_column(name)
             return data.get_column(name)
         if fam == "pyarrow":
+            if type(data).__name__ == "RecordBatch":
+                return data.column(data.schema.get_field_index(name) if name in data.schema.names else name)
             return data.column(name)
-        return data[name]
+        col = data[name]
     except (KeyError, ValueError, TypeError, LookupError) as exc:
         available = list(data.keys()) if isinstance(data, Mapping) else list(getattr(data, "columns", []))
         raise _error(
@@ -74,81 +209,192 @@ def column(data: Any, name: Any, field: str) -> Any:
         ) from exc
     except Exception as exc:  # polars raises its own ColumnNotFoundError
         raise _error(_crmkit.ConfigError, f"invalid `{field}`: no column {name!r}", field) from exc
+    if fam == "pandas" and getattr(col, "ndim", 1) == 2:
+        raise _error(
+            _crmkit.ConfigError,
+            f"invalid `{field}`: the column name {name!r} appears {col.shape[1]} times in the frame",
+            field,
+        )
+    return col
 
 
-def _to_numpy_if_plain(col: Any) -> np.ndarray | None:
-    """A numpy view of a numpy-backed pandas Series / numpy array / list, or None for Arrow input."""
+def _missing(field: str, row: int) -> Exception:
+    return _error(_crmkit.MissingValueError, f"`{field}` is missing (null) at row {row}", field, row)
+
+
+def _pandas_plain(col: Any, field: str) -> Any:
+    """A pandas Series as a numpy array (a view where possible) or an Arrow-capable column.
+
+    pandas 2 Series have no ``__arrow_c_stream__``, and non-Arrow pandas columns need no
+    pyarrow here: object and python-backed strings become object arrays that the compiled
+    reader turns into one Arrow string column (naming the row of a null, a mixed-type value or a
+    lone surrogate), categoricals are decoded through their codes, nullable Int64 / Float64 /
+    boolean columns are checked for NA and read as numpy.
+    """
+    import pandas as pd
+
+    dtype = col.dtype
+    if isinstance(dtype, np.dtype):
+        if dtype.kind == "O":
+            return col.to_numpy(dtype=object)
+        return col.to_numpy(copy=False)
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = np.asarray(col.cat.codes)
+        if len(codes) and codes.min() < 0:
+            raise _missing(field, int(np.argmax(codes < 0)))
+        categories = col.cat.categories
+        values = categories.to_numpy(dtype=object) if categories.dtype.kind not in "biu" else categories.to_numpy()
+        return values[codes]
+    storage = getattr(dtype, "storage", None)
+    arrow_backed = type(dtype).__name__ == "ArrowDtype" or storage in ("pyarrow", "pyarrow_numpy")
+    if arrow_backed:
+        if hasattr(col, "__arrow_c_stream__"):
+            return col  # pandas >= 3: Arrow buffers in place
+        import pyarrow as pa  # installed: the column is backed by it
+
+        return pa.array(col.array)
+    isna = np.asarray(col.isna())
+    if isna.any():
+        raise _missing(field, int(np.argmax(isna)))
+    numpy_dtype = getattr(dtype, "numpy_dtype", None)
+    if isinstance(dtype, pd.StringDtype) or numpy_dtype is None or numpy_dtype.kind == "O":
+        return col.to_numpy(dtype=object)
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return col
+    return col.to_numpy(dtype=numpy_dtype)
+
+
+def _plain(col: Any, field: str) -> Any:
+    """``col`` as the compiled readers take it: a numpy array (pandas / lists / numpy) or an
+    object with the Arrow PyCapsule interface (polars, pyarrow, Arrow-backed pandas, …)."""
     if isinstance(col, np.ndarray):
         return col
     fam = family(col)
     if fam == "pandas":
-        dtype = col.dtype
-        if isinstance(dtype, np.dtype) and dtype.kind in "biufM":
-            return col.to_numpy(copy=False)
-        return None
-    if fam in ("polars", "pyarrow") or hasattr(col, "__arrow_c_stream__") or hasattr(col, "__arrow_c_array__"):
-        return None
-    if isinstance(col, Sequence) and not isinstance(col, (str, bytes)):
-        return np.asarray(col)
-    return np.asarray(col)
+        if type(col).__name__ == "Index":
+            import pandas as pd
+
+            col = pd.Series(col)
+        return _pandas_plain(col, field)
+    if fam == "polars":
+        import polars as pl
+
+        if col.dtype == getattr(pl, "Int128", None):  # a private Arrow format: send it as decimal128
+            return col.cast(pl.Decimal(38, 0))
+        return col
+    if fam == "pyarrow" and not hasattr(col, "__arrow_c_stream__") and hasattr(col, "combine_chunks"):
+        return col.combine_chunks()  # pyarrow < 15: chunked arrays export only as one array
+    if fam == "pyarrow" or hasattr(col, "__arrow_c_stream__") or hasattr(col, "__arrow_c_array__"):
+        return col
+    arr = np.asarray(col)
+    if arr.dtype.kind in "US":  # keep strings whole: numpy's fixed width drops trailing NULs
+        arr = np.asarray(list(col) if not isinstance(col, (str, bytes)) else [col], dtype=object)
+    return arr
 
 
-def _strings_to_arrow(values: np.ndarray, field: str) -> Any:
-    try:
-        import pyarrow as pa
-    except ImportError:  # pragma: no cover - exercised only without pyarrow
-        raise _error(
-            _crmkit.ConfigError,
-            f"invalid `{field}`: string ids from numpy or lists need pyarrow installed",
-            field,
-        ) from None
-    missing = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
-    if missing:
-        raise _error(_crmkit.MissingValueError, f"`{field}` is missing (null) at row {missing[0]}", field, missing[0])
-    return pa.array(values.astype(str) if values.dtype.kind != "O" else values, type=pa.string())
+def _to_numpy_if_plain(col: Any, field: str = "column") -> np.ndarray | None:
+    """A numpy array for numpy / pandas / list input, or None for Arrow input."""
+    plain = _plain(col, field)
+    return plain if isinstance(plain, np.ndarray) else None
 
 
 def ids(col: Any, field: str = "customer_id") -> Any:
-    """Customer ids as Rust reads them: int64 numpy, or an Arrow column (ints / strings)."""
-    arr = _to_numpy_if_plain(col)
-    if arr is None:
-        return col
-    if arr.dtype.kind in "iub":
-        return np.ascontiguousarray(arr, dtype=np.int64)
-    if arr.dtype.kind in "OUS":
-        return _strings_to_arrow(arr, field)
-    raise _error(
-        _crmkit.ConfigError,
-        f"invalid `{field}`: {arr.dtype} (customer ids must be integers or strings)",
-        field,
-    )
+    """Customer ids as Rust reads them: a numpy array (integers of any width, or strings /
+    Python objects) or an Arrow column (integers, strings, dictionaries of either)."""
+    arr = _plain(col, field)
+    if isinstance(arr, np.ndarray) and arr.dtype.kind not in "biuOUS":
+        raise _error(
+            _crmkit.ConfigError,
+            f"invalid `{field}`: {arr.dtype} (customer ids must be integers or strings)",
+            field,
+        )
+    return arr
 
 
-def times(col: Any, field: str = "timestamp") -> tuple[Any, int | None]:
-    """A time column as Rust reads it, with ticks per day for numpy input."""
+def _zone(tz: Any) -> str:
+    """A checked IANA time-zone name."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (TypeError, ValueError, zoneinfo.ZoneInfoNotFoundError) as exc:
+        raise _error(_crmkit.ConfigError, f"invalid `tz`: {tz!r} (expected a time-zone name such as 'Europe/Berlin')", "tz") from exc
+    return str(tz)
+
+
+def _numpy_times_in_zone(arr: np.ndarray, zone: str) -> Any:
+    """Naive numpy datetimes (UTC instants) as a column of a frame library that can move them to ``zone``."""
+    if _installed("pandas"):
+        import pandas as pd
+
+        return pd.Series(arr)
+    if _installed("pyarrow"):
+        import pyarrow as pa
+
+        return pa.chunked_array([pa.array(arr)])
+    if _installed("polars"):
+        import polars as pl
+
+        return pl.Series(arr)
+    raise _error(_crmkit.ConfigError, "invalid `tz`: converting numpy timestamps needs pandas, polars or pyarrow", "tz")
+
+
+def times(col: Any, field: str = "timestamp", tz: str | None = None) -> tuple[Any, int | None]:
+    """A time column as Rust reads it, with ticks per day for numpy input.
+
+    Without ``tz``, time-zone-aware timestamps count on their local wall-clock day and naive ones
+    as they are. With ``tz``, every timestamp is an instant (naive ones taken as UTC) and counts
+    on its calendar day in zone ``tz``; dates are already days and stay as they are.
+    """
+    zone = None if tz is None else _zone(tz)
+    if zone is not None and isinstance(col, np.ndarray) and col.dtype.kind == "M":
+        col = _numpy_times_in_zone(col, zone)
     fam = family(col)
-    if fam == "pandas" and getattr(col.dtype, "tz", None) is not None:
-        col = col.dt.tz_localize(None)  # local wall-clock time
+    if fam == "pandas":
+        dtype = col.dtype
+        aware = getattr(dtype, "tz", None) is not None
+        if zone is not None and (aware or (isinstance(dtype, np.dtype) and dtype.kind == "M")):
+            col = (col.dt.tz_convert(zone) if aware else col.dt.tz_localize("UTC").dt.tz_convert(zone)).dt.tz_localize(None)
+        elif aware:
+            col = col.dt.tz_localize(None)  # local wall-clock time
+        elif type(dtype).__name__ == "ArrowDtype":
+            import pyarrow as pa
+
+            return times(pa.array(col.array), field, tz)
     elif fam == "polars":
         import polars as pl
 
-        if isinstance(col.dtype, pl.Datetime) and col.dtype.time_zone is not None:
-            col = col.dt.replace_time_zone(None)
+        if isinstance(col.dtype, pl.Datetime):
+            if zone is not None:
+                if col.dtype.time_zone is None:
+                    col = col.dt.replace_time_zone("UTC")
+                col = col.dt.convert_time_zone(zone).dt.replace_time_zone(None)
+            elif col.dtype.time_zone is not None:
+                col = col.dt.replace_time_zone(None)
         return col, None
     elif fam == "pyarrow":
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        if pa.types.is_timestamp(col.type) and col.type.tz is not None:
-            col = pc.local_timestamp(col)
-        return col, None
-    arr = _to_numpy_if_plain(col)
+        if pa.types.is_timestamp(col.type):
+            if zone is not None:
+                if col.type.tz is None:
+                    col = col.cast(pa.timestamp(col.type.unit, "UTC"))
+                col = pc.local_timestamp(col.cast(pa.timestamp(col.type.unit, zone)))
+            elif col.type.tz is not None:
+                col = pc.local_timestamp(col)
+        return _plain(col, field), None
+    arr = _to_numpy_if_plain(col, field)
     if arr is None:
+        if zone is not None and _installed("pyarrow"):
+            import pyarrow as pa
+
+            return times(pa.chunked_array(col) if hasattr(col, "__arrow_c_stream__") else pa.array(col), field, tz)
         return col, None
     if arr.dtype.kind == "O":
         try:
             arr = arr.astype("datetime64[us]")
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise _error(_crmkit.ConfigError, f"invalid `{field}`: expected dates or datetimes", field) from exc
     if arr.dtype.kind != "M":
         raise _error(
@@ -158,20 +404,23 @@ def times(col: Any, field: str = "timestamp") -> tuple[Any, int | None]:
         )
     unit, count = np.datetime_data(arr.dtype)
     if unit not in _TICKS_PER_DAY or _TICKS_PER_DAY[unit] % count:
-        arr = arr.astype("datetime64[us]")
-        unit, count = "us", 1
+        if unit in ("Y", "M", "W"):
+            arr = arr.astype("datetime64[D]")  # whole days: exact for every date numpy holds
+        else:
+            arr = arr.astype("datetime64[ns]" if unit in ("ps", "fs", "as") else "datetime64[us]")
+        unit, count = np.datetime_data(arr.dtype)
     nat = np.isnat(arr)
     if nat.any():
         row = int(np.argmax(nat))
-        raise _error(_crmkit.MissingValueError, f"`{field}` is missing (null) at row {row}", field, row)
+        raise _missing(field, row)
     return np.ascontiguousarray(arr).view(np.int64), _TICKS_PER_DAY[unit] // count
 
 
 def floats(col: Any, field: str) -> Any:
     """A numeric column as Rust reads it: float64 numpy, or an Arrow column."""
-    arr = _to_numpy_if_plain(col)
-    if arr is None:
-        return col
+    arr = _plain(col, field)
+    if not isinstance(arr, np.ndarray):
+        return arr
     if arr.dtype.kind not in "biuf":
         raise _error(_crmkit.ConfigError, f"invalid `{field}`: {arr.dtype} (expected numbers)", field)
     return np.ascontiguousarray(arr, dtype=np.float64)
@@ -179,33 +428,58 @@ def floats(col: Any, field: str) -> Any:
 
 def numbers(col: Any, field: str) -> Any:
     """A numeric column keeping int64 as int64 (no copy for counts and days)."""
-    arr = _to_numpy_if_plain(col)
-    if arr is None:
-        return col
+    arr = _plain(col, field)
+    if not isinstance(arr, np.ndarray):
+        return arr
     if arr.dtype.kind in "iub":
         return np.ascontiguousarray(arr, dtype=np.int64)
     return floats(arr, field)
 
 
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?")
+
+
 def day_number(value: Any, field: str) -> int:
-    """A date-like value (str 'YYYY-MM-DD', date, datetime, numpy / pandas timestamp) as days since 1970-01-01."""
+    """A date as days since 1970-01-01, parsed strictly.
+
+    Accepted: an ISO date or datetime string (``'2024-12-31'``, ``'2024-12-31T18:30'``, with an
+    optional offset), ``datetime.date`` / ``datetime.datetime`` (pandas ``Timestamp`` too) and
+    numpy ``datetime64``. A datetime counts on its own wall-clock date (an offset or time zone
+    does not move it). Numbers and booleans are rejected: ``20241231`` or ``True`` is no date.
+    Dates must lie between 0001-01-01 and 9999-12-31.
+    """
+
+    def bad(why: str = "expected a date such as '2024-12-31', a datetime.date / datetime or numpy datetime64") -> Exception:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+        return _error(_crmkit.ConfigError, f"invalid `{field}`: {shown} ({why})", field)
+
+    day: int
     try:
-        if isinstance(value, _dt.datetime):
-            if value.tzinfo is not None:
-                value = value.replace(tzinfo=None)  # its local wall-clock date
-            value = value.date()
-        if isinstance(value, _dt.date):
-            return value.toordinal() - _dt.date(1970, 1, 1).toordinal()
-        day = np.datetime64(value, "D")
-        if np.isnat(day):
-            raise ValueError("NaT")
-        return int((day - _DAY).astype(np.int64))
-    except (TypeError, ValueError) as exc:
-        raise _error(
-            _crmkit.ConfigError,
-            f"invalid `{field}`: {value!r} (expected a date such as '2024-12-31')",
-            field,
-        ) from exc
+        if isinstance(value, str):
+            text = value.strip()
+            if not _ISO.fullmatch(text):
+                raise bad("expected an ISO date 'YYYY-MM-DD' or datetime 'YYYY-MM-DDTHH:MM[:SS]'")
+            date = _dt.date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+            day = date.toordinal() - _dt.date(1970, 1, 1).toordinal()
+        elif isinstance(value, _dt.datetime):
+            if value != value:  # pandas NaT
+                raise bad("a missing date (NaT)")
+            day = value.date().toordinal() - _dt.date(1970, 1, 1).toordinal()  # its wall-clock date
+        elif isinstance(value, _dt.date):
+            day = value.toordinal() - _dt.date(1970, 1, 1).toordinal()
+        elif isinstance(value, np.datetime64):
+            if np.isnat(value):
+                raise bad("a missing date (NaT)")
+            day = int(value.astype("datetime64[D]").astype(np.int64))
+        else:
+            raise bad()
+    except (TypeError, ValueError, OverflowError) as exc:
+        if isinstance(exc, _crmkit.CrmkitError):
+            raise
+        raise bad() from exc
+    if not _MIN_DAY <= day <= _MAX_DAY:
+        raise bad("dates must lie between 0001-01-01 and 9999-12-31")
+    return day
 
 
 def take(col: Any, rows: np.ndarray) -> Any:
@@ -214,16 +488,23 @@ def take(col: Any, rows: np.ndarray) -> Any:
     if fam == "pandas":
         import pandas as pd
 
-        return pd.Series(col.array.take(rows), name=None)
+        return pd.Series(col.array.take(rows), dtype=col.dtype, name=None)
     if fam == "polars":
         return col.gather(rows)
     if fam == "pyarrow":
+        import pyarrow as pa
+
+        if getattr(pa.types, "is_string_view", lambda t: False)(col.type):  # no take kernel: take, then view again
+            return col.cast(pa.large_string()).take(rows).cast(col.type)
         return col.take(rows)
     if hasattr(col, "__arrow_c_stream__") or hasattr(col, "__arrow_c_array__"):
         import pyarrow as pa
 
         return pa.chunked_array(col).take(rows) if hasattr(col, "__arrow_c_stream__") else pa.array(col).take(rows)
-    return np.asarray(col)[rows]
+    arr = np.asarray(col)
+    if arr.dtype.kind in "US":  # a list of strings: keep them whole (fixed width drops NULs)
+        arr = np.asarray(list(col), dtype=object)
+    return arr[rows]
 
 
 def days_to_dates(days: np.ndarray) -> np.ndarray:
@@ -262,4 +543,23 @@ def frame(columns: dict[str, Any], fam: str) -> Any:
         import pyarrow as pa
 
         return pa.table({k: (v if isinstance(v, (pa.Array, pa.ChunkedArray)) else pa.array(v)) for k, v in columns.items()})
-    return {k: (np.asarray(v) if not isinstance(v, np.ndarray) else v) for k, v in columns.items()}
+    return {k: (to_numpy(v) if not isinstance(v, np.ndarray) else v) for k, v in columns.items()}
+
+
+def to_numpy(col: Any) -> np.ndarray:
+    """A column as numpy; strings as objects (numpy's fixed-width strings drop trailing NULs)."""
+    fam = family(col)
+    if fam == "polars":
+        import polars as pl
+
+        if col.dtype in (pl.Utf8, pl.Categorical, pl.Object) or isinstance(col.dtype, pl.Enum):
+            return np.asarray(col.to_list(), dtype=object)
+        return col.to_numpy()
+    if fam == "pyarrow":
+        import pyarrow as pa
+
+        kind = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind) or getattr(pa.types, "is_string_view", lambda t: False)(kind):
+            return np.asarray(col.to_pylist(), dtype=object)
+        return col.to_numpy(zero_copy_only=False)
+    return np.asarray(col)

@@ -77,7 +77,8 @@ def concat_ids(parts: Sequence[Any]) -> Any:
         import polars as pl
 
         string = any(p.dtype in (pl.Utf8, pl.Categorical) or isinstance(p.dtype, pl.Enum) for p in parts)
-        return pl.concat([p.cast(pl.Utf8 if string else pl.Int64) for p in parts])
+        wide = any(p.dtype in (pl.UInt64, getattr(pl, "Int128", pl.UInt64)) for p in parts)  # beyond int64
+        return pl.concat([p.cast(pl.Utf8 if string else pl.Decimal(38, 0) if wide else pl.Int64) for p in parts])
     import pyarrow as pa
 
     arrays = []
@@ -93,11 +94,12 @@ def concat_ids(parts: Sequence[Any]) -> Any:
     string = any(
         pa.types.is_string(a.type)
         or pa.types.is_large_string(a.type)
-        or pa.types.is_string_view(a.type)
+        or getattr(pa.types, "is_string_view", lambda t: False)(a.type)
         or pa.types.is_dictionary(a.type)
         for a in arrays
     )
-    target = pa.string() if string else pa.int64()
+    wide = any(pa.types.is_uint64(a.type) or pa.types.is_decimal(a.type) for a in arrays)
+    target = pa.string() if string else pa.decimal128(38, 0) if wide else pa.int64()
     chunks: list[Any] = []
     for a in arrays:
         if pa.types.is_dictionary(a.type):
@@ -122,9 +124,9 @@ def take_ids(concat: Any, rows: np.ndarray, fam: str) -> Any:
             import pandas as pd
 
             return pd.Series(col.to_pandas(), name=None)
-        return col.to_numpy(zero_copy_only=False)
+        return _frames.to_numpy(col)
     if got == "polars":
-        return col.to_numpy() if fam == "numpy" else col.to_arrow() if fam == "pyarrow" else col.to_pandas()
+        return _frames.to_numpy(col) if fam == "numpy" else col.to_arrow() if fam == "pyarrow" else col.to_pandas()
     return col
 
 
@@ -264,9 +266,10 @@ def _signals_raw(
     overrides: Any,
     options: Any,
     negative_amounts: str | None = None,
+    tz: str | None = None,
 ) -> tuple[dict[str, Any], Any, str]:
     tx_ids = _frames.column(transactions, customer_id, "customer_id")
-    ts, ticks = _frames.times(_frames.column(transactions, timestamp, "timestamp"), "timestamp")
+    ts, ticks = _frames.times(_frames.column(transactions, timestamp, "timestamp"), "timestamp", tz)
     amounts = _frames.floats(_frames.column(transactions, amount, "amount"), "amount")
     parts = [tx_ids]
     kwargs: dict[str, Any] = {"ticks_per_day": ticks}
@@ -275,6 +278,7 @@ def _signals_raw(
         its, iticks = _frames.times(
             _frames.column(interactions, interaction_timestamp or timestamp, "interactions.timestamp"),
             "interactions.timestamp",
+            tz,
         )
         kinds = _frames.column(interactions, kind, "kind")
         parts.append(ix_ids)
@@ -343,6 +347,7 @@ def churn_signals(
     overrides: Any = None,
     options: Any = None,
     negative_amounts: Literal["error", "net"] | None = None,
+    tz: str | None = None,
 ) -> Any:
     """The churn warning signals per customer, as of an observation date.
 
@@ -373,6 +378,7 @@ def churn_signals(
         as_of: the observation date; rows after it are an error unless
             ``options={"after_as_of": "exclude"}``.
         customer_id, timestamp, amount, kind: column names (shared by both logs).
+        tz: a time-zone name to count calendar days in (see :func:`crmkit.rfm_features`).
         interaction_timestamp: the interactions' time column name if it differs.
         overrides: optional per-customer table with ``customer_id`` and any of the signal
             columns ``activity_drop``, ``purchase_gap_ratio``, ``order_value_change``,
@@ -421,6 +427,7 @@ def churn_signals(
         overrides,
         options,
         negative_amounts,
+        tz,
     )
     n = len(out["customer_row"])
     names = out["signal_names"]
@@ -466,6 +473,7 @@ def churn_reasons(
     overrides: Any = None,
     options: Any = None,
     negative_amounts: Literal["error", "net"] | None = None,
+    tz: str | None = None,
 ) -> Any:
     """The fired churn warning rules in long form: one row per customer and reason.
 
@@ -496,6 +504,7 @@ def churn_reasons(
         overrides,
         options,
         negative_amounts,
+        tz,
     )
     names = out["signal_names"]
     rows = out["customer_row"][out["reason_customer"].astype(np.int64)]

@@ -179,14 +179,17 @@ class _Model(Estimator):
         report = self._fitted().report
         return None if report is None else dict(report)
 
-    def summary(self, family: str = "pandas") -> Any:
+    def summary(self, family: str | None = None) -> Any:
         """Parameters with standard errors and 95% intervals, one row per parameter.
 
         Columns: ``param``, ``estimate``, ``std_error``, ``lower_95``, ``upper_95``,
         ``log_likelihood``, ``iterations``, ``gradient_norm`` (the last three repeat the fit's
         facts on every row; NaN / 0 for a model built from parameters). ``family`` is
-        ``'pandas'``, ``'polars'``, ``'pyarrow'`` or ``'numpy'`` (a dict of arrays).
+        ``'pandas'``, ``'polars'``, ``'pyarrow'`` or ``'numpy'`` (a dict of arrays); by default
+        pandas, or the first of polars / pyarrow installed, else numpy.
         """
+        if family is None:
+            family = next((f for f in ("pandas", "polars", "pyarrow") if _frames._installed(f)), "numpy")
         model = self._fitted()
         names = list(model.param_names)
         est = np.array([model.params[n] for n in names], dtype=np.float64)

@@ -61,6 +61,7 @@ def lifecycle_stages(
     after_as_of: str = "error",
     amount: Any = "amount",
     negative_amounts: Literal["error", "net"] = "error",
+    tz: str | None = None,
 ) -> Any:
     """A lifecycle stage for every customer, with the reason it was chosen.
 
@@ -90,6 +91,7 @@ def lifecycle_stages(
         negative_amounts: ``'error'`` (default: a negative amount is an error naming its row) or
             ``'net'`` (refund rows are left out of the purchase days and counted in a
             :class:`CrmkitWarning`).
+        tz: a time-zone name to count calendar days in (see :func:`crmkit.rfm_features`).
 
     Returns:
         A table of the transactions' family, one row per customer in ascending id order:
@@ -110,14 +112,14 @@ def lifecycle_stages(
         3            4     prospect               no_purchase          10.0
     """
     tx_ids = _frames.column(transactions, customer_id, "customer_id")
-    ts, ticks = _frames.times(_frames.column(transactions, timestamp, "timestamp"), "timestamp")
+    ts, ticks = _frames.times(_frames.column(transactions, timestamp, "timestamp"), "timestamp", tz)
     parts = [tx_ids]
     kwargs: dict[str, Any] = {"ticks_per_day": ticks}
     if customers is not None:
         parts.append(_frames.column(customers, customer_id, "customers.customer_id"))
         present = columns_of(customers)
         if first_contact in present:
-            fc, fticks = _frames.times(_frames.column(customers, first_contact, "first_contact"), "first_contact")
+            fc, fticks = _frames.times(_frames.column(customers, first_contact, "first_contact"), "first_contact", tz)
             kwargs.update(first_contact=fc, first_contact_ticks_per_day=fticks)
         kwargs["attributes"] = {
             name: float_or_nan(_frames.column(customers, name, name), name) for name in _ATTRIBUTES if name in present

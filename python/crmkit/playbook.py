@@ -32,7 +32,8 @@ def _factorize(col: Any) -> tuple[np.ndarray, list[str]]:
 
         codes, uniques = pd.factorize(col)
         return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
-    if fam in ("polars", "pyarrow") or hasattr(col, "__arrow_c_stream__") or hasattr(col, "__arrow_c_array__"):
+    arrow_col = fam in ("polars", "pyarrow") or hasattr(col, "__arrow_c_stream__") or hasattr(col, "__arrow_c_array__")
+    if arrow_col and _frames._installed("pyarrow"):  # a polars-only install takes the list path below
         import pyarrow as pa
         import pyarrow.compute as pc
 

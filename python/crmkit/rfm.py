@@ -35,9 +35,11 @@ def _warn_report(report: Mapping[str, Any]) -> None:
         warnings.warn(f"crmkit: {message}", CrmkitWarning, stacklevel=3)
 
 
-def _log_columns(data: Any, customer_id: Any, timestamp: Any, amount: Any) -> tuple[Any, Any, Any, int | None]:
+def _log_columns(
+    data: Any, customer_id: Any, timestamp: Any, amount: Any, tz: str | None = None
+) -> tuple[Any, Any, Any, int | None]:
     ids_col = _frames.column(data, customer_id, "customer_id")
-    ts, ticks = _frames.times(_frames.column(data, timestamp, "timestamp"))
+    ts, ticks = _frames.times(_frames.column(data, timestamp, "timestamp"), "timestamp", tz)
     amounts = _frames.floats(_frames.column(data, amount, "amount"), "amount")
     return ids_col, ts, amounts, ticks
 
@@ -56,6 +58,7 @@ def rfm_features(
     window_days: int = 365,
     after_as_of: str = "error",
     negative_amounts: str = "error",
+    tz: str | None = None,
 ) -> Any:
     """Marketing RFM features per customer, as of an observation date.
 
@@ -66,15 +69,20 @@ def rfm_features(
     there is no purchase in the window). Timestamps are reduced to calendar days (local time).
 
     Args:
-        data: a pandas / polars / pyarrow table, a dict of arrays, or None when the columns are
-            passed as arrays.
-        as_of: the observation date (``'2024-12-31'``, a date, datetime or numpy / pandas timestamp).
+        data: a pandas / polars / pyarrow table, a polars LazyFrame, a DuckDB relation or other
+            Arrow PyCapsule table, a Parquet / CSV path, a dict of arrays, or None when the
+            columns are passed as arrays (docs/inputs.md lists every accepted input).
+        as_of: the observation date (``'2024-12-31'``, a date, datetime or numpy / pandas
+            timestamp; numbers are rejected).
         customer_id, timestamp, amount: column names in ``data``, or the columns themselves.
         window_days: length of the frequency / monetary window.
         after_as_of: ``'error'`` (default) or ``'exclude'`` (rows after ``as_of`` are left out and
             counted in a ``CrmkitWarning``).
         negative_amounts: ``'error'`` (default) or ``'net'`` (refunds reduce monetary but are no
             purchases).
+        tz: a time-zone name (``'Europe/Berlin'``) to count calendar days in: every timestamp
+            is then an instant (naive ones in UTC). Without it, time-zone-aware timestamps count
+            on their own wall-clock day and naive ones as they are. Dates are never moved.
 
     Returns:
         A table of the input's family (a dict of numpy arrays for array input), one row per
@@ -93,7 +101,7 @@ def rfm_features(
         0            1               30          2      55.5
         1            2               50          1      12.0
     """
-    ids_col, ts, amounts, ticks = _log_columns(data, customer_id, timestamp, amount)
+    ids_col, ts, amounts, ticks = _log_columns(data, customer_id, timestamp, amount, tz)
     out = _crmkit.rfm_features(
         _frames.ids(ids_col),
         ts,
@@ -131,6 +139,7 @@ def btyd_summary(
     calibration_end: Any = None,
     after_as_of: str = "error",
     negative_amounts: str = "error",
+    tz: str | None = None,
 ) -> Any:
     """The buy-till-you-die summary per customer (x, t_x, T, m_x), as probabilistic CLV models use it.
 
@@ -144,7 +153,7 @@ def btyd_summary(
     This is not the marketing RFM of :func:`rfm_features` (which counts every purchase in a window).
 
     Args:
-        data, as_of, customer_id, timestamp, amount, after_as_of, negative_amounts: as for
+        data, as_of, customer_id, timestamp, amount, after_as_of, negative_amounts, tz: as for
             :func:`rfm_features`.
         unit: ``'days'`` (default) or ``'weeks'``.
         calibration_end: end of the calibration period (inclusive), or None.
@@ -160,7 +169,7 @@ def btyd_summary(
         >>> crmkit.btyd_summary(log, as_of="2024-01-29", unit="weeks").select("x", "t_x", "T", "m_x").row(0)
         (2, 2.0, 4.0, 30.0)
     """
-    ids_col, ts, amounts, ticks = _log_columns(data, customer_id, timestamp, amount)
+    ids_col, ts, amounts, ticks = _log_columns(data, customer_id, timestamp, amount, tz)
     out = _crmkit.btyd_summary(
         _frames.ids(ids_col),
         ts,
@@ -232,7 +241,7 @@ class RfmModel:
         k: number of quantile scores per dimension.
         segments: the segment rule set (see :func:`segment_rules`); its ``k`` must equal ``k``.
         winsorize: optional (lower, upper) percentiles for a robust min–max normalisation.
-        window_days, after_as_of, negative_amounts: as for :func:`rfm_features`.
+        window_days, after_as_of, negative_amounts, tz: as for :func:`rfm_features`.
         customer_id, timestamp, amount: column names (or arrays) of the transaction log.
 
     Examples:
@@ -265,6 +274,7 @@ class RfmModel:
         customer_id: Any = "customer_id",
         timestamp: Any = "timestamp",
         amount: Any = "amount",
+        tz: str | None = None,
     ) -> None:
         self.weights = tuple(float(w) for w in weights)
         self.thresholds = tuple(float(t) for t in thresholds)
@@ -277,6 +287,7 @@ class RfmModel:
         self.customer_id = customer_id
         self.timestamp = timestamp
         self.amount = amount
+        self.tz = tz
         # Validate weights and thresholds now, not at the first transform.
         _crmkit.MinMaxFit.fit(np.zeros(1), np.zeros(1), np.zeros(1)).score(np.zeros(1), np.zeros(1), np.zeros(1), self.weights)
         _crmkit.tier_codes_of(np.zeros(1), self.thresholds)
@@ -300,6 +311,7 @@ class RfmModel:
             window_days=self.window_days,
             after_as_of=self.after_as_of,
             negative_amounts=self.negative_amounts,
+            tz=getattr(self, "tz", None),  # models pickled before tz existed
         )
 
     def fit(self, data: Any = None, *, as_of: Any) -> RfmModel:
@@ -445,6 +457,7 @@ def rfm(
     customer_id: Any = "customer_id",
     timestamp: Any = "timestamp",
     amount: Any = "amount",
+    tz: str | None = None,
 ) -> Any:
     """One call from a transaction log to per-customer features, scores, tier and segment.
 
@@ -475,6 +488,7 @@ def rfm(
         customer_id=customer_id,
         timestamp=timestamp,
         amount=amount,
+        tz=tz,
     )
     return model.fit_transform(data, as_of=as_of)
 

@@ -58,7 +58,12 @@ fn days(
             )));
         }
     }
-    Ok(py.detach(move || (0..times.len()).map(|r| times.day(r)).collect()))
+    let field = field.to_owned();
+    without_gil(py, move || {
+        (0..times.len())
+            .map(|r| times.checked_day(&field, r))
+            .collect()
+    })
 }
 
 /// Interaction kinds from a string column (or integer codes into the kind list).
@@ -105,6 +110,7 @@ fn kinds(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<InteractionKind
                 .map(|row| parse(row, strings.value(row)))
                 .collect()
         }),
+        Ids::UInt(_) | Ids::Wide(_) => Err(Ids::unsupported("kind")),
     }
 }
 

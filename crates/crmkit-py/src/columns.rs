@@ -124,7 +124,8 @@ fn arrow_array(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<ArrayRef> {
             arrow_select::concat::concat(&refs).map_err(|e| arrow_error(field, e))?
         }
     };
-    if let Some(nulls) = array.nulls() {
+    // Logical nulls: also a dictionary key pointing at a null dictionary value.
+    if let Some(nulls) = array.logical_nulls() {
         if let Some(row) = nulls.iter().position(|valid| !valid) {
             return Err(to_py(CrmkitError::MissingValue {
                 field: field.to_owned(),
@@ -149,10 +150,26 @@ fn cast(array: &ArrayRef, to: &DataType, field: &str) -> PyResult<ArrayRef> {
 
 /// Customer ids: integers or strings.
 pub enum Ids<'py> {
-    /// Integer ids.
+    /// Integer ids that fit int64 (every signed width up to 64 bits, unsigned below 64 bits,
+    /// and uint64 columns whose values are all below 2^63).
     Int(Values<'py, i64>),
+    /// uint64 ids of which some are >= 2^63 (kept exact and distinct).
+    UInt(Values<'py, u64>),
+    /// 128-bit integer ids (decimal128 with scale 0, e.g. polars Int128 cast to Decimal(38, 0)).
+    Wide(Vec<i128>),
     /// String ids (utf8, large utf8 or utf8 view).
     Str(ArrayRef),
+}
+
+impl Ids<'_> {
+    /// The error for id kinds a caller does not support (keys that must fit int64).
+    pub fn unsupported(field: &str) -> PyErr {
+        to_py(CrmkitError::invalid_config(
+            field,
+            "integers beyond int64",
+            "expected integers that fit int64 or strings",
+        ))
+    }
 }
 
 /// A string column in any of Arrow's three layouts (utf8, large utf8, utf8 view).
@@ -202,6 +219,11 @@ pub fn encode_ids(py: Python<'_>, obj: &Bound<'_, PyAny>, field: &str) -> PyResu
             let values = values.as_slice();
             without_gil(py, move || CustomerIndex::from_i64(field, values))
         }
+        Ids::UInt(values) => {
+            let values = values.as_slice();
+            without_gil(py, move || CustomerIndex::from_u64(field, values))
+        }
+        Ids::Wide(values) => without_gil(py, move || CustomerIndex::from_i128(field, &values)),
         Ids::Str(array) => without_gil(py, move || {
             let strings = StrColumn::of(&array);
             CustomerIndex::from_strs(field, strings.len(), |row| strings.value(row))
@@ -209,32 +231,206 @@ pub fn encode_ids(py: Python<'_>, obj: &Bound<'_, PyAny>, field: &str) -> PyResu
     }
 }
 
+/// uint64 values as ids: int64 (a view) when all are below 2^63, else kept as uint64.
+fn uint64_ids<'py>(values: Values<'py, u64>) -> Ids<'py> {
+    if values.as_slice().iter().all(|&v| v < 1 << 63) {
+        match values {
+            Values::Arrow(buffer) => {
+                let len = buffer.len();
+                Ids::Int(Values::Arrow(ScalarBuffer::new(
+                    buffer.into_inner(),
+                    0,
+                    len,
+                )))
+            }
+            other => Ids::Int(Values::Owned(
+                other.as_slice().iter().map(|&v| v as i64).collect(),
+            )),
+        }
+    } else {
+        Ids::UInt(values)
+    }
+}
+
+/// A numpy id array: integers of any width (uint64 kept exact), or strings / Python objects
+/// (read under the GIL into an Arrow string column, one copy), with the row of a null, a
+/// mixed-type column or a string that UTF-8 cannot hold (a lone surrogate) named in the error.
+fn numpy_ids<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Ids<'py>> {
+    let dtype = obj.getattr("dtype")?;
+    let kind: char = dtype.getattr("kind")?.extract()?;
+    let size: usize = dtype.getattr("itemsize")?.extract()?;
+    let native: bool = dtype.getattr("isnative")?.extract()?;
+    match (kind, size, native) {
+        ('i', 8, true) => Ok(Ids::Int(numpy_values::<i64>(obj, field)?)),
+        ('u', 8, true) => Ok(uint64_ids(numpy_values::<u64>(obj, field)?)),
+        ('u', 8, false) => Ok(uint64_ids(numpy_values::<u64>(
+            &obj.call_method1("astype", ("uint64",))?,
+            field,
+        )?)),
+        ('b' | 'i' | 'u', _, _) => Ok(Ids::Int(numpy_values::<i64>(
+            &obj.call_method1("astype", ("int64",))?,
+            field,
+        )?)),
+        ('O' | 'U' | 'S', _, _) => object_ids(obj, field),
+        _ => Err(to_py(CrmkitError::invalid_config(
+            field,
+            dtype.to_string(),
+            "customer ids must be integers or strings",
+        ))),
+    }
+}
+
+/// Ids from a numpy array of Python objects (or fixed-width strings): all strings, or all
+/// integers (bool counts as an integer), null-free.
+fn object_ids<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Ids<'py>> {
+    use pyo3::types::{PyBytes, PyInt, PyString};
+    let items = obj.call_method0("tolist")?;
+    let items = items.cast::<pyo3::types::PyList>()?;
+    let n = items.len();
+    if n == 0 {
+        return Err(to_py(CrmkitError::empty(field)));
+    }
+    let first = items.get_item(0)?;
+    let missing = |row: usize| {
+        to_py(CrmkitError::MissingValue {
+            field: field.to_owned(),
+            row,
+        })
+    };
+    let is_missing = |v: &Bound<'_, PyAny>| -> bool {
+        v.is_none()
+            || v.extract::<f64>().map(|f| f.is_nan()).unwrap_or(false)
+                && !v.is_instance_of::<PyInt>()
+            || v.get_type()
+                .name()
+                .map(|t| t == "NAType" || t == "NaTType")
+                .unwrap_or(false)
+    };
+    let mixed = |row: usize| {
+        to_py(CrmkitError::invalid_value(
+            field,
+            row,
+            "(customer id)",
+            "ids of one column must all be strings or all integers",
+        ))
+    };
+    if first.is_instance_of::<PyInt>() {
+        let mut values: Vec<i128> = Vec::with_capacity(n);
+        for (row, v) in items.iter().enumerate() {
+            if !v.is_instance_of::<PyInt>() {
+                return Err(if is_missing(&v) {
+                    missing(row)
+                } else {
+                    mixed(row)
+                });
+            }
+            let value: i128 = v.extract().map_err(|_| {
+                to_py(CrmkitError::invalid_value(
+                    field,
+                    row,
+                    "(customer id)",
+                    "integer ids must fit 128 bits",
+                ))
+            })?;
+            values.push(value);
+        }
+        return Ok(match i64_or_u64(&values) {
+            Some(Ok(ints)) => Ids::Int(Values::Owned(ints)),
+            Some(Err(uints)) => Ids::UInt(Values::Owned(uints)),
+            None => Ids::Wide(values),
+        });
+    }
+    let mut builder = arrow_array::builder::StringBuilder::new();
+    for (row, v) in items.iter().enumerate() {
+        if let Ok(text) = v.cast::<PyString>() {
+            let text = text.to_str().map_err(|_| {
+                to_py(CrmkitError::invalid_value(
+                    field,
+                    row,
+                    "(customer id)",
+                    "not representable as UTF-8 (a lone surrogate); clean or encode the ids first",
+                ))
+            })?;
+            builder.append_value(text);
+        } else if let Ok(bytes) = v.cast::<PyBytes>() {
+            let text = std::str::from_utf8(bytes.as_bytes()).map_err(|_| {
+                to_py(CrmkitError::invalid_value(
+                    field,
+                    row,
+                    "(customer id)",
+                    "bytes ids must be valid UTF-8",
+                ))
+            })?;
+            builder.append_value(text);
+        } else if is_missing(&v) {
+            return Err(missing(row));
+        } else {
+            return Err(mixed(row));
+        }
+    }
+    let array: ArrayRef = std::sync::Arc::new(builder.finish());
+    Ok(Ids::Str(array))
+}
+
+/// The narrowest exact 64-bit form of integer ids: int64, else uint64, else None.
+fn i64_or_u64(values: &[i128]) -> Option<Result<Vec<i64>, Vec<u64>>> {
+    if let Ok(ints) = values.iter().map(|&v| i64::try_from(v)).collect() {
+        Some(Ok(ints))
+    } else if let Ok(uints) = values.iter().map(|&v| u64::try_from(v)).collect() {
+        Some(Err(uints))
+    } else {
+        None
+    }
+}
+
 /// Reads a customer-id column.
 pub fn ids<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Ids<'py>> {
     if is_numpy(obj) {
-        return Ok(Ids::Int(numpy_values::<i64>(obj, field)?));
+        return numpy_ids(obj, field);
     }
-    let array = arrow_array(obj, field)?;
+    arrow_ids(arrow_array(obj, field)?, field)
+}
+
+/// Ids from one Arrow array (nulls were checked by the caller).
+fn arrow_ids<'py>(array: ArrayRef, field: &str) -> PyResult<Ids<'py>> {
     match array.data_type() {
         DataType::Int64 => Ok(Ids::Int(int64_values(&array))),
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Ok(Ids::Str(array)),
+        // Exact casts: every value of these types fits int64.
         DataType::Int8
         | DataType::Int16
         | DataType::Int32
         | DataType::UInt8
         | DataType::UInt16
         | DataType::UInt32
-        | DataType::UInt64 => Ok(Ids::Int(int64_values(&cast(
+        | DataType::Boolean => Ok(Ids::Int(int64_values(&cast(
             &array,
             &DataType::Int64,
             field,
         )?))),
-        DataType::Dictionary(_, value) if value.is_integer() => Ok(Ids::Int(int64_values(&cast(
-            &array,
-            &DataType::Int64,
-            field,
-        )?))),
-        DataType::Dictionary(_, _) => Ok(Ids::Str(cast(&array, &DataType::Utf8, field)?)),
+        // No cast: a "safe" cast to int64 would turn values >= 2^63 into nulls.
+        DataType::UInt64 => Ok(uint64_ids(Values::Arrow(
+            array
+                .as_primitive::<arrow_array::types::UInt64Type>()
+                .values()
+                .clone(),
+        ))),
+        DataType::Decimal128(_, 0) => {
+            let values: Vec<i128> = array
+                .as_primitive::<arrow_array::types::Decimal128Type>()
+                .values()
+                .to_vec();
+            Ok(match i64_or_u64(&values) {
+                Some(Ok(ints)) => Ids::Int(Values::Owned(ints)),
+                Some(Err(uints)) => Ids::UInt(Values::Owned(uints)),
+                None => Ids::Wide(values),
+            })
+        }
+        // Dictionary-encoded ids (categoricals): decoded to their value type, then read as such.
+        DataType::Dictionary(_, value) => {
+            let value = value.as_ref().clone();
+            arrow_ids(cast(&array, &value, field)?, field)
+        }
         other => Err(to_py(CrmkitError::invalid_config(
             field,
             other,
@@ -388,6 +584,17 @@ pub fn numbers<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Numbers<'p
     let array = arrow_array(obj, field)?;
     match array.data_type() {
         DataType::Int64 => Ok(Numbers::I64(int64_values(&array))),
+        // Exact in int64 (a float cast would round integers beyond 2^53 of wider types).
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32 => Ok(Numbers::I64(int64_values(&cast(
+            &array,
+            &DataType::Int64,
+            field,
+        )?))),
         DataType::Float64 => Ok(Numbers::F64(Values::Arrow(
             array.as_primitive::<Float64Type>().values().clone(),
         ))),

@@ -281,6 +281,7 @@ fn by_segment<'py, S: Send>(
                 .unzip();
             Ok((Keys::Str(k), s))
         }),
+        Ids::UInt(_) | Ids::Wide(_) => Err(Ids::unsupported("segments")),
     }
 }
 

@@ -138,6 +138,15 @@ fn value_scores<'py>(
             let ids = strs(array);
             cv::composite_value_scores(&ids, h, p, s, &weights).map(unzip)
         })?,
+        Ids::UInt(values) => {
+            let ids = values.as_slice();
+            without_gil(py, move || {
+                cv::composite_value_scores(ids, h, p, s, &weights).map(unzip)
+            })?
+        }
+        Ids::Wide(ids) => without_gil(py, move || {
+            cv::composite_value_scores(ids, h, p, s, &weights).map(unzip)
+        })?,
     };
     let d = PyDict::new(py);
     d.set_item("historical", cols.0.into_pyarray(py))?;

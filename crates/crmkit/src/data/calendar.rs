@@ -11,6 +11,58 @@ use crate::{CrmkitError, Result};
 /// Days since 1970-01-01 (the Unix epoch), proleptic Gregorian calendar.
 pub type Day = i32;
 
+/// The first supported day, 0001-01-01 (as Python's `datetime.date.min`).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(crmkit::data::calendar::format_day(crmkit::data::calendar::MIN_DAY), "0001-01-01");
+/// ```
+pub const MIN_DAY: Day = -719_162;
+
+/// The last supported day, 9999-12-31 (as Python's `datetime.date.max`).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(crmkit::data::calendar::format_day(crmkit::data::calendar::MAX_DAY), "9999-12-31");
+/// ```
+pub const MAX_DAY: Day = 2_932_896;
+
+/// Checks that a day number (as read, in 64 bits) lies in [`MIN_DAY`]`..=`[`MAX_DAY`] and
+/// returns it as a [`Day`]; days outside are an error naming the field and row, never wrapped.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::data::calendar::checked_day;
+/// assert_eq!(checked_day("timestamp", 0, 10_134)?, 10_134);
+/// assert!(checked_day("timestamp", 3, 4_294_986_000).is_err()); // year 11,761,243
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`CrmkitError::InvalidValue`] naming `field` and `row` for a day outside the range.
+#[inline]
+pub fn checked_day(field: &str, row: usize, day: i64) -> Result<Day> {
+    if (i64::from(MIN_DAY)..=i64::from(MAX_DAY)).contains(&day) {
+        Ok(day as Day)
+    } else {
+        Err(out_of_range(field, row, day))
+    }
+}
+
+#[cold]
+fn out_of_range(field: &str, row: usize, day: i64) -> CrmkitError {
+    CrmkitError::invalid_value(
+        field,
+        row,
+        format!("day {day} since 1970-01-01"),
+        "dates must lie between 0001-01-01 and 9999-12-31",
+    )
+}
+
 /// Converts a calendar date to a [`Day`].
 ///
 /// # Examples
@@ -109,9 +161,26 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 /// assert_eq!(day_from_ticks(86_399, 86_400), 0);
 /// assert_eq!(day_from_ticks(-1, 86_400), -1);
 /// ```
+///
+/// Days outside the range of [`Day`] saturate at its ends (they are never wrapped); callers
+/// that read user data use [`day_number_from_ticks`] with [`checked_day`] instead.
 #[inline]
 pub fn day_from_ticks(ticks: i64, ticks_per_day: i64) -> Day {
-    ticks.div_euclid(ticks_per_day) as Day
+    let day = day_number_from_ticks(ticks, ticks_per_day);
+    day.clamp(i64::from(Day::MIN), i64::from(Day::MAX)) as Day
+}
+
+/// The day number of a tick count in 64 bits (no range check; see [`checked_day`]).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::data::calendar::day_number_from_ticks;
+/// assert_eq!(day_number_from_ticks(i64::MAX, 86_400), 106_751_991_167_300);
+/// ```
+#[inline]
+pub fn day_number_from_ticks(ticks: i64, ticks_per_day: i64) -> i64 {
+    ticks.div_euclid(ticks_per_day)
 }
 
 #[cfg(test)]
@@ -126,6 +195,17 @@ mod tests {
             prop_assert_eq!(day_from_ymd(y, m, d), day);
             prop_assert_eq!(parse_day("d", &format_day(day)).ok(), if y >= 0 { Some(day) } else { None });
         }
+    }
+
+    #[test]
+    fn range_ends_round_trip() {
+        assert_eq!(day_from_ymd(1, 1, 1), MIN_DAY);
+        assert_eq!(day_from_ymd(9999, 12, 31), MAX_DAY);
+        assert!(checked_day("d", 0, i64::from(MIN_DAY) - 1).is_err());
+        assert!(checked_day("d", 0, i64::from(MAX_DAY) + 1).is_err());
+        // 2^32 + 19_999 days would wrap to 19_999 (2024-10-04) in 32 bits: it must not.
+        assert!(checked_day("d", 0, (1_i64 << 32) + 19_999).is_err());
+        assert_eq!(day_from_ticks(i64::MAX, 86_400), i32::MAX);
     }
 
     #[test]

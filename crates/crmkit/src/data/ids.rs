@@ -63,28 +63,95 @@ impl CustomerIndex {
             .fold((first, first), |(lo, hi), &id| (lo.min(id), hi.max(id)));
         let span = (i128::from(max) - i128::from(min)) as u128 + 1;
         if span <= u128::from(DENSE_SLOTS_PER_ROW * ids.len() as u64 + 1024) {
-            Ok(Self::dense(ids, min, span as usize))
+            Self::dense(field, ids, min, span as usize)
         } else {
             Self::hashed(field, ids.len(), |row| ids[row])
         }
     }
 
-    fn dense(ids: &[i64], min: i64, span: usize) -> Self {
-        // One u32 table: first the first row + 1 of each id (0 = unseen), then its code.
+    /// Builds an index from unsigned 64-bit ids (every value, also those >= 2^63, stays its
+    /// own customer; codes follow ascending numeric order).
+    ///
+    /// The ids are mapped to `i64` by flipping the top bit, an order-preserving bijection, and
+    /// indexed like [`Self::from_i64`] (one copy of the column).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::ids::CustomerIndex;
+    /// let index = CustomerIndex::from_u64("customer_id", &[u64::MAX, 1 << 63, 0, (1 << 63) + 5])?;
+    /// assert_eq!(index.codes(), &[3, 1, 0, 2]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::from_i64`].
+    pub fn from_u64(field: &str, ids: &[u64]) -> Result<Self> {
+        let shifted: Vec<i64> = ids.iter().map(|&id| (id ^ (1 << 63)) as i64).collect();
+        Self::from_i64(field, &shifted)
+    }
+
+    /// Builds an index from 128-bit integer ids (codes in ascending numeric order).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::ids::CustomerIndex;
+    /// let index = CustomerIndex::from_i128("customer_id", &[1 << 100, -(1 << 90), 1 << 100])?;
+    /// assert_eq!(index.codes(), &[1, 0, 1]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::from_i64`].
+    pub fn from_i128(field: &str, ids: &[i128]) -> Result<Self> {
+        Self::hashed(field, ids.len(), |row| ids[row])
+    }
+
+    /// The row's slot in a dense table of `span` slots, or an error when the id lies outside
+    /// `min..min + span`: the column was changed by another thread while it was read (ids are
+    /// borrowed from Python with the GIL released), which must be an error and never a panic.
+    #[inline]
+    fn slot_of(field: &str, row: usize, id: i64, min: i64, span: usize) -> Result<usize> {
+        let slot = id.wrapping_sub(min) as u64 as usize;
+        if slot < span {
+            Ok(slot)
+        } else {
+            Err(Self::changed(field, row))
+        }
+    }
+
+    fn changed(field: &str, row: usize) -> CrmkitError {
+        CrmkitError::invalid_value(
+            field,
+            row,
+            "(customer id)",
+            "the column changed while crmkit read it (written by another thread?)",
+        )
+    }
+
+    fn dense(field: &str, ids: &[i64], min: i64, span: usize) -> Result<Self> {
+        // One u32 table: first the first row + 1 of each id (0 = unseen), then its code
+        // (u32::MAX = unseen, which only a concurrently changed column can hit).
         let mut slots = vec![0u32; span];
         let fits_u32 = ids.len() < u32::MAX as usize;
         if !fits_u32 {
-            return Self::dense_wide(ids, min, span);
+            return Self::dense_wide(field, ids, min, span);
         }
         let base = slots.as_ptr() as usize;
         let ahead = |row: usize| {
             if let Some(&id) = ids.get(row + PREFETCH_DISTANCE) {
-                prefetch(base + (id.wrapping_sub(min)) as u64 as usize * 4);
+                let slot = (id.wrapping_sub(min)) as u64 as usize;
+                if slot < span {
+                    prefetch(base + slot * 4);
+                }
             }
         };
         for (row, &id) in ids.iter().enumerate() {
             ahead(row);
-            let slot = &mut slots[(id.wrapping_sub(min)) as u64 as usize];
+            let slot = &mut slots[Self::slot_of(field, row, id, min, span)?];
             if *slot == 0 {
                 *slot = row as u32 + 1;
             }
@@ -94,24 +161,27 @@ impl CustomerIndex {
             if *slot != 0 {
                 first_rows.push(*slot as usize - 1);
                 *slot = first_rows.len() as u32 - 1;
+            } else {
+                *slot = u32::MAX;
             }
         }
-        let codes = ids
-            .iter()
-            .enumerate()
-            .map(|(row, &id)| {
-                ahead(row);
-                slots[(id.wrapping_sub(min)) as u64 as usize]
-            })
-            .collect();
-        Self { codes, first_rows }
+        let mut codes = Vec::with_capacity(ids.len());
+        for (row, &id) in ids.iter().enumerate() {
+            ahead(row);
+            let code = slots[Self::slot_of(field, row, id, min, span)?];
+            if code == u32::MAX {
+                return Err(Self::changed(field, row));
+            }
+            codes.push(code);
+        }
+        Ok(Self { codes, first_rows })
     }
 
     /// [`Self::dense`] for logs of 2³² rows or more (row numbers do not fit the u32 table).
-    fn dense_wide(ids: &[i64], min: i64, span: usize) -> Self {
+    fn dense_wide(field: &str, ids: &[i64], min: i64, span: usize) -> Result<Self> {
         let mut slot_first_row = vec![usize::MAX; span];
         for (row, &id) in ids.iter().enumerate() {
-            let slot = (id.wrapping_sub(min)) as u64 as usize;
+            let slot = Self::slot_of(field, row, id, min, span)?;
             if slot_first_row[slot] == usize::MAX {
                 slot_first_row[slot] = row;
             }
@@ -124,11 +194,15 @@ impl CustomerIndex {
                 first_rows.push(first);
             }
         }
-        let codes = ids
-            .iter()
-            .map(|&id| slot_code[(id.wrapping_sub(min)) as u64 as usize])
-            .collect();
-        Self { codes, first_rows }
+        let mut codes = Vec::with_capacity(ids.len());
+        for (row, &id) in ids.iter().enumerate() {
+            let code = slot_code[Self::slot_of(field, row, id, min, span)?];
+            if code == u32::MAX {
+                return Err(Self::changed(field, row));
+            }
+            codes.push(code);
+        }
+        Ok(Self { codes, first_rows })
     }
 
     /// Builds an index from string ids; `id(row)` returns the id of a row.
@@ -162,11 +236,16 @@ impl CustomerIndex {
         let mut seen: HashMap<K, u32, BuildHasherDefault<FoldHasher>> =
             HashMap::with_capacity_and_hasher(rows.min(1 << 20), Default::default());
         let mut first_rows: Vec<usize> = Vec::new();
+        // Each customer's id as it was read: sorting by these (not by re-reading the rows)
+        // keeps the order total even if another thread changes a borrowed column meanwhile.
+        let mut keys: Vec<K> = Vec::new();
         let mut codes = Vec::with_capacity(rows);
         for row in 0..rows {
             let next = first_rows.len();
-            let code = *seen.entry(id(row)).or_insert_with(|| {
+            let key = id(row);
+            let code = *seen.entry(key).or_insert_with(|| {
                 first_rows.push(row);
+                keys.push(key);
                 next as u32
             });
             codes.push(code);
@@ -180,7 +259,7 @@ impl CustomerIndex {
         }
         // Renumber from first-appearance order to ascending id order.
         let mut order: Vec<u32> = (0..first_rows.len() as u32).collect();
-        order.sort_unstable_by_key(|&code| id(first_rows[code as usize]));
+        order.sort_unstable_by_key(|&code| keys[code as usize]);
         let mut rank = vec![0u32; order.len()];
         for (new, &old) in order.iter().enumerate() {
             rank[old as usize] = new as u32;

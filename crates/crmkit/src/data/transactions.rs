@@ -8,7 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::calendar::{Day, day_from_ticks, format_day};
+use crate::data::calendar::{
+    Day, MIN_DAY, checked_day, day_from_ticks, day_number_from_ticks, format_day,
+};
 use crate::data::ids::CustomerIndex;
 use crate::quality::Rule;
 use crate::{CrmkitError, Result};
@@ -76,6 +78,33 @@ impl Times<'_> {
         match *self {
             Times::Days(d) => d[row],
             Times::Ticks { values, per_day } => day_from_ticks(values[row], per_day),
+        }
+    }
+
+    /// The calendar day of `row`, checked to lie in
+    /// [`MIN_DAY`](crate::data::calendar::MIN_DAY)`..=`[`MAX_DAY`](crate::data::calendar::MAX_DAY) (panics if `row`
+    /// is out of bounds, like slice indexing).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::transactions::Times;
+    /// let far = [i64::MAX];
+    /// assert!(Times::Ticks { values: &far, per_day: 86_400 }.checked_day("timestamp", 0).is_err());
+    /// assert_eq!(Times::Days(&[3]).checked_day("timestamp", 0)?, 3);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidValue`] naming `field` and `row` for a day outside the range.
+    #[inline]
+    pub fn checked_day(&self, field: &str, row: usize) -> Result<Day> {
+        match *self {
+            Times::Days(d) => checked_day(field, row, i64::from(d[row])),
+            Times::Ticks { values, per_day } => {
+                checked_day(field, row, day_number_from_ticks(values[row], per_day))
+            }
         }
     }
 }
@@ -374,15 +403,19 @@ impl<'a> TransactionLog<'a> {
         macro_rules! ticks {
             ($values:expr, $($unit:literal),*) => {
                 match $values {
-                    $((values, $unit) => self.scan_with(as_of, options, records, |row| day_from_ticks(values[row], $unit), &mut visit),)*
-                    (values, per_day) => self.scan_with(as_of, options, records, |row| day_from_ticks(values[row], per_day), &mut visit),
+                    $((values, $unit) => self.scan_with(as_of, options, records, |row| day_number_from_ticks(values[row], $unit), &mut visit),)*
+                    (values, per_day) => self.scan_with(as_of, options, records, |row| day_number_from_ticks(values[row], per_day), &mut visit),
                 }
             };
         }
         match self.times {
-            Times::Days(days) => {
-                self.scan_with(as_of, options, records, |row| days[row], &mut visit)
-            }
+            Times::Days(days) => self.scan_with(
+                as_of,
+                options,
+                records,
+                |row| i64::from(days[row]),
+                &mut visit,
+            ),
             Times::Ticks { values, per_day } => ticks!(
                 (values, per_day),
                 86_400,
@@ -398,9 +431,12 @@ impl<'a> TransactionLog<'a> {
         as_of: Day,
         options: LogOptions,
         records: Option<(usize, usize)>,
-        day_of: impl Fn(usize) -> Day,
+        day_of: impl Fn(usize) -> i64,
         visit: &mut impl FnMut(u32, Day, f64) -> bool,
     ) -> Result<LogReport> {
+        // Days are read in 64 bits and range-checked here, so a far-off date is an error and
+        // never wraps to a day in range (one compare on the common path, merged with as_of's).
+        let as_of_wide = i64::from(as_of);
         let mut report = LogReport {
             rows: self.len(),
             ..LogReport::default()
@@ -413,6 +449,11 @@ impl<'a> TransactionLog<'a> {
                 prefetch(base + ahead as usize * size);
             }
             let day = day_of(row);
+            let day = if (i64::from(MIN_DAY)..=as_of_wide).contains(&day) {
+                day as Day
+            } else {
+                checked_day("timestamp", row, day)?
+            };
             if !(0.0..=MAX_AMOUNT).contains(&amount) {
                 if !amount.is_finite() {
                     return Err(CrmkitError::invalid_value(
