@@ -408,7 +408,7 @@ impl<'a> QualityLog<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::{customers::CustomerIndex, quality::QualityLog, transactions::Times};
+    /// # use crmkit::{data::ids::CustomerIndex, data::transactions::Times, quality::QualityLog};
     /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
     /// assert_eq!(QualityLog::new(&index, Times::Days(&[0]), &[1.0])?.len(), 1);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -422,7 +422,7 @@ impl<'a> QualityLog<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::{customers::CustomerIndex, quality::QualityLog, transactions::Times};
+    /// # use crmkit::{data::ids::CustomerIndex, data::transactions::Times, quality::QualityLog};
     /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
     /// assert!(!QualityLog::new(&index, Times::Days(&[0]), &[1.0])?.is_empty());
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -436,7 +436,7 @@ impl<'a> QualityLog<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::{customers::CustomerIndex, quality::{Nulls, QualityLog}, transactions::Times};
+    /// # use crmkit::{data::ids::CustomerIndex, data::transactions::Times, quality::{Nulls, QualityLog}};
     /// let index = CustomerIndex::from_i64("customer_id", &[1, 1])?;
     /// let log = QualityLog::new(&index, Times::Days(&[0, 0]), &[1.0, 1.0])?;
     /// assert!(log.with_missing_customer_ids(Nulls::Flags(&[true])).is_err()); // one flag per row
@@ -457,7 +457,7 @@ impl<'a> QualityLog<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::{customers::CustomerIndex, quality::{Nulls, QualityLog}, transactions::Times};
+    /// # use crmkit::{data::ids::CustomerIndex, data::transactions::Times, quality::{Nulls, QualityLog}};
     /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
     /// let log = QualityLog::new(&index, Times::Days(&[0]), &[1.0])?
     ///     .with_missing_timestamps(Nulls::Flags(&[true]))?;
@@ -478,7 +478,7 @@ impl<'a> QualityLog<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::{customers::CustomerIndex, quality::{Nulls, QualityLog}, transactions::Times};
+    /// # use crmkit::{data::ids::CustomerIndex, data::transactions::Times, quality::{Nulls, QualityLog}};
     /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
     /// let log = QualityLog::new(&index, Times::Days(&[0]), &[0.0])?
     ///     .with_missing_amounts(Nulls::Flags(&[true]))?;
@@ -501,7 +501,7 @@ impl<'a> QualityLog<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::{customers::CustomerIndex, quality::QualityLog, transactions::Times};
+    /// # use crmkit::{data::ids::CustomerIndex, data::transactions::Times, quality::QualityLog};
     /// let index = CustomerIndex::from_i64("customer_id", &[1, 1])?;
     /// let product = [3, 4];
     /// let log = QualityLog::new(&index, Times::Days(&[0, 0]), &[1.0, 1.0])?
@@ -609,7 +609,7 @@ impl<'a> CustomerRecords<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::{customers::CustomerIndex, quality::CustomerRecords};
+    /// # use crmkit::{data::ids::CustomerIndex, quality::CustomerRecords};
     /// let index = CustomerIndex::from_i64("customer_id", &[5])?;
     /// assert_eq!(CustomerRecords::new(&index).len(), 1);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -627,7 +627,7 @@ impl<'a> CustomerRecords<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::{customers::CustomerIndex, quality::CustomerRecords};
+    /// # use crmkit::{data::ids::CustomerIndex, quality::CustomerRecords};
     /// let index = CustomerIndex::from_i64("customer_id", &[5, 6])?;
     /// assert_eq!(CustomerRecords::new(&index).len(), 2);
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -641,7 +641,7 @@ impl<'a> CustomerRecords<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::{customers::CustomerIndex, quality::CustomerRecords};
+    /// # use crmkit::{data::ids::CustomerIndex, quality::CustomerRecords};
     /// let index = CustomerIndex::from_codes("customer_id", vec![], 0)?;
     /// assert!(CustomerRecords::new(&index).is_empty());
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -655,7 +655,7 @@ impl<'a> CustomerRecords<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::{customers::CustomerIndex, quality::{CustomerRecords, Nulls}};
+    /// # use crmkit::{data::ids::CustomerIndex, quality::{CustomerRecords, Nulls}};
     /// let index = CustomerIndex::from_i64("customer_id", &[5, 0])?;
     /// let records = CustomerRecords::new(&index).with_missing_customer_ids(Nulls::Flags(&[false, true]))?;
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -675,7 +675,7 @@ impl<'a> CustomerRecords<'a> {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::{customers::CustomerIndex, quality::{CustomerRecords, RecordField}};
+    /// # use crmkit::{data::ids::CustomerIndex, quality::{CustomerRecords, RecordField}};
     /// let index = CustomerIndex::from_i64("customer_id", &[5])?;
     /// let industry = [Some("retail"), None];
     /// assert!(CustomerRecords::new(&index).with_field(RecordField::Industry, &industry).is_err());
@@ -1085,7 +1085,7 @@ impl QualityReport {
     /// # Examples
     ///
     /// ```
-    /// # use crmkit::{customers::CustomerIndex, quality::*, transactions::Times};
+    /// # use crmkit::{data::ids::CustomerIndex, data::transactions::Times, quality::*};
     /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
     /// let log = QualityLog::new(&index, Times::Days(&[0]), &[1.0])?;
     /// assert!(quality_report(&log, None, &QualityOptions::new(0))?.is_clean());
