@@ -20,7 +20,7 @@
 //!    p₀ = 1e-4 / max(1, (R+2)u, b′) from the first three terms of the Taylor series of the
 //!    integrand (relative error below 1e-12).
 
-use super::special::{ln_beta, ln_gamma_signed};
+use crate::math::special::{ln_beta, ln_gamma_signed};
 
 /// Relative error the closed forms must provably stay below, else the next method is used.
 const ACCEPT: f64 = 1e-11;

@@ -4,14 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::check_discrete;
-use super::optimize::{
+use super::{DiscreteData, check_params, finite, map_rows};
+use crate::math::optimize::{
     ConvergenceReport, FitOptions, NllSum, fit_log_params_multi, heterogeneity_restarts,
 };
-use super::special::{
+use crate::math::special::{
     digamma, ln_beta, ln_beta_ratio, ln_gamma, ln_gamma_ratio_shift, log_add_exp,
     one_minus_exp_over, trigamma,
 };
-use super::{DiscreteData, check_params, finite, map_rows};
 use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 4] = ["alpha", "beta", "gamma", "delta"];

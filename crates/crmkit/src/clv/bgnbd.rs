@@ -4,14 +4,14 @@ use serde::{Deserialize, Serialize};
 
 use super::bg_expectation;
 use super::data::{TimeIndex, check_customer, check_horizon};
-use super::optimize::{
+use super::{BtydData, TransactionModel, check_params, finite};
+use crate::math::optimize::{
     ConvergenceReport, FitOptions, NllSum, fit_log_params_split, heterogeneity_restarts,
     rescale_covariance,
 };
-use super::special::{
+use crate::math::special::{
     beta_inc_reg, digamma, ln_beta, ln_beta_ratio, ln_gamma, ln_gamma_ratio, logistic,
 };
-use super::{BtydData, TransactionModel, check_params, finite};
 use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 4] = ["r", "alpha", "a", "b"];

@@ -3,14 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::optimize::{
-    ConvergenceReport, FitOptions, NllSum, fit_log_params_multi, heterogeneity_restarts,
-    rescale_covariance,
-};
-use super::special::{digamma, ln_gamma};
 use super::{
     MonthlyDiscounting, SpendData, TransactionModel, check_params, clv_monthly_steps, finite,
 };
+use crate::math::optimize::{
+    ConvergenceReport, FitOptions, NllSum, fit_log_params_multi, heterogeneity_restarts,
+    rescale_covariance,
+};
+use crate::math::special::{digamma, ln_gamma};
 use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 3] = ["p", "q", "gamma"];

@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 use super::bg_expectation;
 use super::bgnbd::{pmf_result, purchases_pmf};
 use super::data::{check_customer, check_horizon};
-use super::optimize::{
+use super::{BtydData, TransactionModel, check_params, finite};
+use crate::math::optimize::{
     ConvergenceReport, FitOptions, NllSum, fit_log_params_split, heterogeneity_restarts,
     rescale_covariance,
 };
-use super::special::{digamma, ln_beta, ln_gamma, log_add_exp, logistic};
-use super::{BtydData, TransactionModel, check_params, finite};
+use crate::math::special::{digamma, ln_beta, ln_gamma, log_add_exp, logistic};
 use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 4] = ["r", "alpha", "a", "b"];

@@ -33,7 +33,7 @@
 //!
 //! - Log-likelihoods are log-sum-exps of positive terms; P(alive) is a logistic function of the
 //!   difference of those log-terms, so x in the thousands stays finite.
-//! - ₂F₁ ([`special::hyp2f1`]) switches to the 1 − z connection formula as z → 1. The BG/NBD and
+//! - ₂F₁ ([`crate::math::special::hyp2f1`]) switches to the 1 − z connection formula as z → 1. The BG/NBD and
 //!   MBG/NBD expectations use a series with the singular factors divided out, the connection
 //!   formula or a quadrature, whichever a running rounding estimate accepts (1e-11 relative).
 //! - Removable singularities (a = 1 and a + b = 1 in BG/NBD and MBG/NBD, s = 1 in Pareto/NBD,
@@ -70,9 +70,7 @@ pub mod summary;
 mod uncertainty;
 mod value;
 
-// The model files name the shared maths as `super::special` and `super::optimize`.
-use crate::math::{optimize, special};
-
+pub use crate::math::optimize::{ConvergenceReport, FitEnding, FitOptions, Interrupt};
 pub use bgbb::{BgBb, BgBbParams, FittedBgBb, MAX_OPPORTUNITIES as BG_BB_MAX_OPPORTUNITIES};
 pub use bgnbd::{BgNbd, BgNbdParams, FittedBgNbd};
 pub use data::{BtydData, DiscreteData, RetentionData, SpendData};
@@ -80,7 +78,6 @@ pub use gamma_gamma::{
     FittedGammaGamma, GammaGamma, GammaGammaParams, spend_frequency_correlation,
 };
 pub use mbgnbd::{FittedMbgNbd, MbgNbd, MbgNbdParams};
-pub use optimize::{ConvergenceReport, FitEnding, FitOptions, Interrupt};
 pub use paretonbd::{
     FittedParetoNbd, MAX_PURCHASES as PARETO_NBD_MAX_PURCHASES, ParetoNbd, ParetoNbdParams,
 };

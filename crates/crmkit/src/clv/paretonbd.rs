@@ -4,15 +4,15 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::{check_customer, check_horizon, distinct_index};
-use super::optimize::{
+use super::{BtydData, TransactionModel, check_params, finite, map_rows};
+use crate::math::optimize::{
     ConvergenceReport, FitOptions, NllSum, fit_log_params_split, heterogeneity_restarts,
     rescale_covariance,
 };
-use super::special::{
+use crate::math::special::{
     UnitASeries, digamma, hyp2f1, hyp2f1_series, ln_beta, ln_gamma, ln_hyp2f1_unit_a, log_add_exp,
     log1m_exp, logistic, upper_gamma_scaled,
 };
-use super::{BtydData, TransactionModel, check_params, finite, map_rows};
 use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 4] = ["r", "alpha", "s", "beta"];

@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::optimize::{
+use super::{RetentionData, check_params, finite};
+use crate::math::optimize::{
     ConvergenceReport, FitOptions, fit_log_params_multi, heterogeneity_restarts,
 };
-use super::special::{digamma, ln_beta, ln_beta_ratio, ln_hyp2f1_unit_a};
-use super::{RetentionData, check_params, finite};
+use crate::math::special::{digamma, ln_beta, ln_beta_ratio, ln_hyp2f1_unit_a};
 use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 2] = ["alpha", "beta"];

@@ -382,7 +382,7 @@ impl Scale {
     }
     fn from(self, h: f64) -> f64 {
         match self {
-            Self::Logit => super::special::logistic(h),
+            Self::Logit => crate::math::special::logistic(h),
             Self::Log => h.exp(),
         }
     }
@@ -715,7 +715,7 @@ fn bootstrap<const N: usize>(
 ///
 /// # Formula
 ///
-/// Delta method on logit P(alive) or percentile bootstrap (see the [module](self) docs); P(alive)
+/// Delta method on logit P(alive) or percentile bootstrap (see docs/clv.md, "Per-customer uncertainty"); P(alive)
 /// as [`TransactionModel::probability_alive`].
 pub fn probability_alive_intervals<F>(
     fitted: &F,

@@ -82,7 +82,7 @@ impl Times<'_> {
     }
 
     /// The calendar day of `row`, checked to lie in
-    /// [`MIN_DAY`](crate::data::calendar::MIN_DAY)`..=`[`MAX_DAY`](crate::data::calendar::MAX_DAY) (panics if `row`
+    /// [`crate::data::calendar::MIN_DAY`]`..=`[`crate::data::calendar::MAX_DAY`] (panics if `row`
     /// is out of bounds, like slice indexing).
     ///
     /// # Examples
