@@ -332,3 +332,11 @@ def test_logistic_from_json_validates_the_fit() -> None:
 def test_clv_from_json_bad_text_is_a_config_error(model, text: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(crmkit.ConfigError):
         model.from_json(text)
+
+
+def test_report_cell_values_in_errors_are_capped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id,timestamp,amount\n1,2024-01-01," + "9" * 10 + "x" * 100_000 + "\n")
+    with pytest.raises(crmkit.InvalidValueError) as e:
+        crmkit.report(path, as_of="2024-12-31")
+    assert len(_message(e)) < 300
