@@ -341,6 +341,7 @@ impl From<TierThresholds> for [f64; 2] {
 /// assert_eq!(a.merge(&b), Range { min: 0.0, max: 3.0, count: 7 });
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RangeFields")]
 pub struct Range {
     /// Smallest value (after winsorising, when fitted with winsorising).
     pub min: f64,
@@ -348,6 +349,36 @@ pub struct Range {
     pub max: f64,
     /// Number of values seen.
     pub count: u64,
+}
+
+/// The serialised form of [`Range`]: a range is deserialised through it and validated like a
+/// fitted one (finite, min <= max, at least one value), so a tampered [`MinMaxFit`] is an
+/// error on load rather than silently flat scores.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RangeFields {
+    min: f64,
+    max: f64,
+    count: u64,
+}
+
+impl TryFrom<RangeFields> for Range {
+    type Error = CrmkitError;
+
+    fn try_from(f: RangeFields) -> Result<Self> {
+        if !(f.min.is_finite() && f.max.is_finite()) || f.min > f.max || f.count == 0 {
+            return Err(CrmkitError::invalid_config(
+                "range",
+                (f.min, f.max, f.count),
+                "a fitted range has finite min <= max and at least one value",
+            ));
+        }
+        Ok(Range {
+            min: f.min,
+            max: f.max,
+            count: f.count,
+        })
+    }
 }
 
 impl Range {
@@ -1259,6 +1290,21 @@ fn first_non_finite<T: Numeric>(field: &str, values: &[T]) -> Result<()> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_tampered_fit_is_refused_on_load() {
+        let fit =
+            MinMaxFit::fit(&[1.0, 9.0], &[1.0, 3.0], &[2.0, 4.0], Normalization::MinMax).unwrap();
+        let text = serde_json::to_string(&fit).unwrap();
+        assert_eq!(serde_json::from_str::<MinMaxFit>(&text).unwrap(), fit);
+        for bad in [
+            text.replace("\"min\":2.0", "\"min\":5.0"),
+            text.replacen("\"count\":2", "\"count\":0", 1),
+        ] {
+            assert_ne!(bad, text);
+            assert!(serde_json::from_str::<MinMaxFit>(&bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn extreme_ranges_score_finite() {
