@@ -18,6 +18,7 @@ __all__ = [
     "GammaGammaModel",
     "InvalidValueError",
     "LengthMismatchError",
+    "MAX_MATRIX_LABELS",
     "LogisticFit",
     "MbgNbdModel",
     "MinMaxFit",
@@ -315,9 +316,11 @@ def lifecycle_stages(
 ) -> dict[str, Any]: ...
 def default_lifecycle_rules() -> str: ...
 def check_lifecycle_rules(text: str) -> str: ...
+MAX_MATRIX_LABELS: int
+
 def label_migration(
     before: npt.NDArray[np.uint32], after: npt.NDArray[np.uint32], n_labels: int
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.float64]]: ...
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.uint64], npt.NDArray[np.float64]]: ...
 def stage_metrics(
     stage: npt.NDArray[np.uint8], columns: dict[str, Any], all_columns: bool = False
 ) -> list[tuple[str, int, list[tuple[str, int, float, float | None]]]]: ...

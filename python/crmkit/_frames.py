@@ -175,6 +175,32 @@ def _error(cls: type[Exception], message: str, field: str, row: int | None = Non
     return err
 
 
+#: The most characters of a value echoed in an error message.
+SHOWN_CHARS = 40
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` for an error message, cut to ``SHOWN_CHARS`` characters (never an id:
+    callers say "(customer id)" instead)."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+def json_object(text: Any, field: str) -> dict[str, Any]:
+    """``text`` parsed as a JSON object; anything else (not text, truncated or invalid JSON,
+    nesting too deep, a list or a number) is a :class:`crmkit.ConfigError` naming ``field``."""
+    import json
+
+    try:
+        doc = json.loads(text)
+    except (ValueError, TypeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else shown(str(exc))
+        raise _error(_crmkit.ConfigError, f"invalid `{field}` JSON: {reason}", field) from None
+    if not isinstance(doc, dict):
+        raise _error(_crmkit.ConfigError, f"invalid `{field}` JSON: expected an object, got {type(doc).__name__}", field)
+    return doc
+
+
 def column(data: Any, name: Any, field: str) -> Any:
     """Column ``name`` of ``data``; ``name`` may itself be an array (then ``data`` may be None)."""
     if not isinstance(name, str):

@@ -871,21 +871,48 @@ class LogisticRegression(Estimator):
     def from_json(cls, text: str) -> LogisticRegression:
         """A model from :meth:`to_json` output.
 
+        The text is validated as fully as a fit: invalid, truncated or wrong-shape JSON, unknown
+        parameters and non-finite or inconsistent fitted values are a :class:`crmkit.ConfigError`.
+
         Examples:
             >>> import numpy as np, crmkit
             >>> m = crmkit.LogisticRegression(C=2.0).fit(np.array([[0.0], [1], [2], [3]]), [0, 1, 0, 1])
             >>> crmkit.LogisticRegression.from_json(m.to_json()).coef_ == m.coef_
             array([[ True]])
         """
-        state = json.loads(text)
-        model = cls(**state["params"])
+        field = "LogisticRegression"
+        state = _frames.json_object(text, field)
+
+        def bad(what: str) -> Exception:
+            return _frames._error(_crmkit.ConfigError, f"invalid `{field}` JSON: {what}", field)
+
+        unknown = set(state) - {"params", "fit", "feature_names", "family"}
+        if unknown or not isinstance(state.get("params"), dict) or "fit" not in state:
+            raise bad("expected the keys params, fit, feature_names and family of to_json")
+        try:
+            model = cls(**state["params"])
+            model._penalty()
+            if not (isinstance(model.max_iter, int) and isinstance(model.tol, (int, float))):
+                raise TypeError("max_iter and tol must be numbers")
+        except TypeError as exc:
+            raise bad(f"params: {_frames.shown(str(exc))}") from None
         if state["fit"] is not None:
+            if not isinstance(state["fit"], dict):
+                raise bad("fit must be an object or null")
             fit = _crmkit.LogisticFit.from_json(json.dumps(state["fit"]))
+            family = state.get("family", "numpy")
+            if family not in ("numpy", "pandas", "polars", "pyarrow"):
+                raise bad(f"family {_frames.shown(family)}")
+            names = state.get("feature_names")
+            if names is not None and (
+                not isinstance(names, list) or len(names) != len(fit.coefficients) or not all(isinstance(n, str) for n in names)
+            ):
+                raise bad("feature_names must be one name per coefficient")
             model._fit = fit
-            model._family = state.get("family", "numpy")
+            model._family = family
             model.n_features_in_ = len(fit.coefficients)
-            if state.get("feature_names") is not None:
-                model.feature_names_in_ = np.asarray(state["feature_names"], dtype=object)
+            if names is not None:
+                model.feature_names_in_ = np.asarray(names, dtype=object)
             model.classes_ = np.array([0, 1])
             model.coef_ = fit.coefficients.reshape(1, -1)
             model.intercept_ = np.array([fit.intercept])

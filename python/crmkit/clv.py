@@ -243,15 +243,21 @@ class _Model(Estimator):
     @classmethod
     def from_json(cls, text: str) -> Any:
         """Reads a model written by ``to_json``."""
-        try:
-            doc = json.loads(text)
-            if doc.get("model") != cls.__name__:
-                raise ValueError(f"a {doc.get('model')} model, not {cls.__name__}")
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise _frames._error(_crmkit.ConfigError, f"invalid `{cls.__name__}` JSON: {exc}", cls.__name__) from exc
+        doc = _frames.json_object(text, cls.__name__)
+        if doc.get("model") != cls.__name__:
+            raise _frames._error(
+                _crmkit.ConfigError, f"invalid `{cls.__name__}` JSON: a {_frames.shown(doc.get('model'))} model, not {cls.__name__}", cls.__name__
+            )
+        options, fitted = doc.get("options", {}), doc.get("fitted")
+        if not isinstance(options, dict) or not (fitted is None or isinstance(fitted, dict)):
+            raise _frames._error(_crmkit.ConfigError, f"invalid `{cls.__name__}` JSON: options and fitted must be objects", cls.__name__)
         self = cls()
-        self.set_params(**doc.get("options", {}))
-        fitted = doc.get("fitted")
+        try:
+            self.set_params(**options)
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, _crmkit.CrmkitError):
+                raise
+            raise _frames._error(_crmkit.ConfigError, f"invalid `{cls.__name__}` JSON: options: {_frames.shown(str(exc))}", cls.__name__) from None
         if fitted is not None:
             self.model_ = cls._core.from_json(json.dumps(fitted))
         return self

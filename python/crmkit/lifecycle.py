@@ -22,6 +22,9 @@ from crmkit.churn import as_json, categorical, columns_of, concat_ids, float_or_
 
 __all__ = ["lifecycle_rules", "lifecycle_stages", "stage_metrics", "stage_migration"]
 
+#: The most labels :func:`stage_migration` builds the dense ``counts`` / ``rates`` tables for.
+MAX_MATRIX_LABELS: int = _crmkit.MAX_MATRIX_LABELS
+
 STAGES = ("prospect", "onboarding", "retained", "expansion", "churn_warning", "lost", "reactivated")
 _ATTRIBUTES = ("churn_index", "purchase_gap_fires", "large_order", "referral", "upgrade", "cross_category")
 ABSENT = "(absent)"
@@ -223,6 +226,7 @@ def stage_migration(
     customer_id: Any = "customer_id",
     label: str = "stage",
     labels: Sequence[str] | None = None,
+    matrices: bool = True,
 ) -> dict[str, Any]:
     """Migration between two snapshots of a label: lifecycle stages, RFM tiers or segments.
 
@@ -237,12 +241,16 @@ def stage_migration(
         label: the label column (``'stage'``, ``'tier'``, ``'segment'``, …).
         labels: the label order; default: the category order of a categorical column, the
             lifecycle stage order for stages, else sorted.
+        matrices: also return the dense ``counts`` and ``rates`` tables (label x label). They
+            are limited to ``MAX_MATRIX_LABELS`` (4096) labels, beyond which a
+            :class:`crmkit.ConfigError` is raised; with ``matrices=False`` only ``flows`` (the
+            observed pairs) and ``moves`` are computed, for any number of labels.
 
     Returns:
         dict of tables in the family of ``before``: ``flows`` (from, to, count, rate: the
         non-empty transitions, rate = share of the ``from`` label), ``moves`` (customer_id,
         from, to, changed), ``counts`` and ``rates`` (one row per ``from`` label, one column per
-        ``to`` label), and ``labels``.
+        ``to`` label; only with ``matrices``), and ``labels``.
 
     Examples:
         >>> import pandas as pd, crmkit
@@ -277,12 +285,12 @@ def stage_migration(
         b_map: dict[Any, Any] = {}
         for row, (i, v) in enumerate(zip(b_ids, bv)):
             if i in b_map:
-                raise _frames._error(_crmkit.InvalidValueError, f"invalid `before.customer_id` at row {row}: duplicate id {i!r}", "before.customer_id", row)
+                raise _frames._error(_crmkit.InvalidValueError, f"invalid `before.customer_id` at row {row}: (customer id) (duplicate id)", "before.customer_id", row)
             b_map[i] = v
         a_map: dict[Any, Any] = {}
         for row, (i, v) in enumerate(zip(a_ids, av)):
             if i in a_map:
-                raise _frames._error(_crmkit.InvalidValueError, f"invalid `after.customer_id` at row {row}: duplicate id {i!r}", "after.customer_id", row)
+                raise _frames._error(_crmkit.InvalidValueError, f"invalid `after.customer_id` at row {row}: (customer id) (duplicate id)", "after.customer_id", row)
             a_map[i] = v
         ids = list(b_map) + [i for i in a_map if i not in b_map]
         b_vals = [b_map.get(i, ABSENT) for i in ids]
@@ -309,14 +317,20 @@ def stage_migration(
     code = {x: i for i, x in enumerate(order)}
     b_codes = np.fromiter((code[v] for v in b_vals), dtype=np.uint32, count=len(b_vals))
     a_codes = np.fromiter((code[v] for v in a_vals), dtype=np.uint32, count=len(a_vals))
-    counts, rates = _crmkit.label_migration(b_codes, a_codes, len(order))
-    i_idx, j_idx = np.nonzero(counts)
+    if matrices and len(order) > MAX_MATRIX_LABELS:
+        raise _frames._error(
+            _crmkit.ConfigError,
+            f"invalid `labels`: {len(order)} labels (at most {MAX_MATRIX_LABELS} for the `counts` and `rates` "
+            "matrices; pass matrices=False for `flows` and `moves` only)",
+            "labels",
+        )
+    i_idx, j_idx, flow_counts, flow_rates = _crmkit.label_migration(b_codes, a_codes, len(order))
     flows = _frames.frame(
         {
             "from": objects([order[i] for i in i_idx], fam),
             "to": objects([order[j] for j in j_idx], fam),
-            "count": counts[i_idx, j_idx].astype(np.int64),
-            "rate": rates[i_idx, j_idx],
+            "count": flow_counts.astype(np.int64),
+            "rate": flow_rates,
         },
         fam,
     )
@@ -336,13 +350,16 @@ def stage_migration(
             cols[name] = matrix[:, j]
         return _frames.frame(cols, fam)
 
-    return {
-        "labels": order,
-        "flows": flows,
-        "moves": moves,
-        "counts": wide(counts.astype(np.int64)),
-        "rates": wide(rates),
-    }
+    out: dict[str, Any] = {"labels": order, "flows": flows, "moves": moves}
+    if matrices:
+        k = len(order)
+        counts = np.zeros((k, k), dtype=np.int64)
+        rates = np.zeros((k, k), dtype=np.float64)
+        counts[i_idx, j_idx] = flow_counts
+        rates[i_idx, j_idx] = flow_rates
+        out["counts"] = wide(counts)
+        out["rates"] = wide(rates)
+    return out
 
 
 def stage_metrics(
@@ -397,7 +414,7 @@ def stage_metrics(
         if str(label) not in position:
             raise _frames._error(
                 _crmkit.InvalidValueError,
-                f"invalid `{stage}` at row {row}: {label!r} (expected one of {', '.join(STAGES)})",
+                f"invalid `{stage}` at row {row}: {_frames.shown(label)} (expected one of {', '.join(STAGES)})",
                 stage,
                 row,
             )
@@ -409,7 +426,7 @@ def stage_metrics(
         for row, i in enumerate(m_ids):
             if i in where:
                 raise _frames._error(
-                    _crmkit.InvalidValueError, f"invalid `metrics.customer_id` at row {row}: duplicate id {i!r}", "metrics.customer_id", row
+                    _crmkit.InvalidValueError, f"invalid `metrics.customer_id` at row {row}: (customer id) (duplicate id)", "metrics.customer_id", row
                 )
             where[i] = row
         take = np.fromiter((where.get(i, -1) for i in ids), dtype=np.int64, count=len(ids))

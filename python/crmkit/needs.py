@@ -46,7 +46,9 @@ def prioritise_needs(
 
     From scores (default): a need is important when importance >= the importance threshold and
     urgent when urgency >= the urgency threshold (defaults 0.5 / 0.5 suit 0–1 scores; for 1–5
-    ratings use e.g. (4, 4)). From flags: pass boolean columns ``important`` and ``urgent``.
+    ratings use e.g. (4, 4)). From flags: pass boolean columns ``important`` and ``urgent`` (booleans or 0 / 1; text
+    such as ``'no'`` is refused with an InvalidValueError naming field and row, a null with a
+    MissingValueError).
     Quadrants: ``do_now`` (important and urgent), ``schedule`` (important), ``delegate``
     (urgent), ``defer`` (neither). The list is sorted by quadrant, then by ``priority_score``
     (importance + urgency) descending, then input order.
@@ -99,12 +101,37 @@ def _is_missing(v: Any) -> bool:
         return True
 
 
-def _bools(col: Any, field: str) -> np.ndarray:
-    values = _to_list(col)
+def _texts(values: list[Any], field: str) -> list[str]:
+    """Values as text; a missing value (None, NaN, NA) is a MissingValueError naming the row,
+    never the text "None" (a customer without a group is not in a group called "None")."""
+    out = []
     for row, v in enumerate(values):
-        if v is None:
+        if v is None or _is_missing(v):
             raise _frames._error(_crmkit.MissingValueError, f"`{field}` is missing (null) at row {row}", field, row)
-    return np.asarray(values, dtype=bool)
+        out.append(str(v))
+    return out
+
+
+def _bools(col: Any, field: str) -> np.ndarray:
+    """A flag column: booleans, or the numbers 0 and 1 (integers or floats). Text such as
+    ``'no'`` or ``'false'`` is an InvalidValueError naming field and row, never guessed at."""
+    values = _to_list(col)
+    out = np.empty(len(values), dtype=bool)
+    for row, v in enumerate(values):
+        if v is None or (not isinstance(v, (str, bytes)) and _is_missing(v)):
+            raise _frames._error(_crmkit.MissingValueError, f"`{field}` is missing (null) at row {row}", field, row)
+        if isinstance(v, (bool, np.bool_)):
+            out[row] = bool(v)
+        elif isinstance(v, (int, float, np.integer, np.floating)) and v in (0, 1):
+            out[row] = v == 1
+        else:
+            raise _frames._error(
+                _crmkit.InvalidValueError,
+                f"invalid `{field}` at row {row}: {_frames.shown(v)} (a flag must be a boolean, 0 or 1)",
+                field,
+                row,
+            )
+    return out
 
 
 _NEED_FIELDS = ("customer_id", "topic", "type", "source", "description", "status", "owner", "due", "importance", "urgency", "completion")
@@ -179,6 +206,8 @@ def aggregate_needs(
     ``customers`` lists every customer once with its group, so that customers without needs
     count in the denominator. A topic is ``common`` in a group when the share of the group's
     customers who raised it is >= ``common_threshold`` (default 50 %), else ``individual``.
+    A customer without an id or a group (None, NaN, null) is a MissingValueError naming the
+    row: a missing group is never read as a group called ``"None"``.
 
     Returns:
         A table (family of ``needs``) with group, topic, customers_raising, group_customers,
@@ -194,8 +223,8 @@ def aggregate_needs(
         0    it    api                  2                3  0.666667      common
         1    it  price                  1                3  0.333333  individual
     """
-    ids = [str(v) for v in _to_list(_frames.column(customers, customer_id, "customer_id"))]
-    groups = [str(v) for v in _to_list(_frames.column(customers, group, "group"))]
+    ids = _texts(_to_list(_frames.column(customers, customer_id, "customer_id")), "customer_id")
+    groups = _texts(_to_list(_frames.column(customers, group, "group")), "group")
     out = _crmkit.aggregate_needs(_need_columns(needs, columns), ids, groups, common_threshold)
     cols = {
         "group": np.asarray(out["group"], dtype=object),

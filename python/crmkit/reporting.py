@@ -133,7 +133,7 @@ def _parse_days(values: np.ndarray, field_name: str, date_format: str | None) ->
                 raise _error(_crmkit.MissingValueError, f"`{field_name}` is missing (null) at row {row}", field_name, row) from exc
             hint = f" with format {date_format!r}" if date_format else " (expected an ISO date such as 2024-12-31; or pass date_format)"
             raise _error(
-                _crmkit.InvalidValueError, f"invalid `{field_name}` at row {row}: {text!r} is not a date{hint}", field_name, row
+                _crmkit.InvalidValueError, f"invalid `{field_name}` at row {row}: {_frames.shown(text)} is not a date{hint}", field_name, row
             ) from exc
     return parsed[inverse.reshape(-1)]
 
@@ -168,7 +168,7 @@ def _amounts(values: np.ndarray, field_name: str) -> np.ndarray:
             try:
                 float(v)
             except (TypeError, ValueError):
-                raise _error(_crmkit.InvalidValueError, f"invalid `{field_name}` at row {row}: {v!r} is not a number", field_name, row) from None
+                raise _error(_crmkit.InvalidValueError, f"invalid `{field_name}` at row {row}: {_frames.shown(v)} is not a number", field_name, row) from None
         raise
 
 

@@ -18,16 +18,16 @@ use crmkit::churn::{
 use crmkit::data::calendar::Day;
 use crmkit::lifecycle::{
     LifecycleInput, LifecycleReasonCode, LifecycleRules, LifecycleStage, MetricColumn,
-    assign_lifecycle_stages, migration_with_labels, purchase_history_of_log,
+    assign_lifecycle_stages, migration_flows, purchase_history_of_log,
     stage_metrics as core_stage_metrics,
 };
 use crmkit::{CrmkitError, Result};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::columns::{self, Ids, StrColumn};
-use crate::errors::{IntoPyResult, to_py, whole};
+use crate::errors::{IntArg, IntoPyResult, to_py, whole};
 use crate::without_gil;
 
 fn from_json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<T> {
@@ -572,8 +572,11 @@ impl PyChurnIndexOptions {
         &self,
         py: Python<'py>,
         signals: &Bound<'py, PyDict>,
-        n: usize,
+        n: IntArg,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let n: usize = whole("n", n)?;
+        crmkit::runtime::memory::check_rows("n", n, std::mem::size_of::<SignalValues>() + 64)
+            .py()?;
         const NAMES: [&str; 7] = [
             "activity_drop",
             "purchase_gap_ratio",
@@ -702,7 +705,7 @@ impl PyLogisticFit {
     /// Returns:
     ///     LogisticFit
     #[staticmethod]
-    #[pyo3(signature = (x, y, sample_weight=None, *, l2_penalty=0.0, fit_intercept=true, standardize=false, max_iter=100, tol=1e-10))]
+    #[pyo3(signature = (x, y, sample_weight=None, *, l2_penalty=0.0, fit_intercept=true, standardize=false, max_iter=IntArg::Fits(100), tol=1e-10), text_signature = "(x, y, sample_weight=None, *, l2_penalty=0.0, fit_intercept=True, standardize=False, max_iter=100, tol=1e-10)")]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         py: Python<'_>,
@@ -712,7 +715,7 @@ impl PyLogisticFit {
         l2_penalty: f64,
         fit_intercept: bool,
         standardize: bool,
-        max_iter: i64,
+        max_iter: IntArg,
         tol: f64,
     ) -> PyResult<Self> {
         let options = LogisticOptions {
@@ -880,12 +883,12 @@ impl PyLogisticFit {
 ///     `top` (dict: fraction, selected, positives_selected, response_rate, base_rate, lift,
 ///     capture_rate).
 #[pyfunction]
-#[pyo3(signature = (y, predicted, n_bins=10, top_fraction=0.1))]
+#[pyo3(signature = (y, predicted, n_bins=IntArg::Fits(10), top_fraction=0.1), text_signature = "(y, predicted, n_bins=10, top_fraction=0.1)")]
 fn classification_report<'py>(
     py: Python<'py>,
     y: &Bound<'py, PyAny>,
     predicted: &Bound<'py, PyAny>,
-    n_bins: i64,
+    n_bins: IntArg,
     top_fraction: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let n_bins: usize = whole("n_bins", n_bins)?;
@@ -1213,32 +1216,43 @@ fn check_lifecycle_rules(text: &str) -> PyResult<String> {
     to_json(&rules)
 }
 
-type Matrices<'py> = (Bound<'py, PyArray2<u64>>, Bound<'py, PyArray2<f64>>);
+type Flows<'py> = (
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u64>>,
+    Bound<'py, PyArray1<f64>>,
+);
 
-/// Transition counts and rates between two snapshots of label codes (array level; see
-/// `crmkit.stage_migration`).
+/// Transition counts and rates between two snapshots of label codes, as the non-empty
+/// (from, to) pairs only (array level; see `crmkit.stage_migration`).
 ///
 /// Args:
 ///     before, after: uint32 codes into `n_labels` labels, one per customer.
 ///     n_labels: number of labels.
 ///
 /// Returns:
-///     (counts, rates): two n_labels × n_labels arrays, rows = before, columns = after; rates
-///     are shares of each before-row (0 for an empty row).
+///     (from, to, counts, rates): one entry per non-empty pair, ordered by from then to; rates
+///     are shares of the customers of `from`.
 #[pyfunction]
 fn label_migration<'py>(
     py: Python<'py>,
     before: numpy::PyReadonlyArray1<'py, u32>,
     after: numpy::PyReadonlyArray1<'py, u32>,
     n_labels: u32,
-) -> PyResult<Matrices<'py>> {
+) -> PyResult<Flows<'py>> {
     let (b, a) = (before.as_array().to_vec(), after.as_array().to_vec());
     let labels: Vec<u32> = (0..n_labels).collect();
-    let m = without_gil(py, move || migration_with_labels(&b, &a, &labels))?;
-    let k = n_labels as usize;
-    let counts = ndarray::Array2::from_shape_fn((k, k), |(i, j)| m.counts[i][j]);
-    let rates = ndarray::Array2::from_shape_fn((k, k), |(i, j)| m.rates[i][j]);
-    Ok((counts.into_pyarray(py), rates.into_pyarray(py)))
+    let m = without_gil(py, move || migration_flows(&b, &a, &labels))?;
+    let from: Vec<u32> = m.flows.iter().map(|f| f.from).collect();
+    let to: Vec<u32> = m.flows.iter().map(|f| f.to).collect();
+    let counts: Vec<u64> = m.flows.iter().map(|f| f.count).collect();
+    let rates: Vec<f64> = m.flows.iter().map(|f| f.rate).collect();
+    Ok((
+        from.into_pyarray(py),
+        to.into_pyarray(py),
+        counts.into_pyarray(py),
+        rates.into_pyarray(py),
+    ))
 }
 
 /// One stage's row of [`stage_metrics`]: (stage, customers, [(metric, n, sum, mean)]).
@@ -1318,6 +1332,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_lifecycle_rules, m)?)?;
     m.add_function(wrap_pyfunction!(check_lifecycle_rules, m)?)?;
     m.add_function(wrap_pyfunction!(label_migration, m)?)?;
+    m.add("MAX_MATRIX_LABELS", crmkit::lifecycle::MAX_MATRIX_LABELS)?;
     m.add_function(wrap_pyfunction!(stage_metrics, m)?)?;
     Ok(())
 }

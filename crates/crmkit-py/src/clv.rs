@@ -20,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::columns::{Values, floats};
-use crate::errors::{IntoPyResult, to_py, whole};
+use crate::errors::{IntArg, IntoPyResult, to_py, whole};
 use crate::without_gil;
 
 /// Parameters, and the fit that produced them (None for a model built from parameters).
@@ -59,7 +59,7 @@ pub(crate) fn run<T: Send>(
 #[allow(clippy::too_many_arguments)]
 fn options(
     penalty: f64,
-    max_iterations: i64,
+    max_iterations: IntArg,
     gradient_tolerance: f64,
     initial: Option<Vec<f64>>,
     standard_errors: bool,
@@ -418,7 +418,7 @@ macro_rules! transaction_class {
             /// Returns:
             ///     the fitted model. Raises ConvergenceError (saying why) when the fit fails.
             #[staticmethod]
-            #[pyo3(signature = (x, t_x, T, weights=None, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=true))]
+            #[pyo3(signature = (x, t_x, T, weights=None, *, penalty=0.0, max_iterations=IntArg::Fits(500), gradient_tolerance=1e-9, initial=None, standard_errors=true), text_signature = "(x, t_x, T, weights=None, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=True)")]
             #[allow(non_snake_case, clippy::too_many_arguments)]
             fn fit(
                 py: Python<'_>,
@@ -427,7 +427,7 @@ macro_rules! transaction_class {
                 T: &Bound<'_, PyAny>,
                 weights: Option<&Bound<'_, PyAny>>,
                 penalty: f64,
-                max_iterations: i64,
+                max_iterations: IntArg,
                 gradient_tolerance: f64,
                 initial: Option<Vec<f64>>,
                 standard_errors: bool,
@@ -587,7 +587,7 @@ transaction_class!(
     alive_parallel_rows: CHEAP_PARALLEL_ROWS,
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (eq. 8).
-        fn probability_of_purchases(&self, py: Python<'_>, n: i64, t: f64) -> PyResult<f64> {
+        fn probability_of_purchases(&self, py: Python<'_>, n: IntArg, t: f64) -> PyResult<f64> {
             let n = whole::<u32>("n", n)?;
             let m = self.inner.params;
             run(py, move || m.probability_of_purchases(n, t))
@@ -602,7 +602,7 @@ transaction_class!(
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (Fader & Hardie 2006,
         /// "Deriving an expression for P(X(t) = x) under the Pareto/NBD model").
-        fn probability_of_purchases(&self, py: Python<'_>, n: i64, t: f64) -> PyResult<f64> {
+        fn probability_of_purchases(&self, py: Python<'_>, n: IntArg, t: f64) -> PyResult<f64> {
             let n = whole::<u32>("n", n)?;
             let m = self.inner.params;
             run(py, move || m.probability_of_purchases(n, t))
@@ -622,7 +622,7 @@ transaction_class!(
         fn conditional_probability_of_purchases<'py>(
             &self,
             py: Python<'py>,
-            n: i64,
+            n: IntArg,
             t: f64,
             x: &Bound<'py, PyAny>,
             t_x: &Bound<'py, PyAny>,
@@ -649,7 +649,7 @@ transaction_class!(
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (Batislam, Denizel &
         /// Filiztekin 2007).
-        fn probability_of_purchases(&self, py: Python<'_>, n: i64, t: f64) -> PyResult<f64> {
+        fn probability_of_purchases(&self, py: Python<'_>, n: IntArg, t: f64) -> PyResult<f64> {
             let n = whole::<u32>("n", n)?;
             let m = self.inner.params;
             run(py, move || m.probability_of_purchases(n, t))
@@ -721,7 +721,7 @@ fn clv_monthly_steps<'py>(
     x: &Bound<'py, PyAny>,
     t_x: &Bound<'py, PyAny>,
     T: &Bound<'py, PyAny>,
-    months: i64,
+    months: IntArg,
     monthly_discount_rate: f64,
     time_units_per_month: f64,
     left_out: bool,
@@ -899,7 +899,7 @@ model_class!(
     /// Returns:
     ///     the fitted model.
     #[staticmethod]
-    #[pyo3(signature = (x, mean_spend, weights=None, *, q_above_one=false, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=true, non_positive_spend="exclude"))]
+    #[pyo3(signature = (x, mean_spend, weights=None, *, q_above_one=false, penalty=0.0, max_iterations=IntArg::Fits(500), gradient_tolerance=1e-9, initial=None, standard_errors=true, non_positive_spend="exclude"), text_signature = "(x, mean_spend, weights=None, *, q_above_one=False, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=True, non_positive_spend='exclude')")]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         py: Python<'_>,
@@ -908,7 +908,7 @@ model_class!(
         weights: Option<&Bound<'_, PyAny>>,
         q_above_one: bool,
         penalty: f64,
-        max_iterations: i64,
+        max_iterations: IntArg,
         gradient_tolerance: f64,
         initial: Option<Vec<f64>>,
         standard_errors: bool,
@@ -1045,14 +1045,14 @@ model_class!(
     /// Fits on a cohort's survival curve: `survival[0]` is the start (100, 1 or a head count),
     /// `survival[t]` the level after period t, scaled to `cohort_size` customers.
     #[staticmethod]
-    #[pyo3(signature = (survival, cohort_size=1000.0, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=true))]
+    #[pyo3(signature = (survival, cohort_size=1000.0, *, penalty=0.0, max_iterations=IntArg::Fits(500), gradient_tolerance=1e-9, initial=None, standard_errors=true), text_signature = "(survival, cohort_size=1000.0, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=True)")]
     #[allow(clippy::too_many_arguments)]
     fn fit_survival(
         py: Python<'_>,
         survival: Vec<f64>,
         cohort_size: f64,
         penalty: f64,
-        max_iterations: i64,
+        max_iterations: IntArg,
         gradient_tolerance: f64,
         initial: Option<Vec<f64>>,
         standard_errors: bool,
@@ -1070,14 +1070,14 @@ model_class!(
 
     /// Fits on counts: `lost[i]` customers churned in period i + 1, `survivors` still active.
     #[staticmethod]
-    #[pyo3(signature = (lost, survivors, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=true))]
+    #[pyo3(signature = (lost, survivors, *, penalty=0.0, max_iterations=IntArg::Fits(500), gradient_tolerance=1e-9, initial=None, standard_errors=true), text_signature = "(lost, survivors, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=True)")]
     #[allow(clippy::too_many_arguments)]
     fn fit_counts(
         py: Python<'_>,
         lost: Vec<f64>,
         survivors: f64,
         penalty: f64,
-        max_iterations: i64,
+        max_iterations: IntArg,
         gradient_tolerance: f64,
         initial: Option<Vec<f64>>,
         standard_errors: bool,
@@ -1129,7 +1129,7 @@ model_class!(
     {
     /// Fits on (frequency x, recency t_x, opportunities n) rows with optional weights.
     #[staticmethod]
-    #[pyo3(signature = (x, t_x, n, weights=None, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=true))]
+    #[pyo3(signature = (x, t_x, n, weights=None, *, penalty=0.0, max_iterations=IntArg::Fits(500), gradient_tolerance=1e-9, initial=None, standard_errors=true), text_signature = "(x, t_x, n, weights=None, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=True)")]
     #[allow(clippy::too_many_arguments)]
     fn fit(
         py: Python<'_>,
@@ -1138,7 +1138,7 @@ model_class!(
         n: &Bound<'_, PyAny>,
         weights: Option<&Bound<'_, PyAny>>,
         penalty: f64,
-        max_iterations: i64,
+        max_iterations: IntArg,
         gradient_tolerance: f64,
         initial: Option<Vec<f64>>,
         standard_errors: bool,
@@ -1201,14 +1201,14 @@ model_class!(
     }
 
     /// P(alive at opportunity n + future) of each customer (Fader, Hardie & Shang 2010 eq. 11).
-    #[pyo3(signature = (x, t_x, n, future=0))]
+    #[pyo3(signature = (x, t_x, n, future=IntArg::Fits(0)), text_signature = "($self, x, t_x, n, future=0)")]
     fn probability_alive<'py>(
         &self,
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
         t_x: &Bound<'py, PyAny>,
         n: &Bound<'py, PyAny>,
-        future: i64,
+        future: IntArg,
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let future = whole::<u32>("future", future)?;
         let (x, t_x, n) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(n, "n")?);
@@ -1222,7 +1222,7 @@ model_class!(
     fn expected_purchases<'py>(
         &self,
         py: Python<'py>,
-        future: i64,
+        future: IntArg,
         x: &Bound<'py, PyAny>,
         t_x: &Bound<'py, PyAny>,
         n: &Bound<'py, PyAny>,
@@ -1236,7 +1236,7 @@ model_class!(
     }
 
     /// Expected transactions of a new customer in the first `n` opportunities (eq. 9).
-    fn expected_purchases_new_customer(&self, py: Python<'_>, n: i64) -> PyResult<f64> {
+    fn expected_purchases_new_customer(&self, py: Python<'_>, n: IntArg) -> PyResult<f64> {
         let n = whole::<u32>("n", n)?;
         let m = self.inner.params;
         run(py, move || m.expected_purchases_new_customer(n))
@@ -1244,7 +1244,7 @@ model_class!(
 
     /// Probability that a new customer makes exactly `x` transactions in the first `n`
     /// opportunities (eq. 7); 0 for x > n.
-    fn probability_of_purchases(&self, py: Python<'_>, x: i64, n: i64) -> PyResult<f64> {
+    fn probability_of_purchases(&self, py: Python<'_>, x: IntArg, n: IntArg) -> PyResult<f64> {
         let (x, n) = (whole::<u32>("x", x)?, whole::<u32>("n", n)?);
         let m = self.inner.params;
         run(py, move || m.probability_of_purchases(x, n))

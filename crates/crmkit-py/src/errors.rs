@@ -104,6 +104,38 @@ impl<T> IntoPyResult<T> for crmkit::Result<T> {
     }
 }
 
+/// An integer argument from Python of any size: a Python `int` outside the 64-bit range is
+/// kept as "out of range" (with its sign) instead of failing the call with Python's
+/// `OverflowError` before crmkit can name the field; [`whole`] then gives a
+/// `crmkit.ConfigError` naming it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntArg {
+    /// The value, within the `i64` range.
+    Fits(i64),
+    /// A value outside the `i64` range; `true` when negative.
+    OutOfRange(bool),
+}
+
+impl From<i64> for IntArg {
+    fn from(value: i64) -> Self {
+        Self::Fits(value)
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for IntArg {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        match obj.extract::<i64>() {
+            Ok(v) => Ok(Self::Fits(v)),
+            Err(e) if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(obj.py()) => {
+                Ok(Self::OutOfRange(obj.lt(0)?))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// An unsigned integer argument from Python (a count, a number of bins, iterations or
 /// periods): a negative or too large value is a `crmkit.ConfigError` naming the field, not
 /// Python's `OverflowError`.
@@ -132,13 +164,25 @@ macro_rules! whole {
 whole!(u8, u32, u64, usize);
 
 /// [`Whole::whole`] as a function: `whole::<u32>("n", n)?`.
-pub fn whole<T: Whole>(field: &str, value: i64) -> PyResult<T> {
-    T::whole(field, value)
+pub fn whole<T: Whole>(field: &str, value: impl Into<IntArg>) -> PyResult<T> {
+    match value.into() {
+        IntArg::Fits(v) => T::whole(field, v),
+        IntArg::OutOfRange(negative) => Err(to_py(CrmkitError::InvalidConfig {
+            field: field.to_owned(),
+            value: if negative {
+                "(below -2^63)"
+            } else {
+                "(above 2^63 - 1)"
+            }
+            .to_owned(),
+            reason: "must be a whole number in the 64-bit range".to_owned(),
+        })),
+    }
 }
 
 /// [`whole`] of an optional argument.
-pub fn whole_opt<T: Whole>(field: &str, value: Option<i64>) -> PyResult<Option<T>> {
-    value.map(|v| T::whole(field, v)).transpose()
+pub fn whole_opt<T: Whole>(field: &str, value: Option<impl Into<IntArg>>) -> PyResult<Option<T>> {
+    value.map(|v| whole(field, v)).transpose()
 }
 
 /// Registers the exception classes on the module.

@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::columns::{self, Ids, Numbers, strs};
-use crate::errors::{IntoPyResult, config, whole};
+use crate::errors::{IntArg, IntoPyResult, config, whole};
 use crate::without_gil;
 
 /// Answers as f64: float64 borrowed, int64 converted (exact for every valid answer; values
@@ -147,9 +147,9 @@ fn nps<'py>(
 #[pyo3(signature = (promoters, passives, detractors, method="wald", confidence=0.95))]
 fn nps_from_counts<'py>(
     py: Python<'py>,
-    promoters: i64,
-    passives: i64,
-    detractors: i64,
+    promoters: IntArg,
+    passives: IntArg,
+    detractors: IntArg,
     method: &str,
     confidence: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -170,16 +170,19 @@ fn nps_from_counts<'py>(
 #[pyo3(signature = (counts_a, counts_b, confidence=0.95))]
 fn compare_nps<'py>(
     py: Python<'py>,
-    counts_a: (u64, u64, u64),
-    counts_b: (u64, u64, u64),
+    counts_a: (IntArg, IntArg, IntArg),
+    counts_b: (IntArg, IntArg, IntArg),
     confidence: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let counts = |c: (u64, u64, u64)| NpsCounts {
-        promoters: c.0,
-        passives: c.1,
-        detractors: c.2,
+    let counts = |field: &str, c: (IntArg, IntArg, IntArg)| -> PyResult<NpsCounts> {
+        Ok(NpsCounts {
+            promoters: whole(field, c.0)?,
+            passives: whole(field, c.1)?,
+            detractors: whole(field, c.2)?,
+        })
     };
-    let c = fb::compare_nps(&counts(counts_a), &counts(counts_b), confidence).py()?;
+    let (a, b) = (counts("counts_a", counts_a)?, counts("counts_b", counts_b)?);
+    let c = fb::compare_nps(&a, &b, confidence).py()?;
     let d = PyDict::new(py);
     d.set_item("nps_a", c.nps_a)?;
     d.set_item("nps_b", c.nps_b)?;
@@ -227,8 +230,8 @@ fn csat<'py>(
 #[pyfunction]
 #[pyo3(signature = (successes, trials, method="wilson", confidence=0.95))]
 fn proportion_interval(
-    successes: i64,
-    trials: i64,
+    successes: IntArg,
+    trials: IntArg,
     method: &str,
     confidence: f64,
 ) -> PyResult<(f64, f64)> {

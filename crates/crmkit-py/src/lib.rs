@@ -116,7 +116,7 @@ fn report_dict<'py>(py: Python<'py>, report: &LogReport) -> PyResult<Bound<'py, 
 ///     dict of numpy arrays (`customer_row`, `first_purchase`, `last_purchase` as days,
 ///     `days_since_last`, `frequency`, `monetary`, `avg_order_value`) and `report` (a dict).
 #[pyfunction]
-#[pyo3(signature = (customer_id, timestamp, amount, as_of, *, ticks_per_day=None, window_days=365, after_as_of="error", negative_amounts="error"))]
+#[pyo3(signature = (customer_id, timestamp, amount, as_of, *, ticks_per_day=None, window_days=errors::IntArg::Fits(365), after_as_of="error", negative_amounts="error"), text_signature = "(customer_id, timestamp, amount, as_of, *, ticks_per_day=None, window_days=365, after_as_of='error', negative_amounts='error')")]
 #[allow(clippy::too_many_arguments)]
 fn rfm_features<'py>(
     py: Python<'py>,
@@ -125,7 +125,7 @@ fn rfm_features<'py>(
     amount: &Bound<'py, PyAny>,
     as_of: i32,
     ticks_per_day: Option<i64>,
-    window_days: i64,
+    window_days: errors::IntArg,
     after_as_of: &str,
     negative_amounts: &str,
 ) -> PyResult<Bound<'py, PyDict>> {

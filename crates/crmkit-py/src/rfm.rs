@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
 use crate::columns::{self, Numbers, numbers};
-use crate::errors::{IntoPyResult, to_py, whole};
+use crate::errors::{IntArg, IntoPyResult, to_py, whole};
 use crate::without_gil;
 
 #[derive(Clone, Copy)]
@@ -320,11 +320,11 @@ impl PyQuantileBins {
     /// Returns:
     ///     (QuantileBins, numpy.ndarray of uint8)
     #[staticmethod]
-    #[pyo3(signature = (values, k=5, higher_is_better=true, field="values"))]
+    #[pyo3(signature = (values, k=IntArg::Fits(5), higher_is_better=true, field="values"), text_signature = "(values, k=5, higher_is_better=True, field='values')")]
     fn fit_apply<'py>(
         py: Python<'py>,
         values: &Bound<'py, PyAny>,
-        k: i64,
+        k: IntArg,
         higher_is_better: bool,
         field: &str,
     ) -> PyResult<(Self, Bound<'py, PyArray1<u8>>)> {

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::columns::{self, Ids, strs};
-use crate::errors::{IntoPyResult, config, whole, whole_opt};
+use crate::errors::{IntArg, IntoPyResult, config, whole, whole_opt};
 use crate::without_gil;
 
 /// Simple CLV per customer: avg_order_value × purchases_per_period × expected_lifetime × margin.
@@ -61,7 +61,7 @@ fn retention_clv<'py>(
     margin: &Bound<'py, PyAny>,
     retention: f64,
     discount_rate: f64,
-    horizon: Option<i64>,
+    horizon: Option<IntArg>,
     timing: &str,
 ) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
     let horizon: Option<u32> = whole_opt("horizon", horizon)?;
@@ -168,7 +168,7 @@ fn value_scores<'py>(
 ///     int
 #[pyfunction]
 #[pyo3(signature = (n, top_k=None, top_percent=None))]
-fn core_list_size(n: i64, top_k: Option<i64>, top_percent: Option<f64>) -> PyResult<usize> {
+fn core_list_size(n: IntArg, top_k: Option<IntArg>, top_percent: Option<f64>) -> PyResult<usize> {
     let n: usize = whole("n", n)?;
     let top_k: Option<usize> = whole_opt("top_k", top_k)?;
     let size = match (top_k, top_percent) {

@@ -145,7 +145,7 @@ impl CrmkitError {
         Self::InvalidValue {
             field: field.into(),
             row,
-            value: value.to_string(),
+            value: shorten(value.to_string()),
             reason: reason.into(),
         }
     }
@@ -166,7 +166,7 @@ impl CrmkitError {
     ) -> Self {
         Self::InvalidConfig {
             field: field.into(),
-            value: format!("{value:?}"),
+            value: shorten(format!("{value:?}")),
             reason: reason.into(),
         }
     }
@@ -286,6 +286,29 @@ impl CrmkitError {
             | Self::Interrupted { .. } => None,
         }
     }
+}
+
+/// The most characters of a value an error echoes: longer values (a free-text label, a
+/// 1 MB string) are cut to this many characters, the last being `…`. Customer ids and
+/// personal fields are never echoed at all (errors say `(customer id)`).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::CrmkitError;
+/// let e = CrmkitError::invalid_value("label", 0, "x".repeat(1_000_000), "unknown label");
+/// assert!(e.to_string().len() < 200);
+/// assert_eq!(crmkit::error::MAX_SHOWN_CHARS, 64);
+/// ```
+pub const MAX_SHOWN_CHARS: usize = 64;
+
+/// `text` cut to [`MAX_SHOWN_CHARS`] characters.
+fn shorten(mut text: String) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(MAX_SHOWN_CHARS - 1) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }
 
 /// Checks that every value of `values` is finite; the error names `field` and the first bad row.

@@ -188,6 +188,7 @@ pub enum FitWarning {
 /// assert_eq!(model.inference.unwrap().std_errors.len(), 2);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "LogisticRegressionData")]
 pub struct LogisticRegression {
     /// The intercept β₀ (0 when not fitted).
     pub intercept: f64,
@@ -209,6 +210,110 @@ pub struct LogisticRegression {
     pub n_observations: usize,
     /// Warnings about the fit (empty when all is well).
     pub warnings: Vec<FitWarning>,
+}
+
+/// The serialised form of [`LogisticRegression`]: a model is deserialised through it and
+/// validated with [`LogisticRegression::validate`], so a loaded model is as valid as a fitted
+/// one (a tampered or truncated JSON is an error, never a model that predicts NaN or ∞).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogisticRegressionData {
+    intercept: f64,
+    coefficients: Vec<f64>,
+    fit_intercept: bool,
+    l2_penalty: f64,
+    standardized: bool,
+    inference: Option<CoefficientInference>,
+    log_likelihood: f64,
+    iterations: usize,
+    n_observations: usize,
+    warnings: Vec<FitWarning>,
+}
+
+impl TryFrom<LogisticRegressionData> for LogisticRegression {
+    type Error = CrmkitError;
+
+    fn try_from(d: LogisticRegressionData) -> Result<Self> {
+        let model = Self {
+            intercept: d.intercept,
+            coefficients: d.coefficients,
+            fit_intercept: d.fit_intercept,
+            l2_penalty: d.l2_penalty,
+            standardized: d.standardized,
+            inference: d.inference,
+            log_likelihood: d.log_likelihood,
+            iterations: d.iterations,
+            n_observations: d.n_observations,
+            warnings: d.warnings,
+        };
+        model.validate()?;
+        Ok(model)
+    }
+}
+
+impl LogisticRegression {
+    /// Checks what every fitted model satisfies: finite intercept and coefficients, an
+    /// intercept of 0 when none was fitted, a finite penalty ≥ 0, a finite log-likelihood
+    /// ≤ 0, and inference (when present) with one finite standard error ≥ 0, one z and one
+    /// p-value in [0, 1] per parameter. Deserialisation runs it.
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] naming the offending field (`coefficients`,
+    /// `intercept`, `l2_penalty`, `log_likelihood` or `inference`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::LogisticRegression;
+    /// let text = r#"{"intercept":0.0,"coefficients":[1e999],"fit_intercept":true,"l2_penalty":0.0,
+    ///   "standardized":false,"inference":null,"log_likelihood":-1.0,"iterations":3,
+    ///   "n_observations":10,"warnings":[]}"#;
+    /// assert!(serde_json::from_str::<LogisticRegression>(text).is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        let bad = |field: &str, value: &dyn std::fmt::Debug, reason: &str| {
+            Err(CrmkitError::invalid_config(field, value, reason))
+        };
+        if let Some(b) = self.coefficients.iter().find(|b| !b.is_finite()) {
+            return bad("coefficients", b, "must be finite");
+        }
+        if !self.intercept.is_finite() || (!self.fit_intercept && self.intercept != 0.0) {
+            return bad(
+                "intercept",
+                &self.intercept,
+                "must be finite, and 0 without a fitted intercept",
+            );
+        }
+        if !(self.l2_penalty.is_finite() && self.l2_penalty >= 0.0) {
+            return bad("l2_penalty", &self.l2_penalty, "must be finite and >= 0");
+        }
+        if !(self.log_likelihood.is_finite() && self.log_likelihood <= 0.0) {
+            return bad(
+                "log_likelihood",
+                &self.log_likelihood,
+                "must be finite and <= 0",
+            );
+        }
+        if let Some(inf) = &self.inference {
+            let k = self.coefficients.len() + usize::from(self.fit_intercept);
+            let lengths = [inf.std_errors.len(), inf.z_values.len(), inf.p_values.len()];
+            if lengths.iter().any(|&l| l != k) {
+                return bad("inference", &lengths, "one value per parameter is needed");
+            }
+            let ok = inf.std_errors.iter().all(|s| s.is_finite() && *s >= 0.0)
+                && inf.z_values.iter().all(|z| !z.is_nan())
+                && inf.p_values.iter().all(|p| (0.0..=1.0).contains(p));
+            if !ok {
+                return bad(
+                    "inference",
+                    &"(values)",
+                    "standard errors finite and >= 0, z not NaN, p-values in [0, 1]",
+                );
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Numerically stable log(1 + e^x).
@@ -697,7 +802,8 @@ impl LogisticRegression {
     /// # Errors
     ///
     /// [`CrmkitError::LengthMismatch`] when `x` has the wrong number of columns;
-    /// [`CrmkitError::InvalidValue`] for a NaN or infinite feature.
+    /// [`CrmkitError::InvalidValue`] for a NaN or infinite feature, or (field `x`, the row)
+    /// when the linear predictor overflows f64.
     pub fn decision_function(&self, x: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
         CrmkitError::check_len("x columns", self.coefficients.len(), x.ncols())?;
         let mut out = Array1::zeros(x.nrows());
@@ -713,6 +819,14 @@ impl LogisticRegression {
                     ));
                 }
                 eta += v * b;
+            }
+            if !eta.is_finite() {
+                return Err(CrmkitError::invalid_value(
+                    "x",
+                    i,
+                    "(row)",
+                    "the linear predictor intercept + x·coefficients overflows f64",
+                ));
             }
             *o = eta;
         }

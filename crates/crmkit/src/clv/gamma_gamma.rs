@@ -480,8 +480,10 @@ impl FittedGammaGamma {
 ///
 /// # Errors
 ///
-/// [`CrmkitError::LengthMismatch`]; [`CrmkitError::InvalidValue`] for a non-finite value;
-/// [`CrmkitError::Numerical`] with fewer than two repeat customers or no variation.
+/// [`CrmkitError::LengthMismatch`]; [`CrmkitError::InvalidValue`] for a non-finite value, a
+/// negative `x` or a repeat customer's `mean_spend` ≤ 0 (as in the Gamma–Gamma fit: spend is
+/// positive); [`CrmkitError::Numerical`] with fewer than two repeat customers, no variation,
+/// or values so large that the sums overflow.
 ///
 /// # Formula
 ///
@@ -490,6 +492,19 @@ pub fn spend_frequency_correlation(x: &[f64], mean_spend: &[f64]) -> Result<f64>
     CrmkitError::check_len("mean_spend", x.len(), mean_spend.len())?;
     crate::error::check_finite("x", x)?;
     crate::error::check_finite("mean_spend", mean_spend)?;
+    for (row, (&xi, &mi)) in x.iter().zip(mean_spend).enumerate() {
+        if xi < 0.0 {
+            return Err(CrmkitError::invalid_value("x", row, xi, "must be >= 0"));
+        }
+        if xi > 0.0 && mi <= 0.0 {
+            return Err(CrmkitError::invalid_value(
+                "mean_spend",
+                row,
+                mi,
+                "must be > 0 for a repeat customer (x > 0)",
+            ));
+        }
+    }
     let pairs = || x.iter().zip(mean_spend).filter(|(xi, _)| **xi > 0.0);
     let n = pairs().count() as f64;
     let numerical = |reason: &str| CrmkitError::Numerical {
@@ -512,12 +527,33 @@ pub fn spend_frequency_correlation(x: &[f64], mean_spend: &[f64]) -> Result<f64>
             "frequency or spend does not vary among repeat customers",
         ));
     }
-    Ok(sxy / (sxx * syy).sqrt())
+    // sqrt(sxx)·sqrt(syy) rather than sqrt(sxx·syy): the product overflows first.
+    let r = sxy / (sxx.sqrt() * syy.sqrt());
+    if !r.is_finite() {
+        return Err(numerical("the sums overflow (values too large)"));
+    }
+    Ok(r.clamp(-1.0, 1.0))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn correlation_refuses_negative_spend_and_counts() {
+        // Issue 12: negative spend was accepted.
+        let err = spend_frequency_correlation(&[1.0, 2.0, 3.0], &[10.0, -5.0, 30.0]).unwrap_err();
+        assert!(
+            matches!(&err, CrmkitError::InvalidValue { field, row: 1, .. } if field == "mean_spend")
+        );
+        let err = spend_frequency_correlation(&[1.0, -2.0, 3.0], &[10.0, 5.0, 30.0]).unwrap_err();
+        assert!(matches!(&err, CrmkitError::InvalidValue { field, row: 1, .. } if field == "x"));
+        // A customer without repeat purchases may have a spend of 0.
+        assert!(spend_frequency_correlation(&[0.0, 1.0, 2.0], &[0.0, 1.0, 3.0]).is_ok());
+        let err = spend_frequency_correlation(&[1.0, 2.0, 3.0], &[1e300, 1e-300, 1e300]);
+        assert!(err.map_or(true, |r| r.is_finite()));
+    }
 
     #[test]
     fn gradient_matches_finite_differences() {

@@ -339,6 +339,16 @@ pub struct NpsCounts {
     pub detractors: u64,
 }
 
+/// The largest number of respondents of one NPS count (2^53): every count, share and score is
+/// exact in `f64` up to it; larger totals are refused with [`CrmkitError::InvalidConfig`].
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(crmkit::feedback::MAX_RESPONDENTS, 1 << 53);
+/// ```
+pub const MAX_RESPONDENTS: u64 = 1 << 53;
+
 impl NpsCounts {
     /// Counts the groups of a slice of 0–10 answers (`f64`, `u8`, … slices).
     ///
@@ -391,7 +401,38 @@ impl NpsCounts {
     /// assert_eq!(NpsCounts { promoters: 1, passives: 2, detractors: 3 }.total(), 6);
     /// ```
     pub fn total(&self) -> u64 {
-        self.promoters + self.passives + self.detractors
+        self.promoters
+            .saturating_add(self.passives)
+            .saturating_add(self.detractors)
+    }
+
+    /// The number of respondents, checked against [`MAX_RESPONDENTS`] (2^53, the largest count
+    /// every share and score of which is computed exactly in `f64`).
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] (field `counts`) when the total exceeds 2^53.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::feedback::NpsCounts;
+    /// let c = NpsCounts { promoters: 1 << 63, passives: 1 << 63, detractors: 5 };
+    /// assert!(c.checked_total().is_err());
+    /// ```
+    pub fn checked_total(&self) -> Result<u64> {
+        let total = self
+            .promoters
+            .checked_add(self.passives)
+            .and_then(|t| t.checked_add(self.detractors));
+        match total {
+            Some(t) if t <= MAX_RESPONDENTS => Ok(t),
+            _ => Err(CrmkitError::invalid_config(
+                "counts",
+                [self.promoters, self.passives, self.detractors],
+                format!("at most {MAX_RESPONDENTS} respondents (2^53) in total"),
+            )),
+        }
     }
 
     /// The Net Promoter Score.
@@ -413,7 +454,7 @@ impl NpsCounts {
     /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
     pub fn nps(&self) -> Result<f64> {
-        let n = self.total();
+        let n = self.checked_total()?;
         if n == 0 {
             return Err(CrmkitError::empty("answers"));
         }
@@ -612,12 +653,15 @@ pub struct NpsComparison {
 ///
 /// diff = NPS_a − NPS_b; SE = 100 · √(var_a + var_b) with var = (pP + pD − (pP − pD)²)/n of each
 /// sample (unpooled); interval diff ± z·SE; z-statistic diff / SE, p = 2·(1 − Φ(|z|)) = erfc(|z|/√2).
-/// When SE = 0 (each sample all one group) the p-value is 1 if the NPS are equal and 0 otherwise.
+/// When SE = 0 (each sample all one group) and the NPS are equal, z = 0 and p = 1; when they
+/// differ the test is undefined and an error is returned (never z = ±∞).
 ///
 /// # Errors
 ///
 /// [`CrmkitError::EmptyInput`] when a sample has no respondents (field `answers_a` /
-/// `answers_b`); [`CrmkitError::InvalidConfig`] for a confidence outside (0, 1).
+/// `answers_b`); [`CrmkitError::InvalidConfig`] for a confidence outside (0, 1) or more than
+/// [`MAX_RESPONDENTS`] respondents in a sample (field `counts`); [`CrmkitError::Numerical`]
+/// when SE = 0 and the NPS differ.
 ///
 /// # Examples
 ///
@@ -638,6 +682,16 @@ pub fn compare_nps(a: &NpsCounts, b: &NpsCounts, confidence: f64) -> Result<NpsC
     }
     let sa = a.summary(NpsIntervalMethod::Wald, confidence)?;
     let sb = b.summary(NpsIntervalMethod::Wald, confidence)?;
+    if sa.standard_error.hypot(sb.standard_error) == 0.0 && sa.nps != sb.nps {
+        return Err(CrmkitError::Numerical {
+            context: "compare_nps".into(),
+            reason: format!(
+                "both groups are unanimous (NPS {} and {}): the standard error is 0 and the \
+                 z test is undefined",
+                sa.nps, sb.nps
+            ),
+        });
+    }
     let z_crit = z_for_confidence(confidence)?;
     let difference = sa.nps - sb.nps;
     let standard_error = sa.standard_error.hypot(sb.standard_error);
@@ -649,10 +703,9 @@ pub fn compare_nps(a: &NpsCounts, b: &NpsCounts, confidence: f64) -> Result<NpsC
     let (z, p_value) = if standard_error > 0.0 {
         let z = difference / standard_error;
         (z, libm::erfc(z.abs() / std::f64::consts::SQRT_2).min(1.0))
-    } else if difference == 0.0 {
-        (0.0, 1.0)
     } else {
-        (difference.signum() * f64::INFINITY, 0.0)
+        // Equal unanimous groups (a different pair is refused above).
+        (0.0, 1.0)
     };
     Ok(NpsComparison {
         nps_a: sa.nps,
@@ -1020,7 +1073,9 @@ pub struct NpsGroupOutcome {
 ///
 /// # Formula
 ///
-/// repurchase rate = #{repurchased} / respondents of the group; mean CLV = Σ CLV / respondents.
+/// repurchase rate = #{repurchased} / respondents of the group; mean CLV = Σ CLV / respondents
+/// (computed on CLVs scaled by 2^-64 when the sum overflows f64, so a finite mean is always
+/// reported finite).
 ///
 /// # Errors
 ///
@@ -1049,23 +1104,32 @@ pub fn nps_group_outcomes<A: Copy + Into<f64>>(
         return Err(CrmkitError::empty("answers"));
     }
     crate::error::check_finite("clv", clv)?;
-    // Per group: respondents, repurchases, CLV sum.
-    let mut acc = [(0_u64, 0_u64, 0.0_f64); 3];
+    // Per group: respondents, repurchases, CLV sum, and the CLV sum scaled by 2^-64 (exact: a
+    // power of two) for groups whose sum overflows f64 while their mean does not.
+    const DOWN: f64 = 1.0 / 18_446_744_073_709_551_616.0; // 2^-64
+    let mut acc = [(0_u64, 0_u64, 0.0_f64, 0.0_f64); 3];
     for (row, ((&a, &bought), &value)) in answers.iter().zip(repurchased).zip(clv).enumerate() {
         let group = NpsGroup::from_answer(a, row)?;
         let slot = &mut acc[group as usize];
         slot.0 += 1;
         slot.1 += u64::from(bought);
         slot.2 += value;
+        slot.3 += value * DOWN;
     }
     Ok(NpsGroup::ALL
         .iter()
         .zip(acc)
-        .map(|(&group, (n, bought, sum))| NpsGroupOutcome {
+        .map(|(&group, (n, bought, sum, scaled))| NpsGroupOutcome {
             group,
             respondents: n,
             repurchase_rate: (n > 0).then(|| bought as f64 / n as f64),
-            mean_clv: (n > 0).then(|| sum / n as f64),
+            mean_clv: (n > 0).then(|| {
+                if sum.is_finite() {
+                    sum / n as f64
+                } else {
+                    scaled / n as f64 / DOWN
+                }
+            }),
         })
         .collect())
 }
@@ -1075,6 +1139,76 @@ pub fn nps_group_outcomes<A: Copy + Into<f64>>(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn mean_clv_near_f64_max_is_finite() {
+        // Issue 12: CLVs of 1.7e308 gave an infinite mean.
+        let rows = nps_group_outcomes(
+            &[10.0, 9.0, 0.0],
+            &[true, true, false],
+            &[1.7e308, 1.7e308, 1.0],
+        )
+        .unwrap();
+        assert_eq!(rows[2].mean_clv, Some(1.7e308));
+        assert_eq!(rows[0].mean_clv, Some(1.0));
+    }
+
+    #[test]
+    fn nps_counts_beyond_2_pow_53_are_refused_and_unanimous_groups_give_no_infinite_z() {
+        // Issue 12: compare_nps((2^63, 2^63, 5), (1, 1, 1)) wrapped (NPS 1.8e20, lower > upper).
+        let huge = NpsCounts {
+            promoters: 1 << 63,
+            passives: 1 << 63,
+            detractors: 5,
+        };
+        let one = NpsCounts {
+            promoters: 1,
+            passives: 1,
+            detractors: 1,
+        };
+        let err = compare_nps(&huge, &one, 0.95).unwrap_err();
+        assert!(matches!(&err, CrmkitError::InvalidConfig { field, .. } if field == "counts"));
+        assert!(huge.nps().is_err());
+        let max = NpsCounts {
+            promoters: MAX_RESPONDENTS,
+            passives: 0,
+            detractors: 0,
+        };
+        assert_eq!(max.nps().unwrap(), 100.0);
+        // z = inf for a zero standard error with different NPS: now an error.
+        let all_p = NpsCounts {
+            promoters: 5,
+            passives: 0,
+            detractors: 0,
+        };
+        let all_d = NpsCounts {
+            promoters: 0,
+            passives: 0,
+            detractors: 5,
+        };
+        assert!(matches!(
+            compare_nps(&all_p, &all_d, 0.95),
+            Err(CrmkitError::Numerical { .. })
+        ));
+        let same = compare_nps(&all_p, &all_p, 0.95).unwrap();
+        assert_eq!((same.z, same.p_value), (0.0, 1.0));
+    }
+
+    proptest! {
+        #[test]
+        fn nps_comparison_is_finite_and_ordered(
+            a in (0u64..1000, 0u64..1000, 0u64..1000),
+            b in (0u64..1000, 0u64..1000, 0u64..1000),
+        ) {
+            let ca = NpsCounts { promoters: a.0, passives: a.1, detractors: a.2 };
+            let cb = NpsCounts { promoters: b.0, passives: b.1, detractors: b.2 };
+            if let Ok(c) = compare_nps(&ca, &cb, 0.95) {
+                prop_assert!(c.z.is_finite() && c.difference.is_finite());
+                prop_assert!(c.interval.lower <= c.interval.upper);
+                prop_assert!((-200.0..=200.0).contains(&c.difference));
+            }
+        }
+    }
 
     fn reference_counts() -> NpsCounts {
         NpsCounts {
@@ -1268,9 +1402,11 @@ mod tests {
             detractors: 3,
             ..Default::default()
         };
-        let cmp = compare_nps(&all_p, &all_d, 0.95).unwrap();
-        assert_eq!((cmp.difference, cmp.p_value), (200.0, 0.0));
-        assert!(cmp.z.is_infinite() && cmp.z > 0.0);
+        // SE = 0 with different NPS: the z test is undefined (issue 12: was z = +inf).
+        assert!(matches!(
+            compare_nps(&all_p, &all_d, 0.95),
+            Err(CrmkitError::Numerical { .. })
+        ));
         assert!(matches!(
             compare_nps(&NpsCounts::default(), &all_d, 0.95),
             Err(CrmkitError::EmptyInput { ref field }) if field == "answers_a"

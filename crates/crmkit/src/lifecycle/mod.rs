@@ -1016,29 +1016,57 @@ pub fn migration<T: Ord + Clone>(before: &[T], after: &[T]) -> Result<Migration<
     migration_with_labels(before, after, &labels)
 }
 
-/// Migration with a given label order (e.g. tiers from best to worst, including labels nobody
-/// has, which get empty rows and columns).
+/// The largest number of labels for which [`migration_with_labels`] builds the dense
+/// label × label matrices (4096, i.e. 16.8 M cells); more labels are refused there, and
+/// [`migration_flows`] (counts of the observed pairs only) serves any number.
 ///
 /// # Examples
 ///
 /// ```
-/// use crmkit::lifecycle::migration_with_labels;
-/// let m = migration_with_labels(&["high"], &["low"], &["high", "potential", "low"]).unwrap();
-/// assert_eq!(m.counts[0], [0, 0, 1]);
-/// assert_eq!(m.rates[1], [0.0, 0.0, 0.0]);
+/// assert_eq!(crmkit::lifecycle::MAX_MATRIX_LABELS, 4096);
+/// ```
+pub const MAX_MATRIX_LABELS: usize = 4096;
+
+/// Migration between two snapshots as its non-empty flows only (sparse): memory and time grow
+/// with the number of customers, not with the square of the number of labels.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::lifecycle::migration_flows;
+/// let m = migration_flows(&["gold", "gold", "silver"], &["gold", "silver", "silver"], &["gold", "silver"]).unwrap();
+/// assert_eq!(m.flows.len(), 3);
+/// assert_eq!((m.flows[1].from, m.flows[1].to, m.flows[1].count, m.flows[1].rate), ("gold", "silver", 1, 0.5));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MigrationFlows<T> {
+    /// The labels, in the given order.
+    pub labels: Vec<T>,
+    /// The non-empty flows, ordered by the index of `from`, then of `to`.
+    pub flows: Vec<Flow<T>>,
+    /// Each customer's move, in input order.
+    pub moves: Vec<LabelMove>,
+}
+
+/// Migration with a given label order, as flows only; see [`MigrationFlows`].
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::lifecycle::migration_flows;
+/// let labels: Vec<u32> = (0..100_000).collect();
+/// let m = migration_flows(&[5, 7], &[99_999, 7], &labels).unwrap();
+/// assert_eq!(m.flows.len(), 2);
 /// ```
 ///
 /// # Errors
 ///
-/// [`CrmkitError::LengthMismatch`] when the snapshots differ in length;
-/// [`CrmkitError::InvalidConfig`] when `labels` has duplicates;
-/// [`CrmkitError::InvalidValue`] (field `before` or `after`, the row) for a label not in
-/// `labels`.
-pub fn migration_with_labels<T: Ord + Clone>(
+/// As [`migration_with_labels`], without the limit on the number of labels.
+pub fn migration_flows<T: Ord + Clone>(
     before: &[T],
     after: &[T],
     labels: &[T],
-) -> Result<Migration<T>> {
+) -> Result<MigrationFlows<T>> {
     CrmkitError::check_len("after", before.len(), after.len())?;
     let mut index: Vec<(&T, usize)> = labels.iter().enumerate().map(|(i, l)| (l, i)).collect();
     index.sort();
@@ -1062,49 +1090,103 @@ pub fn migration_with_labels<T: Ord + Clone>(
                 )
             })
     };
-    let k = labels.len();
-    let mut counts = vec![vec![0u64; k]; k];
     let mut moves = Vec::with_capacity(before.len());
     for (row, (b, a)) in before.iter().zip(after).enumerate() {
         let from = find("before", row, b)?;
         let to = find("after", row, a)?;
-        counts[from][to] += 1;
         moves.push(LabelMove { from, to });
     }
-    let rates: Vec<Vec<f64>> = counts
-        .iter()
-        .map(|row| {
-            let total: u64 = row.iter().sum();
-            row.iter()
-                .map(|c| {
-                    if total == 0 {
-                        0.0
-                    } else {
-                        *c as f64 / total as f64
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    let mut flows = Vec::new();
-    for i in 0..k {
-        for j in 0..k {
-            if counts[i][j] > 0 {
-                flows.push(Flow {
-                    from: labels[i].clone(),
-                    to: labels[j].clone(),
-                    count: counts[i][j],
-                    rate: rates[i][j],
-                });
+    let mut pairs: Vec<(usize, usize)> = moves.iter().map(|m| (m.from, m.to)).collect();
+    pairs.sort_unstable();
+    // (from, to, count) of each distinct pair, and the customers of each `from` label.
+    let mut cells: Vec<(usize, usize, u64)> = Vec::new();
+    for &(f, t) in &pairs {
+        match cells.last_mut() {
+            Some(last) if last.0 == f && last.1 == t => last.2 += 1,
+            _ => cells.push((f, t, 1)),
+        }
+    }
+    let mut flows = Vec::with_capacity(cells.len());
+    let mut i = 0;
+    while i < cells.len() {
+        let from = cells[i].0;
+        let end = cells[i..]
+            .iter()
+            .position(|c| c.0 != from)
+            .map_or(cells.len(), |p| i + p);
+        let total: u64 = cells[i..end].iter().map(|c| c.2).sum();
+        for &(f, t, count) in &cells[i..end] {
+            flows.push(Flow {
+                from: labels[f].clone(),
+                to: labels[t].clone(),
+                count,
+                rate: count as f64 / total as f64,
+            });
+        }
+        i = end;
+    }
+    Ok(MigrationFlows {
+        labels: labels.to_vec(),
+        flows,
+        moves,
+    })
+}
+
+/// Migration with a given label order (e.g. tiers from best to worst, including labels nobody
+/// has, which get empty rows and columns).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::lifecycle::migration_with_labels;
+/// let m = migration_with_labels(&["high"], &["low"], &["high", "potential", "low"]).unwrap();
+/// assert_eq!(m.counts[0], [0, 0, 1]);
+/// assert_eq!(m.rates[1], [0.0, 0.0, 0.0]);
+/// ```
+///
+/// # Errors
+///
+/// [`CrmkitError::LengthMismatch`] when the snapshots differ in length;
+/// [`CrmkitError::InvalidConfig`] when `labels` has duplicates or more than
+/// [`MAX_MATRIX_LABELS`] labels (use [`migration_flows`] then);
+/// [`CrmkitError::InvalidValue`] (field `before` or `after`, the row) for a label not in
+/// `labels`.
+pub fn migration_with_labels<T: Ord + Clone>(
+    before: &[T],
+    after: &[T],
+    labels: &[T],
+) -> Result<Migration<T>> {
+    let k = labels.len();
+    if k > MAX_MATRIX_LABELS {
+        return Err(CrmkitError::invalid_config(
+            "labels",
+            k,
+            format!(
+                "at most {MAX_MATRIX_LABELS} labels for the label x label matrices; \
+                 migration_flows gives the flows of any number of labels"
+            ),
+        ));
+    }
+    let sparse = migration_flows(before, after, labels)?;
+    let mut counts = vec![vec![0u64; k]; k];
+    let mut rates = vec![vec![0.0f64; k]; k];
+    for m in &sparse.moves {
+        counts[m.from][m.to] += 1;
+    }
+    for (count_row, rate_row) in counts.iter().zip(rates.iter_mut()) {
+        let total: u64 = count_row.iter().sum();
+        if total > 0 {
+            for (c, r) in count_row.iter().zip(rate_row.iter_mut()) {
+                *r = *c as f64 / total as f64;
             }
         }
     }
     Ok(Migration {
-        labels: labels.to_vec(),
+        labels: sparse.labels,
         counts,
         rates,
-        flows,
-        moves,
+        flows: sparse.flows,
+        moves: sparse.moves,
     })
 }
 
@@ -1244,6 +1326,12 @@ fn aggregate<T: Ord + Clone>(
     }
     for g in &mut out {
         for s in &mut g.metrics {
+            if !s.sum.is_finite() {
+                return Err(CrmkitError::Numerical {
+                    context: format!("metrics by group, column `{}`", s.name),
+                    reason: "the sum of a group overflows f64 (values near f64::MAX)".to_owned(),
+                });
+            }
             s.mean = (s.n > 0).then(|| s.sum / s.n as f64);
         }
     }
@@ -1268,7 +1356,9 @@ fn aggregate<T: Ord + Clone>(
 /// # Errors
 ///
 /// [`CrmkitError::LengthMismatch`] (field: the column's name) for a column of the wrong length;
-/// [`CrmkitError::InvalidValue`] naming the column and row for a NaN or infinite value.
+/// [`CrmkitError::InvalidValue`] naming the column and row for a NaN or infinite value;
+/// [`CrmkitError::Numerical`] naming the column when a group's sum overflows `f64` (never an
+/// infinite sum or mean).
 pub fn metrics_by_group<T: Ord + Clone>(
     groups: &[T],
     columns: &[MetricColumn<'_>],

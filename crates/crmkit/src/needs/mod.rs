@@ -415,7 +415,7 @@ pub fn aggregate_need_topics<I: AsRef<str>, G: AsRef<str>>(
             return Err(CrmkitError::invalid_value(
                 "customer_ids",
                 row,
-                format!("{id:?}"),
+                "(customer id)",
                 "duplicate customer id",
             ));
         }
@@ -428,7 +428,7 @@ pub fn aggregate_need_topics<I: AsRef<str>, G: AsRef<str>>(
             return Err(CrmkitError::invalid_value(
                 "customer_id",
                 row,
-                format!("{id:?}"),
+                "(customer id)",
                 "the need's customer is not in `customer_ids`",
             ));
         };

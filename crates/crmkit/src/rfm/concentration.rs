@@ -137,10 +137,15 @@ pub fn top_share(values: &[f64], top_fraction: f64) -> Result<f64> {
 /// - [`CrmkitError::EmptyInput`] (field `monetary`) when `values` is empty;
 /// - [`CrmkitError::InvalidValue`] (field `monetary`, with row and value) for the first NaN,
 ///   infinite or negative value;
-/// - [`CrmkitError::Numerical`] when the total is 0 or overflows.
+/// - [`CrmkitError::Numerical`] when the total is 0 (a total beyond `f64::MAX` is handled by
+///   scaling: G is scale invariant).
 pub fn gini(values: &[f64]) -> Result<f64> {
     let descending = sorted_descending(values)?;
-    let total = checked_total(&descending)?;
+    if descending[0] == 0.0 {
+        // Every value is 0: the same error as the other measures of concentration.
+        checked_total(&descending)?;
+    }
+    let total: f64 = descending.iter().sum();
     Ok(gini_of_sorted(&descending, total))
 }
 
@@ -249,16 +254,26 @@ fn checked_total(values: &[f64]) -> Result<f64> {
     }
 }
 
-/// Gini of values sorted descending with a positive total (see [`gini`]).
+/// Gini of values sorted descending with a positive total (see [`gini`]). When the total or
+/// the weighted sum overflows `f64` (values near `f64::MAX`), the values are divided by the
+/// largest first: G is scale invariant, so the result is the same, finite number.
 fn gini_of_sorted(descending: &[f64], total: f64) -> f64 {
     let n = descending.len();
-    let pairs = descending.iter().zip(descending.iter().rev()).take(n / 2);
-    // Pair i (1-based) couples the i-th largest with the i-th smallest, weight n + 1 − 2i.
-    let sum: f64 = pairs
-        .enumerate()
-        .map(|(i, (large, small))| (n - 1 - 2 * i) as f64 * (large - small))
-        .sum();
-    sum / total / n as f64
+    let weighted = |scale: f64| -> f64 {
+        let pairs = descending.iter().zip(descending.iter().rev()).take(n / 2);
+        // Pair i (1-based) couples the i-th largest with the i-th smallest, weight n + 1 − 2i.
+        pairs
+            .enumerate()
+            .map(|(i, (large, small))| (n - 1 - 2 * i) as f64 * (large / scale - small / scale))
+            .sum()
+    };
+    let sum = weighted(1.0);
+    if sum.is_finite() && total.is_finite() {
+        return sum / total / n as f64;
+    }
+    let scale = descending[0];
+    let scaled_total: f64 = descending.iter().map(|x| x / scale).sum();
+    weighted(scale) / scaled_total / n as f64
 }
 
 #[cfg(test)]
@@ -266,6 +281,31 @@ fn gini_of_sorted(descending: &[f64], total: f64) -> f64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn gini_near_f64_max_is_finite_and_exact() {
+        // Issue 12: concentration([0, 0, 8.98e307]) gave Gini inf. One holder of everything
+        // among n = 3 has G = (n − 1)/n = 2/3 (definition above).
+        let c = concentration(&[0.0, 0.0, 8.98e307], 0.2).unwrap();
+        assert!((c.gini - 2.0 / 3.0).abs() < 1e-15, "{}", c.gini);
+        assert!((gini(&[f64::MAX, f64::MAX, 0.0, 0.0]).unwrap() - 0.5).abs() < 1e-15);
+        // The total itself overflows: gini still answers (scale invariance), concentration
+        // refuses to report an infinite total.
+        assert!(concentration(&[f64::MAX, f64::MAX], 0.5).is_err());
+        assert_eq!(gini(&[f64::MAX, f64::MAX]).unwrap(), 0.0);
+    }
+
+    proptest! {
+        #[test]
+        fn gini_is_scale_invariant_up_to_f64_max(v in proptest::collection::vec(0.0f64..1.0, 1..50)) {
+            prop_assume!(v.iter().any(|x| *x > 0.0));
+            let g = gini(&v).unwrap();
+            let big: Vec<f64> = v.iter().map(|x| x * 1.7e308).collect();
+            let g_big = gini(&big).unwrap();
+            prop_assert!(g_big.is_finite());
+            prop_assert!((g - g_big).abs() < 1e-12, "{} vs {}", g, g_big);
+        }
+    }
 
     /// Gini from its definition as the relative mean absolute difference,
     /// G = Σᵢ Σⱼ |xᵢ − xⱼ| / (2 n² x̄) — an independent O(n²) reference.
@@ -362,12 +402,12 @@ mod tests {
                 }
             }
         }
-        for values in [vec![0.0, 0.0], vec![f64::MAX, f64::MAX]] {
-            assert!(matches!(
-                gini(&values).unwrap_err(),
-                CrmkitError::Numerical { .. }
-            ));
-        }
+        assert!(matches!(
+            gini(&[0.0, 0.0]).unwrap_err(),
+            CrmkitError::Numerical { .. }
+        ));
+        // An overflowing total is scaled (issue 12), not an error.
+        assert_eq!(gini(&[f64::MAX, f64::MAX]).unwrap(), 0.0);
         for p in [0.0, -0.2, 1.0 + 1e-12, 20.0, f64::NAN, f64::INFINITY] {
             let err = top_share(&[1.0, 2.0], p).unwrap_err();
             assert_eq!(err.field(), Some("top_fraction"), "{p}");

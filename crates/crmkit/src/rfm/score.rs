@@ -341,6 +341,7 @@ impl From<TierThresholds> for [f64; 2] {
 /// assert_eq!(a.merge(&b), Range { min: 0.0, max: 3.0, count: 7 });
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RangeFields")]
 pub struct Range {
     /// Smallest value (after winsorising, when fitted with winsorising).
     pub min: f64,
@@ -348,6 +349,36 @@ pub struct Range {
     pub max: f64,
     /// Number of values seen.
     pub count: u64,
+}
+
+/// The serialised form of [`Range`]: a range is deserialised through it and validated like a
+/// fitted one (finite, min <= max, at least one value), so a tampered [`MinMaxFit`] is an
+/// error on load rather than silently flat scores.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RangeFields {
+    min: f64,
+    max: f64,
+    count: u64,
+}
+
+impl TryFrom<RangeFields> for Range {
+    type Error = CrmkitError;
+
+    fn try_from(f: RangeFields) -> Result<Self> {
+        if !(f.min.is_finite() && f.max.is_finite()) || f.min > f.max || f.count == 0 {
+            return Err(CrmkitError::invalid_config(
+                "range",
+                (f.min, f.max, f.count),
+                "a fitted range has finite min <= max and at least one value",
+            ));
+        }
+        Ok(Range {
+            min: f.min,
+            max: f.max,
+            count: f.count,
+        })
+    }
 }
 
 impl Range {
@@ -364,19 +395,30 @@ impl Range {
         }
     }
 
-    /// `(offset, scale)` with normalised = clamp((v − offset) · scale) — or 0.5 when flat.
+    /// `(pre, offset, scale)` with normalised = clamp((v · pre − offset) · scale) — or `None`
+    /// (0.5) when flat. `pre` is 1 except for ranges whose width is subnormal (1 / width would
+    /// be infinite: pre = 2^600) or overflows (max − min = ∞: pre = 1/2); a power of two, so
+    /// the result is the same as (v − min) / (max − min) up to rounding, never NaN.
     #[inline]
-    fn affine(&self, reversed: bool) -> Option<(f64, f64)> {
-        let width = self.max - self.min;
-        if width > 0.0 {
-            Some(if reversed {
-                (self.max, -1.0 / width)
-            } else {
-                (self.min, 1.0 / width)
-            })
-        } else {
-            None
+    fn affine(&self, reversed: bool) -> Option<(f64, f64, f64)> {
+        if self.max <= self.min || self.max.is_nan() || self.min.is_nan() {
+            return None;
         }
+        let mut pre = 1.0;
+        let mut width = self.max - self.min;
+        if !width.is_finite() {
+            pre = 0.5;
+        } else if !(1.0 / width).is_finite() {
+            pre = 2f64.powi(600);
+        }
+        if pre != 1.0 {
+            width = self.max * pre - self.min * pre;
+        }
+        Some(if reversed {
+            (pre, self.max * pre, -1.0 / width)
+        } else {
+            (pre, self.min * pre, 1.0 / width)
+        })
     }
 }
 
@@ -638,18 +680,19 @@ impl MinMaxFit {
             CrmkitError::check_len("tiers", recency.len(), tiers.len())?;
         }
         let term = |range: &Range, weight: f64, reversed: bool| match range.affine(reversed) {
-            Some((offset, scale)) => (offset, scale, weight, 0.0),
-            None => (0.0, 0.0, 0.0, 0.5 * weight),
+            Some((pre, offset, scale)) => (pre, offset, scale, weight, 0.0),
+            None => (1.0, 0.0, 0.0, 0.0, 0.5 * weight),
         };
-        let (r0, rs, rw, rc) = term(&self.recency, weights.recency, true);
-        let (f0, fs, fw, fc) = term(&self.frequency, weights.frequency, false);
-        let (m0, ms, mw, mc) = term(&self.monetary, weights.monetary, false);
+        let (rp, r0, rs, rw, rc) = term(&self.recency, weights.recency, true);
+        let (fp, f0, fs, fw, fc) = term(&self.frequency, weights.frequency, false);
+        let (mp, m0, ms, mw, mc) = term(&self.monetary, weights.monetary, false);
         let constant = rc + fc + mc;
+        // A value far outside a rescaled range may give ±∞ here, which clamps to 0 or 1.
         let score_one = move |r: f64, f: f64, m: f64| {
             constant
-                + rw * ((r - r0) * rs).clamp(0.0, 1.0)
-                + fw * ((f - f0) * fs).clamp(0.0, 1.0)
-                + mw * ((m - m0) * ms).clamp(0.0, 1.0)
+                + rw * ((r * rp - r0) * rs).clamp(0.0, 1.0)
+                + fw * ((f * fp - f0) * fs).clamp(0.0, 1.0)
+                + mw * ((m * mp - m0) * ms).clamp(0.0, 1.0)
         };
         let all_finite = std::sync::atomic::AtomicBool::new(true);
         let thresholds = thresholds.map(|t| (t.potential, t.high_value));
@@ -1247,6 +1290,54 @@ fn first_non_finite<T: Numeric>(field: &str, values: &[T]) -> Result<()> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_tampered_fit_is_refused_on_load() {
+        let fit =
+            MinMaxFit::fit(&[1.0, 9.0], &[1.0, 3.0], &[2.0, 4.0], Normalization::MinMax).unwrap();
+        let text = serde_json::to_string(&fit).unwrap();
+        assert_eq!(serde_json::from_str::<MinMaxFit>(&text).unwrap(), fit);
+        for bad in [
+            text.replace("\"min\":2.0", "\"min\":5.0"),
+            text.replacen("\"count\":2", "\"count\":0", 1),
+        ] {
+            assert_ne!(bad, text);
+            assert!(serde_json::from_str::<MinMaxFit>(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn extreme_ranges_score_finite() {
+        // Issue 12: a MinMaxFit on [0, 5e-324] scored NaN (1 / width = inf, 0 · inf = NaN).
+        let w = RfmWeights::default();
+        for m in [[0.0, 5e-324], [-f64::MAX, f64::MAX], [0.0, f64::MAX]] {
+            let fit = MinMaxFit::fit(&[1.0, 1.0], &[1.0, 1.0], &m, Normalization::MinMax).unwrap();
+            let s = fit.score(&[1.0, 1.0], &[1.0, 1.0], &m, &w).unwrap();
+            // R and F are flat (0.5 each); M is 0 then 1.
+            let flat = 0.5 * (w.recency + w.frequency);
+            assert!((s[0] - flat).abs() < 1e-12, "{m:?}: {s:?}");
+            assert!((s[1] - (flat + w.monetary)).abs() < 1e-12, "{m:?}: {s:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn scores_are_in_unit_interval_for_any_finite_range(
+            a in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL | proptest::num::f64::ZERO,
+            b in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL | proptest::num::f64::ZERO,
+            t in 0.0f64..=1.0,
+        ) {
+            let (lo, hi) = (a.min(b), a.max(b));
+            let mid = lo + (hi - lo) * t;
+            let mid = if mid.is_finite() { mid.clamp(lo, hi) } else { lo };
+            let m = [lo, hi, mid];
+            let fit = MinMaxFit::fit(&[1.0; 3], &[1.0; 3], &m, Normalization::MinMax).unwrap();
+            let s = fit.score(&[1.0; 3], &[1.0; 3], &m, &RfmWeights::default()).unwrap();
+            for v in s {
+                prop_assert!((0.0..=1.0).contains(&v), "{:?} -> {}", m, v);
+            }
+        }
+    }
 
     /// Hand-computed: R = (1, 30, 90), F = (10, 2, 1), M = (500, 80, 20).
     /// normR = (89, 60, 0)/89, normF = (9, 1, 0)/9, normM = (480, 60, 0)/480.

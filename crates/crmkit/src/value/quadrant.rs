@@ -326,23 +326,37 @@ pub fn value_potential_matrix(
         .map(|(&v, &p)| ValueQuadrant::from_levels(v >= value_split, p >= potential_split))
         .collect();
     let grand_total: f64 = value.iter().sum();
-    let summary = ValueQuadrant::ALL
-        .iter()
-        .map(|&q| {
-            let (customers, total_value) = quadrants
-                .iter()
-                .zip(value)
-                .filter(|(qq, _)| **qq == q)
-                .fold((0_usize, 0.0_f64), |(c, s), (_, &v)| (c + 1, s + v));
-            QuadrantSummary {
-                quadrant: q,
-                customers,
-                customer_share: customers as f64 / n as f64,
-                total_value,
-                value_share: (grand_total > 0.0).then(|| total_value / grand_total),
-            }
-        })
-        .collect();
+    // Shares from values divided by the largest when the grand total overflows f64 (shares
+    // are scale invariant), so they stay exact and finite.
+    let scale = if grand_total.is_finite() {
+        1.0
+    } else {
+        value.iter().fold(0.0_f64, |a, &b| a.max(b))
+    };
+    let grand_scaled: f64 = value.iter().map(|v| v / scale).sum();
+    let mut summary = Vec::with_capacity(4);
+    for &q in &ValueQuadrant::ALL {
+        let (customers, total_value, scaled) = quadrants
+            .iter()
+            .zip(value)
+            .filter(|(qq, _)| **qq == q)
+            .fold((0_usize, 0.0_f64, 0.0_f64), |(c, s, t), (_, &v)| {
+                (c + 1, s + v, t + v / scale)
+            });
+        if !total_value.is_finite() {
+            return Err(CrmkitError::Numerical {
+                context: format!("value_potential_matrix, quadrant {q:?}"),
+                reason: "the total value of the quadrant overflows f64".to_owned(),
+            });
+        }
+        summary.push(QuadrantSummary {
+            quadrant: q,
+            customers,
+            customer_share: customers as f64 / n as f64,
+            total_value,
+            value_share: (grand_scaled > 0.0).then(|| scaled / grand_scaled),
+        });
+    }
     Ok(ValuePotentialMatrix {
         value_split,
         potential_split,
@@ -629,6 +643,23 @@ pub fn prioritise_needs_by_scores(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn shares_of_totals_beyond_f64_max_are_finite() {
+        // Issue 12: totals of 1.7e308 gave inf / NaN shares.
+        let split = QuadrantSplit::Thresholds {
+            value: 1.0,
+            potential: 0.5,
+        };
+        let m = value_potential_matrix(&[1.7e308, 1.7e308], &[0.9, 0.1], split).unwrap();
+        let shares: Vec<f64> = m.summary.iter().filter_map(|s| s.value_share).collect();
+        assert!(shares.iter().all(|s| s.is_finite()), "{shares:?}");
+        assert!(shares.contains(&0.5), "{shares:?}");
+        assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // One quadrant's own total overflows: an error, not inf.
+        let err = value_potential_matrix(&[1.7e308, 1.7e308], &[0.9, 0.9], split).unwrap_err();
+        assert!(matches!(err, CrmkitError::Numerical { .. }));
+    }
 
     #[test]
     fn median_cases() {

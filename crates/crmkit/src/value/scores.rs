@@ -380,7 +380,8 @@ impl RetentionClv {
     ///
     /// # Errors
     ///
-    /// [`CrmkitError::InvalidConfig`] naming `margin_per_period` when it is not finite.
+    /// [`CrmkitError::InvalidConfig`] naming `margin_per_period` when it or the CLV is not
+    /// finite (e.g. a margin of 1e308 with a multiplier above 1 overflows).
     ///
     /// # Examples
     ///
@@ -399,7 +400,15 @@ impl RetentionClv {
                 "must be finite",
             ));
         }
-        Ok(margin_per_period * self.multiplier(timing))
+        let clv = margin_per_period * self.multiplier(timing);
+        if !clv.is_finite() {
+            return Err(CrmkitError::invalid_config(
+                "margin_per_period",
+                margin_per_period,
+                "the CLV overflows f64 (is not finite)",
+            ));
+        }
+        Ok(clv)
     }
 
     /// CLV of many customers, one margin per customer.
@@ -410,7 +419,8 @@ impl RetentionClv {
     ///
     /// # Errors
     ///
-    /// [`CrmkitError::InvalidValue`] naming `margin_per_period` and the first non-finite row.
+    /// [`CrmkitError::InvalidValue`] naming `margin_per_period` and the first row whose margin
+    /// or CLV is not finite.
     ///
     /// # Examples
     ///
@@ -423,7 +433,23 @@ impl RetentionClv {
     pub fn values(&self, margin_per_period: &[f64], timing: MarginTiming) -> Result<Vec<f64>> {
         crate::error::check_finite("margin_per_period", margin_per_period)?;
         let k = self.multiplier(timing);
-        Ok(margin_per_period.iter().map(|m| m * k).collect())
+        margin_per_period
+            .iter()
+            .enumerate()
+            .map(|(row, m)| {
+                let clv = m * k;
+                if clv.is_finite() {
+                    Ok(clv)
+                } else {
+                    Err(CrmkitError::invalid_value(
+                        "margin_per_period",
+                        row,
+                        m,
+                        "the CLV overflows f64 (is not finite)",
+                    ))
+                }
+            })
+            .collect()
     }
 }
 
@@ -598,7 +624,7 @@ fn min_max_normalise(field: &str, values: &[f64]) -> Result<Vec<f64>> {
 }
 
 /// Checks that ids are unique; the error names the row of the second occurrence.
-pub(crate) fn check_unique_ids<K: Ord + std::fmt::Debug>(field: &str, ids: &[K]) -> Result<()> {
+pub(crate) fn check_unique_ids<K: Ord>(field: &str, ids: &[K]) -> Result<()> {
     let mut order: Vec<usize> = (0..ids.len()).collect();
     // A total order (ties broken by row), so the unstable sort gives the stable result.
     order.sort_unstable_by(|&a, &b| ids[a].cmp(&ids[b]).then(a.cmp(&b)));
@@ -607,7 +633,7 @@ pub(crate) fn check_unique_ids<K: Ord + std::fmt::Debug>(field: &str, ids: &[K])
             return Err(CrmkitError::invalid_value(
                 field,
                 w[1],
-                format!("{:?}", ids[w[1]]),
+                "(customer id)",
                 format!("duplicate id (first at row {})", w[0]),
             ));
         }
@@ -721,8 +747,10 @@ impl CoreListSize {
     ///
     /// # Formula
     ///
-    /// TopK(k): min(k, n); TopPercent(p): ⌈p·n/100 − 1e-9⌉ (the tolerance keeps products such as
-    /// 7 % of 100 that rounding puts a hair above an integer from gaining a customer).
+    /// TopK(k): min(k, n); TopPercent(p): ⌈x⌉ with x = p·n/100, where an x within a relative
+    /// 1e-12 of an integer counts as that integer (so products such as 7 % of 100 that
+    /// rounding puts a hair above 7 do not gain a customer), and at least 1 for n > 0 (so a
+    /// tiny positive p such as 1e-300 keeps one customer, as the ceiling rule says).
     ///
     /// # Errors
     ///
@@ -747,8 +775,15 @@ impl CoreListSize {
                         "a percentage in (0, 100] is needed",
                     ));
                 }
-                let k = (p * n as f64 / 100.0 - 1e-9).ceil().max(0.0) as usize;
-                Ok(k.min(n))
+                let x = p * n as f64 / 100.0;
+                let nearest = x.round();
+                let k = if (x - nearest).abs() <= 1e-12 * nearest.max(1.0) {
+                    nearest
+                } else {
+                    x.ceil()
+                };
+                // `as` saturates; at least one customer of a non-empty population.
+                Ok((k as usize).clamp(1, n.max(1)).min(n))
             }
         }
     }
@@ -989,7 +1024,7 @@ mod tests {
             .unwrap_err();
         assert!(
             matches!(&err, CrmkitError::InvalidValue { field, row: 2, value, .. }
-            if field == "customer_ids" && value == "\"x\"")
+            if field == "customer_ids" && value == "(customer id)")
         );
         for bad in [
             ValueWeights {
@@ -1024,6 +1059,47 @@ mod tests {
         let s = composite_value_scores(&[1_u64], &[1.0], &[1.0], &[1.0], &w).unwrap();
         for bad in [0.0, -5.0, 100.5, f64::NAN] {
             assert!(core_list(&s, CoreListSize::TopPercent(bad)).is_err());
+        }
+    }
+
+    #[test]
+    fn retention_clv_never_overflows_silently() {
+        // Issue 12: retention_clv(1e308, 0.99, 0) gave inf.
+        let m = RetentionClv::new(0.99, 0.0, None).unwrap();
+        let err = m.value(1e308, MarginTiming::EndOfPeriod).unwrap_err();
+        assert_eq!(err.field(), Some("margin_per_period"));
+        let err = m
+            .values(&[1.0, 1e308], MarginTiming::EndOfPeriod)
+            .unwrap_err();
+        assert_eq!(err.row(), Some(1));
+        // 1e300 · 100 = 1e302 is finite and exact to rounding.
+        assert!((m.value(1e300, MarginTiming::EndOfPeriod).unwrap() / 1e302 - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_tiny_percentage_keeps_one_customer() {
+        // Issue 12: top_percent = 1e-300 gave 0 customers against the documented ceil rule.
+        for p in [1e-300, f64::MIN_POSITIVE, 5e-324, 1e-9] {
+            assert_eq!(CoreListSize::TopPercent(p).count(3).unwrap(), 1, "p = {p}");
+        }
+        assert_eq!(CoreListSize::TopPercent(1e-300).count(0).unwrap(), 0);
+        assert_eq!(CoreListSize::TopPercent(7.0).count(100).unwrap(), 7);
+        assert_eq!(
+            CoreListSize::TopPercent(100.0)
+                .count(usize::MAX >> 11)
+                .unwrap(),
+            usize::MAX >> 11
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn core_list_size_is_the_ceiling(p in 1e-6f64..=100.0, n in 1usize..100_000) {
+            let k = CoreListSize::TopPercent(p).count(n).unwrap();
+            let x = p * n as f64 / 100.0;
+            proptest::prop_assert!(k >= 1 && k <= n);
+            // k is the ceiling of x up to the documented relative tolerance.
+            proptest::prop_assert!(k as f64 >= x * (1.0 - 1e-9) && (k as f64) < x + 1.0 + 1e-9);
         }
     }
 
