@@ -379,16 +379,23 @@ impl RfmDiagnostics {
                 .join(", ")
         };
         if !self.unreachable_segments.is_empty() {
+            let one = self.unreachable_segments.len() == 1;
             out.push(format!(
-                "segments {} cannot be reached: no combination of the realised quantile scores falls in them \
-                 (ties leave some scores empty, or earlier rules take their cells)",
-                list(&self.unreachable_segments)
+                "{} {} cannot be reached: no combination of the realised quantile scores falls in {} \
+                 (ties leave some scores empty, or earlier rules take {} cells)",
+                if one { "segment" } else { "segments" },
+                list(&self.unreachable_segments),
+                if one { "it" } else { "them" },
+                if one { "its" } else { "their" },
             ));
         }
         if !self.empty_segments.is_empty() {
+            let one = self.empty_segments.len() == 1;
             out.push(format!(
-                "segments {} hold no customers",
-                list(&self.empty_segments)
+                "{} {} {} no customers",
+                if one { "segment" } else { "segments" },
+                list(&self.empty_segments),
+                if one { "holds" } else { "hold" },
             ));
         }
         out
