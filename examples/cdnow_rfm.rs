@@ -1,14 +1,17 @@
-//! RFM of the bundled CDNOW sample from Rust: features, min–max score and tiers, quantile scores
-//! and segments. Run with `cargo run --release --example cdnow_rfm -p crmkit`.
+//! RFM of the bundled CDNOW sample from Rust: features, the percentile-rank score and tiers (the
+//! min–max tiers beside them), quantile scores, segments, the diagnostics and the tier summary.
+//! Run with `cargo run --release --example cdnow_rfm -p crmkit`.
 
 use crmkit::data::calendar::{day_from_ymd, parse_day};
 use crmkit::data::ids::CustomerIndex;
 use crmkit::data::transactions::{Times, TransactionLog};
 use crmkit::rfm::features::{FeatureOptions, rfm_features};
+use crmkit::rfm::rank::PercentileRankFit;
 use crmkit::rfm::score::{
     Direction, MinMaxFit, Normalization, QuantileBins, RfmWeights, Tier, TierThresholds, tier_codes,
 };
 use crmkit::rfm::segments::SegmentRules;
+use crmkit::rfm::tiers::{RfmDiagnostics, TIER_NAMES, group_summary};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = concat!(
@@ -36,27 +39,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let log = TransactionLog::new(&index, Times::Days(&days), &amounts)?;
     let f = rfm_features(&log, as_of, &FeatureOptions::default())?;
 
-    let fit = MinMaxFit::fit(
-        &f.days_since_last,
-        &f.frequency,
-        &f.monetary,
-        Normalization::MinMax,
-    )?;
-    let scores = fit.score(
-        &f.days_since_last,
-        &f.frequency,
-        &f.monetary,
-        &RfmWeights::default(),
-    )?;
+    let (r_, f_, m_) = (&f.days_since_last, &f.frequency, &f.monetary);
+    let w = RfmWeights::default();
+    let scores = PercentileRankFit::fit(r_, f_, m_)?.score(r_, f_, m_, &w)?;
     let tiers = tier_codes(&scores, &TierThresholds::default());
-    let (_, r) = QuantileBins::fit_apply(
+    let minmax = MinMaxFit::fit(r_, f_, m_, Normalization::MinMax)?.score(r_, f_, m_, &w)?;
+    let minmax_tiers = tier_codes(&minmax, &TierThresholds::default());
+    let (rb, r) = QuantileBins::fit_apply(
         "days_since_last",
         &f.days_since_last,
         5,
         Direction::LowerIsBetter,
     )?;
-    let (_, fq) = QuantileBins::fit_apply("frequency", &f.frequency, 5, Direction::HigherIsBetter)?;
-    let (_, m) = QuantileBins::fit_apply("monetary", &f.monetary, 5, Direction::HigherIsBetter)?;
+    let (fb, fq) =
+        QuantileBins::fit_apply("frequency", &f.frequency, 5, Direction::HigherIsBetter)?;
+    let (mb, m) = QuantileBins::fit_apply("monetary", &f.monetary, 5, Direction::HigherIsBetter)?;
     let rules = SegmentRules::rf_grid();
     let segments = rules.assign_all(&r, &fq, &m)?;
 
@@ -64,12 +61,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (name, count) in rules.names().iter().zip(rules.rule_counts(&segments)) {
         println!("{name:>20}: {count}");
     }
+    let codes: Vec<u32> = tiers.iter().map(|&t| u32::from(t)).collect();
+    let as_f64 = |v: &[i64]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+    let summary = group_summary(&codes, 3, &as_f64(r_), &as_f64(f_), m_)?;
+    println!(
+        "tier (percentile rank)  customers  share  revenue share  mean R  mean F  mean M  | min-max customers"
+    );
     for tier in Tier::ALL {
-        let n = tiers
-            .iter()
-            .filter(|&&t| Tier::ALL[usize::from(t)] == tier)
-            .count();
-        println!("{:>20}: {n}", tier.as_str());
+        let g = &summary[tier as usize];
+        let minmax_n = minmax_tiers.iter().filter(|&&t| t == tier as u8).count();
+        println!(
+            "{:>22}  {:>9}  {:>5.1}%  {:>12.1}%  {:>6.0}  {:>6.2}  {:>6.2}  | {minmax_n}",
+            tier.as_str(),
+            g.customers,
+            100.0 * g.share,
+            100.0 * g.revenue_share,
+            g.mean_days_since_last,
+            g.mean_frequency,
+            g.mean_monetary
+        );
+    }
+    let diagnostics = RfmDiagnostics::new(&TIER_NAMES, &tiers, &rules, &segments, [&rb, &fb, &mb])?;
+    for warning in diagnostics.warnings() {
+        println!("warning: {warning}");
     }
     Ok(())
 }

@@ -38,7 +38,7 @@ END, CAL_END = "1998-06-30", "1997-09-30"          # end of data; end of the cal
 # customers bought once, so F scores tie and crmkit warns that F scores 2-3 hold nobody.
 # The min-max score clips R, F and M at their 5th / 95th percentiles: unclipped, a few big
 # buyers squash everybody else into 'churn risk'.
-customers = crmkit.rfm(log, as_of=END, window_days=546, winsorize=(0.05, 0.95))
+customers = crmkit.rfm(log, as_of=END, window_days=546, normalization="minmax", winsorize=(0.05, 0.95))
 
 # value (spend in the 18 months) against potential (BG/NBD expected purchases in the next year)
 full = crmkit.btyd_summary(log, as_of=END, unit="weeks")

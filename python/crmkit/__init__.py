@@ -28,6 +28,7 @@ from crmkit._crmkit import (
     MissingValueError,
     NumericalError,
     ObservationDateError,
+    PercentileRankFit,
     Playbook,
     QuantileBins,
     SegmentRules,
@@ -67,7 +68,7 @@ from crmkit.clv import (
     spend_frequency_correlation,
 )
 from crmkit.quality import QUALITY_RULES, QualityReport, QualityRule, quality_report
-from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules
+from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules, tier_summary
 from crmkit.needs import aggregate_needs, need_work_list, owner_workload, prioritise_needs
 from crmkit.playbook import recommend_actions
 from crmkit.reporting import Report, read_transactions, report
@@ -90,6 +91,7 @@ __all__ = [
     "LogisticRegression",
     "MbgNbd",
     "MinMaxFit",
+    "PercentileRankFit",
     "MissingValueError",
     "NpsComparison",
     "NpsResult",
@@ -136,6 +138,7 @@ __all__ = [
     "rfm",
     "rfm_features",
     "segment_rules",
+    "tier_summary",
     "simple_clv",
     "spend_frequency_correlation",
     "stage_metrics",

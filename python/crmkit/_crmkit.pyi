@@ -22,6 +22,7 @@ __all__ = [
     "LogisticFit",
     "MbgNbdModel",
     "MinMaxFit",
+    "PercentileRankFit",
     "MissingValueError",
     "NumericalError",
     "ObservationDateError",
@@ -70,6 +71,9 @@ __all__ = [
     "non_positive_spend_rows",
     "stage_metrics",
     "tier_codes_of",
+    "layered_tier_codes_of",
+    "rfm_diagnostics",
+    "group_summary",
     "value_potential_matrix",
     "value_scores",
 ]
@@ -135,6 +139,42 @@ def btyd_summary(
 ) -> dict[str, Any]: ...
 def tier_codes_of(scores: Any, thresholds: tuple[float, float] = ...) -> npt.NDArray[np.uint8]: ...
 def concentration(monetary: Any, top_fraction: float = 0.2) -> dict[str, Any]: ...
+def layered_tier_codes_of(scores: Any, thresholds: tuple[float, float, float] = ...) -> npt.NDArray[np.uint8]: ...
+def rfm_diagnostics(
+    tier_names: list[str],
+    tier_codes: npt.NDArray[np.uint8],
+    rules: SegmentRules,
+    segment_codes: npt.NDArray[np.uint16],
+    bins: tuple[QuantileBins, QuantileBins, QuantileBins],
+) -> dict[str, Any]: ...
+def group_summary(
+    codes: npt.NDArray[np.int64],
+    groups: int,
+    days_since_last: Any,
+    frequency: Any,
+    monetary: Any,
+) -> dict[str, npt.NDArray[Any]]: ...
+@final
+class PercentileRankFit:
+    @staticmethod
+    def fit(days_since_last: Any, frequency: Any, monetary: Any) -> PercentileRankFit: ...
+    def merge(self, other: PercentileRankFit) -> PercentileRankFit: ...
+    def score(
+        self,
+        days_since_last: Any,
+        frequency: Any,
+        monetary: Any,
+        weights: tuple[float, float, float] = ...,
+    ) -> npt.NDArray[np.float64]: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def distinct_values(self) -> tuple[int, int, int]: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> PercentileRankFit: ...
+    def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+
 @final
 class MinMaxFit:
     @staticmethod

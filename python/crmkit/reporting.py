@@ -433,23 +433,29 @@ def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if len(values) else math.nan
 
 
-def _group_rows(labels: np.ndarray, order: Sequence[str], customers: dict[str, np.ndarray], revenue_total: float) -> list[list[Any]]:
-    n_all = len(labels)
+def _group_rows(by: str, order: Sequence[str], customers: dict[str, np.ndarray], revenue_total: float) -> list[list[Any]]:
+    """The rows of the tier (or segment) summary table, from :func:`crmkit.tier_summary`."""
+    from crmkit.rfm import tier_summary
+
+    table = tier_summary(customers, by=by)
+    at = {str(name): i for i, name in enumerate(table[by])}
     rows = []
     for name in order:
-        m = labels == name
-        n = int(m.sum())
-        revenue = float(customers["monetary"][m].sum())
+        i = at.get(name)
+        if i is None:  # no customer carries this label
+            rows.append([name, 0, f"{0:.1%}", 0.0, f"{0:.1%}" if revenue_total > 0 else "–", math.nan, math.nan, math.nan])
+            continue
+        revenue = float(table["revenue_share"][i]) * revenue_total
         rows.append(
             [
                 name,
-                n,
-                f"{n / n_all:.1%}",
+                int(table["customers"][i]),
+                f"{table['share'][i]:.1%}",
                 revenue,
-                f"{revenue / revenue_total:.1%}" if revenue_total > 0 else "–",
-                _mean(customers["days_since_last"][m]),
-                _mean(customers["frequency"][m].astype(np.float64)),
-                _mean(customers["monetary"][m]),
+                f"{table['revenue_share'][i]:.1%}" if revenue_total > 0 else "–",
+                float(table["mean_days_since_last"][i]),
+                float(table["mean_frequency"][i]),
+                float(table["mean_monetary"][i]),
             ]
         )
     return rows
@@ -567,7 +573,8 @@ def report(
     date_format: str | None = None,
     title: str | None = None,
     window_days: int = 365,
-    winsorize: tuple[float, float] | None = (0.0, 0.99),
+    normalization: Literal["percentile_rank", "minmax"] = "percentile_rank",
+    winsorize: tuple[float, float] | None = None,
     clv_months: int = 12,
     monthly_discount_rate: float = 0.01,
     compare_days: int = 90,
@@ -585,8 +592,9 @@ def report(
         output: when given, the HTML file to write.
         customer_id, timestamp, amount: column names; ``date_format`` parses string / integer dates.
         title: the report's heading.
-        window_days: the RFM window; winsorize: percentiles for the min–max score (robust to a
-            few huge buyers; None to turn off).
+        window_days: the RFM window; normalization: the score's normalisation (see
+            :func:`crmkit.rfm`: percentile ranks by default, ``'minmax'`` for the guides'
+            formula); winsorize: percentiles to clip at before min–max (implies ``'minmax'``).
         clv_months, monthly_discount_rate: the CLV horizon and discounting (monthly steps).
         compare_days: the earlier snapshot (days before ``as_of``) for the lifecycle migration.
         top: rows in the top-customer lists.
@@ -674,21 +682,30 @@ def report(
         # -- RFM ------------------------------------------------------------------------------
         bar.step("RFM scores, tiers and segments")
         rules = segment_rules("rf_grid")
-        customers = rfm(table, as_of=as_of_date, window_days=window_days, winsorize=winsorize, segments=rules)
+        if winsorize is not None:
+            normalization = "minmax"
+        customers = rfm(
+            table, as_of=as_of_date, window_days=window_days, normalization=normalization, winsorize=winsorize, segments=rules
+        )
         results["customers"] = customers
         revenue_window = float(customers["monetary"].sum())
         tiers = _Section(
             "tiers",
             "Tiers and segments",
             f"R = days since the last purchase, F = purchases and M = spend in the last {window_days} days. "
-            "Tiers come from the min–max weighted score 0.3 R + 0.4 F + 0.3 M (high value ≥ 0.8, potential ≥ 0.5, "
-            "else churn risk"
+            + (
+                "Tiers come from the min–max weighted score 0.3 R + 0.4 F + 0.3 M"
+                if normalization == "minmax"
+                else "Tiers come from the weighted score 0.3 R + 0.4 F + 0.3 M over percentile ranks (each of R, F, M "
+                "is the customer's mid-rank among all customers, fewer days best)"
+            )
+            + " (high value ≥ 0.8, potential ≥ 0.5, else churn risk"
             + (f"; spend winsorised at the {winsorize[1]:.0%} percentile" if winsorize else "")
             + "); segments from the R × F quintile grid (champions, loyal, … hibernating), first matching rule wins.",
             [("customers", len(customers["customer_id"])), (f"revenue in the last {window_days} days", revenue_window)],
         )
-        tiers.tables.append(("Tiers", ["tier"] + _GROUP_HEADER[1:], _group_rows(customers["tier"], _TIER_ORDER, customers, revenue_window)))
-        seg_rows = _group_rows(customers["segment"], list(rules.names), customers, revenue_window)
+        tiers.tables.append(("Tiers", ["tier"] + _GROUP_HEADER[1:], _group_rows("tier", _TIER_ORDER, customers, revenue_window)))
+        seg_rows = _group_rows("segment", list(rules.names), customers, revenue_window)
         seg_rows.sort(key=lambda r: -r[3])
         tiers.tables.append(("Segments (by revenue)", ["segment"] + _GROUP_HEADER[1:], seg_rows))
         if figures:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from crmkit import _crmkit, _frames
-from crmkit._crmkit import CrmkitWarning, MinMaxFit, QuantileBins, SegmentRules
+from crmkit._crmkit import CrmkitWarning, MinMaxFit, PercentileRankFit, QuantileBins, SegmentRules
 
 __all__ = [
     "RfmModel",
@@ -24,9 +24,12 @@ __all__ = [
     "rfm",
     "rfm_features",
     "segment_rules",
+    "tier_summary",
 ]
 
 TIER_NAMES = ("churn risk", "potential", "high value")
+LAYERED_TIER_NAMES = ("churn risk", "general", "potential", "high value")
+_DEFAULT_THRESHOLDS = {"three": (0.5, 0.8), "layered": (0.3, 0.5, 0.8)}
 
 
 def _warn_report(report: Mapping[str, Any]) -> None:
@@ -228,45 +231,71 @@ def segment_rules(segments: Any) -> SegmentRules:
 
 
 class RfmModel:
-    """Fitted RFM scoring: min–max weighted score with tiers, quantile scores 1..k and segments.
+    """Fitted RFM scoring: weighted score with tiers, quantile scores 1..k and segments.
 
-    ``fit`` learns the min–max ranges and the quantile cut points on one population; ``transform``
-    scores any customers against them (new customers included), so scores are comparable
-    across runs. The model pickles (its fitted parts serialise to JSON) and can be fitted once
-    and broadcast to workers.
+    ``fit`` learns the score normalisation and the quantile cut points on one population;
+    ``transform`` scores any customers against them (new customers included), so scores are
+    comparable across runs. The model pickles (its fitted parts serialise to JSON) and can be
+    fitted once and broadcast to workers.
+
+    The score is ``wR·normR + wF·normF + wM·normM``. With ``normalization='percentile_rank'``
+    (the default) each of R, F and M is its mid-rank percentile in the fitted population
+    (R reversed): ``(below + (equal - 1) / 2) / (n - 1)``, ties share their mean rank, so the
+    tiers mean "ahead of most customers" whatever the shape of the data. With
+    ``normalization='minmax'`` it is the guides' min–max score, ``(v - min) / (max - min)``
+    (R reversed), which on heavy-tailed data puts nearly everyone near 0 — see docs/rfm.md.
+
+    After each ``transform`` the model warns (``CrmkitWarning``) when one tier holds more than
+    90 % of the customers, or a segment cannot be reached or holds nobody; the facts are kept in
+    ``diagnostics_``.
 
     Args:
-        weights: (wR, wF, wM) for the min–max score; finite, >= 0, summing to 1.
-        thresholds: (potential, high_value) score thresholds of the tiers, strictly increasing.
+        weights: (wR, wF, wM) for the score; finite, >= 0, summing to 1.
+        thresholds: score cuts of the tiers, strictly increasing: (potential, high_value) for
+            ``tiers='three'`` (default (0.5, 0.8)), (general, potential, high_value) for
+            ``tiers='layered'`` (default (0.3, 0.5, 0.8)).
         k: number of quantile scores per dimension.
         segments: the segment rule set (see :func:`segment_rules`); its ``k`` must equal ``k``.
-        winsorize: optional (lower, upper) percentiles for a robust min–max normalisation.
+        normalization: ``'percentile_rank'`` (default) or ``'minmax'`` (the guides' formula).
+        tiers: ``'three'`` (high value / potential / churn risk) or ``'layered'`` (high value /
+            potential / general / churn risk).
+        winsorize: optional (lower, upper) percentiles for a robust min–max normalisation
+            (``normalization='minmax'`` only).
         window_days, after_as_of, negative_amounts, tz: as for :func:`rfm_features`.
         customer_id, timestamp, amount: column names (or arrays) of the transaction log.
 
     Examples:
-        >>> import pandas as pd, crmkit
+        >>> import pandas as pd, crmkit, warnings
         >>> log = pd.DataFrame({"customer_id": [1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 5],
         ...                     "timestamp": pd.to_datetime(["2024-01-05"] + ["2024-02-01"] * 2 + ["2024-03-01"] * 3
         ...                                                 + ["2024-03-10"] * 4 + ["2024-03-30"] * 5),
         ...                     "amount": [10.0, 15, 15, 20, 20, 20, 30, 30, 30, 30, 50, 50, 50, 50, 50]})
-        >>> model = crmkit.RfmModel().fit(log, as_of="2024-03-31")
-        >>> model.transform(log, as_of="2024-03-31")[["customer_id", "r_score", "f_score", "rfm_score", "tier", "segment"]].round(3)
+        >>> model = crmkit.RfmModel(normalization="minmax").fit(log, as_of="2024-03-31")
+        >>> with warnings.catch_warnings(record=True) as caught:  # five customers leave segments empty
+        ...     warnings.simplefilter("always")
+        ...     out = model.transform(log, as_of="2024-03-31")
+        >>> out[["customer_id", "r_score", "f_score", "rfm_score", "tier", "segment"]].round(3)
            customer_id  r_score  f_score  rfm_score        tier         segment
         0            1        1        1      0.000  churn risk     hibernating
         1            2        2        2      0.220  churn risk     hibernating
         2            3        3        3      0.460  churn risk  need attention
         3            4        4        4      0.667   potential           loyal
         4            5        5        5      1.000  high value       champions
+        >>> model.diagnostics_["empty_segments"]
+        ['potential loyalist', 'new', 'promising', 'about to sleep', 'at risk', 'cannot lose']
+        >>> crmkit.RfmModel().fit(log, as_of="2024-03-31").score_fit_
+        PercentileRankFit(customers=5, distinct_values=(5, 5, 5))
     """
 
     def __init__(
         self,
         *,
         weights: tuple[float, float, float] = (0.3, 0.4, 0.3),
-        thresholds: tuple[float, float] = (0.5, 0.8),
+        thresholds: tuple[float, ...] | None = None,
         k: int = 5,
         segments: Any = "rf_grid",
+        normalization: Literal["percentile_rank", "minmax"] = "percentile_rank",
+        tiers: Literal["three", "layered"] = "three",
         winsorize: tuple[float, float] | None = None,
         window_days: int = 365,
         after_as_of: str = "error",
@@ -276,8 +305,23 @@ class RfmModel:
         amount: Any = "amount",
         tz: str | None = None,
     ) -> None:
+        if normalization not in ("percentile_rank", "minmax"):
+            raise _frames._error(
+                _crmkit.ConfigError, f"invalid `normalization`: {normalization!r} (expected 'percentile_rank' or 'minmax')", "normalization"
+            )
+        if tiers not in _DEFAULT_THRESHOLDS:
+            raise _frames._error(_crmkit.ConfigError, f"invalid `tiers`: {tiers!r} (expected 'three' or 'layered')", "tiers")
+        if winsorize is not None and normalization != "minmax":
+            raise _frames._error(
+                _crmkit.ConfigError,
+                "invalid `winsorize`: it clips the min–max ranges, pass normalization='minmax' with it "
+                "(percentile ranks need no clipping)",
+                "winsorize",
+            )
+        self.normalization = normalization
+        self.tiers = tiers
         self.weights = tuple(float(w) for w in weights)
-        self.thresholds = tuple(float(t) for t in thresholds)
+        self.thresholds = tuple(float(t) for t in (_DEFAULT_THRESHOLDS[tiers] if thresholds is None else thresholds))
         self.k = int(k)
         self.segments = segment_rules(segments)
         self.winsorize = winsorize
@@ -290,15 +334,32 @@ class RfmModel:
         self.tz = tz
         # Validate weights and thresholds now, not at the first transform.
         _crmkit.MinMaxFit.fit(np.zeros(1), np.zeros(1), np.zeros(1)).score(np.zeros(1), np.zeros(1), np.zeros(1), self.weights)
-        _crmkit.tier_codes_of(np.zeros(1), self.thresholds)
+        self._tier_codes(np.zeros(1))
         if self.segments.k != self.k:
             raise _frames._error(
                 _crmkit.ConfigError,
                 f"invalid `segments`: rules are written for k = {self.segments.k}, the model scores 1..{self.k}",
                 "segments",
             )
-        self.minmax_: MinMaxFit | None = None
+        self.score_fit_: PercentileRankFit | MinMaxFit | None = None
         self.bins_: tuple[QuantileBins, QuantileBins, QuantileBins] | None = None
+        self.diagnostics_: dict[str, Any] | None = None
+
+    @property
+    def tier_names(self) -> tuple[str, ...]:
+        """The tier names by code, from the worst tier to the best."""
+        return LAYERED_TIER_NAMES if self.tiers == "layered" else TIER_NAMES
+
+    def _tier_codes(self, scores: Any) -> Any:
+        if self.tiers == "layered":
+            if len(self.thresholds) != 3:
+                raise _frames._error(
+                    _crmkit.ConfigError, "invalid `thresholds`: tiers='layered' needs (general, potential, high_value)", "thresholds"
+                )
+            return _crmkit.layered_tier_codes_of(scores, (self.thresholds[0], self.thresholds[1], self.thresholds[2]))
+        if len(self.thresholds) != 2:
+            raise _frames._error(_crmkit.ConfigError, "invalid `thresholds`: tiers='three' needs (potential, high_value)", "thresholds")
+        return _crmkit.tier_codes_of(scores, (self.thresholds[0], self.thresholds[1]))
 
     def features(self, data: Any = None, *, as_of: Any) -> Any:
         """The marketing RFM features of ``data`` (see :func:`rfm_features`) with this model's options."""
@@ -322,7 +383,10 @@ class RfmModel:
     def fit_features(self, features: Any) -> RfmModel:
         """Fits on a features table with columns days_since_last, frequency and monetary."""
         r, f, m = self._rfm_columns(features)
-        self.minmax_ = MinMaxFit.fit(r, f, m, winsorize=self.winsorize)
+        if self.normalization == "minmax":
+            self.score_fit_ = MinMaxFit.fit(r, f, m, winsorize=self.winsorize)
+        else:
+            self.score_fit_ = PercentileRankFit.fit(r, f, m)
         bins = []
         for name, values, higher in (("days_since_last", r, False), ("frequency", f, True), ("monetary", m, True)):
             fitted, _ = QuantileBins.fit_apply(values, self.k, higher, name)
@@ -347,22 +411,30 @@ class RfmModel:
         return self.fit_features(features).score_features(features)
 
     def score_features(self, features: Any) -> Any:
-        """Adds r_score, f_score, m_score, rfm_score, tier and segment to a features table."""
-        if self.minmax_ is None or self.bins_ is None:
+        """Adds r_score, f_score, m_score, rfm_score, tier and segment to a features table.
+
+        Warns (``CrmkitWarning``) when one tier holds more than 90 % of these customers or a
+        segment cannot be reached or holds nobody; the facts are kept in ``diagnostics_``.
+        """
+        if self.score_fit_ is None or self.bins_ is None:
             raise _frames._error(_crmkit.ConfigError, "invalid `RfmModel`: not fitted (call fit first)", "RfmModel")
         r, f, m = self._rfm_columns(features)
-        score, tiers = self.minmax_.score_tiers(r, f, m, self.weights, self.thresholds)
+        score = self.score_fit_.score(r, f, m, self.weights)
+        tiers = self._tier_codes(score)
         rs = self.bins_[0].apply(r, "days_since_last")
         fs = self.bins_[1].apply(f, "frequency")
         ms = self.bins_[2].apply(m, "monetary")
         segment = self.segments.assign(rs, fs, ms)
+        self.diagnostics_ = _crmkit.rfm_diagnostics(list(self.tier_names), tiers, self.segments, segment, self.bins_)
+        for message in self.diagnostics_["warnings"]:
+            warnings.warn(f"crmkit: {message}", CrmkitWarning, stacklevel=3)
         fam = _frames.family(features)
         extra = {
             "r_score": rs,
             "f_score": fs,
             "m_score": ms,
             "rfm_score": score,
-            "tier": _frames.categorical(tiers, TIER_NAMES, fam),
+            "tier": _frames.categorical(tiers, self.tier_names, fam),
             "segment": _frames.categorical(segment, self.segments.names, fam),
         }
         return _append(features, extra, fam)
@@ -379,26 +451,33 @@ class RfmModel:
         from crmkit import _display
 
         facts: list[tuple[str, Any]] = [
+            ("normalization", self.normalization),
             ("weights (R, F, M)", ", ".join(_display.fmt(w) for w in self.weights)),
-            ("tier thresholds (potential, high value)", ", ".join(_display.fmt(t) for t in self.thresholds)),
+            (
+                "tier thresholds (" + ", ".join(self.tier_names[1:]) + ")",
+                ", ".join(_display.fmt(t) for t in self.thresholds),
+            ),
             ("scores", f"1..{self.k}"),
             ("segments", ", ".join(self.segments.names)),
         ]
         if self.winsorize is not None:
             facts.append(("winsorize (percentiles)", ", ".join(_display.fmt(w) for w in self.winsorize)))
-        if self.minmax_ is None or self.bins_ is None:
+        if self.score_fit_ is None or self.bins_ is None:
             return _display.Summary("RfmModel (not fitted)", facts)
         rows = []
-        for name, (lo, hi, n), bins in zip(
-            ("days_since_last", "frequency", "monetary"),
-            (self.minmax_.days_since_last, self.minmax_.frequency, self.minmax_.monetary),
-            self.bins_,
-        ):
+        fit = self.score_fit_
+        if isinstance(fit, MinMaxFit):
+            ranges: list[tuple[Any, Any]] = [(lo, hi) for lo, hi, _ in (fit.days_since_last, fit.frequency, fit.monetary)]
+            customers = int(fit.days_since_last[2])
+        else:
+            ranges = [("–", "–")] * 3
+            customers = int(fit.count)
+        for name, (lo, hi), bins in zip(("days_since_last", "frequency", "monetary"), ranges, self.bins_):
             cuts = ", ".join(_display.fmt(c) for c in bins.cuts)
             counts = ", ".join(_display.fmt(c) for c in bins.counts)
             empty = ", ".join(str(e) for e in bins.empty_scores) or "none"
-            rows.append([name, lo, hi, n, cuts, counts, empty])
-        facts.insert(0, ("customers", int(self.minmax_.days_since_last[2])))
+            rows.append([name, lo, hi, customers, cuts, counts, empty])
+        facts.insert(0, ("customers", customers))
         return _display.Summary(
             "RfmModel, fitted",
             facts,
@@ -416,8 +495,15 @@ class RfmModel:
         return _display.to_text(self._display_summary())
 
     def __repr__(self) -> str:
-        fitted = "not fitted" if self.minmax_ is None else f"fitted on {int(self.minmax_.days_since_last[2]):,} customers"
-        return f"RfmModel(weights={self.weights}, thresholds={self.thresholds}, k={self.k}, segments={self.segments.names}, {fitted})"
+        fit = self.score_fit_
+        if fit is None:
+            fitted = "not fitted"
+        else:
+            fitted = f"fitted on {int(fit.days_since_last[2] if isinstance(fit, MinMaxFit) else fit.count):,} customers"
+        return (
+            f"RfmModel(normalization={self.normalization!r}, tiers={self.tiers!r}, weights={self.weights}, "
+            f"thresholds={self.thresholds}, k={self.k}, segments={self.segments.names}, {fitted})"
+        )
 
 
 def _append(features: Any, extra: dict[str, Any], fam: str) -> Any:
@@ -447,9 +533,11 @@ def rfm(
     *,
     as_of: Any,
     weights: tuple[float, float, float] = (0.3, 0.4, 0.3),
-    thresholds: tuple[float, float] = (0.5, 0.8),
+    thresholds: tuple[float, ...] | None = None,
     k: int = 5,
     segments: Any = "rf_grid",
+    normalization: Literal["percentile_rank", "minmax"] = "percentile_rank",
+    tiers: Literal["three", "layered"] = "three",
     winsorize: tuple[float, float] | None = None,
     window_days: int = 365,
     after_as_of: str = "error",
@@ -465,8 +553,17 @@ def rfm(
     keep the fit and score new customers against it.
 
     Columns: customer_id, first_purchase, last_purchase, days_since_last, frequency, monetary,
-    avg_order_value, r_score, f_score, m_score (1..k, k best), rfm_score (min–max weighted, in
-    [0, 1]), tier (churn risk / potential / high value) and segment.
+    avg_order_value, r_score, f_score, m_score (1..k, k best), rfm_score (weighted, in [0, 1]),
+    tier and segment.
+
+    The score normalises each dimension before the weights: by default to its mid-rank
+    percentile among the customers (``normalization='percentile_rank'``, R reversed), so the
+    tiers separate customers on heavy-tailed data; ``normalization='minmax'`` gives the guides'
+    min–max score exactly. Tiers: ``tiers='three'`` (score >= 0.8 high value, >= 0.5 potential,
+    else churn risk) or ``tiers='layered'`` (>= 0.8 high value, >= 0.5 potential, >= 0.3
+    general, else churn risk); the classic four tiers over the quantile scores are
+    ``segments='four_tier'``. Warns (``CrmkitWarning``) when one tier holds more than 90 % of
+    the customers or a segment cannot be reached or holds nobody. See docs/rfm.md.
 
     Examples:
         >>> import pyarrow as pa, datetime as dt, crmkit
@@ -475,12 +572,18 @@ def rfm(
         >>> out = crmkit.rfm(log, as_of="2024-03-31", k=2, segments={"k": 2, "rules": [{"segment": "all"}]})
         >>> out.column("tier").to_pylist()
         ['churn risk', 'high value']
+        >>> out = crmkit.rfm(log, as_of="2024-03-31", k=2, segments={"k": 2, "rules": [{"segment": "all"}]},
+        ...                  normalization="minmax", tiers="layered", thresholds=(0.2, 0.5, 0.8))
+        >>> out.column("tier").to_pylist()
+        ['churn risk', 'high value']
     """
     model = RfmModel(
         weights=weights,
         thresholds=thresholds,
         k=k,
         segments=segments,
+        normalization=normalization,
+        tiers=tiers,
         winsorize=winsorize,
         window_days=window_days,
         after_as_of=after_as_of,
@@ -508,3 +611,92 @@ def concentration(monetary: Any, top_fraction: float = 0.2) -> dict[str, float]:
         (1.0, 0.75)
     """
     return dict(_crmkit.concentration(_frames.floats(monetary, "monetary"), top_fraction))
+
+
+def _group_labels(column: Any, fam: str) -> tuple[np.ndarray, list[str]]:
+    """Integer codes (-1 for missing) and the group names of a label column: a categorical
+    column keeps its category order, any other column is grouped by its sorted distinct values."""
+    names: list[Any] | None = None
+    if fam == "pandas":
+        import pandas as pd
+
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            return np.asarray(column.cat.codes, dtype=np.int64), [str(c) for c in column.cat.categories]
+        values = column.to_numpy(dtype=object)
+    elif fam == "polars":
+        import polars as pl
+
+        if isinstance(column.dtype, pl.Enum):
+            names = list(column.dtype.categories)
+        # A polars Categorical has no fixed category order: grouped by its distinct values.
+        values = np.asarray(column.cast(pl.String).to_list() if isinstance(column.dtype, (pl.Enum, pl.Categorical)) else column.to_list(), dtype=object)
+    elif fam == "pyarrow":
+        import pyarrow as pa
+
+        array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        if isinstance(array, pa.DictionaryArray):
+            names = [str(v) for v in array.dictionary.to_pylist()]
+        values = np.asarray(array.to_pylist(), dtype=object)
+    else:
+        values = np.asarray(column, dtype=object)
+    missing = np.array([v is None or (isinstance(v, float) and v != v) for v in values], dtype=bool)
+    present = values[~missing]
+    uniques, inverse = np.unique(present.astype(str), return_inverse=True)
+    if names is None:
+        names = list(uniques)
+    index = {str(name): i for i, name in enumerate(names)}
+    codes = np.full(len(values), -1, dtype=np.int64)
+    codes[~missing] = np.array([index[u] for u in uniques], dtype=np.int64)[inverse] if len(uniques) else np.zeros(0, np.int64)
+    return codes, [str(n) for n in names]
+
+
+def tier_summary(customers: Any, *, by: str = "tier") -> Any:
+    """The tier (or segment) summary table: per group the customers and their share, the
+    revenue share and the mean R, F and M — the table the guides hand to the business.
+
+    ``share`` = customers in the group / all customers; ``revenue_share`` = the group's
+    ``monetary`` total / the total of all customers (0 when that is 0); ``mean_days_since_last``,
+    ``mean_frequency`` and ``mean_monetary`` are plain means over the group (NaN for a category
+    without customers). Computed in the Rust core.
+
+    Args:
+        customers: the output of :func:`rfm` (any table with ``by``, ``days_since_last``,
+            ``frequency`` and ``monetary``).
+        by: the label column: ``'tier'`` (default), ``'segment'`` or any other. A categorical
+            column with fixed categories (pandas categorical, polars Enum, Arrow dictionary — as
+            :func:`rfm` returns) keeps them in their order, empty ones included; other columns
+            (a polars Categorical too) are grouped by their sorted distinct values.
+
+    Returns:
+        A table of the input's family (a dict of numpy arrays for a dict), one row per group.
+
+    Raises:
+        crmkit.InvalidValueError: a missing label (naming the row), or a NaN / infinite R, F or M.
+
+    Examples:
+        >>> import pandas as pd, crmkit
+        >>> customers = pd.DataFrame({"tier": pd.Categorical(["high value", "churn risk", "high value"],
+        ...                                                  categories=["churn risk", "potential", "high value"]),
+        ...                           "days_since_last": [5, 300, 15], "frequency": [4, 1, 2], "monetary": [60.0, 10.0, 30.0]})
+        >>> table = crmkit.tier_summary(customers)
+        >>> table[["tier", "customers", "share", "revenue_share"]].round(3)
+                 tier  customers  share  revenue_share
+        0  churn risk          1  0.333            0.1
+        1   potential          0  0.000            0.0
+        2  high value          2  0.667            0.9
+        >>> table["mean_days_since_last"].tolist(), table["mean_monetary"].tolist()
+        ([300.0, nan, 10.0], [10.0, nan, 45.0])
+    """
+    fam = _frames.family(customers)
+    codes, names = _group_labels(_frames.column(customers, by, by), fam)
+    out = _crmkit.group_summary(
+        codes,
+        len(names),
+        _frames.floats(_frames.column(customers, "days_since_last", "days_since_last"), "days_since_last"),
+        _frames.floats(_frames.column(customers, "frequency", "frequency"), "frequency"),
+        _frames.floats(_frames.column(customers, "monetary", "monetary"), "monetary"),
+    )
+    columns: dict[str, Any] = {by: _frames.categorical(np.arange(len(names)), names, fam)}
+    for key in ("customers", "share", "revenue_share", "mean_days_since_last", "mean_frequency", "mean_monetary"):
+        columns[key] = out[key]
+    return _frames.frame(columns, fam)

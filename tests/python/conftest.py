@@ -36,3 +36,28 @@ def random_log(seed: int, rows: int = 2_000, customers: int = 300) -> pd.DataFra
             "amount": np.round(rng.lognormal(3, 1, rows), 2),
         }
     )
+
+
+def realistic_log(seed: int = 7, customers: int = 5_000) -> pd.DataFrame:
+    """A realistic synthetic log over two years (2024-01-01 .. 2025-12-31): 60 % one-time
+    buyers, repeat buyers with 2 + Geometric(0.25) orders about 60 days apart, and heavy-tailed
+    spend (a Pareto(1.5) customer scale times a log-normal order amount)."""
+    rng = np.random.default_rng(seed)
+    orders = np.where(rng.random(customers) < 0.4, 2 + rng.geometric(0.25, customers), 1)
+    ids = np.repeat(np.arange(customers), orders)
+    first = rng.integers(0, 730, customers)
+    gaps = rng.exponential(60.0, len(ids))
+    start = np.r_[0, np.cumsum(orders)[:-1]]
+    gaps[start] = 0.0  # the first order of each customer is on its first day
+    cumulative = np.cumsum(gaps)
+    day = first[ids] + (cumulative - cumulative[start][np.repeat(np.arange(customers), orders)]).astype(np.int64)
+    keep = day < 730
+    scale = 1.0 + rng.pareto(1.5, customers)
+    amount = np.round(scale[ids] * rng.lognormal(3.0, 0.8, len(ids)), 2)
+    return pd.DataFrame(
+        {
+            "customer_id": ids[keep],
+            "timestamp": np.datetime64("2024-01-01") + day[keep].astype("timedelta64[D]"),
+            "amount": amount[keep],
+        }
+    )

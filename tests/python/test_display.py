@@ -162,13 +162,14 @@ def test_logistic_regression_display() -> None:
 
 def test_rfm_model_display(cdnow: pd.DataFrame) -> None:
     with pytest.warns(crmkit.CrmkitWarning):
-        model = crmkit.RfmModel().fit(cdnow, as_of="1998-06-30")
+        model = crmkit.RfmModel(normalization="minmax").fit(cdnow, as_of="1998-06-30")
     html = model._repr_html_()
     f = facts(html)
     assert f["customers"] == "2,357" and f["scores"] == "1..5"
     table = Tables(html).tables[1]
     assert [r[0] for r in table[1:]] == ["days_since_last", "frequency", "monetary"]
-    r_min, r_max, r_n = model.minmax_.days_since_last
+    assert isinstance(model.score_fit_, crmkit.MinMaxFit)
+    r_min, r_max, r_n = model.score_fit_.days_since_last
     assert number(table[1][1]) == r_min and number(table[1][2]) == r_max and number(table[1][3]) == r_n
     assert table[2][4] == ", ".join(_display.fmt(c) for c in model.bins_[1].cuts)
     assert repr(model).endswith("fitted on 2,357 customers)")

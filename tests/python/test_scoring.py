@@ -85,9 +85,15 @@ def test_heavy_ties_warn_about_unreachable_scores() -> None:
             "amount": np.arange(180, dtype=float) + 1,
         }
     )
-    with pytest.warns(crmkit.CrmkitWarning, match=r"`frequency` leave quantile scores \[2, 3, 5\]"):
+    with pytest.warns(crmkit.CrmkitWarning) as record:
         out = crmkit.rfm(log, as_of=AS_OF)
+    messages = [str(w.message) for w in record]
+    assert any("`frequency` leave quantile scores [2, 3, 5]" in m for m in messages), messages
     assert set(out["f_score"]) == {1, 4}
+    # With F in {1, 4} only, the grid cells that need F = 2, 3 or 5 and nothing else are
+    # unreachable (by hand from the rf_grid table): potential loyalist (F 2-3), need attention
+    # (F 3), cannot lose (F 5).
+    assert any("segments 'potential loyalist', 'need attention', 'cannot lose' cannot be reached" in m for m in messages), messages
 
 
 def test_segments_follow_the_rule_sets() -> None:
@@ -97,7 +103,7 @@ def test_segments_follow_the_rule_sets() -> None:
     codes = grid.assign(r, f, np.ones(5, dtype=np.uint8))
     assert [grid.names[c] for c in codes] == ["champions", "need attention", "cannot lose", "promising", "hibernating"]
     four = crmkit.segment_rules("four_tier")
-    codes = four.assign(np.array([5, 5, 2, 3], np.uint8), np.array([5, 1, 5, 3], np.uint8), np.array([5, 1, 5, 3], np.uint8))
+    codes = four.assign(np.array([5, 5, 2, 3], np.uint8), np.array([5, 1, 2, 3], np.uint8), np.array([5, 1, 1, 3], np.uint8))
     assert [four.names[c] for c in codes] == ["high value", "low value", "churn risk", "potential"]
     custom = crmkit.segment_rules(grid.to_json())
     assert custom == grid
@@ -106,12 +112,12 @@ def test_segments_follow_the_rule_sets() -> None:
 
 def test_rfm_model_refits_nothing_on_new_data_and_pickles() -> None:
     old, new = random_log(1), random_log(2)
-    model = crmkit.RfmModel(weights=(0.2, 0.5, 0.3), winsorize=(0.0, 0.95)).fit(old, as_of=AS_OF)
+    model = crmkit.RfmModel(weights=(0.2, 0.5, 0.3), normalization="minmax", winsorize=(0.0, 0.95)).fit(old, as_of=AS_OF)
     again = pickle.loads(pickle.dumps(model))
     a = model.transform(new, as_of=AS_OF)
     b = again.transform(new, as_of=AS_OF)
     pd.testing.assert_frame_equal(a, b)
-    fresh = crmkit.RfmModel(weights=(0.2, 0.5, 0.3), winsorize=(0.0, 0.95)).fit(new, as_of=AS_OF).transform(new, as_of=AS_OF)
+    fresh = crmkit.RfmModel(weights=(0.2, 0.5, 0.3), normalization="minmax", winsorize=(0.0, 0.95)).fit(new, as_of=AS_OF).transform(new, as_of=AS_OF)
     assert not np.allclose(a["rfm_score"], fresh["rfm_score"]), "transform uses the fit of the old data"
     assert a["rfm_score"].between(0, 1).all()
 

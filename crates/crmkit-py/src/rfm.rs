@@ -1,10 +1,12 @@
 //! RFM scoring objects: min–max fit, quantile bins, segment rule sets, concentration.
 
 use crmkit::rfm::concentration::concentration as core_concentration;
+use crmkit::rfm::rank::PercentileRankFit;
 use crmkit::rfm::score::{
     Direction, MinMaxFit, Normalization, QuantileBins, RfmWeights, TierThresholds, tier_codes,
 };
 use crmkit::rfm::segments::SegmentRules;
+use crmkit::rfm::tiers::{LayeredThresholds, RfmDiagnostics, group_summary as core_group_summary};
 use crmkit::{CrmkitError, Result};
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
@@ -460,7 +462,8 @@ impl PySegmentRules {
         }
     }
 
-    /// The classic four-tier CRM reading: high value, low value, churn risk, potential.
+    /// The classic four-tier CRM reading: high value (R, F, M >= 4), low value (R >= 4,
+    /// F, M <= 2), churn risk (R, F, M <= 2), potential (everyone else).
     #[classmethod]
     fn four_tier(_cls: &Bound<'_, PyType>) -> Self {
         Self {
@@ -525,6 +528,267 @@ impl PySegmentRules {
     }
 }
 
+/// Fitted percentile-rank statistics of R (days_since_last), F (frequency) and M (monetary).
+///
+/// Each dimension becomes its mid-rank percentile p(v) = (below + (equal - 1) / 2) / (n - 1)
+/// in the fitted population (R reversed) before the weights. Keeps the sorted distinct values
+/// with their counts, so fits of partitions merge exactly; pickles and serialises to JSON.
+#[pyclass(name = "PercentileRankFit", module = "crmkit._crmkit", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyPercentileRankFit {
+    inner: PercentileRankFit,
+}
+
+#[pymethods]
+impl PyPercentileRankFit {
+    /// Fits the distributions of R, F and M.
+    ///
+    /// Args:
+    ///     days_since_last, frequency, monetary: 1-D numeric arrays of equal length.
+    ///
+    /// Returns:
+    ///     PercentileRankFit
+    #[staticmethod]
+    fn fit(
+        py: Python<'_>,
+        days_since_last: &Bound<'_, PyAny>,
+        frequency: &Bound<'_, PyAny>,
+        monetary: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        let (r, f, m) = (
+            numbers(days_since_last, "days_since_last")?,
+            numbers(frequency, "frequency")?,
+            numbers(monetary, "monetary")?,
+        );
+        let (r, f, m) = (slice(&r), slice(&f), slice(&m));
+        let inner = without_gil(py, move || {
+            with_slices!(r, f, m, |x, y, z| PercentileRankFit::fit(x, y, z))
+        })?;
+        Ok(Self { inner })
+    }
+
+    /// Merges the fit of another partition (exact: equal to fitting the union).
+    fn merge(&self, other: &Self) -> Self {
+        Self {
+            inner: self.inner.merge(&other.inner),
+        }
+    }
+
+    /// Weighted percentile-rank scores in [0, 1].
+    ///
+    /// Args:
+    ///     days_since_last, frequency, monetary: 1-D numeric arrays of equal length.
+    ///     weights: (wR, wF, wM), finite, >= 0, summing to 1.
+    ///
+    /// Returns:
+    ///     numpy.ndarray of float64
+    #[pyo3(signature = (days_since_last, frequency, monetary, weights=(0.3, 0.4, 0.3)))]
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        days_since_last: &Bound<'py, PyAny>,
+        frequency: &Bound<'py, PyAny>,
+        monetary: &Bound<'py, PyAny>,
+        weights: (f64, f64, f64),
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let w = self::weights(weights)?;
+        let (r, f, m) = (
+            numbers(days_since_last, "days_since_last")?,
+            numbers(frequency, "frequency")?,
+            numbers(monetary, "monetary")?,
+        );
+        let (r, f, m) = (slice(&r), slice(&f), slice(&m));
+        let fit = &self.inner;
+        let scores = empty::<f64>(py, len(r))?;
+        {
+            let mut out = scores.readwrite();
+            let out = out.as_slice_mut()?;
+            without_gil(py, move || {
+                with_slices!(r, f, m, |x, y, z| fit.score_into(x, y, z, &w, out))
+            })?;
+        }
+        Ok(scores)
+    }
+
+    /// Number of customers fitted.
+    #[getter]
+    fn count(&self) -> u64 {
+        self.inner.recency.count()
+    }
+
+    /// Distinct values per dimension (days_since_last, frequency, monetary): the fit's size.
+    #[getter]
+    fn distinct_values(&self) -> (usize, usize, usize) {
+        (
+            self.inner.recency.values().len(),
+            self.inner.frequency.values().len(),
+            self.inner.monetary.values().len(),
+        )
+    }
+
+    /// Serialises to JSON.
+    fn to_json(&self) -> PyResult<String> {
+        to_json(&self.inner)
+    }
+
+    /// Reads a fit serialised by `to_json`.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        Ok(Self {
+            inner: from_json("PercentileRankFit", text).py()?,
+        })
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (slf.get().to_json()?,)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "PercentileRankFit(customers={}, distinct_values={:?})",
+            self.count(),
+            self.distinct_values()
+        )
+    }
+}
+
+/// Tier codes of the layered reading: 0 churn risk, 1 general, 2 potential, 3 high value.
+///
+/// Args:
+///     scores: float64 array of scores.
+///     thresholds: (general, potential, high_value), strictly increasing.
+///
+/// Returns:
+///     numpy.ndarray of uint8
+#[pyfunction]
+#[pyo3(signature = (scores, thresholds=(0.3, 0.5, 0.8)))]
+fn layered_tier_codes_of<'py>(
+    py: Python<'py>,
+    scores: &Bound<'py, PyAny>,
+    thresholds: (f64, f64, f64),
+) -> PyResult<Bound<'py, PyArray1<u8>>> {
+    let t = LayeredThresholds::new(thresholds.0, thresholds.1, thresholds.2).py()?;
+    let scores = columns::floats(scores, "scores")?;
+    let scores = scores.as_slice();
+    let codes = without_gil(py, move || Ok(t.codes(scores)))?;
+    Ok(codes.into_pyarray(py))
+}
+
+/// Diagnostics of one scoring run: a dominant tier, unreachable and empty segments.
+///
+/// Args:
+///     tier_names: tier names by code.
+///     tier_codes: uint8 tier codes.
+///     rules: the SegmentRules the segments came from.
+///     segment_codes: uint16 segment codes.
+///     bins: the (R, F, M) QuantileBins of the segment scores.
+///
+/// Returns:
+///     dict with tier_names, tier_counts, dominant_tier, largest_tier_share, segment_names,
+///     segment_counts, unreachable_segments, empty_segments and warnings (sentences).
+#[pyfunction]
+fn rfm_diagnostics<'py>(
+    py: Python<'py>,
+    tier_names: Vec<String>,
+    tier_codes: &Bound<'py, PyAny>,
+    rules: &PySegmentRules,
+    segment_codes: &Bound<'py, PyAny>,
+    bins: (
+        PyRef<'py, PyQuantileBins>,
+        PyRef<'py, PyQuantileBins>,
+        PyRef<'py, PyQuantileBins>,
+    ),
+) -> PyResult<Bound<'py, PyDict>> {
+    let tiers = columns::numpy_values::<u8>(tier_codes, "tier")?;
+    let segments = columns::numpy_values::<u16>(segment_codes, "segment")?;
+    let names: Vec<&str> = tier_names.iter().map(String::as_str).collect();
+    let d = RfmDiagnostics::new(
+        &names,
+        tiers.as_slice(),
+        &rules.inner,
+        segments.as_slice(),
+        [&bins.0.inner, &bins.1.inner, &bins.2.inner],
+    )
+    .py()?;
+    let out = PyDict::new(py);
+    out.set_item("warnings", d.warnings())?;
+    out.set_item("tier_names", d.tier_names)?;
+    out.set_item("tier_counts", d.tier_counts)?;
+    out.set_item("dominant_tier", d.dominant_tier)?;
+    out.set_item("largest_tier_share", d.largest_tier_share)?;
+    out.set_item("segment_names", d.segment_names)?;
+    out.set_item("segment_counts", d.segment_counts)?;
+    out.set_item("unreachable_segments", d.unreachable_segments)?;
+    out.set_item("empty_segments", d.empty_segments)?;
+    Ok(out)
+}
+
+/// The tier (or segment) summary table.
+///
+/// Args:
+///     codes: int64 group codes in 0..groups (a negative code is reported as out of range).
+///     groups: the number of groups.
+///     days_since_last, frequency, monetary: float64 arrays of equal length.
+///
+/// Returns:
+///     dict of numpy arrays: customers, share, revenue_share, mean_days_since_last,
+///     mean_frequency, mean_monetary (one entry per group; means NaN for empty groups).
+#[pyfunction]
+fn group_summary<'py>(
+    py: Python<'py>,
+    codes: &Bound<'py, PyAny>,
+    groups: usize,
+    days_since_last: &Bound<'py, PyAny>,
+    frequency: &Bound<'py, PyAny>,
+    monetary: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let codes = columns::numpy_values::<i64>(codes, "group")?;
+    let (r, f, m) = (
+        columns::floats(days_since_last, "days_since_last")?,
+        columns::floats(frequency, "frequency")?,
+        columns::floats(monetary, "monetary")?,
+    );
+    let (codes, r, f, m) = (codes.as_slice(), r.as_slice(), f.as_slice(), m.as_slice());
+    let rows = without_gil(py, move || {
+        // Negative codes become u32::MAX, which the core reports as out of range.
+        let codes: Vec<u32> = codes
+            .iter()
+            .map(|&c| u32::try_from(c).unwrap_or(u32::MAX))
+            .collect();
+        core_group_summary(&codes, groups, r, f, m)
+    })?;
+    let out = PyDict::new(py);
+    let column = |get: fn(&crmkit::rfm::tiers::GroupSummary) -> f64| -> Vec<f64> {
+        rows.iter().map(get).collect()
+    };
+    out.set_item(
+        "customers",
+        rows.iter()
+            .map(|g| g.customers)
+            .collect::<Vec<u64>>()
+            .into_pyarray(py),
+    )?;
+    out.set_item("share", column(|g| g.share).into_pyarray(py))?;
+    out.set_item(
+        "revenue_share",
+        column(|g| g.revenue_share).into_pyarray(py),
+    )?;
+    out.set_item(
+        "mean_days_since_last",
+        column(|g| g.mean_days_since_last).into_pyarray(py),
+    )?;
+    out.set_item(
+        "mean_frequency",
+        column(|g| g.mean_frequency).into_pyarray(py),
+    )?;
+    out.set_item(
+        "mean_monetary",
+        column(|g| g.mean_monetary).into_pyarray(py),
+    )?;
+    Ok(out)
+}
+
 /// Revenue concentration: share of the top customers and the Gini coefficient of spend.
 ///
 /// Args:
@@ -558,6 +822,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyMinMaxFit>()?;
     m.add_class::<PyQuantileBins>()?;
     m.add_class::<PySegmentRules>()?;
+    m.add_class::<PyPercentileRankFit>()?;
+    m.add_function(wrap_pyfunction!(layered_tier_codes_of, m)?)?;
+    m.add_function(wrap_pyfunction!(rfm_diagnostics, m)?)?;
+    m.add_function(wrap_pyfunction!(group_summary, m)?)?;
     m.add_function(wrap_pyfunction!(tier_codes_of, m)?)?;
     m.add_function(wrap_pyfunction!(concentration, m)?)?;
     Ok(())

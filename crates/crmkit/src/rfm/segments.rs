@@ -636,8 +636,13 @@ impl SegmentRules {
     /// | --- | --- | --- | --- | --- |
     /// | high value | ≥ 4 | ≥ 4 | ≥ 4 | recent, frequent, big |
     /// | low value | ≥ 4 | ≤ 2 | ≤ 2 | recent but rare and small |
-    /// | churn risk | ≤ 2 | any | any | long since the last purchase |
+    /// | churn risk | ≤ 2 | ≤ 2 | ≤ 2 | all three low: long gone, rare and small |
     /// | potential | any | any | any | everyone else: a base to develop |
+    ///
+    /// A long-gone customer who bought often or much (R ≤ 2 with F or M ≥ 3) is "potential"
+    /// here, not churn risk: the reading asks for all three scores to be low. The layered
+    /// reading of the score ([`crate::rfm::tiers::LayeredThresholds`]) is the other four-tier
+    /// reading.
     ///
     /// # Examples
     ///
@@ -645,18 +650,14 @@ impl SegmentRules {
     /// use crmkit::rfm::segments::SegmentRules;
     /// let tiers = SegmentRules::four_tier();
     /// assert_eq!(tiers.names(), ["high value", "low value", "churn risk", "potential"]);
-    /// assert_eq!(tiers.assign(2, 5, 5), Some(2));
+    /// assert_eq!(tiers.assign(2, 1, 2), Some(2));
+    /// assert_eq!(tiers.assign(2, 5, 5), Some(3));
     /// ```
     pub fn four_tier() -> Self {
         Self::builtin(vec![
             rule("high value", (4, 5), (4, 5), Some((4, 5))),
             rule("low value", (4, 5), (1, 2), Some((1, 2))),
-            SegmentRule {
-                segment: "churn risk".to_owned(),
-                r: Some(ScoreRange::new(1, 2)),
-                f: None,
-                m: None,
-            },
+            rule("churn risk", (1, 2), (1, 2), Some((1, 2))),
             catch_all("potential"),
         ])
     }
@@ -734,7 +735,7 @@ impl SegmentRules {
     /// ```
     /// use crmkit::rfm::segments::SegmentRules;
     /// let tiers = SegmentRules::four_tier();
-    /// assert_eq!(tiers.assign_all(&[5, 5, 2, 3], &[5, 1, 5, 3], &[5, 1, 5, 3])?, [0, 1, 2, 3]);
+    /// assert_eq!(tiers.assign_all(&[5, 5, 2, 3], &[5, 1, 2, 3], &[5, 1, 1, 3])?, [0, 1, 2, 3]);
     /// let err = tiers.assign_all(&[5, 5], &[5, 0], &[5, 1]).unwrap_err();
     /// assert_eq!(err.to_string(), "invalid `f_score` at row 1: 0 (scores run from 1 to k = 5)");
     /// # Ok::<(), crmkit::CrmkitError>(())
@@ -954,8 +955,11 @@ mod tests {
             ((4, 4, 4), "high value"),
             ((5, 1, 1), "low value"),
             ((4, 2, 2), "low value"),
-            ((2, 5, 5), "churn risk"),
+            ((2, 2, 2), "churn risk"),
             ((1, 1, 1), "churn risk"),
+            ((2, 5, 5), "potential"),
+            ((1, 3, 1), "potential"),
+            ((2, 1, 3), "potential"),
             ((3, 3, 3), "potential"),
             ((4, 4, 3), "potential"),
             ((4, 3, 2), "potential"),
@@ -1028,12 +1032,12 @@ mod tests {
             panic!("{err:?}")
         };
         assert_eq!(field, "rules");
-        // (3, 1, 1) is the first uncovered cell in table order: R = 1, 2 are churn risk.
-        assert!(reason.contains("r=3, f=1, m=1"), "{reason}");
+        // (1, 1, 3) is the first uncovered cell in table order: churn risk needs M <= 2.
+        assert!(reason.contains("r=1, f=1, m=3"), "{reason}");
         assert!(reason.contains(r#"{"segment": "others"}"#), "{reason}");
-        // Uncovered, by hand: R = 3 (25 cells) and R = 4..5 outside high and low value
-        // (50 − 8 − 8 = 34 cells), 59 in all.
-        assert!(reason.contains("and 58 other combination(s)"), "{reason}");
+        // Uncovered, by hand: 125 cells minus 8 high value, 8 low value and 8 churn risk
+        // (2 × 2 × 2 each) = 101.
+        assert!(reason.contains("and 100 other combination(s)"), "{reason}");
     }
 
     #[test]
