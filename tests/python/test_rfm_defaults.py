@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import pickle
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -42,12 +43,22 @@ def test_cdnow_default_tiers_separate_customers(cdnow: pd.DataFrame) -> None:
     out = quiet_rfm(cdnow, as_of=CDNOW_AS_OF)
     # The score equals the pandas rank reference (to rounding) and the tiers follow from it.
     np.testing.assert_allclose(out["rfm_score"], pandas_percentile_rank_score(out), rtol=0, atol=1e-12)
-    # Tier counts (crmkit 0.1.0 on the bundled sample, exact; the pandas reference above agrees
-    # on every score, and no score lies within 1e-9 of a threshold).
-    score = pandas_percentile_rank_score(out)
-    assert np.min(np.abs(score[:, None] - np.array([0.5, 0.8]))) > 1e-9
+    # Tiers against exact rational scores (average ranks are whole or half numbers, so each
+    # score is rational): customer row 1961 scores exactly 0.8 and is high value (>= 0.8).
+    n = len(out)
+
+    def ranks(column: str) -> list[Fraction]:
+        return [Fraction(v).limit_denominator(2) for v in out[column].astype(float).rank(method="average")]
+
+    exact = [
+        Fraction(3, 10) * (1 - (r - 1) / (n - 1)) + Fraction(4, 10) * (f - 1) / (n - 1) + Fraction(3, 10) * (m - 1) / (n - 1)
+        for r, f, m in zip(ranks("days_since_last"), ranks("frequency"), ranks("monetary"))
+    ]
+    expected = ["high value" if s >= Fraction(4, 5) else "potential" if s >= Fraction(1, 2) else "churn risk" for s in exact]
+    assert out["tier"].astype(str).tolist() == expected
+    assert sum(s == Fraction(4, 5) for s in exact) == 1
     counts = out["tier"].value_counts(sort=False).to_dict()
-    assert counts == {"churn risk": 1545, "potential": 348, "high value": 464}  # 65.5 %, 14.8 %, 19.7 %
+    assert counts == {"churn risk": 1545, "potential": 347, "high value": 465}  # 65.5 %, 14.7 %, 19.7 %
     assert counts["churn risk"] == int((out["frequency"] == 0).sum())  # exactly the 1,545 without a purchase in the window
     # No champion sits in churn risk any more (under min-max 444 do).
     champions = out[out["segment"] == "champions"]["tier"].value_counts().to_dict()
@@ -94,7 +105,7 @@ def test_layered_reading_cuts_general_out_of_churn_risk(cdnow: pd.DataFrame) -> 
     expected = np.select([score >= 0.8, score >= 0.5, score >= 0.3], ["high value", "potential", "general"], "churn risk")
     np.testing.assert_array_equal(layered["tier"].astype(str), expected)
     # general + churn risk of the layered reading = churn risk of the three tiers.
-    assert layered["tier"].value_counts(sort=False).to_dict() == {"churn risk": 554, "general": 991, "potential": 348, "high value": 464}
+    assert layered["tier"].value_counts(sort=False).to_dict() == {"churn risk": 554, "general": 991, "potential": 347, "high value": 465}
     assert ((three["tier"] == "churn risk") == layered["tier"].isin(["churn risk", "general"])).all()
     custom = quiet_rfm(cdnow, as_of=CDNOW_AS_OF, tiers="layered", thresholds=(0.4, 0.6, 0.9))
     s = custom["rfm_score"].to_numpy()

@@ -63,7 +63,8 @@ fn cdnow_tiers_percentile_rank_versus_min_max() {
     let rank = PercentileRankFit::fit(r, fq, m).unwrap();
     let scores = rank.score(r, fq, m, &w).unwrap();
     let tiers = tier_codes(&scores, &TierThresholds::default());
-    assert_eq!(counts(&tiers, 3), [1545, 348, 464]);
+    // Independently: monetary by math.fsum and pandas average ranks give the same 1545 / 347 / 465.
+    assert_eq!(counts(&tiers, 3), [1545, 347, 465]);
     let d = RfmDiagnostics::new(&TIER_NAMES, &tiers, &rules, &segments, [&rb, &fb, &mb]).unwrap();
     assert_eq!(d.dominant_tier, None);
     assert_eq!(
@@ -87,7 +88,7 @@ fn cdnow_tiers_percentile_rank_versus_min_max() {
     // The layered reading splits the three-tier churn risk into churn risk and general.
     let layered = LayeredThresholds::default().codes(&scores);
     assert_eq!(LAYERED_TIER_NAMES.len(), 4);
-    assert_eq!(counts(&layered, 4), [554, 991, 348, 464]);
+    assert_eq!(counts(&layered, 4), [554, 991, 347, 465]);
 
     // The tier summary: counts and shares agree with the tiers; revenue shares sum to 1, and
     // churn risk (no purchase in the window) holds no revenue.
@@ -98,7 +99,7 @@ fn cdnow_tiers_percentile_rank_versus_min_max() {
     let rows = group_summary(&codes, 3, &rf, &ff, m).unwrap();
     assert_eq!(
         rows.iter().map(|g| g.customers).collect::<Vec<_>>(),
-        [1545, 348, 464]
+        [1545, 347, 465]
     );
     assert!((rows[0].share - 1545.0 / 2357.0).abs() < 1e-12);
     assert_eq!(rows[0].revenue_share, 0.0);
