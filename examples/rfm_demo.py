@@ -10,7 +10,6 @@ inside the project's virtualenv.
 
 from __future__ import annotations
 
-import sys
 import warnings
 from pathlib import Path
 
@@ -86,4 +85,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

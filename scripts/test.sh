@@ -19,6 +19,9 @@ setup_peers
 echo "== pytest (tests and docstring examples)"
 CRMKIT_REQUIRE_PEERS=1 "$PY" -m pytest -q
 scripts/test_report.sh
+echo "== mypy --strict (the package, the examples and the gallery script)"
+"$PY" -m mypy --config-file pyproject.toml -p crmkit
+"$PY" -m mypy --config-file pyproject.toml examples/cdnow_report.py examples/rfm_demo.py scripts/gallery.py
 echo "== mypy.stubtest"
 "$PY" -m mypy.stubtest crmkit._crmkit --allowlist tests/stubtest-allowlist.txt
 scripts/test_matrix.sh  # frame-library matrix: only pandas (2.2 minimum, latest), only polars, only pyarrow

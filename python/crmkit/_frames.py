@@ -580,12 +580,12 @@ def to_numpy(col: Any) -> np.ndarray:
 
         if col.dtype in (pl.Utf8, pl.Categorical, pl.Object) or isinstance(col.dtype, pl.Enum):
             return np.asarray(col.to_list(), dtype=object)
-        return col.to_numpy()
+        return np.asarray(col.to_numpy())
     if fam == "pyarrow":
         import pyarrow as pa
 
         kind = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
         if pa.types.is_string(kind) or pa.types.is_large_string(kind) or getattr(pa.types, "is_string_view", lambda t: False)(kind):
             return np.asarray(col.to_pylist(), dtype=object)
-        return col.to_numpy(zero_copy_only=False)
+        return np.asarray(col.to_numpy(zero_copy_only=False))
     return np.asarray(col)

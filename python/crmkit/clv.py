@@ -263,7 +263,7 @@ class _Model(Estimator):
         return self
 
     def __eq__(self, other: object) -> bool:
-        return type(self) is type(other) and self.get_params() == other.get_params() and self.model_ == other.model_  # type: ignore[attr-defined]
+        return type(self) is type(other) and self.get_params() == other.get_params() and self.model_ == other.model_
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -797,7 +797,7 @@ class GammaGamma(_Model):
         """
         x, tx, tt, m = self._clv_columns(data, t_x, T, m_x)
         spend = self._spend(x, m)
-        return _crmkit.clv_monthly_steps(  # type: ignore[no-any-return]
+        return _crmkit.clv_monthly_steps(
             _core_of(transaction_model),
             spend,
             x,
@@ -932,7 +932,7 @@ class GammaGamma(_Model):
         """
         x, tx, tt, m = self._clv_columns(data, t_x, T, m_x)
         spend = self._spend(x, m)
-        return _crmkit.clv_dert(  # type: ignore[no-any-return]
+        return _crmkit.clv_dert(
             _core_of(transaction_model),
             spend,
             x,
@@ -1098,4 +1098,4 @@ def spend_frequency_correlation(x: Any, m_x: Any) -> float:
         >>> round(crmkit.spend_frequency_correlation([0, 1, 2, 3], [0.0, 10.0, 20.0, 30.0]), 12)
         1.0
     """
-    return _crmkit.spend_frequency_correlation(_frames.floats(x, "x"), _frames.floats(m_x, "m_x"))  # type: ignore[no-any-return]
+    return _crmkit.spend_frequency_correlation(_frames.floats(x, "x"), _frames.floats(m_x, "m_x"))

@@ -439,7 +439,8 @@ def stage_metrics(
     groups = _crmkit.stage_metrics(codes, columns, all_columns)
     out: dict[str, list[Any]] = {k: [] for k in ("stage", "customers", "metric", "n", "sum", "mean")}
     for name, customers, summaries in groups:
-        for metric, n, total, mean in summaries or [(None, 0, 0.0, None)]:
+        empty: list[tuple[Any, int, float, Any]] = [(None, 0, 0.0, None)]
+        for metric, n, total, mean in summaries or empty:
             out["stage"].append(name)
             out["customers"].append(customers)
             out["metric"].append(metric)

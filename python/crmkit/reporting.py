@@ -249,7 +249,7 @@ def _read_csv(path: Path, names: Sequence[str], date_format: str | None) -> dict
     try:
         import polars as pl
     except ImportError:
-        pl = None
+        pl = None  # type: ignore[assignment]
     if pl is not None:
         try:
             df = pl.read_csv(path, columns=list(names), schema_overrides={names[1]: pl.Utf8})

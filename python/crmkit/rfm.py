@@ -230,6 +230,13 @@ def segment_rules(segments: Any) -> SegmentRules:
     )
 
 
+def _three(weights: tuple[float, ...]) -> tuple[float, float, float]:
+    """The (R, F, M) weights as the fixed triple the compiled scorer takes."""
+    if len(weights) != 3:
+        raise _frames._error(_crmkit.ConfigError, f"invalid `weights`: {weights!r} (expected three weights: R, F, M)", "weights")
+    return (weights[0], weights[1], weights[2])
+
+
 class RfmModel:
     """Fitted RFM scoring: weighted score with tiers, quantile scores 1..k and segments.
 
@@ -333,7 +340,7 @@ class RfmModel:
         self.amount = amount
         self.tz = tz
         # Validate weights and thresholds now, not at the first transform.
-        _crmkit.MinMaxFit.fit(np.zeros(1), np.zeros(1), np.zeros(1)).score(np.zeros(1), np.zeros(1), np.zeros(1), self.weights)
+        _crmkit.MinMaxFit.fit(np.zeros(1), np.zeros(1), np.zeros(1)).score(np.zeros(1), np.zeros(1), np.zeros(1), _three(self.weights))
         self._tier_codes(np.zeros(1))
         if self.segments.k != self.k:
             raise _frames._error(
@@ -419,7 +426,7 @@ class RfmModel:
         if self.score_fit_ is None or self.bins_ is None:
             raise _frames._error(_crmkit.ConfigError, "invalid `RfmModel`: not fitted (call fit first)", "RfmModel")
         r, f, m = self._rfm_columns(features)
-        score = self.score_fit_.score(r, f, m, self.weights)
+        score = self.score_fit_.score(r, f, m, _three(self.weights))
         tiers = self._tier_codes(score)
         rs = self.bins_[0].apply(r, "days_since_last")
         fs = self.bins_[1].apply(f, "frequency")

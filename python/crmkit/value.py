@@ -199,7 +199,7 @@ def value_scores(
     w = tuple(float(x) for x in weights)
     if len(w) != 3:
         raise _frames._error(_crmkit.ConfigError, f"invalid `value_weights`: {weights!r} (expected three weights)", "value_weights")
-    out = _crmkit.value_scores(_frames.ids(ids_col, "customer_ids"), *cols, weights=(w[0], w[1], w[2]))
+    out = _crmkit.value_scores(_frames.ids(ids_col, "customer_ids"), cols[0], cols[1], cols[2], weights=(w[0], w[1], w[2]))
     fam = _family(data, customer_id)
     columns = {"customer_id": ids_col}
     columns.update({k: out[k] for k in ("historical", "potential", "strategic", "composite", "rank")})
