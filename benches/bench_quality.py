@@ -24,31 +24,25 @@ Usage: python benches/bench_quality.py [--rows 10000000] [--customers 1000000] [
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import statistics
+import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-import crmkit
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import crmkit  # noqa: E402
+from bench_rfm import best_of  # noqa: E402
 
 AS_OF = "2025-12-31"
-
-
-def best_of(repeat: int, fn: Callable[[], Any]) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def synthetic_log(rows: int, customers: int, seed: int = 42) -> dict[str, np.ndarray]:
