@@ -580,7 +580,7 @@ fn delta<const N: usize>(
     level: f64,
     at: &(impl Fn(&[f64], [&[f64]; N]) -> Result<Vec<f64>> + Sync),
 ) -> Result<Bounds> {
-    let z = crate::feedback::normal_quantile(0.5 + level / 2.0)?;
+    let z = crate::math::stats::normal_quantile(0.5 + level / 2.0)?;
     let k = joint.log_values.len();
     let n = estimate.len();
     let base: Vec<f64> = estimate.iter().map(|&g| scale.to(g)).collect();
@@ -926,7 +926,7 @@ mod tests {
         let cov = fit.log_parameter_covariance().unwrap();
         let BgNbdParams { r, alpha, b, .. } = fit.params;
         let opts = IntervalOptions::default();
-        let z = crate::feedback::normal_quantile(0.95).unwrap();
+        let z = crate::math::stats::normal_quantile(0.95).unwrap();
         for (x, t_x, t) in [(1.0, 5.0, 38.0), (3.0, 20.0, 38.0), (10.0, 37.0, 38.0)] {
             let d = (alpha + t).ln() - (alpha + t_x).ln();
             let g = [

@@ -11,12 +11,13 @@
 //! dropped silently. Empty input is a [`CrmkitError::EmptyInput`].
 //!
 //! Intervals are two-sided at a selectable confidence level ([`DEFAULT_CONFIDENCE`] = 0.95); the
-//! normal quantile comes from [`normal_quantile`], so other levels are exact, not table look-ups.
+//! normal quantile comes from [`crate::math::stats::normal_quantile`], so other levels are exact, not table look-ups.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::math::stats::normal_quantile;
 use crate::{CrmkitError, Result};
 
 /// The default two-sided confidence level of every interval in this module.
@@ -29,114 +30,6 @@ use crate::{CrmkitError, Result};
 /// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
 pub const DEFAULT_CONFIDENCE: f64 = 0.95;
-
-// ---------------------------------------------------------------------------------------------
-// Normal distribution helpers
-// ---------------------------------------------------------------------------------------------
-
-/// Standard normal cumulative distribution function Φ(x).
-///
-/// # Formula
-///
-/// Φ(x) = erfc(−x / √2) / 2, evaluated with `libm::erfc`, which keeps full relative precision
-/// in the lower tail.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::feedback::normal_cdf;
-/// assert!((normal_cdf(1.959963984540054) - 0.975).abs() < 1e-15);
-/// assert_eq!(normal_cdf(0.0), 0.5);
-/// ```
-pub fn normal_cdf(x: f64) -> f64 {
-    0.5 * libm::erfc(-x / std::f64::consts::SQRT_2)
-}
-
-/// Inverse of the standard normal CDF: the z with Φ(z) = `p`.
-///
-/// # Formula
-///
-/// Acklam's rational approximation (relative error below 1.15e-9), refined by one Halley step
-/// on Φ(z) − p with Φ evaluated by `libm::erfc`; the result agrees with reference values to
-/// about 1e-15. For p > 0.5 the symmetry z(p) = −z(1 − p) is used (1 − p is exact there), so
-/// the refinement always works in the accurate lower tail.
-///
-/// # Errors
-///
-/// [`CrmkitError::InvalidConfig`] naming `p` unless 0 < p < 1.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::feedback::normal_quantile;
-/// let z = normal_quantile(0.975)?;
-/// assert!((z - 1.959963984540054).abs() < 1e-14);
-/// # Ok::<(), crmkit::CrmkitError>(())
-/// ```
-pub fn normal_quantile(p: f64) -> Result<f64> {
-    if !(p > 0.0 && p < 1.0) {
-        return Err(CrmkitError::invalid_config(
-            "p",
-            p,
-            "a probability strictly between 0 and 1 is needed",
-        ));
-    }
-    if p > 0.5 {
-        return Ok(-lower_quantile(1.0 - p));
-    }
-    Ok(lower_quantile(p))
-}
-
-/// Quantile for 0 < p <= 0.5 (Acklam + one Halley step).
-fn lower_quantile(p: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969_683_028_665_376e1,
-        2.209_460_984_245_205e2,
-        -2.759_285_104_469_687e2,
-        1.383_577_518_672_69e2,
-        -3.066_479_806_614_716e1,
-        2.506_628_277_459_239,
-    ];
-    const B: [f64; 5] = [
-        -5.447_609_879_822_406e1,
-        1.615_858_368_580_409e2,
-        -1.556_989_798_598_866e2,
-        6.680_131_188_771_972e1,
-        -1.328_068_155_288_572e1,
-    ];
-    const C: [f64; 6] = [
-        -7.784_894_002_430_293e-3,
-        -3.223_964_580_411_365e-1,
-        -2.400_758_277_161_838,
-        -2.549_732_539_343_734,
-        4.374_664_141_464_968,
-        2.938_163_982_698_783,
-    ];
-    const D: [f64; 4] = [
-        7.784_695_709_041_462e-3,
-        3.224_671_290_700_398e-1,
-        2.445_134_137_142_996,
-        3.754_408_661_907_416,
-    ];
-    const P_LOW: f64 = 0.024_25;
-
-    let x = if p < P_LOW {
-        let q = (-2.0 * p.ln()).sqrt();
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    } else {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    };
-    // Halley step: e = Φ(x) − p, u = e / φ(x), x ← x − u / (1 + x·u/2).
-    let e = normal_cdf(x) - p;
-    let u = e * (2.0 * std::f64::consts::PI).sqrt() * (0.5 * x * x).exp();
-    let refined = x - u / (1.0 + 0.5 * x * u);
-    // In the far tail (p near the smallest subnormal) 1/φ(x) overflows: keep Acklam's value.
-    if refined.is_finite() { refined } else { x }
-}
 
 /// The two-sided critical value z for a confidence level: z = Φ⁻¹(1 − (1 − confidence)/2).
 ///
@@ -162,7 +55,7 @@ pub fn z_for_confidence(confidence: f64) -> Result<f64> {
         ));
     }
     // Φ⁻¹(1 − α/2) = −Φ⁻¹(α/2); α/2 is exact, 1 − α/2 may not be.
-    Ok(-lower_quantile((1.0 - confidence) / 2.0))
+    Ok(-normal_quantile((1.0 - confidence) / 2.0)?)
 }
 
 /// A two-sided confidence interval.
@@ -1138,6 +1031,7 @@ pub fn nps_group_outcomes<A: Copy + Into<f64>>(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::math::stats::normal_cdf;
     use proptest::prelude::*;
 
     #[test]

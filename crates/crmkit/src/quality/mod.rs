@@ -45,6 +45,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::calendar::Day;
 use crate::data::ids::CustomerIndex;
 use crate::data::transactions::Times;
+use crate::math::stats::median_in_place;
 use crate::{CrmkitError, Result};
 
 /// A data-quality rule: the fixed vocabulary of the report.
@@ -845,30 +846,15 @@ fn exact_mean(values: impl Iterator<Item = f64> + Clone, bound: usize) -> Option
     Some(total as f64 / count as f64 / scale)
 }
 
-/// The median of `values` (reordered in place); the mean of the two middle values for an
-/// even count. `values` must be non-empty and free of NaN.
-fn median(values: &mut [f64]) -> f64 {
-    let n = values.len();
-    let mid = n / 2;
-    let (lower, upper, _) = values.select_nth_unstable_by(mid, f64::total_cmp);
-    let upper = *upper;
-    if n % 2 == 1 {
-        upper
-    } else {
-        let below = lower.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        below + (upper - below) / 2.0
-    }
-}
-
 fn mad_cut(values: &mut [f64], threshold: f64) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    let center = median(values);
+    let center = median_in_place(values);
     for v in values.iter_mut() {
         *v = (*v - center).abs();
     }
-    let mad = median(values);
+    let mad = median_in_place(values);
     if mad > 0.0 {
         return Some(center + threshold * mad / MAD_CONSTANT);
     }
@@ -1496,9 +1482,9 @@ mod tests {
 
     #[test]
     fn median_of_even_and_odd_counts() {
-        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
-        assert_eq!(median(&mut [f64::MAX, f64::MAX]), f64::MAX);
+        assert_eq!(median_in_place(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median_in_place(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert_eq!(median_in_place(&mut [f64::MAX, f64::MAX]), f64::MAX);
     }
 
     #[test]

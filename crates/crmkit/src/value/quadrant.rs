@@ -7,49 +7,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::math::stats::median;
 use crate::{CrmkitError, Result};
 
 // ---------------------------------------------------------------------------------------------
 // Median
 // ---------------------------------------------------------------------------------------------
-
-/// The median of a column.
-///
-/// # Formula
-///
-/// Sort the values; for odd n the middle one, for even n the mean of the two middle ones.
-///
-/// # Errors
-///
-/// [`CrmkitError::EmptyInput`] naming `field` for no values; [`CrmkitError::InvalidValue`]
-/// naming `field` and the row of the first NaN or infinite value.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::value::quadrant::median;
-/// assert_eq!(median("value", &[3.0, 1.0, 2.0])?, 2.0);
-/// assert_eq!(median("value", &[4.0, 1.0, 2.0, 3.0])?, 2.5);
-/// assert!(median("value", &[]).is_err());
-/// # Ok::<(), crmkit::CrmkitError>(())
-/// ```
-pub fn median(field: &str, values: &[f64]) -> Result<f64> {
-    if values.is_empty() {
-        return Err(CrmkitError::empty(field));
-    }
-    crate::error::check_finite(field, values)?;
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    let upper = sorted[mid];
-    if sorted.len() % 2 == 1 {
-        Ok(upper)
-    } else {
-        let lower = sorted[mid - 1];
-        // Written so that it cannot overflow for huge values of the same sign.
-        Ok(lower + (upper - lower) / 2.0)
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Value–potential matrix
