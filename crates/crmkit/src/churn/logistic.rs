@@ -4,6 +4,7 @@
 use ndarray::{Array1, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+use crate::math::linalg::{cholesky, cholesky_solve, sigmoid};
 use crate::{CrmkitError, Result};
 
 /// A fitted probability this close to its 0/1 label counts as saturated: the row's information
@@ -323,65 +324,6 @@ fn softplus(x: f64) -> f64 {
     } else {
         x.exp().ln_1p()
     }
-}
-
-/// Numerically stable 1 / (1 + e^−x).
-fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
-
-/// In-place Cholesky factorisation of the symmetric `k × k` row-major matrix `a` into its lower
-/// factor. Fails with the index of the first pivot that is not positive, or whose square is
-/// below `rel_pivot` times the original diagonal entry (numerically dependent column).
-fn cholesky(a: &mut [f64], k: usize, rel_pivot: f64) -> std::result::Result<(), usize> {
-    for j in 0..k {
-        let original = a[j * k + j];
-        let mut d = original;
-        for m in 0..j {
-            d -= a[j * k + m] * a[j * k + m];
-        }
-        if !(d > 0.0 && d.is_finite() && d > rel_pivot * original) {
-            return Err(j);
-        }
-        let d = d.sqrt();
-        a[j * k + j] = d;
-        for i in (j + 1)..k {
-            let mut s = a[i * k + j];
-            for m in 0..j {
-                s -= a[i * k + m] * a[j * k + m];
-            }
-            a[i * k + j] = s / d;
-        }
-        for i in 0..j {
-            a[i * k + j] = 0.0;
-        }
-    }
-    Ok(())
-}
-
-/// Solves L·Lᵀ·x = b given the lower Cholesky factor.
-fn cholesky_solve(l: &[f64], k: usize, b: &[f64]) -> Vec<f64> {
-    let mut x = b.to_vec();
-    for i in 0..k {
-        let mut s = x[i];
-        for m in 0..i {
-            s -= l[i * k + m] * x[m];
-        }
-        x[i] = s / l[i * k + i];
-    }
-    for i in (0..k).rev() {
-        let mut s = x[i];
-        for m in (i + 1)..k {
-            s -= l[m * k + i] * x[m];
-        }
-        x[i] = s / l[i * k + i];
-    }
-    x
 }
 
 /// The design: column j of row i is `value(i, j)`, column 0 the intercept when fitted.
@@ -976,21 +918,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cholesky_solves_and_flags_singular() {
-        let mut a = vec![4.0, 2.0, 2.0, 3.0];
-        assert!(cholesky(&mut a, 2, 0.0).is_ok());
-        let x = cholesky_solve(&a, 2, &[6.0, 5.0]);
-        assert!((x[0] - 1.0).abs() < 1e-12 && (x[1] - 1.0).abs() < 1e-12);
-        let mut s = vec![1.0, 1.0, 1.0, 1.0];
-        assert_eq!(cholesky(&mut s, 2, 1e-10), Err(1));
-        let mut neg = vec![-1.0];
-        assert_eq!(cholesky(&mut neg, 1, 0.0), Err(0));
-    }
-
-    #[test]
     fn stable_helpers() {
-        assert_eq!(sigmoid(-800.0), 0.0);
-        assert_eq!(sigmoid(800.0), 1.0);
         assert!((softplus(800.0) - 800.0).abs() < 1e-12);
         assert!(softplus(-800.0) >= 0.0);
     }

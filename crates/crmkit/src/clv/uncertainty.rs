@@ -49,6 +49,7 @@ use super::{
     TransactionModel, discounted_purchases_monthly,
 };
 use crate::data::ids::FoldMap;
+use crate::math::linalg::cholesky;
 use crate::{CrmkitError, Result};
 
 /// Step in log-parameters of the central differences of the delta method.
@@ -473,29 +474,18 @@ impl Joint {
         u.iter().map(|v| v.exp()).collect()
     }
 
-    /// Lower Cholesky factor of the covariance.
+    /// Lower Cholesky factor of the covariance (`math::linalg::cholesky`).
     fn cholesky(&self) -> Result<Vec<Vec<f64>>> {
         let k = self.covariance.len();
-        let mut l = vec![vec![0.0; k]; k];
-        for i in 0..k {
-            for j in 0..=i {
-                let s: f64 = (0..j).map(|m| l[i][m] * l[j][m]).sum();
-                if i == j {
-                    let d = self.covariance[i][i] - s;
-                    if !(d > 0.0 && d.is_finite()) {
-                        return Err(CrmkitError::invalid_config(
-                            "covariance",
-                            "matrix",
-                            "is not positive definite",
-                        ));
-                    }
-                    l[i][i] = d.sqrt();
-                } else {
-                    l[i][j] = (self.covariance[i][j] - s) / l[j][j];
-                }
-            }
+        let mut flat: Vec<f64> = self.covariance.iter().flatten().copied().collect();
+        if flat.len() != k * k || cholesky(&mut flat, k, 0.0).is_err() {
+            return Err(CrmkitError::invalid_config(
+                "covariance",
+                "matrix",
+                "is not positive definite",
+            ));
         }
-        Ok(l)
+        Ok(flat.chunks(k.max(1)).map(<[f64]>::to_vec).collect())
     }
 }
 
