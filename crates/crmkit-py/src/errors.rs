@@ -208,3 +208,42 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 pub fn config(field: &str, value: impl std::fmt::Debug, reason: &str) -> PyErr {
     to_py(CrmkitError::invalid_config(field, value, reason))
 }
+
+/// `'a', 'b' or 'c'`: the names of an enum's values for a message.
+fn listed(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => format!("'{one}'"),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(|n| format!("'{n}'")).collect();
+            format!("{} or '{last}'", init.join(", "))
+        }
+    }
+}
+
+/// A string option parsed into its core enum by the enum's derived names (strum); an unknown
+/// name is a `ConfigError` naming `field` and listing the accepted names.
+pub fn parse_option<T: std::str::FromStr + strum::VariantNames>(
+    field: &str,
+    text: &str,
+) -> PyResult<T> {
+    text.parse()
+        .map_err(|_| config(field, text, &format!("expected {}", listed(T::VARIANTS))))
+}
+
+/// One cell of a text column parsed into its core enum; an unknown name is an
+/// `InvalidValueError` naming `field` and `row` and listing the accepted names.
+pub fn parse_cell<T: std::str::FromStr + strum::VariantNames>(
+    field: &str,
+    row: usize,
+    text: &str,
+) -> crmkit::Result<T> {
+    text.parse().map_err(|_| {
+        CrmkitError::invalid_value(
+            field,
+            row,
+            format!("{text:?}"),
+            format!("expected one of {:?}", T::VARIANTS),
+        )
+    })
+}

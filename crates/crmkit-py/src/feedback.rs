@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::columns::{self, Ids, Numbers, strs};
-use crate::errors::{IntArg, IntoPyResult, config, whole};
+use crate::errors::{IntArg, IntoPyResult, parse_option, whole};
 use crate::without_gil;
 
 /// Answers as f64: float64 borrowed, int64 converted (exact for every valid answer; values
@@ -39,43 +39,11 @@ fn answer_slice<'a>(answers: &'a Numbers<'_>) -> AnswerSlice<'a> {
 }
 
 fn nps_method(method: &str) -> PyResult<NpsIntervalMethod> {
-    match method {
-        "wald" => Ok(NpsIntervalMethod::Wald),
-        "adjusted_wald" => Ok(NpsIntervalMethod::AdjustedWald),
-        other => Err(config(
-            "method",
-            other,
-            "expected 'wald' or 'adjusted_wald'",
-        )),
-    }
-}
-
-fn nps_method_name(method: NpsIntervalMethod) -> &'static str {
-    match method {
-        NpsIntervalMethod::Wald => "wald",
-        NpsIntervalMethod::AdjustedWald => "adjusted_wald",
-    }
+    parse_option("method", method)
 }
 
 fn proportion_method(method: &str) -> PyResult<ProportionIntervalMethod> {
-    match method {
-        "wilson" => Ok(ProportionIntervalMethod::Wilson),
-        "wald" => Ok(ProportionIntervalMethod::Wald),
-        "agresti_coull" => Ok(ProportionIntervalMethod::AgrestiCoull),
-        other => Err(config(
-            "method",
-            other,
-            "expected 'wilson', 'wald' or 'agresti_coull'",
-        )),
-    }
-}
-
-fn proportion_method_name(method: ProportionIntervalMethod) -> &'static str {
-    match method {
-        ProportionIntervalMethod::Wilson => "wilson",
-        ProportionIntervalMethod::Wald => "wald",
-        ProportionIntervalMethod::AgrestiCoull => "agresti_coull",
-    }
+    parse_option("method", method)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,7 +62,7 @@ fn nps_dict<'py>(py: Python<'py>, s: &NpsSummary) -> PyResult<Bound<'py, PyDict>
     d.set_item("passives", s.counts.passives)?;
     d.set_item("detractors", s.counts.detractors)?;
     d.set_item("respondents", s.respondents)?;
-    d.set_item("method", nps_method_name(s.method))?;
+    d.set_item("method", <&str>::from(s.method))?;
     Ok(d)
 }
 
@@ -108,7 +76,7 @@ fn csat_dict<'py>(py: Python<'py>, s: &fb::CsatSummary) -> PyResult<Bound<'py, P
     d.set_item("satisfied", s.satisfied)?;
     d.set_item("respondents", s.respondents)?;
     d.set_item("distribution", s.distribution.to_vec())?;
-    d.set_item("method", proportion_method_name(s.method))?;
+    d.set_item("method", <&str>::from(s.method))?;
     Ok(d)
 }
 

@@ -1,15 +1,15 @@
 //! Customer needs: the importance–urgency matrix, work lists, topic aggregation and owner
 //! workload; array-level building blocks for `python/crmkit/needs.py`.
 
-use crmkit::needs::{self, Need, NeedScope, NeedSource, NeedStatus, NeedType};
+use crmkit::CrmkitError;
+use crmkit::needs::{self, Need, NeedType};
 use crmkit::value::quadrant::{self, NeedPriority, PriorityThresholds};
-use crmkit::{CrmkitError, Result};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::columns;
-use crate::errors::{IntoPyResult, config, to_py};
+use crate::errors::{IntoPyResult, config, parse_cell, to_py};
 use crate::without_gil;
 
 const NEED_QUADRANT_NAMES: [&str; 4] = ["do_now", "schedule", "delegate", "defer"];
@@ -77,22 +77,6 @@ fn prioritise_needs_by_flags<'py>(
 // Needs
 // ---------------------------------------------------------------------------------------------
 
-fn parse_enum<T: Copy>(field: &str, row: usize, text: &str, options: &[(&str, T)]) -> Result<T> {
-    options
-        .iter()
-        .find(|(name, _)| *name == text)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-            CrmkitError::invalid_value(
-                field,
-                row,
-                format!("{text:?}"),
-                format!("expected one of {names:?}"),
-            )
-        })
-}
-
 fn text_column(cols: &Bound<'_, PyDict>, key: &str) -> PyResult<Option<Vec<Option<String>>>> {
     match cols.get_item(key)? {
         None => Ok(None),
@@ -158,23 +142,6 @@ fn needs_from_columns(cols: &Bound<'_, PyDict>) -> PyResult<Vec<Need>> {
             row,
         })
     };
-    const TYPES: [(&str, NeedType); 4] = [
-        ("product", NeedType::Product),
-        ("service", NeedType::Service),
-        ("price", NeedType::Price),
-        ("experience", NeedType::Experience),
-    ];
-    const SOURCES: [(&str, NeedSource); 4] = [
-        ("sales_call", NeedSource::SalesCall),
-        ("ticket", NeedSource::Ticket),
-        ("survey", NeedSource::Survey),
-        ("other", NeedSource::Other),
-    ];
-    const STATUSES: [(&str, NeedStatus); 3] = [
-        ("unmet", NeedStatus::Unmet),
-        ("partly_met", NeedStatus::PartlyMet),
-        ("met", NeedStatus::Met),
-    ];
     let mut out = Vec::with_capacity(n);
     for row in 0..n {
         let id = customer_id[row]
@@ -184,12 +151,12 @@ fn needs_from_columns(cols: &Bound<'_, PyDict>) -> PyResult<Vec<Need>> {
         let ty = need_type[row]
             .as_deref()
             .ok_or_else(|| missing("type", row))?;
-        let mut need = Need::new(id, t, parse_enum("type", row, ty, &TYPES).py()?);
+        let mut need = Need::new(id, t, parse_cell::<NeedType>("type", row, ty).py()?);
         if let Some(Some(s)) = source.as_ref().map(|c| c[row].as_deref()) {
-            need.source = parse_enum("source", row, s, &SOURCES).py()?;
+            need.source = parse_cell("source", row, s).py()?;
         }
         if let Some(Some(s)) = status.as_ref().map(|c| c[row].as_deref()) {
-            need.status = parse_enum("status", row, s, &STATUSES).py()?;
+            need.status = parse_cell("status", row, s).py()?;
         }
         if let Some(c) = &description {
             need.description = c[row].clone().unwrap_or_default();
@@ -285,10 +252,7 @@ fn aggregate_needs<'py>(
     d.set_item(
         "scope",
         rows.iter()
-            .map(|r| match r.scope {
-                NeedScope::Common => "common",
-                NeedScope::Individual => "individual",
-            })
+            .map(|r| <&str>::from(r.scope))
             .collect::<Vec<_>>(),
     )?;
     Ok(d)

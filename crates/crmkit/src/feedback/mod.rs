@@ -143,8 +143,24 @@ fn checked_answer<A: Copy + Into<f64>>(row: usize, answer: A, min: u8, max: u8) 
 /// assert_eq!(NpsGroup::from_answer(6_u8, 0)?.as_str(), "detractor");
 /// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NpsGroup {
     /// Answered 0–6.
     Detractor,
@@ -196,17 +212,7 @@ impl NpsGroup {
     /// assert_eq!(crmkit::feedback::NpsGroup::Passive.as_str(), "passive");
     /// ```
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Detractor => "detractor",
-            Self::Passive => "passive",
-            Self::Promoter => "promoter",
-        }
-    }
-}
-
-impl std::fmt::Display for NpsGroup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
@@ -435,8 +441,23 @@ impl NpsCounts {
 /// assert_eq!(NpsIntervalMethod::default(), NpsIntervalMethod::Wald);
 /// assert_eq!(serde_json::to_string(&NpsIntervalMethod::AdjustedWald).unwrap(), "\"adjusted_wald\"");
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NpsIntervalMethod {
     /// Normal approximation on the raw counts (the textbook margin of error).
     #[default]
@@ -624,8 +645,23 @@ pub fn compare_nps(a: &NpsCounts, b: &NpsCounts, confidence: f64) -> Result<NpsC
 /// assert_eq!(ProportionIntervalMethod::default(), ProportionIntervalMethod::Wilson);
 /// assert_eq!(serde_json::to_string(&ProportionIntervalMethod::AgrestiCoull).unwrap(), "\"agresti_coull\"");
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ProportionIntervalMethod {
     /// Wilson score interval (the default: good coverage, never outside [0, 1]).
     #[default]

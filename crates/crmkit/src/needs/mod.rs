@@ -27,9 +27,24 @@ pub const DEFAULT_COMMON_NEED_SHARE: f64 = 0.5;
 /// assert_eq!(serde_json::to_string(&NeedSource::SalesCall).unwrap(), "\"sales_call\"");
 /// ```
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NeedSource {
     /// A sales call or visit.
     SalesCall,
@@ -50,8 +65,24 @@ pub enum NeedSource {
 /// use crmkit::needs::NeedType;
 /// assert_eq!(serde_json::from_str::<NeedType>("\"experience\"").unwrap(), NeedType::Experience);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NeedType {
     /// A product feature or capability.
     Product,
@@ -73,9 +104,24 @@ pub enum NeedType {
 /// assert!(NeedStatus::PartlyMet.is_open());
 /// ```
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NeedStatus {
     /// Not met (the default).
     #[default]
@@ -318,8 +364,22 @@ pub fn need_work_list(
 /// use crmkit::needs::NeedScope;
 /// assert_eq!(serde_json::to_string(&NeedScope::Common).unwrap(), "\"common\"");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NeedScope {
     /// Raised by at least the threshold share of the group's customers.
     Common,

@@ -59,8 +59,23 @@ use crate::{CrmkitError, Result};
 /// assert_eq!(Rule::MissingContact.table(), Table::CustomerRecords);
 /// assert_eq!(Rule::ALL.len(), 15);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Rule {
     /// Transaction without a customer id (null).
     MissingCustomerId,
@@ -103,13 +118,28 @@ pub enum Rule {
 /// assert_eq!(Rule::DuplicateRow.table(), Table::Transactions);
 /// assert_eq!(Table::CustomerRecords.as_str(), "customers");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Table {
     /// The transaction log.
     Transactions,
     /// The customer records.
     #[serde(rename = "customers")]
+    #[strum(serialize = "customers")]
     CustomerRecords,
 }
 
@@ -122,10 +152,7 @@ impl Table {
     /// assert_eq!(crmkit::quality::Table::Transactions.as_str(), "transactions");
     /// ```
     pub fn as_str(self) -> &'static str {
-        match self {
-            Table::Transactions => "transactions",
-            Table::CustomerRecords => "customers",
-        }
+        self.into()
     }
 }
 
@@ -157,23 +184,7 @@ impl Rule {
     /// assert_eq!(crmkit::quality::Rule::NegativeAmount.as_str(), "negative_amount");
     /// ```
     pub fn as_str(self) -> &'static str {
-        match self {
-            Rule::MissingCustomerId => "missing_customer_id",
-            Rule::MissingTimestamp => "missing_timestamp",
-            Rule::MissingAmount => "missing_amount",
-            Rule::NonFiniteAmount => "non_finite_amount",
-            Rule::NegativeAmount => "negative_amount",
-            Rule::TimestampAfterAsOf => "timestamp_after_as_of",
-            Rule::TimestampBeforeStart => "timestamp_before_start",
-            Rule::DuplicateRow => "duplicate_row",
-            Rule::OutlierAmount => "outlier_amount",
-            Rule::RecordMissingCustomerId => "record_missing_customer_id",
-            Rule::ConflictingNames => "conflicting_names",
-            Rule::MissingName => "missing_name",
-            Rule::MissingContact => "missing_contact",
-            Rule::MissingIndustry => "missing_industry",
-            Rule::MissingCoreNeed => "missing_core_need",
-        }
+        self.into()
     }
 
     /// The table whose rows the rule flags.
@@ -193,12 +204,8 @@ impl Rule {
     }
 }
 
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
+/// Parses a rule's name; unlike the derived conversions of the other enums, an unknown name is
+/// a [`CrmkitError`] naming `rule`, as the report's callers expect.
 impl FromStr for Rule {
     type Err = CrmkitError;
 
@@ -528,8 +535,22 @@ impl<'a> QualityLog<'a> {
 /// use crmkit::quality::{RecordField, Rule};
 /// assert_eq!(RecordField::CoreNeed.rule(), Rule::MissingCoreNeed);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RecordField {
     /// The customer's (company's) name.
     Name,

@@ -29,6 +29,11 @@ pub trait Numeric: Copy + Send + Sync {
     fn to_i64(self) -> i64 {
         self.to_f64() as i64
     }
+
+    /// The value as `i128`, exact for every integer type (integer types only).
+    fn to_i128(self) -> i128 {
+        self.to_f64() as i128
+    }
 }
 
 macro_rules! numeric_float {
@@ -56,6 +61,11 @@ macro_rules! numeric_int {
             #[inline]
             fn to_i64(self) -> i64 {
                 self as i64
+            }
+
+            #[inline]
+            fn to_i128(self) -> i128 {
+                self as i128
             }
 
             fn min_max_finite(values: &[Self]) -> (f64, f64, bool) {
@@ -192,16 +202,34 @@ impl From<RfmWeights> for [f64; 3] {
 /// use crmkit::rfm::score::Tier;
 /// assert_eq!(Tier::HighValue.as_str(), "high value");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 pub enum Tier {
     /// Score below the potential threshold: long gone, rare or small.
     #[serde(rename = "churn risk")]
+    #[strum(serialize = "churn risk")]
     ChurnRisk,
     /// Between the thresholds: a base to develop.
     #[serde(rename = "potential")]
+    #[strum(serialize = "potential")]
     Potential,
     /// At or above the high-value threshold.
     #[serde(rename = "high value")]
+    #[strum(serialize = "high value")]
     HighValue,
 }
 
@@ -217,11 +245,7 @@ impl Tier {
     /// assert_eq!(crmkit::rfm::score::Tier::ChurnRisk.as_str(), "churn risk");
     /// ```
     pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::ChurnRisk => "churn risk",
-            Tier::Potential => "potential",
-            Tier::HighValue => "high value",
-        }
+        self.into()
     }
 }
 
@@ -760,8 +784,21 @@ pub fn tier_codes(scores: &[f64], thresholds: &TierThresholds) -> Vec<u8> {
 /// use crmkit::rfm::score::Direction;
 /// assert_ne!(Direction::HigherIsBetter, Direction::LowerIsBetter);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Direction {
     /// Larger values get larger scores (frequency, monetary).
     HigherIsBetter,
@@ -807,6 +844,11 @@ pub struct QuantileBins {
     k: u8,
     direction: Direction,
     cuts: Vec<f64>,
+    /// The cut points as integers, exactly, when the bins were fitted on an integer column
+    /// reaching beyond ±2^53 (where `f64` merges neighbouring integers); `cuts` then holds
+    /// them rounded to the nearest `f64`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    exact_cuts: Option<Vec<i64>>,
     counts: Vec<u64>,
 }
 
@@ -846,6 +888,9 @@ impl QuantileBins {
             if let Some(fitted) = Self::fit_apply_small_integers(values, k, direction, &positions) {
                 return Ok(fitted);
             }
+            if let Some(fitted) = Self::fit_apply_wide_integers(values, k, direction, &positions) {
+                return Ok(fitted);
+            }
         }
         let parts = crate::runtime::parallel::map_chunks(n, |start, end| {
             T::min_max_finite(&values[start..end])
@@ -861,7 +906,9 @@ impl QuantileBins {
             Direction::HigherIsBetter => (oriented_key(lo, direction), oriented_key(hi, direction)),
             Direction::LowerIsBetter => (oriented_key(hi, direction), oriented_key(lo, direction)),
         };
-        let selected = select_keys(values, direction, min_key, max_key, &positions);
+        let selected = select_keys(values, min_key, max_key, &positions, |v: T| {
+            oriented_key(v.to_f64(), direction)
+        });
         let cuts: Vec<f64> = selected
             .iter()
             .map(|&(key, _)| key_value(key, direction))
@@ -881,10 +928,81 @@ impl QuantileBins {
             k,
             direction,
             cuts,
+            exact_cuts: None,
             counts,
         };
         let scores = bins.apply_finite(values);
         Ok((bins, scores))
+    }
+
+    /// The exact path for integer columns that reach beyond ±2^53, where converting to `f64`
+    /// would merge neighbouring integers (2^62 and 2^62 + 1 would tie): the same selection as
+    /// the float path, over keys made from the integers themselves, and cut points kept as
+    /// integers. `None` when every value is within ±2^53 (the float path is exact there) or a
+    /// value is beyond `i64` (a `u64` of 2^63 or more: such columns are compared as `f64`).
+    fn fit_apply_wide_integers<T: Numeric>(
+        values: &[T],
+        k: u8,
+        direction: Direction,
+        positions: &[usize],
+    ) -> Option<(Self, Vec<u8>)> {
+        const EXACT: i128 = 1 << 53;
+        // A vectorised look first: rounding to f64 is monotone and keeps ±2^53, so the column
+        // stays within ±2^53 exactly when its rounded extremes do.
+        let rounded = crate::runtime::parallel::map_chunks(values.len(), |start, end| {
+            T::min_max_finite(&values[start..end])
+        });
+        let lo = rounded.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+        let hi = rounded
+            .iter()
+            .map(|p| p.1)
+            .fold(f64::NEG_INFINITY, f64::max);
+        if lo > -(EXACT as f64) && hi < EXACT as f64 {
+            return None;
+        }
+        let parts = crate::runtime::parallel::map_chunks(values.len(), |start, end| {
+            values[start..end]
+                .iter()
+                .fold((i128::MAX, i128::MIN), |(lo, hi), v| {
+                    let v = v.to_i128();
+                    (lo.min(v), hi.max(v))
+                })
+        });
+        let lo = parts.iter().map(|p| p.0).min()?;
+        let hi = parts.iter().map(|p| p.1).max()?;
+        if (lo >= -EXACT && hi <= EXACT) || hi > i128::from(i64::MAX) {
+            return None;
+        }
+        let key = move |v: T| integer_key(v.to_i128() as i64, direction);
+        let (lo, hi) = (lo as i64, hi as i64);
+        let (min_key, max_key) = match direction {
+            Direction::HigherIsBetter => (integer_key(lo, direction), integer_key(hi, direction)),
+            Direction::LowerIsBetter => (integer_key(hi, direction), integer_key(lo, direction)),
+        };
+        let selected = select_keys(values, min_key, max_key, positions, key);
+        let exact_cuts: Vec<i64> = selected
+            .iter()
+            .map(|&(key, _)| integer_key_value(key, direction))
+            .collect();
+        let mut at_or_below: Vec<usize> = selected.iter().map(|&(_, le)| le).collect();
+        at_or_below.push(values.len());
+        let counts = at_or_below
+            .iter()
+            .scan(0usize, |below, &le| {
+                let count = le - *below;
+                *below = le;
+                Some(count as u64)
+            })
+            .collect();
+        let bins = Self {
+            k,
+            direction,
+            cuts: exact_cuts.iter().map(|&c| c as f64).collect(),
+            exact_cuts: Some(exact_cuts),
+            counts,
+        };
+        let scores = bins.apply_finite(values);
+        Some((bins, scores))
     }
 
     /// The exact path for integer columns whose range spans at most [`EXACT_RANGE`] values
@@ -904,7 +1022,9 @@ impl QuantileBins {
         });
         let lo = parts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
         let hi = parts.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-        if !(lo >= -EXACT && hi <= EXACT && hi - lo < EXACT_RANGE as f64) {
+        // Strict bounds: 2^53 + 1 rounds to 2^53, so a rounded extreme of ±2^53 may hide an
+        // integer beyond it (and an offset into the histogram past its end).
+        if !(lo > -EXACT && hi < EXACT && hi - lo < EXACT_RANGE as f64) {
             return None;
         }
         let (offset, width) = (lo as i64, (hi - lo) as usize + 1);
@@ -973,6 +1093,7 @@ impl QuantileBins {
                 k,
                 direction,
                 cuts,
+                exact_cuts: None,
                 counts,
             },
             scores,
@@ -1003,6 +1124,9 @@ impl QuantileBins {
     /// both), so this agrees with the rule exactly.
     fn apply_finite<T: Numeric>(&self, values: &[T]) -> Vec<u8> {
         const BLOCK: usize = 256;
+        if let (true, Some(exact)) = (T::INTEGER, &self.exact_cuts) {
+            return self.apply_exact_integers(values, exact);
+        }
         // Oriented so that larger is better in both directions.
         let sign = match self.direction {
             Direction::HigherIsBetter => 1.0,
@@ -1025,6 +1149,27 @@ impl QuantileBins {
                         *s += u8::from(v > cut);
                     }
                 }
+            }
+        });
+        scores
+    }
+
+    /// Integer values against integer cut points, compared as integers (no rounding). A value
+    /// beyond `i64` is better than every cut point on its side.
+    fn apply_exact_integers<T: Numeric>(&self, values: &[T], exact: &[i64]) -> Vec<u8> {
+        let direction = self.direction;
+        let cuts: Vec<i128> = exact.iter().map(|&c| i128::from(c)).collect();
+        let mut scores = vec![0u8; values.len()];
+        crate::runtime::parallel::for_chunks_mut(&mut scores, |offset, chunk| {
+            for (s, v) in chunk.iter_mut().zip(&values[offset..]) {
+                let v = v.to_i128();
+                *s = 1 + cuts
+                    .iter()
+                    .map(|&c| match direction {
+                        Direction::HigherIsBetter => u8::from(v > c),
+                        Direction::LowerIsBetter => u8::from(v < c),
+                    })
+                    .sum::<u8>();
             }
         });
         scores
@@ -1104,10 +1249,10 @@ impl QuantileBins {
 /// passes plus small selections.
 fn select_keys<T: Numeric>(
     values: &[T],
-    direction: Direction,
     min_key: u64,
     max_key: u64,
     positions: &[usize],
+    key_of: impl Fn(T) -> u64 + Sync,
 ) -> Vec<(u64, usize)> {
     const BUCKET_BITS: u32 = 16;
     let span = max_key - min_key;
@@ -1117,7 +1262,7 @@ fn select_keys<T: Numeric>(
     let partial = crate::runtime::parallel::map_chunks(values.len(), |start, end| {
         let mut counts = vec![0usize; buckets];
         for &v in &values[start..end] {
-            counts[bucket_of(oriented_key(v.to_f64(), direction))] += 1;
+            counts[bucket_of(key_of(v))] += 1;
         }
         counts
     });
@@ -1149,7 +1294,7 @@ fn select_keys<T: Numeric>(
     let parts = crate::runtime::parallel::map_chunks(values.len(), |start, end| {
         let mut gathered: Vec<Vec<u64>> = vec![Vec::new(); slots];
         for &v in &values[start..end] {
-            let key = oriented_key(v.to_f64(), direction);
+            let key = key_of(v);
             let slot = slot_of[bucket_of(key)];
             if slot != u8::MAX {
                 gathered[usize::from(slot)].push(key);
@@ -1190,6 +1335,26 @@ fn oriented_key(v: f64, direction: Direction) -> u64 {
         Direction::HigherIsBetter => key,
         Direction::LowerIsBetter => !key,
     }
+}
+
+/// Maps an integer to a u64 whose unsigned order is the integer order, flipped for
+/// lower-is-better so that larger keys are always better.
+#[inline]
+fn integer_key(v: i64, direction: Direction) -> u64 {
+    let key = (v as u64) ^ (1 << 63);
+    match direction {
+        Direction::HigherIsBetter => key,
+        Direction::LowerIsBetter => !key,
+    }
+}
+
+/// The integer of an [`integer_key`].
+fn integer_key_value(key: u64, direction: Direction) -> i64 {
+    let key = match direction {
+        Direction::HigherIsBetter => key,
+        Direction::LowerIsBetter => !key,
+    };
+    (key ^ (1 << 63)) as i64
 }
 
 /// Integer columns whose range spans fewer values than this take the exact histogram path.
@@ -1643,6 +1808,7 @@ mod tests {
 
         /// Integer columns with a small range take the exact histogram path; it must agree
         /// with the float path (and the rule) on everything: scores, cut points and counts.
+        /// Columns beyond ±2^53 follow the rule over the exact integers.
         #[test]
         fn integer_quantile_scores_equal_the_float_path(
             values in proptest::collection::vec(prop_oneof![
@@ -1656,10 +1822,22 @@ mod tests {
             let direction = if lower { Direction::LowerIsBetter } else { Direction::HigherIsBetter };
             let floats: Vec<f64> = values.iter().map(|&v| v as f64).collect();
             let (bins, scores) = QuantileBins::fit_apply("v", &values, k, direction).unwrap();
-            let (float_bins, float_scores) = QuantileBins::fit_apply("v", &floats, k, direction).unwrap();
-            prop_assert_eq!(&scores, &float_scores);
-            prop_assert_eq!(&bins, &float_bins);
-            prop_assert_eq!(&scores, &brute_force(&floats, k, direction));
+            const EXACT: i64 = 1 << 53;
+            if values.iter().all(|v| v.abs() < EXACT) {
+                let (float_bins, float_scores) = QuantileBins::fit_apply("v", &floats, k, direction).unwrap();
+                prop_assert_eq!(&scores, &float_scores);
+                prop_assert_eq!(&bins, &float_bins);
+                prop_assert_eq!(&scores, &brute_force(&floats, k, direction));
+            } else {
+                // Beyond ±2^53 the integer path compares the integers themselves (f64 would
+                // merge neighbours): the rule over exact integers.
+                let n = values.len();
+                let exact: Vec<u8> = values.iter().map(|&v| {
+                    let worse = values.iter().filter(|&&w| if lower { w > v } else { w < v }).count();
+                    1 + (usize::from(k) * worse / n) as u8
+                }).collect();
+                prop_assert_eq!(&scores, &exact);
+            }
             prop_assert_eq!(bins.counts(), &score_counts(&scores, k)[..]);
             prop_assert_eq!(&bins.apply("v", &values).unwrap(), &scores);
         }
