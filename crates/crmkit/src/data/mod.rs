@@ -4,10 +4,13 @@
 //!   ascending id order, so results never depend on row order;
 //! - [`transactions`]: the validated transaction log (ids, days, amounts) and the options every
 //!   reader of a log shares (rows after `as_of`, refunds);
+//! - [`customers`]: typed, validated customer records (size and revenue bands, industry code,
+//!   region, contact role, first contact, channel), readable from a table or JSON;
 //! - [`calendar`]: whole calendar days since 1970-01-01;
 //! - [`refunds`]: the one refund policy — which customers the spend models leave out, and why.
 
 pub mod calendar;
+pub mod customers;
 pub mod ids;
 pub mod refunds;
 pub mod transactions;
