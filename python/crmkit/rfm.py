@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from crmkit import _crmkit, _frames
+from crmkit._typing import AfterAsOf, ColumnOrName, DateLike, FrameLike, NegativeAmounts, Normalization, TierLayout, TimeUnit
 from crmkit._crmkit import CrmkitWarning, MinMaxFit, PercentileRankFit, QuantileBins, SegmentRules
 
 __all__ = [
@@ -52,15 +53,15 @@ def _family(data: Any, customer_id: Any) -> str:
 
 
 def rfm_features(
-    data: Any = None,
+    data: FrameLike | None = None,
     *,
-    as_of: Any,
-    customer_id: Any = "customer_id",
-    timestamp: Any = "timestamp",
-    amount: Any = "amount",
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName = "amount",
     window_days: int = 365,
-    after_as_of: str = "error",
-    negative_amounts: str = "error",
+    after_as_of: AfterAsOf = "error",
+    negative_amounts: NegativeAmounts = "error",
     tz: str | None = None,
 ) -> Any:
     """Marketing RFM features per customer, as of an observation date.
@@ -132,16 +133,16 @@ def _feature_columns(out: Mapping[str, Any], ids_col: Any) -> dict[str, Any]:
 
 
 def btyd_summary(
-    data: Any = None,
+    data: FrameLike | None = None,
     *,
-    as_of: Any,
-    customer_id: Any = "customer_id",
-    timestamp: Any = "timestamp",
-    amount: Any = "amount",
-    unit: str = "days",
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName = "amount",
+    unit: TimeUnit = "days",
     calibration_end: Any = None,
-    after_as_of: str = "error",
-    negative_amounts: str = "error",
+    after_as_of: AfterAsOf = "error",
+    negative_amounts: NegativeAmounts = "error",
     tz: str | None = None,
 ) -> Any:
     """The buy-till-you-die summary per customer (x, t_x, T, m_x), as probabilistic CLV models use it.
@@ -301,15 +302,15 @@ class RfmModel:
         thresholds: tuple[float, ...] | None = None,
         k: int = 5,
         segments: Any = "rf_grid",
-        normalization: Literal["percentile_rank", "minmax"] = "percentile_rank",
-        tiers: Literal["three", "layered"] = "three",
+        normalization: Normalization = "percentile_rank",
+        tiers: TierLayout = "three",
         winsorize: tuple[float, float] | None = None,
         window_days: int = 365,
-        after_as_of: str = "error",
-        negative_amounts: str = "error",
-        customer_id: Any = "customer_id",
-        timestamp: Any = "timestamp",
-        amount: Any = "amount",
+        after_as_of: AfterAsOf = "error",
+        negative_amounts: NegativeAmounts = "error",
+        customer_id: ColumnOrName = "customer_id",
+        timestamp: ColumnOrName = "timestamp",
+        amount: ColumnOrName = "amount",
         tz: str | None = None,
     ) -> None:
         if normalization not in ("percentile_rank", "minmax"):
@@ -339,9 +340,10 @@ class RfmModel:
         self.timestamp = timestamp
         self.amount = amount
         self.tz = tz
-        # Validate weights and thresholds now, not at the first transform.
-        _crmkit.MinMaxFit.fit(np.zeros(1), np.zeros(1), np.zeros(1)).score(np.zeros(1), np.zeros(1), np.zeros(1), _three(self.weights))
-        self._tier_codes(np.zeros(1))
+        # Validate the configuration now (directly, no fit), not at the first transform.
+        _crmkit.check_rfm_config(
+            _three(self.weights), list(self.thresholds), tiers, self.k, window_days, after_as_of, negative_amounts
+        )
         if self.segments.k != self.k:
             raise _frames._error(
                 _crmkit.ConfigError,
@@ -368,7 +370,7 @@ class RfmModel:
             raise _frames._error(_crmkit.ConfigError, "invalid `thresholds`: tiers='three' needs (potential, high_value)", "thresholds")
         return _crmkit.tier_codes_of(scores, (self.thresholds[0], self.thresholds[1]))
 
-    def features(self, data: Any = None, *, as_of: Any) -> Any:
+    def features(self, data: FrameLike | None = None, *, as_of: DateLike) -> Any:
         """The marketing RFM features of ``data`` (see :func:`rfm_features`) with this model's options."""
         return rfm_features(
             data,
@@ -382,7 +384,7 @@ class RfmModel:
             tz=getattr(self, "tz", None),  # models pickled before tz existed
         )
 
-    def fit(self, data: Any = None, *, as_of: Any) -> RfmModel:
+    def fit(self, data: FrameLike | None = None, *, as_of: DateLike) -> RfmModel:
         """Fits the min–max ranges and quantile cut points on the customers of a transaction log."""
         self.fit_features(self.features(data, as_of=as_of))
         return self
@@ -408,11 +410,11 @@ class RfmModel:
         self.bins_ = (bins[0], bins[1], bins[2])
         return self
 
-    def transform(self, data: Any = None, *, as_of: Any) -> Any:
+    def transform(self, data: FrameLike | None = None, *, as_of: DateLike) -> Any:
         """Features, scores, tier and segment per customer of a transaction log."""
         return self.score_features(self.features(data, as_of=as_of))
 
-    def fit_transform(self, data: Any = None, *, as_of: Any) -> Any:
+    def fit_transform(self, data: FrameLike | None = None, *, as_of: DateLike) -> Any:
         """``fit`` then ``transform`` on the same log (the features are computed once)."""
         features = self.features(data, as_of=as_of)
         return self.fit_features(features).score_features(features)
@@ -536,22 +538,22 @@ def _append(features: Any, extra: dict[str, Any], fam: str) -> Any:
 
 
 def rfm(
-    data: Any = None,
+    data: FrameLike | None = None,
     *,
-    as_of: Any,
+    as_of: DateLike,
     weights: tuple[float, float, float] = (0.3, 0.4, 0.3),
     thresholds: tuple[float, ...] | None = None,
     k: int = 5,
     segments: Any = "rf_grid",
-    normalization: Literal["percentile_rank", "minmax"] = "percentile_rank",
-    tiers: Literal["three", "layered"] = "three",
+    normalization: Normalization = "percentile_rank",
+    tiers: TierLayout = "three",
     winsorize: tuple[float, float] | None = None,
     window_days: int = 365,
-    after_as_of: str = "error",
-    negative_amounts: str = "error",
-    customer_id: Any = "customer_id",
-    timestamp: Any = "timestamp",
-    amount: Any = "amount",
+    after_as_of: AfterAsOf = "error",
+    negative_amounts: NegativeAmounts = "error",
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName = "amount",
     tz: str | None = None,
 ) -> Any:
     """One call from a transaction log to per-customer features, scores, tier and segment.

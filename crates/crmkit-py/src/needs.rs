@@ -228,8 +228,15 @@ fn aggregate_needs<'py>(
     common_threshold: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let records = needs_from_columns(needs)?;
+    // The core names its parameters `customer_ids` / `groups`; the Python keywords are
+    // `customer_id` / `group` (columns of `customers`), and errors name what the user typed.
     let rows = without_gil(py, move || {
-        needs::aggregate_need_topics(&records, &customer_ids, &groups, common_threshold)
+        needs::aggregate_need_topics(&records, &customer_ids, &groups, common_threshold).map_err(
+            |e| {
+                e.rename_field("customer_ids", "customer_id")
+                    .rename_field("groups", "group")
+            },
+        )
     })?;
     let d = PyDict::new(py);
     d.set_item(

@@ -277,6 +277,78 @@ impl PyMinMaxFit {
     }
 }
 
+/// Checks the configuration of an `RfmModel` at construction, directly (no fit): the weights,
+/// the tier thresholds for the chosen tier layout, the number of quantile scores and the log
+/// options. Each error is a `ConfigError` naming the keyword the user typed.
+///
+/// Args:
+///     weights: (wR, wF, wM).
+///     thresholds: 2 thresholds for tiers='three', 3 for tiers='layered'.
+///     tiers: 'three' or 'layered'.
+///     k: number of quantile scores (2..=100).
+///     window_days: length of the frequency / monetary window (>= 1).
+///     after_as_of: 'error' or 'exclude'.
+///     negative_amounts: 'error' or 'net'.
+#[pyfunction]
+#[pyo3(signature = (weights, thresholds, tiers, k, window_days, after_as_of, negative_amounts))]
+fn check_rfm_config(
+    weights: (f64, f64, f64),
+    thresholds: Vec<f64>,
+    tiers: &str,
+    k: IntArg,
+    window_days: IntArg,
+    after_as_of: &str,
+    negative_amounts: &str,
+) -> PyResult<()> {
+    RfmWeights::new(weights.0, weights.1, weights.2).py()?;
+    let wrong_count = |expected: &str| {
+        to_py(CrmkitError::invalid_config(
+            "thresholds",
+            &thresholds,
+            format!("tiers={tiers:?} needs {expected} strictly increasing thresholds"),
+        ))
+    };
+    match tiers {
+        "three" => match thresholds[..] {
+            [potential, high_value] => {
+                TierThresholds::new(potential, high_value).py()?;
+            }
+            _ => return Err(wrong_count("2 (potential, high_value)")),
+        },
+        "layered" => match thresholds[..] {
+            [general, potential, high_value] => {
+                LayeredThresholds::new(general, potential, high_value).py()?;
+            }
+            _ => return Err(wrong_count("3 (general, potential, high_value)")),
+        },
+        other => {
+            return Err(to_py(CrmkitError::invalid_config(
+                "tiers",
+                other,
+                "expected 'three' or 'layered'",
+            )));
+        }
+    }
+    let k: u8 = whole("k", k)?;
+    if !(2..=100).contains(&k) {
+        return Err(to_py(CrmkitError::invalid_config(
+            "k",
+            k,
+            "the number of quantile scores must be between 2 and 100",
+        )));
+    }
+    let window_days: u32 = whole("window_days", window_days)?;
+    if window_days == 0 {
+        return Err(to_py(CrmkitError::invalid_config(
+            "window_days",
+            window_days,
+            "the window must be at least one day",
+        )));
+    }
+    crate::log_options(after_as_of, negative_amounts)?;
+    Ok(())
+}
+
 /// Tier codes of min–max scores: 0 churn risk, 1 potential, 2 high value.
 ///
 /// Args:
@@ -827,6 +899,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rfm_diagnostics, m)?)?;
     m.add_function(wrap_pyfunction!(group_summary, m)?)?;
     m.add_function(wrap_pyfunction!(tier_codes_of, m)?)?;
+    m.add_function(wrap_pyfunction!(check_rfm_config, m)?)?;
     m.add_function(wrap_pyfunction!(concentration, m)?)?;
     Ok(())
 }

@@ -247,6 +247,37 @@ impl CrmkitError {
         }
     }
 
+    /// The same error with its field renamed from `from` to `to` (other fields untouched): for
+    /// callers whose users named the input differently from the core's parameter (a binding
+    /// whose keyword is `group` for the core's `groups`), so the error names what they typed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::CrmkitError;
+    /// let e = CrmkitError::invalid_value("groups", 2, "x", "bad").rename_field("groups", "group");
+    /// assert_eq!(e.field(), Some("group"));
+    /// assert!(e.to_string().contains("`group`"));
+    /// assert_eq!(CrmkitError::empty("ids").rename_field("groups", "group").field(), Some("ids"));
+    /// ```
+    #[must_use]
+    pub fn rename_field(mut self, from: &str, to: &str) -> Self {
+        match &mut self {
+            Self::EmptyInput { field }
+            | Self::LengthMismatch { field, .. }
+            | Self::MissingValue { field, .. }
+            | Self::InvalidValue { field, .. }
+            | Self::AfterObservation { field, .. }
+            | Self::InvalidConfig { field, .. }
+                if field == from =>
+            {
+                to.clone_into(field);
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// The row the error is about, if it is about one row.
     ///
     /// # Examples
