@@ -67,6 +67,7 @@ from crmkit.clv import (
     ShiftedBetaGeometric,
     spend_frequency_correlation,
 )
+from crmkit.customers import CUSTOMER_FIELDS, CustomerRecords, read_customers
 from crmkit.quality import QUALITY_RULES, QualityReport, QualityRule, quality_report
 from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules, tier_summary
 from crmkit.needs import aggregate_needs, need_work_list, owner_workload, prioritise_needs
@@ -75,6 +76,9 @@ from crmkit.reporting import Report, read_transactions, report
 from crmkit.value import core_customers, retention_clv, simple_clv, value_potential_matrix, value_scores
 
 __all__ = [
+    "CUSTOMER_FIELDS",
+    "CustomerRecords",
+    "read_customers",
     "BgBb",
     "BgNbd",
     "ChurnIndexOptions",

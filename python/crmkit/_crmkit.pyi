@@ -11,6 +11,7 @@ __all__ = [
     "BgNbdModel",
     "ChurnIndexOptions",
     "ConfigError",
+    "CustomerRecords",
     "ConvergenceError",
     "CrmkitError",
     "CrmkitWarning",
@@ -42,6 +43,7 @@ __all__ = [
     "clv_intervals",
     "clv_monthly_steps",
     "compare_nps",
+    "check_rfm_config",
     "concentration",
     "core_list_size",
     "csat",
@@ -138,6 +140,15 @@ def btyd_summary(
     negative_amounts: str = "error",
 ) -> dict[str, Any]: ...
 def tier_codes_of(scores: Any, thresholds: tuple[float, float] = ...) -> npt.NDArray[np.uint8]: ...
+def check_rfm_config(
+    weights: tuple[float, float, float],
+    thresholds: list[float],
+    tiers: str,
+    k: int,
+    window_days: int,
+    after_as_of: str,
+    negative_amounts: str,
+) -> None: ...
 def concentration(monetary: Any, top_fraction: float = 0.2) -> dict[str, Any]: ...
 def layered_tier_codes_of(scores: Any, thresholds: tuple[float, float, float] = ...) -> npt.NDArray[np.uint8]: ...
 def rfm_diagnostics(
@@ -237,6 +248,18 @@ class QuantileBins:
     def from_json(text: str) -> QuantileBins: ...
     def _repr_html_(self) -> str: ...
     def __reduce__(self) -> tuple[Any, tuple[str]]: ...
+
+@final
+class CustomerRecords:
+    @classmethod
+    def from_columns(
+        cls, columns: dict[str, list[str | None]], first_contact: list[int | None] | None = None
+    ) -> CustomerRecords: ...
+    def columns(self) -> dict[str, list[Any]]: ...
+    def to_json(self) -> str: ...
+    @classmethod
+    def from_json(cls, text: str) -> CustomerRecords: ...
+    def __len__(self) -> int: ...
 
 @final
 class SegmentRules:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from crmkit import _crmkit, _display, _frames
+from crmkit._typing import ColumnLike, ColumnOrName, FrameLike, NpsMethod, ProportionMethod
 
 __all__ = [
     "CsatResult",
@@ -200,7 +201,7 @@ def _nps_result(d: dict[str, Any]) -> NpsResult:
     return NpsResult(**d)
 
 
-def nps(answers: Any, method: str = "wald", confidence: float = 0.95) -> NpsResult:
+def nps(answers: ColumnLike, method: NpsMethod = "wald", confidence: float = 0.95) -> NpsResult:
     """Net Promoter Score of 0–10 answers with a confidence interval.
 
     With shares pP = promoters / n and pD = detractors / n, the variance is
@@ -256,7 +257,7 @@ def compare_nps(a: Any, b: Any, confidence: float = 0.95) -> NpsComparison:
     return NpsComparison(**_crmkit.compare_nps(_counts(a), _counts(b), confidence))
 
 
-def csat(answers: Any, method: str = "wilson", confidence: float = 0.95) -> CsatResult:
+def csat(answers: ColumnLike, method: ProportionMethod = "wilson", confidence: float = 0.95) -> CsatResult:
     """CSAT of 1–5 answers: the top-two-box share (answers >= 4), its interval and the mean.
 
     Interval methods for the share p = x / n: ``'wilson'`` (default; never outside [0, 1]),
@@ -275,7 +276,7 @@ def csat(answers: Any, method: str = "wilson", confidence: float = 0.95) -> Csat
     return CsatResult(**d)
 
 
-def proportion_interval(successes: int, trials: int, method: str = "wilson", confidence: float = 0.95) -> tuple[float, float]:
+def proportion_interval(successes: int, trials: int, method: ProportionMethod = "wilson", confidence: float = 0.95) -> tuple[float, float]:
     """Confidence interval of the proportion ``successes / trials`` (Wilson, Wald or Agresti–Coull).
 
     Examples:
@@ -304,11 +305,11 @@ def _segment_ids(data: Any, segment: Any) -> Any:
 
 
 def nps_by_segment(
-    data: Any = None,
+    data: FrameLike | None = None,
     *,
-    segment: Any = "segment",
-    answer: Any = "answer",
-    method: str = "wald",
+    segment: ColumnOrName = "segment",
+    answer: ColumnOrName = "answer",
+    method: NpsMethod = "wald",
     confidence: float = 0.95,
 ) -> Any:
     """NPS per segment (one segment key per response), segments in ascending order.
@@ -335,11 +336,11 @@ def nps_by_segment(
 
 
 def csat_by_segment(
-    data: Any = None,
+    data: FrameLike | None = None,
     *,
-    segment: Any = "segment",
-    answer: Any = "answer",
-    method: str = "wilson",
+    segment: ColumnOrName = "segment",
+    answer: ColumnOrName = "answer",
+    method: ProportionMethod = "wilson",
     confidence: float = 0.95,
 ) -> Any:
     """CSAT per segment (one segment key per response), segments in ascending order.
@@ -361,11 +362,11 @@ def csat_by_segment(
 
 
 def nps_group_outcomes(
-    data: Any = None,
+    data: FrameLike | None = None,
     *,
-    answer: Any = "answer",
-    repurchased: Any = "repurchased",
-    clv: Any = "clv",
+    answer: ColumnOrName = "answer",
+    repurchased: ColumnOrName = "repurchased",
+    clv: ColumnOrName = "clv",
 ) -> Any:
     """Repurchase rate and mean CLV per NPS group: the evidence that promoters are worth more.
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from crmkit import _crmkit, _frames
+from crmkit._typing import ColumnOrName, DateLike, FrameLike
 from crmkit.value import _append, _family, take_rows
 
 __all__ = [
@@ -34,13 +35,13 @@ def _work_list(data: Any, out: Mapping[str, Any], fam: str) -> Any:
 
 
 def prioritise_needs(
-    data: Any = None,
+    data: FrameLike | None = None,
     *,
-    importance: Any = "importance",
-    urgency: Any = "urgency",
+    importance: ColumnOrName = "importance",
+    urgency: ColumnOrName = "urgency",
     thresholds: tuple[float, float] = (0.5, 0.5),
-    important: Any = None,
-    urgent: Any = None,
+    important: ColumnOrName | None = None,
+    urgent: ColumnOrName | None = None,
 ) -> Any:
     """The importance–urgency matrix of needs as a sorted work list.
 
@@ -164,7 +165,7 @@ def _need_columns(needs: Any, columns: Mapping[str, str] | None) -> dict[str, An
     return out
 
 
-def need_work_list(needs: Any, *, thresholds: tuple[float, float] = (0.5, 0.5), columns: Mapping[str, str] | None = None) -> Any:
+def need_work_list(needs: FrameLike, *, thresholds: tuple[float, float] = (0.5, 0.5), columns: Mapping[str, str] | None = None) -> Any:
     """The work list of need records: open needs (unmet or partly met) in importance–urgency order.
 
     A need record has the columns ``customer_id``, ``topic`` (normalised subject, the key of
@@ -193,8 +194,8 @@ def need_work_list(needs: Any, *, thresholds: tuple[float, float] = (0.5, 0.5), 
 
 
 def aggregate_needs(
-    needs: Any,
-    customers: Any,
+    needs: FrameLike,
+    customers: FrameLike,
     *,
     group: str = "group",
     customer_id: str = "customer_id",
@@ -237,7 +238,7 @@ def aggregate_needs(
     return _frames.frame(cols, _frames.family(needs))
 
 
-def owner_workload(needs: Any, *, as_of: Any, columns: Mapping[str, str] | None = None) -> Any:
+def owner_workload(needs: FrameLike, *, as_of: DateLike, columns: Mapping[str, str] | None = None) -> Any:
     """Per owner: needs in total, unmet, partly met and overdue (due before ``as_of``, not met).
 
     Rows are sorted by owner; unassigned needs (no owner) come first with owner None.

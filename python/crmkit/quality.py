@@ -16,6 +16,8 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from crmkit import _crmkit, _frames
+from crmkit._typing import ColumnOrName, DateLike, FrameLike, OutlierMethod
+from crmkit.customers import CustomerRecords
 
 __all__ = ["QUALITY_RULES", "QualityReport", "QualityRule", "quality_report"]
 
@@ -313,16 +315,16 @@ class QualityReport:
 
 
 def quality_report(
-    data: Any = None,
+    data: FrameLike | None = None,
     *,
-    as_of: Any,
-    start: Any = None,
-    customers: Any = None,
-    customer_id: Any = "customer_id",
-    timestamp: Any = "timestamp",
-    amount: Any = "amount",
+    as_of: DateLike,
+    start: DateLike | None = None,
+    customers: FrameLike | CustomerRecords | None = None,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName = "amount",
     duplicate_columns: Sequence[str] = (),
-    outliers: Literal["mean_multiple", "mad"] = "mean_multiple",
+    outliers: OutlierMethod = "mean_multiple",
     outlier_factor: float = 10.0,
     mad_threshold: float = 3.5,
     name: str | None = "name",
@@ -368,7 +370,9 @@ def quality_report(
             arrays; None when the columns are passed as arrays.
         as_of: the observation date (``'2024-12-31'``, a date, datetime or numpy / pandas timestamp).
         start: the start of the observation range, or None.
-        customers: the customer records (any of the same table types), or None. Its id column
+        customers: the customer records (any of the same table types, or the
+            :class:`~crmkit.CustomerRecords` of :func:`crmkit.read_customers`, which hold no core
+            need, so ``missing_core_need`` is then not checked), or None. Its id column
             has the name given as ``customer_id`` (``'customer_id'`` when ids are passed as arrays).
         customer_id, timestamp, amount: column names in ``data``, or the columns themselves.
         duplicate_columns: further columns of ``data`` that must agree for a duplicate
@@ -416,6 +420,9 @@ def quality_report(
         (0, [1, 2])
     """
     data = _table(data)
+    if isinstance(customers, CustomerRecords):
+        # Validated records hold no core need: that rule needs a table with the column.
+        customers, core_need = customers.to_frame(), None
     customers = _table(customers)
     fam = _frames.family(data if data is not None else customer_id)
     ids_col = _frames.column(data, customer_id, "customer_id")

@@ -8,6 +8,7 @@ mod churn;
 mod clv;
 mod clv_intervals;
 mod columns;
+mod customers;
 mod display;
 mod errors;
 mod feedback;
@@ -235,5 +236,6 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     clv::register(m)?;
     clv_intervals::register(m)?;
     quality::register(m)?;
+    customers::register(m)?;
     Ok(())
 }
