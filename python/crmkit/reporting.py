@@ -54,11 +54,12 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from crmkit import _crmkit, _display, _frames
+from crmkit._typing import DateLike, FrameLike, Normalization
 
 __all__ = ["Report", "read_transactions", "report"]
 
@@ -312,7 +313,7 @@ def _read_parquet(path: Path, names: Sequence[str]) -> dict[str, np.ndarray]:
 
 
 def read_transactions(
-    data: Any,
+    data: FrameLike,
     *,
     customer_id: str = "customer_id",
     timestamp: str = "timestamp",
@@ -563,9 +564,9 @@ class Report:
 
 
 def report(
-    data: Any,
+    data: FrameLike,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     output: str | os.PathLike[str] | None = None,
     customer_id: str = "customer_id",
     timestamp: str = "timestamp",
@@ -573,7 +574,7 @@ def report(
     date_format: str | None = None,
     title: str | None = None,
     window_days: int = 365,
-    normalization: Literal["percentile_rank", "minmax"] = "percentile_rank",
+    normalization: Normalization = "percentile_rank",
     winsorize: tuple[float, float] | None = None,
     clv_months: int = 12,
     monthly_discount_rate: float = 0.01,
