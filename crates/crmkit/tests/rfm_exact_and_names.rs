@@ -68,6 +68,27 @@ fn two_to_the_53_plus_one_is_not_read_as_two_to_the_53() {
 }
 
 #[test]
+fn tampered_bins_do_not_load() {
+    let (bins, _) =
+        QuantileBins::fit_apply("m", &[1.0, 2.0, 3.0, 4.0], 4, Direction::HigherIsBetter)
+            .expect("valid");
+    let good = serde_json::to_value(&bins).expect("serialisable");
+    assert!(serde_json::from_value::<QuantileBins>(good.clone()).is_ok());
+    let tamper = |key: &str, value: serde_json::Value| {
+        let mut v = good.clone();
+        v[key] = value;
+        serde_json::from_value::<QuantileBins>(v).is_err()
+    };
+    assert!(tamper("k", serde_json::json!(1)));
+    assert!(tamper("k", serde_json::json!(250)));
+    assert!(tamper("cuts", serde_json::json!([1.0, 2.0])));
+    assert!(tamper("cuts", serde_json::json!([3.0, 2.0, 1.0])));
+    assert!(tamper("counts", serde_json::json!([1, 1, 1])));
+    assert!(tamper("exact_cuts", serde_json::json!([1, 2, 4])));
+    assert!(tamper("shoe_size", serde_json::json!(9)));
+}
+
+#[test]
 fn extremes_of_i64_score_exactly() {
     let values = [i64::MIN, i64::MIN + 1, 0, i64::MAX - 1, i64::MAX];
     for direction in [Direction::HigherIsBetter, Direction::LowerIsBetter] {

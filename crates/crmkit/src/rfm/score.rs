@@ -840,6 +840,7 @@ pub enum Direction {
 /// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "QuantileBinsFields")]
 pub struct QuantileBins {
     k: u8,
     direction: Direction,
@@ -850,6 +851,59 @@ pub struct QuantileBins {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     exact_cuts: Option<Vec<i64>>,
     counts: Vec<u64>,
+}
+
+/// The serialised form of [`QuantileBins`]: loaded bins are checked like fitted ones (k in
+/// 2..=100, k − 1 finite non-decreasing cut points, k counts, exact cut points that match), so
+/// tampered JSON cannot give scores outside 1..=k.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuantileBinsFields {
+    k: u8,
+    direction: Direction,
+    cuts: Vec<f64>,
+    #[serde(default)]
+    exact_cuts: Option<Vec<i64>>,
+    counts: Vec<u64>,
+}
+
+impl TryFrom<QuantileBinsFields> for QuantileBins {
+    type Error = CrmkitError;
+
+    fn try_from(f: QuantileBinsFields) -> Result<Self> {
+        let bad =
+            |reason: &str| CrmkitError::invalid_config("QuantileBins", f.k, reason.to_owned());
+        if !(2..=100).contains(&f.k) {
+            return Err(bad("k must be between 2 and 100"));
+        }
+        let k = usize::from(f.k);
+        if f.cuts.len() != k - 1 || f.counts.len() != k {
+            return Err(bad("k - 1 cut points and k counts are needed"));
+        }
+        let ordered = match f.direction {
+            Direction::HigherIsBetter => f.cuts.windows(2).all(|w| w[0] <= w[1]),
+            Direction::LowerIsBetter => f.cuts.windows(2).all(|w| w[0] >= w[1]),
+        };
+        if !f.cuts.iter().all(|c| c.is_finite()) || !ordered {
+            return Err(bad(
+                "cut points must be finite and ordered from the worst end to the best",
+            ));
+        }
+        if let Some(exact) = &f.exact_cuts {
+            let matches = exact.len() == f.cuts.len()
+                && exact.iter().zip(&f.cuts).all(|(&e, &c)| e as f64 == c);
+            if !matches {
+                return Err(bad("exact cut points must match the cut points"));
+            }
+        }
+        Ok(Self {
+            k: f.k,
+            direction: f.direction,
+            cuts: f.cuts,
+            exact_cuts: f.exact_cuts,
+            counts: f.counts,
+        })
+    }
 }
 
 impl QuantileBins {
