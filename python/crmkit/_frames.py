@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from crmkit import _crmkit
+from crmkit._typing import Family
 
 _DAY = np.datetime64("1970-01-01", "D")
 _TICKS_PER_DAY = {
@@ -54,7 +55,7 @@ def _installed(name: str) -> bool:
     return True
 
 
-def _arrow_family() -> str:
+def _arrow_family() -> Family:
     """The family that results of Arrow-only inputs (paths, DuckDB, PyCapsule tables) come in."""
     if _installed("pyarrow"):
         return "pyarrow"
@@ -75,15 +76,19 @@ def _is_capsule_table(data: Any) -> bool:
     )
 
 
-def family(data: Any) -> str:
+def family(data: Any) -> Family:
     """The frame family of ``data``: 'pandas', 'polars', 'pyarrow' or 'numpy' (arrays / dicts).
 
     Parquet / CSV paths, DuckDB relations and other Arrow PyCapsule tables come back as pyarrow
     when it is installed, else as polars.
     """
     module = type(data).__module__.split(".")[0]
-    if module in ("pandas", "polars", "pyarrow"):
-        return module
+    if module == "pandas":
+        return "pandas"
+    if module == "polars":
+        return "polars"
+    if module == "pyarrow":
+        return "pyarrow"
     if _is_path(data) or _is_capsule_table(data):
         return _arrow_family()
     return "numpy"

@@ -99,13 +99,6 @@ def _texts(values: list[Any], field: str) -> list[str | None]:
     return out
 
 
-def _family(data: Any) -> Family:
-    fam = _frames.family(data)
-    if fam in ("pandas", "polars", "pyarrow"):
-        return fam  # type: ignore[return-value]
-    return "numpy"
-
-
 class CustomerRecords:
     """Validated customer records (unique ids), in the order read.
 
@@ -212,7 +205,7 @@ def read_customers(
     table: Any = data
     if type(table).__name__ == "LazyFrame":
         table = table.collect()
-    fam: Family = _family(table)
+    fam = _frames.family(table)
     defaults = {f: f for f in CUSTOMER_FIELDS} | {"first_contact": "first_contact"}
     given = {
         "customer_id": customer_id,
