@@ -69,15 +69,21 @@ def _missing(v: Any) -> bool:
         return True
 
 
-def _has_column(data: Any, name: str) -> bool:
+def _has_column(data: Any, name: str) -> bool | None:
+    """Whether ``data`` has a column ``name``; None when that is only known by reading it
+    (a file path, a DuckDB relation or another Arrow PyCapsule table)."""
     names: Any
     if isinstance(data, Mapping):
         names = list(data.keys())
+    elif _frames._is_path(data) or _frames._is_capsule_table(data):
+        return None
     elif _frames.family(data) == "pyarrow":
         names = data.schema.names  # a Table's `.columns` are the columns themselves
     else:
         names = getattr(data, "columns", None)
-    return names is None or name in list(names)
+    if names is None:
+        return None
+    return name in list(names)
 
 
 def _texts(values: list[Any], field: str) -> list[str | None]:
@@ -175,7 +181,8 @@ def read_customers(
     exist. ``first_contact`` holds dates (date / datetime values or ISO text).
 
     Args:
-        data: a pandas / polars / pyarrow table or a dict of lists / arrays.
+        data: a pandas / polars table (or LazyFrame), a pyarrow Table, a DuckDB relation or
+            other Arrow PyCapsule table, a Parquet / CSV path, or a dict of lists / arrays.
 
     Returns:
         :class:`CustomerRecords`, whose :meth:`~CustomerRecords.to_frame` is in the family of
@@ -229,9 +236,16 @@ def read_customers(
     for field, column_name in given.items():
         if column_name is None:
             continue
-        if field != "customer_id" and column_name == defaults[field] and not _has_column(table, column_name):
+        optional = field != "customer_id" and column_name == defaults[field]
+        present = _has_column(table, column_name)
+        if optional and present is False:
             continue
-        values = _to_list(_frames.column(table, column_name, field))
+        try:
+            values = _to_list(_frames.column(table, column_name, field))
+        except _crmkit.ConfigError as exc:
+            if optional and present is None and getattr(exc, "field", None) == field:
+                continue  # an optional column a file or relation does not have
+            raise
         if field == "first_contact":
             days = []
             for row, v in enumerate(values):

@@ -212,3 +212,13 @@ def test_customer_records_round_trip_through_json(rows: list[tuple[object, ...]]
     assert again == records
     assert again.to_json() == text
     assert len(json.loads(text)) == len(rows)
+
+
+def test_read_customers_from_a_csv_path_skips_absent_optional_columns(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,channel,size_band\nC1,referral,under_50\nC2,search,\n")
+    records = crmkit.read_customers(str(path))
+    frame = records.to_frame("pandas")
+    assert frame["channel"].tolist() == ["referral", "search"]
+    assert frame["size_band"].iloc[0] == "under_50" and pd.isna(frame["size_band"].iloc[1])
+    assert frame["industry"].isna().all()
