@@ -49,7 +49,7 @@ class NpsResult:
     passives: int
     detractors: int
     respondents: int
-    method: str
+    method: NpsMethod
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -159,7 +159,7 @@ class CsatResult:
     satisfied: int
     respondents: int
     distribution: tuple[int, int, int, int, int]
-    method: str
+    method: ProportionMethod
 
     @property
     def interval(self) -> tuple[float, float]:

@@ -206,9 +206,9 @@ class QualityReport:
         record_ids: Any,
         family: str,
         record_family: str,
-        as_of: Any,
-        start: Any,
-        outliers: str,
+        as_of: DateLike,
+        start: DateLike | None,
+        outliers: OutlierMethod,
     ) -> None:
         self._rows: dict[str, np.ndarray] = {}
         self._tables: dict[str, str] = {}
