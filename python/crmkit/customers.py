@@ -133,6 +133,10 @@ class CustomerRecords:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple[Any, tuple[str, Family]]:
+        # Pickles through the validated JSON form (so a pickle is checked when loaded).
+        return (CustomerRecords.from_json, (self.to_json(), self.family))
+
     def to_frame(self, family: Family | None = None) -> Any:
         """The records as a frame (``first_contact`` as dates, missing values null)."""
         cols: dict[str, Any] = {}

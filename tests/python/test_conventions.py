@@ -5,6 +5,7 @@ records are read from any frame family, validated, and survive JSON."""
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import hypothesis.strategies as st
@@ -211,6 +212,7 @@ def test_customer_records_round_trip_through_json(rows: list[tuple[object, ...]]
     again = crmkit.CustomerRecords.from_json(text)
     assert again == records
     assert again.to_json() == text
+    assert pickle.loads(pickle.dumps(records)) == records
     assert len(json.loads(text)) == len(rows)
 
 
