@@ -193,8 +193,8 @@ class CsatResult:
         )
 
 
-def _answers(answers: Any) -> Any:
-    return _frames.numbers(answers, "answers")
+def _answers(answers: Any, field: str = "answers") -> Any:
+    return _frames.numbers(answers, field)
 
 
 def _nps_result(d: dict[str, Any]) -> NpsResult:
@@ -297,11 +297,11 @@ def _segment_frame(data: Any, segment: Any, out: dict[str, Any], keys: list[str]
 
 
 def _segment_ids(data: Any, segment: Any) -> Any:
-    col = _frames.column(data, segment, "segments")
+    col = _frames.column(data, segment, "segment")
     fam = _frames.family(col)
     if fam == "pandas" and str(col.dtype) == "category":
         col = col.astype(object)
-    return _frames.ids(col, "segments")
+    return _frames.ids(col, "segment")
 
 
 def nps_by_segment(
@@ -329,7 +329,7 @@ def nps_by_segment(
         1       b            2  0.0
     """
     out = _crmkit.nps_by_segment(
-        _segment_ids(data, segment), _answers(_frames.column(data, answer, "answers")), method, confidence
+        _segment_ids(data, segment), _answers(_frames.column(data, answer, "answer"), "answer"), method, confidence
     )
     keys = ["respondents", "promoters", "passives", "detractors", "nps", "center", "lower", "upper", "standard_error"]
     return _segment_frame(data, segment, out, keys)
@@ -356,7 +356,7 @@ def csat_by_segment(
         [('store', 0.0, 2.0), ('web', 0.5, 4.0)]
     """
     out = _crmkit.csat_by_segment(
-        _segment_ids(data, segment), _answers(_frames.column(data, answer, "answers")), method, confidence
+        _segment_ids(data, segment), _answers(_frames.column(data, answer, "answer"), "answer"), method, confidence
     )
     return _segment_frame(data, segment, out, ["respondents", "satisfied", "top_two_box", "lower", "upper", "mean"])
 
@@ -380,7 +380,7 @@ def nps_group_outcomes(
         >>> out["group"].tolist(), out["repurchase_rate"].tolist(), out["mean_clv"].tolist()
         (['detractor', 'passive', 'promoter'], [0.0, nan, 0.5], [50.0, nan, 200.0])
     """
-    a = _answers(_frames.column(data, answer, "answers"))
+    a = _answers(_frames.column(data, answer, "answer"), "answer")
     bought_col = _frames.column(data, repurchased, "repurchased")
     from crmkit.needs import _bools
 

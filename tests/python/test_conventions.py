@@ -224,3 +224,20 @@ def test_read_customers_from_a_csv_path_skips_absent_optional_columns(tmp_path: 
     assert frame["channel"].tolist() == ["referral", "search"]
     assert frame["size_band"].iloc[0] == "under_50" and pd.isna(frame["size_band"].iloc[1])
     assert frame["industry"].isna().all()
+
+
+def test_feedback_by_segment_errors_name_the_keywords() -> None:
+    df = pd.DataFrame({"segment": ["a", "b", "a"], "answer": [10, 9, 12]})
+    with pytest.raises(crmkit.InvalidValueError) as info:
+        crmkit.nps_by_segment(df)
+    assert (info.value.field, info.value.row) == ("answer", 2)
+    with pytest.raises(crmkit.InvalidValueError) as csat:
+        crmkit.csat_by_segment(df.assign(answer=[5, 9, 4]))
+    assert (csat.value.field, csat.value.row) == ("answer", 1)
+    with pytest.raises(crmkit.MissingValueError) as missing:
+        crmkit.nps_by_segment(pd.DataFrame({"segment": ["a", None], "answer": [10, 9]}))
+    assert (missing.value.field, missing.value.row) == ("segment", 1)
+    outcomes = pd.DataFrame({"answer": [10, 11], "repurchased": [True, False], "clv": [1.0, 2.0]})
+    with pytest.raises(crmkit.InvalidValueError) as group:
+        crmkit.nps_group_outcomes(outcomes)
+    assert (group.value.field, group.value.row) == ("answer", 1)

@@ -230,14 +230,20 @@ fn by_segment<'py, S: Send>(
     run_int: impl Send + FnOnce(&[i64], &[f64]) -> Result<Vec<fb::SegmentScore<i64, S>>>,
     run_str: impl Send + for<'k> FnOnce(&[&'k str], &[f64]) -> Result<Vec<fb::SegmentScore<&'k str, S>>>,
 ) -> PyResult<(Keys, Vec<S>)> {
-    let ids = columns::ids(segments, "segments")?;
-    let answers = columns::numbers(answers, "answers")?;
+    // Errors name the public keywords of `nps_by_segment` / `csat_by_segment` (`segment`,
+    // `answer`), not the core's parameter names.
+    let named = |e: crmkit::CrmkitError| {
+        e.rename_field("answers", "answer")
+            .rename_field("segments", "segment")
+    };
+    let ids = columns::ids(segments, "segment")?;
+    let answers = columns::numbers(answers, "answer")?;
     let answers = answer_slice(&answers);
     match &ids {
         Ids::Int(values) => {
             let keys = values.as_slice();
             without_gil(py, move || {
-                let rows = run_int(keys, &answers_f64(answers))?;
+                let rows = run_int(keys, &answers_f64(answers)).map_err(named)?;
                 let (k, s): (Vec<i64>, Vec<S>) =
                     rows.into_iter().map(|r| (r.segment, r.score)).unzip();
                 Ok((Keys::Int(k), s))
@@ -245,14 +251,14 @@ fn by_segment<'py, S: Send>(
         }
         Ids::Str(array) => without_gil(py, move || {
             let keys = strs(array);
-            let rows = run_str(&keys, &answers_f64(answers))?;
+            let rows = run_str(&keys, &answers_f64(answers)).map_err(named)?;
             let (k, s): (Vec<String>, Vec<S>) = rows
                 .into_iter()
                 .map(|r| (r.segment.to_owned(), r.score))
                 .unzip();
             Ok((Keys::Str(k), s))
         }),
-        Ids::UInt(_) | Ids::Wide(_) => Err(Ids::unsupported("segments")),
+        Ids::UInt(_) | Ids::Wide(_) => Err(Ids::unsupported("segment")),
     }
 }
 
@@ -358,13 +364,15 @@ fn nps_group_outcomes<'py>(
     repurchased: PyReadonlyArray1<'py, bool>,
     clv: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let answers = columns::numbers(answers, "answers")?;
+    let answers = columns::numbers(answers, "answer")?;
     let answers = answer_slice(&answers);
     let bought = repurchased.as_array().to_vec();
     let clv = columns::floats(clv, "clv")?;
     let clv = clv.as_slice();
     let rows = without_gil(py, move || {
+        // The public keyword is `answer` (the core's parameter is `answers`).
         fb::nps_group_outcomes(&answers_f64(answers), &bought, clv)
+            .map_err(|e| e.rename_field("answers", "answer"))
     })?;
     let d = PyDict::new(py);
     d.set_item(
