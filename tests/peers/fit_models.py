@@ -116,14 +116,32 @@ def pymc_fit(case):
     secs = time.perf_counter() - t0
     params = point(model, NAMES[m])
     w = case["w"]
+
+    def predict(key, fn):
+        try:
+            preds[key] = fn()
+        except Exception as e:  # recorded; the test says which predictions must be there
+            preds[key] = None
+            preds[key + "_error"] = f"{type(e).__name__}: {e}"[:300]
+
     if m == "gg":
-        preds["expected_spend"] = per_row(model.expected_customer_spend(data=df), w)
+        predict("expected_spend", lambda: per_row(model.expected_customer_spend(data=df), w))
+    elif m == "bgbb":
+        # pymc-marketing 0.19.2's BG/BB predictions raise a pytensor type error on float columns;
+        # with integer columns and future_t as a column they run
+        d = df.copy()
+        d[["frequency", "recency", "T"]] = d[["frequency", "recency", "T"]].astype(int)
+        t = int(case["t"])
+        predict("expected_purchases", lambda: per_row(model.expected_purchases(data=d.assign(future_t=t)), w))
+        predict("probability_alive", lambda: per_row(model.expected_probability_alive(data=d.assign(future_t=0)), w))
+        predict("expected_purchases_new_customer", lambda: float(
+            np.asarray(model.expected_purchases_new_customer(data=d.iloc[:1], t=t)).ravel()[0]))
     else:
-        t = int(case["t"]) if m == "bgbb" else case["t"]
-        preds["expected_purchases"] = per_row(model.expected_purchases(data=df, future_t=t), w)
-        preds["probability_alive"] = per_row(model.expected_probability_alive(data=df), w)
-        preds["expected_purchases_new_customer"] = float(
-            np.asarray(model.expected_purchases_new_customer(data=df.iloc[:1], t=case.get("n_new", t))).ravel()[0])
+        t = case["t"]
+        predict("expected_purchases", lambda: per_row(model.expected_purchases(data=df, future_t=t), w))
+        predict("probability_alive", lambda: per_row(model.expected_probability_alive(data=df), w))
+        predict("expected_purchases_new_customer", lambda: float(
+            np.asarray(model.expected_purchases_new_customer(data=df.iloc[:1], t=t)).ravel()[0]))
     return params, preds, secs
 
 
