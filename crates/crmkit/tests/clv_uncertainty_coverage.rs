@@ -13,9 +13,9 @@
 
 use crmkit::clv::{
     BgNbd, BgNbdParams, BtydData, FitOptions, GammaGamma, GammaGammaParams, IntervalOptions,
-    MbgNbd, MbgNbdParams, MonthlyDiscounting, ParetoNbd, ParetoNbdParams, SpendData, TransactionModel, clv_intervals,
-    discounted_purchases_monthly, expected_purchases_intervals, expected_spend_intervals,
-    probability_alive_intervals,
+    MbgNbd, MbgNbdParams, MonthlyDiscounting, ParetoNbd, ParetoNbdParams, SpendData,
+    TransactionModel, clv_intervals, discounted_purchases_monthly, expected_purchases_intervals,
+    expected_spend_intervals, probability_alive_intervals,
 };
 
 const LEVEL: f64 = 0.9;
