@@ -6,17 +6,16 @@ with many purchases per customer) at 5,000 and 50,000 customers are fitted by cr
 lifetimes 0.11.3 (ModifiedBetaGeoFitter, ParetoNBDFitter, BetaGeoBetaBinomFitter,
 GammaGammaFitter; lifetimes has no sBG) and by scipy's L-BFGS-B on log-parameters from several
 starts (all parameters 1, the truth, lifetimes' solution; for Pareto/NBD the truth, crmkit's and
-lifetimes' solutions) maximising
-an independent numpy log-likelihood written from the papers (crmkit's own log-likelihood through
-the bindings for Pareto/NBD, whose likelihood needs ₂F₁).
+lifetimes' solutions) maximising an independent numpy log-likelihood written from the papers
+(crmkit's own log-likelihood through the bindings for Pareto/NBD, whose likelihood needs ₂F₁).
 
 Every parameter set is scored by the same function, crmkit's log-likelihood (the numpy one for
 sBG), and crmkit's must not be below any peer's by more than 1e-6 + 1e-12·|LL| (absolute; the
 second term is rounding of a sum over 50,000 customers). lifetimes runs in .venv-peers
 (tests/peers/fit_models.py); scripts/test.sh sets CRMKIT_REQUIRE_PEERS=1, so CI never skips the
 lifetimes comparisons; the scipy ones always run. The 50,000-customer cases are marked slow
-(about a minute together on an idle 2-core machine, most of it scipy's numerical gradients of
-the Pareto/NBD likelihood): the test command runs them; ``-m "not slow"`` leaves them out.
+(about two minutes together, measured on the shared 2-core machine under load, most of it
+scipy's numerical gradients of the Pareto/NBD likelihood): the test command runs them; ``-m "not slow"`` leaves them out.
 
 Where crmkit refuses a fit (ConvergenceError) the test requires that there is no interior
 optimum to miss: from scipy's best point, scaling a pair of shapes that sets a heterogeneity by
