@@ -40,6 +40,9 @@ build_extension() {
 CRMKIT_PEERS_VENV="${CRMKIT_PEERS_VENV:-$PWD/.venv-peers}"
 PEERS_PY="$CRMKIT_PEERS_VENV/bin/python"
 export CRMKIT_PEERS_VENV
+# pytensor (under pymc-marketing) compiles C with the system compiler (gcc) at first use; its cache
+# lives in the peers venv (ignored by git), not in the home directory.
+export PYTENSOR_FLAGS="${PYTENSOR_FLAGS:-compiledir=$CRMKIT_PEERS_VENV/.pytensor}"
 
 setup_peers() {
   if [ ! -x "$PEERS_PY" ]; then
@@ -49,7 +52,7 @@ setup_peers() {
   local peers_hash src_hash wheel
   peers_hash=$(sha256sum tests/requirements-peers.txt | cut -c1-16)
   if [ ! -f "$CRMKIT_PEERS_VENV/.requirements-$peers_hash" ]; then
-    echo "   installing tests/requirements-peers.txt (lifetimes; once, then cached in the venv)"
+    echo "   installing tests/requirements-peers.txt (lifetimes, pymc-marketing; once, then cached in the venv)"
     "$PEERS_PY" -m pip install --quiet --upgrade pip
     "$PEERS_PY" -m pip install --quiet -r tests/requirements-peers.txt
     rm -f "$CRMKIT_PEERS_VENV"/.requirements-*

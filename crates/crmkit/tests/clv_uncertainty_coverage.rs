@@ -13,9 +13,9 @@
 
 use crmkit::clv::{
     BgNbd, BgNbdParams, BtydData, FitOptions, GammaGamma, GammaGammaParams, IntervalOptions,
-    MonthlyDiscounting, ParetoNbd, ParetoNbdParams, SpendData, TransactionModel, clv_intervals,
-    discounted_purchases_monthly, expected_purchases_intervals, expected_spend_intervals,
-    probability_alive_intervals,
+    MbgNbd, MbgNbdParams, MonthlyDiscounting, ParetoNbd, ParetoNbdParams, SpendData,
+    TransactionModel, clv_intervals, discounted_purchases_monthly, expected_purchases_intervals,
+    expected_spend_intervals, probability_alive_intervals,
 };
 
 const LEVEL: f64 = 0.9;
@@ -108,6 +108,40 @@ fn simulate_bgnbd(rng: &mut Rng, n: usize, bg: &BgNbdParams, gg: &GammaGammaPara
             }
         }
         pop.m.push(mean_spend(rng, gg, x));
+        pop.x.push(x);
+        pop.t_x.push(last);
+        pop.t.push(age);
+    }
+    pop
+}
+
+/// MBG/NBD (Batislam, Denizel & Filiztekin 2007): as BG/NBD, but the customer may also drop out
+/// at time 0, right after the first purchase, with probability p. T uniform in [20, 60].
+fn simulate_mbgnbd(rng: &mut Rng, n: usize, mbg: &MbgNbdParams) -> Population {
+    let mut pop = Population {
+        x: Vec::with_capacity(n),
+        t_x: Vec::with_capacity(n),
+        t: Vec::with_capacity(n),
+        m: Vec::new(),
+    };
+    for _ in 0..n {
+        let age = 20.0 + 40.0 * rng.uniform();
+        let lambda = rng.gamma(mbg.r, mbg.alpha);
+        let p = rng.beta(mbg.a, mbg.b);
+        let (mut now, mut x, mut last) = (0.0, 0.0, 0.0);
+        if rng.uniform() > p {
+            loop {
+                now += rng.exponential(lambda);
+                if now > age {
+                    break;
+                }
+                x += 1.0;
+                last = now;
+                if rng.uniform() <= p {
+                    break;
+                }
+            }
+        }
         pop.x.push(x);
         pop.t_x.push(last);
         pop.t.push(age);
@@ -283,6 +317,44 @@ fn pareto_nbd_intervals_cover_the_truth() {
         let pop = simulate_pareto(&mut rng, 2_000, &pn);
         let data = BtydData::new(&pop.x, &pop.t_x, &pop.t).unwrap();
         let Ok(fit) = ParetoNbd::fit(&data, &FitOptions::default()) else {
+            failed_fits += 1;
+            continue;
+        };
+        if fit.covariance.is_none() {
+            failed_fits += 1;
+            continue;
+        }
+        cov.replications += 1;
+        let a = probability_alive_intervals(&fit, &px, &ptx, &pt, &opts).unwrap();
+        cov.add(0, &a.lower, &a.upper, &truth_alive);
+        let e = expected_purchases_intervals(&fit, 39.0, &px, &ptx, &pt, &opts).unwrap();
+        cov.add(1, &e.lower, &e.upper, &truth_next);
+    }
+    assert!(failed_fits <= 4, "{failed_fits} of 200 fits failed");
+    cov.check();
+}
+
+/// MBG/NBD: 200 replications of 2,000 customers, truth r = 0.52, α = 6.2, a = 0.89, b = 1.6
+/// (CDNOW-like, weeks).
+#[test]
+fn mbgnbd_intervals_cover_the_truth() {
+    let mbg = MbgNbdParams {
+        r: 0.52,
+        alpha: 6.2,
+        a: 0.89,
+        b: 1.6,
+    };
+    let [px, ptx, pt, _] = probes();
+    let truth_alive = mbg.probability_alive(&px, &ptx, &pt).unwrap();
+    let truth_next = mbg.expected_purchases(39.0, &px, &ptx, &pt).unwrap();
+    let opts = IntervalOptions::default();
+    let mut cov = Coverage::new(&["P(alive)", "E[Y(39)]"]);
+    let mut rng = Rng(2007);
+    let mut failed_fits = 0;
+    for _ in 0..200 {
+        let pop = simulate_mbgnbd(&mut rng, 2_000, &mbg);
+        let data = BtydData::new(&pop.x, &pop.t_x, &pop.t).unwrap();
+        let Ok(fit) = MbgNbd::fit(&data, &FitOptions::default()) else {
             failed_fits += 1;
             continue;
         };

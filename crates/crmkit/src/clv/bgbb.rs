@@ -55,6 +55,7 @@ fn check_opportunities(field: &str, n: f64) -> Result<()> {
 /// assert!(m.probability_alive_one(0, 6.0, 6.0, 6.0).unwrap() > 0.5);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "BgBbParamsRaw")]
 pub struct BgBbParams {
     /// First shape of the transaction-probability beta distribution.
     pub alpha: f64,
@@ -631,6 +632,7 @@ pub struct BgBb;
 /// assert!((back.params.delta / fit.params.delta - 1.0).abs() < 1e-15);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "FittedBgBbRaw")]
 pub struct FittedBgBb {
     /// Maximum-likelihood parameters.
     pub params: BgBbParams,
@@ -875,3 +877,14 @@ mod tests {
         assert!(t.elapsed().as_secs_f64() < 0.1);
     }
 }
+
+validated_params!(
+    BgBbParams,
+    BgBbParamsRaw {
+        alpha,
+        beta,
+        gamma,
+        delta
+    }
+);
+validated_fit!(FittedBgBb, FittedBgBbRaw, BgBbParams, 4, n_customers);

@@ -29,6 +29,7 @@ const NAMES: [&str; 4] = ["r", "alpha", "a", "b"];
 /// assert!(p > 0.7 && p < 0.75);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "BgNbdParamsRaw")]
 pub struct BgNbdParams {
     /// Shape of the purchase-rate gamma distribution.
     pub r: f64,
@@ -521,6 +522,7 @@ pub struct BgNbd;
 /// assert!(back.probability_alive_one(1.0, 5.0, 38.0).unwrap() < 1.0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "FittedBgNbdRaw")]
 pub struct FittedBgNbd {
     /// Maximum-likelihood parameters.
     pub params: BgNbdParams,
@@ -803,3 +805,6 @@ mod tests {
         );
     }
 }
+
+validated_params!(BgNbdParams, BgNbdParamsRaw { r, alpha, a, b });
+validated_fit!(FittedBgNbd, FittedBgNbdRaw, BgNbdParams, 4, n_customers);

@@ -27,6 +27,7 @@ const NAMES: [&str; 3] = ["p", "q", "gamma"];
 /// assert!((m.population_mean_spend().unwrap() - 6.2488 * 15.4477 / 2.7446).abs() < 1e-9);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "GammaGammaParamsRaw")]
 pub struct GammaGammaParams {
     /// Shape of the per-purchase spend distribution.
     pub p: f64,
@@ -241,6 +242,7 @@ pub struct GammaGamma;
 /// assert!(json.contains("\"log_likelihood\""));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "FittedGammaGammaRaw")]
 pub struct FittedGammaGamma {
     /// Maximum-likelihood parameters.
     pub params: GammaGammaParams,
@@ -589,3 +591,12 @@ mod tests {
         }
     }
 }
+
+validated_params!(GammaGammaParams, GammaGammaParamsRaw { p, q, gamma });
+validated_fit!(
+    FittedGammaGamma,
+    FittedGammaGammaRaw,
+    GammaGammaParams,
+    3,
+    n_customers
+);

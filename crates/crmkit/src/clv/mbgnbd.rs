@@ -28,6 +28,7 @@ const NAMES: [&str; 4] = ["r", "alpha", "a", "b"];
 /// assert!(m.probability_alive_one(0.0, 0.0, 38.86).unwrap() < 1.0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "MbgNbdParamsRaw")]
 pub struct MbgNbdParams {
     /// Shape of the purchase-rate gamma distribution.
     pub r: f64,
@@ -370,6 +371,7 @@ pub struct MbgNbd;
 /// assert!(fit.probability_alive_one(0.0, 0.0, 38.0).unwrap() < 1.0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "FittedMbgNbdRaw")]
 pub struct FittedMbgNbd {
     /// Maximum-likelihood parameters.
     pub params: MbgNbdParams,
@@ -533,3 +535,6 @@ mod tests {
         }
     }
 }
+
+validated_params!(MbgNbdParams, MbgNbdParamsRaw { r, alpha, a, b });
+validated_fit!(FittedMbgNbd, FittedMbgNbdRaw, MbgNbdParams, 4, n_customers);

@@ -58,6 +58,8 @@
 //! assert!(alive.iter().all(|p| (0.0..=1.0).contains(p)));
 //! ```
 
+#[macro_use]
+mod validated;
 mod bg_expectation;
 mod bgbb;
 mod bgnbd;

@@ -42,6 +42,7 @@ pub const MAX_PURCHASES: u32 = 100_000;
 /// assert!((m.probability_alive_one(26.0, 30.86, 31.0).unwrap() - 0.9979).abs() < 5e-5);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ParetoNbdParamsRaw")]
 pub struct ParetoNbdParams {
     /// Shape of the purchase-rate gamma distribution.
     pub r: f64,
@@ -1128,6 +1129,7 @@ pub struct ParetoNbd;
 /// assert!(back.probability_alive_one(1.0, 5.0, 38.0).unwrap() < 1.0);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "FittedParetoNbdRaw")]
 pub struct FittedParetoNbd {
     /// Maximum-likelihood parameters.
     pub params: ParetoNbdParams,
@@ -1469,3 +1471,12 @@ mod tests {
         }
     }
 }
+
+validated_params!(ParetoNbdParams, ParetoNbdParamsRaw { r, alpha, s, beta });
+validated_fit!(
+    FittedParetoNbd,
+    FittedParetoNbdRaw,
+    ParetoNbdParams,
+    4,
+    n_customers
+);

@@ -23,6 +23,7 @@ const NAMES: [&str; 2] = ["alpha", "beta"];
 /// assert!(m.retention_rate(2).unwrap() > m.retention_rate(1).unwrap());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SbgParamsRaw")]
 pub struct SbgParams {
     /// First shape of the churn-probability beta distribution.
     pub alpha: f64,
@@ -250,6 +251,7 @@ pub struct Sbg;
 /// assert!((back.params.beta / fit.params.beta - 1.0).abs() < 1e-15);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "FittedSbgRaw")]
 pub struct FittedSbg {
     /// Maximum-likelihood parameters.
     pub params: SbgParams,
@@ -371,3 +373,6 @@ mod tests {
         );
     }
 }
+
+validated_params!(SbgParams, SbgParamsRaw { alpha, beta });
+validated_fit!(FittedSbg, FittedSbgRaw, SbgParams, 2);
