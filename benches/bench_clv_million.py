@@ -146,7 +146,7 @@ def crmkit_tasks(s: pd.DataFrame) -> list[tuple[str, Callable[[], Any]]]:
 
     def predict() -> None:
         state["alive"] = state["bg"].probability_alive(x, tx, T)
-        state["next"] = state["bg"].expected_purchases(HORIZON_DAYS, x, tx, T)
+        state["next"] = state["bg"].expected_purchases(x, HORIZON_DAYS, tx, T)
         state["clv"] = state["gg"].customer_lifetime_value(
             state["bg"], x, tx, T, m, months=MONTHS, discount_rate=DISCOUNT, time_units_per_month=crmkit.DAYS_PER_MONTH
         )
