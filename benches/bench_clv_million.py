@@ -254,6 +254,7 @@ def main() -> None:
     ap.add_argument("--no-warm-up", dest="warm_up", action="store_false", help="skip the untimed warm-up run on 2,000 customers (pytensor compiles its C code there)")
     ap.add_argument("--skip-pymc", action="store_true")
     ap.add_argument("--skip-lifetimes", action="store_true")
+    ap.add_argument("--skip-lifetimes-raw", action="store_true", help="leave out the lifetimes variant fitted on the raw rows")
     ap.add_argument("--skip-lifetimes-weights", action="store_true", help="leave out the lifetimes variant fitted on compressed rows with weights")
     args = ap.parse_args()
 
@@ -276,7 +277,8 @@ def main() -> None:
     if not args.skip_lifetimes:
         import lifetimes
 
-        contenders.append(Contender(f"lifetimes {lifetimes.__version__} raw rows", lifetimes_tasks(peer_rows, False), 1, scale, args.peer_task_limit))
+        if not args.skip_lifetimes_raw:
+            contenders.append(Contender(f"lifetimes {lifetimes.__version__} raw rows", lifetimes_tasks(peer_rows, False), 1, scale, args.peer_task_limit))
         if not args.skip_lifetimes_weights:
             contenders.append(Contender(f"lifetimes {lifetimes.__version__} weights", lifetimes_tasks(peer_rows, True), 1, scale, args.peer_task_limit))
     if not args.skip_pymc:

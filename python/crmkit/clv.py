@@ -203,7 +203,7 @@ class CompressedSummary:
         return int(self._core.distinct_rows)
 
     def distinct(self) -> dict[str, Floats]:
-        """The distinct rows sorted by (x, t_x, T) with their weights (customers per row), as a dict of arrays.
+        """The distinct rows sorted by (x, T, t_x) with their weights (customers per row), as a dict of arrays.
 
         Examples:
             >>> import crmkit

@@ -67,10 +67,10 @@ def test_compressed_summary_counts_distinct_rows(summary: pd.DataFrame) -> None:
     assert rows.distinct_rows == len(distinct)
     d = rows.distinct()
     assert d["weights"].sum() == len(summary)
-    # sorted by (x, t_x, T), and the weights count the customers of each row
-    keys = list(zip(d["x"], d["t_x"], d["T"]))
+    # sorted by (x, T, t_x), and the weights count the customers of each row
+    keys = list(zip(d["x"], d["T"], d["t_x"]))
     assert keys == sorted(keys)
-    counts = summary.groupby(["x", "t_x", "T"]).size()
+    counts = summary.groupby(["x", "T", "t_x"]).size()
     assert d["weights"].tolist() == [float(counts[k]) for k in keys]
 
 

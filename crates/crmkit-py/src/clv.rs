@@ -256,7 +256,7 @@ impl PyCompressedSummary {
         self.inner.distinct_rows()
     }
 
-    /// The distinct rows, sorted by (x, t_x, T), and their weights: (x, t_x, T, weights).
+    /// The distinct rows, sorted by (x, T, t_x), and their weights: (x, t_x, T, weights).
     #[allow(clippy::type_complexity)]
     fn distinct<'py>(
         &self,

@@ -512,7 +512,7 @@ fn from_order_key(k: u64) -> f64 {
 /// Rows between two looks at the interrupt hook while hashing (about a millisecond of work).
 const POLL_ROWS: usize = 1 << 16;
 /// Distinct rows evaluated between two looks at the interrupt hook in [`CompressedBtyd::map`].
-const MAP_BLOCK: usize = 2048;
+const MAP_BLOCK: usize = 512;
 /// From this many input rows the hashing is split over threads by hash partition.
 const PARALLEL_HASH_ROWS: usize = 131_072;
 /// Hash partitions of a parallel compression (each thread takes a contiguous range of them).
@@ -675,7 +675,7 @@ fn distinct_keys<const N: usize>(
 /// purchases and CLV) pays it once here instead of once per call. The value owns copies of its
 /// data: changing the caller's arrays afterwards changes nothing.
 ///
-/// The distinct rows are sorted by (x, t_x, T), their weights are the sums of the input
+/// The distinct rows are sorted by (x, T, t_x), their weights are the sums of the input
 /// weights (1 per row without weights; rows of weight 0 are kept, with weight 0, so that every
 /// input row has a prediction). Rows are validated as in [`BtydData::new`]; errors name the
 /// input row.
@@ -755,13 +755,15 @@ impl CompressedBtyd {
         let (keys, first, index) = distinct_keys([x, t_x, t], interrupt)?;
         let mut poll = Poll::new(interrupt);
         poll.check("compressing customer summaries")?;
-        // sort the distinct rows by (x, t_x, T), as the fits expect, and renumber
-        // (the keys are distinct, so the pairs sort by key; sorting them directly, not indices
-        // into them, keeps the comparisons in cache)
+        // sort the distinct rows by (x, T, t_x) and renumber: the fits' caches want rows of one
+        // x together, and the predictions share their per-(x, T) part (the expectation given
+        // alive, the discounted monthly path) among neighbouring rows of one block. (The keys
+        // are distinct, so the pairs sort by key; sorting them directly, not indices into
+        // them, keeps the comparisons in cache.)
         let mut pairs: Vec<([u64; 3], u32)> = keys
             .iter()
             .enumerate()
-            .map(|(i, k)| (*k, i as u32))
+            .map(|(i, k)| ([k[0], k[2], k[1]], i as u32))
             .collect();
         pairs.sort_unstable();
         poll.check("compressing customer summaries")?;
@@ -786,8 +788,8 @@ impl CompressedBtyd {
             |j: usize| -> Vec<f64> { pairs.iter().map(|p| from_order_key(p.0[j])).collect() };
         let distinct = BtydData {
             x: column(0),
-            t_x: column(1),
-            t: column(2),
+            t_x: column(2),
+            t: column(1),
             weights: counts,
         };
         let first = order.iter().map(|&i| first[i as usize]).collect();
@@ -798,7 +800,7 @@ impl CompressedBtyd {
         })
     }
 
-    /// The distinct rows, sorted by (x, t_x, T), weighted by the customers sharing each: the
+    /// The distinct rows, sorted by (x, T, t_x), weighted by the customers sharing each: the
     /// data to fit on.
     ///
     /// # Examples
@@ -841,7 +843,7 @@ impl CompressedBtyd {
         self.distinct.len()
     }
 
-    /// The distinct rows' columns (x, t_x, T, weights), sorted by (x, t_x, T); unlike
+    /// The distinct rows' columns (x, t_x, T, weights), sorted by (x, T, t_x); unlike
     /// [`CompressedBtyd::distinct`] also when every T is 0.
     ///
     /// # Examples
@@ -910,7 +912,7 @@ impl CompressedBtyd {
     /// Evaluates `f(x, t_x, T)` once per distinct row and returns its value for every input
     /// row. The distinct rows are split over threads from `min_parallel_rows` on (0: the
     /// default of 512, for predictions that cost a special function or a series per row) and
-    /// evaluated in blocks of 2,048 rows, between which `interrupt` is polled. An error of `f`
+    /// evaluated in blocks of 512 rows, between which `interrupt` is polled. An error of `f`
     /// about a row names the first input row holding it.
     ///
     /// # Examples
@@ -1696,8 +1698,24 @@ mod tests {
         for n in [1_000, PARALLEL_HASH_ROWS + 7_001] {
             let (x, t_x, t) = repeated_rows(n);
             let c = CompressedBtyd::new(&x, &t_x, &t, None, &Interrupt::default()).unwrap();
+            // the same rows and weights as `compress` (which sorts by (x, t_x, T))
             let reference = BtydData::new(&x, &t_x, &t).unwrap().compress();
-            assert_eq!(c.distinct().unwrap(), &reference, "n = {n}");
+            let sorted = |d: &BtydData| {
+                let mut r: Vec<[u64; 4]> = d
+                    .rows()
+                    .map(|(a, b, c, w)| [a, c, b, w].map(order_key))
+                    .collect();
+                r.sort_unstable();
+                r
+            };
+            assert_eq!(sorted(c.distinct().unwrap()), sorted(&reference), "n = {n}");
+            let keys: Vec<[u64; 3]> = c
+                .distinct()
+                .unwrap()
+                .rows()
+                .map(|(a, b, c, _)| [a, c, b].map(order_key))
+                .collect();
+            assert!(keys.is_sorted(), "sorted by (x, T, t_x)");
             assert_eq!(c.rows(), n);
             let d = c.distinct().unwrap();
             for (row, &k) in c.index().iter().enumerate() {
@@ -1734,14 +1752,14 @@ mod tests {
                         .collect()
                 })
                 .unwrap_err();
-            // the first failing distinct row (smallest t_x, T among x = 5), at its first input row
+            // the first failing distinct row (smallest T, t_x among x = 5), at its first input row
             let row = err.row().unwrap();
             assert_eq!(x[row], 5.0);
             let same = |r: usize| (x[r], t_x[r], t[r]) == (x[row], t_x[row], t[row]);
             assert_eq!((0..n).find(|&r| same(r)), Some(row));
             let smallest = (0..n)
                 .filter(|&r| x[r] == 5.0)
-                .min_by(|&a, &b| (t_x[a], t[a]).partial_cmp(&(t_x[b], t[b])).unwrap())
+                .min_by(|&a, &b| (t[a], t_x[a]).partial_cmp(&(t[b], t_x[b])).unwrap())
                 .unwrap();
             assert_eq!((t_x[smallest], t[smallest]), (t_x[row], t[row]));
         }
