@@ -8,8 +8,11 @@ Each model is configured in its constructor (column names, L2 ``penalty``), fitt
 table (pandas, polars, pyarrow, a dict of arrays) or on arrays, and then holds ``params_`` (a dict),
 ``standard_errors_``, ``log_likelihood_`` and ``report_`` (the convergence report); ``summary()``
 returns them as a table. The input of :func:`crmkit.btyd_summary` (columns ``x``, ``t_x``, ``T``,
-``m_x``) is the default. Predictions are numpy arrays, one value per customer; ``predict`` adds
-them to a table. The ``*_intervals`` methods (``probability_alive_intervals``,
+``m_x``) is the default. Predictions take the data first (``expected_purchases(data, t)``; the
+old order with the horizon first still works in this release, with a ``DeprecationWarning``) and
+are numpy arrays, one value per customer; ``predict`` adds them to a table. For many calls on
+the same large table, :class:`CompressedSummary` merges customers who share a summary once and
+every fit and prediction takes it in place of the table. The ``*_intervals`` methods (``probability_alive_intervals``,
 ``expected_purchases_intervals``, ``expected_spend_intervals``,
 ``customer_lifetime_value_intervals``) return a table keyed by customer with the prediction and
 ``lower`` / ``upper`` bounds from the sampling distribution of the fitted parameters (delta method
