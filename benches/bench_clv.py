@@ -145,7 +145,7 @@ def main() -> None:
         lgg.params_ = pd.Series({"p": gg.params_["p"], "q": gg.params_["q"], "v": gg.params_["gamma"]})
 
         def ours_predict() -> None:
-            bg.expected_purchases(39, x, tx, T)
+            bg.expected_purchases(x, 39, tx, T)
             bg.probability_alive(x, tx, T)
             gg.customer_lifetime_value(bg, x, tx, T, m, months=12, discount_rate=0.01, time_units_per_month=crmkit.WEEKS_PER_MONTH)
 

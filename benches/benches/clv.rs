@@ -1,5 +1,7 @@
 //! Criterion benchmarks of the buy-till-you-die likelihoods: log-likelihood plus gradient (what
-//! each fit iteration evaluates) over 1 M customers, BG/NBD and Pareto/NBD; a whole BG/NBD fit
+//! each fit iteration evaluates) over 1 M customers, BG/NBD and Pareto/NBD, and the BG/NBD
+//! Hessian as the fits form it (forward differences of the gradient); hashing 1 M daily
+//! customers into their distinct rows once and a prediction on them; a whole BG/NBD fit
 //! on those 1 M distinct rows (standard errors included); and the per-customer 90 % delta-method
 //! intervals of P(alive) and expected purchases for all of them.
 //!
@@ -17,8 +19,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use crmkit::clv::{
-    BgNbd, BgNbdParams, BtydData, FitOptions, IntervalOptions, ParetoNbdParams,
-    expected_purchases_intervals, probability_alive_intervals,
+    BgNbd, BgNbdParams, BtydData, CompressedBtyd, FitOptions, Interrupt, IntervalOptions,
+    ParetoNbdParams, TransactionModel, expected_purchases_intervals, probability_alive_intervals,
 };
 use crmkit_benches::SplitMix64;
 
@@ -78,6 +80,83 @@ fn likelihoods(c: &mut Criterion) {
                 .expect("finite")
         });
     });
+    // The Hessian as the fits compute it for standard errors and the Newton phase: forward
+    // differences of the analytic gradient in log-parameters (one gradient per parameter).
+    group.bench_function("bgnbd_hessian_1M", |b| {
+        b.iter(|| {
+            let theta = [bg.r, bg.alpha, bg.a, bg.b];
+            let (_, g0) = bg
+                .log_likelihood_and_gradient(black_box(&data))
+                .expect("finite");
+            let mut h = [[0.0; 4]; 4];
+            for (i, row) in h.iter_mut().enumerate() {
+                let mut t = theta;
+                t[i] *= (1e-6f64).exp();
+                let p = BgNbdParams {
+                    r: t[0],
+                    alpha: t[1],
+                    a: t[2],
+                    b: t[3],
+                };
+                let (_, g) = p.log_likelihood_and_gradient(&data).expect("finite");
+                for j in 0..4 {
+                    row[j] = (g[j] * t[j] - g0[j] * theta[j]) / 1e-6;
+                }
+            }
+            h
+        });
+    });
+    group.finish();
+}
+
+/// `CUSTOMERS` summaries at daily resolution as a simulated BG/NBD population gives them
+/// (T = 1..730 days, x and t_x in whole days): about a third of the rows are distinct.
+fn daily_customers(seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let mut rng = SplitMix64::new(seed);
+    let (mut x, mut t_x, mut t) = (
+        Vec::with_capacity(CUSTOMERS),
+        Vec::with_capacity(CUSTOMERS),
+        Vec::with_capacity(CUSTOMERS),
+    );
+    for _ in 0..CUSTOMERS {
+        let age = 1.0 + rng.below(730) as f64;
+        if rng.next_f64() < 0.55 {
+            x.push(0.0);
+            t_x.push(0.0);
+        } else {
+            x.push(1.0 + rng.below(12) as f64);
+            t_x.push((1.0 + rng.below(age as u64) as f64).min(age));
+        }
+        t.push(age);
+    }
+    (x, t_x, t)
+}
+
+/// Hashing 1 M customers into their distinct rows once (`CompressedBtyd`), and a prediction
+/// (P(alive) and the 12-month path of expected purchases) on them, spread to every customer.
+fn compression(c: &mut Criterion) {
+    let (x, t_x, t) = daily_customers(13);
+    let mut group = c.benchmark_group("clv_compression");
+    group.throughput(Throughput::Elements(CUSTOMERS as u64));
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    let none = Interrupt::default();
+    group.bench_function("compress_1M_daily", |b| {
+        b.iter(|| CompressedBtyd::new(black_box(&x), &t_x, &t, None, &none).expect("valid"));
+    });
+    let rows = CompressedBtyd::new(&x, &t_x, &t, None, &none).expect("valid");
+    let bg = BgNbdParams {
+        r: 0.25,
+        alpha: 30.0,
+        a: 0.8,
+        b: 2.5,
+    };
+    group.bench_function("bgnbd_expected_purchases_90d_1M_daily", |b| {
+        b.iter(|| {
+            rows.map(0, &none, |x, t_x, t| bg.expected_purchases(90.0, x, t_x, t))
+                .expect("finite")
+        });
+    });
     group.finish();
 }
 
@@ -104,5 +183,5 @@ fn fit_and_intervals(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, likelihoods, fit_and_intervals);
+criterion_group!(benches, likelihoods, compression, fit_and_intervals);
 criterion_main!(benches);

@@ -8,8 +8,11 @@ Each model is configured in its constructor (column names, L2 ``penalty``), fitt
 table (pandas, polars, pyarrow, a dict of arrays) or on arrays, and then holds ``params_`` (a dict),
 ``standard_errors_``, ``log_likelihood_`` and ``report_`` (the convergence report); ``summary()``
 returns them as a table. The input of :func:`crmkit.btyd_summary` (columns ``x``, ``t_x``, ``T``,
-``m_x``) is the default. Predictions are numpy arrays, one value per customer; ``predict`` adds
-them to a table. The ``*_intervals`` methods (``probability_alive_intervals``,
+``m_x``) is the default. Predictions take the data first (``expected_purchases(data, t)``; the
+old order with the horizon first still works in this release, with a ``DeprecationWarning``) and
+are numpy arrays, one value per customer; ``predict`` adds them to a table. For many calls on
+the same large table, :class:`CompressedSummary` merges customers who share a summary once and
+every fit and prediction takes it in place of the table. The ``*_intervals`` methods (``probability_alive_intervals``,
 ``expected_purchases_intervals``, ``expected_spend_intervals``,
 ``customer_lifetime_value_intervals``) return a table keyed by customer with the prediction and
 ``lower`` / ``upper`` bounds from the sampling distribution of the fitted parameters (delta method
@@ -27,7 +30,7 @@ Two discounting conventions for CLV, named explicitly and never mixed:
 Examples:
     >>> import crmkit
     >>> bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
-    >>> round(float(bg.expected_purchases(39, [2], [30.43], [38.86])[0]), 3)
+    >>> round(float(bg.expected_purchases([2], 39, [30.43], [38.86])[0]), 3)
     1.226
 """
 
@@ -35,10 +38,14 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import warnings
-from typing import Any, ClassVar, Literal
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
+import numpy.typing as npt
 
 from crmkit import _crmkit, _display, _frames
 from crmkit._crmkit import CrmkitWarning
@@ -46,6 +53,7 @@ from crmkit._estimator import Estimator
 
 __all__ = [
     "DAYS_PER_MONTH",
+    "CompressedSummary",
     "WEEKS_PER_MONTH",
     "BgBb",
     "BgNbd",
@@ -62,6 +70,166 @@ DAYS_PER_MONTH = 30.0
 """Days per month, as lifetimes uses for ``freq='D'``."""
 
 _Z95 = 1.959963984540054
+
+
+Family = Literal["pandas", "polars", "pyarrow", "numpy"]
+"""A frame family: ``'pandas'``, ``'polars'``, ``'pyarrow'`` or ``'numpy'`` (a dict of arrays)."""
+NonPositiveSpend = Literal["exclude", "error"]
+"""The rule for repeat customers whose net mean spend is <= 0: ``'exclude'`` or ``'error'``."""
+Floats = npt.NDArray[np.float64]
+"""One float64 value per customer."""
+
+
+def _is_scalar(value: object) -> bool:
+    """A plain number (a horizon or a count), not a column or table."""
+    return isinstance(value, (numbers.Real, np.number)) and not isinstance(value, (bool, np.bool_))
+
+
+def _deprecated_order(call: str, new: str) -> None:
+    """The DeprecationWarning of the old argument order (the horizon before the data)."""
+    warnings.warn(
+        f"crmkit: {call} with the horizon first is deprecated and stops working in the next release; "
+        f"pass the data first: {new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+@contextmanager
+def _user_fields(names: Mapping[str, str]) -> Iterator[None]:
+    """Errors raised inside name the field as the user typed it: ``names`` maps the compiled
+    core's field name (``x``, ``t_x``, ``T``, ``mean_spend``, …) to the configured column name."""
+    try:
+        yield
+    except _crmkit.CrmkitError as err:
+        field = getattr(err, "field", None)
+        typed = names.get(field) if isinstance(field, str) else None
+        if typed is not None and typed != field:
+            err.field = typed
+            err.args = tuple(a.replace(f"`{field}`", f"`{typed}`") if isinstance(a, str) else a for a in err.args)
+        raise
+
+
+class CompressedSummary:
+    """Customer summaries hashed ONCE into their distinct (x, t_x, T) rows, for fitting and predicting many times.
+
+    Every fit and prediction of :class:`BgNbd`, :class:`ParetoNbd` and :class:`MbgNbd` merges
+    customers who share a summary (x, t_x, T) so that each distinct row is evaluated once. On a
+    million customers at daily resolution (about 335,000 distinct rows) that merging costs
+    about as much as a closed-form prediction; a pipeline that fits and then predicts several
+    quantities pays it once here instead of in every call. Pass the object wherever a table of
+    summaries goes: ``fit``, ``score``, ``probability_alive``, ``expected_purchases``,
+    ``predict``, :meth:`GammaGamma.customer_lifetime_value` and the other predictions. Results
+    are the same as on the table, to the last bit.
+
+    The object holds copies of what it was built from: changing the table or the arrays
+    afterwards does not change it (build a new one for new data). Column names are given here,
+    once (a model's own column names do not apply to a compressed summary).
+
+    Args:
+        data: a table (pandas, polars, pyarrow, a dict of arrays), or None when every column
+            below is passed as an array.
+        x, t_x, T: repeat purchases, age at the last purchase and age at the end of the
+            calibration period: column names of ``data`` (default ``x``, ``t_x``, ``T`` as
+            :func:`crmkit.btyd_summary` names them) or arrays.
+        m_x: mean repeat spend (a column name or an array), kept per customer for
+            :class:`GammaGamma`; None leaves it out.
+        weights: customers per row (a column name or an array), or None (one customer per row).
+        customer_id: the id column kept from ``data`` to key the results of :meth:`GammaGamma`
+            and the models' ``predict`` (None, or a name the table lacks: no id column).
+
+    Examples:
+        >>> import numpy as np, crmkit
+        >>> summary = {"customer_id": np.arange(6), "x": [0.0, 2, 2, 0, 1, 2],
+        ...            "t_x": [0.0, 30, 30, 0, 12, 30], "T": [38.0] * 6, "m_x": [0.0, 20, 25, 0, 9, 20]}
+        >>> rows = crmkit.CompressedSummary(summary, m_x="m_x")
+        >>> rows
+        CompressedSummary(6 rows, 3 distinct)
+        >>> bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
+        >>> bool((bg.probability_alive(rows) == bg.probability_alive(summary)).all())
+        True
+        >>> gg = crmkit.GammaGamma.from_params(p=6.25, q=3.74, gamma=15.44)
+        >>> clv = gg.customer_lifetime_value(bg, rows, time_units_per_month=crmkit.WEEKS_PER_MONTH)
+        >>> same = gg.customer_lifetime_value(bg, summary, time_units_per_month=crmkit.WEEKS_PER_MONTH)
+        >>> bool((clv == same).all()), bool(clv[2] > clv[1] > clv[4])
+        (True, True)
+    """
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        x: Any = "x",
+        t_x: Any = "t_x",
+        T: Any = "T",
+        m_x: Any = None,
+        weights: Any = None,
+        customer_id: str | None = "customer_id",
+    ) -> None:
+        names = {"x": x, "t_x": t_x, "T": T, "t": T, "weights": weights, "m_x": m_x}
+        typed = {k: v for k, v in names.items() if isinstance(v, str)}
+        with _user_fields(typed):
+            cols = {
+                field: _frames.floats(_frames.column(data, name, field), field)
+                for field, name in (("x", x), ("t_x", t_x), ("T", T))
+            }
+            w = None if weights is None else _frames.floats(_frames.column(data, weights, "weights"), "weights")
+            self._core = _crmkit.CompressedSummary(cols["x"], cols["t_x"], cols["T"], w)
+            #: Repeat purchases per input row (a copy), for the spend model.
+            self.x: Floats = np.array(cols["x"], dtype=np.float64, copy=True)
+            #: Mean repeat spend per input row (a copy), or None.
+            self.m_x: Floats | None = (
+                None if m_x is None else np.array(_frames.floats(_frames.column(data, m_x, "m_x"), "m_x"), dtype=np.float64, copy=True)
+            )
+        if self.m_x is not None and len(self.m_x) != len(self.x):
+            raise _frames._error(
+                _crmkit.LengthMismatchError, f"`{typed.get('m_x', 'm_x')}` has {len(self.m_x)} rows, expected {len(self.x)}", typed.get("m_x", "m_x")
+            )
+        #: The customer ids kept from the table (a copy), or None.
+        self.customer_id: Any = None
+        #: The name of the id column, when kept.
+        self.customer_id_name: str | None = None
+        if data is not None and customer_id is not None and _has_column(data, customer_id):
+            self.customer_id = _frames.take(_frames.column(data, customer_id, "customer_id"), np.arange(len(self.x)))
+            self.customer_id_name = customer_id
+        #: The frame family of the table it was built from ('numpy' for arrays and dicts).
+        self.family: Family = "numpy" if data is None else _frames.family(data)  # type: ignore[assignment]
+
+    @property
+    def rows(self) -> int:
+        """Number of input rows (customers)."""
+        return int(self._core.rows)
+
+    @property
+    def distinct_rows(self) -> int:
+        """Number of distinct (x, t_x, T) rows."""
+        return int(self._core.distinct_rows)
+
+    def distinct(self) -> dict[str, Floats]:
+        """The distinct rows sorted by (x, T, t_x) with their weights (customers per row), as a dict of arrays.
+
+        Examples:
+            >>> import crmkit
+            >>> crmkit.CompressedSummary(None, x=[1.0, 0.0, 1.0], t_x=[3.0, 0.0, 3.0], T=[9.0, 9.0, 9.0]).distinct()["weights"].tolist()
+            [1.0, 2.0]
+        """
+        x, t_x, T, w = self._core.distinct()
+        return {"x": x, "t_x": t_x, "T": T, "weights": w}
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __repr__(self) -> str:
+        return repr(self._core)
+
+    def _spend_columns(self) -> list[Any]:
+        if self.m_x is None:
+            raise _frames._error(
+                _crmkit.ConfigError,
+                "invalid `m_x`: this CompressedSummary holds no mean spend (build it with m_x=...)",
+                "m_x",
+            )
+        return [self.x, self.m_x]
 
 
 def _not_fitted(name: str) -> Exception:
@@ -179,7 +347,7 @@ class _Model(Estimator):
         report = self._fitted().report
         return None if report is None else dict(report)
 
-    def summary(self, family: str | None = None) -> Any:
+    def summary(self, family: Family | None = None) -> Any:
         """Parameters with standard errors and 95% intervals, one row per parameter.
 
         Columns: ``param``, ``estimate``, ``std_error``, ``lower_95``, ``upper_95``,
@@ -188,8 +356,7 @@ class _Model(Estimator):
         ``'pandas'``, ``'polars'``, ``'pyarrow'`` or ``'numpy'`` (a dict of arrays); by default
         pandas, or the first of polars / pyarrow installed, else numpy.
         """
-        if family is None:
-            family = next((f for f in ("pandas", "polars", "pyarrow") if _frames._installed(f)), "numpy")
+        fam: str = family if family is not None else next((f for f in ("pandas", "polars", "pyarrow") if _frames._installed(f)), "numpy")
         model = self._fitted()
         names = list(model.param_names)
         est = np.array([model.params[n] for n in names], dtype=np.float64)
@@ -209,12 +376,12 @@ class _Model(Estimator):
                 "iterations": np.full(k, report.get("iterations", 0), dtype=np.int64),
                 "gradient_norm": np.full(k, report.get("gradient_norm", math.nan)),
             },
-            family,
+            fam,
         )
 
     # -- construction from parameters / JSON / pickle ----------------------------------------
     @classmethod
-    def from_params(cls, **params: float) -> Any:
+    def from_params(cls, **params: float) -> Self:
         """A model with the given parameters (no fit facts), for predictions."""
         names = list(cls._core.param_names)
         if sorted(params) != sorted(names):
@@ -241,7 +408,7 @@ class _Model(Estimator):
         )
 
     @classmethod
-    def from_json(cls, text: str) -> Any:
+    def from_json(cls, text: str) -> Self:
         """Reads a model written by ``to_json``."""
         doc = _frames.json_object(text, cls.__name__)
         if doc.get("model") != cls.__name__:
@@ -342,31 +509,53 @@ class _TransactionModel(_Model):
         self.T = T
         self.weights = weights
 
+    def _names(self, table: bool) -> dict[str, str]:
+        """The core's field names → the names the user typed (configured columns for a table)."""
+        if not table:
+            return {"t": "T"}
+        return {"x": self.x, "t_x": self.t_x, "T": self.T, "t": self.T, "weights": self.weights or "weights"}
+
     def _xtT(self, data: Any, t_x: Any, T: Any) -> list[Any]:
+        """The compiled model's summary arguments: ``[compressed]`` or the arrays x, t_x, T."""
+        if isinstance(data, CompressedSummary):
+            if t_x is not None or T is not None:
+                raise _frames._error(_crmkit.ConfigError, "invalid `t_x`: a CompressedSummary holds t_x and T: pass it alone", "t_x")
+            return [data._core]
         if t_x is None and T is None:
-            return _columns(data, {"x": self.x, "t_x": self.t_x, "T": self.T}, {})
+            with _user_fields(self._names(True)):
+                return _columns(data, {"x": self.x, "t_x": self.t_x, "T": self.T}, {})
         return _columns(None, {"x": data, "t_x": t_x, "T": T}, {"x": data, "t_x": t_x, "T": T})
 
-    def fit(self, data: Any, t_x: Any = None, T: Any = None, weights: Any = None, *, penalty: float | None = None) -> Any:
+    def _fields(self, data: Any, t_x: Any, T: Any) -> Any:
+        """Errors of the call name the configured columns when ``data`` is a table."""
+        return _user_fields(self._names(t_x is None and T is None and not isinstance(data, CompressedSummary)))
+
+    def fit(self, data: Any, t_x: Any = None, T: Any = None, weights: Any = None, *, penalty: float | None = None) -> Self:
         """Fits by maximum likelihood (BFGS on log-parameters with analytic gradients).
 
         Args:
             data: a table with the configured columns (default ``x``, ``t_x``, ``T`` as
-                :func:`crmkit.btyd_summary` makes them), or the array of repeat purchases ``x``
-                (frequency) when ``t_x`` (recency) and ``T`` (age) are passed as arrays too.
+                :func:`crmkit.btyd_summary` makes them), a :class:`CompressedSummary` (rows
+                merged once for many calls), or the array of repeat purchases ``x`` (frequency)
+                when ``t_x`` (recency) and ``T`` (age) are passed as arrays too.
             weights: customers per row (an array), or None; with a table, the configured
                 ``weights`` column is used.
             penalty: L2 penalty for this fit (default: the constructor's), lifetimes' ``penalizer_coef``.
 
         Returns:
             self, fitted. Raises :class:`crmkit.ConvergenceError` (saying why) when the fit fails,
-            :class:`crmkit.InvalidValueError` naming the field and row for bad input.
+            :class:`crmkit.InvalidValueError` naming the field (the column name as configured)
+            and row for bad input.
         """
-        x, tx, tt = self._xtT(data, t_x, T)
-        if weights is None and t_x is None and T is None and self.weights is not None:
-            weights = _frames.column(data, self.weights, "weights")
-        w = None if weights is None else _frames.floats(weights, "weights")
-        self.model_ = self._core.fit(x, tx, tt, w, **self._fit_kwargs(penalty))
+        args = self._xtT(data, t_x, T)
+        with self._fields(data, t_x, T):
+            if weights is None and t_x is None and T is None and self.weights is not None and not isinstance(data, CompressedSummary):
+                weights = _frames.column(data, self.weights, "weights")
+            w = None if weights is None else _frames.floats(weights, "weights")
+            if len(args) == 1:
+                self.model_ = self._core.fit(args[0], None, None, w, **self._fit_kwargs(penalty))
+            else:
+                self.model_ = self._core.fit(*args, w, **self._fit_kwargs(penalty))
         return self
 
     def score(self, data: Any, y: Any = None) -> float:
@@ -383,45 +572,74 @@ class _TransactionModel(_Model):
             >>> round(model.score(summary), 4)
             -7.9451
         """
-        x, tx, tt = self._xtT(data, None, None)
-        w = None if self.weights is None else _frames.floats(_frames.column(data, self.weights, "weights"), "weights")
-        log_likelihood, customers = self._fitted().log_likelihood_of(x, tx, tt, w)
+        args = self._xtT(data, None, None)
+        with self._fields(data, None, None):
+            w = None
+            if self.weights is not None and not isinstance(data, CompressedSummary):
+                w = _frames.floats(_frames.column(data, self.weights, "weights"), "weights")
+            log_likelihood, customers = self._fitted().log_likelihood_of(*args, weights=w)
         return float(log_likelihood) / float(customers)
 
-    def expected_purchases(self, t: float, data: Any, t_x: Any = None, T: Any = None) -> np.ndarray:
+    def expected_purchases(self, data: Any, t: Any = None, t_x: Any = None, T: Any = None) -> Any:
         """Conditional expected purchases of each customer in (T, T + t].
 
         Args:
+            data: a table, a :class:`CompressedSummary`, or the array x (see :meth:`fit`).
             t: the horizon in the data's time unit.
-            data, t_x, T: a table, or the arrays x, t_x, T (see :meth:`fit`).
+            t_x, T: the arrays t_x and T when ``data`` is the array x.
+
+        The old order ``expected_purchases(t, data)`` still works in this release, with a
+        ``DeprecationWarning``.
 
         Returns:
-            numpy array of float64. Formula: BG/NBD Fader, Hardie & Lee (2005) eq. 10; Pareto/NBD
-            Schmittlein, Morrison & Colombo (1987) / Fader, Hardie & Lee (2005) eq. 22; MBG/NBD
-            Batislam, Denizel & Filiztekin (2007) — as in lifetimes 0.11.3
-            ``conditional_expected_number_of_purchases_up_to_time``.
-        """
-        return self._fitted().expected_purchases(float(t), *self._xtT(data, t_x, T))  # type: ignore[no-any-return]
+            numpy array of float64, one value per customer in input order. Formula: BG/NBD
+            Fader, Hardie & Lee (2005) eq. 10; Pareto/NBD Schmittlein, Morrison & Colombo (1987) /
+            Fader, Hardie & Lee (2005) eq. 22; MBG/NBD Batislam, Denizel & Filiztekin (2007) — as
+            in lifetimes 0.11.3 ``conditional_expected_number_of_purchases_up_to_time``.
 
-    def probability_alive(self, data: Any, t_x: Any = None, T: Any = None) -> np.ndarray:
+        Examples:
+            >>> import crmkit
+            >>> bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
+            >>> summary = {"x": [2.0, 0.0], "t_x": [30.43, 0.0], "T": [38.86, 38.86]}
+            >>> bg.expected_purchases(summary, 39).round(3).tolist()
+            [1.226, 0.195]
+        """
+        if _is_scalar(data) and not _is_scalar(t):
+            _deprecated_order(f"{type(self).__name__}.expected_purchases(t, data)", "expected_purchases(data, t)")
+            data, t = t, data
+        args = self._xtT(data, t_x, T)
+        with self._fields(data, t_x, T):
+            return self._fitted().expected_purchases(float(t), *args)
+
+    def probability_alive(self, data: Any, t_x: Any = None, T: Any = None) -> Floats:
         """P(alive at T | x, t_x, T) of each customer, in [0, 1].
 
+        ``data``: a table, a :class:`CompressedSummary`, or the array x (see :meth:`fit`).
         Formula: BG/NBD Fader, Hardie & Lee (2005) eq. 11; Pareto/NBD Fader & Hardie (2005) note
         eq. 11; MBG/NBD Batislam et al. (2007) — computed as a logistic function of the log-odds.
         """
-        return self._fitted().probability_alive(*self._xtT(data, t_x, T))  # type: ignore[no-any-return]
+        args = self._xtT(data, t_x, T)
+        with self._fields(data, t_x, T):
+            return self._fitted().probability_alive(*args)  # type: ignore[no-any-return]
 
     def expected_purchases_new_customer(self, t: float) -> float:
         """Expected purchases E[X(t)] of a new customer in (0, t] (BG/NBD: Fader, Hardie & Lee 2005 eq. 7)."""
-        return self._fitted().expected_purchases_new_customer(float(t))  # type: ignore[no-any-return]
+        return float(self._fitted().expected_purchases_new_customer(float(t)))
 
-    def discounted_expected_transactions(self, delta: float, data: Any, t_x: Any = None, T: Any = None) -> np.ndarray:
+    def discounted_expected_transactions(self, data: Any, delta: Any = None, t_x: Any = None, T: Any = None) -> Floats:
         """DERT: future purchases discounted continuously at ``delta`` per time unit (infinite horizon).
 
+        ``data`` first (a table, a :class:`CompressedSummary` or the array x), then ``delta``;
+        the old order ``(delta, data)`` works in this release with a ``DeprecationWarning``.
         Formula: ∫₀^∞ e^(−δt) dE[Y(t)] (Fader, Hardie & Lee 2005 "RFM and CLV"); closed form for
         Pareto/NBD (their eq. 2), tanh-sinh quadrature for the other models.
         """
-        return self._fitted().discounted_expected_transactions(float(delta), *self._xtT(data, t_x, T))  # type: ignore[no-any-return]
+        if _is_scalar(data) and not _is_scalar(delta):
+            _deprecated_order(f"{type(self).__name__}.discounted_expected_transactions(delta, data)", "discounted_expected_transactions(data, delta)")
+            data, delta = delta, data
+        args = self._xtT(data, t_x, T)
+        with self._fields(data, t_x, T):
+            return self._fitted().discounted_expected_transactions(float(delta), *args)  # type: ignore[no-any-return]
 
     def probability_alive_intervals(
         self,
@@ -474,14 +692,14 @@ class _TransactionModel(_Model):
         """
         from_table = t_x is None and T is None
         arrays = _crmkit.probability_alive_intervals(
-            self._fitted(), *self._xtT(data, t_x, T), level=float(level), method=method, draws=int(draws), seed=int(seed)
+            self._fitted(), *self._arrays(data, t_x, T), level=float(level), method=method, draws=int(draws), seed=int(seed)
         )
         return _interval_frame(data, from_table, customer_id, "probability_alive", arrays)
 
     def expected_purchases_intervals(
         self,
-        t: float,
         data: Any,
+        t: Any = None,
         t_x: Any = None,
         T: Any = None,
         *,
@@ -504,17 +722,20 @@ class _TransactionModel(_Model):
             >>> import crmkit
             >>> x, t_x, n = [0, 1, 1, 2, 2, 3, 3, 5, 7, 10], [0, 5, 30, 10, 35, 20, 37, 25, 36, 37], [1400, 300, 150, 100, 120, 60, 80, 40, 50, 20]
             >>> pn = crmkit.ParetoNbd().fit(x, t_x, [38.0] * 10, weights=n)
-            >>> iv = pn.expected_purchases_intervals(39, [2.0, 2.0], [30.0, 5.0], [38.0, 38.0], method="bootstrap", draws=200, seed=1)
+            >>> iv = pn.expected_purchases_intervals([2.0, 2.0], 39, [30.0, 5.0], [38.0, 38.0], method="bootstrap", draws=200, seed=1)
             >>> sorted(iv)      # arrays in: a dict of arrays out
             ['expected_purchases', 'lower', 'upper']
             >>> bool((iv["lower"] < iv["expected_purchases"]).all() and (iv["expected_purchases"] < iv["upper"]).all())
             True
         """
+        if _is_scalar(data) and not _is_scalar(t):
+            _deprecated_order(f"{type(self).__name__}.expected_purchases_intervals(t, data)", "expected_purchases_intervals(data, t)")
+            data, t = t, data
         from_table = t_x is None and T is None
         arrays = _crmkit.expected_purchases_intervals(
             self._fitted(),
             float(t),
-            *self._xtT(data, t_x, T),
+            *self._arrays(data, t_x, T),
             level=float(level),
             method=method,
             draws=int(draws),
@@ -529,8 +750,20 @@ class _TransactionModel(_Model):
         """
         from crmkit.rfm import _append
 
-        extra = {"probability_alive": self.probability_alive(data), "expected_purchases": self.expected_purchases(t, data)}
+        extra = {"probability_alive": self.probability_alive(data), "expected_purchases": self.expected_purchases(data, t)}
+        if isinstance(data, CompressedSummary):
+            # the table it came from is not kept: the customer ids (when kept) and the predictions
+            columns: dict[str, Any] = {} if data.customer_id_name is None else {data.customer_id_name: data.customer_id}
+            return _frames.frame({**columns, **extra}, data.family)
         return _append(data, extra, _frames.family(data))
+
+    def _arrays(self, data: Any, t_x: Any, T: Any) -> list[Any]:
+        """The arrays x, t_x, T (the interval functions take no CompressedSummary yet)."""
+        if isinstance(data, CompressedSummary):
+            raise _frames._error(
+                _crmkit.ConfigError, "invalid `data`: the interval methods take a table or arrays, not a CompressedSummary", "data"
+            )
+        return self._xtT(data, t_x, T)
 
 
 class BgNbd(_TransactionModel):
@@ -580,12 +813,15 @@ class ParetoNbd(_TransactionModel):
         """
         return self._fitted().probability_of_purchases(int(n), float(t))  # type: ignore[no-any-return]
 
-    def conditional_probability_of_purchases(self, n: int, t: float, data: Any, t_x: Any = None, T: Any = None) -> np.ndarray:
+    def conditional_probability_of_purchases(self, data: Any, n: Any = None, t: Any = None, t_x: Any = None, T: Any = None) -> Floats:
         """P(Y = n | x, t_x, T): probability that each customer makes ``n`` purchases in (T, T + t].
 
         Args:
+            data: a table, a :class:`CompressedSummary`, or the array x (see :meth:`fit`).
             n: the number of purchases; t: the horizon in the data's time unit.
-            data, t_x, T: a table, or the arrays x, t_x, T (see :meth:`fit`).
+            t_x, T: the arrays t_x and T when ``data`` is the array x.
+
+        The old order ``(n, t, data)`` works in this release with a ``DeprecationWarning``.
 
         Returns:
             numpy array of float64 in [0, 1]. Formula: Fader & Hardie note 028, "Deriving the
@@ -595,10 +831,15 @@ class ParetoNbd(_TransactionModel):
         Examples:
             >>> import numpy as np, crmkit
             >>> pn = crmkit.ParetoNbd.from_params(r=0.5533, alpha=10.5776, s=0.6062, beta=11.6679)
-            >>> np.round(pn.conditional_probability_of_purchases(0, 39, [0, 26], [0, 30.86], [38.86, 31]), 4).tolist()
+            >>> np.round(pn.conditional_probability_of_purchases([0, 26], 0, 39, [0, 30.86], [38.86, 31]), 4).tolist()
             [0.9307, 0.0238]
         """
-        return self._fitted().conditional_probability_of_purchases(int(n), float(t), *self._xtT(data, t_x, T))  # type: ignore[no-any-return]
+        if _is_scalar(data) and _is_scalar(n) and not _is_scalar(t):
+            _deprecated_order("ParetoNbd.conditional_probability_of_purchases(n, t, data)", "conditional_probability_of_purchases(data, n, t)")
+            data, n, t = t, data, n
+        args = self._xtT(data, t_x, T)
+        with self._fields(data, t_x, T):
+            return self._fitted().conditional_probability_of_purchases(int(n), float(t), *args)  # type: ignore[no-any-return]
 
 
 class MbgNbd(_TransactionModel):
@@ -685,11 +926,23 @@ class GammaGamma(_Model):
         self.weights = weights
 
     def _xm(self, data: Any, m_x: Any) -> list[Any]:
+        if isinstance(data, CompressedSummary):
+            return data._spend_columns()
         if m_x is None:
-            return _columns(data, {"x": self.x, "m_x": self.m_x}, {})
+            with _user_fields(self._names(True)):
+                return _columns(data, {"x": self.x, "m_x": self.m_x}, {})
         return _columns(None, {"x": data, "m_x": m_x}, {"x": data, "m_x": m_x})
 
-    def fit(self, data: Any, m_x: Any = None, weights: Any = None, *, penalty: float | None = None) -> GammaGamma:
+    def _names(self, table: bool) -> dict[str, str]:
+        """The core's field names → the names the user typed (configured columns for a table)."""
+        if not table:
+            return {"mean_spend": "m_x"}
+        return {"x": self.x, "m_x": self.m_x, "mean_spend": self.m_x, "weights": self.weights or "weights"}
+
+    def _fields(self, data: Any, *arrays: Any) -> Any:
+        return _user_fields(self._names(all(a is None for a in arrays) and not isinstance(data, CompressedSummary)))
+
+    def fit(self, data: Any, m_x: Any = None, weights: Any = None, *, penalty: float | None = None) -> Self:
         """Fits on repeat purchases and mean spend.
 
         Args:
@@ -704,14 +957,15 @@ class GammaGamma(_Model):
             self, fitted.
         """
         x, m = self._xm(data, m_x)
-        if weights is None and m_x is None and self.weights is not None:
-            weights = _frames.column(data, self.weights, "weights")
-        w = None if weights is None else _frames.floats(weights, "weights")
-        rule = self._rule()
-        left_out = _crmkit.non_positive_spend_rows(_frames.floats(x, "x"), _frames.floats(m, "m_x"), rule)
-        self.model_ = self._core.fit(
-            x, m, w, q_above_one=self.q_above_one, non_positive_spend=rule, **self._fit_kwargs(penalty)
-        )
+        with self._fields(data, m_x):
+            if weights is None and m_x is None and self.weights is not None and not isinstance(data, CompressedSummary):
+                weights = _frames.column(data, self.weights, "weights")
+            w = None if weights is None else _frames.floats(weights, "weights")
+            rule = self._rule()
+            left_out = _crmkit.non_positive_spend_rows(_frames.floats(x, "x"), _frames.floats(m, "m_x"), rule)
+            self.model_ = self._core.fit(
+                x, m, w, q_above_one=self.q_above_one, non_positive_spend=rule, **self._fit_kwargs(penalty)
+            )
         _warn_left_out(len(left_out))
         return self
 
@@ -730,25 +984,33 @@ class GammaGamma(_Model):
             -3.764
         """
         x, m = self._xm(data, None)
-        w = None if self.weights is None else _frames.floats(_frames.column(data, self.weights, "weights"), "weights")
-        log_likelihood, customers = self._fitted().log_likelihood_of(x, m, w, non_positive_spend=self._rule())
+        with self._fields(data):
+            w = None
+            if self.weights is not None and not isinstance(data, CompressedSummary):
+                w = _frames.floats(_frames.column(data, self.weights, "weights"), "weights")
+            log_likelihood, customers = self._fitted().log_likelihood_of(x, m, w, non_positive_spend=self._rule())
         return float(log_likelihood) / float(customers)
 
-    def _rule(self) -> str:
-        return getattr(self, "non_positive_spend", "exclude")
+    def _rule(self) -> NonPositiveSpend:
+        rule: NonPositiveSpend = getattr(self, "non_positive_spend", "exclude")
+        return rule
 
-    def _spend(self, x: Any, m: Any) -> np.ndarray:
+    def _spend(self, x: Any, m: Any) -> Floats:
         """Expected spend with the rule applied (NaN = left out), warning about those left out."""
-        spend = self._fitted().expected_spend(x, m, non_positive_spend=self._rule())
+        spend: Floats = self._fitted().expected_spend(x, m, non_positive_spend=self._rule())
         _warn_left_out(int(np.isnan(spend).sum()), stacklevel=4)
-        return spend  # type: ignore[no-any-return]
+        return spend
 
-    def expected_spend(self, data: Any, m_x: Any = None) -> np.ndarray:
+    def expected_spend(self, data: Any, m_x: Any = None) -> Floats:
         """Expected spend per purchase of each customer, E[M | x, m_x] (Fader, Hardie & Lee 2005 "RFM and CLV" eq. A3):
         (p + p x)·(γ + x m_x)/(p x + q − 1) weighted as in the paper; the population mean for x = 0.
-        NaN for the repeat customers the ``non_positive_spend`` rule leaves out.
+        NaN for the repeat customers the ``non_positive_spend`` rule leaves out. ``data``: a
+        table (configured columns ``x``, ``m_x``), a :class:`CompressedSummary` built with
+        ``m_x``, or the array x with ``m_x`` an array.
         """
-        return self._spend(*self._xm(data, m_x))
+        x, m = self._xm(data, m_x)
+        with self._fields(data, m_x):
+            return self._spend(x, m)
 
     @property
     def population_mean_spend(self) -> float:
@@ -759,12 +1021,39 @@ class GammaGamma(_Model):
         """Pearson correlation of frequency and mean spend among repeat customers (near 0 supports the model)."""
         return spend_frequency_correlation(*self._xm(data, m_x))
 
-    def _clv_columns(self, data: Any, t_x: Any, T: Any, m_x: Any) -> list[Any]:
+    def _clv_columns(self, transaction_model: _TransactionModel, data: Any, t_x: Any, T: Any, m_x: Any) -> list[Any]:
+        """x, t_x, T and m_x of a CLV call: the transaction model's configured columns for x,
+        t_x and T and this model's for m_x (a table), or the four arrays."""
         if t_x is None and T is None and m_x is None:
-            names = {"x": self.x, "t_x": "t_x", "T": "T", "m_x": self.m_x}
-            return _columns(data, names, {})
+            tm = transaction_model if isinstance(transaction_model, _TransactionModel) else None
+            names = {
+                "x": tm.x if tm else self.x,
+                "t_x": tm.t_x if tm else "t_x",
+                "T": tm.T if tm else "T",
+                "m_x": self.m_x,
+            }
+            with _user_fields({**names, "t": names["T"]}):
+                return _columns(data, names, {})
         given = {"x": data, "t_x": t_x, "T": T, "m_x": m_x}
         return _columns(None, given, given)
+
+    def _clv_fields(self, transaction_model: _TransactionModel, data: Any, *arrays: Any) -> Any:
+        if isinstance(data, CompressedSummary) or any(a is not None for a in arrays):
+            return _user_fields({"mean_spend": "m_x", "t": "T"})
+        tm = transaction_model if isinstance(transaction_model, _TransactionModel) else None
+        names = {"x": tm.x if tm else self.x, "t_x": tm.t_x if tm else "t_x", "T": tm.T if tm else "T"}
+        return _user_fields({**names, "t": names["T"], "m_x": self.m_x, "mean_spend": self.m_x})
+
+    def _clv_inputs(self, transaction_model: _TransactionModel, data: Any, t_x: Any, T: Any, m_x: Any) -> tuple[Floats, list[Any]]:
+        """The expected spend (rule applied) and the summary arguments of a CLV call."""
+        if isinstance(data, CompressedSummary):
+            if t_x is not None or T is not None or m_x is not None:
+                raise _frames._error(_crmkit.ConfigError, "invalid `t_x`: a CompressedSummary holds t_x, T and m_x: pass it alone", "t_x")
+            x, m = data._spend_columns()
+            return self._spend(x, m), [data._core]
+        x, tx, tt, m = self._clv_columns(transaction_model, data, t_x, T, m_x)
+        with self._clv_fields(transaction_model, data, t_x, T, m_x):
+            return self._spend(x, m), [x, tx, tt]
 
     def customer_lifetime_value(
         self,
@@ -777,7 +1066,7 @@ class GammaGamma(_Model):
         months: int = 12,
         discount_rate: float = 0.01,
         time_units_per_month: float,
-    ) -> np.ndarray:
+    ) -> Floats:
         """CLV with discrete monthly discounting (lifetimes 0.11.3 / pymc-marketing convention).
 
         CLV = Σ_{i=1..months} (E[Y(i f)] − E[Y((i−1) f)]) · E[M | x, m_x] / (1 + d)^i, where E[Y(t)] is
@@ -788,26 +1077,26 @@ class GammaGamma(_Model):
 
         Args:
             transaction_model: a fitted :class:`BgNbd`, :class:`ParetoNbd` or :class:`MbgNbd`.
-            data, t_x, T, m_x: a table with columns x, t_x, T, m_x, or the four arrays.
+            data, t_x, T, m_x: a table, a :class:`CompressedSummary` built with ``m_x``, or the
+                four arrays. A table's columns are the ones the models were configured with:
+                x, t_x and T as ``transaction_model`` names them, m_x as this model does.
             months: horizon in months; discount_rate: per month (0.01 = 1%).
 
         Returns:
             numpy array of float64, one value per customer; NaN for the repeat customers the
             ``non_positive_spend`` rule leaves out (counted in a :class:`CrmkitWarning`).
         """
-        x, tx, tt, m = self._clv_columns(data, t_x, T, m_x)
-        spend = self._spend(x, m)
-        return _crmkit.clv_monthly_steps(
-            _core_of(transaction_model),
-            spend,
-            x,
-            tx,
-            tt,
-            months=int(months),
-            monthly_discount_rate=float(discount_rate),
-            time_units_per_month=float(time_units_per_month),
-            left_out=True,
-        )
+        spend, rows = self._clv_inputs(transaction_model, data, t_x, T, m_x)
+        with self._clv_fields(transaction_model, data, t_x, T, m_x):
+            return _crmkit.clv_monthly_steps(
+                _core_of(transaction_model),
+                spend,
+                *rows,
+                months=int(months),
+                monthly_discount_rate=float(discount_rate),
+                time_units_per_month=float(time_units_per_month),
+                left_out=True,
+            )
 
     def expected_spend_intervals(
         self,
@@ -891,7 +1180,7 @@ class GammaGamma(_Model):
             True
         """
         from_table = t_x is None and T is None and m_x is None
-        x, tx, tt, m = self._clv_columns(data, t_x, T, m_x)
+        x, tx, tt, m = self._clv_columns(transaction_model, data, t_x, T, m_x)
         arrays = _crmkit.clv_intervals(
             _core_of(transaction_model),
             self._fitted(),
@@ -919,7 +1208,7 @@ class GammaGamma(_Model):
         *,
         annual_discount_rate: float,
         time_units_per_year: float,
-    ) -> np.ndarray:
+    ) -> Floats:
         """CLV with continuous discounting over an infinite horizon: DERT(δ) · E[M | x, m_x].
 
         δ = ln(1 + annual_discount_rate) / time_units_per_year (52 for weeks, 365 for days);
@@ -930,18 +1219,16 @@ class GammaGamma(_Model):
             numpy array of float64; NaN for the repeat customers the ``non_positive_spend`` rule
             leaves out (counted in a :class:`CrmkitWarning`).
         """
-        x, tx, tt, m = self._clv_columns(data, t_x, T, m_x)
-        spend = self._spend(x, m)
-        return _crmkit.clv_dert(
-            _core_of(transaction_model),
-            spend,
-            x,
-            tx,
-            tt,
-            annual_discount_rate=float(annual_discount_rate),
-            time_units_per_year=float(time_units_per_year),
-            left_out=True,
-        )
+        spend, rows = self._clv_inputs(transaction_model, data, t_x, T, m_x)
+        with self._clv_fields(transaction_model, data, t_x, T, m_x):
+            return _crmkit.clv_dert(
+                _core_of(transaction_model),
+                spend,
+                *rows,
+                annual_discount_rate=float(annual_discount_rate),
+                time_units_per_year=float(time_units_per_year),
+                left_out=True,
+            )
 
 
 class BgBb(_Model):
@@ -977,19 +1264,27 @@ class BgBb(_Model):
         self.n = n
         self.weights = weights
 
+    def _names(self, table: bool) -> dict[str, str]:
+        """The core's field names → the names the user typed (configured columns for a table)."""
+        if not table:
+            return {}
+        return {"x": self.x, "t_x": self.t_x, "n": self.n, "weights": self.weights or "weights"}
+
     def _xtn(self, data: Any, t_x: Any, n: Any) -> list[Any]:
         if t_x is None and n is None:
-            return _columns(data, {"x": self.x, "t_x": self.t_x, "n": self.n}, {})
+            with _user_fields(self._names(True)):
+                return _columns(data, {"x": self.x, "t_x": self.t_x, "n": self.n}, {})
         given = {"x": data, "t_x": t_x, "n": n}
         return _columns(None, given, given)
 
-    def fit(self, data: Any, t_x: Any = None, n: Any = None, weights: Any = None, *, penalty: float | None = None) -> BgBb:
+    def fit(self, data: Any, t_x: Any = None, n: Any = None, weights: Any = None, *, penalty: float | None = None) -> Self:
         """Fits by maximum likelihood on a table (configured columns) or the arrays x, t_x, n."""
         x, tx, nn = self._xtn(data, t_x, n)
-        if weights is None and t_x is None and n is None and self.weights is not None:
-            weights = _frames.column(data, self.weights, "weights")
-        w = None if weights is None else _frames.floats(weights, "weights")
-        self.model_ = self._core.fit(x, tx, nn, w, **self._fit_kwargs(penalty))
+        with _user_fields(self._names(t_x is None and n is None)):
+            if weights is None and t_x is None and n is None and self.weights is not None:
+                weights = _frames.column(data, self.weights, "weights")
+            w = None if weights is None else _frames.floats(weights, "weights")
+            self.model_ = self._core.fit(x, tx, nn, w, **self._fit_kwargs(penalty))
         return self
 
     def score(self, data: Any, y: Any = None) -> float:
@@ -1005,17 +1300,35 @@ class BgBb(_Model):
             -2.8039
         """
         x, tx, nn = self._xtn(data, None, None)
-        w = None if self.weights is None else _frames.floats(_frames.column(data, self.weights, "weights"), "weights")
-        log_likelihood, customers = self._fitted().log_likelihood_of(x, tx, nn, w)
+        with _user_fields(self._names(True)):
+            w = None if self.weights is None else _frames.floats(_frames.column(data, self.weights, "weights"), "weights")
+            log_likelihood, customers = self._fitted().log_likelihood_of(x, tx, nn, w)
         return float(log_likelihood) / float(customers)
 
-    def probability_alive(self, data: Any, t_x: Any = None, n: Any = None, *, future: int = 0) -> np.ndarray:
+    def probability_alive(self, data: Any, t_x: Any = None, n: Any = None, *, future: int = 0) -> Floats:
         """P(alive at opportunity n + future) of each customer (Fader, Hardie & Shang 2010 eq. 11)."""
-        return self._fitted().probability_alive(*self._xtn(data, t_x, n), future=int(future))  # type: ignore[no-any-return]
+        args = self._xtn(data, t_x, n)
+        with _user_fields(self._names(t_x is None and n is None)):
+            return self._fitted().probability_alive(*args, future=int(future))  # type: ignore[no-any-return]
 
-    def expected_purchases(self, future: int, data: Any, t_x: Any = None, n: Any = None) -> np.ndarray:
-        """Expected transactions of each customer in the next ``future`` opportunities (Fader, Hardie & Shang 2010 eq. 13)."""
-        return self._fitted().expected_purchases(int(future), *self._xtn(data, t_x, n))  # type: ignore[no-any-return]
+    def expected_purchases(self, data: Any, future: Any = None, t_x: Any = None, n: Any = None) -> Floats:
+        """Expected transactions of each customer in the next ``future`` opportunities (Fader, Hardie & Shang 2010 eq. 13).
+
+        ``data`` first (a table or the array x, with ``t_x`` and ``n`` arrays), then ``future``;
+        the old order ``(future, data)`` works in this release with a ``DeprecationWarning``.
+
+        Examples:
+            >>> import crmkit
+            >>> m = crmkit.BgBb.from_params(alpha=1.2035, beta=0.7497, gamma=0.6567, delta=2.7834)
+            >>> m.expected_purchases({"x": [6.0, 0.0], "t_x": [6.0, 0.0], "n": [6.0, 6.0]}, 5).round(3).tolist()
+            [3.753, 0.073]
+        """
+        if _is_scalar(data) and not _is_scalar(future):
+            _deprecated_order("BgBb.expected_purchases(future, data)", "expected_purchases(data, future)")
+            data, future = future, data
+        args = self._xtn(data, t_x, n)
+        with _user_fields(self._names(t_x is None and n is None)):
+            return self._fitted().expected_purchases(int(future), *args)  # type: ignore[no-any-return]
 
     def expected_purchases_new_customer(self, n: int) -> float:
         """Expected transactions of a new customer in the first ``n`` opportunities (Fader, Hardie & Shang 2010 eq. 9)."""

@@ -798,7 +798,7 @@ def report(
             except CrmkitError as exc:
                 clv_section.notes.append(f"Gamma–Gamma could not be fitted: {exc}")
             p_alive = bg.probability_alive(summary)
-            expected = bg.expected_purchases(clv_months * WEEKS_PER_MONTH, summary)
+            expected = bg.expected_purchases(summary, clv_months * WEEKS_PER_MONTH)
             results["probability_alive"] = p_alive
             results["expected_purchases"] = expected
             clv_section.facts += [

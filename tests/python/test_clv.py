@@ -72,7 +72,7 @@ def test_cdnow_mbgnbd(summary: pd.DataFrame) -> None:
 
 
 def test_cdnow_end_to_end_predictions(summary: pd.DataFrame, bgnbd: crmkit.BgNbd, pareto: crmkit.ParetoNbd, gg: crmkit.GammaGamma) -> None:
-    e = bgnbd.expected_purchases(39, summary)
+    e = bgnbd.expected_purchases(summary, 39)
     alive = bgnbd.probability_alive(summary)
     assert e.shape == alive.shape == (2357,)
     assert np.all((alive >= 0) & (alive <= 1))
@@ -93,7 +93,7 @@ def test_known_predictions() -> None:
     # data/README.md: BG/NBD E[Y(39) | x 2, t_x 30.43, T 38.86] = 1.226 (published parameters);
     # Pareto/NBD P(alive | 26, 30.86, 31) = 0.9979 with (0.5534, 10.5802, 0.6061, 11.6562).
     bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
-    assert bg.expected_purchases(39, [2], [30.43], [38.86])[0] == pytest.approx(1.226, abs=5e-4)
+    assert bg.expected_purchases([2], 39, [30.43], [38.86])[0] == pytest.approx(1.226, abs=5e-4)
     pn = crmkit.ParetoNbd.from_params(r=0.5534, alpha=10.5802, s=0.6061, beta=11.6562)
     assert pn.probability_alive([26], [30.86], [31])[0] == pytest.approx(0.9979, abs=5e-5)
 
@@ -183,8 +183,8 @@ def test_bad_input(x: list[float], t_x: list[float], T: list[float], error: type
     for call in (
         lambda: crmkit.BgNbd().fit(x, t_x, T),
         lambda: crmkit.ParetoNbd.from_params(r=1, alpha=1, s=1, beta=1).probability_alive(x, t_x, T),
-        lambda: crmkit.BgNbd.from_params(r=1, alpha=1, a=1, b=1).expected_purchases(10, x, t_x, T),
-        lambda: crmkit.ParetoNbd.from_params(r=1, alpha=1, s=1, beta=1).conditional_probability_of_purchases(1, 10, x, t_x, T),
+        lambda: crmkit.BgNbd.from_params(r=1, alpha=1, a=1, b=1).expected_purchases(x, 10, t_x, T),
+        lambda: crmkit.ParetoNbd.from_params(r=1, alpha=1, s=1, beta=1).conditional_probability_of_purchases(x, 1, 10, t_x, T),
     ):
         with pytest.raises(error) as info:
             call()
@@ -224,7 +224,7 @@ def test_negative_counts_are_config_errors() -> None:
             lambda: bg.probability_of_purchases(-1, 39),
             lambda: pn.probability_of_purchases(-1, 39),
             lambda: mbg.probability_of_purchases(-2, 39),
-            lambda: pn.conditional_probability_of_purchases(-1, 39, [1], [1.0], [2.0]),
+            lambda: pn.conditional_probability_of_purchases([1], -1, 39, [1.0], [2.0]),
             lambda: bb.expected_purchases_new_customer(-3),
             lambda: bb.probability_of_purchases(1, -1),
             lambda: bg.probability_of_purchases(2**40, 39),
@@ -255,7 +255,7 @@ def test_pickle_and_json(bgnbd: crmkit.BgNbd, gg: crmkit.GammaGamma, summary: pd
         assert type(model).from_json(model.to_json()) == model
     back = crmkit.BgNbd.from_json(bgnbd.to_json())
     assert back.params_ == bgnbd.params_ and back.standard_errors_ == bgnbd.standard_errors_
-    np.testing.assert_array_equal(back.expected_purchases(10, summary), bgnbd.expected_purchases(10, summary))
+    np.testing.assert_array_equal(back.expected_purchases(summary, 10), bgnbd.expected_purchases(summary, 10))
     core = bgnbd.model_
     assert pickle.loads(pickle.dumps(core)) == core
     with pytest.raises(crmkit.ConfigError):
@@ -278,7 +278,7 @@ def test_probability_alive_in_unit_interval_and_monotone_expectations(
     model = cls.from_params(**dict(zip(cls._core.param_names, p)))
     alive = model.probability_alive([x], [t_x], [T])[0]
     assert 0.0 <= alive <= 1.0
-    e = [model.expected_purchases(t, [x], [t_x], [T])[0] for t in (0.0, 1.0, 10.0, 100.0, 2000.0)]
+    e = [model.expected_purchases([x], t, [t_x], [T])[0] for t in (0.0, 1.0, 10.0, 100.0, 2000.0)]
     assert e[0] == pytest.approx(0.0, abs=1e-12)
     assert all(np.isfinite(e))
     assert all(b >= a - 1e-9 * max(1.0, abs(a)) for a, b in zip(e, e[1:]))
@@ -289,7 +289,7 @@ def test_repeated_rows_are_evaluated_once_with_the_same_answers(summary: pd.Data
     # same as for the single table, and errors name the first failing input row.
     big = pd.concat([summary] * 3, ignore_index=True)
     np.testing.assert_array_equal(bgnbd.probability_alive(big), np.tile(bgnbd.probability_alive(summary), 3))
-    np.testing.assert_array_equal(bgnbd.expected_purchases(10, big), np.tile(bgnbd.expected_purchases(10, summary), 3))
+    np.testing.assert_array_equal(bgnbd.expected_purchases(big, 10), np.tile(bgnbd.expected_purchases(summary, 10), 3))
     clv = gg.customer_lifetime_value(bgnbd, big, months=6, discount_rate=0.01, time_units_per_month=crmkit.WEEKS_PER_MONTH)
     np.testing.assert_array_equal(clv[:2357], clv[2357:4714])
     with pytest.raises(crmkit.InvalidValueError) as info:
@@ -300,7 +300,7 @@ def test_repeated_rows_are_evaluated_once_with_the_same_answers(summary: pd.Data
     x, t_x, T = np.full(n, 2.0), np.linspace(1.0, 30.0, n), np.full(n, 40.0)
     T[2900] = 0.5
     with pytest.raises(crmkit.InvalidValueError) as info:
-        bgnbd.expected_purchases(10, x, t_x, T)
+        bgnbd.expected_purchases(x, 10, t_x, T)
     assert (info.value.field, info.value.row) == ("T", 2900)
     with pytest.raises(crmkit.InvalidValueError) as info:
         crmkit.BgNbd().fit([1, 1, 3, 2, 3], [1.0, 1.0, 2.0, 5.0, 2.0], [3.0, 3.0, 4.0, 4.0, 4.0])
@@ -320,14 +320,14 @@ def test_pareto_probability_of_purchases_is_a_distribution(summary: pd.DataFrame
     assert p.sum() == pytest.approx(1.0, abs=1e-9)
     assert (np.arange(300) * p).sum() == pytest.approx(pn.expected_purchases_new_customer(39), rel=1e-8)
     some = summary.sort_values("x").iloc[::200]  # a dozen customers from x = 0 to the heaviest buyers
-    rows = np.array([pn.conditional_probability_of_purchases(n, 39, some) for n in range(300)])
+    rows = np.array([pn.conditional_probability_of_purchases(some, n, 39) for n in range(300)])
     assert rows.shape == (300, len(some))
     assert np.all((rows >= 0) & (rows <= 1))
     np.testing.assert_allclose(rows.sum(axis=0), 1.0, rtol=0, atol=1e-9)
-    np.testing.assert_allclose((np.arange(300)[:, None] * rows).sum(axis=0), pn.expected_purchases(39, some), rtol=1e-8)
+    np.testing.assert_allclose((np.arange(300)[:, None] * rows).sum(axis=0), pn.expected_purchases(some, 39), rtol=1e-8)
     # arrays and tables give the same answer; T = 0 with no history is a new customer
-    np.testing.assert_array_equal(pn.conditional_probability_of_purchases(2, 39, some["x"], some["t_x"], some["T"]), rows[2])
-    assert pn.conditional_probability_of_purchases(2, 39, [0], [0], [0])[0] == pn.probability_of_purchases(2, 39)
+    np.testing.assert_array_equal(pn.conditional_probability_of_purchases(some["x"], 2, 39, some["t_x"], some["T"]), rows[2])
+    assert pn.conditional_probability_of_purchases([0], 2, 39, [0], [0])[0] == pn.probability_of_purchases(2, 39)
     with pytest.raises(crmkit.ConfigError) as info:
         pn.probability_of_purchases(1, -1.0)
     assert info.value.field == "horizon"

@@ -48,8 +48,8 @@ def test_estimates_are_the_point_predictions_and_bounds_are_ordered(fitted: dict
     np.testing.assert_allclose(alive.probability_alive, model.probability_alive(summary), rtol=1e-12, atol=0)
     assert ((0 <= alive.lower) & (alive.lower <= alive.probability_alive)).all()
     assert ((alive.probability_alive <= alive.upper) & (alive.upper <= 1)).all()
-    e = model.expected_purchases_intervals(39, summary)
-    np.testing.assert_allclose(e.expected_purchases, model.expected_purchases(39, summary), rtol=1e-12, atol=0)
+    e = model.expected_purchases_intervals(summary, 39)
+    np.testing.assert_allclose(e.expected_purchases, model.expected_purchases(summary, 39), rtol=1e-12, atol=0)
     assert ((0 < e.lower) & (e.lower < e.expected_purchases) & (e.expected_purchases < e.upper)).all()
 
 
@@ -72,8 +72,8 @@ def test_clv_and_spend_intervals(fitted: dict, summary: pd.DataFrame) -> None:
 def test_wider_at_higher_level_and_bootstrap_is_seeded(fitted: dict, summary: pd.DataFrame) -> None:
     bg = fitted["bg"]
     rows = summary[summary.x > 0].head(50)
-    narrow = bg.expected_purchases_intervals(39, rows, level=0.5)
-    wide = bg.expected_purchases_intervals(39, rows, level=0.99)
+    narrow = bg.expected_purchases_intervals(rows, 39, level=0.5)
+    wide = bg.expected_purchases_intervals(rows, 39, level=0.99)
     assert ((wide.lower < narrow.lower) & (narrow.upper < wide.upper)).all()
     a = bg.probability_alive_intervals(rows, method="bootstrap", draws=300, seed=5)
     b = bg.probability_alive_intervals(rows, method="bootstrap", draws=300, seed=5)
@@ -157,7 +157,7 @@ def test_bounds_bracket_the_estimate_everywhere(fitted: dict, x: int, age: float
         a = model.probability_alive_intervals([float(x)], [t_x], [age])
         p, lo, hi = a["probability_alive"][0], a["lower"][0], a["upper"][0]
         assert 0.0 <= lo <= p <= hi <= 1.0, (name, lo, p, hi)
-        e = model.expected_purchases_intervals(horizon, [float(x)], [t_x], [age])
+        e = model.expected_purchases_intervals([float(x)], horizon, [t_x], [age])
         v, lo, hi = e["expected_purchases"][0], e["lower"][0], e["upper"][0]
         assert math.isfinite(lo) and math.isfinite(hi)
         assert 0.0 <= lo <= v <= hi, (name, lo, v, hi)

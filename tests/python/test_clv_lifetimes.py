@@ -63,7 +63,7 @@ def test_same_predictions_as_lifetimes(name: str, cls: type, lifetimes_values: d
     model = cls.from_params(**SPEC[name])
     gg = crmkit.GammaGamma.from_params(**SPEC["gg"])
     ours = {
-        "expected": model.expected_purchases(SPEC["t"], s["x"], s["t_x"], s["T"]),
+        "expected": model.expected_purchases(s["x"], SPEC["t"], s["t_x"], s["T"]),
         "alive": model.probability_alive(s["x"], s["t_x"], s["T"]),
         "clv": gg.customer_lifetime_value(
             model, s["x"], s["t_x"], s["T"], s["zbar"],
@@ -89,7 +89,7 @@ def test_same_conditional_probability_of_purchases_as_lifetimes(n: int, lifetime
     # eq. 16) for every CDNOW customer, 1e-6 relative.
     s = pd.read_csv(SUMMARY)
     pn = crmkit.ParetoNbd.from_params(**SPEC["pareto"])
-    ours = pn.conditional_probability_of_purchases(n, SPEC["t"], s["x"], s["t_x"], s["T"])
+    ours = pn.conditional_probability_of_purchases(s["x"], n, SPEC["t"], s["t_x"], s["T"])
     theirs = lifetimes_values[f"pareto_pmf_{n}"]
     assert np.all(np.isfinite(theirs))
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=0, err_msg=f"P(Y = {n})")

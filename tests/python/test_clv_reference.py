@@ -36,7 +36,7 @@ def predict(row: list) -> float:
         if quantity == "alive":
             return float(m.probability_alive(np.array([x]), np.array([t_x]), np.array([t]))[0])
         if quantity == "expected":
-            return float(m.expected_purchases(h, np.array([x]), np.array([t_x]), np.array([t]))[0])
+            return float(m.expected_purchases(np.array([x]), h, np.array([t_x]), np.array([t]))[0])
         if quantity == "new":
             return float(m.expected_purchases_new_customer(h))
         if quantity == "pmf":
@@ -47,7 +47,7 @@ def predict(row: list) -> float:
         if quantity == "alive":
             return float(m.probability_alive(*arrays, future=int(h))[0])
         if quantity == "expected":
-            return float(m.expected_purchases(int(h), *arrays)[0])
+            return float(m.expected_purchases(arrays[0], int(h), *arrays[1:])[0])
         if quantity == "new":
             return float(m.expected_purchases_new_customer(n))
         if quantity == "pmf":
@@ -83,5 +83,5 @@ def test_bgnbd_named_cases_match_mpmath() -> None:
     for p, x, t_x, t, h in [((100.0, 1.0, 0.3, 0.3), 0.0, 0.0, 0.0, 200.0), ((20.0, 1.0, 0.7, 0.3), 0.0, 0.0, 40.0, 39.0)]:
         want = float(clv_mpmath.bg_expected(p, x, t_x, t, h, False))
         m = crmkit.BgNbd.from_params(r=p[0], alpha=p[1], a=p[2], b=p[3])
-        got = float(m.expected_purchases(h, np.array([x]), np.array([t_x]), np.array([t]))[0])
+        got = float(m.expected_purchases(np.array([x]), h, np.array([t_x]), np.array([t]))[0])
         assert abs(got / want - 1) <= 1e-9, (p, got, want)

@@ -196,7 +196,7 @@ def test_negative_or_huge_whole_numbers_are_config_errors() -> None:
         "successes": [lambda: crmkit.proportion_interval(-1, 5)],
         "trials": [lambda: crmkit.proportion_interval(1, -5)],
         "future": [
-            lambda: bb.expected_purchases(-1, [1.0], [2.0], [3.0]),
+            lambda: bb.expected_purchases([1.0], -1, [2.0], [3.0]),
             lambda: bb.probability_alive([1.0], [2.0], [3.0], future=-1),
         ],
         "top_k": [lambda: crmkit.core_customers(scores, top_k=-1)],

@@ -664,7 +664,7 @@ def test_frequency_recency_and_alive_matrices(dataset: str, fam: str) -> None:
     grid = ax.images[0].get_array()
     assert grid.shape == (int(np.floor(T)) + 1, mf + 1)
     for tx, x in ((3, 1), (int(np.floor(T)), mf), (0, 0), (5, 0)):
-        expected = bg.expected_purchases(10, [float(x)], [float(tx) if x else 0.0], [T])[0]
+        expected = bg.expected_purchases([float(x)], 10, [float(tx) if x else 0.0], [T])[0]
         assert grid[tx, x] == pytest.approx(expected, rel=1e-12)
     alive = cp.probability_alive_matrix(bg, summary).images[0].get_array()
     assert alive.shape == grid.shape
@@ -683,7 +683,7 @@ def test_calibration_holdout(dataset: str, fam: str) -> None:
     actual = groups["x_holdout"].mean()
     np.testing.assert_allclose(ax.lines[0].get_xdata(), actual.index.to_numpy(dtype=float))
     np.testing.assert_allclose(ax.lines[0].get_ydata(), actual.to_numpy(), rtol=REL)
-    predicted = pd.Series(bg.expected_purchases(df["duration_holdout"].iloc[0], df), index=df.index)
+    predicted = pd.Series(bg.expected_purchases(df, df["duration_holdout"].iloc[0]), index=df.index)
     np.testing.assert_allclose(ax.lines[1].get_ydata(), predicted[df["x"] <= 7].groupby(df["x"]).mean().to_numpy(), rtol=1e-12)
     with pytest.raises(crmkit.ConfigError, match="x_holdout"):
         cp.calibration_holdout(bg, crmkit.btyd_summary(log_pandas(dataset), as_of=AS_OF[dataset], unit="weeks"))

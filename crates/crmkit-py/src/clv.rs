@@ -4,13 +4,18 @@
 //! errors, log-likelihood, convergence report). Classes pickle through their JSON.
 
 use crmkit::CrmkitError;
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
+
 use crmkit::clv::{
-    BgBb, BgBbParams, BgNbd, BgNbdParams, BtydData, ContinuousDiscounting, DiscreteData,
+    BgBb, BgBbParams, BgNbd, BgNbdParams, CompressedBtyd, ContinuousDiscounting, DiscreteData,
     FitOptions, FittedBgBb, FittedBgNbd, FittedGammaGamma, FittedMbgNbd, FittedParetoNbd,
     FittedSbg, GammaGamma, GammaGammaParams, Interrupt, MbgNbd, MbgNbdParams, MonthlyDiscounting,
     ParetoNbd, ParetoNbdParams, RetentionData, Sbg, SbgParams, TransactionModel,
 };
-use crmkit::data::ids::FoldMap;
 use crmkit::data::refunds::{NonPositiveSpend, SpendExclusions, repeat_spend_data};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
@@ -54,6 +59,282 @@ pub(crate) fn run<T: Send>(
     work: impl Send + FnOnce() -> crmkit::Result<T>,
 ) -> PyResult<T> {
     without_gil(py, move || work().map_err(rename_t))
+}
+
+/// From this many rows a call runs its work on a worker thread while the calling thread
+/// watches for Ctrl-C (below, the work is too short to be worth a thread).
+const WATCH_ROWS: usize = 65_536;
+
+/// Runs `work` without the GIL, interruptible by Ctrl-C within about 50 ms plus one block of
+/// work: from [`WATCH_ROWS`] rows the work runs on a scoped worker thread and the calling
+/// (Python) thread wakes every 50 ms to run Python's signal handlers; when one raises (Ctrl-C:
+/// `KeyboardInterrupt`) the [`Interrupt`] handed to `work` turns true, the work stops at its
+/// next poll and the handler's exception is raised. Signal handlers only run on Python's main
+/// thread, which is why the watching happens there and the hook itself is a plain flag that
+/// any worker thread may read.
+pub(crate) fn watched<T: Send>(
+    py: Python<'_>,
+    rows: usize,
+    work: impl Send + FnOnce(&Interrupt) -> crmkit::Result<T>,
+) -> PyResult<T> {
+    if rows < WATCH_ROWS {
+        // short work on the calling thread; a long fit on few rows still polls Python's
+        // signal handlers through the hook (at most every 50 ms)
+        let hook = Interrupt::new(|| Python::attach(|py| py.check_signals().is_err()));
+        return run(py, move || work(&hook));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let interrupt = Interrupt::new(move || flag.load(Ordering::Relaxed));
+    let mut raised: Option<PyErr> = None;
+    let result = std::thread::scope(|scope| {
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        // (a receiver is not Sync; the lock lets the GIL-free wait borrow it)
+        let finished = std::sync::Mutex::new(finished);
+        let hook = &interrupt;
+        let worker = scope.spawn(move || {
+            let out = work(hook);
+            let _ = done.send(());
+            out
+        });
+        loop {
+            let wait = py.detach(|| match finished.lock() {
+                Ok(rx) => rx.recv_timeout(Duration::from_millis(50)),
+                Err(_) => Err(RecvTimeoutError::Disconnected),
+            });
+            match wait {
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if raised.is_none() {
+                if let Err(err) = py.check_signals() {
+                    raised = Some(err);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        match worker.join() {
+            Ok(out) => out,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    if let Some(err) = raised {
+        return Err(err);
+    }
+    py.check_signals()?;
+    result.map_err(rename_t).py()
+}
+
+/// Customer summaries as a call received them: a compression made earlier
+/// (`CompressedSummary`), or three arrays.
+enum Rows<'a> {
+    Compressed(&'a CompressedBtyd),
+    Arrays(&'a [f64], &'a [f64], &'a [f64]),
+}
+
+impl<'a> Rows<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Rows::Compressed(c) => c.rows(),
+            Rows::Arrays(x, ..) => x.len(),
+        }
+    }
+
+    /// The compression of the rows: the one given, or hashed now.
+    fn compressed(&self, interrupt: &Interrupt) -> crmkit::Result<Cow<'a, CompressedBtyd>> {
+        match *self {
+            Rows::Compressed(c) => Ok(Cow::Borrowed(c)),
+            Rows::Arrays(x, t_x, t) => {
+                CompressedBtyd::new(x, t_x, t, None, interrupt).map(Cow::Owned)
+            }
+        }
+    }
+
+    /// `f` once per distinct row, spread to every row (see [`CompressedBtyd::map`]).
+    fn map(
+        &self,
+        min_parallel_rows: usize,
+        interrupt: &Interrupt,
+        f: impl Fn(&[f64], &[f64], &[f64]) -> crmkit::Result<Vec<f64>> + Sync,
+    ) -> crmkit::Result<Vec<f64>> {
+        self.compressed(interrupt)?
+            .map(min_parallel_rows, interrupt, f)
+    }
+
+    /// `f` on every row as given, for closed forms that cost less than hashing a row
+    /// (BG/NBD and MBG/NBD P(alive)); once per distinct row when already compressed.
+    fn map_direct(
+        &self,
+        interrupt: &Interrupt,
+        f: impl Fn(&[f64], &[f64], &[f64]) -> crmkit::Result<Vec<f64>> + Sync,
+    ) -> crmkit::Result<Vec<f64>> {
+        match *self {
+            Rows::Compressed(c) => c.map(CHEAP_PARALLEL_ROWS, interrupt, f),
+            Rows::Arrays(x, t_x, t) => {
+                CrmkitError::check_len("t_x", x.len(), t_x.len())?;
+                CrmkitError::check_len("t", x.len(), t.len())?;
+                blocks(x.len(), interrupt, |s, e| f(&x[s..e], &t_x[s..e], &t[s..e]))
+            }
+        }
+    }
+}
+
+/// Rows `0..len` evaluated by `f(start, end)` in blocks of 4,096, split over threads from
+/// [`CHEAP_PARALLEL_ROWS`] rows, polling `interrupt` between blocks; errors name the row.
+fn blocks(
+    len: usize,
+    interrupt: &Interrupt,
+    f: impl Fn(usize, usize) -> crmkit::Result<Vec<f64>> + Sync,
+) -> crmkit::Result<Vec<f64>> {
+    const BLOCK: usize = 4096;
+    let parts = crmkit::runtime::parallel::map_chunks_min(len, CHEAP_PARALLEL_ROWS, |s, e| {
+        let mut out = Vec::with_capacity(e - s);
+        let mut lo = s;
+        while lo < e {
+            if interrupt.should_stop() {
+                return Err(CrmkitError::Interrupted {
+                    model: "prediction".to_owned(),
+                    iterations: 0,
+                });
+            }
+            let hi = (lo + BLOCK).min(e);
+            out.extend(f(lo, hi).map_err(|err| err.map_row(|row| row + lo))?);
+            lo = hi;
+        }
+        Ok(out)
+    });
+    let mut values = Vec::with_capacity(len);
+    for part in parts {
+        values.extend(part?);
+    }
+    Ok(values)
+}
+
+/// Customer summaries hashed once into their distinct (x, t_x, T) rows, for fitting and
+/// predicting many times on the same customers (see `crmkit.CompressedSummary`).
+///
+/// Args:
+///     x, t_x, T: repeat purchases, age at the last purchase and age at the end of the
+///         calibration period (float64 arrays, one row per customer).
+///     weights: customers per row, or None (each row one customer).
+#[pyclass(name = "CompressedSummary", module = "crmkit._crmkit", frozen)]
+pub struct PyCompressedSummary {
+    inner: CompressedBtyd,
+}
+
+#[pymethods]
+impl PyCompressedSummary {
+    #[new]
+    #[pyo3(signature = (x, t_x, T, weights=None))]
+    #[allow(non_snake_case)]
+    fn new(
+        py: Python<'_>,
+        x: &Bound<'_, PyAny>,
+        t_x: &Bound<'_, PyAny>,
+        T: &Bound<'_, PyAny>,
+        weights: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let (x, t_x, t) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
+        let w = optional(weights, "weights")?;
+        let (x, t_x, t) = (x.as_slice(), t_x.as_slice(), t.as_slice());
+        let w = w.as_ref().map(|w| w.as_slice());
+        let inner = watched(py, x.len(), move |stop| {
+            CompressedBtyd::new(x, t_x, t, w, stop)
+        })?;
+        Ok(Self { inner })
+    }
+
+    /// Number of input rows (customers, or rows of customers with weights).
+    #[getter]
+    fn rows(&self) -> usize {
+        self.inner.rows()
+    }
+
+    /// Number of distinct (x, t_x, T) rows.
+    #[getter]
+    fn distinct_rows(&self) -> usize {
+        self.inner.distinct_rows()
+    }
+
+    /// The distinct rows, sorted by (x, T, t_x), and their weights: (x, t_x, T, weights).
+    #[allow(clippy::type_complexity)]
+    fn distinct<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (
+        Bound<'py, PyArray1<f64>>,
+        Bound<'py, PyArray1<f64>>,
+        Bound<'py, PyArray1<f64>>,
+        Bound<'py, PyArray1<f64>>,
+    ) {
+        let (x, t_x, t, w) = self.inner.columns();
+        (
+            PyArray1::from_slice(py, x),
+            PyArray1::from_slice(py, t_x),
+            PyArray1::from_slice(py, t),
+            PyArray1::from_slice(py, w),
+        )
+    }
+
+    /// Per input row, its distinct row (an index into `distinct()`).
+    fn index<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
+        PyArray1::from_slice(py, self.inner.index())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "CompressedSummary({} rows, {} distinct)",
+            self.inner.rows(),
+            self.inner.distinct_rows()
+        )
+    }
+}
+
+/// The summaries of a call: `x` is a `CompressedSummary` (then `t_x` and `T` are None) or the
+/// array of repeat purchases beside the arrays `t_x` and `T`.
+enum Summaries<'py> {
+    Compressed(Bound<'py, PyCompressedSummary>),
+    Arrays(Values<'py, f64>, Values<'py, f64>, Values<'py, f64>),
+}
+
+impl<'py> Summaries<'py> {
+    #[allow(non_snake_case)]
+    fn extract(
+        x: &Bound<'py, PyAny>,
+        t_x: Option<&Bound<'py, PyAny>>,
+        T: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Self> {
+        if let Ok(c) = x.cast::<PyCompressedSummary>() {
+            if t_x.is_some() || T.is_some() {
+                return Err(to_py(CrmkitError::invalid_config(
+                    "t_x",
+                    "array",
+                    "a CompressedSummary holds t_x and T: pass it alone",
+                )));
+            }
+            return Ok(Self::Compressed(c.clone()));
+        }
+        let (Some(t_x), Some(T)) = (t_x, T) else {
+            let missing = if t_x.is_none() { "t_x" } else { "T" };
+            return Err(to_py(CrmkitError::invalid_config(
+                missing,
+                "None",
+                "pass the arrays x, t_x and T, or one CompressedSummary",
+            )));
+        };
+        Ok(Self::Arrays(
+            floats(x, "x")?,
+            floats(t_x, "t_x")?,
+            floats(T, "T")?,
+        ))
+    }
+
+    fn rows(&self) -> Rows<'_> {
+        match self {
+            Self::Compressed(c) => Rows::Compressed(&c.get().inner),
+            Self::Arrays(x, t_x, t) => Rows::Arrays(x.as_slice(), t_x.as_slice(), t.as_slice()),
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -164,85 +445,6 @@ const PARALLEL_ROWS: usize = 512;
 /// Gamma–Gamma expected spend): below this a second thread costs more to start and wake than
 /// it saves (CDNOW BG/NBD P(alive): 170 µs on two threads, 100 µs on one).
 const CHEAP_PARALLEL_ROWS: usize = 32_768;
-
-/// The distinct rows of `N` parallel columns in order of first appearance: customers who share a
-/// summary are evaluated once (CDNOW × 100 has 1,016 distinct rows in 235,700).
-struct Distinct<const N: usize> {
-    columns: [Vec<f64>; N],
-    /// Rows per distinct row.
-    counts: Vec<f64>,
-    /// The first input row of each distinct row (for errors).
-    first: Vec<usize>,
-    /// Each input row's distinct row.
-    index: Vec<u32>,
-}
-
-impl<const N: usize> Distinct<N> {
-    fn new(names: [&str; N], cols: [&[f64]; N]) -> crmkit::Result<Self> {
-        let n = cols[0].len();
-        for (name, col) in names.iter().zip(cols).skip(1) {
-            CrmkitError::check_len(name, n, col.len())?;
-        }
-        let mut map: FoldMap<[u64; N], u32> = FoldMap::default();
-        // room for up to 64k distinct rows up front: growing the table cost a third of the hashing
-        map.reserve(n.min(1 << 16));
-        let mut out = Self {
-            columns: std::array::from_fn(|_| Vec::new()),
-            counts: Vec::new(),
-            first: Vec::new(),
-            index: Vec::with_capacity(n),
-        };
-        for row in 0..n {
-            let key: [u64; N] = std::array::from_fn(|j| cols[j][row].to_bits());
-            let next = out.counts.len();
-            // More than u32::MAX distinct rows cannot be held in memory as f64 columns anyway.
-            let k = *map.entry(key).or_insert(next as u32);
-            if k as usize == next {
-                for (column, col) in out.columns.iter_mut().zip(cols) {
-                    column.push(col[row]);
-                }
-                out.counts.push(0.0);
-                out.first.push(row);
-            }
-            out.counts[k as usize] += 1.0;
-            out.index.push(k);
-        }
-        Ok(out)
-    }
-
-    /// Maps an error about a distinct row to the first input row holding it.
-    fn row_error(&self, err: CrmkitError) -> CrmkitError {
-        err.map_row(|row| self.first.get(row).copied().unwrap_or(row))
-    }
-
-    /// Evaluates `f` on the distinct rows and spreads the values back to every input row.
-    /// Predictions cost a special function or more per row, so from [`PARALLEL_ROWS`] distinct
-    /// rows on they are split over threads (each row's value does not depend on the split).
-    fn map(
-        &self,
-        f: impl Fn([&[f64]; N]) -> crmkit::Result<Vec<f64>> + Sync,
-    ) -> crmkit::Result<Vec<f64>> {
-        self.map_min(PARALLEL_ROWS, f)
-    }
-
-    /// [`Distinct::map`] split over threads from `min_rows` distinct rows on.
-    fn map_min(
-        &self,
-        min_rows: usize,
-        f: impl Fn([&[f64]; N]) -> crmkit::Result<Vec<f64>> + Sync,
-    ) -> crmkit::Result<Vec<f64>> {
-        let parts =
-            crmkit::runtime::parallel::map_chunks_min(self.counts.len(), min_rows, |s, e| {
-                f(std::array::from_fn(|j| &self.columns[j][s..e]))
-                    .map_err(|err| err.map_row(|row| row + s))
-            });
-        let mut values = Vec::with_capacity(self.counts.len());
-        for part in parts {
-            values.extend(part.map_err(|e| self.row_error(e))?);
-        }
-        Ok(self.index.iter().map(|&k| values[k as usize]).collect())
-    }
-}
 
 /// Defines the common part of a fitted model's class: parameters, fit facts, JSON and pickle.
 macro_rules! common_methods {
@@ -396,7 +598,7 @@ macro_rules! transaction_class {
     (
         $(#[$meta:meta])*
         $class:ident, $name:literal, $model:ident, $params:ident, $fitted:ident,
-        [$($pname:literal),+], alive_parallel_rows: $alive_rows:expr,
+        [$($pname:literal),+], alive_direct: $alive_direct:expr,
         { $($extra:tt)* }
     ) => {
         model_class!(
@@ -406,7 +608,8 @@ macro_rules! transaction_class {
             /// Fits by maximum likelihood on customer summaries (identical rows are compressed).
             ///
             /// Args:
-            ///     x: repeat purchases (whole numbers >= 0), float64.
+            ///     x: repeat purchases (whole numbers >= 0), float64; or a CompressedSummary
+            ///         (then t_x, T and weights are None: it holds them).
             ///     t_x: age at the last purchase (0 when x = 0).
             ///     T: age at the end of the calibration period (>= t_x).
             ///     weights: customers per row, or None (each row one customer).
@@ -418,13 +621,13 @@ macro_rules! transaction_class {
             /// Returns:
             ///     the fitted model. Raises ConvergenceError (saying why) when the fit fails.
             #[staticmethod]
-            #[pyo3(signature = (x, t_x, T, weights=None, *, penalty=0.0, max_iterations=IntArg::Fits(500), gradient_tolerance=1e-9, initial=None, standard_errors=true), text_signature = "(x, t_x, T, weights=None, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=True)")]
+            #[pyo3(signature = (x, t_x=None, T=None, weights=None, *, penalty=0.0, max_iterations=IntArg::Fits(500), gradient_tolerance=1e-9, initial=None, standard_errors=true), text_signature = "(x, t_x=None, T=None, weights=None, *, penalty=0.0, max_iterations=500, gradient_tolerance=1e-9, initial=None, standard_errors=True)")]
             #[allow(non_snake_case, clippy::too_many_arguments)]
             fn fit(
                 py: Python<'_>,
                 x: &Bound<'_, PyAny>,
-                t_x: &Bound<'_, PyAny>,
-                T: &Bound<'_, PyAny>,
+                t_x: Option<&Bound<'_, PyAny>>,
+                T: Option<&Bound<'_, PyAny>>,
                 weights: Option<&Bound<'_, PyAny>>,
                 penalty: f64,
                 max_iterations: IntArg,
@@ -432,19 +635,28 @@ macro_rules! transaction_class {
                 initial: Option<Vec<f64>>,
                 standard_errors: bool,
             ) -> PyResult<Self> {
-                let opts = options(penalty, max_iterations, gradient_tolerance, initial, standard_errors)?;
-                let (x, t_x, t) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
+                let mut opts = options(penalty, max_iterations, gradient_tolerance, initial, standard_errors)?;
+                let summaries = Summaries::extract(x, t_x, T)?;
+                if weights.is_some() && matches!(summaries, Summaries::Compressed(_)) {
+                    return Err(to_py(CrmkitError::invalid_config(
+                        "weights",
+                        "array",
+                        "a CompressedSummary holds its weights: pass them when compressing",
+                    )));
+                }
                 let w = optional(weights, "weights")?;
-                let (x, t_x, t) = (x.as_slice(), t_x.as_slice(), t.as_slice());
                 let w = w.as_ref().map(|w| w.as_slice());
-                let fitted = run(py, move || match w {
-                    Some(w) => $model::fit(&BtydData::with_weights(x, t_x, t, w)?, &opts),
-                    None => {
-                        // identical rows merged here in O(n), so that the core sorts only the distinct ones
-                        let d = Distinct::new(["x", "t_x", "t"], [x, t_x, t])?;
-                        let [x, t_x, t] = &d.columns;
-                        let data = BtydData::with_weights(x, t_x, t, &d.counts).map_err(|e| d.row_error(e))?;
-                        $model::fit(&data, &opts)
+                let rows = summaries.rows();
+                let fitted = watched(py, rows.len(), move |stop| {
+                    opts.interrupt = stop.clone();
+                    // already compressed (and sorted): the fit need not merge rows again
+                    opts.compress = false;
+                    match (rows, w) {
+                        (Rows::Arrays(x, t_x, t), Some(w)) => {
+                            let data = CompressedBtyd::new(x, t_x, t, Some(w), stop)?;
+                            $model::fit(data.distinct()?, &opts)
+                        }
+                        (rows, _) => $model::fit(rows.compressed(stop)?.distinct()?, &opts),
                     }
                 })?;
                 Ok(Self {
@@ -461,27 +673,30 @@ macro_rules! transaction_class {
             /// returned with the number of customers it covers (the sum of weights).
             ///
             /// Args:
-            ///     x, t_x, T: customer summaries (float64 arrays).
+            ///     x, t_x, T: customer summaries (float64 arrays), or a CompressedSummary as x.
             ///     weights: customers per row, or None.
-            #[pyo3(signature = (x, t_x, T, weights=None))]
+            #[pyo3(signature = (x, t_x=None, T=None, weights=None))]
             #[allow(non_snake_case)]
             fn log_likelihood_of(
                 &self,
                 py: Python<'_>,
                 x: &Bound<'_, PyAny>,
-                t_x: &Bound<'_, PyAny>,
-                T: &Bound<'_, PyAny>,
+                t_x: Option<&Bound<'_, PyAny>>,
+                T: Option<&Bound<'_, PyAny>>,
                 weights: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<(f64, f64)> {
-                let (x, t_x, t) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
+                let summaries = Summaries::extract(x, t_x, T)?;
                 let w = optional(weights, "weights")?;
-                let (x, t_x, t) = (x.as_slice(), t_x.as_slice(), t.as_slice());
                 let w = w.as_ref().map(|w| w.as_slice());
+                let rows = summaries.rows();
                 let m = self.inner.params;
-                run(py, move || {
-                    let data = match w {
-                        Some(w) => BtydData::with_weights(x, t_x, t, w)?,
-                        None => BtydData::new(x, t_x, t)?,
+                watched(py, rows.len(), move |stop| {
+                    let data = match (rows, w) {
+                        (Rows::Compressed(c), _) => Cow::Borrowed(c.distinct()?),
+                        (Rows::Arrays(x, t_x, t), Some(w)) => {
+                            Cow::Owned(CompressedBtyd::new(x, t_x, t, Some(w), stop)?.distinct()?.clone())
+                        }
+                        (rows, None) => Cow::Owned(rows.compressed(stop)?.distinct()?.clone()),
                     };
                     Ok((m.log_likelihood(&data)?, data.total_weight()))
                 })
@@ -497,25 +712,25 @@ macro_rules! transaction_class {
             ///
             /// Args:
             ///     t: the horizon, in the time unit of the data.
-            ///     x, t_x, T: customer summaries (float64 arrays).
+            ///     x, t_x, T: customer summaries (float64 arrays), or a CompressedSummary as x.
             ///
             /// Returns:
             ///     numpy.ndarray of float64
+            #[pyo3(signature = (t, x, t_x=None, T=None))]
             #[allow(non_snake_case)]
             fn expected_purchases<'py>(
                 &self,
                 py: Python<'py>,
                 t: f64,
                 x: &Bound<'py, PyAny>,
-                t_x: &Bound<'py, PyAny>,
-                T: &Bound<'py, PyAny>,
+                t_x: Option<&Bound<'py, PyAny>>,
+                T: Option<&Bound<'py, PyAny>>,
             ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-                let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
-                let (x, t_x, tt) = (x.as_slice(), t_x.as_slice(), tt.as_slice());
+                let summaries = Summaries::extract(x, t_x, T)?;
+                let rows = summaries.rows();
                 let m = self.inner.params;
-                let out = run(py, move || {
-                    Distinct::new(["x", "t_x", "t"], [x, t_x, tt])?
-                        .map(|[x, t_x, tt]| m.expected_purchases(t, x, t_x, tt))
+                let out = watched(py, rows.len(), move |stop| {
+                    rows.map(PARALLEL_ROWS, stop, |x, t_x, tt| m.expected_purchases(t, x, t_x, tt))
                 })?;
                 Ok(out.into_pyarray(py))
             }
@@ -523,24 +738,29 @@ macro_rules! transaction_class {
             /// Probability that each customer is alive at T.
             ///
             /// Args:
-            ///     x, t_x, T: customer summaries (float64 arrays).
+            ///     x, t_x, T: customer summaries (float64 arrays), or a CompressedSummary as x.
             ///
             /// Returns:
             ///     numpy.ndarray of float64 in [0, 1]
+            #[pyo3(signature = (x, t_x=None, T=None))]
             #[allow(non_snake_case)]
             fn probability_alive<'py>(
                 &self,
                 py: Python<'py>,
                 x: &Bound<'py, PyAny>,
-                t_x: &Bound<'py, PyAny>,
-                T: &Bound<'py, PyAny>,
+                t_x: Option<&Bound<'py, PyAny>>,
+                T: Option<&Bound<'py, PyAny>>,
             ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-                let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
-                let (x, t_x, tt) = (x.as_slice(), t_x.as_slice(), tt.as_slice());
+                let summaries = Summaries::extract(x, t_x, T)?;
+                let rows = summaries.rows();
                 let m = self.inner.params;
-                let out = run(py, move || {
-                    Distinct::new(["x", "t_x", "t"], [x, t_x, tt])?
-                        .map_min($alive_rows, |[x, t_x, tt]| m.probability_alive(x, t_x, tt))
+                let out = watched(py, rows.len(), move |stop| {
+                    let f = |x: &[f64], t_x: &[f64], tt: &[f64]| m.probability_alive(x, t_x, tt);
+                    if $alive_direct {
+                        rows.map_direct(stop, f)
+                    } else {
+                        rows.map(PARALLEL_ROWS, stop, f)
+                    }
                 })?;
                 Ok(out.into_pyarray(py))
             }
@@ -556,21 +776,21 @@ macro_rules! transaction_class {
             ///
             /// Returns:
             ///     numpy.ndarray of float64
+            #[pyo3(signature = (delta, x, t_x=None, T=None))]
             #[allow(non_snake_case)]
             fn discounted_expected_transactions<'py>(
                 &self,
                 py: Python<'py>,
                 delta: f64,
                 x: &Bound<'py, PyAny>,
-                t_x: &Bound<'py, PyAny>,
-                T: &Bound<'py, PyAny>,
+                t_x: Option<&Bound<'py, PyAny>>,
+                T: Option<&Bound<'py, PyAny>>,
             ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-                let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
-                let (x, t_x, tt) = (x.as_slice(), t_x.as_slice(), tt.as_slice());
+                let summaries = Summaries::extract(x, t_x, T)?;
+                let rows = summaries.rows();
                 let m = self.inner.params;
-                let out = run(py, move || {
-                    Distinct::new(["x", "t_x", "t"], [x, t_x, tt])?
-                        .map(|[x, t_x, tt]| m.discounted_expected_transactions(delta, x, t_x, tt))
+                let out = watched(py, rows.len(), move |stop| {
+                    rows.map(PARALLEL_ROWS, stop, |x, t_x, tt| m.discounted_expected_transactions(delta, x, t_x, tt))
                 })?;
                 Ok(out.into_pyarray(py))
             }
@@ -584,7 +804,7 @@ macro_rules! transaction_class {
 transaction_class!(
     /// BG/NBD (Fader, Hardie & Lee 2005): parameters r, alpha, a, b, and the fit.
     PyBgNbd, "BgNbdModel", BgNbd, BgNbdParams, FittedBgNbd, ["r", "alpha", "a", "b"],
-    alive_parallel_rows: CHEAP_PARALLEL_ROWS,
+    alive_direct: true,
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (eq. 8).
         fn probability_of_purchases(&self, py: Python<'_>, n: IntArg, t: f64) -> PyResult<f64> {
@@ -598,7 +818,7 @@ transaction_class!(
 transaction_class!(
     /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987): parameters r, alpha, s, beta, and the fit.
     PyParetoNbd, "ParetoNbdModel", ParetoNbd, ParetoNbdParams, FittedParetoNbd,
-    ["r", "alpha", "s", "beta"], alive_parallel_rows: PARALLEL_ROWS,
+    ["r", "alpha", "s", "beta"], alive_direct: false,
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (Fader & Hardie 2006,
         /// "Deriving an expression for P(X(t) = x) under the Pareto/NBD model").
@@ -618,6 +838,7 @@ transaction_class!(
         ///
         /// Returns:
         ///     numpy.ndarray of float64 in [0, 1]
+        #[pyo3(signature = (n, t, x, t_x=None, T=None))]
         #[allow(non_snake_case)]
         fn conditional_probability_of_purchases<'py>(
             &self,
@@ -625,15 +846,15 @@ transaction_class!(
             n: IntArg,
             t: f64,
             x: &Bound<'py, PyAny>,
-            t_x: &Bound<'py, PyAny>,
-            T: &Bound<'py, PyAny>,
+            t_x: Option<&Bound<'py, PyAny>>,
+            T: Option<&Bound<'py, PyAny>>,
         ) -> PyResult<Bound<'py, PyArray1<f64>>> {
             let n = whole::<u32>("n", n)?;
-            let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
-            let (x, t_x, tt) = (x.as_slice(), t_x.as_slice(), tt.as_slice());
+            let summaries = Summaries::extract(x, t_x, T)?;
+            let rows = summaries.rows();
             let m = self.inner.params;
-            let out = run(py, move || {
-                Distinct::new(["x", "t_x", "t"], [x, t_x, tt])?.map(|[x, t_x, tt]| {
+            let out = watched(py, rows.len(), move |stop| {
+                rows.map(PARALLEL_ROWS, stop, |x, t_x, tt| {
                     m.conditional_probability_of_purchases(n, t, x, t_x, tt)
                 })
             })?;
@@ -645,7 +866,7 @@ transaction_class!(
 transaction_class!(
     /// MBG/NBD (Batislam, Denizel & Filiztekin 2007): parameters r, alpha, a, b, and the fit.
     PyMbgNbd, "MbgNbdModel", MbgNbd, MbgNbdParams, FittedMbgNbd, ["r", "alpha", "a", "b"],
-    alive_parallel_rows: CHEAP_PARALLEL_ROWS,
+    alive_direct: true,
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (Batislam, Denizel &
         /// Filiztekin 2007).
@@ -712,15 +933,15 @@ impl AnyTransaction {
 /// Returns:
 ///     numpy.ndarray of float64: Σ_{i=1..months} (E[Y(i f)] − E[Y((i−1) f)]) · spend / (1 + d)^i.
 #[pyfunction]
-#[pyo3(signature = (transaction_model, expected_spend, x, t_x, T, *, months, monthly_discount_rate, time_units_per_month, left_out=false))]
+#[pyo3(signature = (transaction_model, expected_spend, x, t_x=None, T=None, *, months, monthly_discount_rate, time_units_per_month, left_out=false))]
 #[allow(non_snake_case, clippy::too_many_arguments)]
 fn clv_monthly_steps<'py>(
     py: Python<'py>,
     transaction_model: &Bound<'py, PyAny>,
     expected_spend: &Bound<'py, PyAny>,
     x: &Bound<'py, PyAny>,
-    t_x: &Bound<'py, PyAny>,
-    T: &Bound<'py, PyAny>,
+    t_x: Option<&Bound<'py, PyAny>>,
+    T: Option<&Bound<'py, PyAny>>,
     months: IntArg,
     monthly_discount_rate: f64,
     time_units_per_month: f64,
@@ -734,20 +955,17 @@ fn clv_monthly_steps<'py>(
         time_units_per_month,
     };
     let spend = floats(expected_spend, "expected_spend")?;
-    let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
-    let (spend, x, t_x, tt) = (
-        spend.as_slice(),
-        x.as_slice(),
-        t_x.as_slice(),
-        tt.as_slice(),
-    );
+    let summaries = Summaries::extract(x, t_x, T)?;
+    let rows = summaries.rows();
+    let spend = spend.as_slice();
     let (left_out_rows, kept_spend) = left_out_spend(spend, left_out);
     let spend = kept_spend.as_deref().unwrap_or(spend);
-    let out = run(py, move || {
-        CrmkitError::check_len("expected_spend", x.len(), spend.len())?;
+    let out = watched(py, rows.len(), move |stop| {
+        CrmkitError::check_len("expected_spend", rows.len(), spend.len())?;
         crmkit::clv::check_spend(spend)?;
+        discounting.validate()?;
         // the discounted purchases depend on (x, t_x, T) only: once per distinct summary
-        let per_unit = Distinct::new(["x", "t_x", "t"], [x, t_x, tt])?.map(|[x, t_x, tt]| {
+        let per_unit = rows.map(PARALLEL_ROWS, stop, |x, t_x, tt| {
             crmkit::clv::discounted_purchases_monthly(model.model(), x, t_x, tt, &discounting)
         })?;
         let mut clv: Vec<f64> = per_unit.iter().zip(spend).map(|(p, s)| p * s).collect();
@@ -785,15 +1003,15 @@ fn left_out_spend(spend: &[f64], left_out: bool) -> (Vec<usize>, Option<Vec<f64>
 /// Returns:
 ///     numpy.ndarray of float64
 #[pyfunction]
-#[pyo3(signature = (transaction_model, expected_spend, x, t_x, T, *, annual_discount_rate, time_units_per_year, left_out=false))]
+#[pyo3(signature = (transaction_model, expected_spend, x, t_x=None, T=None, *, annual_discount_rate, time_units_per_year, left_out=false))]
 #[allow(non_snake_case, clippy::too_many_arguments)]
 fn clv_dert<'py>(
     py: Python<'py>,
     transaction_model: &Bound<'py, PyAny>,
     expected_spend: &Bound<'py, PyAny>,
     x: &Bound<'py, PyAny>,
-    t_x: &Bound<'py, PyAny>,
-    T: &Bound<'py, PyAny>,
+    t_x: Option<&Bound<'py, PyAny>>,
+    T: Option<&Bound<'py, PyAny>>,
     annual_discount_rate: f64,
     time_units_per_year: f64,
     left_out: bool,
@@ -804,20 +1022,37 @@ fn clv_dert<'py>(
         time_units_per_year,
     };
     let spend = floats(expected_spend, "expected_spend")?;
-    let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
-    let (spend, x, t_x, tt) = (
-        spend.as_slice(),
-        x.as_slice(),
-        t_x.as_slice(),
-        tt.as_slice(),
-    );
+    let summaries = Summaries::extract(x, t_x, T)?;
+    let rows = summaries.rows();
+    let spend = spend.as_slice();
     let (left_out_rows, kept_spend) = left_out_spend(spend, left_out);
     let spend = kept_spend.as_deref().unwrap_or(spend);
-    let out = run(py, move || {
-        let mut clv = Distinct::new(["expected_spend", "x", "t_x", "t"], [spend, x, t_x, tt])?
-            .map(|[spend, x, t_x, tt]| {
-                crmkit::clv::clv_dert(model.model(), spend, x, t_x, tt, &discounting)
-            })?;
+    let out = watched(py, rows.len(), move |stop| {
+        CrmkitError::check_len("expected_spend", rows.len(), spend.len())?;
+        let delta = discounting.delta()?;
+        // DERT depends on (x, t_x, T) only: once per distinct summary, times each spend
+        let dert = rows.map(PARALLEL_ROWS, stop, |x, t_x, tt| {
+            model
+                .model()
+                .discounted_expected_transactions(delta, x, t_x, tt)
+        })?;
+        let mut clv = dert
+            .iter()
+            .zip(spend)
+            .enumerate()
+            .map(|(row, (d, &s))| {
+                if s.is_finite() && s >= 0.0 {
+                    Ok(d * s)
+                } else {
+                    Err(CrmkitError::invalid_value(
+                        "expected_spend",
+                        row,
+                        s,
+                        "must be finite and >= 0",
+                    ))
+                }
+            })
+            .collect::<crmkit::Result<Vec<f64>>>()?;
         left_out_rows.iter().for_each(|&r| clv[r] = f64::NAN);
         Ok::<_, CrmkitError>(clv)
     })?;
@@ -1003,7 +1238,7 @@ model_class!(
         let (x, m) = (floats(x, "x")?, floats(mean_spend, "mean_spend")?);
         let (x, m) = (x.as_slice(), m.as_slice());
         let p = self.inner.params;
-        let out = run(py, move || {
+        let out = watched(py, x.len(), move |stop| {
             let excluded = match rule {
                 Some(rule) => SpendExclusions::non_positive_spend(x, m, rule)?,
                 None => SpendExclusions::default(),
@@ -1018,8 +1253,9 @@ model_class!(
                 zeroed = z;
                 &zeroed
             };
-            let mut out = Distinct::new(["x", "mean_spend"], [x, m])?
-                .map_min(CHEAP_PARALLEL_ROWS, |[x, m]| p.expected_spend(x, m))?;
+            // a closed form of a few nanoseconds per row: cheaper than hashing the row
+            CrmkitError::check_len("mean_spend", x.len(), m.len())?;
+            let mut out = blocks(x.len(), stop, |s, e| p.expected_spend(&x[s..e], &m[s..e]))?;
             excluded.rows.iter().for_each(|&r| out[r] = f64::NAN);
             Ok::<_, CrmkitError>(out)
         })?;
@@ -1260,6 +1496,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyGammaGamma>()?;
     m.add_class::<PySbg>()?;
     m.add_class::<PyBgBb>()?;
+    m.add_class::<PyCompressedSummary>()?;
     m.add_function(wrap_pyfunction!(clv_monthly_steps, m)?)?;
     m.add_function(wrap_pyfunction!(clv_dert, m)?)?;
     m.add_function(wrap_pyfunction!(spend_frequency_correlation, m)?)?;

@@ -176,7 +176,7 @@ def frequency_recency_matrix(
     """
     _check_model(model)
     T_, mf, mr = _grid(model, summary, T, max_frequency, max_recency)
-    matrix = _matrix(model, lambda x, tx, tt: model.expected_purchases(t, x, tx, tt), T_, mf, mr)
+    matrix = _matrix(model, lambda x, tx, tt: model.expected_purchases(x, t, tx, tt), T_, mf, mr)
     ax = c.new_axes(ax, (7.0, 5.5))
     _heat(ax, matrix, f"expected purchases in the next {t:g} {unit}", unit, T_, title, "Expected purchases by frequency and recency")
     return ax
@@ -274,7 +274,7 @@ def calibration_holdout(
     predicted = np.empty(len(x))
     for d in durations:  # one horizon in practice (the holdout length)
         rows = duration == d
-        predicted[rows] = model.expected_purchases(float(d), x[rows], tx[rows], T[rows])
+        predicted[rows] = model.expected_purchases(x[rows], float(d), tx[rows], T[rows])
     groups = [k for k in range(max_frequency + 1) if np.any(x == k)]
     actual_mean = [float(hold[x == k].mean()) for k in groups]
     model_mean = [float(predicted[x == k].mean()) for k in groups]

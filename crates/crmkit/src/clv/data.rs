@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::ids::FoldMap;
+use crate::math::optimize::Interrupt;
 use crate::{CrmkitError, Result};
 
 /// Checks one customer summary; the error names the field, `row` and the value.
@@ -506,6 +507,462 @@ fn order_key(v: f64) -> u64 {
 /// The inverse of [`order_key`].
 fn from_order_key(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
+/// Rows between two looks at the interrupt hook while hashing (about a millisecond of work).
+const POLL_ROWS: usize = 1 << 16;
+/// Distinct rows evaluated between two looks at the interrupt hook in [`CompressedBtyd::map`].
+const MAP_BLOCK: usize = 512;
+/// From this many input rows the hashing is split over threads by hash partition.
+const PARALLEL_HASH_ROWS: usize = 131_072;
+/// Hash partitions of a parallel compression (each thread takes a contiguous range of them).
+const HASH_PARTITIONS: usize = 8;
+/// The shortest time between two calls of the interrupt hook from one thread.
+const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Calls an [`Interrupt`] hook at most every [`POLL_INTERVAL`] from one thread.
+struct Poll<'a> {
+    interrupt: &'a Interrupt,
+    last: std::time::Instant,
+}
+
+impl<'a> Poll<'a> {
+    fn new(interrupt: &'a Interrupt) -> Self {
+        Self {
+            interrupt,
+            last: std::time::Instant::now(),
+        }
+    }
+
+    /// [`CrmkitError::Interrupted`] when the hook asks to stop.
+    fn check(&mut self, what: &str) -> Result<()> {
+        if self.last.elapsed() >= POLL_INTERVAL {
+            self.last = std::time::Instant::now();
+            if self.interrupt.should_stop() {
+                return Err(CrmkitError::Interrupted {
+                    model: what.to_owned(),
+                    iterations: 0,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A 64-bit mix of a row key, for choosing its hash partition.
+fn partition_of<const N: usize>(key: &[u64; N]) -> usize {
+    let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
+    for &k in key {
+        h = (h ^ k).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        h ^= h >> 31;
+    }
+    // the top bits are the best mixed
+    (h >> 61) as usize % HASH_PARTITIONS
+}
+
+/// Distinct row keys, the first input row of each, and each input row's distinct row.
+type DistinctKeys<const N: usize> = (Vec<[u64; N]>, Vec<usize>, Vec<u32>);
+
+/// The distinct rows of `N` parallel columns: their keys ([`order_key`] of each value, so −0.0
+/// and 0.0 are one value), per distinct row the first input row holding it, and per input row
+/// its distinct row. Rows are hashed once; from [`PARALLEL_HASH_ROWS`] rows on the work is
+/// split over threads by hash partition (each thread scans the rows and keeps those of its
+/// partitions, so no two threads share a table). The order of the distinct rows is unspecified.
+fn distinct_keys<const N: usize>(
+    cols: [&[f64]; N],
+    interrupt: &Interrupt,
+) -> Result<DistinctKeys<N>> {
+    let n = cols[0].len();
+    if u32::try_from(n).is_err() {
+        return Err(CrmkitError::invalid_config(
+            "x",
+            n,
+            "at most 4,294,967,295 customer rows can be compressed at once",
+        ));
+    }
+    let key = |row: usize| -> [u64; N] { std::array::from_fn(|j| order_key(cols[j][row])) };
+    let partitions = if n >= PARALLEL_HASH_ROWS {
+        HASH_PARTITIONS
+    } else {
+        1
+    };
+    // one thread per range of partitions: its distinct keys and first rows per partition, and
+    // the partition-local id of each of its rows (in row order)
+    type Part<const N: usize> = (Vec<Vec<[u64; N]>>, Vec<Vec<usize>>, Vec<u32>);
+    let parts: Vec<Result<Part<N>>> =
+        crate::runtime::parallel::map_chunks_min(partitions, 1, |start, end| {
+            let mut poll = Poll::new(interrupt);
+            let width = end - start;
+            let mut maps: Vec<FoldMap<[u64; N], u32>> =
+                (0..width).map(|_| FoldMap::default()).collect();
+            for m in &mut maps {
+                m.reserve((n / partitions).min(1 << 16));
+            }
+            let mut keys: Vec<Vec<[u64; N]>> = vec![Vec::new(); width];
+            let mut firsts: Vec<Vec<usize>> = vec![Vec::new(); width];
+            let mut local = Vec::with_capacity(if partitions == 1 { n } else { n / 2 });
+            for row in 0..n {
+                if row % POLL_ROWS == POLL_ROWS - 1 {
+                    poll.check("compressing customer summaries")?;
+                }
+                let k = key(row);
+                let p = if partitions == 1 { 0 } else { partition_of(&k) };
+                if p < start || p >= end {
+                    continue;
+                }
+                let slot = p - start;
+                let next = keys[slot].len() as u32;
+                let id = *maps[slot].entry(k).or_insert(next);
+                if id == next {
+                    keys[slot].push(k);
+                    firsts[slot].push(row);
+                }
+                local.push(id);
+            }
+            Ok((keys, firsts, local))
+        });
+    let mut all_keys = Vec::new();
+    let mut all_first = Vec::new();
+    // offset of each partition's ids, and each thread's partition range and local ids
+    let mut offsets = vec![0u32; partitions];
+    let mut locals = Vec::new();
+    let mut p = 0;
+    for part in parts {
+        let (keys, firsts, local) = part?;
+        for (k, f) in keys.into_iter().zip(firsts) {
+            offsets[p] = all_keys.len() as u32;
+            all_keys.extend(k);
+            all_first.extend(f);
+            p += 1;
+        }
+        locals.push((p, local));
+    }
+    let index = if partitions == 1 {
+        locals.pop().map(|(_, l)| l).unwrap_or_default()
+    } else {
+        // which thread holds a partition, then each input row's global id, in row order
+        let mut owner = vec![0usize; partitions];
+        let mut lo = 0;
+        for (t, (hi, _)) in locals.iter().enumerate() {
+            owner[lo..*hi].iter_mut().for_each(|o| *o = t);
+            lo = *hi;
+        }
+        let mut cursor = vec![0usize; locals.len()];
+        let mut poll = Poll::new(interrupt);
+        let mut index = Vec::with_capacity(n);
+        for row in 0..n {
+            if row % POLL_ROWS == POLL_ROWS - 1 {
+                poll.check("compressing customer summaries")?;
+            }
+            let p = partition_of(&key(row));
+            let t = owner[p];
+            let local = locals[t].1.get(cursor[t]).copied().unwrap_or(0);
+            cursor[t] += 1;
+            index.push(offsets[p] + local);
+        }
+        index
+    };
+    Ok((all_keys, all_first, index))
+}
+
+/// Customer summaries (x, t_x, T) hashed ONCE into their distinct rows, with each input row's
+/// distinct row: fit a model on [`CompressedBtyd::distinct`] (already compressed, so with
+/// [`FitOptions::compress`](crate::clv::FitOptions) off) and evaluate predictions once per
+/// distinct row with [`CompressedBtyd::map`], spread back to every input row.
+///
+/// A simulated million customers at daily resolution hold about 335,000 distinct rows; merging
+/// them costs more than a closed-form prediction, so a pipeline (fits, then P(alive), expected
+/// purchases and CLV) pays it once here instead of once per call. The value owns copies of its
+/// data: changing the caller's arrays afterwards changes nothing.
+///
+/// The distinct rows are sorted by (x, T, t_x), their weights are the sums of the input
+/// weights (1 per row without weights; rows of weight 0 are kept, with weight 0, so that every
+/// input row has a prediction). Rows are validated as in [`BtydData::new`]; errors name the
+/// input row.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{BgNbd, CompressedBtyd, FitOptions, Interrupt, TransactionModel};
+/// let (x, t_x, t) = ([2.0, 0.0, 2.0, 1.0], [30.0, 0.0, 30.0, 12.0], [38.0, 38.0, 38.0, 38.0]);
+/// let c = CompressedBtyd::new(&x, &t_x, &t, None, &Interrupt::default()).unwrap();
+/// assert_eq!((c.rows(), c.distinct_rows()), (4, 3));
+/// let d = c.distinct().unwrap();
+/// assert_eq!(d.x(), &[0.0, 1.0, 2.0]); // sorted
+/// assert_eq!(d.weights(), &[1.0, 1.0, 2.0]);
+/// // rows of (x, t_x) in weeks at T = 38 with the number of customers sharing each
+/// let x = [0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 5.0, 7.0, 10.0];
+/// let t_x = [0.0, 5.0, 30.0, 10.0, 35.0, 20.0, 37.0, 25.0, 36.0, 37.0];
+/// let n = [1400.0, 300.0, 150.0, 100.0, 120.0, 60.0, 80.0, 40.0, 50.0, 20.0];
+/// let many = CompressedBtyd::new(&x, &t_x, &[38.0; 10], Some(&n), &Interrupt::default()).unwrap();
+/// let opts = FitOptions { compress: false, ..FitOptions::default() };
+/// let fit = BgNbd::fit(many.distinct().unwrap(), &opts).unwrap();
+/// let alive = c.map(0, &Interrupt::default(), |x, t_x, t| fit.params.probability_alive(x, t_x, t)).unwrap();
+/// assert_eq!(alive.len(), 4);
+/// assert_eq!(alive[0], alive[2]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompressedBtyd {
+    distinct: BtydData,
+    /// Per input row, its distinct row.
+    index: Vec<u32>,
+    /// Per distinct row, the first input row holding it (for errors).
+    first: Vec<usize>,
+}
+
+impl CompressedBtyd {
+    /// Validates and compresses customer summaries, with optional weights per row (the number
+    /// of customers each row stands for). `interrupt` is polled while hashing (from each
+    /// worker thread, at most every 20 ms per thread).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{CompressedBtyd, Interrupt};
+    /// let c = CompressedBtyd::new(&[1.0, 1.0], &[4.0, 4.0], &[9.0, 9.0], Some(&[2.0, 3.0]), &Interrupt::default()).unwrap();
+    /// assert_eq!(c.distinct().unwrap().weights(), &[5.0]);
+    /// let err = CompressedBtyd::new(&[1.0, 1.5], &[4.0, 4.0], &[9.0, 9.0], None, &Interrupt::default()).unwrap_err();
+    /// assert_eq!((err.field(), err.row()), (Some("x"), Some(1)));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`BtydData::with_weights`] (errors name the input row);
+    /// [`CrmkitError::Interrupted`] when `interrupt` asks to stop.
+    pub fn new(
+        x: &[f64],
+        t_x: &[f64],
+        t: &[f64],
+        weights: Option<&[f64]>,
+        interrupt: &Interrupt,
+    ) -> Result<Self> {
+        if x.is_empty() {
+            return Err(CrmkitError::empty("x"));
+        }
+        CrmkitError::check_len("t_x", x.len(), t_x.len())?;
+        CrmkitError::check_len("t", x.len(), t.len())?;
+        if let Some(w) = weights {
+            CrmkitError::check_len("weights", x.len(), w.len())?;
+        }
+        // validation in parallel chunks; the first failing chunk holds the first bad row
+        let checks = crate::runtime::parallel::map_chunks(x.len(), |start, end| {
+            (start..end).try_for_each(|row| check_customer(row, x[row], t_x[row], t[row]))
+        });
+        checks.into_iter().collect::<Result<()>>()?;
+        if let Some(w) = weights {
+            check_weights(w)?;
+        }
+        let (keys, first, index) = distinct_keys([x, t_x, t], interrupt)?;
+        let mut poll = Poll::new(interrupt);
+        poll.check("compressing customer summaries")?;
+        // sort the distinct rows by (x, T, t_x) and renumber: the fits' caches want rows of one
+        // x together, and the predictions share their per-(x, T) part (the expectation given
+        // alive, the discounted monthly path) among neighbouring rows of one block. (The keys
+        // are distinct, so the pairs sort by key; sorting them directly, not indices into
+        // them, keeps the comparisons in cache.)
+        let mut pairs: Vec<([u64; 3], u32)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| ([k[0], k[2], k[1]], i as u32))
+            .collect();
+        pairs.sort_unstable();
+        poll.check("compressing customer summaries")?;
+        let order: Vec<u32> = pairs.iter().map(|p| p.1).collect();
+        let mut rank = vec![0u32; keys.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        let mut index = index;
+        crate::runtime::parallel::for_chunks_mut(&mut index, |_, chunk| {
+            chunk.iter_mut().for_each(|k| *k = rank[*k as usize]);
+        });
+        let mut counts = vec![0.0; keys.len()];
+        match weights {
+            Some(w) => index
+                .iter()
+                .zip(w)
+                .for_each(|(&k, &w)| counts[k as usize] += w),
+            None => index.iter().for_each(|&k| counts[k as usize] += 1.0),
+        }
+        let column =
+            |j: usize| -> Vec<f64> { pairs.iter().map(|p| from_order_key(p.0[j])).collect() };
+        let distinct = BtydData {
+            x: column(0),
+            t_x: column(2),
+            t: column(1),
+            weights: counts,
+        };
+        let first = order.iter().map(|&i| first[i as usize]).collect();
+        Ok(Self {
+            distinct,
+            index,
+            first,
+        })
+    }
+
+    /// The distinct rows, sorted by (x, T, t_x), weighted by the customers sharing each: the
+    /// data to fit on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{CompressedBtyd, Interrupt};
+    /// let c = CompressedBtyd::new(&[0.0, 0.0], &[0.0, 0.0], &[5.0, 5.0], None, &Interrupt::default()).unwrap();
+    /// assert_eq!(c.distinct().unwrap().total_weight(), 2.0);
+    /// // predictions take customers of age T = 0; a fit needs some T > 0
+    /// let young = CompressedBtyd::new(&[0.0], &[0.0], &[0.0], None, &Interrupt::default()).unwrap();
+    /// assert!(young.distinct().is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] naming `t` when every T is 0 (a [`BtydData`] needs
+    /// max T > 0).
+    pub fn distinct(&self) -> Result<&BtydData> {
+        let max_t = self.distinct.max_t();
+        if max_t <= 0.0 {
+            return Err(CrmkitError::invalid_config(
+                "t",
+                max_t,
+                "the largest T must be > 0",
+            ));
+        }
+        Ok(&self.distinct)
+    }
+
+    /// Number of distinct rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{CompressedBtyd, Interrupt};
+    /// let c = CompressedBtyd::new(&[0.0, 0.0], &[0.0, 0.0], &[0.0, 5.0], None, &Interrupt::default()).unwrap();
+    /// assert_eq!(c.distinct_rows(), 2);
+    /// ```
+    pub fn distinct_rows(&self) -> usize {
+        self.distinct.len()
+    }
+
+    /// The distinct rows' columns (x, t_x, T, weights), sorted by (x, T, t_x); unlike
+    /// [`CompressedBtyd::distinct`] also when every T is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{CompressedBtyd, Interrupt};
+    /// let c = CompressedBtyd::new(&[1.0, 0.0], &[0.0, 0.0], &[0.0, 0.0], None, &Interrupt::default()).unwrap();
+    /// assert_eq!(c.columns().0, &[0.0, 1.0]);
+    /// ```
+    pub fn columns(&self) -> (&[f64], &[f64], &[f64], &[f64]) {
+        let d = &self.distinct;
+        (&d.x, &d.t_x, &d.t, &d.weights)
+    }
+
+    /// Number of input rows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{CompressedBtyd, Interrupt};
+    /// let c = CompressedBtyd::new(&[0.0, 0.0], &[0.0, 0.0], &[5.0, 5.0], None, &Interrupt::default()).unwrap();
+    /// assert_eq!(c.rows(), 2);
+    /// ```
+    pub fn rows(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Per input row, the number of its distinct row in [`CompressedBtyd::distinct`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{CompressedBtyd, Interrupt};
+    /// let c = CompressedBtyd::new(&[3.0, 0.0, 3.0], &[2.0, 0.0, 2.0], &[5.0; 3], None, &Interrupt::default()).unwrap();
+    /// assert_eq!(c.index(), &[1, 0, 1]);
+    /// ```
+    pub fn index(&self) -> &[u32] {
+        &self.index
+    }
+
+    /// Values of the distinct rows spread to every input row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{CompressedBtyd, Interrupt};
+    /// let c = CompressedBtyd::new(&[3.0, 0.0, 3.0], &[2.0, 0.0, 2.0], &[5.0; 3], None, &Interrupt::default()).unwrap();
+    /// assert_eq!(c.spread(&[10.0, 20.0]).unwrap(), vec![20.0, 10.0, 20.0]);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::LengthMismatch`] when `values` has not one value per distinct row.
+    pub fn spread(&self, values: &[f64]) -> Result<Vec<f64>> {
+        CrmkitError::check_len("values", self.distinct.len(), values.len())?;
+        let mut out = vec![0.0; self.index.len()];
+        crate::runtime::parallel::for_chunks_mut(&mut out, |offset, chunk| {
+            let index = &self.index[offset..offset + chunk.len()];
+            for (o, &k) in chunk.iter_mut().zip(index) {
+                *o = values[k as usize];
+            }
+        });
+        Ok(out)
+    }
+
+    /// Evaluates `f(x, t_x, T)` once per distinct row and returns its value for every input
+    /// row. The distinct rows are split over threads from `min_parallel_rows` on (0: the
+    /// default of 512, for predictions that cost a special function or a series per row) and
+    /// evaluated in blocks of 512 rows, between which `interrupt` is polled. An error of `f`
+    /// about a row names the first input row holding it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbdParams, CompressedBtyd, Interrupt, TransactionModel};
+    /// let p = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+    /// let c = CompressedBtyd::new(&[2.0, 2.0], &[30.43, 30.43], &[38.86, 38.86], None, &Interrupt::default()).unwrap();
+    /// let e = c.map(0, &Interrupt::default(), |x, t_x, t| p.expected_purchases(39.0, x, t_x, t)).unwrap();
+    /// assert!((e[1] - 1.226).abs() < 1e-3);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The first error of `f`; [`CrmkitError::Interrupted`] when `interrupt` asks to stop.
+    pub fn map(
+        &self,
+        min_parallel_rows: usize,
+        interrupt: &Interrupt,
+        f: impl Fn(&[f64], &[f64], &[f64]) -> Result<Vec<f64>> + Sync,
+    ) -> Result<Vec<f64>> {
+        let min = if min_parallel_rows == 0 {
+            512
+        } else {
+            min_parallel_rows
+        };
+        let d = &self.distinct;
+        let parts = crate::runtime::parallel::map_chunks_min(d.len(), min, |s, e| {
+            let mut poll = Poll::new(interrupt);
+            let mut out = Vec::with_capacity(e - s);
+            let mut lo = s;
+            while lo < e {
+                poll.check("prediction")?;
+                let hi = (lo + MAP_BLOCK).min(e);
+                let values = f(&d.x[lo..hi], &d.t_x[lo..hi], &d.t[lo..hi])
+                    .map_err(|err| err.map_row(|row| row + lo))?;
+                CrmkitError::check_len("values", hi - lo, values.len())?;
+                out.extend(values);
+                lo = hi;
+            }
+            Ok::<_, CrmkitError>(out)
+        });
+        let mut values = Vec::with_capacity(d.len());
+        for part in parts {
+            values.extend(
+                part.map_err(|err| err.map_row(|row| self.first.get(row).copied().unwrap_or(row)))?,
+            );
+        }
+        self.spread(&values)
+    }
 }
 
 /// Repeat customers' frequency and mean spend for the Gamma–Gamma model: `x` ≥ 1 repeat
@@ -1208,6 +1665,145 @@ mod tests {
             }
         }
         assert_eq!(distinct_index(&[]), (vec![], vec![]));
+    }
+
+    /// Summaries with many repeated rows (and −0.0 for some zeros), from a fixed LCG.
+    fn repeated_rows(n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let mut state = 12345u64;
+        let mut next = |m: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % m
+        };
+        let (mut x, mut t_x, mut t) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..n {
+            let age = 1.0 + next(300) as f64;
+            let repeats = next(6) as f64;
+            x.push(repeats);
+            t_x.push(if repeats == 0.0 {
+                if next(2) == 0 { -0.0 } else { 0.0 }
+            } else {
+                (next(age as u64) + 1) as f64
+            });
+            t.push(age);
+        }
+        (x, t_x, t)
+    }
+
+    #[test]
+    fn compressed_rows_match_compress_and_spread_back_exactly() {
+        // below and above the parallel threshold: the same rows and weights as `compress`, and
+        // every input row finds its own summary again
+        for n in [1_000, PARALLEL_HASH_ROWS + 7_001] {
+            let (x, t_x, t) = repeated_rows(n);
+            let c = CompressedBtyd::new(&x, &t_x, &t, None, &Interrupt::default()).unwrap();
+            // the same rows and weights as `compress` (which sorts by (x, t_x, T))
+            let reference = BtydData::new(&x, &t_x, &t).unwrap().compress();
+            let sorted = |d: &BtydData| {
+                let mut r: Vec<[u64; 4]> = d
+                    .rows()
+                    .map(|(a, b, c, w)| [a, c, b, w].map(order_key))
+                    .collect();
+                r.sort_unstable();
+                r
+            };
+            assert_eq!(sorted(c.distinct().unwrap()), sorted(&reference), "n = {n}");
+            let keys: Vec<[u64; 3]> = c
+                .distinct()
+                .unwrap()
+                .rows()
+                .map(|(a, b, c, _)| [a, c, b].map(order_key))
+                .collect();
+            assert!(keys.is_sorted(), "sorted by (x, T, t_x)");
+            assert_eq!(c.rows(), n);
+            let d = c.distinct().unwrap();
+            for (row, &k) in c.index().iter().enumerate() {
+                let k = k as usize;
+                assert_eq!(
+                    (d.x()[k], d.t_x()[k], d.t()[k]),
+                    (x[row], t_x[row] + 0.0, t[row])
+                );
+            }
+            // map spreads per-distinct values back and names the first input row in errors
+            let v = c
+                .map(0, &Interrupt::default(), |x, t_x, t| {
+                    Ok(x.iter()
+                        .zip(t_x)
+                        .zip(t)
+                        .map(|((a, b), c)| a + b * 1e3 + c * 1e6)
+                        .collect())
+                })
+                .unwrap();
+            for row in 0..n {
+                assert_eq!(v[row], x[row] + t_x[row] * 1e3 + t[row] * 1e6);
+            }
+            let err = c
+                .map(0, &Interrupt::default(), |x, _, _| {
+                    x.iter()
+                        .enumerate()
+                        .map(|(i, &v)| {
+                            if v == 5.0 {
+                                Err(CrmkitError::invalid_value("x", i, v, "test"))
+                            } else {
+                                Ok(v)
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_err();
+            // the first failing distinct row (smallest T, t_x among x = 5), at its first input row
+            let row = err.row().unwrap();
+            assert_eq!(x[row], 5.0);
+            let same = |r: usize| (x[r], t_x[r], t[r]) == (x[row], t_x[row], t[row]);
+            assert_eq!((0..n).find(|&r| same(r)), Some(row));
+            let smallest = (0..n)
+                .filter(|&r| x[r] == 5.0)
+                .min_by(|&a, &b| (t[a], t_x[a]).partial_cmp(&(t[b], t_x[b])).unwrap())
+                .unwrap();
+            assert_eq!((t_x[smallest], t[smallest]), (t_x[row], t[row]));
+        }
+    }
+
+    #[test]
+    fn compressed_rows_keep_zero_weights_and_name_the_input_row() {
+        let c = CompressedBtyd::new(
+            &[1.0, 0.0, 1.0],
+            &[2.0, 0.0, 2.0],
+            &[5.0, 5.0, 5.0],
+            Some(&[0.0, 2.0, 0.0]),
+            &Interrupt::default(),
+        )
+        .unwrap();
+        assert_eq!(c.distinct().unwrap().weights(), &[2.0, 0.0]);
+        assert_eq!(c.spread(&[7.0, 9.0]).unwrap(), vec![9.0, 7.0, 9.0]);
+        let (mut x, t_x, t) = repeated_rows(PARALLEL_HASH_ROWS + 10);
+        x[PARALLEL_HASH_ROWS + 3] = 2.5;
+        let err = CompressedBtyd::new(&x, &t_x, &t, None, &Interrupt::default()).unwrap_err();
+        assert_eq!(
+            (err.field(), err.row()),
+            (Some("x"), Some(PARALLEL_HASH_ROWS + 3))
+        );
+        let short = CompressedBtyd::new(&[1.0], &[0.5], &[1.0, 2.0], None, &Interrupt::default());
+        assert!(matches!(short, Err(CrmkitError::LengthMismatch { .. })));
+    }
+
+    #[test]
+    fn compression_and_map_stop_when_interrupted() {
+        let (x, t_x, t) = repeated_rows(4 * PARALLEL_HASH_ROWS);
+        let stop = Interrupt::new(|| true);
+        // the hook is looked at after 20 ms of hashing; a slow machine gets there, a fast one
+        // may finish first: either way no wrong result
+        match CompressedBtyd::new(&x, &t_x, &t, None, &stop) {
+            Err(e) => assert!(matches!(e, CrmkitError::Interrupted { .. })),
+            Ok(c) => assert_eq!(c.rows(), x.len()),
+        }
+        let c = CompressedBtyd::new(&x, &t_x, &t, None, &Interrupt::default()).unwrap();
+        let slow = c.map(1, &stop, |x, _, _| {
+            std::thread::sleep(std::time::Duration::from_millis(25));
+            Ok(x.to_vec())
+        });
+        assert!(matches!(slow, Err(CrmkitError::Interrupted { .. })));
     }
 
     #[test]
