@@ -128,6 +128,6 @@ def test_predictions_at_pymc_marketing_point_agree(model: str, pymc: tuple[dict[
         # returns numbers, this fails and the comparison below must cover BG/BB too.
         assert np.isnan(preds["expected_purchases"]).all()
     else:
-        np.testing.assert_allclose(mm.expected_purchases(t, x, tx, third), preds["expected_purchases"], rtol=rtol, err_msg="expected purchases")
+        np.testing.assert_allclose(mm.expected_purchases(x, t, tx, third), preds["expected_purchases"], rtol=rtol, err_msg="expected purchases")
     np.testing.assert_allclose(mm.probability_alive(x, tx, third), preds["probability_alive"], rtol=rtol, err_msg="P(alive)")
     np.testing.assert_allclose(mm.expected_purchases_new_customer(t), preds["expected_purchases_new_customer"], rtol=rtol, err_msg="new customer")
