@@ -10,8 +10,8 @@ use crmkit::clv::{
     FittedSbg, GammaGamma, GammaGammaParams, Interrupt, MbgNbd, MbgNbdParams, MonthlyDiscounting,
     ParetoNbd, ParetoNbdParams, RetentionData, Sbg, SbgParams, TransactionModel,
 };
-use crmkit::data::ids::FoldMap;
 use crmkit::data::refunds::{NonPositiveSpend, SpendExclusions, repeat_spend_data};
+use crmkit::runtime::hash::FxHashMap;
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -183,7 +183,7 @@ impl<const N: usize> Distinct<N> {
         for (name, col) in names.iter().zip(cols).skip(1) {
             CrmkitError::check_len(name, n, col.len())?;
         }
-        let mut map: FoldMap<[u64; N], u32> = FoldMap::default();
+        let mut map: FxHashMap<[u64; N], u32> = FxHashMap::default();
         // room for up to 64k distinct rows up front: growing the table cost a third of the hashing
         map.reserve(n.min(1 << 16));
         let mut out = Self {
