@@ -17,6 +17,42 @@ use crate::runtime::hash::{FxHashMap, hash_one};
 use crate::runtime::parallel;
 use crate::{CrmkitError, Result};
 
+/// A string id with its hash, computed once: tables hash the stored hash and compare the
+/// strings only when the hashes agree; the order is the strings' (UTF-8 bytes).
+#[derive(Clone, Copy, Debug)]
+struct HashedStr<'a> {
+    hash: u64,
+    text: &'a str,
+}
+
+impl Hash for HashedStr<'_> {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialEq for HashedStr<'_> {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.text == other.text
+    }
+}
+
+impl Eq for HashedStr<'_> {}
+
+impl PartialOrd for HashedStr<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for HashedStr<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.text.cmp(other.text)
+    }
+}
+
 /// Dense customer codes for the rows of a log.
 ///
 /// # Examples
@@ -239,9 +275,18 @@ impl CustomerIndex {
         rows: usize,
         id: impl Fn(usize) -> &'a str + Sync,
     ) -> Result<Self> {
-        // Rows travel through the partitions as their row number; the string is read again
-        // (not copied) where its partition is grouped.
-        Self::grouped(field, rows, |row| row as u32, |row| id(row as usize))
+        // Rows travel through the partitions as their row number and the string's hash (each
+        // string is hashed once); the string is read again (not copied) where its partition
+        // is grouped, and compared only when the hashes agree.
+        Self::grouped(
+            field,
+            rows,
+            |row| (row as u32, hash_one(id(row))),
+            |(row, hash)| HashedStr {
+                hash,
+                text: id(row as usize),
+            },
+        )
     }
 
     /// Groups rows by key, on the pool when the log is large (see [`Self::partitioned`]),
@@ -285,11 +330,15 @@ impl CustomerIndex {
             return Err(CrmkitError::empty(field));
         }
         let parts = 1usize << bits;
+        // The partition comes from a remix of the hash: the tables inside a partition take
+        // their buckets from the hash's low bits and their tags from its top 7 bits, which
+        // must not be the same for every key of a partition (all would collide).
         let part_of = |k: &K| {
             if bits == 0 {
                 0
             } else {
-                (hash_one(k) >> (64 - bits)) as usize
+                let h = hash_one(k);
+                ((h ^ (h >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
             }
         };
         // Chunks of rows; their number depends only on the length, never on the threads.

@@ -414,6 +414,7 @@ impl<'a> TransactionLog<'a> {
         options: LogOptions,
         parts: usize,
         init: impl Fn(std::ops::Range<u32>) -> T + Sync,
+        records: impl Fn(&T) -> (usize, usize) + Sync,
         visit: impl Fn(&mut T, u32, Day, f64) + Sync,
     ) -> Result<(Vec<T>, LogReport)> {
         use rayon::prelude::*;
@@ -428,11 +429,17 @@ impl<'a> TransactionLog<'a> {
                 .into_par_iter()
                 .map(|range| {
                     let mut state = init(range.clone());
-                    let report =
-                        self.scan_codes(as_of, options, None, range, |code, day, amount| {
+                    let record = records(&state);
+                    let report = self.scan_codes(
+                        as_of,
+                        options,
+                        Some(record),
+                        range,
+                        |code, day, amount| {
                             visit(&mut state, code, day, amount);
                             true
-                        })?;
+                        },
+                    )?;
                     Ok((state, report))
                 })
                 .collect()
@@ -467,7 +474,8 @@ impl<'a> TransactionLog<'a> {
         }
     }
 
-    /// [`Self::scan_prefetching`] over the rows whose customer code lies in `codes`.
+    /// [`Self::scan_prefetching`] over the rows whose customer code lies in `codes`; `records`
+    /// then gives the address of the record of code `codes.start`.
     fn scan_codes(
         &self,
         as_of: Day,
@@ -531,7 +539,10 @@ impl<'a> TransactionLog<'a> {
             if let (Some((base, size)), Some(&ahead)) =
                 (records, codes.get(row + PREFETCH_DISTANCE))
             {
-                prefetch(base + ahead as usize * size);
+                let slot = ahead.wrapping_sub(low);
+                if slot < width {
+                    prefetch(base.wrapping_add(slot as usize * size));
+                }
             }
             let day = day_of(row);
             let day = if (i64::from(MIN_DAY)..=as_of_wide).contains(&day) {
