@@ -68,6 +68,7 @@ from crmkit.clv import (
     spend_frequency_correlation,
 )
 from crmkit.quality import QUALITY_RULES, QualityReport, QualityRule, quality_report
+from crmkit._runtime import get_num_threads, set_num_threads
 from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules, tier_summary
 from crmkit.needs import aggregate_needs, need_work_list, owner_workload, prioritise_needs
 from crmkit.playbook import recommend_actions
@@ -75,6 +76,8 @@ from crmkit.reporting import Report, read_transactions, report
 from crmkit.value import core_customers, retention_clv, simple_clv, value_potential_matrix, value_scores
 
 __all__ = [
+    "get_num_threads",
+    "set_num_threads",
     "BgBb",
     "BgNbd",
     "ChurnIndexOptions",
