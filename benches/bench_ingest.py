@@ -19,9 +19,14 @@ Protocol (``benches/bench_rfm.py``'s helpers): the contenders take turns in ``--
 their order rotating; a contender's time in a round is the best of ``--inner`` back-to-back calls.
 Reported: median times, and the median ratio peer / crmkit with its lowest and highest value
 over the rounds. Issue target: crmkit at least 3x faster than the faster peer, peak extra memory
-at most 1x the input columns (see ``bench_rfm.py`` for the memory measurement).
+at most 1x the input columns. Peak memory: the extra resident memory of one crmkit call over the
+memory before it (Linux VmHWM reset through /proc/self/clear_refs, ``bench_rfm.extra_peak_mib``),
+against the Arrow table's buffers (``Table.nbytes``).
 
-Usage: python benches/bench_ingest.py [--rows 10000000] [--customers 1000000] [--rounds 5]
+Measure a release build of the extension (a debug build is many times slower)::
+
+    .venv/bin/maturin develop --release -m crates/crmkit-py/Cargo.toml
+    .venv/bin/python benches/bench_ingest.py [--rows 10000000] [--customers 1000000] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import crmkit  # noqa: E402
-from bench_rfm import AS_OF, rounds_of  # noqa: E402
+from bench_rfm import AS_OF, extra_peak_mib, rounds_of  # noqa: E402
 
 START = AS_OF - np.timedelta64(364, "D")
 
@@ -105,6 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     con = duckdb.connect()
     con.execute(f"SET threads TO {args.threads}")
+    crmkit.set_num_threads(args.threads)
     print(f"{args.rows:,} rows, about {args.customers:,} customers; duckdb {duckdb.__version__}, polars {pl.__version__}, "
           f"{args.threads} threads; {args.rounds} rounds, best of {args.inner} calls")
     print(f"{'ids':<14}{'crmkit':>10}{'duckdb':>10}{'polars':>10}   duckdb / crmkit        polars / crmkit")
@@ -127,8 +133,11 @@ def main() -> None:
             r = [p / c for p, c in zip(times[peer], times["crmkit"])]
             return f"{statistics.median(r):5.2f}x [{min(r):.2f}-{max(r):.2f}]"
 
+        mem = extra_peak_mib(lambda: crmkit_features(table))
+        in_mib = table.nbytes / 2**20
+        memory = "n/a" if mem is None else f"{mem:.0f} MiB = {mem / in_mib:.2f}x the input ({in_mib:.0f} MiB)"
         print(f"{name:<14}{med['crmkit'] * 1e3:>8.0f}ms{med['duckdb'] * 1e3:>8.0f}ms{med['polars'] * 1e3:>8.0f}ms   "
-              f"{ratio('duckdb'):<22} {ratio('polars')}")
+              f"{ratio('duckdb'):<22} {ratio('polars'):<22} crmkit peak extra memory {memory}")
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ from crmkit.clv import (
 )
 from crmkit.customers import CUSTOMER_FIELDS, CustomerRecords, read_customers
 from crmkit.quality import QUALITY_RULES, QualityReport, QualityRule, quality_report
+from crmkit._runtime import get_num_threads, set_num_threads
 from crmkit.rfm import RfmModel, btyd_summary, concentration, rfm, rfm_features, segment_rules, tier_summary
 from crmkit.needs import aggregate_needs, need_work_list, owner_workload, prioritise_needs
 from crmkit.playbook import recommend_actions
@@ -80,6 +81,8 @@ __all__ = [
     "CUSTOMER_FIELDS",
     "CustomerRecords",
     "read_customers",
+    "get_num_threads",
+    "set_num_threads",
     "BgBb",
     "BgNbd",
     "ChurnIndexOptions",

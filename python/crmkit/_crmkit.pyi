@@ -7,6 +7,8 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "get_num_threads",
+    "set_num_threads",
     "BgBbModel",
     "BgNbdModel",
     "ChurnIndexOptions",
@@ -98,6 +100,12 @@ class ConfigError(CrmkitError): ...
 class ConvergenceError(CrmkitError): ...
 class NumericalError(CrmkitError): ...
 class CrmkitWarning(Warning): ...
+
+def set_num_threads(n: int) -> None:
+    """Set the number of threads crmkit computes on (1 to 1024; one pool shared by every call)."""
+
+def get_num_threads() -> int:
+    """The number of threads crmkit computes on."""
 
 def rfm_features(
     customer_id: Any,

@@ -220,6 +220,26 @@ fn btyd_summary<'py>(
     Ok(d)
 }
 
+/// Sets the number of threads crmkit computes on (one pool shared by every call).
+///
+/// Args:
+///     n: threads, from 1 to 1024. Results do not depend on it.
+///
+/// Raises:
+///     ConfigError: for 0, more than 1024, or when the system refuses to start threads.
+#[pyfunction]
+fn set_num_threads(py: Python<'_>, n: errors::IntArg) -> PyResult<()> {
+    let n: usize = errors::whole("num_threads", n)?;
+    without_gil(py, move || crmkit::runtime::parallel::set_num_threads(n))
+}
+
+/// The number of threads crmkit computes on (the pool is started on first use with
+/// `CRMKIT_NUM_THREADS` threads when that is set, else one per core).
+#[pyfunction]
+fn get_num_threads(py: Python<'_>) -> usize {
+    py.detach(crmkit::runtime::parallel::num_threads)
+}
+
 /// The compiled part of the `crmkit` Python package.
 #[pymodule]
 fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -227,6 +247,8 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_function(wrap_pyfunction!(rfm_features, m)?)?;
     m.add_function(wrap_pyfunction!(btyd_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     rfm::register(m)?;
     churn::register(m)?;
     value::register(m)?;

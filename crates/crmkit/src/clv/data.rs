@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::ids::FoldMap;
 use crate::math::optimize::Interrupt;
+use crate::runtime::hash::FxHashMap;
 use crate::{CrmkitError, Result};
 
 /// Checks one customer summary; the error names the field, `row` and the value.
@@ -428,7 +428,7 @@ pub(crate) fn distinct_index(values: &[f64]) -> (Vec<f64>, Vec<usize>) {
         }
         return (distinct, index);
     }
-    let mut ids: FoldMap<u64, usize> = FoldMap::default();
+    let mut ids: FxHashMap<u64, usize> = FxHashMap::default();
     ids.reserve(keys.len().min(1 << 15));
     let mut first: Vec<u64> = Vec::new();
     let index: Vec<usize> = keys
@@ -469,7 +469,7 @@ fn compress_rows(
             (c[i] + 0.0).to_bits(),
         ]
     };
-    let mut seen: FoldMap<[u64; 3], usize> = FoldMap::default();
+    let mut seen: FxHashMap<[u64; 3], usize> = FxHashMap::default();
     seen.reserve(a.len().min(1 << 16));
     let mut rows: Vec<([u64; 3], f64)> = Vec::new();
     for i in 0..a.len() {
@@ -593,8 +593,8 @@ fn distinct_keys<const N: usize>(
         crate::runtime::parallel::map_chunks_min(partitions, 1, |start, end| {
             let mut poll = Poll::new(interrupt);
             let width = end - start;
-            let mut maps: Vec<FoldMap<[u64; N], u32>> =
-                (0..width).map(|_| FoldMap::default()).collect();
+            let mut maps: Vec<FxHashMap<[u64; N], u32>> =
+                (0..width).map(|_| FxHashMap::default()).collect();
             for m in &mut maps {
                 m.reserve((n / partitions).min(1 << 16));
             }

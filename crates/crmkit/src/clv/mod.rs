@@ -494,7 +494,7 @@ pub(crate) use delegate_to_params;
 /// Per-(x, T) values of a prediction, computed once for the customers who share them.
 #[derive(Default)]
 pub(crate) struct PerXT<V> {
-    values: crate::data::ids::FoldMap<[u64; 2], Result<V>>,
+    values: crate::runtime::hash::FxHashMap<[u64; 2], Result<V>>,
     /// The model has no such value (its `compute` returned `None`): no more lookups.
     absent: bool,
 }

@@ -48,8 +48,8 @@ use super::{
     FittedBgNbd, FittedGammaGamma, FittedMbgNbd, FittedParetoNbd, MonthlyDiscounting,
     TransactionModel, discounted_purchases_monthly,
 };
-use crate::data::ids::FoldMap;
 use crate::math::linalg::cholesky;
+use crate::runtime::hash::FxHashMap;
 use crate::{CrmkitError, Result};
 
 /// Step in log-parameters of the central differences of the delta method.
@@ -409,7 +409,7 @@ impl<const N: usize> Distinct<N> {
         for (name, col) in names.iter().zip(cols).skip(1) {
             CrmkitError::check_len(name, n, col.len())?;
         }
-        let mut map: FoldMap<[u64; N], usize> = FoldMap::default();
+        let mut map: FxHashMap<[u64; N], usize> = FxHashMap::default();
         let mut out = Self {
             columns: std::array::from_fn(|_| Vec::new()),
             first: Vec::new(),

@@ -7,11 +7,51 @@
 //! which each customer appears, which is how callers fetch the original id (of whatever
 //! type) for an output row without crmkit copying or converting ids.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
+
+use rayon::prelude::*;
 
 use crate::data::transactions::{PREFETCH_DISTANCE, prefetch};
+use crate::runtime::hash::{FxHashMap, hash_one};
+use crate::runtime::parallel;
 use crate::{CrmkitError, Result};
+
+/// A string id with its hash, computed once: tables hash the stored hash and compare the
+/// strings only when the hashes agree; the order is the strings' (UTF-8 bytes).
+#[derive(Clone, Copy, Debug)]
+struct HashedStr<'a> {
+    hash: u64,
+    text: &'a str,
+}
+
+impl Hash for HashedStr<'_> {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialEq for HashedStr<'_> {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.text == other.text
+    }
+}
+
+impl Eq for HashedStr<'_> {}
+
+impl PartialOrd for HashedStr<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for HashedStr<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.text.cmp(other.text)
+    }
+}
 
 /// Dense customer codes for the rows of a log.
 ///
@@ -34,6 +74,15 @@ pub struct CustomerIndex {
 
 /// Integer ids spread over at most this many slots per row use a direct lookup table.
 const DENSE_SLOTS_PER_ROW: u64 = 4;
+
+/// Logs from this many rows on are grouped by partitions on the thread pool.
+const MIN_PARTITIONED_ROWS: usize = 1 << 16;
+/// Logs from this many rows on are grouped in one pass (local codes need 31 bits).
+const MAX_PARTITIONED_ROWS: usize = 1 << 31;
+/// log2 of the partitions: 256 keep each partition's table of a million customers in cache.
+const PARTITION_BITS: u32 = 8;
+/// The bit of a local code that marks a key's first row.
+const FIRST_ROW: u32 = 1 << 31;
 
 impl CustomerIndex {
     /// Builds an index from integer ids.
@@ -65,7 +114,7 @@ impl CustomerIndex {
         if span <= u128::from(DENSE_SLOTS_PER_ROW * ids.len() as u64 + 1024) {
             Self::dense(field, ids, min, span as usize)
         } else {
-            Self::hashed(field, ids.len(), |row| ids[row])
+            Self::grouped(field, ids.len(), |row| ids[row], |id| id)
         }
     }
 
@@ -107,7 +156,7 @@ impl CustomerIndex {
     ///
     /// As [`Self::from_i64`].
     pub fn from_i128(field: &str, ids: &[i128]) -> Result<Self> {
-        Self::hashed(field, ids.len(), |row| ids[row])
+        Self::grouped(field, ids.len(), |row| ids[row], |id| id)
     }
 
     /// The row's slot in a dense table of `span` slots, or an error when the id lies outside
@@ -221,11 +270,227 @@ impl CustomerIndex {
     ///
     /// [`CrmkitError::EmptyInput`] when there are no rows; [`CrmkitError::InvalidConfig`] when
     /// there are more than `u32::MAX` distinct customers.
-    pub fn from_strs<'a>(field: &str, rows: usize, id: impl Fn(usize) -> &'a str) -> Result<Self> {
-        Self::hashed(field, rows, id)
+    pub fn from_strs<'a>(
+        field: &str,
+        rows: usize,
+        id: impl Fn(usize) -> &'a str + Sync,
+    ) -> Result<Self> {
+        // Rows travel through the partitions as their row number and the string's hash (each
+        // string is hashed once); the string is read again (not copied) where its partition
+        // is grouped, and compared only when the hashes agree.
+        Self::grouped(
+            field,
+            rows,
+            |row| (row as u32, hash_one(id(row))),
+            |(row, hash)| HashedStr {
+                hash,
+                text: id(row as usize),
+            },
+        )
     }
 
-    fn hashed<K: std::hash::Hash + Eq + Ord + Copy>(
+    /// Groups rows by key, on the pool when the log is large (see [`Self::partitioned`]),
+    /// else in one pass on the calling thread. `payload(row)` is what travels with a row
+    /// through the partitions and `key` recovers the row's key from it.
+    fn grouped<K, E>(
+        field: &str,
+        rows: usize,
+        payload: impl Fn(usize) -> E + Sync,
+        key: impl Fn(E) -> K + Sync,
+    ) -> Result<Self>
+    where
+        K: Hash + Eq + Ord + Copy + Send + Sync,
+        E: Copy + Send + Sync + Default,
+    {
+        if (MIN_PARTITIONED_ROWS..MAX_PARTITIONED_ROWS).contains(&rows) {
+            Self::partitioned(field, rows, &payload, &key, PARTITION_BITS)
+        } else {
+            Self::hashed(field, rows, |row| key(payload(row)))
+        }
+    }
+
+    /// Radix-partitioned hash grouping, the way column stores aggregate: the rows are split
+    /// into `2^bits` partitions by the top bits of their key's hash (one counting-sort pass
+    /// per chunk of rows), each partition is grouped in its own small hash table (a few
+    /// thousand keys for a million customers: it stays in cache) on the pool, and the distinct
+    /// keys are sorted once to number customers in ascending id order. The result is the same
+    /// for any `bits` and any number of threads (tested against [`Self::hashed`]).
+    fn partitioned<K, E>(
+        field: &str,
+        rows: usize,
+        payload: &(impl Fn(usize) -> E + Sync),
+        key: &(impl Fn(E) -> K + Sync),
+        bits: u32,
+    ) -> Result<Self>
+    where
+        K: Hash + Eq + Ord + Copy + Send + Sync,
+        E: Copy + Send + Sync + Default,
+    {
+        if rows == 0 {
+            return Err(CrmkitError::empty(field));
+        }
+        let parts = 1usize << bits;
+        // The partition comes from a remix of the hash: the tables inside a partition take
+        // their buckets from the hash's low bits and their tags from its top 7 bits, which
+        // must not be the same for every key of a partition (all would collide).
+        let part_of = |k: &K| {
+            if bits == 0 {
+                0
+            } else {
+                let h = hash_one(k);
+                ((h ^ (h >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+            }
+        };
+        // Chunks of rows; their number depends only on the length, never on the threads.
+        let chunk_len = rows
+            .div_ceil(parallel::MAX_CHUNKS)
+            .max(parallel::MIN_PARALLEL_LEN / 2);
+        let starts: Vec<usize> = (0..rows).step_by(chunk_len).collect();
+        struct Chunk<E> {
+            /// The partition of each row of the chunk.
+            part: Vec<u8>,
+            /// The payloads of the chunk's rows, by partition (rows in order within each).
+            payload: Vec<E>,
+            /// Where each partition starts in `payload` (`parts + 1` bounds).
+            bounds: Vec<usize>,
+        }
+        // 1. Partition each chunk (a counting sort by partition, stable).
+        let chunks: Vec<Chunk<E>> = parallel::install(|| {
+            starts
+                .par_iter()
+                .map(|&start| {
+                    let end = (start + chunk_len).min(rows);
+                    let mut part = Vec::with_capacity(end - start);
+                    let mut counts = vec![0usize; parts + 1];
+                    for row in start..end {
+                        let p = part_of(&key(payload(row)));
+                        counts[p + 1] += 1;
+                        part.push(p as u8);
+                    }
+                    for p in 0..parts {
+                        counts[p + 1] += counts[p];
+                    }
+                    let bounds = counts.clone();
+                    let mut cursor = counts;
+                    let mut out = vec![E::default(); end - start];
+                    for (row, &p) in (start..end).zip(&part) {
+                        out[cursor[p as usize]] = payload(row);
+                        cursor[p as usize] += 1;
+                    }
+                    Chunk {
+                        part,
+                        payload: out,
+                        bounds,
+                    }
+                })
+                .collect()
+        });
+        // 2. Group each partition in its own table. Local codes go to `locals`, laid out like
+        //    the payloads; the top bit marks a key's first row (rows are met in row order).
+        let mut locals: Vec<Vec<u32>> =
+            chunks.iter().map(|c| vec![0u32; c.payload.len()]).collect();
+        let mut by_part: Vec<Vec<&mut [u32]>> = (0..parts)
+            .map(|_| Vec::with_capacity(chunks.len()))
+            .collect();
+        for (chunk, local) in chunks.iter().zip(locals.iter_mut()) {
+            let mut rest: &mut [u32] = local;
+            for (p, slices) in by_part.iter_mut().enumerate() {
+                let (this, tail) = rest.split_at_mut(chunk.bounds[p + 1] - chunk.bounds[p]);
+                slices.push(this);
+                rest = tail;
+            }
+        }
+        let expected = rows / parts / 4 + 16;
+        let keys: Vec<Vec<K>> = parallel::install(|| {
+            by_part
+                .into_par_iter()
+                .enumerate()
+                .map(|(p, mut outs)| {
+                    let mut table: FxHashMap<K, u32> = FxHashMap::default();
+                    table.reserve(expected);
+                    let mut keys = Vec::with_capacity(expected);
+                    for (chunk, out) in chunks.iter().zip(outs.iter_mut()) {
+                        let segment = &chunk.payload[chunk.bounds[p]..chunk.bounds[p + 1]];
+                        for (slot, &e) in out.iter_mut().zip(segment) {
+                            let k = key(e);
+                            *slot = match table.entry(k) {
+                                Entry::Occupied(o) => *o.get(),
+                                Entry::Vacant(v) => {
+                                    let next = keys.len() as u32;
+                                    v.insert(next);
+                                    keys.push(k);
+                                    next | FIRST_ROW
+                                }
+                            };
+                        }
+                    }
+                    keys
+                })
+                .collect()
+        });
+        // 3. Number the distinct keys in ascending order.
+        let mut base = Vec::with_capacity(parts + 1);
+        base.push(0usize);
+        for k in &keys {
+            base.push(base[base.len() - 1] + k.len());
+        }
+        let total = base[parts];
+        if total > u32::MAX as usize {
+            return Err(CrmkitError::invalid_config(
+                field,
+                total,
+                "more distinct customers than crmkit supports (u32::MAX)",
+            ));
+        }
+        let mut sorted: Vec<(K, u32)> = Vec::with_capacity(total);
+        for (p, k) in keys.iter().enumerate() {
+            sorted.extend(
+                k.iter()
+                    .enumerate()
+                    .map(|(i, &k)| (k, (base[p] + i) as u32)),
+            );
+        }
+        drop(keys);
+        parallel::install(|| sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0)));
+        let mut rank = vec![0u32; total];
+        for (new, &(_, old)) in sorted.iter().enumerate() {
+            rank[old as usize] = new as u32;
+        }
+        drop(sorted);
+        // 4. Codes in row order: each chunk walks its rows, one cursor per partition.
+        let mut codes = vec![0u32; rows];
+        let firsts: Vec<Vec<(u32, usize)>> = parallel::install(|| {
+            codes
+                .par_chunks_mut(chunk_len)
+                .zip(chunks.par_iter().zip(locals.par_iter()))
+                .enumerate()
+                .map(|(c, (codes, (chunk, local)))| {
+                    let start = c * chunk_len;
+                    let mut cursor = chunk.bounds.clone();
+                    let mut firsts = Vec::new();
+                    for (i, (code, &p)) in codes.iter_mut().zip(&chunk.part).enumerate() {
+                        let p = p as usize;
+                        let l = local[cursor[p]];
+                        cursor[p] += 1;
+                        *code = rank[base[p] + (l & !FIRST_ROW) as usize];
+                        if l & FIRST_ROW != 0 {
+                            firsts.push((*code, start + i));
+                        }
+                    }
+                    firsts
+                })
+                .collect()
+        });
+        let mut first_rows = vec![0usize; total];
+        for (code, row) in firsts.into_iter().flatten() {
+            first_rows[code as usize] = row;
+        }
+        Ok(Self { codes, first_rows })
+    }
+
+    /// Hash grouping in one pass on the calling thread (small logs, and logs too long for
+    /// row numbers in 31 bits).
+    fn hashed<K: Hash + Eq + Ord + Copy>(
         field: &str,
         rows: usize,
         id: impl Fn(usize) -> K,
@@ -233,8 +498,8 @@ impl CustomerIndex {
         if rows == 0 {
             return Err(CrmkitError::empty(field));
         }
-        let mut seen: HashMap<K, u32, BuildHasherDefault<FoldHasher>> =
-            HashMap::with_capacity_and_hasher(rows.min(1 << 20), Default::default());
+        let mut seen: FxHashMap<K, u32> = FxHashMap::default();
+        seen.reserve(rows.min(1 << 20));
         let mut first_rows: Vec<usize> = Vec::new();
         // Each customer's id as it was read: sorting by these (not by re-reading the rows)
         // keeps the order total even if another thread changes a borrowed column meanwhile.
@@ -345,90 +610,8 @@ impl CustomerIndex {
     }
 }
 
-/// A small multiplicative hasher for ids (integers and short strings) and the bit patterns of
-/// floats. Keys are not chosen by an adversary of the process, so the DoS resistance of SipHash
-/// buys nothing here; bytes are mixed 8 at a time and the high bits folded into the low ones,
-/// which hash tables take their bucket from.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::data::ids::FoldMap;
-/// // float keys by bit pattern: 1.0 and 2.0 differ only in high bits
-/// let mut m: FoldMap<[u64; 2], u32> = FoldMap::default();
-/// m.insert([1.0f64.to_bits(), 2.0f64.to_bits()], 7);
-/// assert_eq!(m.get(&[1.0f64.to_bits(), 2.0f64.to_bits()]), Some(&7));
-/// ```
-#[derive(Default, Clone, Copy)]
-pub struct FoldHasher {
-    state: u64,
-}
-
-/// A hash map hashed by [`FoldHasher`] (integers and f64 bit patterns from our own data).
-///
-/// # Examples
-///
-/// ```
-/// let mut m: crmkit::data::ids::FoldMap<u64, &str> = Default::default();
-/// m.insert(42, "answer");
-/// assert_eq!(m[&42], "answer");
-/// ```
-pub type FoldMap<K, V> = HashMap<K, V, BuildHasherDefault<FoldHasher>>;
-
-const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
-
-impl FoldHasher {
-    #[inline]
-    fn mix(&mut self, word: u64) {
-        self.state = (self.state.rotate_left(5) ^ word).wrapping_mul(MULTIPLIER);
-    }
-}
-
-impl Hasher for FoldHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        // Fold the high bits down: hashbrown takes its bucket from the low bits.
-        self.state ^ (self.state >> 29)
-    }
-
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.mix(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.mix(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.mix(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.mix(i);
-    }
-
-    #[inline]
-    fn write_i64(&mut self, i: i64) {
-        self.mix(i as u64);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.mix(i as u64);
-    }
-}
-
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -452,6 +635,94 @@ mod tests {
     fn bad_codes_name_the_row() {
         let err = CustomerIndex::from_codes("customer_id", vec![0, 5], 2);
         assert!(matches!(err, Err(CrmkitError::InvalidValue { row: 1, .. })));
+    }
+
+    /// The partitioned grouping at `bits` against the one-pass grouping.
+    fn same_grouping<K: Hash + Eq + Ord + Copy + Send + Sync + Default>(
+        ids: &[K],
+        bits: u32,
+    ) -> std::result::Result<(), TestCaseError> {
+        let one_pass = CustomerIndex::hashed("id", ids.len(), |r| ids[r])
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let parts = CustomerIndex::partitioned("id", ids.len(), &|r| ids[r], &|k| k, bits)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&parts, &one_pass);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Any partition count gives the one-pass result: equal ids share a code, codes follow
+        /// id order, every row has exactly one code and first rows are first.
+        #[test]
+        fn partitions_do_not_change_the_grouping(
+            ids in proptest::collection::vec(any::<i64>(), 1..400),
+            repeat in proptest::collection::vec(0usize..400, 0..400),
+            bits in 0u32..=8,
+        ) {
+            // repeat some ids so groups have several rows
+            let mut ids = ids;
+            let n = ids.len();
+            let again: Vec<i64> = repeat.iter().map(|&r| ids[r % n]).collect();
+            ids.extend(again);
+            same_grouping(&ids, bits)?;
+            let strings: Vec<String> = ids.iter().map(|i| format!("CUS-{i:x}")).collect();
+            let strs: Vec<&str> = strings.iter().map(String::as_str).collect();
+            same_grouping(&strs, bits)?;
+            let wide: Vec<i128> = ids.iter().map(|&i| i128::from(i) << 40).collect();
+            same_grouping(&wide, bits)?;
+        }
+    }
+
+    /// A log large enough for the partitioned path, in row order and shuffled, with one thread
+    /// and two: equal ids grouped together, each row counted once, codes in id order.
+    #[test]
+    fn large_logs_group_the_same_in_any_order_and_thread_count() {
+        let rows = 3 * MIN_PARTITIONED_ROWS + 17;
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let ids: Vec<i64> = (0..rows)
+            .map(|_| (next() % 20_000) as i64 * 100_003_007)
+            .collect();
+        let strings: Vec<String> = ids.iter().map(|i| format!("CUS-{i:015}")).collect();
+        let mut perm: Vec<usize> = (0..rows).collect();
+        for i in (1..rows).rev() {
+            perm.swap(i, (next() % (i as u64 + 1)) as usize);
+        }
+        let mut results = Vec::new();
+        for threads in [1, 2] {
+            crate::runtime::parallel::set_num_threads(threads).unwrap();
+            let index = CustomerIndex::from_i64("id", &ids).unwrap();
+            let by_str = CustomerIndex::from_strs("id", rows, |r| strings[r].as_str()).unwrap();
+            assert_eq!(index, by_str, "zero-padded strings sort like the numbers");
+            let mut unique = ids.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(index.n_customers(), unique.len());
+            let mut counts = vec![0usize; unique.len()];
+            for (row, &code) in index.codes().iter().enumerate() {
+                assert_eq!(unique[code as usize], ids[row]);
+                counts[code as usize] += 1;
+                assert!(index.first_rows()[code as usize] <= row);
+            }
+            assert_eq!(counts.iter().sum::<usize>(), rows);
+            let shuffled: Vec<i64> = perm.iter().map(|&r| ids[r]).collect();
+            let other = CustomerIndex::from_i64("id", &shuffled).unwrap();
+            for (i, &r) in perm.iter().enumerate() {
+                assert_eq!(
+                    other.codes()[i],
+                    index.codes()[r],
+                    "codes do not depend on row order"
+                );
+            }
+            results.push(index);
+        }
+        assert_eq!(results[0], results[1]);
     }
 
     proptest! {

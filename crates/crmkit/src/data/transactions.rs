@@ -397,14 +397,99 @@ impl<'a> TransactionLog<'a> {
         as_of: Day,
         options: LogOptions,
         records: Option<(usize, usize)>,
+        visit: impl FnMut(u32, Day, f64) -> bool,
+    ) -> Result<LogReport> {
+        self.scan_codes(as_of, options, records, 0..u32::MAX, visit)
+    }
+
+    /// Splits the customers into `parts` ranges of codes and scans the log once per range, in
+    /// parallel: each scan checks and visits only the rows of its own customers (so each row
+    /// is checked and visited exactly once), reading the columns in order and touching only
+    /// its own per-customer records. `work(range)` returns the state of a range's scan and
+    /// `visit(state, code, day, amount)` aggregates one row. Returns the states in range order
+    /// and the report; an error is the one of the earliest bad row, as in [`Self::scan`].
+    pub(crate) fn scan_by_customers<T: Send>(
+        &self,
+        as_of: Day,
+        options: LogOptions,
+        parts: usize,
+        init: impl Fn(std::ops::Range<u32>) -> T + Sync,
+        records: impl Fn(&T) -> (usize, usize) + Sync,
+        visit: impl Fn(&mut T, u32, Day, f64) + Sync,
+    ) -> Result<(Vec<T>, LogReport)> {
+        use rayon::prelude::*;
+        let n = self.customers.n_customers();
+        let parts = parts.clamp(1, n.max(1));
+        let step = n.div_ceil(parts);
+        let ranges: Vec<std::ops::Range<u32>> = (0..parts)
+            .map(|p| ((p * step).min(n) as u32)..(((p + 1) * step).min(n) as u32))
+            .collect();
+        let scanned: Vec<Result<(T, LogReport)>> = crate::runtime::parallel::install(|| {
+            ranges
+                .into_par_iter()
+                .map(|range| {
+                    let mut state = init(range.clone());
+                    let record = records(&state);
+                    let report = self.scan_codes(
+                        as_of,
+                        options,
+                        Some(record),
+                        range,
+                        |code, day, amount| {
+                            visit(&mut state, code, day, amount);
+                            true
+                        },
+                    )?;
+                    Ok((state, report))
+                })
+                .collect()
+        });
+        let mut states = Vec::with_capacity(parts);
+        let mut report = LogReport {
+            rows: self.len(),
+            ..LogReport::default()
+        };
+        let mut first_error: Option<CrmkitError> = None;
+        for part in scanned {
+            match part {
+                Ok((state, r)) => {
+                    states.push(state);
+                    report.rows_after_as_of += r.rows_after_as_of;
+                    report.refunds += r.refunds;
+                }
+                Err(e) => {
+                    let earlier = match &first_error {
+                        None => true,
+                        Some(f) => e.row().unwrap_or(usize::MAX) < f.row().unwrap_or(usize::MAX),
+                    };
+                    if earlier {
+                        first_error = Some(e);
+                    }
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok((states, report)),
+        }
+    }
+
+    /// [`Self::scan_prefetching`] over the rows whose customer code lies in `codes`; `records`
+    /// then gives the address of the record of code `codes.start`.
+    fn scan_codes(
+        &self,
+        as_of: Day,
+        options: LogOptions,
+        records: Option<(usize, usize)>,
+        codes: std::ops::Range<u32>,
         mut visit: impl FnMut(u32, Day, f64) -> bool,
     ) -> Result<LogReport> {
         // The common units get a constant divisor, which the compiler turns into a multiply.
         macro_rules! ticks {
             ($values:expr, $($unit:literal),*) => {
                 match $values {
-                    $((values, $unit) => self.scan_with(as_of, options, records, |row| day_number_from_ticks(values[row], $unit), &mut visit),)*
-                    (values, per_day) => self.scan_with(as_of, options, records, |row| day_number_from_ticks(values[row], per_day), &mut visit),
+                    $((values, $unit) => self.scan_with(as_of, options, records, &codes, |row| day_number_from_ticks(values[row], $unit), &mut visit),)*
+                    (values, per_day) => self.scan_with(as_of, options, records, &codes, |row| day_number_from_ticks(values[row], per_day), &mut visit),
                 }
             };
         }
@@ -413,6 +498,7 @@ impl<'a> TransactionLog<'a> {
                 as_of,
                 options,
                 records,
+                &codes,
                 |row| i64::from(days[row]),
                 &mut visit,
             ),
@@ -431,6 +517,7 @@ impl<'a> TransactionLog<'a> {
         as_of: Day,
         options: LogOptions,
         records: Option<(usize, usize)>,
+        keep: &std::ops::Range<u32>,
         day_of: impl Fn(usize) -> i64,
         visit: &mut impl FnMut(u32, Day, f64) -> bool,
     ) -> Result<LogReport> {
@@ -442,11 +529,20 @@ impl<'a> TransactionLog<'a> {
             ..LogReport::default()
         };
         let codes = self.customers.codes();
+        let (low, width) = (keep.start, keep.end.wrapping_sub(keep.start));
+        let every = keep.start == 0 && keep.end == u32::MAX;
         for (row, (&code, &amount)) in codes.iter().zip(self.amounts).enumerate() {
+            // one compare: rows of other customers belong to another range's scan
+            if !every && code.wrapping_sub(low) >= width {
+                continue;
+            }
             if let (Some((base, size)), Some(&ahead)) =
                 (records, codes.get(row + PREFETCH_DISTANCE))
             {
-                prefetch(base + ahead as usize * size);
+                let slot = ahead.wrapping_sub(low);
+                if slot < width {
+                    prefetch(base.wrapping_add(slot as usize * size));
+                }
             }
             let day = day_of(row);
             let day = if (i64::from(MIN_DAY)..=as_of_wide).contains(&day) {

@@ -209,6 +209,24 @@ impl Spills {
         self.pending.push((key, x));
     }
 
+    /// Takes over the terms of `other` (of other keys, or more terms of the same keys).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::math::exact_sum::Spills;
+    /// let (mut a, mut b) = (Spills::default(), Spills::default());
+    /// a.push(1, 5e-13);
+    /// b.push(2, 1e-300);
+    /// a.absorb(b);
+    /// a.finish();
+    /// assert_eq!((a.of(1), a.of(2)), (&[5e-13][..], &[1e-300][..]));
+    /// ```
+    pub fn absorb(&mut self, other: Spills) {
+        self.pending.extend(other.pending);
+        self.pending.extend(other.keys.into_iter().zip(other.terms));
+    }
+
     /// Groups the terms by key; call once after the last [`Spills::push`].
     ///
     /// # Examples

@@ -1,32 +1,151 @@
-//! Data parallelism for the vectorised passes, with scoped standard-library threads only.
+//! Data parallelism on one global thread pool (rayon, work stealing).
 //!
+//! Every parallel pass of crmkit runs on the same pool, started on first use with
+//! [`num_threads`] threads: the number given to [`set_num_threads`], else the environment
+//! variable `CRMKIT_NUM_THREADS` (read once, when the pool starts), else the number of cores.
 //! Passes over fewer than [`MIN_PARALLEL_LEN`] values run on the calling thread; longer ones
-//! split into one contiguous chunk per available core (at most [`MAX_THREADS`]). Results are
-//! combined in chunk order, so they never depend on the number of threads.
+//! split into contiguous chunks whose number depends only on the length (never on the number
+//! of threads), and results are combined in chunk order, so they are the same bit for bit
+//! with one thread or many.
 
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use crate::error::{CrmkitError, Result};
 
 /// Below this many values a pass is not worth a thread.
 pub const MIN_PARALLEL_LEN: usize = 262_144;
-/// Upper bound on threads per pass.
-pub const MAX_THREADS: usize = 8;
+/// Upper bound on the chunks of one pass (enough for the pool to balance the load).
+pub const MAX_CHUNKS: usize = 16;
+/// The environment variable read once, when the pool starts, for its number of threads
+/// (a whole number ≥ 1; anything else is ignored and every core is used).
+pub const THREADS_ENV: &str = "CRMKIT_NUM_THREADS";
+/// The most threads [`set_num_threads`] accepts.
+pub const MAX_THREADS: usize = 1024;
 
-fn threads_for(len: usize) -> usize {
-    threads_for_min(len, MIN_PARALLEL_LEN)
+/// The pool; `None` until first use (or when the system refused to start threads: then every
+/// pass runs on the calling thread).
+static POOL: Mutex<Option<Arc<rayon::ThreadPool>>> = Mutex::new(None);
+static STARTED: Mutex<bool> = Mutex::new(false);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // a poisoned lock means a thread panicked while holding it; the data is still consistent
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn threads_for_min(len: usize, min_len: usize) -> usize {
+fn build(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("crmkit-{i}"))
+        .build()
+        .ok()
+        .map(Arc::new)
+}
+
+fn default_threads() -> usize {
+    std::env::var(THREADS_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| (1..=MAX_THREADS).contains(&n))
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+/// The pool, started on first use.
+fn pool() -> Option<Arc<rayon::ThreadPool>> {
+    let mut pool = lock(&POOL);
+    let mut started = lock(&STARTED);
+    if !*started {
+        *pool = build(default_threads());
+        *started = true;
+    }
+    pool.clone()
+}
+
+/// Sets the number of threads of crmkit's pool (from then on; calls already running finish
+/// on the old pool). Results do not depend on it.
+///
+/// # Errors
+///
+/// [`CrmkitError::InvalidConfig`] naming `num_threads` for 0 or more than [`MAX_THREADS`], or
+/// when the system refuses to start the threads.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::runtime::parallel::{num_threads, set_num_threads};
+/// set_num_threads(2)?;
+/// assert_eq!(num_threads(), 2);
+/// assert!(set_num_threads(0).is_err());
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+pub fn set_num_threads(threads: usize) -> Result<()> {
+    if !(1..=MAX_THREADS).contains(&threads) {
+        return Err(CrmkitError::invalid_config(
+            "num_threads",
+            threads,
+            format!("must be between 1 and {MAX_THREADS}"),
+        ));
+    }
+    let new = build(threads).ok_or_else(|| {
+        CrmkitError::invalid_config(
+            "num_threads",
+            threads,
+            "the system refused to start threads",
+        )
+    })?;
+    let mut pool = lock(&POOL);
+    *lock(&STARTED) = true;
+    *pool = Some(new);
+    Ok(())
+}
+
+/// The number of threads of crmkit's pool (starting it if needed).
+///
+/// # Examples
+///
+/// ```
+/// assert!(crmkit::runtime::parallel::num_threads() >= 1);
+/// ```
+pub fn num_threads() -> usize {
+    pool().map_or(1, |p| p.current_num_threads())
+}
+
+/// Runs `op` on the pool (parallel iterators and [`join`] inside it use the pool's threads).
+///
+/// # Examples
+///
+/// ```
+/// use rayon::prelude::*;
+/// let total: u64 = crmkit::runtime::parallel::install(|| (0..1000u64).into_par_iter().sum());
+/// assert_eq!(total, 499_500);
+/// ```
+pub fn install<R: Send>(op: impl FnOnce() -> R + Send) -> R {
+    match pool() {
+        Some(pool) => pool.install(op),
+        None => op(),
+    }
+}
+
+/// Runs `a` and `b`, in parallel when the pool has a free thread, and returns both results.
+///
+/// # Examples
+///
+/// ```
+/// let (a, b) = crmkit::runtime::parallel::join(|| 1 + 1, || "two");
+/// assert_eq!((a, b), (2, "two"));
+/// ```
+pub fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    install(|| rayon::join(a, b))
+}
+
+fn chunks_for(len: usize, min_len: usize) -> usize {
     if len < min_len.max(2) {
         return 1;
     }
-    let cores = thread::available_parallelism().map_or(1, usize::from);
-    cores
-        .min(MAX_THREADS)
-        .min(len / (min_len / 2).max(1))
-        .max(1)
+    (len / (min_len / 2).max(1)).clamp(1, MAX_CHUNKS)
 }
 
 /// Splits `0..len` into contiguous chunks, runs `work(start, end)` on each (in parallel when
@@ -43,13 +162,13 @@ pub fn map_chunks<T: Send>(len: usize, work: impl Fn(usize, usize) -> T + Sync) 
 }
 
 /// [`map_chunks`] with a caller-chosen threshold, for items that each cost far more than a
-/// memory pass (a special function or a series per customer): threads start from `min_len`
-/// items, with at least `min_len / 2` per thread.
+/// memory pass (a special function or a series per customer): chunks start from `min_len`
+/// items, with at least `min_len / 2` per chunk.
 ///
 /// # Examples
 ///
 /// ```
-/// // 1,000 costly items: worth two threads from 512 items on
+/// // 1,000 costly items: worth two chunks from 512 items on
 /// let parts = crmkit::runtime::parallel::map_chunks_min(1_000, 512, |start, end| end - start);
 /// assert_eq!(parts.iter().sum::<usize>(), 1_000);
 /// assert!(crmkit::runtime::parallel::map_chunks_min(100, 512, |s, e| (s, e)) == vec![(0, 100)]);
@@ -59,26 +178,16 @@ pub fn map_chunks_min<T: Send>(
     min_len: usize,
     work: impl Fn(usize, usize) -> T + Sync,
 ) -> Vec<T> {
-    let threads = threads_for_min(len, min_len);
-    if threads == 1 {
+    use rayon::prelude::*;
+    let chunks = chunks_for(len, min_len);
+    if chunks == 1 {
         return vec![work(0, len)];
     }
-    let step = len.div_ceil(threads);
-    let work = &work;
-    thread::scope(|scope| {
-        // The calling thread takes the first chunk itself: one thread fewer to start per pass.
-        let handles: Vec<_> = (1..threads)
-            .map(|t| {
-                let (start, end) = ((t * step).min(len), ((t + 1) * step).min(len));
-                scope.spawn(move || work(start, end))
-            })
-            .collect();
-        let first = work(0, step.min(len));
-        std::iter::once(first)
-            .chain(handles.into_iter().map(|h| match h.join() {
-                Ok(value) => value,
-                Err(panic) => std::panic::resume_unwind(panic),
-            }))
+    let step = len.div_ceil(chunks);
+    install(|| {
+        (0..chunks)
+            .into_par_iter()
+            .map(|c| work((c * step).min(len), ((c + 1) * step).min(len)))
             .collect()
     })
 }
@@ -96,23 +205,17 @@ pub fn map_chunks_min<T: Send>(
 /// assert!(out.iter().enumerate().all(|(i, &v)| i == v));
 /// ```
 pub fn for_chunks_mut<T: Send>(out: &mut [T], work: impl Fn(usize, &mut [T]) + Sync) {
-    let threads = threads_for(out.len());
-    if threads == 1 {
+    use rayon::prelude::*;
+    let chunks = chunks_for(out.len(), MIN_PARALLEL_LEN);
+    if chunks == 1 {
         work(0, out);
         return;
     }
-    let step = out.len().div_ceil(threads);
-    let work = &work;
-    thread::scope(|scope| {
-        let mut chunks = out.chunks_mut(step).enumerate();
-        let first = chunks.next();
-        for (t, chunk) in chunks {
-            scope.spawn(move || work(t * step, chunk));
-        }
-        // The calling thread takes the first chunk itself.
-        if let Some((_, chunk)) = first {
-            work(0, chunk);
-        }
+    let step = out.len().div_ceil(chunks);
+    install(|| {
+        out.par_chunks_mut(step)
+            .enumerate()
+            .for_each(|(c, chunk)| work(c * step, chunk));
     });
 }
 
@@ -136,71 +239,40 @@ pub fn for_chunk_pairs_mut<A: Send, B: Send>(
     b: &mut [B],
     work: impl Fn(usize, &mut [A], &mut [B]) + Sync,
 ) {
-    let threads = threads_for(a.len());
+    use rayon::prelude::*;
+    let chunks = chunks_for(a.len(), MIN_PARALLEL_LEN);
     let paired = b.len() == a.len();
-    if threads == 1 {
+    if chunks == 1 {
         work(0, a, if paired { b } else { &mut [] });
         return;
     }
-    let step = a.len().div_ceil(threads);
-    let work = &work;
-    thread::scope(|scope| {
-        let mut b_chunks = b.chunks_mut(step);
-        let mut first = None;
-        for (t, a_chunk) in a.chunks_mut(step).enumerate() {
-            let b_chunk = if paired {
-                b_chunks.next().unwrap_or_default()
-            } else {
-                &mut []
-            };
-            if t == 0 {
-                first = Some((a_chunk, b_chunk));
-            } else {
-                scope.spawn(move || work(t * step, a_chunk, b_chunk));
-            }
-        }
-        // The calling thread takes the first chunk itself.
-        if let Some((a_chunk, b_chunk)) = first {
-            work(0, a_chunk, b_chunk);
+    let step = a.len().div_ceil(chunks);
+    install(|| {
+        if paired {
+            a.par_chunks_mut(step)
+                .zip(b.par_chunks_mut(step))
+                .enumerate()
+                .for_each(|(c, (a, b))| work(c * step, a, b));
+        } else {
+            a.par_chunks_mut(step)
+                .enumerate()
+                .for_each(|(c, a)| work(c * step, a, &mut []));
         }
     });
 }
 
-/// How long a waiting side of a [`Helper`] spins before it blocks: longer than the gaps
-/// between the steps of a fit (microseconds), short enough not to hold a core when idle.
-const SPIN: Duration = Duration::from_micros(200);
-
-/// Receives from `rx`, spinning for up to [`SPIN`] before blocking (a blocked thread takes tens
-/// of microseconds to wake, as long as a whole step of a small fit). `None` once the sender is
-/// gone.
-fn recv_spinning<T>(rx: &Receiver<T>) -> Option<T> {
-    let start = Instant::now();
-    loop {
-        for _ in 0..64 {
-            match rx.try_recv() {
-                Ok(v) => return Some(v),
-                Err(TryRecvError::Disconnected) => return None,
-                Err(TryRecvError::Empty) => std::hint::spin_loop(),
-            }
-        }
-        if start.elapsed() > SPIN {
-            return rx.recv().ok();
-        }
-    }
-}
-
-/// A second thread kept for a sequence of short steps (the likelihood evaluations of a model
-/// fit, each too short to start a thread for): [`Helper::start`] hands it a job, the caller works
-/// on its own share, and [`Helper::finish`] collects the helper's result. A job the helper has
-/// not picked up by then (its core busy, or a virtual CPU the host has not scheduled yet) is
-/// taken back and run on the calling thread, so a late helper never costs more than working
-/// alone. Without a second core every job runs on the calling thread at `finish`. Either way the
+/// A second worker kept for a sequence of short steps (the likelihood evaluations of a model
+/// fit): [`Helper::start`] hands a job to the pool, the caller works on its own share, and
+/// [`Helper::finish`] collects the job's result. A job no pool thread has picked up by then is
+/// taken back and run on the calling thread, so a busy pool never costs more than working
+/// alone. With one thread every job runs on the calling thread at `finish`. Either way the
 /// same code runs on the same state, so results never depend on the machine.
 pub(crate) struct Helper<'a, S, J, R, W> {
     shared: &'a Shared<S, J>,
     work: &'a W,
-    /// The wake-up line to the helper thread and its results; `None` without one.
-    thread: Option<(Sender<()>, Receiver<R>)>,
+    /// Hands the pending job to the pool, and the line its result comes back on; `None`
+    /// without a pool of two threads or more.
+    pool: Option<(&'a dyn Fn(), Receiver<R>)>,
     pending: bool,
 }
 
@@ -209,41 +281,34 @@ struct Shared<S, J> {
     job: Mutex<Option<J>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // a poisoned lock means the helper thread panicked; `thread::scope` propagates that panic
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 impl<S, J, R, W: Fn(&mut S, J) -> R> Helper<'_, S, J, R, W> {
-    /// Hands `job` to the helper.
+    /// Hands `job` to the pool.
     pub(crate) fn start(&mut self, job: J) {
         *lock(&self.shared.job) = Some(job);
         self.pending = true;
-        if let Some((wake, _)) = &self.thread {
-            // fails only if the helper thread is gone; `finish` then runs the job itself
-            let _ = wake.send(());
+        if let Some((spawn, _)) = &self.pool {
+            spawn();
         }
     }
 
-    /// The result of the job last started (computed here if the helper has not taken it);
-    /// `None` if no job was started or the helper thread died (a panic, which
-    /// `thread::scope` then propagates).
+    /// The result of the job last started (computed here if no pool thread has taken it);
+    /// `None` if no job was started.
     pub(crate) fn finish(&mut self) -> Option<R> {
         if !std::mem::take(&mut self.pending) {
             return None;
         }
         let untaken = lock(&self.shared.job).take();
-        match (untaken, &self.thread) {
+        match (untaken, &self.pool) {
             (Some(job), _) => Some((self.work)(&mut lock(&self.shared.state), job)),
-            (None, Some((_, results))) => recv_spinning(results),
+            (None, Some((_, results))) => results.recv().ok(),
             (None, None) => None,
         }
     }
 }
 
 /// Runs `body` with a [`Helper`] that owns `state` and runs `work(&mut state, job)` for each
-/// job: on a second thread when `threaded` and the machine has two or more cores, else on the
-/// calling thread.
+/// job: on the pool when `threaded` and the pool has two threads or more, else on the calling
+/// thread.
 pub(crate) fn with_helper<S, J, R, W, T>(
     threaded: bool,
     state: S,
@@ -260,41 +325,37 @@ where
         state: Mutex::new(state),
         job: Mutex::new(None),
     };
-    let cores = thread::available_parallelism().map_or(1, usize::from);
-    if !threaded || cores < 2 {
-        let mut helper = Helper {
+    let pool = if threaded { pool() } else { None };
+    match pool.filter(|p| p.current_num_threads() >= 2) {
+        None => body(&mut Helper {
             shared: &shared,
             work: &work,
-            thread: None,
+            pool: None,
             pending: false,
-        };
-        return body(&mut helper);
+        }),
+        Some(pool) => {
+            let (tx, rx) = mpsc::channel::<R>();
+            let (shared, work) = (&shared, &work);
+            pool.in_place_scope(move |scope| {
+                let spawn = move || {
+                    let tx: Sender<R> = tx.clone();
+                    scope.spawn(move |_| {
+                        // the job may already be gone: the calling thread took it back
+                        let job = lock(&shared.job).take();
+                        if let Some(job) = job {
+                            let _ = tx.send(work(&mut lock(&shared.state), job));
+                        }
+                    });
+                };
+                body(&mut Helper {
+                    shared,
+                    work,
+                    pool: Some((&spawn, rx)),
+                    pending: false,
+                })
+            })
+        }
     }
-    let (wake_tx, wake_rx) = mpsc::channel::<()>();
-    let (result_tx, result_rx) = mpsc::channel::<R>();
-    let (shared, work) = (&shared, &work);
-    thread::scope(|scope| {
-        scope.spawn(move || {
-            while recv_spinning(&wake_rx).is_some() {
-                // the job may already be gone: the calling thread took it back
-                let job = lock(&shared.job).take();
-                if let Some(job) = job {
-                    let result = work(&mut lock(&shared.state), job);
-                    if result_tx.send(result).is_err() {
-                        break;
-                    }
-                }
-            }
-        });
-        let mut helper = Helper {
-            shared,
-            work,
-            thread: Some((wake_tx, result_rx)),
-            pending: false,
-        };
-        // dropping the helper closes the wake-up line, which ends the thread
-        body(&mut helper)
-    })
 }
 
 #[cfg(test)]
@@ -313,6 +374,7 @@ mod tests {
             3 * MIN_PARALLEL_LEN + 7,
         ] {
             let parts = map_chunks(len, |start, end| (start, end));
+            assert!(parts.len() <= MAX_CHUNKS);
             assert_eq!(parts.first().map(|p| p.0), Some(0));
             assert_eq!(parts.last().map(|p| p.1), Some(len));
             assert!(
