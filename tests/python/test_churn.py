@@ -69,7 +69,10 @@ def test_worked_example_through_signal_overrides() -> None:
         }
     )
     s = crmkit.churn_signals(tx, ix, as_of=AS_OF, overrides=overrides)
-    risk = crmkit.churn_risk(s)
+    # The worked example weighs four signals: the purchase gap (weighted by default, docs/churn.md)
+    # is set to weight 0 to reproduce it from a log.
+    four = {"purchase_gap": {"weight": 0.0, "zero_at": 1.0, "full_at": 2.0}}
+    risk = crmkit.churn_risk(s, four)
     assert risk.loc[risk["customer_id"] == "a", "churn_index"].item() == 8
 
 

@@ -158,10 +158,17 @@ pub struct PlaybookRule {
 /// Configuration of the churn risk index: one [`IndexComponent`] per signal, the alert-level
 /// cut points and the action playbook. `Default` is the documented configuration (docs/churn.md).
 ///
-/// Default components (weight, zero_at, full_at): activity drop (0.40, 0, 1); order value
-/// decline (0.30, 0, 1); negative feedback count (0.15, 0, 2); competitor contact (0.15, 0, 1);
-/// purchase gap ratio (0, 1, 2), service silence (0, 0, 1) and NPS detractor (0, 0, 1) are
-/// measured but carry no weight by default. Alert: red from 8, yellow from 5, else green.
+/// Default components (weight, zero_at, full_at): activity drop (0.40, 0, 1); purchase gap
+/// ratio (0.30, 1, 2); order value decline (0.30, 0, 1); negative feedback count (0.15, 0, 2);
+/// competitor contact (0.15, 0, 1); service silence (0, 0, 1) and NPS detractor (0, 0, 1) are
+/// measured but carry no weight by default.
+///
+/// Why the purchase gap counts (weight 0.30, as much as the order value decline): it is the one
+/// signal every customer with a purchase has, even without an interaction log; without it a
+/// customer who simply stopped buying (no orders in either order-value period, no activity in
+/// the baseline) had no measured signal and so no index and no alert, while the lifecycle rules
+/// called them `lost` or `churn_warning`. Its ramp starts at a gap of one typical interval
+/// (strength 0) and is full at two (strength 1); the warning rule fires at 1.5 (strength 0.5). Alert: red from 8, yellow from 5, else green.
 /// Playbook (first match wins): red with negative feedback or competitor contact →
 /// `personal_call_back_with_exclusive_offer`; other red → `personal_call_back`; yellow →
 /// `new_product_trial_voucher`; green → no action.
@@ -210,7 +217,7 @@ impl Default for ChurnIndexOptions {
         };
         Self {
             activity_drop: c(0.40, 0.0, 1.0),
-            purchase_gap: c(0.0, 1.0, 2.0),
+            purchase_gap: c(0.30, 1.0, 2.0),
             order_value_decline: c(0.30, 0.0, 1.0),
             negative_feedback: c(0.15, 0.0, 2.0),
             competitor_contact: c(0.15, 0.0, 1.0),
@@ -469,6 +476,38 @@ impl ChurnRiskIndex {
         }
     }
 
+    /// The suggested action of the playbook at an alert level: the first rule of that level
+    /// whose `when_any` is empty or names a signal with a strength above 0 (weight-free: a
+    /// playbook may react to a signal the index ignores); `None` when no rule matches.
+    ///
+    /// The alert need not be the index's own: [`crate::churn::assess_churn`] asks for the
+    /// action of the alert raised to the floor of the lifecycle stage.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::{AlertLevel, ChurnIndexOptions, ChurnRiskIndex, SignalValues};
+    /// let index = ChurnRiskIndex::new(ChurnIndexOptions::default()).unwrap();
+    /// let none = SignalValues::default();
+    /// assert_eq!(index.action(AlertLevel::Yellow, &none).as_deref(), Some("new_product_trial_voucher"));
+    /// assert_eq!(index.action(AlertLevel::Green, &none), None);
+    /// ```
+    pub fn action(&self, alert: AlertLevel, values: &SignalValues) -> Option<String> {
+        self.options
+            .playbook
+            .iter()
+            .find(|rule| {
+                rule.alert == alert
+                    && (rule.when_any.is_empty()
+                        || rule.when_any.iter().any(|&signal| {
+                            values
+                                .measured(signal)
+                                .is_some_and(|m| self.options.component(signal).strength(m) > 0.0)
+                        }))
+            })
+            .map(|rule| rule.action.clone())
+    }
+
     /// Scores one customer; `Ok(None)` when no signal with a weight above 0 is present.
     ///
     /// See the formula on [`ChurnRiskIndex`].
@@ -549,21 +588,7 @@ impl ChurnRiskIndex {
         // In 0..=9 by the clamp above, so the cast cannot truncate.
         let index = 1 + (9.0 * weighted_strength + 1e-9).round() as u8;
         let alert = self.alert_level(index);
-        let action = self
-            .options
-            .playbook
-            .iter()
-            .find(|rule| {
-                rule.alert == alert
-                    && (rule.when_any.is_empty()
-                        || rule.when_any.iter().any(|&signal| {
-                            // Weight-free: a playbook may react to a signal the index ignores.
-                            values
-                                .measured(signal)
-                                .is_some_and(|m| self.options.component(signal).strength(m) > 0.0)
-                        }))
-            })
-            .map(|rule| rule.action.clone());
+        let action = self.action(alert, values);
         Ok(Some(ChurnRisk {
             index,
             weighted_strength,

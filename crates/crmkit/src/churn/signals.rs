@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::{Day, format_day};
+pub use crate::data::transactions::AfterAsOf;
 use crate::data::transactions::{MAX_AMOUNT, NegativeAmounts};
 use crate::math::exact_sum::ExactSum;
 use crate::{CrmkitError, Result};
@@ -363,24 +364,6 @@ pub enum IntervalSource {
     Fixed,
     /// No interval: no purchase, or no fallback available.
     Unavailable,
-}
-
-/// What to do with log rows dated after the observation date.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::churn::AfterAsOf;
-/// assert_eq!(AfterAsOf::default(), AfterAsOf::Error);
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AfterAsOf {
-    /// Such a row is an error naming it.
-    #[default]
-    Error,
-    /// Such rows are left out and counted in the report.
-    Exclude,
 }
 
 /// Thresholds and windows of the warning signals; `Default` is the documented

@@ -28,6 +28,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::churn::AlertLevel;
 use crate::data::calendar::{Day, format_day};
 use crate::data::transactions::{AfterAsOf, LogOptions, MAX_AMOUNT, NegativeAmounts};
 use crate::{CrmkitError, Result};
@@ -96,6 +97,45 @@ impl LifecycleStage {
             Self::Lost => "lost",
             Self::Reactivated => "reactivated",
         }
+    }
+
+    /// The lowest churn alert level a customer in this stage may have, so that the alert and
+    /// the stage never contradict: `churn_warning` and `lost` are at least
+    /// [`AlertLevel::Yellow`] (a customer we call at risk, or gone, is never green); every
+    /// other stage leaves the alert of the churn index as it is. Why yellow and not red: red
+    /// is reserved for an index of 8 or more (several strong signals at once), and a lost
+    /// customer's treatment is a win-back offer rather than an urgent personal call
+    /// (docs/churn.md, "How index, alert, stage and playbook relate").
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::AlertLevel;
+    /// use crmkit::lifecycle::LifecycleStage;
+    /// assert_eq!(LifecycleStage::Lost.minimum_alert(), AlertLevel::Yellow);
+    /// assert_eq!(LifecycleStage::Retained.minimum_alert(), AlertLevel::Green);
+    /// ```
+    pub fn minimum_alert(self) -> AlertLevel {
+        match self {
+            Self::ChurnWarning | Self::Lost => AlertLevel::Yellow,
+            _ => AlertLevel::Green,
+        }
+    }
+
+    /// The alert of a customer in this stage: the index's alert raised to
+    /// [`Self::minimum_alert`] (alert levels are ordered green < yellow < red).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::AlertLevel;
+    /// use crmkit::lifecycle::LifecycleStage;
+    /// assert_eq!(LifecycleStage::Lost.alert(AlertLevel::Green), AlertLevel::Yellow);
+    /// assert_eq!(LifecycleStage::Lost.alert(AlertLevel::Red), AlertLevel::Red);
+    /// assert_eq!(LifecycleStage::Onboarding.alert(AlertLevel::Green), AlertLevel::Green);
+    /// ```
+    pub fn alert(self, index_alert: AlertLevel) -> AlertLevel {
+        index_alert.max(self.minimum_alert())
     }
 
     /// The report metrics of the stage, by conventional column name (use these names
