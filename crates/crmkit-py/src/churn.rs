@@ -633,8 +633,8 @@ impl PyChurnIndexOptions {
                     strength.push(r.weighted_strength);
                     alert.push(r.alert as u8);
                     action.push(match &r.action {
-                        Some(a) => *codes.entry(a.clone()).or_insert_with(|| {
-                            actions.push(a.clone());
+                        Some(a) => *codes.entry(a.to_string()).or_insert_with(|| {
+                            actions.push(a.to_string());
                             actions.len() as i32 - 1
                         }),
                         None => -1,

@@ -22,6 +22,7 @@ use crate::lifecycle::{
     LifecycleInput, LifecycleRules, LifecycleStage, StageAssignment, assign_lifecycle_stages,
     purchase_history_of_log,
 };
+use crate::playbook::Action;
 
 /// The churn story of one customer.
 ///
@@ -53,7 +54,7 @@ pub struct ChurnAssessment {
     /// `churn_warning` or `lost`).
     pub alert: AlertLevel,
     /// The playbook's action at [`Self::alert`], if a rule matched.
-    pub action: Option<String>,
+    pub action: Option<Action>,
 }
 
 /// Signals, index, lifecycle stage, alert and action of every customer, from one log.

@@ -27,8 +27,23 @@ use crate::{CrmkitError, Result};
 /// assert_eq!("nps_detractor".parse::<ChurnSignal>().unwrap(), ChurnSignal::NpsDetractor);
 /// assert_eq!(serde_json::to_string(&ChurnSignal::ActivityDrop).unwrap(), "\"activity_drop\"");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ChurnSignal {
     /// Activity in the current window fell against the customer's own baseline.
     ActivityDrop,
@@ -72,21 +87,7 @@ impl ChurnSignal {
     /// assert_eq!(crmkit::churn::ChurnSignal::ServiceSilence.as_str(), "service_silence");
     /// ```
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ActivityDrop => "activity_drop",
-            Self::PurchaseGap => "purchase_gap",
-            Self::OrderValueDecline => "order_value_decline",
-            Self::NegativeFeedback => "negative_feedback",
-            Self::CompetitorContact => "competitor_contact",
-            Self::ServiceSilence => "service_silence",
-            Self::NpsDetractor => "nps_detractor",
-        }
-    }
-}
-
-impl std::fmt::Display for ChurnSignal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
@@ -94,17 +95,7 @@ impl std::str::FromStr for ChurnSignal {
     type Err = CrmkitError;
 
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                CrmkitError::invalid_config(
-                    "churn_signal",
-                    s,
-                    "expected one of activity_drop, purchase_gap, order_value_decline, \
-                     negative_feedback, competitor_contact, service_silence, nps_detractor",
-                )
-            })
+        crate::names::parse("churn_signal", s)
     }
 }
 
@@ -177,8 +168,23 @@ impl SignalValues {
 /// assert!(k.is_negative_feedback() && k.is_customer_activity());
 /// assert!(!InteractionKind::Outreach.is_customer_activity());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum InteractionKind {
     /// A visit (store, website or app session).
     Visit,
@@ -238,20 +244,7 @@ impl InteractionKind {
     /// assert_eq!(crmkit::churn::InteractionKind::OutreachAnswered.as_str(), "outreach_answered");
     /// ```
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Visit => "visit",
-            Self::Login => "login",
-            Self::Consultation => "consultation",
-            Self::Ticket => "ticket",
-            Self::Complaint => "complaint",
-            Self::Review => "review",
-            Self::BadReview => "bad_review",
-            Self::CampaignResponse => "campaign_response",
-            Self::Inbound => "inbound",
-            Self::Outreach => "outreach",
-            Self::OutreachAnswered => "outreach_answered",
-            Self::CompetitorContact => "competitor_contact",
-        }
+        self.into()
     }
 
     /// Whether the interaction is activity of the customer (counts for active days): every kind
@@ -295,28 +288,11 @@ impl InteractionKind {
     }
 }
 
-impl std::fmt::Display for InteractionKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl std::str::FromStr for InteractionKind {
     type Err = CrmkitError;
 
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                CrmkitError::invalid_config(
-                    "interaction_kind",
-                    s,
-                    "expected one of visit, login, consultation, ticket, complaint, review, \
-                     bad_review, campaign_response, inbound, outreach, outreach_answered, \
-                     competitor_contact",
-                )
-            })
+        crate::names::parse("interaction_kind", s)
     }
 }
 

@@ -42,8 +42,23 @@ use crate::{CrmkitError, Result};
 /// assert_eq!(LifecycleStage::ChurnWarning.as_str(), "churn_warning");
 /// assert_eq!("reactivated".parse::<LifecycleStage>().unwrap(), LifecycleStage::Reactivated);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum LifecycleStage {
     /// In contact, no purchase yet (acquisition).
     Prospect,
@@ -88,15 +103,7 @@ impl LifecycleStage {
     /// assert_eq!(crmkit::lifecycle::LifecycleStage::Lost.as_str(), "lost");
     /// ```
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Prospect => "prospect",
-            Self::Onboarding => "onboarding",
-            Self::Retained => "retained",
-            Self::Expansion => "expansion",
-            Self::ChurnWarning => "churn_warning",
-            Self::Lost => "lost",
-            Self::Reactivated => "reactivated",
-        }
+        self.into()
     }
 
     /// The lowest churn alert level a customer in this stage may have, so that the alert and
@@ -170,27 +177,11 @@ impl LifecycleStage {
     }
 }
 
-impl std::fmt::Display for LifecycleStage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl std::str::FromStr for LifecycleStage {
     type Err = CrmkitError;
 
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                CrmkitError::invalid_config(
-                    "lifecycle_stage",
-                    s,
-                    "expected one of prospect, onboarding, retained, expansion, churn_warning, \
-                     lost, reactivated",
-                )
-            })
+        crate::names::parse("lifecycle_stage", s)
     }
 }
 
