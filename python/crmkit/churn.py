@@ -47,14 +47,6 @@ SIGNALS = (
 )
 _FLAGS = ("competitor_contact", "service_silence", "nps_detractor")
 _OVERRIDES = SIGNALS[:6] + ("key_customer", "latest_nps")
-_RULE = {
-    "activity_drop": ">=",
-    "purchase_gap": ">",
-    "order_value_decline": "<=",
-    "negative_feedback": ">=",
-    "nps_detractor": "<=",
-}
-
 
 # ---------------------------------------------------------------------------------------------
 # column helpers shared with crmkit.lifecycle
@@ -322,18 +314,6 @@ def _signals_raw(
     return out, concat, fam
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
-
-
-def _reason_text(code: str, value: float, threshold: float) -> str:
-    if code in ("competitor_contact", "service_silence"):
-        return code
-    if code == "purchase_gap":
-        return f"{code} {_fmt(value)} > {_fmt(threshold)}x interval"
-    return f"{code} {_fmt(value)} {_RULE[code]} {_fmt(threshold)}"
-
-
 def churn_signals(
     transactions: Any,
     interactions: Any = None,
@@ -429,25 +409,13 @@ def churn_signals(
         negative_amounts,
         tz,
     )
-    n = len(out["customer_row"])
-    names = out["signal_names"]
-    reasons: list[list[str]] = [[] for _ in range(n)]
-    details: list[list[str]] = [[] for _ in range(n)]
-    for c, code, value, threshold in zip(
-        out["reason_customer"].tolist(),
-        out["reason_code"].tolist(),
-        out["reason_value"].tolist(),
-        out["reason_threshold"].tolist(),
-    ):
-        reasons[c].append(names[code])
-        details[c].append(_reason_text(names[code], value, threshold))
+    # Reason codes, their readable rules and the purchase-gap flag come from the core.
     cols: dict[str, Any] = {"customer_id": take_ids(concat, out["customer_row"], fam)}
     for name in SIGNALS:
         cols[name] = nullable(out[name], "bool" if name in _FLAGS else "float", fam)
-    cols["reasons"] = objects(reasons, fam, list_type=True)
-    cols["reason_details"] = objects(["; ".join(d) for d in details], fam)
-    gap = np.where(np.isnan(out["purchase_gap_ratio"]), np.nan, [float("purchase_gap" in r) for r in reasons])
-    cols["purchase_gap_fires"] = nullable(gap.astype(np.float64), "bool", fam)
+    cols["reasons"] = objects(out["reasons"], fam, list_type=True)
+    cols["reason_details"] = objects(out["reason_details"], fam)
+    cols["purchase_gap_fires"] = nullable(out["purchase_gap_fires"], "bool", fam)
     cols["active_days_current"] = out["active_days_current"].astype(np.int64)
     cols["baseline_active_days"] = nullable(out["baseline_active_days"], "float", fam)
     cols["purchase_days"] = out["purchase_days"].astype(np.int64)
@@ -506,19 +474,16 @@ def churn_reasons(
         negative_amounts,
         tz,
     )
-    names = out["signal_names"]
+    names = np.asarray(out["signal_names"], dtype=object)
     rows = out["customer_row"][out["reason_customer"].astype(np.int64)]
-    codes = out["reason_code"].tolist()
     values, thresholds = out["reason_value"], out["reason_threshold"]
     return _frames.frame(
         {
             "customer_id": take_ids(concat, rows, fam),
-            "reason": objects([names[c] for c in codes], fam),
+            "reason": objects(names[out["reason_code"].astype(np.int64)].tolist(), fam),
             "value": values,
             "threshold": thresholds,
-            "rule": objects(
-                [_reason_text(names[c], v, t) for c, v, t in zip(codes, values.tolist(), thresholds.tolist())], fam
-            ),
+            "rule": objects(out["reason_rule"], fam),
         },
         fam,
     )

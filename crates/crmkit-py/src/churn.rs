@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use crmkit::churn::{
-    CalibrationBin, ChurnIndexOptions, ChurnRiskIndex, ChurnSignal, ChurnSignalInput,
+    CalibrationBin, ChurnIndexOptions, ChurnReason, ChurnRiskIndex, ChurnSignal, ChurnSignalInput,
     ChurnSignalOptions, FitWarning, InteractionKind, InteractionLog, IntervalSource,
     LogisticOptions, LogisticRegression, SignalOverrides, SignalValues, TransactionLog,
     calibration_by_quantile, compute_churn_signals, top_fraction_lift,
@@ -462,6 +462,34 @@ fn churn_signals<'py>(
             threshold.push(r.threshold);
         }
     }
+    // Per customer: the fired codes, the readable rules joined by "; ", and whether the
+    // purchase-gap rule fired (NaN when the gap could not be measured) — built here so the
+    // Python layer only assembles the frame.
+    let names: Vec<Vec<&'static str>> = c
+        .iter()
+        .map(|s| s.reasons.iter().map(|r| r.code.as_str()).collect())
+        .collect();
+    let details: Vec<String> = c
+        .iter()
+        .map(|s| {
+            s.reasons
+                .iter()
+                .map(ChurnReason::describe)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .collect();
+    let rules: Vec<String> = c
+        .iter()
+        .flat_map(|s| s.reasons.iter().map(ChurnReason::describe))
+        .collect();
+    d.set_item("reasons", names)?;
+    d.set_item("reason_details", details)?;
+    d.set_item("reason_rule", rules)?;
+    d.set_item(
+        "purchase_gap_fires",
+        col(&|s| opt_flag(s.fired(ChurnSignal::PurchaseGap))).into_pyarray(py),
+    )?;
     d.set_item("reason_customer", rc.into_pyarray(py))?;
     d.set_item("reason_code", code.into_pyarray(py))?;
     d.set_item("reason_value", value.into_pyarray(py))?;

@@ -641,6 +641,67 @@ pub struct ChurnReason {
     pub threshold: f64,
 }
 
+impl ChurnReason {
+    /// The fired rule as one line of text: the code, the measured value, the comparison and
+    /// the threshold, numbers to 4 significant digits (as C's `%.4g`); competitor contact and
+    /// service silence are the code alone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::{ChurnReason, ChurnSignal};
+    /// let r = |code, value, threshold| ChurnReason { code, value, threshold }.describe();
+    /// assert_eq!(r(ChurnSignal::ActivityDrop, 1.0, 0.3), "activity_drop 1 >= 0.3");
+    /// assert_eq!(r(ChurnSignal::PurchaseGap, 3.7333333, 1.5), "purchase_gap 3.733 > 1.5x interval");
+    /// assert_eq!(r(ChurnSignal::OrderValueDecline, -0.4, -0.2), "order_value_decline -0.4 <= -0.2");
+    /// assert_eq!(r(ChurnSignal::CompetitorContact, 1.0, 1.0), "competitor_contact");
+    /// ```
+    pub fn describe(&self) -> String {
+        let code = self.code.as_str();
+        let (value, threshold) = (format_g4(self.value), format_g4(self.threshold));
+        match self.code {
+            ChurnSignal::CompetitorContact | ChurnSignal::ServiceSilence => code.to_owned(),
+            ChurnSignal::PurchaseGap => format!("{code} {value} > {threshold}x interval"),
+            ChurnSignal::ActivityDrop | ChurnSignal::NegativeFeedback => {
+                format!("{code} {value} >= {threshold}")
+            }
+            ChurnSignal::OrderValueDecline | ChurnSignal::NpsDetractor => {
+                format!("{code} {value} <= {threshold}")
+            }
+        }
+    }
+}
+
+/// `x` to 4 significant digits, trailing zeros removed, in exponent form below 1e-4 or from
+/// 1e4 on (the `%.4g` of C and Python, so reports read the same in every layer).
+fn format_g4(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    let sci = format!("{x:.3e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |t: &str| -> String {
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            t.to_owned()
+        }
+    };
+    if (-4..4).contains(&exp) {
+        trim(&format!("{x:.*}", (3 - exp) as usize))
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    }
+}
+
 /// The warning signals of one customer, with the measurements behind them.
 ///
 /// # Examples
@@ -1303,4 +1364,33 @@ fn reasons(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::format_g4;
+
+    #[test]
+    fn four_significant_digits_as_python_g() {
+        // Expected values: Python 3.12 `f"{x:.4g}"`.
+        for (x, want) in [
+            (1.0, "1"),
+            (0.3, "0.3"),
+            (3.7333333333333334, "3.733"),
+            (-0.2, "-0.2"),
+            (12345.0, "1.234e+04"),
+            (9999.5, "1e+04"),
+            (9.9996, "10"),
+            (0.00012345, "0.0001234"),
+            (0.000012345, "1.234e-05"),
+            (123.456, "123.5"),
+            (2.0, "2"),
+            (1e300, "1e+300"),
+            (-1234.5, "-1234"),
+            (0.0, "0"),
+            (f64::NAN, "nan"),
+        ] {
+            assert_eq!(format_g4(x), want, "{x}");
+        }
+    }
 }
