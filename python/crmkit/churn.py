@@ -563,8 +563,9 @@ def churn_risk(signals: Any, options: Any = None, *, customer_id: Any = "custome
     alert = out["alert"].astype(np.int64)
     alert[alert == 255] = -1
     cols["alert"] = categorical(alert, out["alerts"], fam)
-    actions = out["actions"]
-    cols["action"] = objects([actions[a] if a >= 0 else None for a in out["action"].tolist()], fam)
+    # code -1 (no action) picks the trailing None
+    actions = np.asarray([*out["actions"], None], dtype=object)
+    cols["action"] = objects(actions[out["action"].astype(np.int64)].tolist(), fam)
     return _frames.frame(cols, fam)
 
 

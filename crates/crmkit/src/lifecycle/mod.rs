@@ -532,40 +532,38 @@ fn check_column<T>(field: &str, column: Option<&[T]>, n: usize) -> Result<()> {
 }
 
 /// First, latest and previous purchase day of every customer, computed from an encoded
-/// transaction log: the inputs [`LifecycleInput`] needs.
+/// transaction log without amounts: the inputs [`LifecycleInput`] needs. The log is read with
+/// the same [`LogOptions`] as every other reader of a log (only `after_as_of` matters without
+/// amounts); [`purchase_history_of_log`] also takes the amounts (refunds are never purchases).
 ///
 /// # Examples
 ///
 /// ```
+/// use crmkit::data::transactions::{AfterAsOf, LogOptions};
 /// use crmkit::lifecycle::purchase_history;
 /// // Customer 0 bought on days 100, 900 and 900 again; customer 1 never.
-/// let h = purchase_history(&[0, 0, 0], &[900, 100, 900], 2, 1000, false).unwrap();
+/// let h = purchase_history(&[0, 0, 0], &[900, 100, 900], 2, 1000, LogOptions::default()).unwrap();
 /// assert_eq!(h.first_purchase, vec![Some(100), None]);
 /// assert_eq!(h.last_purchase, vec![Some(900), None]);
 /// assert_eq!(h.previous_purchase, vec![Some(100), None]);
 /// assert_eq!(h.rows_after_as_of, 0);
+/// let exclude = LogOptions { after_as_of: AfterAsOf::Exclude, ..LogOptions::default() };
+/// assert_eq!(purchase_history(&[0], &[1001], 1, 1000, exclude).unwrap().rows_after_as_of, 1);
 /// ```
 ///
 /// # Errors
 ///
 /// [`CrmkitError::LengthMismatch`] when `day` and `customer` differ in length;
 /// [`CrmkitError::InvalidValue`] for a customer code ≥ `n_customers`;
-/// [`CrmkitError::AfterObservation`] for a row after `as_of` unless `exclude_after_as_of`.
+/// [`CrmkitError::AfterObservation`] for a row after `as_of` unless `options.after_as_of` is
+/// [`AfterAsOf::Exclude`].
 pub fn purchase_history(
     customer: &[u32],
     day: &[Day],
     n_customers: usize,
     as_of: Day,
-    exclude_after_as_of: bool,
+    options: LogOptions,
 ) -> Result<PurchaseHistory> {
-    let options = LogOptions {
-        after_as_of: if exclude_after_as_of {
-            AfterAsOf::Exclude
-        } else {
-            AfterAsOf::Error
-        },
-        ..LogOptions::default()
-    };
     purchase_history_of_log(customer, day, None, n_customers, as_of, options)
 }
 
@@ -683,7 +681,7 @@ pub fn purchase_history_of_log(
 /// # Examples
 ///
 /// ```
-/// let h = crmkit::lifecycle::purchase_history(&[0], &[5], 1, 5, false).unwrap();
+/// let h = crmkit::lifecycle::purchase_history(&[0], &[5], 1, 5, Default::default()).unwrap();
 /// assert_eq!((h.first_purchase[0], h.previous_purchase[0]), (Some(5), None));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
