@@ -259,6 +259,7 @@ def _signals_raw(
     options: Any,
     negative_amounts: str | None = None,
     tz: str | None = None,
+    assess: str | None = None,
 ) -> tuple[dict[str, Any], Any, str]:
     tx_ids = _frames.column(transactions, customer_id, "customer_id")
     ts, ticks = _frames.times(_frames.column(transactions, timestamp, "timestamp"), "timestamp", tz)
@@ -298,6 +299,7 @@ def _signals_raw(
         _frames.day_number(as_of, "as_of"),
         options=as_json(options, "options"),
         negative_amounts=negative_amounts,
+        assess=assess,
         **kwargs,
     )
     after = out["transactions_after_as_of"] + out["interactions_after_as_of"]
@@ -484,6 +486,83 @@ def churn_reasons(
             "value": values,
             "threshold": thresholds,
             "rule": objects(out["reason_rule"], fam),
+        },
+        fam,
+    )
+
+
+def churn_story(
+    transactions: Any,
+    interactions: Any = None,
+    *,
+    as_of: Any,
+    customer_id: Any = "customer_id",
+    timestamp: Any = "timestamp",
+    amount: Any = "amount",
+    kind: Any = "kind",
+    interaction_timestamp: Any = None,
+    overrides: Any = None,
+    options: Any = None,
+    index_options: Any = None,
+    negative_amounts: Literal["error", "net"] | None = None,
+    tz: str | None = None,
+) -> Any:
+    """One churn story per customer: index, alert, lifecycle stage and action that agree.
+
+    Computes, in the core and from the one log, the warning signals (:func:`churn_signals`),
+    the churn risk index (1 when no signal can be measured), the lifecycle stage under the
+    default rules (with the index and the purchase-gap rule as inputs, the first contact taken
+    as the first purchase), and the alert: the index's alert raised to the stage's floor —
+    yellow for ``churn_warning`` and ``lost``, so such a customer is never green. The action is
+    the index playbook's at that alert (docs/churn.md, "How index, alert, stage and playbook
+    relate").
+
+    Args:
+        transactions, interactions, as_of, customer_id, timestamp, amount, kind,
+            interaction_timestamp, overrides, options, negative_amounts, tz: as for
+            :func:`churn_signals`.
+        index_options: a :class:`ChurnIndexOptions`, a dict or JSON (over the defaults), or None.
+
+    Returns:
+        A table of the transactions' family, one row per customer in ascending id order:
+        ``customer_id``, ``churn_index``, ``index_alert`` (the index alone), ``stage``,
+        ``alert`` and ``action`` (null when no rule matches).
+
+    Examples:
+        >>> import pandas as pd, crmkit
+        >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2],
+        ...                    "timestamp": pd.to_datetime(["2023-01-01", "2023-01-11", "2024-06-01", "2024-06-20"]),
+        ...                    "amount": [10.0, 10.0, 30.0, 30.0]})
+        >>> crmkit.churn_story(tx, as_of="2024-06-30")
+           customer_id  churn_index index_alert       stage  alert              action
+        0            1           10         red        lost    red  personal_call_back
+        1            2            1       green  onboarding  green                 NaN
+    """
+    opts = _index_options(index_options)
+    out, concat, fam = _signals_raw(
+        transactions,
+        interactions,
+        as_of,
+        customer_id,
+        timestamp,
+        amount,
+        kind,
+        interaction_timestamp,
+        overrides,
+        options,
+        negative_amounts,
+        tz,
+        assess=opts.to_json(),
+    )
+    alerts = list(out["story_alerts"])
+    return _frames.frame(
+        {
+            "customer_id": take_ids(concat, out["customer_row"], fam),
+            "churn_index": out["story_index"].astype(np.int64),
+            "index_alert": categorical(out["story_index_alert"].astype(np.int64), alerts, fam),
+            "stage": categorical(out["story_stage"].astype(np.int64), list(out["story_stages"]), fam),
+            "alert": categorical(out["story_alert"].astype(np.int64), alerts, fam),
+            "action": objects(out["story_action"], fam),
         },
         fam,
     )

@@ -10,10 +10,11 @@
 use std::collections::HashMap;
 
 use crmkit::churn::{
-    CalibrationBin, ChurnIndexOptions, ChurnReason, ChurnRiskIndex, ChurnSignal, ChurnSignalInput,
-    ChurnSignalOptions, FitWarning, InteractionKind, InteractionLog, IntervalSource,
-    LogisticOptions, LogisticRegression, SignalOverrides, SignalValues, TransactionLog,
-    calibration_by_quantile, compute_churn_signals, top_fraction_lift,
+    AlertLevel, CalibrationBin, ChurnIndexOptions, ChurnReason, ChurnRiskIndex, ChurnSignal,
+    ChurnSignalInput, ChurnSignalOptions, FitWarning, InteractionKind, InteractionLog,
+    IntervalSource, LogisticOptions, LogisticRegression, SignalOverrides, SignalValues,
+    TransactionLog, assess_signals, calibration_by_quantile, compute_churn_signals,
+    top_fraction_lift,
 };
 use crmkit::data::calendar::Day;
 use crmkit::lifecycle::{
@@ -206,7 +207,7 @@ const OVERRIDE_NAMES: [&str; 8] = [
 ///     `reason_code`, `reason_value`, `reason_threshold`), `signal_names`, `interval_sources`
 ///     and the report counts.
 #[pyfunction]
-#[pyo3(signature = (customer_id, n_transactions, timestamp, amount, as_of, *, ticks_per_day=None, n_interactions=0, interaction_timestamp=None, interaction_ticks_per_day=None, kind=None, attributes=None, options=None, negative_amounts=None))]
+#[pyo3(signature = (customer_id, n_transactions, timestamp, amount, as_of, *, ticks_per_day=None, n_interactions=0, interaction_timestamp=None, interaction_ticks_per_day=None, kind=None, attributes=None, options=None, negative_amounts=None, assess=None))]
 #[allow(clippy::too_many_arguments)]
 fn churn_signals<'py>(
     py: Python<'py>,
@@ -223,7 +224,14 @@ fn churn_signals<'py>(
     attributes: Option<&Bound<'py, PyDict>>,
     options: Option<&str>,
     negative_amounts: Option<&str>,
+    assess: Option<&str>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let assess: Option<ChurnRiskIndex> = match assess {
+        Some(text) => {
+            Some(ChurnRiskIndex::new(from_json::<ChurnIndexOptions>("assess", text).py()?).py()?)
+        }
+        None => None,
+    };
     let mut options: ChurnSignalOptions = match options {
         Some(text) => from_json("options", text).py()?,
         None => ChurnSignalOptions::default(),
@@ -357,8 +365,21 @@ fn churn_signals<'py>(
                 service_silence: ss.as_deref(),
             },
         };
-        compute_churn_signals(&input, &options)
+        let report = compute_churn_signals(&input, &options)?;
+        let story = match &assess {
+            Some(index) => Some(assess_signals(
+                &input,
+                &options,
+                report.customers.clone(),
+                index,
+                &LifecycleRules::default(),
+                None,
+            )?),
+            None => None,
+        };
+        Ok((report, story))
     })?;
+    let (report, story) = report;
     let d = PyDict::new(py);
     let c = &report.customers;
     let col = |f: &dyn Fn(&crmkit::churn::CustomerSignals) -> f64| -> Vec<f64> {
@@ -490,6 +511,59 @@ fn churn_signals<'py>(
         "purchase_gap_fires",
         col(&|s| opt_flag(s.fired(ChurnSignal::PurchaseGap))).into_pyarray(py),
     )?;
+    if let Some(story) = &story {
+        // One churn story (docs/churn.md): index, alerts, stage and action per customer.
+        d.set_item(
+            "story_index",
+            story
+                .iter()
+                .map(|a| a.index)
+                .collect::<Vec<u8>>()
+                .into_pyarray(py),
+        )?;
+        let alert_code = |a: AlertLevel| a as u8;
+        d.set_item(
+            "story_index_alert",
+            story
+                .iter()
+                .map(|a| alert_code(a.index_alert))
+                .collect::<Vec<u8>>()
+                .into_pyarray(py),
+        )?;
+        d.set_item(
+            "story_alert",
+            story
+                .iter()
+                .map(|a| alert_code(a.alert))
+                .collect::<Vec<u8>>()
+                .into_pyarray(py),
+        )?;
+        d.set_item("story_alerts", crmkit::names::all::<AlertLevel>())?;
+        d.set_item(
+            "story_stage",
+            story
+                .iter()
+                .map(|a| {
+                    LifecycleStage::ALL
+                        .iter()
+                        .position(|s| *s == a.stage.stage)
+                        .unwrap_or(0) as u8
+                })
+                .collect::<Vec<u8>>()
+                .into_pyarray(py),
+        )?;
+        d.set_item(
+            "story_stages",
+            LifecycleStage::ALL.map(|s| s.as_str()).to_vec(),
+        )?;
+        d.set_item(
+            "story_action",
+            story
+                .iter()
+                .map(|a| a.action.as_ref().map(ToString::to_string))
+                .collect::<Vec<Option<String>>>(),
+        )?;
+    }
     d.set_item("reason_customer", rc.into_pyarray(py))?;
     d.set_item("reason_code", code.into_pyarray(py))?;
     d.set_item("reason_value", value.into_pyarray(py))?;

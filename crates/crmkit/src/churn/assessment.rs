@@ -114,6 +114,50 @@ pub fn assess_churn(
         crate::CrmkitError::check_len("first_contact", n, fc.len())?;
     }
     let report = compute_churn_signals(input, signal_options)?;
+    assess_signals(
+        input,
+        signal_options,
+        report.customers,
+        index,
+        rules,
+        first_contact,
+    )
+}
+
+/// [`assess_churn`] for signals already computed by [`compute_churn_signals`] from the same
+/// `input` and `signal_options` (one entry per customer code), e.g. to keep the report's
+/// counts as well.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::{ChurnRiskIndex, ChurnSignalInput, assess_signals, compute_churn_signals};
+/// let input = ChurnSignalInput { n_customers: 1, as_of: 10, ..Default::default() };
+/// let report = compute_churn_signals(&input, &Default::default())?;
+/// let index = ChurnRiskIndex::new(Default::default())?;
+/// let a = assess_signals(&input, &Default::default(), report.customers, &index, &Default::default(), None)?;
+/// assert_eq!(a[0].index, 1);
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`assess_churn`]; [`crate::CrmkitError::LengthMismatch`] when `signals` does not have
+/// one entry per customer.
+pub fn assess_signals(
+    input: &ChurnSignalInput<'_>,
+    signal_options: &ChurnSignalOptions,
+    signals: Vec<CustomerSignals>,
+    index: &ChurnRiskIndex,
+    rules: &LifecycleRules,
+    first_contact: Option<&[Day]>,
+) -> Result<Vec<ChurnAssessment>> {
+    let n = input.n_customers;
+    crate::CrmkitError::check_len("signals", n, signals.len())?;
+    if let Some(fc) = first_contact {
+        crate::CrmkitError::check_len("first_contact", n, fc.len())?;
+    }
+    let report = SignalsOnly { customers: signals };
     let tx = &input.transactions;
     let history = purchase_history_of_log(
         tx.customer,
@@ -214,4 +258,9 @@ pub fn is_consistent(a: &ChurnAssessment) -> bool {
             a.stage.stage,
             LifecycleStage::Lost | LifecycleStage::ChurnWarning
         ) && a.alert == AlertLevel::Green)
+}
+
+/// The per-customer part of a signal report.
+struct SignalsOnly {
+    customers: Vec<CustomerSignals>,
 }

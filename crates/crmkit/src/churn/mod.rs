@@ -37,7 +37,7 @@ pub mod index;
 pub mod logistic;
 pub mod signals;
 
-pub use assessment::{ChurnAssessment, assess_churn, is_consistent};
+pub use assessment::{ChurnAssessment, assess_churn, assess_signals, is_consistent};
 pub use evaluation::{
     CalibrationBin, ClassificationReport, TopFractionLift, brier_score, calibration_by_quantile,
     evaluate_probabilities, log_loss, roc_auc, top_fraction_lift,
