@@ -533,7 +533,7 @@ impl Playbook {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::playbook::{AlertLevel, CustomerContext, Playbook, Tier};
+    /// use crmkit::playbook::{Action, AlertLevel, CustomerContext, Playbook, Tier};
     /// let pb = Playbook::default();
     /// let ctx = CustomerContext { tier: Some(Tier::ChurnRisk), alert: Some(AlertLevel::Red), ..Default::default() };
     /// let rec = pb.recommend(&ctx);
