@@ -41,6 +41,7 @@ from crmkit.churn import (
     churn_risk,
     churn_signal_options,
     churn_signals,
+    churn_story,
     evaluate,
 )
 from crmkit.lifecycle import lifecycle_rules, lifecycle_stages, stage_metrics, stage_migration
@@ -124,6 +125,7 @@ __all__ = [
     "churn_risk",
     "churn_signal_options",
     "churn_signals",
+    "churn_story",
     "compare_nps",
     "concentration",
     "core_customers",

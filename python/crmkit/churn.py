@@ -47,14 +47,6 @@ SIGNALS = (
 )
 _FLAGS = ("competitor_contact", "service_silence", "nps_detractor")
 _OVERRIDES = SIGNALS[:6] + ("key_customer", "latest_nps")
-_RULE = {
-    "activity_drop": ">=",
-    "purchase_gap": ">",
-    "order_value_decline": "<=",
-    "negative_feedback": ">=",
-    "nps_detractor": "<=",
-}
-
 
 # ---------------------------------------------------------------------------------------------
 # column helpers shared with crmkit.lifecycle
@@ -267,6 +259,7 @@ def _signals_raw(
     options: Any,
     negative_amounts: str | None = None,
     tz: str | None = None,
+    assess: str | None = None,
 ) -> tuple[dict[str, Any], Any, str]:
     tx_ids = _frames.column(transactions, customer_id, "customer_id")
     ts, ticks = _frames.times(_frames.column(transactions, timestamp, "timestamp"), "timestamp", tz)
@@ -306,6 +299,7 @@ def _signals_raw(
         _frames.day_number(as_of, "as_of"),
         options=as_json(options, "options"),
         negative_amounts=negative_amounts,
+        assess=assess,
         **kwargs,
     )
     after = out["transactions_after_as_of"] + out["interactions_after_as_of"]
@@ -320,18 +314,6 @@ def _signals_raw(
             stacklevel=3,
         )
     return out, concat, fam
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
-
-
-def _reason_text(code: str, value: float, threshold: float) -> str:
-    if code in ("competitor_contact", "service_silence"):
-        return code
-    if code == "purchase_gap":
-        return f"{code} {_fmt(value)} > {_fmt(threshold)}x interval"
-    return f"{code} {_fmt(value)} {_RULE[code]} {_fmt(threshold)}"
 
 
 def churn_signals(
@@ -429,25 +411,13 @@ def churn_signals(
         negative_amounts,
         tz,
     )
-    n = len(out["customer_row"])
-    names = out["signal_names"]
-    reasons: list[list[str]] = [[] for _ in range(n)]
-    details: list[list[str]] = [[] for _ in range(n)]
-    for c, code, value, threshold in zip(
-        out["reason_customer"].tolist(),
-        out["reason_code"].tolist(),
-        out["reason_value"].tolist(),
-        out["reason_threshold"].tolist(),
-    ):
-        reasons[c].append(names[code])
-        details[c].append(_reason_text(names[code], value, threshold))
+    # Reason codes, their readable rules and the purchase-gap flag come from the core.
     cols: dict[str, Any] = {"customer_id": take_ids(concat, out["customer_row"], fam)}
     for name in SIGNALS:
         cols[name] = nullable(out[name], "bool" if name in _FLAGS else "float", fam)
-    cols["reasons"] = objects(reasons, fam, list_type=True)
-    cols["reason_details"] = objects(["; ".join(d) for d in details], fam)
-    gap = np.where(np.isnan(out["purchase_gap_ratio"]), np.nan, [float("purchase_gap" in r) for r in reasons])
-    cols["purchase_gap_fires"] = nullable(gap.astype(np.float64), "bool", fam)
+    cols["reasons"] = objects(out["reasons"], fam, list_type=True)
+    cols["reason_details"] = objects(out["reason_details"], fam)
+    cols["purchase_gap_fires"] = nullable(out["purchase_gap_fires"], "bool", fam)
     cols["active_days_current"] = out["active_days_current"].astype(np.int64)
     cols["baseline_active_days"] = nullable(out["baseline_active_days"], "float", fam)
     cols["purchase_days"] = out["purchase_days"].astype(np.int64)
@@ -506,19 +476,93 @@ def churn_reasons(
         negative_amounts,
         tz,
     )
-    names = out["signal_names"]
+    names = np.asarray(out["signal_names"], dtype=object)
     rows = out["customer_row"][out["reason_customer"].astype(np.int64)]
-    codes = out["reason_code"].tolist()
     values, thresholds = out["reason_value"], out["reason_threshold"]
     return _frames.frame(
         {
             "customer_id": take_ids(concat, rows, fam),
-            "reason": objects([names[c] for c in codes], fam),
+            "reason": objects(names[out["reason_code"].astype(np.int64)].tolist(), fam),
             "value": values,
             "threshold": thresholds,
-            "rule": objects(
-                [_reason_text(names[c], v, t) for c, v, t in zip(codes, values.tolist(), thresholds.tolist())], fam
-            ),
+            "rule": objects(out["reason_rule"], fam),
+        },
+        fam,
+    )
+
+
+def churn_story(
+    transactions: Any,
+    interactions: Any = None,
+    *,
+    as_of: Any,
+    customer_id: Any = "customer_id",
+    timestamp: Any = "timestamp",
+    amount: Any = "amount",
+    kind: Any = "kind",
+    interaction_timestamp: Any = None,
+    overrides: Any = None,
+    options: Any = None,
+    index_options: Any = None,
+    negative_amounts: Literal["error", "net"] | None = None,
+    tz: str | None = None,
+) -> Any:
+    """One churn story per customer: index, alert, lifecycle stage and action that agree.
+
+    Computes, in the core and from the one log, the warning signals (:func:`churn_signals`),
+    the churn risk index (1 when no signal can be measured), the lifecycle stage under the
+    default rules (with the index and the purchase-gap rule as inputs, the first contact taken
+    as the first purchase), and the alert: the index's alert raised to the stage's floor —
+    yellow for ``churn_warning`` and ``lost``, so such a customer is never green. The action is
+    the index playbook's at that alert (docs/churn.md, "How index, alert, stage and playbook
+    relate").
+
+    Args:
+        transactions, interactions, as_of, customer_id, timestamp, amount, kind,
+            interaction_timestamp, overrides, options, negative_amounts, tz: as for
+            :func:`churn_signals`.
+        index_options: a :class:`ChurnIndexOptions`, a dict or JSON (over the defaults), or None.
+
+    Returns:
+        A table of the transactions' family, one row per customer in ascending id order:
+        ``customer_id``, ``churn_index``, ``index_alert`` (the index alone), ``stage``,
+        ``alert`` and ``action`` (null when no rule matches).
+
+    Examples:
+        >>> import pandas as pd, crmkit
+        >>> tx = pd.DataFrame({"customer_id": [1, 1, 2, 2],
+        ...                    "timestamp": pd.to_datetime(["2023-01-01", "2023-01-11", "2024-06-01", "2024-06-20"]),
+        ...                    "amount": [10.0, 10.0, 30.0, 30.0]})
+        >>> crmkit.churn_story(tx, as_of="2024-06-30")
+           customer_id  churn_index index_alert       stage  alert              action
+        0            1           10         red        lost    red  personal_call_back
+        1            2            1       green  onboarding  green                 NaN
+    """
+    opts = _index_options(index_options)
+    out, concat, fam = _signals_raw(
+        transactions,
+        interactions,
+        as_of,
+        customer_id,
+        timestamp,
+        amount,
+        kind,
+        interaction_timestamp,
+        overrides,
+        options,
+        negative_amounts,
+        tz,
+        assess=opts.to_json(),
+    )
+    alerts = list(out["story_alerts"])
+    return _frames.frame(
+        {
+            "customer_id": take_ids(concat, out["customer_row"], fam),
+            "churn_index": out["story_index"].astype(np.int64),
+            "index_alert": categorical(out["story_index_alert"].astype(np.int64), alerts, fam),
+            "stage": categorical(out["story_stage"].astype(np.int64), list(out["story_stages"]), fam),
+            "alert": categorical(out["story_alert"].astype(np.int64), alerts, fam),
+            "action": objects(out["story_action"], fam),
         },
         fam,
     )
@@ -598,8 +642,9 @@ def churn_risk(signals: Any, options: Any = None, *, customer_id: Any = "custome
     alert = out["alert"].astype(np.int64)
     alert[alert == 255] = -1
     cols["alert"] = categorical(alert, out["alerts"], fam)
-    actions = out["actions"]
-    cols["action"] = objects([actions[a] if a >= 0 else None for a in out["action"].tolist()], fam)
+    # code -1 (no action) picks the trailing None
+    actions = np.asarray([*out["actions"], None], dtype=object)
+    cols["action"] = objects(actions[out["action"].astype(np.int64)].tolist(), fam)
     return _frames.frame(cols, fam)
 
 

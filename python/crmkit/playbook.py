@@ -111,7 +111,7 @@ def recommend_actions(
         >>> df = pd.DataFrame({"customer_id": [1, 2], "tier": ["high value", "churn risk"], "alert": [None, "red"]})
         >>> out = crmkit.recommend_actions(df, tier="tier", alert="alert", customer_id="customer_id")
         >>> out.loc[0, "channels"], out.loc[1, "actions"][0], out.loc[1, "matched"]
-        (['phone', 'visit'], 'personal call-back', ['alerts.red', 'tiers.churn risk'])
+        (['phone', 'visit'], 'personal_call_back', ['alerts.red', 'tiers.churn risk'])
     """
     pb = _playbook(playbook)
     given = {"tiers": tier, "segments": segment, "quadrants": quadrant, "alerts": alert}

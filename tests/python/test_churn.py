@@ -69,7 +69,10 @@ def test_worked_example_through_signal_overrides() -> None:
         }
     )
     s = crmkit.churn_signals(tx, ix, as_of=AS_OF, overrides=overrides)
-    risk = crmkit.churn_risk(s)
+    # The worked example weighs four signals: the purchase gap (weighted by default, docs/churn.md)
+    # is set to weight 0 to reproduce it from a log.
+    four = {"purchase_gap": {"weight": 0.0, "zero_at": 1.0, "full_at": 2.0}}
+    risk = crmkit.churn_risk(s, four)
     assert risk.loc[risk["customer_id"] == "a", "churn_index"].item() == 8
 
 
@@ -300,3 +303,32 @@ def test_index_in_range_and_monotone(values: list[float], flag: bool, which: int
     b = crmkit.churn_risk(worse)["churn_index"][0]
     assert 1 <= a <= 10 and 1 <= b <= 10
     assert b >= a
+
+
+# --- One churn story (docs/churn.md) --------------------------------------------------------
+
+
+def test_churn_story_every_customer_has_an_index_and_lapsed_customers_are_never_green() -> None:
+    rng = np.random.default_rng(11)
+    n_rows = 4000
+    tx = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 500, n_rows).astype(str),
+            "timestamp": pd.to_datetime("2022-01-01") + pd.to_timedelta(rng.integers(0, 900, n_rows), unit="D"),
+            "amount": rng.gamma(2.0, 30.0, n_rows),
+        }
+    )
+    story = crmkit.churn_story(tx, as_of="2024-06-30")
+    assert len(story) == tx["customer_id"].nunique()
+    assert story["churn_index"].between(1, 10).all()
+    lapsed = story["stage"].isin(["lost", "churn_warning"])
+    assert lapsed.any()
+    assert (story.loc[lapsed, "alert"] != "green").all()
+    order = {"green": 0, "yellow": 1, "red": 2}
+    assert (story["alert"].map(order).astype(int) >= story["index_alert"].map(order).astype(int)).all()
+    # The index agrees with churn_risk on the signals of the same log (every buyer has a gap ratio).
+    risk = crmkit.churn_risk(crmkit.churn_signals(tx, as_of="2024-06-30"))
+    assert risk["churn_index"].tolist() == story["churn_index"].tolist()
+    # Same answer in polars.
+    pl_story = crmkit.churn_story(pl.from_pandas(tx), as_of="2024-06-30")
+    assert pl_story["alert"].cast(pl.Utf8).to_list() == story["alert"].astype(str).tolist()

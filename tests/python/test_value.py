@@ -334,6 +334,21 @@ def test_playbook_default_json_and_pickle() -> None:
     assert custom.recommend(alert="red")["actions"] == ["call within 24 h"]
 
 
+def test_saved_playbook_with_old_action_texts_loads_with_the_codes() -> None:
+    # Before the churn index and the playbook shared one action vocabulary (issue 11), the
+    # playbook said "personal call-back"; such a saved playbook loads, and saves the codes.
+    old = {"alerts": {"red": {"actions": ["personal call-back", "call within 24 h"], "channels": ["phone"]},
+                      "yellow": {"actions": ["new-product trial voucher"]}}}
+    pb = crmkit.Playbook.from_json(json.dumps(old))
+    assert pb.recommend(alert="red")["actions"] == ["personal_call_back", "call within 24 h"]
+    assert pb.recommend(alert="yellow")["actions"] == ["new_product_trial_voucher"]
+    saved = pb.to_json()
+    assert "call-back" not in saved and "personal_call_back" in saved
+    # the same codes as the churn index's suggested actions
+    risk = crmkit.churn_risk({"activity_drop": np.array([0.9]), "order_value_change": np.array([-0.9])})
+    assert list(risk["action"]) == ["personal_call_back"]
+
+
 def test_playbook_errors_name_the_entry() -> None:
     with pytest.raises(crmkit.ConfigError) as info:
         crmkit.Playbook.from_json('{"segments": {"champions": {"actons": []}}}')
@@ -368,7 +383,8 @@ def test_recommend_actions_families(family: str) -> None:
         ["alerts.green", "quadrants.automate"],
         ["tiers.potential", "quadrants.develop"],
     ]
-    assert actions[1][0] == "personal call-back"
+    # One action vocabulary with the churn index (issue 11): the code, not the old text.
+    assert actions[1][0] == "personal_call_back"
     assert sum("learn the cause" in a for a in actions[1]) == 1
     assert list(t["channels"][2]) == ["email", "sms"]
     # Same as recommend() one by one.

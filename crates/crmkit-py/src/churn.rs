@@ -10,10 +10,11 @@
 use std::collections::HashMap;
 
 use crmkit::churn::{
-    CalibrationBin, ChurnIndexOptions, ChurnRiskIndex, ChurnSignal, ChurnSignalInput,
-    ChurnSignalOptions, FitWarning, InteractionKind, InteractionLog, IntervalSource,
-    LogisticOptions, LogisticRegression, SignalOverrides, SignalValues, TransactionLog,
-    calibration_by_quantile, compute_churn_signals, top_fraction_lift,
+    AlertLevel, CalibrationBin, ChurnIndexOptions, ChurnReason, ChurnRiskIndex, ChurnSignal,
+    ChurnSignalInput, ChurnSignalOptions, FitWarning, InteractionKind, InteractionLog,
+    IntervalSource, LogisticOptions, LogisticRegression, SignalOverrides, SignalValues,
+    TransactionLog, assess_signals, calibration_by_quantile, compute_churn_signals,
+    top_fraction_lift,
 };
 use crmkit::data::calendar::Day;
 use crmkit::lifecycle::{
@@ -206,7 +207,7 @@ const OVERRIDE_NAMES: [&str; 8] = [
 ///     `reason_code`, `reason_value`, `reason_threshold`), `signal_names`, `interval_sources`
 ///     and the report counts.
 #[pyfunction]
-#[pyo3(signature = (customer_id, n_transactions, timestamp, amount, as_of, *, ticks_per_day=None, n_interactions=0, interaction_timestamp=None, interaction_ticks_per_day=None, kind=None, attributes=None, options=None, negative_amounts=None))]
+#[pyo3(signature = (customer_id, n_transactions, timestamp, amount, as_of, *, ticks_per_day=None, n_interactions=0, interaction_timestamp=None, interaction_ticks_per_day=None, kind=None, attributes=None, options=None, negative_amounts=None, assess=None))]
 #[allow(clippy::too_many_arguments)]
 fn churn_signals<'py>(
     py: Python<'py>,
@@ -223,7 +224,14 @@ fn churn_signals<'py>(
     attributes: Option<&Bound<'py, PyDict>>,
     options: Option<&str>,
     negative_amounts: Option<&str>,
+    assess: Option<&str>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let assess: Option<ChurnRiskIndex> = match assess {
+        Some(text) => {
+            Some(ChurnRiskIndex::new(from_json::<ChurnIndexOptions>("assess", text).py()?).py()?)
+        }
+        None => None,
+    };
     let mut options: ChurnSignalOptions = match options {
         Some(text) => from_json("options", text).py()?,
         None => ChurnSignalOptions::default(),
@@ -357,8 +365,21 @@ fn churn_signals<'py>(
                 service_silence: ss.as_deref(),
             },
         };
-        compute_churn_signals(&input, &options)
+        let report = compute_churn_signals(&input, &options)?;
+        let story = match &assess {
+            Some(index) => Some(assess_signals(
+                &input,
+                &options,
+                report.customers.clone(),
+                index,
+                &LifecycleRules::default(),
+                None,
+            )?),
+            None => None,
+        };
+        Ok((report, story))
     })?;
+    let (report, story) = report;
     let d = PyDict::new(py);
     let c = &report.customers;
     let col = |f: &dyn Fn(&crmkit::churn::CustomerSignals) -> f64| -> Vec<f64> {
@@ -461,6 +482,87 @@ fn churn_signals<'py>(
             value.push(r.value);
             threshold.push(r.threshold);
         }
+    }
+    // Per customer: the fired codes, the readable rules joined by "; ", and whether the
+    // purchase-gap rule fired (NaN when the gap could not be measured) — built here so the
+    // Python layer only assembles the frame.
+    let names: Vec<Vec<&'static str>> = c
+        .iter()
+        .map(|s| s.reasons.iter().map(|r| r.code.as_str()).collect())
+        .collect();
+    let details: Vec<String> = c
+        .iter()
+        .map(|s| {
+            s.reasons
+                .iter()
+                .map(ChurnReason::describe)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .collect();
+    let rules: Vec<String> = c
+        .iter()
+        .flat_map(|s| s.reasons.iter().map(ChurnReason::describe))
+        .collect();
+    d.set_item("reasons", names)?;
+    d.set_item("reason_details", details)?;
+    d.set_item("reason_rule", rules)?;
+    d.set_item(
+        "purchase_gap_fires",
+        col(&|s| opt_flag(s.fired(ChurnSignal::PurchaseGap))).into_pyarray(py),
+    )?;
+    if let Some(story) = &story {
+        // One churn story (docs/churn.md): index, alerts, stage and action per customer.
+        d.set_item(
+            "story_index",
+            story
+                .iter()
+                .map(|a| a.index)
+                .collect::<Vec<u8>>()
+                .into_pyarray(py),
+        )?;
+        let alert_code = |a: AlertLevel| a as u8;
+        d.set_item(
+            "story_index_alert",
+            story
+                .iter()
+                .map(|a| alert_code(a.index_alert))
+                .collect::<Vec<u8>>()
+                .into_pyarray(py),
+        )?;
+        d.set_item(
+            "story_alert",
+            story
+                .iter()
+                .map(|a| alert_code(a.alert))
+                .collect::<Vec<u8>>()
+                .into_pyarray(py),
+        )?;
+        d.set_item("story_alerts", crmkit::names::all::<AlertLevel>())?;
+        d.set_item(
+            "story_stage",
+            story
+                .iter()
+                .map(|a| {
+                    LifecycleStage::ALL
+                        .iter()
+                        .position(|s| *s == a.stage.stage)
+                        .unwrap_or(0) as u8
+                })
+                .collect::<Vec<u8>>()
+                .into_pyarray(py),
+        )?;
+        d.set_item(
+            "story_stages",
+            LifecycleStage::ALL.map(|s| s.as_str()).to_vec(),
+        )?;
+        d.set_item(
+            "story_action",
+            story
+                .iter()
+                .map(|a| a.action.as_ref().map(ToString::to_string))
+                .collect::<Vec<Option<String>>>(),
+        )?;
     }
     d.set_item("reason_customer", rc.into_pyarray(py))?;
     d.set_item("reason_code", code.into_pyarray(py))?;
@@ -633,8 +735,8 @@ impl PyChurnIndexOptions {
                     strength.push(r.weighted_strength);
                     alert.push(r.alert as u8);
                     action.push(match &r.action {
-                        Some(a) => *codes.entry(a.clone()).or_insert_with(|| {
-                            actions.push(a.clone());
+                        Some(a) => *codes.entry(a.to_string()).or_insert_with(|| {
+                            actions.push(a.to_string());
                             actions.len() as i32 - 1
                         }),
                         None => -1,

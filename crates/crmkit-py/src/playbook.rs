@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crmkit::playbook::{AlertLevel, CustomerContext, Playbook, RfmTier};
+use crmkit::playbook::{AlertLevel, CustomerContext, Playbook, Tier};
 use crmkit::value::quadrant::ValueQuadrant;
 use crmkit::{CrmkitError, Result};
 use numpy::{IntoPyArray, PyReadonlyArray1};
@@ -130,14 +130,14 @@ impl PyPlaybook {
         alert: Option<&str>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let ctx = CustomerContext {
-            tier: tier.map(str::parse::<RfmTier>).transpose().py()?,
+            tier: tier.map(str::parse::<Tier>).transpose().py()?,
             segment,
             quadrant: quadrant.map(quadrant_from_str).transpose().py()?,
             alert: alert.map(str::parse::<AlertLevel>).transpose().py()?,
         };
         let rec = self.inner.recommend(&ctx);
         let d = PyDict::new(py);
-        d.set_item("actions", rec.actions)?;
+        d.set_item("actions", strings(&rec.actions))?;
         d.set_item("channels", rec.channels)?;
         d.set_item("matched", rec.matched)?;
         Ok(d)
@@ -193,7 +193,7 @@ impl PyPlaybook {
             }
             let tier_of = t
                 .as_ref()
-                .map(|(c, names)| parse_names("tier", c, names, |x| x.parse::<RfmTier>()))
+                .map(|(c, names)| parse_names("tier", c, names, |x| x.parse::<Tier>()))
                 .transpose()?;
             let quadrant_of = q
                 .as_ref()
@@ -231,7 +231,7 @@ impl PyPlaybook {
                         alert: alert_of.as_ref().and_then(|v| pick(key[3]).map(|k| v[k])),
                     };
                     let rec = pb.recommend(&ctx);
-                    recs.push((rec.actions, rec.channels, rec.matched));
+                    recs.push((strings(&rec.actions), rec.channels, rec.matched));
                 }
                 index.push(slot);
             }
@@ -266,4 +266,9 @@ impl PyPlaybook {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPlaybook>()?;
     Ok(())
+}
+
+/// The string forms of actions, for Python.
+fn strings(actions: &[crmkit::playbook::Action]) -> Vec<String> {
+    actions.iter().map(ToString::to_string).collect()
 }

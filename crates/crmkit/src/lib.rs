@@ -22,6 +22,7 @@ pub mod error;
 pub mod feedback;
 pub mod lifecycle;
 pub mod math;
+pub mod names;
 pub mod needs;
 pub mod playbook;
 pub mod quality;

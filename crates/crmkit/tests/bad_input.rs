@@ -102,7 +102,9 @@ fn playbook_deduplication_is_linear() {
     // Playbook.recommend de-duplicated with a list search per action: 2e5 actions > 5 s.
     use crmkit::playbook::{AlertLevel, CustomerContext, Playbook, PlaybookEntry};
     let n = 200_000;
-    let actions: Vec<String> = (0..n).map(|i| format!("action {}", i % (n / 2))).collect();
+    let actions: Vec<crmkit::playbook::Action> = (0..n)
+        .map(|i| crmkit::playbook::Action::Custom(format!("action {}", i % (n / 2))))
+        .collect();
     let mut pb = Playbook::default();
     pb.alerts.insert(
         AlertLevel::Red,
@@ -120,7 +122,10 @@ fn playbook_deduplication_is_linear() {
     let took = start.elapsed();
     assert_eq!(rec.actions.len(), n / 2);
     assert_eq!(rec.actions[0], "action 0");
-    assert_eq!(rec.actions[n / 2 - 1], format!("action {}", n / 2 - 1));
+    assert_eq!(
+        rec.actions[n / 2 - 1].as_str(),
+        format!("action {}", n / 2 - 1)
+    );
     assert_eq!(rec.channels, ["phone"]);
     // Generous even for a debug build on a loaded machine; the quadratic version needed
     // ~5e9 string comparisons here.

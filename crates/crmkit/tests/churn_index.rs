@@ -172,6 +172,8 @@ fn bad_configuration_is_rejected_naming_the_field() {
             ChurnSignal::OrderValueDecline => o.order_value_decline.weight = 0.0,
             ChurnSignal::NegativeFeedback => o.negative_feedback.weight = 0.0,
             ChurnSignal::CompetitorContact => o.competitor_contact.weight = 0.0,
+            // Weighted by default since the purchase gap joined the index (docs/churn.md).
+            ChurnSignal::PurchaseGap => o.purchase_gap.weight = 0.0,
             _ => {}
         }
     }

@@ -133,7 +133,11 @@ fn fixture_report() -> ChurnSignalReport {
 #[test]
 fn worked_examples_from_logs_give_index_8_and_6() {
     let r = fixture_report();
-    let index = ChurnRiskIndex::new(ChurnIndexOptions::default()).unwrap();
+    // The worked examples weigh four signals (docs/churn.md): the purchase gap, weighted by
+    // default since it joined the index, is left out here; the defaults are checked below.
+    let mut worked = ChurnIndexOptions::default();
+    worked.purchase_gap.weight = 0.0;
+    let index = ChurnRiskIndex::new(worked).unwrap();
     let c0 = &r.customers[0];
     assert_eq!(c0.active_days_current, 2);
     assert_eq!(c0.baseline_active_days, Some(10.0));
@@ -154,6 +158,22 @@ fn worked_examples_from_logs_give_index_8_and_6() {
         (Some(0.0), Some(false))
     );
     assert_eq!(index.score(&c1.values).unwrap().unwrap().index, 6);
+
+    // With the default weights the purchase gap counts too (hand-computed, exact to 1e-12):
+    // customer 0 bought every 50 days and last 20 days ago, ratio 0.4 → strength 0, so
+    // Σwᵢsᵢ / Σwᵢ = 0.74 / 1.30 → 9 · 0.5692 = 5.12 → index 6; customer 1 bought every 45 days
+    // and last 80 days ago, ratio 16/9 → strength 7/9, so (0.36 + 0.18 + 0.3 · 7/9) / 1.3 =
+    // 0.595 → 9 · 0.595 = 5.35 → index 6.
+    let default = ChurnRiskIndex::new(ChurnIndexOptions::default()).unwrap();
+    assert!((c0.values.purchase_gap_ratio.unwrap() - 0.4).abs() < 1e-12);
+    let r0 = default.score(&c0.values).unwrap().unwrap();
+    assert!((r0.weighted_strength - 0.74 / 1.3).abs() < 1e-12);
+    assert_eq!(r0.index, 6);
+    assert!((c1.values.purchase_gap_ratio.unwrap() - 16.0 / 9.0).abs() < 1e-12);
+    let r1 = default.score(&c1.values).unwrap().unwrap();
+    let expected = (0.4 * 0.9 + 0.3 * 0.6 + 0.3 * 7.0 / 9.0) / 1.3;
+    assert!((r1.weighted_strength - expected).abs() < 1e-12);
+    assert_eq!(r1.index, 6);
 }
 
 #[test]

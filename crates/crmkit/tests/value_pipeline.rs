@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crmkit::feedback::{NpsGroup, NpsIntervalMethod, nps, nps_group_outcomes};
-use crmkit::playbook::{AlertLevel, Playbook, RfmTier};
+use crmkit::playbook::{AlertLevel, Playbook, Tier};
 use crmkit::value::quadrant::{QuadrantSplit, ValueQuadrant, value_potential_matrix};
 use crmkit::value::scores::{
     CoreListSize, MarginTiming, RetentionClv, ValueWeights, composite_value_scores, core_list,
@@ -50,15 +50,15 @@ fn scores_to_quadrants_to_actions() {
     assert_eq!(matrix.summary.iter().map(|s| s.customers).sum::<usize>(), 6);
     let quadrants: Vec<Option<ValueQuadrant>> =
         matrix.quadrants.iter().copied().map(Some).collect();
-    let tiers: Vec<Option<RfmTier>> = scores
+    let tiers: Vec<Option<Tier>> = scores
         .iter()
         .map(|s| {
             Some(if s.composite >= 0.8 {
-                RfmTier::HighValue
+                Tier::HighValue
             } else if s.composite >= 0.5 {
-                RfmTier::Potential
+                Tier::Potential
             } else {
-                RfmTier::ChurnRisk
+                Tier::ChurnRisk
             })
         })
         .collect();
@@ -72,7 +72,8 @@ fn scores_to_quadrants_to_actions() {
         )
         .unwrap();
     assert_eq!(recs.len(), 6);
-    assert_eq!(recs[1].actions[0], "personal call-back");
+    // One action vocabulary with the churn index (issue 11): the code, not the old text.
+    assert_eq!(recs[1].actions[0], "personal_call_back");
     for (rec, q) in recs.iter().zip(&matrix.quadrants) {
         assert!(rec.matched.contains(&format!("quadrants.{}", q.as_str())));
         assert!(!rec.actions.is_empty());

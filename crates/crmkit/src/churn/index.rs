@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::signals::{ChurnSignal, SignalValues};
+use crate::playbook::Action;
 use crate::{CrmkitError, Result};
 
 /// How one signal enters the index: its weight and the linear ramp from its measured value to
@@ -69,7 +70,11 @@ impl IndexComponent {
     }
 }
 
-/// Alert level of a churn risk index.
+/// Alert level of a churn risk index — the one alert level of crmkit, read by the churn index,
+/// the lifecycle stages ([`crate::lifecycle::LifecycleStage::minimum_alert`]) and the playbook.
+///
+/// Ordered by severity: green < yellow < red. The names are derived once (`strum`, the same
+/// as the serde form); [`std::str::FromStr`] goes through [`crate::names::parse`].
 ///
 /// # Examples
 ///
@@ -77,9 +82,25 @@ impl IndexComponent {
 /// use crmkit::churn::AlertLevel;
 /// assert_eq!(AlertLevel::Red.as_str(), "red");
 /// assert_eq!("yellow".parse::<AlertLevel>().unwrap(), AlertLevel::Yellow);
+/// assert!(AlertLevel::Green < AlertLevel::Yellow && AlertLevel::Yellow < AlertLevel::Red);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AlertLevel {
     /// Low risk (default index 1–4).
     Green,
@@ -98,17 +119,7 @@ impl AlertLevel {
     /// assert_eq!(crmkit::churn::AlertLevel::Green.as_str(), "green");
     /// ```
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Green => "green",
-            Self::Yellow => "yellow",
-            Self::Red => "red",
-        }
-    }
-}
-
-impl std::fmt::Display for AlertLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
@@ -116,16 +127,7 @@ impl std::str::FromStr for AlertLevel {
     type Err = CrmkitError;
 
     fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "green" => Ok(Self::Green),
-            "yellow" => Ok(Self::Yellow),
-            "red" => Ok(Self::Red),
-            _ => Err(CrmkitError::invalid_config(
-                "alert_level",
-                s,
-                "expected one of green, yellow, red",
-            )),
-        }
+        crate::names::parse("alert", s)
     }
 }
 
@@ -136,10 +138,11 @@ impl std::str::FromStr for AlertLevel {
 ///
 /// ```
 /// use crmkit::churn::{AlertLevel, PlaybookRule};
+/// use crmkit::playbook::Action;
 /// let rule = PlaybookRule {
 ///     alert: AlertLevel::Yellow,
 ///     when_any: vec![],
-///     action: "new_product_trial_voucher".into(),
+///     action: Action::NewProductTrialVoucher,
 /// };
 /// assert!(rule.when_any.is_empty());
 /// ```
@@ -151,17 +154,25 @@ pub struct PlaybookRule {
     /// Signals of which at least one must have a strength above 0; empty = always.
     #[serde(default)]
     pub when_any: Vec<ChurnSignal>,
-    /// The suggested action (a code or a short text, non-empty).
-    pub action: String,
+    /// The suggested action: a code of the shared vocabulary ([`Action`], also used by the
+    /// playbook) or a short text of your own (non-empty).
+    pub action: Action,
 }
 
 /// Configuration of the churn risk index: one [`IndexComponent`] per signal, the alert-level
 /// cut points and the action playbook. `Default` is the documented configuration (docs/churn.md).
 ///
-/// Default components (weight, zero_at, full_at): activity drop (0.40, 0, 1); order value
-/// decline (0.30, 0, 1); negative feedback count (0.15, 0, 2); competitor contact (0.15, 0, 1);
-/// purchase gap ratio (0, 1, 2), service silence (0, 0, 1) and NPS detractor (0, 0, 1) are
-/// measured but carry no weight by default. Alert: red from 8, yellow from 5, else green.
+/// Default components (weight, zero_at, full_at): activity drop (0.40, 0, 1); purchase gap
+/// ratio (0.30, 1, 2); order value decline (0.30, 0, 1); negative feedback count (0.15, 0, 2);
+/// competitor contact (0.15, 0, 1); service silence (0, 0, 1) and NPS detractor (0, 0, 1) are
+/// measured but carry no weight by default.
+///
+/// Why the purchase gap counts (weight 0.30, as much as the order value decline): it is the one
+/// signal every customer with a purchase has, even without an interaction log; without it a
+/// customer who simply stopped buying (no orders in either order-value period, no activity in
+/// the baseline) had no measured signal and so no index and no alert, while the lifecycle rules
+/// called them `lost` or `churn_warning`. Its ramp starts at a gap of one typical interval
+/// (strength 0) and is full at two (strength 1); the warning rule fires at 1.5 (strength 0.5). Alert: red from 8, yellow from 5, else green.
 /// Playbook (first match wins): red with negative feedback or competitor contact →
 /// `personal_call_back_with_exclusive_offer`; other red → `personal_call_back`; yellow →
 /// `new_product_trial_voucher`; green → no action.
@@ -210,7 +221,7 @@ impl Default for ChurnIndexOptions {
         };
         Self {
             activity_drop: c(0.40, 0.0, 1.0),
-            purchase_gap: c(0.0, 1.0, 2.0),
+            purchase_gap: c(0.30, 1.0, 2.0),
             order_value_decline: c(0.30, 0.0, 1.0),
             negative_feedback: c(0.15, 0.0, 2.0),
             competitor_contact: c(0.15, 0.0, 1.0),
@@ -225,17 +236,17 @@ impl Default for ChurnIndexOptions {
                         ChurnSignal::NegativeFeedback,
                         ChurnSignal::CompetitorContact,
                     ],
-                    action: "personal_call_back_with_exclusive_offer".into(),
+                    action: Action::PersonalCallBackWithExclusiveOffer,
                 },
                 PlaybookRule {
                     alert: AlertLevel::Red,
                     when_any: vec![],
-                    action: "personal_call_back".into(),
+                    action: Action::PersonalCallBack,
                 },
                 PlaybookRule {
                     alert: AlertLevel::Yellow,
                     when_any: vec![],
-                    action: "new_product_trial_voucher".into(),
+                    action: Action::NewProductTrialVoucher,
                 },
             ],
         }
@@ -305,7 +316,7 @@ impl ChurnIndexOptions {
         if let Some(i) = self
             .playbook
             .iter()
-            .position(|r| r.action.trim().is_empty())
+            .position(|r| r.action.as_str().trim().is_empty())
         {
             return Err(CrmkitError::invalid_config(
                 format!("playbook[{i}].action"),
@@ -360,7 +371,7 @@ pub struct ChurnRisk {
     /// The alert level.
     pub alert: AlertLevel,
     /// The suggested action from the playbook, if a rule matched.
-    pub action: Option<String>,
+    pub action: Option<Action>,
     /// The signals present with a weight above 0, in [`ChurnSignal::ALL`] order.
     pub contributions: Vec<SignalContribution>,
 }
@@ -395,7 +406,7 @@ pub struct ChurnRisk {
 ///     .unwrap();
 /// assert_eq!(risk.index, 6);
 /// assert_eq!(risk.alert, AlertLevel::Yellow);
-/// assert_eq!(risk.action.as_deref(), Some("new_product_trial_voucher"));
+/// assert_eq!(risk.action.as_ref().map(|a| a.as_str()), Some("new_product_trial_voucher"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "ChurnIndexOptions", into = "ChurnIndexOptions")]
@@ -467,6 +478,39 @@ impl ChurnRiskIndex {
         } else {
             AlertLevel::Green
         }
+    }
+
+    /// The suggested action of the playbook at an alert level: the first rule of that level
+    /// whose `when_any` is empty or names a signal with a strength above 0 (weight-free: a
+    /// playbook may react to a signal the index ignores); `None` when no rule matches.
+    ///
+    /// The alert need not be the index's own: [`crate::churn::assess_churn`] asks for the
+    /// action of the alert raised to the floor of the lifecycle stage.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::{AlertLevel, ChurnIndexOptions, ChurnRiskIndex, SignalValues};
+    /// use crmkit::playbook::Action;
+    /// let index = ChurnRiskIndex::new(ChurnIndexOptions::default()).unwrap();
+    /// let none = SignalValues::default();
+    /// assert_eq!(index.action(AlertLevel::Yellow, &none), Some(Action::NewProductTrialVoucher));
+    /// assert_eq!(index.action(AlertLevel::Green, &none), None);
+    /// ```
+    pub fn action(&self, alert: AlertLevel, values: &SignalValues) -> Option<Action> {
+        self.options
+            .playbook
+            .iter()
+            .find(|rule| {
+                rule.alert == alert
+                    && (rule.when_any.is_empty()
+                        || rule.when_any.iter().any(|&signal| {
+                            values
+                                .measured(signal)
+                                .is_some_and(|m| self.options.component(signal).strength(m) > 0.0)
+                        }))
+            })
+            .map(|rule| rule.action.clone())
     }
 
     /// Scores one customer; `Ok(None)` when no signal with a weight above 0 is present.
@@ -549,21 +593,7 @@ impl ChurnRiskIndex {
         // In 0..=9 by the clamp above, so the cast cannot truncate.
         let index = 1 + (9.0 * weighted_strength + 1e-9).round() as u8;
         let alert = self.alert_level(index);
-        let action = self
-            .options
-            .playbook
-            .iter()
-            .find(|rule| {
-                rule.alert == alert
-                    && (rule.when_any.is_empty()
-                        || rule.when_any.iter().any(|&signal| {
-                            // Weight-free: a playbook may react to a signal the index ignores.
-                            values
-                                .measured(signal)
-                                .is_some_and(|m| self.options.component(signal).strength(m) > 0.0)
-                        }))
-            })
-            .map(|rule| rule.action.clone());
+        let action = self.action(alert, values);
         Ok(Some(ChurnRisk {
             index,
             weighted_strength,

@@ -7,6 +7,8 @@
 //!   signals ([`SignalValues`]) and the reason codes of the rules that fired;
 //! - [`index`] turns measured signals into the risk index, an alert level and a suggested action;
 //! - [`logistic`] fits a (penalised) logistic regression of churn on customer features;
+//! - [`assessment`] tells one story per customer: signals, index, lifecycle stage, an alert
+//!   that never contradicts the stage, and the playbook's action (docs/churn.md);
 //! - [`evaluation`] scores predicted probabilities: ROC AUC, log loss, Brier score, calibration
 //!   by decile, lift and capture rate in the top decile.
 //!
@@ -29,11 +31,13 @@
 //! assert_eq!(risk.index, 8);
 //! ```
 
+pub mod assessment;
 pub mod evaluation;
 pub mod index;
 pub mod logistic;
 pub mod signals;
 
+pub use assessment::{ChurnAssessment, assess_churn, assess_signals, is_consistent};
 pub use evaluation::{
     CalibrationBin, ClassificationReport, TopFractionLift, brier_score, calibration_by_quantile,
     evaluate_probabilities, log_loss, roc_auc, top_fraction_lift,

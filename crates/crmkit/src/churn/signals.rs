@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::{Day, format_day};
+pub use crate::data::transactions::AfterAsOf;
 use crate::data::transactions::{MAX_AMOUNT, NegativeAmounts};
 use crate::math::exact_sum::ExactSum;
 use crate::{CrmkitError, Result};
@@ -26,8 +27,23 @@ use crate::{CrmkitError, Result};
 /// assert_eq!("nps_detractor".parse::<ChurnSignal>().unwrap(), ChurnSignal::NpsDetractor);
 /// assert_eq!(serde_json::to_string(&ChurnSignal::ActivityDrop).unwrap(), "\"activity_drop\"");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ChurnSignal {
     /// Activity in the current window fell against the customer's own baseline.
     ActivityDrop,
@@ -71,21 +87,7 @@ impl ChurnSignal {
     /// assert_eq!(crmkit::churn::ChurnSignal::ServiceSilence.as_str(), "service_silence");
     /// ```
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ActivityDrop => "activity_drop",
-            Self::PurchaseGap => "purchase_gap",
-            Self::OrderValueDecline => "order_value_decline",
-            Self::NegativeFeedback => "negative_feedback",
-            Self::CompetitorContact => "competitor_contact",
-            Self::ServiceSilence => "service_silence",
-            Self::NpsDetractor => "nps_detractor",
-        }
-    }
-}
-
-impl std::fmt::Display for ChurnSignal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
@@ -93,17 +95,7 @@ impl std::str::FromStr for ChurnSignal {
     type Err = CrmkitError;
 
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                CrmkitError::invalid_config(
-                    "churn_signal",
-                    s,
-                    "expected one of activity_drop, purchase_gap, order_value_decline, \
-                     negative_feedback, competitor_contact, service_silence, nps_detractor",
-                )
-            })
+        crate::names::parse("churn_signal", s)
     }
 }
 
@@ -176,8 +168,23 @@ impl SignalValues {
 /// assert!(k.is_negative_feedback() && k.is_customer_activity());
 /// assert!(!InteractionKind::Outreach.is_customer_activity());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum InteractionKind {
     /// A visit (store, website or app session).
     Visit,
@@ -237,20 +244,7 @@ impl InteractionKind {
     /// assert_eq!(crmkit::churn::InteractionKind::OutreachAnswered.as_str(), "outreach_answered");
     /// ```
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Visit => "visit",
-            Self::Login => "login",
-            Self::Consultation => "consultation",
-            Self::Ticket => "ticket",
-            Self::Complaint => "complaint",
-            Self::Review => "review",
-            Self::BadReview => "bad_review",
-            Self::CampaignResponse => "campaign_response",
-            Self::Inbound => "inbound",
-            Self::Outreach => "outreach",
-            Self::OutreachAnswered => "outreach_answered",
-            Self::CompetitorContact => "competitor_contact",
-        }
+        self.into()
     }
 
     /// Whether the interaction is activity of the customer (counts for active days): every kind
@@ -294,28 +288,11 @@ impl InteractionKind {
     }
 }
 
-impl std::fmt::Display for InteractionKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl std::str::FromStr for InteractionKind {
     type Err = CrmkitError;
 
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                CrmkitError::invalid_config(
-                    "interaction_kind",
-                    s,
-                    "expected one of visit, login, consultation, ticket, complaint, review, \
-                     bad_review, campaign_response, inbound, outreach, outreach_answered, \
-                     competitor_contact",
-                )
-            })
+        crate::names::parse("interaction_kind", s)
     }
 }
 
@@ -363,24 +340,6 @@ pub enum IntervalSource {
     Fixed,
     /// No interval: no purchase, or no fallback available.
     Unavailable,
-}
-
-/// What to do with log rows dated after the observation date.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::churn::AfterAsOf;
-/// assert_eq!(AfterAsOf::default(), AfterAsOf::Error);
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AfterAsOf {
-    /// Such a row is an error naming it.
-    #[default]
-    Error,
-    /// Such rows are left out and counted in the report.
-    Exclude,
 }
 
 /// Thresholds and windows of the warning signals; `Default` is the documented
@@ -680,6 +639,67 @@ pub struct ChurnReason {
     pub value: f64,
     /// The threshold it crossed.
     pub threshold: f64,
+}
+
+impl ChurnReason {
+    /// The fired rule as one line of text: the code, the measured value, the comparison and
+    /// the threshold, numbers to 4 significant digits (as C's `%.4g`); competitor contact and
+    /// service silence are the code alone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::{ChurnReason, ChurnSignal};
+    /// let r = |code, value, threshold| ChurnReason { code, value, threshold }.describe();
+    /// assert_eq!(r(ChurnSignal::ActivityDrop, 1.0, 0.3), "activity_drop 1 >= 0.3");
+    /// assert_eq!(r(ChurnSignal::PurchaseGap, 3.7333333, 1.5), "purchase_gap 3.733 > 1.5x interval");
+    /// assert_eq!(r(ChurnSignal::OrderValueDecline, -0.4, -0.2), "order_value_decline -0.4 <= -0.2");
+    /// assert_eq!(r(ChurnSignal::CompetitorContact, 1.0, 1.0), "competitor_contact");
+    /// ```
+    pub fn describe(&self) -> String {
+        let code = self.code.as_str();
+        let (value, threshold) = (format_g4(self.value), format_g4(self.threshold));
+        match self.code {
+            ChurnSignal::CompetitorContact | ChurnSignal::ServiceSilence => code.to_owned(),
+            ChurnSignal::PurchaseGap => format!("{code} {value} > {threshold}x interval"),
+            ChurnSignal::ActivityDrop | ChurnSignal::NegativeFeedback => {
+                format!("{code} {value} >= {threshold}")
+            }
+            ChurnSignal::OrderValueDecline | ChurnSignal::NpsDetractor => {
+                format!("{code} {value} <= {threshold}")
+            }
+        }
+    }
+}
+
+/// `x` to 4 significant digits, trailing zeros removed, in exponent form below 1e-4 or from
+/// 1e4 on (the `%.4g` of C and Python, so reports read the same in every layer).
+fn format_g4(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    let sci = format!("{x:.3e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |t: &str| -> String {
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            t.to_owned()
+        }
+    };
+    if (-4..4).contains(&exp) {
+        trim(&format!("{x:.*}", (3 - exp) as usize))
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    }
 }
 
 /// The warning signals of one customer, with the measurements behind them.
@@ -1344,4 +1364,33 @@ fn reasons(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::format_g4;
+
+    #[test]
+    fn four_significant_digits_as_python_g() {
+        // Expected values: Python 3.12 `f"{x:.4g}"`.
+        for (x, want) in [
+            (1.0, "1"),
+            (0.3, "0.3"),
+            (3.7333333333333334, "3.733"),
+            (-0.2, "-0.2"),
+            (12345.0, "1.234e+04"),
+            (9999.5, "1e+04"),
+            (9.9996, "10"),
+            (0.00012345, "0.0001234"),
+            (0.000012345, "1.234e-05"),
+            (123.456, "123.5"),
+            (2.0, "2"),
+            (1e300, "1e+300"),
+            (-1234.5, "-1234"),
+            (0.0, "0"),
+            (f64::NAN, "nan"),
+        ] {
+            assert_eq!(format_g4(x), want, "{x}");
+        }
+    }
 }

@@ -28,6 +28,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::churn::AlertLevel;
 use crate::data::calendar::{Day, format_day};
 use crate::data::transactions::{AfterAsOf, LogOptions, MAX_AMOUNT, NegativeAmounts};
 use crate::{CrmkitError, Result};
@@ -41,8 +42,23 @@ use crate::{CrmkitError, Result};
 /// assert_eq!(LifecycleStage::ChurnWarning.as_str(), "churn_warning");
 /// assert_eq!("reactivated".parse::<LifecycleStage>().unwrap(), LifecycleStage::Reactivated);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum LifecycleStage {
     /// In contact, no purchase yet (acquisition).
     Prospect,
@@ -87,15 +103,46 @@ impl LifecycleStage {
     /// assert_eq!(crmkit::lifecycle::LifecycleStage::Lost.as_str(), "lost");
     /// ```
     pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// The lowest churn alert level a customer in this stage may have, so that the alert and
+    /// the stage never contradict: `churn_warning` and `lost` are at least
+    /// [`AlertLevel::Yellow`] (a customer we call at risk, or gone, is never green); every
+    /// other stage leaves the alert of the churn index as it is. Why yellow and not red: red
+    /// is reserved for an index of 8 or more (several strong signals at once), and a lost
+    /// customer's treatment is a win-back offer rather than an urgent personal call
+    /// (docs/churn.md, "How index, alert, stage and playbook relate").
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::AlertLevel;
+    /// use crmkit::lifecycle::LifecycleStage;
+    /// assert_eq!(LifecycleStage::Lost.minimum_alert(), AlertLevel::Yellow);
+    /// assert_eq!(LifecycleStage::Retained.minimum_alert(), AlertLevel::Green);
+    /// ```
+    pub fn minimum_alert(self) -> AlertLevel {
         match self {
-            Self::Prospect => "prospect",
-            Self::Onboarding => "onboarding",
-            Self::Retained => "retained",
-            Self::Expansion => "expansion",
-            Self::ChurnWarning => "churn_warning",
-            Self::Lost => "lost",
-            Self::Reactivated => "reactivated",
+            Self::ChurnWarning | Self::Lost => AlertLevel::Yellow,
+            _ => AlertLevel::Green,
         }
+    }
+
+    /// The alert of a customer in this stage: the index's alert raised to
+    /// [`Self::minimum_alert`] (alert levels are ordered green < yellow < red).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::AlertLevel;
+    /// use crmkit::lifecycle::LifecycleStage;
+    /// assert_eq!(LifecycleStage::Lost.alert(AlertLevel::Green), AlertLevel::Yellow);
+    /// assert_eq!(LifecycleStage::Lost.alert(AlertLevel::Red), AlertLevel::Red);
+    /// assert_eq!(LifecycleStage::Onboarding.alert(AlertLevel::Green), AlertLevel::Green);
+    /// ```
+    pub fn alert(self, index_alert: AlertLevel) -> AlertLevel {
+        index_alert.max(self.minimum_alert())
     }
 
     /// The report metrics of the stage, by conventional column name (use these names
@@ -130,27 +177,11 @@ impl LifecycleStage {
     }
 }
 
-impl std::fmt::Display for LifecycleStage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl std::str::FromStr for LifecycleStage {
     type Err = CrmkitError;
 
     fn from_str(s: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                CrmkitError::invalid_config(
-                    "lifecycle_stage",
-                    s,
-                    "expected one of prospect, onboarding, retained, expansion, churn_warning, \
-                     lost, reactivated",
-                )
-            })
+        crate::names::parse("lifecycle_stage", s)
     }
 }
 
@@ -501,40 +532,38 @@ fn check_column<T>(field: &str, column: Option<&[T]>, n: usize) -> Result<()> {
 }
 
 /// First, latest and previous purchase day of every customer, computed from an encoded
-/// transaction log: the inputs [`LifecycleInput`] needs.
+/// transaction log without amounts: the inputs [`LifecycleInput`] needs. The log is read with
+/// the same [`LogOptions`] as every other reader of a log (only `after_as_of` matters without
+/// amounts); [`purchase_history_of_log`] also takes the amounts (refunds are never purchases).
 ///
 /// # Examples
 ///
 /// ```
+/// use crmkit::data::transactions::{AfterAsOf, LogOptions};
 /// use crmkit::lifecycle::purchase_history;
 /// // Customer 0 bought on days 100, 900 and 900 again; customer 1 never.
-/// let h = purchase_history(&[0, 0, 0], &[900, 100, 900], 2, 1000, false).unwrap();
+/// let h = purchase_history(&[0, 0, 0], &[900, 100, 900], 2, 1000, LogOptions::default()).unwrap();
 /// assert_eq!(h.first_purchase, vec![Some(100), None]);
 /// assert_eq!(h.last_purchase, vec![Some(900), None]);
 /// assert_eq!(h.previous_purchase, vec![Some(100), None]);
 /// assert_eq!(h.rows_after_as_of, 0);
+/// let exclude = LogOptions { after_as_of: AfterAsOf::Exclude, ..LogOptions::default() };
+/// assert_eq!(purchase_history(&[0], &[1001], 1, 1000, exclude).unwrap().rows_after_as_of, 1);
 /// ```
 ///
 /// # Errors
 ///
 /// [`CrmkitError::LengthMismatch`] when `day` and `customer` differ in length;
 /// [`CrmkitError::InvalidValue`] for a customer code ≥ `n_customers`;
-/// [`CrmkitError::AfterObservation`] for a row after `as_of` unless `exclude_after_as_of`.
+/// [`CrmkitError::AfterObservation`] for a row after `as_of` unless `options.after_as_of` is
+/// [`AfterAsOf::Exclude`].
 pub fn purchase_history(
     customer: &[u32],
     day: &[Day],
     n_customers: usize,
     as_of: Day,
-    exclude_after_as_of: bool,
+    options: LogOptions,
 ) -> Result<PurchaseHistory> {
-    let options = LogOptions {
-        after_as_of: if exclude_after_as_of {
-            AfterAsOf::Exclude
-        } else {
-            AfterAsOf::Error
-        },
-        ..LogOptions::default()
-    };
     purchase_history_of_log(customer, day, None, n_customers, as_of, options)
 }
 
@@ -652,7 +681,7 @@ pub fn purchase_history_of_log(
 /// # Examples
 ///
 /// ```
-/// let h = crmkit::lifecycle::purchase_history(&[0], &[5], 1, 5, false).unwrap();
+/// let h = crmkit::lifecycle::purchase_history(&[0], &[5], 1, 5, Default::default()).unwrap();
 /// assert_eq!((h.first_purchase[0], h.previous_purchase[0]), (Some(5), None));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

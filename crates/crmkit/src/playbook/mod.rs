@@ -8,148 +8,26 @@
 //! unknown sections, unknown keys and unknown fields with an error naming the entry
 //! (e.g. `playbook.segments.champions`).
 //!
-//! [`RfmTier`] and [`AlertLevel`] mirror the RFM tier (plus the "low value" tier of
-//! the classic four-tier reading, §3.2) and the churn alert level (§6.2) of the scoring
-//! modules, with the same stable string forms (`"high value"`, `"potential"`, `"churn risk"`,
-//! `"low value"`; `"red"`, `"yellow"`, `"green"`), so results of those modules convert by name.
-//! The value quadrant is [`ValueQuadrant`].
+//! The keys are crmkit's own types, not copies: the tier is [`Tier`] of the RFM scores (with
+//! the "low value" tier of the four-tier reading), the alert is [`AlertLevel`] of the churn
+//! index, the quadrant is [`ValueQuadrant`]. Actions are [`Action`]s, the vocabulary shared
+//! with the churn index: known retention actions by their code (`personal_call_back`, …), any
+//! other treatment as written. Playbooks saved with the older action texts
+//! (`"personal call-back"`) load with the codes (see [`Action`]).
+
+pub mod action;
+
+pub use crate::churn::AlertLevel;
+pub use crate::rfm::score::Tier;
+pub use action::Action;
 
 use std::collections::{BTreeMap, HashSet};
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::value::quadrant::ValueQuadrant;
 use crate::{CrmkitError, Result};
-
-/// RFM tier of a customer (mirrors the tier of the RFM module).
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::playbook::RfmTier;
-/// assert_eq!(serde_json::to_string(&RfmTier::ChurnRisk).unwrap(), "\"churn risk\"");
-/// assert_eq!("high value".parse::<RfmTier>()?, RfmTier::HighValue);
-/// # Ok::<(), crmkit::CrmkitError>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum RfmTier {
-    /// Score ≥ 0.8 (or R, F, M ≥ 4 in the four-tier reading).
-    #[serde(rename = "high value")]
-    HighValue,
-    /// 0.5 ≤ score < 0.8 (or "everyone else" in the four-tier reading).
-    #[serde(rename = "potential")]
-    Potential,
-    /// Score < 0.5 (or R ≤ 2 in the four-tier reading).
-    #[serde(rename = "churn risk")]
-    ChurnRisk,
-    /// Recent but rare and small buyers (four-tier reading only).
-    #[serde(rename = "low value")]
-    LowValue,
-}
-
-impl RfmTier {
-    /// The stable string form.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(crmkit::playbook::RfmTier::LowValue.as_str(), "low value");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::HighValue => "high value",
-            Self::Potential => "potential",
-            Self::ChurnRisk => "churn risk",
-            Self::LowValue => "low value",
-        }
-    }
-}
-
-impl FromStr for RfmTier {
-    type Err = CrmkitError;
-    fn from_str(s: &str) -> Result<Self> {
-        [
-            Self::HighValue,
-            Self::Potential,
-            Self::ChurnRisk,
-            Self::LowValue,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
-        .ok_or_else(|| {
-            CrmkitError::invalid_config(
-                "tier",
-                s,
-                "expected \"high value\", \"potential\", \"churn risk\" or \"low value\"",
-            )
-        })
-    }
-}
-
-impl std::fmt::Display for RfmTier {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Churn alert level (mirrors the alert level of the churn module: 8–10 red, 5–7 yellow,
-/// 1–4 green on the churn risk index).
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::playbook::AlertLevel;
-/// assert_eq!(serde_json::to_string(&AlertLevel::Red).unwrap(), "\"red\"");
-/// assert_eq!("green".parse::<AlertLevel>()?, AlertLevel::Green);
-/// # Ok::<(), crmkit::CrmkitError>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AlertLevel {
-    /// High churn risk.
-    Red,
-    /// Medium churn risk.
-    Yellow,
-    /// Low churn risk.
-    Green,
-}
-
-impl AlertLevel {
-    /// The stable string form.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(crmkit::playbook::AlertLevel::Yellow.as_str(), "yellow");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Red => "red",
-            Self::Yellow => "yellow",
-            Self::Green => "green",
-        }
-    }
-}
-
-impl FromStr for AlertLevel {
-    type Err = CrmkitError;
-    fn from_str(s: &str) -> Result<Self> {
-        [Self::Red, Self::Yellow, Self::Green]
-            .into_iter()
-            .find(|a| a.as_str() == s)
-            .ok_or_else(|| {
-                CrmkitError::invalid_config("alert", s, "expected \"red\", \"yellow\" or \"green\"")
-            })
-    }
-}
-
-impl std::fmt::Display for AlertLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The four sections of a playbook, as used in the priority order.
 ///
@@ -159,8 +37,22 @@ impl std::fmt::Display for AlertLevel {
 /// use crmkit::playbook::PlaybookSection;
 /// assert_eq!(serde_json::to_string(&PlaybookSection::Alerts).unwrap(), "\"alerts\"");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum PlaybookSection {
     /// Churn alert level.
     Alerts,
@@ -190,12 +82,7 @@ impl PlaybookSection {
     ];
 
     fn as_str(self) -> &'static str {
-        match self {
-            Self::Alerts => "alerts",
-            Self::Tiers => "tiers",
-            Self::Segments => "segments",
-            Self::Quadrants => "quadrants",
-        }
+        self.into()
     }
 }
 
@@ -206,14 +93,15 @@ impl PlaybookSection {
 /// ```
 /// use crmkit::playbook::PlaybookEntry;
 /// let e = PlaybookEntry::new(&["new-product trial voucher"], &["email"]);
-/// assert_eq!(e.actions, ["new-product trial voucher"]);
+/// // An older text of a known action reads as its code (one vocabulary with the churn index).
+/// assert_eq!(e.actions, ["new_product_trial_voucher"]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlaybookEntry {
     /// Recommended actions, most important first.
     #[serde(default)]
-    pub actions: Vec<String>,
+    pub actions: Vec<Action>,
     /// Contact channels, preferred first.
     #[serde(default)]
     pub channels: Vec<String>,
@@ -230,17 +118,29 @@ impl PlaybookEntry {
     /// ```
     pub fn new(actions: &[&str], channels: &[&str]) -> Self {
         Self {
-            actions: actions.iter().map(|s| (*s).to_owned()).collect(),
+            actions: actions.iter().map(|s| Action::from(*s)).collect(),
             channels: channels.iter().map(|s| (*s).to_owned()).collect(),
         }
     }
 
     fn validate(&self, field: &str) -> Result<()> {
-        for (list, what) in [(&self.actions, "actions"), (&self.channels, "channels")] {
-            if list.iter().any(|s| s.trim().is_empty()) {
+        let actions = self.actions.iter().map(Action::as_str);
+        let channels = self.channels.iter().map(String::as_str);
+        for (mut list, what) in [
+            (
+                Box::new(actions) as Box<dyn Iterator<Item = &str>>,
+                "actions",
+            ),
+            (Box::new(channels), "channels"),
+        ] {
+            if list.any(|s| s.trim().is_empty()) {
+                let shown: Vec<&str> = match what {
+                    "actions" => self.actions.iter().map(Action::as_str).collect(),
+                    _ => self.channels.iter().map(String::as_str).collect(),
+                };
                 return Err(CrmkitError::invalid_config(
                     field,
-                    list,
+                    shown,
                     format!("{what} must be non-empty text"),
                 ));
             }
@@ -260,17 +160,17 @@ impl PlaybookEntry {
 /// # Examples
 ///
 /// ```
-/// use crmkit::playbook::{CustomerContext, Playbook, RfmTier};
+/// use crmkit::playbook::{CustomerContext, Playbook, Tier};
 /// let pb = Playbook::default();
-/// let rec = pb.recommend(&CustomerContext { tier: Some(RfmTier::HighValue), ..Default::default() });
-/// assert!(rec.actions.iter().any(|a| a.contains("dedicated account manager")));
+/// let rec = pb.recommend(&CustomerContext { tier: Some(Tier::HighValue), ..Default::default() });
+/// assert!(rec.actions.iter().any(|a| a.as_str().contains("dedicated account manager")));
 /// assert_eq!(rec.channels, ["phone", "visit"]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Value")]
 pub struct Playbook {
     /// Entries per RFM tier.
-    pub tiers: BTreeMap<RfmTier, PlaybookEntry>,
+    pub tiers: BTreeMap<Tier, PlaybookEntry>,
     /// Entries per RFM segment name (e.g. `"champions"`, `"at risk"`).
     pub segments: BTreeMap<String, PlaybookEntry>,
     /// Entries per value quadrant.
@@ -309,25 +209,25 @@ impl Default for Playbook {
     fn default() -> Self {
         let tiers = BTreeMap::from([
             (
-                RfmTier::HighValue,
+                Tier::HighValue,
                 entry(
                     &[DEDICATED_MANAGER, PRIORITY_SERVICE, CO_CREATION],
                     &["phone", "visit"],
                 ),
             ),
             (
-                RfmTier::Potential,
+                Tier::Potential,
                 entry(
                     &[EDUCATION, CASE_STUDIES, TIERED_INCENTIVES],
                     &["email", "phone"],
                 ),
             ),
             (
-                RfmTier::ChurnRisk,
+                Tier::ChurnRisk,
                 entry(&[LEARN_CAUSE, FIX_CAUSE, WIN_BACK], &["phone", "email"]),
             ),
             (
-                RfmTier::LowValue,
+                Tier::LowValue,
                 entry(&[AUTOMATED, SMALL_INCENTIVES], &["email", "sms"]),
             ),
         ]);
@@ -360,8 +260,8 @@ impl Default for Playbook {
                 AlertLevel::Red,
                 entry(
                     &[
-                        "personal call-back",
-                        "exclusive retention offer",
+                        Action::PersonalCallBack.as_str(),
+                        Action::ExclusiveRetentionOffer.as_str(),
                         LEARN_CAUSE,
                     ],
                     &["phone"],
@@ -369,7 +269,10 @@ impl Default for Playbook {
             ),
             (
                 AlertLevel::Yellow,
-                entry(&["new-product trial voucher"], &["email", "sms"]),
+                entry(
+                    &[Action::NewProductTrialVoucher.as_str()],
+                    &["email", "sms"],
+                ),
             ),
             (AlertLevel::Green, entry(&[], &[])),
         ]);
@@ -630,14 +533,14 @@ impl Playbook {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::playbook::{AlertLevel, CustomerContext, Playbook, RfmTier};
+    /// use crmkit::playbook::{Action, AlertLevel, CustomerContext, Playbook, Tier};
     /// let pb = Playbook::default();
-    /// let ctx = CustomerContext { tier: Some(RfmTier::ChurnRisk), alert: Some(AlertLevel::Red), ..Default::default() };
+    /// let ctx = CustomerContext { tier: Some(Tier::ChurnRisk), alert: Some(AlertLevel::Red), ..Default::default() };
     /// let rec = pb.recommend(&ctx);
-    /// assert_eq!(rec.actions[0], "personal call-back");
+    /// assert_eq!(rec.actions[0], Action::PersonalCallBack);
     /// assert_eq!(rec.matched, ["alerts.red", "tiers.churn risk"]);
     /// // The shared "learn the cause" action is listed once.
-    /// assert_eq!(rec.actions.iter().filter(|a| a.contains("learn the cause")).count(), 1);
+    /// assert_eq!(rec.actions.iter().filter(|a| a.as_str().contains("learn the cause")).count(), 1);
     /// ```
     pub fn recommend(&self, customer: &CustomerContext) -> Recommendation {
         let mut rec = Recommendation::default();
@@ -691,10 +594,10 @@ impl Playbook {
     /// # Examples
     ///
     /// ```
-    /// use crmkit::playbook::{AlertLevel, Playbook, RfmTier};
+    /// use crmkit::playbook::{AlertLevel, Playbook, Tier};
     /// use crmkit::value::quadrant::ValueQuadrant;
     /// let pb = Playbook::default();
-    /// let tiers = [Some(RfmTier::Potential), None];
+    /// let tiers = [Some(Tier::Potential), None];
     /// let quadrants = [None, Some(ValueQuadrant::Automate)];
     /// let recs = pb.apply(Some(&tiers), None::<&[Option<&str>]>, Some(&quadrants), None)?;
     /// assert_eq!(recs[0].actions[0], "product education");
@@ -703,7 +606,7 @@ impl Playbook {
     /// ```
     pub fn apply<S: AsRef<str>>(
         &self,
-        tiers: Option<&[Option<RfmTier>]>,
+        tiers: Option<&[Option<Tier>]>,
         segments: Option<&[Option<S>]>,
         quadrants: Option<&[Option<ValueQuadrant>]>,
         alerts: Option<&[Option<AlertLevel>]>,
@@ -753,7 +656,7 @@ impl Playbook {
 pub struct CustomerContext {
     /// RFM tier.
     #[serde(default)]
-    pub tier: Option<RfmTier>,
+    pub tier: Option<Tier>,
     /// RFM segment name.
     #[serde(default)]
     pub segment: Option<String>,
@@ -777,7 +680,7 @@ pub struct CustomerContext {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recommendation {
     /// Actions, deduplicated, in priority order.
-    pub actions: Vec<String>,
+    pub actions: Vec<Action>,
     /// Contact channels, deduplicated, in priority order.
     pub channels: Vec<String>,
     /// The entries that fired, as `section.key` (e.g. `"alerts.red"`), in priority order.
@@ -795,25 +698,25 @@ mod tests {
         let pb = Playbook::default();
         let tier = |t| pb.tiers[&t].clone();
         assert!(
-            tier(RfmTier::HighValue)
+            tier(Tier::HighValue)
                 .actions
-                .contains(&DEDICATED_MANAGER.to_owned())
+                .contains(&Action::from(DEDICATED_MANAGER))
         );
         assert!(
-            tier(RfmTier::HighValue)
+            tier(Tier::HighValue)
                 .actions
-                .contains(&CO_CREATION.to_owned())
+                .contains(&Action::from(CO_CREATION))
         );
-        assert_eq!(tier(RfmTier::HighValue).channels, ["phone", "visit"]);
+        assert_eq!(tier(Tier::HighValue).channels, ["phone", "visit"]);
         assert_eq!(
-            tier(RfmTier::Potential).actions,
+            tier(Tier::Potential).actions,
             [EDUCATION, CASE_STUDIES, TIERED_INCENTIVES]
         );
         assert_eq!(
-            tier(RfmTier::ChurnRisk).actions,
+            tier(Tier::ChurnRisk).actions,
             [LEARN_CAUSE, FIX_CAUSE, WIN_BACK]
         );
-        assert_eq!(tier(RfmTier::LowValue).channels, ["email", "sms"]);
+        assert_eq!(tier(Tier::LowValue).channels, ["email", "sms"]);
         assert!(pb.alerts[&AlertLevel::Green].actions.is_empty());
         for q in ValueQuadrant::ALL {
             assert!(pb.quadrants.contains_key(&q));
@@ -838,10 +741,10 @@ mod tests {
     #[test]
     fn string_forms_are_stable() {
         let json = serde_json::to_string(&[
-            RfmTier::HighValue,
-            RfmTier::Potential,
-            RfmTier::ChurnRisk,
-            RfmTier::LowValue,
+            Tier::HighValue,
+            Tier::Potential,
+            Tier::ChurnRisk,
+            Tier::LowValue,
         ])
         .unwrap();
         assert_eq!(
@@ -851,7 +754,7 @@ mod tests {
         let json = serde_json::to_string(&[AlertLevel::Red, AlertLevel::Yellow, AlertLevel::Green])
             .unwrap();
         assert_eq!(json, r#"["red","yellow","green"]"#);
-        assert!("High Value".parse::<RfmTier>().is_err());
+        assert!("High Value".parse::<Tier>().is_err());
         assert!("orange".parse::<AlertLevel>().is_err());
         let json = Playbook::default().to_json().unwrap();
         assert!(json.contains("\"high value\""));
@@ -862,7 +765,7 @@ mod tests {
     fn recommend_priority_and_dedup() {
         let pb = Playbook::default();
         let ctx = CustomerContext {
-            tier: Some(RfmTier::HighValue),
+            tier: Some(Tier::HighValue),
             segment: Some("champions".into()),
             quadrant: Some(ValueQuadrant::Deepen),
             alert: Some(AlertLevel::Yellow),
@@ -880,7 +783,7 @@ mod tests {
         assert_eq!(
             rec.actions,
             [
-                "new-product trial voucher",
+                "new_product_trial_voucher",
                 DEDICATED_MANAGER,
                 PRIORITY_SERVICE,
                 CO_CREATION,
@@ -955,7 +858,7 @@ mod tests {
     #[test]
     fn apply_columns() {
         let pb = Playbook::default();
-        let tiers = [Some(RfmTier::ChurnRisk), None, Some(RfmTier::HighValue)];
+        let tiers = [Some(Tier::ChurnRisk), None, Some(Tier::HighValue)];
         let segments = [None, Some("new".to_owned()), None];
         let alerts = [Some(AlertLevel::Green), None, None];
         let recs = pb
@@ -981,12 +884,12 @@ mod tests {
         );
     }
 
-    fn tier_strategy() -> impl Strategy<Value = Option<RfmTier>> {
+    fn tier_strategy() -> impl Strategy<Value = Option<Tier>> {
         proptest::option::of(prop_oneof![
-            Just(RfmTier::HighValue),
-            Just(RfmTier::Potential),
-            Just(RfmTier::ChurnRisk),
-            Just(RfmTier::LowValue),
+            Just(Tier::HighValue),
+            Just(Tier::Potential),
+            Just(Tier::ChurnRisk),
+            Just(Tier::LowValue),
         ])
     }
 

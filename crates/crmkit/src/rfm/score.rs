@@ -194,13 +194,22 @@ impl From<RfmWeights> for [f64; 3] {
     }
 }
 
-/// The value tier of a customer from the min–max score.
+/// The value tier of a customer — the one tier type of crmkit, read by the RFM scores and
+/// the playbook.
+///
+/// A min–max or percentile-rank score gives one of the three score tiers ([`Tier::ALL`]);
+/// [`Tier::LowValue`] exists only in the four-tier reading of R, F and M scores (recent but
+/// rare and small buyers) and comes last, so the codes of the score tiers stay 0, 1, 2. The
+/// names are derived once (`strum`, the same as the serde form).
 ///
 /// # Examples
 ///
 /// ```
 /// use crmkit::rfm::score::Tier;
 /// assert_eq!(Tier::HighValue.as_str(), "high value");
+/// assert_eq!("low value".parse::<Tier>()?, Tier::LowValue);
+/// assert_eq!(serde_json::to_string(&Tier::ChurnRisk).unwrap(), "\"churn risk\"");
+/// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
 #[derive(
     Clone,
@@ -213,9 +222,9 @@ impl From<RfmWeights> for [f64; 3] {
     Ord,
     Serialize,
     Deserialize,
-    strum::Display,
-    strum::EnumString,
     strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
     strum::VariantNames,
 )]
 pub enum Tier {
@@ -231,10 +240,15 @@ pub enum Tier {
     #[serde(rename = "high value")]
     #[strum(serialize = "high value")]
     HighValue,
+    /// Recent but rare and small buyers (R ≥ 4, F ≤ 2, M ≤ 2; four-tier reading only, never
+    /// from a score).
+    #[serde(rename = "low value")]
+    #[strum(serialize = "low value")]
+    LowValue,
 }
 
 impl Tier {
-    /// All tiers, in code order (codes are 0, 1, 2).
+    /// The tiers of a score, in code order (codes are 0, 1, 2).
     pub const ALL: [Tier; 3] = [Tier::ChurnRisk, Tier::Potential, Tier::HighValue];
 
     /// The tier's stable name.
@@ -246,6 +260,14 @@ impl Tier {
     /// ```
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+}
+
+impl std::str::FromStr for Tier {
+    type Err = crate::CrmkitError;
+
+    fn from_str(s: &str) -> crate::Result<Self> {
+        crate::names::parse("tier", s)
     }
 }
 

@@ -30,8 +30,23 @@ use crate::{CrmkitError, Result};
 /// assert!(ValueQuadrant::Deepen.is_high_value() && ValueQuadrant::Deepen.is_high_potential());
 /// assert_eq!(ValueQuadrant::Automate.as_str(), "automate");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ValueQuadrant {
     /// High value, high potential: deepen the relationship — a dedicated account manager,
     /// co-creation (joint product development, advisory boards), priority service.
@@ -110,12 +125,7 @@ impl ValueQuadrant {
     /// assert_eq!(crmkit::value::quadrant::ValueQuadrant::Develop.as_str(), "develop");
     /// ```
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Deepen => "deepen",
-            Self::Maintain => "maintain",
-            Self::Develop => "develop",
-            Self::Automate => "automate",
-        }
+        self.into()
     }
 
     /// The recommended treatment, one sentence for reports.
@@ -133,12 +143,6 @@ impl ValueQuadrant {
             Self::Develop => "product education, case studies, tiered incentives",
             Self::Automate => "low-cost automated contact (e-mail / SMS), small incentives",
         }
-    }
-}
-
-impl std::fmt::Display for ValueQuadrant {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -345,8 +349,23 @@ pub fn value_potential_matrix(
 /// assert_eq!(NeedQuadrant::from_flags(false, true), NeedQuadrant::Delegate);
 /// assert!(NeedQuadrant::DoNow < NeedQuadrant::Defer);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NeedQuadrant {
     /// Important and urgent.
     DoNow,
@@ -417,18 +436,7 @@ impl NeedQuadrant {
     /// assert_eq!(crmkit::value::quadrant::NeedQuadrant::DoNow.as_str(), "do_now");
     /// ```
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::DoNow => "do_now",
-            Self::Schedule => "schedule",
-            Self::Delegate => "delegate",
-            Self::Defer => "defer",
-        }
-    }
-}
-
-impl std::fmt::Display for NeedQuadrant {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
