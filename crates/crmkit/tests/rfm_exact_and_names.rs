@@ -136,7 +136,7 @@ macro_rules! parses {
 
 #[test]
 fn enum_names_are_the_serde_names() {
-    names!(Tier: Tier::ChurnRisk => "churn risk", Tier::Potential => "potential", Tier::HighValue => "high value");
+    names!(Tier: Tier::ChurnRisk => "churn risk", Tier::Potential => "potential", Tier::HighValue => "high value", Tier::LowValue => "low value");
     parses!(Tier: Tier::ChurnRisk => "churn risk", Tier::HighValue => "high value");
     assert_eq!(Tier::Potential.as_str(), "potential");
     names!(Direction: Direction::HigherIsBetter => "higher_is_better", Direction::LowerIsBetter => "lower_is_better");
