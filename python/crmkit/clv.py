@@ -193,7 +193,7 @@ class CompressedSummary:
             self.customer_id = _frames.take(_frames.column(data, customer_id, "customer_id"), np.arange(len(self.x)))
             self.customer_id_name = customer_id
         #: The frame family of the table it was built from ('numpy' for arrays and dicts).
-        self.family: Family = "numpy" if data is None else _frames.family(data)  # type: ignore[assignment]
+        self.family: Family = "numpy" if data is None else _frames.family(data)
 
     @property
     def rows(self) -> int:
