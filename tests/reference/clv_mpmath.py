@@ -219,6 +219,88 @@ def pareto_pmf(p, t, n):
     return alive + died
 
 
+def pareto_cpmf(p, x, tx, T, t, n):
+    """P(Y(T, T + t] = n | x, t_x, T) from the model's definition, not from note 028's 2F1 form.
+
+    Given lambda and mu, a customer alive at T buys Poisson(lambda * min(tau, t)) more times, tau ~
+    Exp(mu) the remaining lifetime (memoryless); one who died in (t_x, T] buys nothing. With the
+    gamma mixing over lambda and mu done in closed form, every term is a 1-D integral over a
+    death time (common factor Gamma(r + x) alpha^r / Gamma(r) dropped):
+      alive at T:                  A = (al+T)^-(r+x) (be/(be+T))^s
+      died in (t_x, T]:            D = s be^s int_tx^T (al+u)^-(r+x) (be+u)^-(s+1) du
+      alive, n more, alive at T+t: C(n) t^n (al+T+t)^-(r+x+n) (be/(be+T+t))^s
+      alive, n more, died at T+u:  C(n) s be^s int_0^t u^n (al+T+u)^-(r+x+n) (be+T+u)^-(s+1) du
+    with C(n) = Gamma(r+x+n) / (Gamma(r+x) n!). P = ([n = 0] D + those two) / (A + D); the n
+    terms sum to A. Each integral is taken twice by tanh-sinh on pieces set by the
+    integrand's local scale, the second time on twice as many; the two must agree to 1e-15.
+    """
+    r, al, s, be = map(M, p)
+    x, tx, T, t = M(x), M(tx), M(T), M(t)
+    R = r + x
+    # logs throughout: (al+T)^-(r+x) underflows nothing at 60 digits, but keeps the terms scaled
+    la = -R * mp.log(al + T) + s * (mp.log(be) - mp.log(be + T))
+
+    def death(u):
+        return mp.exp(-R * mp.log(al + u) + mp.log(s) + s * mp.log(be) - (s + 1) * mp.log(be + u))
+
+    def pieces(dphi, d2phi, lo, hi, top):
+        """Break points for the integral of exp(phi) over [lo, hi] whose maximum is at `top`:
+        geometric steps on both sides on the local scale (1/|phi'| at an end maximum, the
+        Gaussian width 1/sqrt(-phi'') at an interior one), so tanh-sinh sees each piece smooth."""
+        g, h = abs(dphi(top)), abs(d2phi(top))
+        scale = min(1 / g if g else mp.inf, 1 / mp.sqrt(h) if h else mp.inf)
+        steps = [scale * mp.mpf(2) ** (mp.mpf(j) / 2) for j in range(-8, 80)]
+        left = [top - d for d in steps if lo < top - d]
+        right = [top + d for d in steps if top + d < hi]
+        return sorted(set([lo, hi, top] + left + right))
+
+    def quad(f, pts):
+        """The integral on `pts` and again on twice as many pieces; they must agree to 1e-15.
+        mpmath's quadrature stops on an absolute error estimate, so the integrand is divided by
+        its largest value at the break points first (values here go down to 1e-6000)."""
+        big = max(f(u) for u in pts)
+        g = lambda u: f(u) / big
+        v = mp.quad(g, pts)
+        finer = sorted(set(pts) | {(a + b) / 2 for a, b in zip(pts, pts[1:])})
+        w = mp.quad(g, finer)
+        if abs(w - v) > mp.mpf("1e-15") * abs(v):
+            raise mp.libmp.NoConvergence("Pareto/NBD integral: %s vs %s" % (v, w))
+        return v * big
+
+    # died in (t_x, T]: phi(u) = -R ln(al+u) - (s+1) ln(be+u), falling from t_x
+    D = mp.mpf(0)
+    if tx < T:
+        dphi = lambda u: -R / (al + u) - (s + 1) / (be + u)
+        d2phi = lambda u: R / (al + u) ** 2 + (s + 1) / (be + u) ** 2
+        D = quad(death, pieces(dphi, d2phi, tx, T, tx))
+    logc = mp.loggamma(R + n) - mp.loggamma(R) - mp.loggamma(n + 1)
+
+    def window(u):
+        if u == 0:
+            return mp.mpf(0) if n > 0 else death(T)
+        return mp.exp(logc + n * mp.log(u) - (R + n) * mp.log(al + T + u)
+                      + mp.log(s) + s * mp.log(be) - (s + 1) * mp.log(be + T + u))
+
+    # died at T + u, u in (0, t]: phi(u) = n ln u - (R+n) ln(al+T+u) - (s+1) ln(be+T+u)
+    dphi = lambda u: (n / u if n else 0) - (R + n) / (al + T + u) - (s + 1) / (be + T + u)
+    d2phi = lambda u: -(n / u**2 if n else 0) + (R + n) / (al + T + u) ** 2 + (s + 1) / (be + T + u) ** 2
+    if n == 0:
+        top = mp.mpf(0)
+    else:
+        top = t
+        if dphi(t) < 0:  # interior maximum: bisect phi' (geometric midpoints while far apart)
+            lo, hi = mp.mpf("1e-300"), t
+            for _ in range(400):
+                mid = mp.sqrt(lo * hi) if hi > 4 * lo else (lo + hi) / 2
+                lo, hi = (mid, hi) if dphi(mid) > 0 else (lo, mid)
+            top = (lo + hi) / 2
+    died_in_window = quad(window, pieces(dphi, d2phi, mp.mpf(0), t, top))
+    alive_after = mp.exp(logc + (n * mp.log(t) if n else 0) - (R + n) * mp.log(al + T + t)
+                         + s * (mp.log(be) - mp.log(be + T + t)))
+    A = mp.exp(la)
+    return ((D if n == 0 else 0) + died_in_window + alive_after) / (A + D)
+
+
 # ---------------------------------------------------------------- BG/BB
 
 
@@ -340,7 +422,7 @@ def rows(sample=None, only=None):
     four = lambda: tuple(loguni(rng, 1e-3, 1e3) for _ in range(4))
 
     def add(model, quantity, params, x=0.0, tx=0.0, T=0.0, h=0.0, n=0, fn=None):
-        if only and model not in only:
+        if only and model not in only and f"{model}:{quantity}" not in only:
             return
         try:
             v = fn()
@@ -485,6 +567,21 @@ def rows(sample=None, only=None):
         x = float(int(loguni(rng, 1, 1e4)))
         zbar = loguni(rng, 1e-2, 1e4)
         add("gammagamma", "spend", p, x, zbar, fn=lambda: gg_spend(p, x, zbar))
+
+    # Pareto/NBD conditional P(Y(T, T + t] = n | x, t_x, T): its own seed, so the rows above
+    # are the same as before it was added
+    rng = random.Random(20261207)
+    four = lambda: tuple(loguni(rng, 1e-3, 1e3) for _ in range(4))
+    for _ in range(k(40)):
+        p = four()
+        x, tx, T = customer(rng)
+        h = loguni(rng, 1e-2, 1e4)
+        n = rng.choice([0, 1, 2, int(loguni(rng, 1, 1e3))])
+        add("paretonbd", "cpmf", p, x, tx, T, h, n, fn=lambda: pareto_cpmf(p, x, tx, T, h, n))
+    for x, tx, T, h, n in ((2.0, 30.43, 38.86, 39.0, 0), (2.0, 30.43, 38.86, 39.0, 3),
+                           (0.0, 0.0, 38.86, 39.0, 1), (7.0, 37.0, 38.0, 1e4, 50)):
+        p = (0.5533, 10.5776, 0.6062, 11.6679)
+        add("paretonbd", "cpmf", p, x, tx, T, h, n, fn=lambda: pareto_cpmf(p, x, tx, T, h, n))
     return out
 
 
@@ -494,7 +591,7 @@ HEADER = ["model", "quantity", "p1", "p2", "p3", "p4", "x", "t_x", "T", "h", "n"
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--sample", type=int, default=None, help="rows per block (quick check)")
-    ap.add_argument("--only", help="comma-separated models (the grid is the same; others skipped)")
+    ap.add_argument("--only", help="comma-separated models or model:quantity (the grid is the same; others skipped)")
     ap.add_argument("--out", default=OUT)
     args = ap.parse_args(argv)
     data = rows(args.sample, args.only.split(",") if args.only else None)

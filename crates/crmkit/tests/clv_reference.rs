@@ -111,6 +111,9 @@ fn evaluate(r: &Row) -> crmkit::Result<f64> {
                 s: p3,
                 beta: p4,
             };
+            if r.quantity == "cpmf" {
+                return m.conditional_probability_of_purchases_one(r.n, r.h, r.x, r.t_x, r.t);
+            }
             transaction(&m, r, |n, h| m.probability_of_purchases(n, h))
         }
         "bgbb" => {
@@ -167,11 +170,12 @@ fn relative_error(got: f64, want: f64) -> f64 {
 }
 
 /// Quantities whose float64 evaluation cannot reach 1e-9 relative everywhere, with the
-/// absolute error bound derived in docs/clv.md ("Accuracy"): Pareto/NBD's P(X(t) = n) is a
+/// absolute error bound derived in docs/clv.md ("Accuracy"): Pareto/NBD's P(X(t) = n) (and its
+/// conditional P(Y(T, T+t] = n | x, t_x, T)) is a
 /// difference of two positive terms of size up to 1, so its absolute error is about 1e-16 of
 /// them; below 1e-6 it is held to 1e-15 absolute instead of 1e-9 relative.
 fn absolute_floor(r: &Row) -> f64 {
-    if r.model == "paretonbd" && r.quantity == "pmf" {
+    if r.model == "paretonbd" && (r.quantity == "pmf" || r.quantity == "cpmf") {
         1e-15
     } else {
         0.0
