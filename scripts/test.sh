@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: every check CI runs. Creates its own virtualenvs (.venv, and .venv-peers
-# with lifetimes for the parity tests), installs the test dependencies once, builds the extension into it and runs Rust and Python tests.
+# with lifetimes and pymc-marketing for the parity tests), installs the test dependencies once, builds the extension into it and runs Rust and Python tests.
 # Idempotent; quick when nothing changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ echo "== cargo test (unit, integration and doc tests)"
 cargo test --workspace --quiet
 echo "== build the extension into $CRMKIT_VENV"
 build_extension
-echo "== peers environment $CRMKIT_PEERS_VENV (lifetimes, for parity tests and benches/bench_clv.py)"
+echo "== peers environment $CRMKIT_PEERS_VENV (lifetimes, pymc-marketing: parity and optimum tests, benches/bench_clv.py)"
 setup_peers
 echo "== pytest (tests and docstring examples)"
 CRMKIT_REQUIRE_PEERS=1 "$PY" -m pytest -q
