@@ -6,9 +6,17 @@ use crate::math::optimize::Interrupt;
 use crate::runtime::hash::FxHashMap;
 use crate::{CrmkitError, Result};
 
+/// Whether a finite `x` ≥ 0 is a whole number, without a call to `trunc` (this runs once per
+/// customer row): every f64 from 2^52 on is whole, and below it the round trip through `u64`
+/// is exact for whole numbers only.
+#[inline]
+fn is_whole(x: f64) -> bool {
+    x >= 4_503_599_627_370_496.0 || (x as u64) as f64 == x
+}
+
 /// Checks one customer summary; the error names the field, `row` and the value.
 pub(crate) fn check_customer(row: usize, x: f64, t_x: f64, t: f64) -> Result<()> {
-    if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0) {
+    if !(x.is_finite() && x >= 0.0 && is_whole(x)) {
         return Err(CrmkitError::invalid_value(
             "x",
             row,
@@ -514,7 +522,7 @@ const POLL_ROWS: usize = 1 << 16;
 /// Distinct rows evaluated between two looks at the interrupt hook in [`CompressedBtyd::map`].
 const MAP_BLOCK: usize = 512;
 /// From this many input rows the hashing is split over threads by hash partition.
-const PARALLEL_HASH_ROWS: usize = 131_072;
+const PARALLEL_HASH_ROWS: usize = 524_288;
 /// Hash partitions of a parallel compression (each thread takes a contiguous range of them).
 const HASH_PARTITIONS: usize = 8;
 /// The shortest time between two calls of the interrupt hook from one thread.
@@ -581,7 +589,7 @@ fn distinct_keys<const N: usize>(
         ));
     }
     let key = |row: usize| -> [u64; N] { std::array::from_fn(|j| order_key(cols[j][row])) };
-    let partitions = if n >= PARALLEL_HASH_ROWS {
+    let partitions = if n >= PARALLEL_HASH_ROWS && crate::runtime::parallel::num_threads() > 1 {
         HASH_PARTITIONS
     } else {
         1
@@ -589,14 +597,20 @@ fn distinct_keys<const N: usize>(
     // one thread per range of partitions: its distinct keys and first rows per partition, and
     // the partition-local id of each of its rows (in row order)
     type Part<const N: usize> = (Vec<Vec<[u64; N]>>, Vec<Vec<usize>>, Vec<u32>);
+    // each thread scans every row, so split the partitions into one range per thread (a range
+    // per partition would repeat the scan once per partition)
+    let threads = crate::runtime::parallel::num_threads().clamp(1, partitions);
+    let per_thread = partitions.div_ceil(threads);
     let parts: Vec<Result<Part<N>>> =
-        crate::runtime::parallel::map_chunks_min(partitions, 1, |start, end| {
+        crate::runtime::parallel::map_chunks_min(partitions, 2 * per_thread, |start, end| {
             let mut poll = Poll::new(interrupt);
             let width = end - start;
             let mut maps: Vec<FxHashMap<[u64; N], u32>> =
                 (0..width).map(|_| FxHashMap::default()).collect();
             for m in &mut maps {
-                m.reserve((n / partitions).min(1 << 16));
+                // grown as needed: summaries often repeat, and a table sized for every row
+                // would cost fresh (faulted-in) pages on each call
+                m.reserve((n / partitions).min(1 << 10));
             }
             let mut keys: Vec<Vec<[u64; N]>> = vec![Vec::new(); width];
             let mut firsts: Vec<Vec<usize>> = vec![Vec::new(); width];
@@ -773,16 +787,17 @@ impl CompressedBtyd {
             rank[i as usize] = r as u32;
         }
         let mut index = index;
-        crate::runtime::parallel::for_chunks_mut(&mut index, |_, chunk| {
-            chunk.iter_mut().for_each(|k| *k = rank[*k as usize]);
-        });
         let mut counts = vec![0.0; keys.len()];
+        // renumber and count in one pass (the rank table is small and stays in cache)
         match weights {
-            Some(w) => index
-                .iter()
-                .zip(w)
-                .for_each(|(&k, &w)| counts[k as usize] += w),
-            None => index.iter().for_each(|&k| counts[k as usize] += 1.0),
+            Some(w) => index.iter_mut().zip(w).for_each(|(k, &w)| {
+                *k = rank[*k as usize];
+                counts[*k as usize] += w;
+            }),
+            None => index.iter_mut().for_each(|k| {
+                *k = rank[*k as usize];
+                counts[*k as usize] += 1.0;
+            }),
         }
         let column =
             |j: usize| -> Vec<f64> { pairs.iter().map(|p| from_order_key(p.0[j])).collect() };
@@ -1180,7 +1195,7 @@ impl SpendData {
 }
 
 pub(crate) fn check_spend(row: usize, x: f64, mean_spend: f64) -> Result<()> {
-    if !(x.is_finite() && x >= 1.0 && x.fract() == 0.0) {
+    if !(x.is_finite() && x >= 1.0 && is_whole(x)) {
         return Err(CrmkitError::invalid_value(
             "x",
             row,
@@ -1626,6 +1641,36 @@ impl DiscreteData {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_are_told_from_fractions_over_the_whole_range() {
+        let two52 = 4_503_599_627_370_496.0_f64;
+        for w in [
+            0.0,
+            -0.0,
+            1.0,
+            37.0,
+            two52 - 1.0,
+            two52,
+            two52 * 2.0 + 2.0,
+            1e300,
+            f64::MAX,
+        ] {
+            assert!(is_whole(w), "{w}");
+            assert_eq!(is_whole(w), w.fract() == 0.0);
+        }
+        for f in [
+            0.5,
+            1e-300,
+            f64::MIN_POSITIVE,
+            2.5,
+            two52 - 0.5,
+            1.0 + f64::EPSILON,
+        ] {
+            assert!(!is_whole(f), "{f}");
+            assert_eq!(is_whole(f), f.fract() == 0.0);
+        }
+    }
 
     #[test]
     fn order_keys_sort_as_total_cmp_and_round_trip() {
