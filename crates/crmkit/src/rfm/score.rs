@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::math::weights::{validate_increasing, validate_weights};
+use crate::names::named_enum;
 use crate::{CrmkitError, Result};
 
 /// A numeric column element that crmkit can score.
@@ -194,57 +195,44 @@ impl From<RfmWeights> for [f64; 3] {
     }
 }
 
-/// The value tier of a customer — the one tier type of crmkit, read by the RFM scores and
-/// the playbook.
-///
-/// A min–max or percentile-rank score gives one of the three score tiers ([`Tier::ALL`]);
-/// [`Tier::LowValue`] exists only in the four-tier reading of R, F and M scores (recent but
-/// rare and small buyers) and comes last, so the codes of the score tiers stay 0, 1, 2. The
-/// names are derived once (`strum`, the same as the serde form).
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::rfm::score::Tier;
-/// assert_eq!(Tier::HighValue.as_str(), "high value");
-/// assert_eq!("low value".parse::<Tier>()?, Tier::LowValue);
-/// assert_eq!(serde_json::to_string(&Tier::ChurnRisk).unwrap(), "\"churn risk\"");
-/// # Ok::<(), crmkit::CrmkitError>(())
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::EnumIter,
-    strum::VariantNames,
-)]
-pub enum Tier {
-    /// Score below the potential threshold: long gone, rare or small.
-    #[serde(rename = "churn risk")]
-    #[strum(serialize = "churn risk")]
-    ChurnRisk,
-    /// Between the thresholds: a base to develop.
-    #[serde(rename = "potential")]
-    #[strum(serialize = "potential")]
-    Potential,
-    /// At or above the high-value threshold.
-    #[serde(rename = "high value")]
-    #[strum(serialize = "high value")]
-    HighValue,
-    /// Recent but rare and small buyers (R ≥ 4, F ≤ 2, M ≤ 2; four-tier reading only, never
-    /// from a score).
-    #[serde(rename = "low value")]
-    #[strum(serialize = "low value")]
-    LowValue,
+named_enum! {
+    /// The value tier of a customer — the one tier type of crmkit, read by the RFM scores and
+    /// the playbook.
+    ///
+    /// A min–max or percentile-rank score gives one of the three score tiers ([`Tier::ALL`]);
+    /// [`Tier::LowValue`] exists only in the four-tier reading of R, F and M scores (recent but
+    /// rare and small buyers) and comes last, so the codes of the score tiers stay 0, 1, 2. The
+    /// names are derived once (`strum`, the same as the serde form).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::rfm::score::Tier;
+    /// assert_eq!(Tier::HighValue.as_str(), "high value");
+    /// assert_eq!("low value".parse::<Tier>()?, Tier::LowValue);
+    /// assert_eq!(serde_json::to_string(&Tier::ChurnRisk).unwrap(), "\"churn risk\"");
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    pub enum Tier parsed as "tier" {
+        /// Score below the potential threshold: long gone, rare or small.
+        #[serde(rename = "churn risk")]
+        #[strum(serialize = "churn risk")]
+        ChurnRisk,
+        /// Between the thresholds: a base to develop.
+        #[serde(rename = "potential")]
+        #[strum(serialize = "potential")]
+        Potential,
+        /// At or above the high-value threshold.
+        #[serde(rename = "high value")]
+        #[strum(serialize = "high value")]
+        HighValue,
+        /// Recent but rare and small buyers (R ≥ 4, F ≤ 2, M ≤ 2; four-tier reading only, never
+        /// from a score).
+        #[serde(rename = "low value")]
+        #[strum(serialize = "low value")]
+        LowValue,
+    }
 }
 
 impl Tier {
@@ -260,14 +248,6 @@ impl Tier {
     /// ```
     pub fn as_str(self) -> &'static str {
         self.into()
-    }
-}
-
-impl std::str::FromStr for Tier {
-    type Err = crate::CrmkitError;
-
-    fn from_str(s: &str) -> crate::Result<Self> {
-        crate::names::parse("tier", s)
     }
 }
 
@@ -798,34 +778,23 @@ pub fn tier_codes(scores: &[f64], thresholds: &TierThresholds) -> Vec<u8> {
         .collect()
 }
 
-/// Which end of a dimension is better.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::rfm::score::Direction;
-/// assert_ne!(Direction::HigherIsBetter, Direction::LowerIsBetter);
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Direction {
-    /// Larger values get larger scores (frequency, monetary).
-    HigherIsBetter,
-    /// Smaller values get larger scores (`days_since_last`).
-    LowerIsBetter,
+named_enum! {
+    /// Which end of a dimension is better.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::rfm::score::Direction;
+    /// assert_ne!(Direction::HigherIsBetter, Direction::LowerIsBetter);
+    /// ```
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum Direction parsed as "direction" {
+        /// Larger values get larger scores (frequency, monetary).
+        HigherIsBetter,
+        /// Smaller values get larger scores (`days_since_last`).
+        LowerIsBetter,
+    }
 }
 
 /// Fitted quantile bins for one dimension: integer scores 1..=k by percentile rank.
