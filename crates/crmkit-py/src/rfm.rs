@@ -4,7 +4,8 @@ use crmkit::CrmkitError;
 use crmkit::rfm::concentration::concentration as core_concentration;
 use crmkit::rfm::rank::PercentileRankFit;
 use crmkit::rfm::score::{
-    Direction, MinMaxFit, Normalization, QuantileBins, RfmWeights, TierThresholds, tier_codes,
+    Direction, MinMaxFit, Normalization, QuantileBins, RfmScore, RfmWeights, TierThresholds,
+    tier_codes,
 };
 use crmkit::rfm::segments::SegmentRules;
 use crmkit::rfm::tiers::{LayeredThresholds, RfmDiagnostics, group_summary as core_group_summary};

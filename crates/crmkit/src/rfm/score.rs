@@ -475,6 +475,74 @@ pub enum Normalization {
     },
 }
 
+/// A fitted RFM normalisation — [`MinMaxFit`] or
+/// [`PercentileRankFit`](crate::rfm::rank::PercentileRankFit) — that scores customers (the
+/// fitted ones or new ones) with the given weights, each score in [0, 1].
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::rfm::rank::PercentileRankFit;
+/// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmScore, RfmWeights};
+///
+/// fn top<S: RfmScore>(fit: &S, r: &[f64], f: &[f64], m: &[f64]) -> crmkit::Result<f64> {
+///     let scores = fit.score(r, f, m, &RfmWeights::default())?;
+///     Ok(scores.into_iter().fold(0.0, f64::max))
+/// }
+/// let (r, f, m) = ([1.0, 30.0, 90.0], [10.0, 2.0, 1.0], [500.0, 80.0, 20.0]);
+/// assert_eq!(top(&MinMaxFit::fit(&r, &f, &m, Normalization::MinMax)?, &r, &f, &m)?, 1.0);
+/// assert_eq!(top(&PercentileRankFit::fit(&r, &f, &m)?, &r, &f, &m)?, 1.0);
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+pub trait RfmScore {
+    /// [`RfmScore::score`] writing into a caller-provided buffer of the same length.
+    ///
+    /// # Errors
+    ///
+    /// As [`RfmScore::score`]; also [`CrmkitError::LengthMismatch`] for `out`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmScore, RfmWeights};
+    /// let fit = MinMaxFit::fit(&[1, 9], &[1, 3], &[2.0, 4.0], Normalization::MinMax)?;
+    /// let mut out = [0.0; 2];
+    /// fit.score_into(&[1, 9], &[1, 3], &[2.0, 4.0], &RfmWeights::default(), &mut out)?;
+    /// assert!((out[0] - 0.3).abs() < 1e-12);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    fn score_into<R: Numeric, F: Numeric, M: Numeric>(
+        &self,
+        recency: &[R],
+        frequency: &[F],
+        monetary: &[M],
+        weights: &RfmWeights,
+        out: &mut [f64],
+    ) -> Result<()>;
+
+    /// Scores customers (the fitted ones or new ones) with the given weights, in [0, 1].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::LengthMismatch`]; [`CrmkitError::InvalidValue`] naming the field and
+    /// row of a NaN or infinite value.
+    ///
+    /// # Examples
+    ///
+    /// See [`MinMaxFit`] and [`PercentileRankFit`](crate::rfm::rank::PercentileRankFit).
+    fn score<R: Numeric, F: Numeric, M: Numeric>(
+        &self,
+        recency: &[R],
+        frequency: &[F],
+        monetary: &[M],
+        weights: &RfmWeights,
+    ) -> Result<Vec<f64>> {
+        let mut out = vec![0.0; recency.len()];
+        self.score_into(recency, frequency, monetary, weights, &mut out)?;
+        Ok(out)
+    }
+}
+
 /// The fitted statistics of the min–max RFM score: serialisable, applicable to new customers,
 /// and (for plain min–max) mergeable across partitions.
 ///
@@ -487,7 +555,7 @@ pub enum Normalization {
 /// # Examples
 ///
 /// ```
-/// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmWeights};
+/// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmScore, RfmWeights};
 ///
 /// let r = [1.0, 30.0, 90.0];
 /// let f = [10.0, 2.0, 1.0];
@@ -621,62 +689,12 @@ impl MinMaxFit {
         })
     }
 
-    /// Scores customers (the fitted ones or new ones) with the given weights; values outside
-    /// the fitted range clip to [0, 1].
-    ///
-    /// # Errors
-    ///
-    /// [`CrmkitError::LengthMismatch`]; [`CrmkitError::InvalidValue`] naming the field and
-    /// row of a NaN or infinite value.
-    ///
-    /// # Examples
-    ///
-    /// See [`MinMaxFit`].
-    pub fn score<R: Numeric, F: Numeric, M: Numeric>(
-        &self,
-        recency: &[R],
-        frequency: &[F],
-        monetary: &[M],
-        weights: &RfmWeights,
-    ) -> Result<Vec<f64>> {
-        let mut out = vec![0.0; recency.len()];
-        self.score_into(recency, frequency, monetary, weights, &mut out)?;
-        Ok(out)
-    }
-
-    /// [`MinMaxFit::score`] writing into a caller-provided buffer of the same length.
-    ///
-    /// # Errors
-    ///
-    /// As [`MinMaxFit::score`]; also [`CrmkitError::LengthMismatch`] for `out`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmWeights};
-    /// let fit = MinMaxFit::fit(&[1, 9], &[1, 3], &[2.0, 4.0], Normalization::MinMax)?;
-    /// let mut out = [0.0; 2];
-    /// fit.score_into(&[1, 9], &[1, 3], &[2.0, 4.0], &RfmWeights::default(), &mut out)?;
-    /// assert!((out[0] - 0.3).abs() < 1e-12);
-    /// # Ok::<(), crmkit::CrmkitError>(())
-    /// ```
-    pub fn score_into<R: Numeric, F: Numeric, M: Numeric>(
-        &self,
-        recency: &[R],
-        frequency: &[F],
-        monetary: &[M],
-        weights: &RfmWeights,
-        out: &mut [f64],
-    ) -> Result<()> {
-        self.score_tiers_into(recency, frequency, monetary, weights, None, out, &mut [])
-    }
-
     /// Scores and tiers in one pass: `out` gets the scores and `tiers` the tier codes (see
     /// [`tier_codes`]) when `thresholds` is given.
     ///
     /// # Errors
     ///
-    /// As [`MinMaxFit::score`]; also [`CrmkitError::LengthMismatch`] for the outputs.
+    /// As [`RfmScore::score`]; also [`CrmkitError::LengthMismatch`] for the outputs.
     ///
     /// # Examples
     ///
@@ -760,6 +778,20 @@ impl MinMaxFit {
             first_non_finite("monetary", monetary)?;
         }
         Ok(())
+    }
+}
+
+/// Min–max scores: values outside the fitted range clip to [0, 1].
+impl RfmScore for MinMaxFit {
+    fn score_into<R: Numeric, F: Numeric, M: Numeric>(
+        &self,
+        recency: &[R],
+        frequency: &[F],
+        monetary: &[M],
+        weights: &RfmWeights,
+        out: &mut [f64],
+    ) -> Result<()> {
+        self.score_tiers_into(recency, frequency, monetary, weights, None, out, &mut [])
     }
 }
 
