@@ -8,7 +8,8 @@ use crmkit::data::transactions::{Times, TransactionLog};
 use crmkit::rfm::features::{FeatureOptions, rfm_features};
 use crmkit::rfm::rank::PercentileRankFit;
 use crmkit::rfm::score::{
-    Direction, MinMaxFit, Normalization, QuantileBins, RfmWeights, Tier, TierThresholds, tier_codes,
+    Direction, MinMaxFit, Normalization, QuantileBins, RfmScore, RfmWeights, Tier, TierThresholds,
+    tier_codes,
 };
 use crmkit::rfm::segments::SegmentRules;
 use crmkit::rfm::tiers::{RfmDiagnostics, TIER_NAMES, group_summary};

@@ -28,7 +28,7 @@ use crmkit::data::transactions::{Times, TransactionLog};
 use crmkit::rfm::features::{FeatureOptions, rfm_features};
 use crmkit::rfm::score::tier_codes;
 use crmkit::rfm::score::{
-    Direction, MinMaxFit, Normalization, QuantileBins, RfmWeights, TierThresholds,
+    Direction, MinMaxFit, Normalization, QuantileBins, RfmScore, RfmWeights, TierThresholds,
 };
 use crmkit::rfm::segments::SegmentRules;
 use crmkit_benches::{

@@ -29,6 +29,7 @@ use pyo3::types::PyDict;
 
 use crate::columns::{self, Ids, StrColumn};
 use crate::errors::{IntArg, IntoPyResult, to_py, whole};
+use crate::json::{self, JsonClass, Reduced, json_class};
 use crate::without_gil;
 
 fn from_json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<T> {
@@ -602,6 +603,22 @@ pub struct PyChurnIndexOptions {
     inner: ChurnRiskIndex,
 }
 
+/// The JSON is the options; loading checks them by building the index.
+impl JsonClass for PyChurnIndexOptions {
+    type Inner = ChurnIndexOptions;
+    const NAME: &'static str = "ChurnIndexOptions";
+
+    fn inner(&self) -> &ChurnIndexOptions {
+        self.inner.options()
+    }
+
+    fn wrap(options: ChurnIndexOptions) -> Result<Self> {
+        Ok(Self {
+            inner: ChurnRiskIndex::new(options)?,
+        })
+    }
+}
+
 #[pymethods]
 impl PyChurnIndexOptions {
     #[new]
@@ -621,15 +638,12 @@ impl PyChurnIndexOptions {
     ///     ChurnIndexOptions
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        let options: ChurnIndexOptions = from_json("ChurnIndexOptions", text).py()?;
-        Ok(Self {
-            inner: ChurnRiskIndex::new(options).py()?,
-        })
+        json::from_json(text)
     }
 
     /// The complete options as JSON.
     fn to_json(&self) -> PyResult<String> {
-        to_json(self.inner.options())
+        json::to_json(self)
     }
 
     /// Lowest index with a red alert.
@@ -760,9 +774,8 @@ impl PyChurnIndexOptions {
         Ok(d)
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        let from_json = slf.get_type().getattr("from_json")?;
-        Ok((from_json, (slf.get().to_json()?,)))
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        json::reduce(slf)
     }
 
     /// An HTML summary for notebooks (Jupyter calls this).
@@ -792,6 +805,8 @@ impl PyChurnIndexOptions {
 pub struct PyLogisticFit {
     inner: LogisticRegression,
 }
+
+json_class!(PyLogisticFit, LogisticRegression, "LogisticFit");
 
 #[pymethods]
 impl PyLogisticFit {
@@ -949,20 +964,17 @@ impl PyLogisticFit {
 
     /// Serialises to JSON.
     fn to_json(&self) -> PyResult<String> {
-        to_json(&self.inner)
+        json::to_json(self)
     }
 
     /// Reads a fit serialised by `to_json`.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        Ok(Self {
-            inner: from_json("LogisticFit", text).py()?,
-        })
+        json::from_json(text)
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        let from_json = slf.get_type().getattr("from_json")?;
-        Ok((from_json, (slf.get().to_json()?,)))
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        json::reduce(slf)
     }
 
     fn __repr__(&self) -> String {

@@ -26,11 +26,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::columns::{Values, floats};
 use crate::errors::{IntArg, IntoPyResult, to_py, whole};
+use crate::json::{self, Reduced, json_class};
 use crate::without_gil;
 
 /// Parameters, and the fit that produced them (None for a model built from parameters).
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-struct Stored<P, F> {
+pub(crate) struct Stored<P, F> {
     params: P,
     fit: Option<F>,
 }
@@ -428,16 +429,6 @@ fn report_dict<'py>(
     Ok(d)
 }
 
-fn to_json<T: Serialize>(value: &T) -> PyResult<String> {
-    serde_json::to_string(value)
-        .map_err(|e| to_py(CrmkitError::invalid_config("json", "value", e.to_string())))
-}
-
-fn from_json<T: DeserializeOwned>(field: &str, text: &str) -> PyResult<T> {
-    serde_json::from_str(text)
-        .map_err(|e| to_py(CrmkitError::invalid_config(field, "JSON", e.to_string())))
-}
-
 /// Distinct rows from which predictions that cost a special function or a series per row
 /// (expected purchases, CLV, Pareto/NBD P(alive)) run on several threads (CDNOW has 1,016).
 const PARALLEL_ROWS: usize = 512;
@@ -488,7 +479,6 @@ macro_rules! model_class {
 
         impl $class {
             const NAMES: &'static [&'static str] = &[$($pname),+];
-            const NAMES_FIELD: &'static str = $name;
 
             /// The fit behind the model (None when built from parameters).
             #[allow(dead_code)]
@@ -496,6 +486,8 @@ macro_rules! model_class {
                 self.inner.fit.as_ref()
             }
         }
+
+        json_class!($class, Stored<$params, $fitted>, $name);
 
         common_methods!($class, $name);
 
@@ -568,20 +560,17 @@ macro_rules! model_class {
 
         /// Serialises to JSON (parameters and fit, exactly).
         fn to_json(&self) -> PyResult<String> {
-            to_json(&self.inner)
+            json::to_json(self)
         }
 
         /// Reads a model serialised by `to_json`.
         #[staticmethod]
         fn from_json(text: &str) -> PyResult<Self> {
-            Ok(Self {
-                inner: from_json(Self::NAMES_FIELD, text)?,
-            })
+            json::from_json(text)
         }
 
-        fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-            let from_json = slf.get_type().getattr("from_json")?;
-            Ok((from_json, (slf.get().to_json()?,)))
+        fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+            json::reduce(slf)
         }
 
         fn __repr__(&self) -> String {

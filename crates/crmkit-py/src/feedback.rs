@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::columns::{self, Ids, Numbers, strs};
-use crate::errors::{IntArg, IntoPyResult, parse_option, whole};
+use crate::errors::{IntArg, IntoPyResult, whole};
 use crate::without_gil;
 
 /// Answers as f64: float64 borrowed, int64 converted (exact for every valid answer; values
@@ -39,11 +39,11 @@ fn answer_slice<'a>(answers: &'a Numbers<'_>) -> AnswerSlice<'a> {
 }
 
 fn nps_method(method: &str) -> PyResult<NpsIntervalMethod> {
-    parse_option("method", method)
+    crmkit::names::parse_keyword("method", method).py()
 }
 
 fn proportion_method(method: &str) -> PyResult<ProportionIntervalMethod> {
-    parse_option("method", method)
+    crmkit::names::parse_keyword("method", method).py()
 }
 
 // ---------------------------------------------------------------------------------------------

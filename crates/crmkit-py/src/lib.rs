@@ -12,6 +12,7 @@ mod customers;
 mod display;
 mod errors;
 mod feedback;
+mod json;
 mod needs;
 mod playbook;
 mod quality;

@@ -9,8 +9,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::columns;
-use crate::errors::{IntoPyResult, config, parse_cell, to_py};
+use crate::errors::{IntoPyResult, config, to_py};
 use crate::without_gil;
+use crmkit::names::parse_cell;
 
 const NEED_QUADRANT_NAMES: [&str; 4] = ["do_now", "schedule", "delegate", "defer"];
 

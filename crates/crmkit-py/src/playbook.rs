@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::errors::IntoPyResult;
+use crate::json::{self, Reduced, json_class};
 use crate::without_gil;
 
 /// Recommended actions and contact channels per RFM tier, segment, value quadrant and churn
@@ -23,6 +24,14 @@ use crate::without_gil;
 pub struct PyPlaybook {
     inner: Playbook,
 }
+
+json_class!(
+    PyPlaybook,
+    Playbook,
+    "Playbook",
+    load = Playbook::from_json,
+    dump = Playbook::to_json
+);
 
 /// One categorical input column of `Playbook.apply_codes`: codes (-1 = missing) and names.
 type CodedColumn<'py> = Option<(PyReadonlyArray1<'py, i64>, Vec<String>)>;
@@ -87,14 +96,12 @@ impl PyPlaybook {
     /// Reads and checks a playbook from JSON.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        Ok(Self {
-            inner: Playbook::from_json(text).py()?,
-        })
+        json::from_json(text)
     }
 
     /// The playbook as pretty-printed JSON.
     fn to_json(&self) -> PyResult<String> {
-        self.inner.to_json().py()
+        json::to_json(self)
     }
 
     /// The order in which sections contribute actions.
@@ -240,9 +247,8 @@ impl PyPlaybook {
         Ok((index.into_pyarray(py), recs))
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        let from_json = slf.get_type().getattr("from_json")?;
-        Ok((from_json, (slf.get().to_json()?,)))
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        json::reduce(slf)
     }
 
     /// An HTML summary for notebooks (Jupyter calls this).

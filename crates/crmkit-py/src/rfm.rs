@@ -1,19 +1,21 @@
 //! RFM scoring objects: min–max fit, quantile bins, segment rule sets, concentration.
 
+use crmkit::CrmkitError;
 use crmkit::rfm::concentration::concentration as core_concentration;
 use crmkit::rfm::rank::PercentileRankFit;
 use crmkit::rfm::score::{
-    Direction, MinMaxFit, Normalization, QuantileBins, RfmWeights, TierThresholds, tier_codes,
+    Direction, MinMaxFit, Normalization, QuantileBins, RfmScore, RfmWeights, TierThresholds,
+    tier_codes,
 };
 use crmkit::rfm::segments::SegmentRules;
 use crmkit::rfm::tiers::{LayeredThresholds, RfmDiagnostics, group_summary as core_group_summary};
-use crmkit::{CrmkitError, Result};
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyType};
 
 use crate::columns::{self, Numbers, numbers};
 use crate::errors::{IntArg, IntoPyResult, to_py, whole};
+use crate::json::{self, Reduced, json_class};
 use crate::without_gil;
 
 #[derive(Clone, Copy)]
@@ -66,16 +68,6 @@ fn weights(w: (f64, f64, f64)) -> PyResult<RfmWeights> {
     RfmWeights::new(w.0, w.1, w.2).py()
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(field: &str, text: &str) -> Result<T> {
-    serde_json::from_str(text)
-        .map_err(|e| CrmkitError::invalid_config(field, "JSON", e.to_string()))
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
-    serde_json::to_string(value)
-        .map_err(|e| to_py(CrmkitError::invalid_config("json", "value", e.to_string())))
-}
-
 /// Fitted min–max statistics of R (days_since_last), F (frequency) and M (monetary).
 ///
 /// Fit once, apply to new customers (values outside the fitted range clip to [0, 1]),
@@ -85,6 +77,8 @@ fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
 pub struct PyMinMaxFit {
     inner: MinMaxFit,
 }
+
+json_class!(PyMinMaxFit, MinMaxFit, "MinMaxFit");
 
 #[pymethods]
 impl PyMinMaxFit {
@@ -245,20 +239,17 @@ impl PyMinMaxFit {
 
     /// Serialises to JSON.
     fn to_json(&self) -> PyResult<String> {
-        to_json(&self.inner)
+        json::to_json(self)
     }
 
     /// Reads a fit serialised by `to_json`.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        Ok(Self {
-            inner: from_json("MinMaxFit", text).py()?,
-        })
+        json::from_json(text)
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        let from_json = slf.get_type().getattr("from_json")?;
-        Ok((from_json, (slf.get().to_json()?,)))
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        json::reduce(slf)
     }
 
     /// An HTML summary for notebooks (Jupyter calls this).
@@ -381,6 +372,8 @@ pub struct PyQuantileBins {
     inner: QuantileBins,
 }
 
+json_class!(PyQuantileBins, QuantileBins, "QuantileBins");
+
 #[pymethods]
 impl PyQuantileBins {
     /// Fits bins on `values` and scores them.
@@ -472,20 +465,17 @@ impl PyQuantileBins {
 
     /// Serialises to JSON.
     fn to_json(&self) -> PyResult<String> {
-        to_json(&self.inner)
+        json::to_json(self)
     }
 
     /// Reads bins serialised by `to_json`.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        Ok(Self {
-            inner: from_json("QuantileBins", text).py()?,
-        })
+        json::from_json(text)
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        let from_json = slf.get_type().getattr("from_json")?;
-        Ok((from_json, (slf.get().to_json()?,)))
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        json::reduce(slf)
     }
 
     /// An HTML summary for notebooks (Jupyter calls this).
@@ -515,6 +505,14 @@ impl PyQuantileBins {
 pub struct PySegmentRules {
     inner: SegmentRules,
 }
+
+json_class!(
+    PySegmentRules,
+    SegmentRules,
+    "SegmentRules",
+    load = SegmentRules::from_json,
+    dump = |rules: &SegmentRules| Ok(rules.to_json())
+);
 
 #[pymethods]
 impl PySegmentRules {
@@ -546,14 +544,12 @@ impl PySegmentRules {
     /// Reads and validates a rule set from JSON.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        Ok(Self {
-            inner: SegmentRules::from_json(text).py()?,
-        })
+        json::from_json(text)
     }
 
     /// The rule set as JSON.
-    fn to_json(&self) -> String {
-        self.inner.to_json()
+    fn to_json(&self) -> PyResult<String> {
+        json::to_json(self)
     }
 
     /// Distinct segment names; segment codes index into this list.
@@ -585,9 +581,8 @@ impl PySegmentRules {
         Ok(codes.into_pyarray(py))
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        let from_json = slf.get_type().getattr("from_json")?;
-        Ok((from_json, (slf.get().to_json(),)))
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        json::reduce(slf)
     }
 
     /// An HTML summary for notebooks (Jupyter calls this).
@@ -610,6 +605,8 @@ impl PySegmentRules {
 pub struct PyPercentileRankFit {
     inner: PercentileRankFit,
 }
+
+json_class!(PyPercentileRankFit, PercentileRankFit, "PercentileRankFit");
 
 #[pymethods]
 impl PyPercentileRankFit {
@@ -700,20 +697,17 @@ impl PyPercentileRankFit {
 
     /// Serialises to JSON.
     fn to_json(&self) -> PyResult<String> {
-        to_json(&self.inner)
+        json::to_json(self)
     }
 
     /// Reads a fit serialised by `to_json`.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        Ok(Self {
-            inner: from_json("PercentileRankFit", text).py()?,
-        })
+        json::from_json(text)
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        let from_json = slf.get_type().getattr("from_json")?;
-        Ok((from_json, (slf.get().to_json()?,)))
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Reduced<'py>> {
+        json::reduce(slf)
     }
 
     fn __repr__(&self) -> String {

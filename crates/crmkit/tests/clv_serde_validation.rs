@@ -41,22 +41,194 @@ fn with_field(value: &Value, path: &[&str], name: &str, bad: &str) -> String {
         .replace("\"@@BAD@@\"", bad)
 }
 
-/// Checks one serde type: the good value round-trips; each parameter (in `params_path`) set to
-/// each bad value, a missing parameter and an unknown extra one are refused naming the field.
-fn check<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(
-    good: &T,
-    params_path: &[&str],
-    names: &[&str],
-) {
-    let value = serde_json::to_value(good).unwrap();
-    let back: T = serde_json::from_str(&serde_json::to_string(good).unwrap()).unwrap();
-    assert_eq!(&back, good);
-    for name in names {
+/// Reads `text` as `T` and writes it back as a JSON value, or the error's text.
+type Loader = fn(&str) -> Result<Value, String>;
+
+fn load<T: Serialize + DeserializeOwned>(text: &str) -> Result<Value, String> {
+    serde_json::from_str::<T>(text)
+        .map(|t| serde_json::to_value(t).unwrap())
+        .map_err(|e| e.to_string())
+}
+
+/// One serde type under test: a valid value as JSON, where its parameters sit (`[]` for a
+/// parameter struct, `["params"]` and `["standard_errors"]` for a fitted result), their names,
+/// and its loader.
+struct Model {
+    name: &'static str,
+    good: Value,
+    paths: &'static [&'static [&'static str]],
+    params: &'static [&'static str],
+    load: Loader,
+}
+
+impl Model {
+    fn new<T: Serialize + DeserializeOwned>(
+        name: &'static str,
+        good: &T,
+        paths: &'static [&'static [&'static str]],
+        params: &'static [&'static str],
+    ) -> Self {
+        Self {
+            name,
+            good: serde_json::to_value(good).unwrap(),
+            paths,
+            params,
+            load: load::<T>,
+        }
+    }
+}
+
+const TOP: &[&[&str]] = &[&[]];
+const FITTED: &[&[&str]] = &[&["params"], &["standard_errors"]];
+const BG: &[&str] = &["r", "alpha", "a", "b"];
+const PN: &[&str] = &["r", "alpha", "s", "beta"];
+const BB: &[&str] = &["alpha", "beta", "gamma", "delta"];
+const SBG: &[&str] = &["alpha", "beta"];
+const GG: &[&str] = &["p", "q", "gamma"];
+
+fn bg() -> BgNbdParams {
+    BgNbdParams {
+        r: 0.2426,
+        alpha: 4.4136,
+        a: 0.793,
+        b: 2.4261,
+    }
+}
+fn mbg() -> MbgNbdParams {
+    MbgNbdParams {
+        r: 0.5248,
+        alpha: 6.183,
+        a: 0.8914,
+        b: 1.614,
+    }
+}
+fn pn() -> ParetoNbdParams {
+    ParetoNbdParams {
+        r: 0.5533,
+        alpha: 10.5776,
+        s: 0.6062,
+        beta: 11.6679,
+    }
+}
+fn bb() -> BgBbParams {
+    BgBbParams {
+        alpha: 1.2035,
+        beta: 0.7497,
+        gamma: 0.6567,
+        delta: 2.7834,
+    }
+}
+fn sbg() -> SbgParams {
+    SbgParams {
+        alpha: 0.704,
+        beta: 1.182,
+    }
+}
+fn gg() -> GammaGammaParams {
+    GammaGammaParams {
+        p: 6.2488,
+        q: 3.7446,
+        gamma: 15.4477,
+    }
+}
+
+/// The six parameter structs.
+fn parameter_structs() -> Vec<Model> {
+    vec![
+        Model::new("BgNbdParams", &bg(), TOP, BG),
+        Model::new("MbgNbdParams", &mbg(), TOP, BG),
+        Model::new("ParetoNbdParams", &pn(), TOP, PN),
+        Model::new("BgBbParams", &bb(), TOP, BB),
+        Model::new("SbgParams", &sbg(), TOP, SBG),
+        Model::new("GammaGammaParams", &gg(), TOP, GG),
+    ]
+}
+
+/// The six fitted results, with standard errors.
+fn fitted_results() -> Vec<Model> {
+    let fitted_bg = FittedBgNbd {
+        params: bg(),
+        standard_errors: Some(BgNbdParams {
+            r: 0.0126,
+            alpha: 0.378,
+            a: 0.186,
+            b: 0.705,
+        }),
+        covariance: Some([[1e-4; 4]; 4]),
+        log_likelihood: -9582.43,
+        report: report(),
+        n_customers: 2357.0,
+    };
+    let fitted_mbg = FittedMbgNbd {
+        params: mbg(),
+        standard_errors: Some(mbg()),
+        covariance: None,
+        log_likelihood: -9582.0,
+        report: report(),
+        n_customers: 2357.0,
+    };
+    let fitted_pn = FittedParetoNbd {
+        params: pn(),
+        standard_errors: Some(pn()),
+        covariance: Some([[1e-4; 4]; 4]),
+        log_likelihood: -9595.0,
+        report: report(),
+        n_customers: 2357.0,
+    };
+    let fitted_bb = FittedBgBb {
+        params: bb(),
+        standard_errors: Some(bb()),
+        covariance: None,
+        log_likelihood: -33225.6,
+        report: report(),
+        n_customers: 11104.0,
+    };
+    let fitted_sbg = FittedSbg {
+        params: sbg(),
+        standard_errors: Some(sbg()),
+        covariance: Some([[1e-3; 2]; 2]),
+        log_likelihood: -1611.2,
+        report: report(),
+    };
+    let fitted_gg = FittedGammaGamma {
+        params: gg(),
+        standard_errors: Some(gg()),
+        covariance: Some([[1e-2; 3]; 3]),
+        log_likelihood: -4000.0,
+        report: report(),
+        n_customers: 946.0,
+    };
+    vec![
+        Model::new("FittedBgNbd", &fitted_bg, FITTED, BG),
+        Model::new("FittedMbgNbd", &fitted_mbg, FITTED, BG),
+        Model::new("FittedParetoNbd", &fitted_pn, FITTED, PN),
+        Model::new("FittedBgBb", &fitted_bb, FITTED, BB),
+        Model::new("FittedSbg", &fitted_sbg, FITTED, SBG),
+        Model::new("FittedGammaGamma", &fitted_gg, FITTED, GG),
+    ]
+}
+
+/// Checks each model of the table: the good value round-trips; each parameter (at each of its
+/// paths) set to each bad value, a missing parameter and an unknown extra one are refused
+/// naming the field.
+fn check(models: &[Model]) {
+    for model in models {
+        let name = model.name;
+        let good = serde_json::to_string(&model.good).unwrap();
+        assert_eq!((model.load)(&good).as_ref(), Ok(&model.good), "{name}");
+        for path in model.paths {
+            check_field_cases(model, path);
+        }
+    }
+}
+
+fn check_field_cases(model: &Model, path: &[&str]) {
+    let value = &model.good;
+    for name in model.params {
         for bad in BAD {
-            let text = with_field(&value, params_path, name, bad);
-            let err = serde_json::from_str::<T>(&text)
-                .expect_err(&format!("{name} = {bad} accepted: {text}"));
-            let msg = err.to_string();
+            let text = with_field(value, path, name, bad);
+            let msg = (model.load)(&text)
+                .expect_err(&format!("{}: {name} = {bad} accepted: {text}", model.name));
             // our check names the field; serde's own type errors (strings, null, 1e400) say
             // what they expected
             assert!(
@@ -73,180 +245,34 @@ fn check<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(
         // wrong count: one parameter missing
         let mut v = value.clone();
         let mut obj = &mut v;
-        for p in params_path {
+        for p in path {
             obj = &mut obj[*p];
         }
         obj.as_object_mut().unwrap().remove(*name);
-        let err = serde_json::from_value::<T>(v).expect_err("missing parameter accepted");
-        assert!(err.to_string().contains("missing field"), "{err}");
+        let err = (model.load)(&serde_json::to_string(&v).unwrap())
+            .expect_err("missing parameter accepted");
+        assert!(err.contains("missing field"), "{err}");
     }
     // wrong count: one parameter too many
-    let text = with_field(&value, params_path, "extra", "1.0");
-    let err = serde_json::from_str::<T>(&text).expect_err("extra parameter accepted");
-    assert!(err.to_string().contains("unknown field"), "{err}");
+    let text = with_field(value, path, "extra", "1.0");
+    let err = (model.load)(&text).expect_err("extra parameter accepted");
+    assert!(err.contains("unknown field"), "{err}");
 }
 
 #[test]
 fn parameter_structs_refuse_what_constructors_refuse() {
-    let bg = BgNbdParams {
-        r: 0.2426,
-        alpha: 4.4136,
-        a: 0.793,
-        b: 2.4261,
-    };
-    check(&bg, &[], &["r", "alpha", "a", "b"]);
-    let mbg = MbgNbdParams {
-        r: 0.5248,
-        alpha: 6.183,
-        a: 0.8914,
-        b: 1.614,
-    };
-    check(&mbg, &[], &["r", "alpha", "a", "b"]);
-    let pn = ParetoNbdParams {
-        r: 0.5533,
-        alpha: 10.5776,
-        s: 0.6062,
-        beta: 11.6679,
-    };
-    check(&pn, &[], &["r", "alpha", "s", "beta"]);
-    let bb = BgBbParams {
-        alpha: 1.2035,
-        beta: 0.7497,
-        gamma: 0.6567,
-        delta: 2.7834,
-    };
-    check(&bb, &[], &["alpha", "beta", "gamma", "delta"]);
-    let sbg = SbgParams {
-        alpha: 0.704,
-        beta: 1.182,
-    };
-    check(&sbg, &[], &["alpha", "beta"]);
-    let gg = GammaGammaParams {
-        p: 6.2488,
-        q: 3.7446,
-        gamma: 15.4477,
-    };
-    check(&gg, &[], &["p", "q", "gamma"]);
+    check(&parameter_structs());
 }
 
 #[test]
 fn fitted_results_refuse_bad_parameters_and_standard_errors() {
-    let names4 = |p: [&'static str; 4]| p;
-    let bg = BgNbdParams {
-        r: 0.2426,
-        alpha: 4.4136,
-        a: 0.793,
-        b: 2.4261,
-    };
-    let fit = FittedBgNbd {
-        params: bg,
-        standard_errors: Some(BgNbdParams {
-            r: 0.0126,
-            alpha: 0.378,
-            a: 0.186,
-            b: 0.705,
-        }),
-        covariance: Some([[1e-4; 4]; 4]),
-        log_likelihood: -9582.43,
-        report: report(),
-        n_customers: 2357.0,
-    };
-    for path in ["params", "standard_errors"] {
-        check(&fit, &[path], &names4(["r", "alpha", "a", "b"]));
-    }
-    let mbg = MbgNbdParams {
-        r: 0.5248,
-        alpha: 6.183,
-        a: 0.8914,
-        b: 1.614,
-    };
-    let fit = FittedMbgNbd {
-        params: mbg,
-        standard_errors: Some(mbg),
-        covariance: None,
-        log_likelihood: -9582.0,
-        report: report(),
-        n_customers: 2357.0,
-    };
-    for path in ["params", "standard_errors"] {
-        check(&fit, &[path], &names4(["r", "alpha", "a", "b"]));
-    }
-    let pn = ParetoNbdParams {
-        r: 0.5533,
-        alpha: 10.5776,
-        s: 0.6062,
-        beta: 11.6679,
-    };
-    let fit = FittedParetoNbd {
-        params: pn,
-        standard_errors: Some(pn),
-        covariance: Some([[1e-4; 4]; 4]),
-        log_likelihood: -9595.0,
-        report: report(),
-        n_customers: 2357.0,
-    };
-    for path in ["params", "standard_errors"] {
-        check(&fit, &[path], &names4(["r", "alpha", "s", "beta"]));
-    }
-    let bb = BgBbParams {
-        alpha: 1.2035,
-        beta: 0.7497,
-        gamma: 0.6567,
-        delta: 2.7834,
-    };
-    let fit = FittedBgBb {
-        params: bb,
-        standard_errors: Some(bb),
-        covariance: None,
-        log_likelihood: -33225.6,
-        report: report(),
-        n_customers: 11104.0,
-    };
-    for path in ["params", "standard_errors"] {
-        check(&fit, &[path], &names4(["alpha", "beta", "gamma", "delta"]));
-    }
-    let sbg = SbgParams {
-        alpha: 0.704,
-        beta: 1.182,
-    };
-    let fit = FittedSbg {
-        params: sbg,
-        standard_errors: Some(sbg),
-        covariance: Some([[1e-3; 2]; 2]),
-        log_likelihood: -1611.2,
-        report: report(),
-    };
-    for path in ["params", "standard_errors"] {
-        check(&fit, &[path], &["alpha", "beta"]);
-    }
-    let gg = GammaGammaParams {
-        p: 6.2488,
-        q: 3.7446,
-        gamma: 15.4477,
-    };
-    let fit = FittedGammaGamma {
-        params: gg,
-        standard_errors: Some(gg),
-        covariance: Some([[1e-2; 3]; 3]),
-        log_likelihood: -4000.0,
-        report: report(),
-        n_customers: 946.0,
-    };
-    for path in ["params", "standard_errors"] {
-        check(&fit, &[path], &["p", "q", "gamma"]);
-    }
+    check(&fitted_results());
 }
 
 #[test]
 fn fitted_results_refuse_bad_fit_facts() {
-    let bg = BgNbdParams {
-        r: 0.2426,
-        alpha: 4.4136,
-        a: 0.793,
-        b: 2.4261,
-    };
     let fit = FittedBgNbd {
-        params: bg,
+        params: bg(),
         standard_errors: None,
         covariance: Some([[1e-4; 4]; 4]),
         log_likelihood: -9582.43,

@@ -13,9 +13,9 @@
 
 use crmkit::clv::{
     BgNbd, BgNbdParams, BtydData, FitOptions, GammaGamma, GammaGammaParams, IntervalOptions,
-    MbgNbd, MbgNbdParams, MonthlyDiscounting, ParetoNbd, ParetoNbdParams, SpendData,
-    TransactionModel, clv_intervals, discounted_purchases_monthly, expected_purchases_intervals,
-    expected_spend_intervals, probability_alive_intervals,
+    MbgNbd, MbgNbdParams, MonthlyDiscounting, ParetoNbd, ParetoNbdParams, SamplingDistribution,
+    SpendData, TransactionModel, clv_intervals, discounted_purchases_monthly,
+    expected_purchases_intervals, expected_spend_intervals, probability_alive_intervals,
 };
 
 const LEVEL: f64 = 0.9;
@@ -81,55 +81,55 @@ fn mean_spend(rng: &mut Rng, gg: &GammaGammaParams, x: f64) -> f64 {
     total / x
 }
 
-/// BG/NBD (Fader, Hardie & Lee 2005): λ ~ Gamma(r, α), p ~ Beta(a, b); Poisson purchases at rate
-/// λ; after each repeat purchase the customer drops out with probability p. T uniform in
-/// [20, 60].
-fn simulate_bgnbd(rng: &mut Rng, n: usize, bg: &BgNbdParams, gg: &GammaGammaParams) -> Population {
-    let mut pop = Population {
-        x: Vec::with_capacity(n),
-        t_x: Vec::with_capacity(n),
-        t: Vec::with_capacity(n),
-        m: Vec::with_capacity(n),
-    };
-    for _ in 0..n {
-        let age = 20.0 + 40.0 * rng.uniform();
-        let lambda = rng.gamma(bg.r, bg.alpha);
-        let p = rng.beta(bg.a, bg.b);
-        let (mut now, mut x, mut last) = (0.0, 0.0, 0.0);
-        loop {
-            now += rng.exponential(lambda);
-            if now > age {
-                break;
-            }
-            x += 1.0;
-            last = now;
-            if rng.uniform() <= p {
-                break;
-            }
-        }
-        pop.m.push(mean_spend(rng, gg, x));
-        pop.x.push(x);
-        pop.t_x.push(last);
-        pop.t.push(age);
+/// The BG/NBD family: λ ~ Gamma(r, α), p ~ Beta(a, b); Poisson purchases at rate λ; after each
+/// repeat purchase the customer drops out with probability p.
+trait Dropout: TransactionModel {
+    /// Whether the customer may also drop out at time 0, right after the first purchase, with
+    /// probability p (MBG/NBD).
+    const AT_ZERO: bool;
+    /// (r, α, a, b).
+    fn mixing(&self) -> (f64, f64, f64, f64);
+}
+
+/// BG/NBD (Fader, Hardie & Lee 2005).
+impl Dropout for BgNbdParams {
+    const AT_ZERO: bool = false;
+    fn mixing(&self) -> (f64, f64, f64, f64) {
+        (self.r, self.alpha, self.a, self.b)
     }
-    pop
 }
 
 /// MBG/NBD (Batislam, Denizel & Filiztekin 2007): as BG/NBD, but the customer may also drop out
-/// at time 0, right after the first purchase, with probability p. T uniform in [20, 60].
-fn simulate_mbgnbd(rng: &mut Rng, n: usize, mbg: &MbgNbdParams) -> Population {
+/// at time 0.
+impl Dropout for MbgNbdParams {
+    const AT_ZERO: bool = true;
+    fn mixing(&self) -> (f64, f64, f64, f64) {
+        (self.r, self.alpha, self.a, self.b)
+    }
+}
+
+/// A population of the BG/NBD family, T uniform in [20, 60]; with `spend`, each customer's
+/// mean repeat spend under Gamma–Gamma (drawn after the purchases).
+fn simulate_dropout<P: Dropout>(
+    rng: &mut Rng,
+    n: usize,
+    model: &P,
+    spend: Option<&GammaGammaParams>,
+) -> Population {
     let mut pop = Population {
         x: Vec::with_capacity(n),
         t_x: Vec::with_capacity(n),
         t: Vec::with_capacity(n),
-        m: Vec::new(),
+        m: Vec::with_capacity(if spend.is_some() { n } else { 0 }),
     };
+    let (r, alpha, a, b) = model.mixing();
     for _ in 0..n {
         let age = 20.0 + 40.0 * rng.uniform();
-        let lambda = rng.gamma(mbg.r, mbg.alpha);
-        let p = rng.beta(mbg.a, mbg.b);
+        let lambda = rng.gamma(r, alpha);
+        let p = rng.beta(a, b);
         let (mut now, mut x, mut last) = (0.0, 0.0, 0.0);
-        if rng.uniform() > p {
+        // Short-circuits for BG/NBD: no extra draw, so each model keeps its random stream.
+        if !P::AT_ZERO || rng.uniform() > p {
             loop {
                 now += rng.exponential(lambda);
                 if now > age {
@@ -141,6 +141,9 @@ fn simulate_mbgnbd(rng: &mut Rng, n: usize, mbg: &MbgNbdParams) -> Population {
                     break;
                 }
             }
+        }
+        if let Some(gg) = spend {
+            pop.m.push(mean_spend(rng, gg, x));
         }
         pop.x.push(x);
         pop.t_x.push(last);
@@ -266,7 +269,7 @@ fn bgnbd_and_gamma_gamma_intervals_cover_the_truth() {
     let mut rng = Rng(2026);
     let mut failed_fits = 0;
     for _ in 0..200 {
-        let pop = simulate_bgnbd(&mut rng, 2_000, &bg, &gg);
+        let pop = simulate_dropout(&mut rng, 2_000, &bg, Some(&gg));
         let data = BtydData::new(&pop.x, &pop.t_x, &pop.t).unwrap();
         let (Ok(fit), Ok(spend)) = (
             BgNbd::fit(&data, &FitOptions::default()),
@@ -296,31 +299,33 @@ fn bgnbd_and_gamma_gamma_intervals_cover_the_truth() {
     cov.check();
 }
 
-/// Pareto/NBD: 200 replications of 2,000 customers, truth r = 0.55, α = 10.5, s = 0.6, β = 11.7
-/// (CDNOW-like, weeks).
-#[test]
-fn pareto_nbd_intervals_cover_the_truth() {
-    let pn = ParetoNbdParams {
-        r: 0.55,
-        alpha: 10.5,
-        s: 0.6,
-        beta: 11.7,
-    };
+/// A transaction model's P(alive) and E[Y(39)] intervals over 200 replications of 2,000
+/// customers simulated from `truth` (seeded with `seed`) and fitted by `fit`.
+fn transaction_intervals_cover_the_truth<P, F>(
+    truth: &P,
+    seed: u64,
+    simulate: fn(&mut Rng, usize, &P) -> Population,
+    fit: fn(&BtydData, &FitOptions) -> crmkit::Result<F>,
+) where
+    P: TransactionModel,
+    F: SamplingDistribution + Sync,
+    F::Params: TransactionModel,
+{
     let [px, ptx, pt, _] = probes();
-    let truth_alive = pn.probability_alive(&px, &ptx, &pt).unwrap();
-    let truth_next = pn.expected_purchases(39.0, &px, &ptx, &pt).unwrap();
+    let truth_alive = truth.probability_alive(&px, &ptx, &pt).unwrap();
+    let truth_next = truth.expected_purchases(39.0, &px, &ptx, &pt).unwrap();
     let opts = IntervalOptions::default();
     let mut cov = Coverage::new(&["P(alive)", "E[Y(39)]"]);
-    let mut rng = Rng(1987);
+    let mut rng = Rng(seed);
     let mut failed_fits = 0;
     for _ in 0..200 {
-        let pop = simulate_pareto(&mut rng, 2_000, &pn);
+        let pop = simulate(&mut rng, 2_000, truth);
         let data = BtydData::new(&pop.x, &pop.t_x, &pop.t).unwrap();
-        let Ok(fit) = ParetoNbd::fit(&data, &FitOptions::default()) else {
+        let Ok(fit) = fit(&data, &FitOptions::default()) else {
             failed_fits += 1;
             continue;
         };
-        if fit.covariance.is_none() {
+        if fit.parameter_covariance().is_none() {
             failed_fits += 1;
             continue;
         }
@@ -334,6 +339,19 @@ fn pareto_nbd_intervals_cover_the_truth() {
     cov.check();
 }
 
+/// Pareto/NBD: 200 replications of 2,000 customers, truth r = 0.55, α = 10.5, s = 0.6, β = 11.7
+/// (CDNOW-like, weeks).
+#[test]
+fn pareto_nbd_intervals_cover_the_truth() {
+    let pn = ParetoNbdParams {
+        r: 0.55,
+        alpha: 10.5,
+        s: 0.6,
+        beta: 11.7,
+    };
+    transaction_intervals_cover_the_truth(&pn, 1987, simulate_pareto, ParetoNbd::fit);
+}
+
 /// MBG/NBD: 200 replications of 2,000 customers, truth r = 0.52, α = 6.2, a = 0.89, b = 1.6
 /// (CDNOW-like, weeks).
 #[test]
@@ -344,30 +362,10 @@ fn mbgnbd_intervals_cover_the_truth() {
         a: 0.89,
         b: 1.6,
     };
-    let [px, ptx, pt, _] = probes();
-    let truth_alive = mbg.probability_alive(&px, &ptx, &pt).unwrap();
-    let truth_next = mbg.expected_purchases(39.0, &px, &ptx, &pt).unwrap();
-    let opts = IntervalOptions::default();
-    let mut cov = Coverage::new(&["P(alive)", "E[Y(39)]"]);
-    let mut rng = Rng(2007);
-    let mut failed_fits = 0;
-    for _ in 0..200 {
-        let pop = simulate_mbgnbd(&mut rng, 2_000, &mbg);
-        let data = BtydData::new(&pop.x, &pop.t_x, &pop.t).unwrap();
-        let Ok(fit) = MbgNbd::fit(&data, &FitOptions::default()) else {
-            failed_fits += 1;
-            continue;
-        };
-        if fit.covariance.is_none() {
-            failed_fits += 1;
-            continue;
-        }
-        cov.replications += 1;
-        let a = probability_alive_intervals(&fit, &px, &ptx, &pt, &opts).unwrap();
-        cov.add(0, &a.lower, &a.upper, &truth_alive);
-        let e = expected_purchases_intervals(&fit, 39.0, &px, &ptx, &pt, &opts).unwrap();
-        cov.add(1, &e.lower, &e.upper, &truth_next);
-    }
-    assert!(failed_fits <= 4, "{failed_fits} of 200 fits failed");
-    cov.check();
+    transaction_intervals_cover_the_truth(
+        &mbg,
+        2007,
+        |rng, n, mbg| simulate_dropout(rng, n, mbg, None),
+        MbgNbd::fit,
+    );
 }

@@ -13,7 +13,8 @@ use crmkit::data::transactions::{Times, TransactionLog};
 use crmkit::rfm::features::{FeatureOptions, RfmFeatures, rfm_features};
 use crmkit::rfm::rank::PercentileRankFit;
 use crmkit::rfm::score::{
-    Direction, MinMaxFit, Normalization, QuantileBins, RfmWeights, TierThresholds, tier_codes,
+    Direction, MinMaxFit, Normalization, QuantileBins, RfmScore, RfmWeights, TierThresholds,
+    tier_codes,
 };
 use crmkit::rfm::segments::SegmentRules;
 use crmkit::rfm::tiers::{

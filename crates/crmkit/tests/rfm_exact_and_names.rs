@@ -123,7 +123,7 @@ macro_rules! names {
             assert_eq!(<&'static str>::from($variant), $name);
             assert_eq!(serde_json::to_string(&$variant).expect("serialisable"), format!("\"{}\"", $name));
         )+
-        assert_eq!(<$t as strum::VariantNames>::VARIANTS, &[$($name),+]);
+        assert_eq!(crmkit::names::all::<$t>(), &[$($name),+]);
     }};
 }
 

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::signals::{ChurnSignal, SignalValues};
+use crate::names::named_enum;
 use crate::playbook::Action;
 use crate::{CrmkitError, Result};
 
@@ -70,44 +71,32 @@ impl IndexComponent {
     }
 }
 
-/// Alert level of a churn risk index — the one alert level of crmkit, read by the churn index,
-/// the lifecycle stages ([`crate::lifecycle::LifecycleStage::minimum_alert`]) and the playbook.
-///
-/// Ordered by severity: green < yellow < red. The names are derived once (`strum`, the same
-/// as the serde form); [`std::str::FromStr`] goes through [`crate::names::parse`].
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::churn::AlertLevel;
-/// assert_eq!(AlertLevel::Red.as_str(), "red");
-/// assert_eq!("yellow".parse::<AlertLevel>().unwrap(), AlertLevel::Yellow);
-/// assert!(AlertLevel::Green < AlertLevel::Yellow && AlertLevel::Yellow < AlertLevel::Red);
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum AlertLevel {
-    /// Low risk (default index 1–4).
-    Green,
-    /// Medium risk (default index 5–7).
-    Yellow,
-    /// High risk (default index 8–10).
-    Red,
+named_enum! {
+    /// Alert level of a churn risk index — the one alert level of crmkit, read by the churn index,
+    /// the lifecycle stages ([`crate::lifecycle::LifecycleStage::minimum_alert`]) and the playbook.
+    ///
+    /// Ordered by severity: green < yellow < red. The names are derived once (`strum`, the same
+    /// as the serde form); [`std::str::FromStr`] goes through [`crate::names::parse`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::AlertLevel;
+    /// assert_eq!(AlertLevel::Red.as_str(), "red");
+    /// assert_eq!("yellow".parse::<AlertLevel>().unwrap(), AlertLevel::Yellow);
+    /// assert!(AlertLevel::Green < AlertLevel::Yellow && AlertLevel::Yellow < AlertLevel::Red);
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum AlertLevel parsed as "alert" {
+        /// Low risk (default index 1–4).
+        Green,
+        /// Medium risk (default index 5–7).
+        Yellow,
+        /// High risk (default index 8–10).
+        Red,
+    }
 }
 
 impl AlertLevel {
@@ -120,14 +109,6 @@ impl AlertLevel {
     /// ```
     pub fn as_str(self) -> &'static str {
         self.into()
-    }
-}
-
-impl std::str::FromStr for AlertLevel {
-    type Err = CrmkitError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        crate::names::parse("alert", s)
     }
 }
 

@@ -46,58 +46,45 @@
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
-use strum::VariantNames;
 
 use crate::data::calendar::{Day, format_day, parse_day};
+use crate::names::named_enum;
 use crate::{CrmkitError, Result};
 
 /// The longest industry code accepted (national classifications use at most 6–8 characters).
 pub const MAX_INDUSTRY_CODE_CHARS: usize = 16;
 
-/// Company size band by number of employees.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::data::customers::SizeBand;
-/// assert_eq!(SizeBand::from_employees(49), SizeBand::Under50);
-/// assert_eq!(SizeBand::from_employees(200), SizeBand::From200To999);
-/// assert_eq!(SizeBand::From1000.to_string(), "1000_plus");
-/// assert_eq!("50_199".parse::<SizeBand>().unwrap(), SizeBand::From50To199);
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-pub enum SizeBand {
-    /// Fewer than 50 employees.
-    #[serde(rename = "under_50")]
-    #[strum(serialize = "under_50")]
-    Under50,
-    /// 50 to 199 employees.
-    #[serde(rename = "50_199")]
-    #[strum(serialize = "50_199")]
-    From50To199,
-    /// 200 to 999 employees.
-    #[serde(rename = "200_999")]
-    #[strum(serialize = "200_999")]
-    From200To999,
-    /// 1000 employees or more.
-    #[serde(rename = "1000_plus")]
-    #[strum(serialize = "1000_plus")]
-    From1000,
+named_enum! {
+    /// Company size band by number of employees.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::customers::SizeBand;
+    /// assert_eq!(SizeBand::from_employees(49), SizeBand::Under50);
+    /// assert_eq!(SizeBand::from_employees(200), SizeBand::From200To999);
+    /// assert_eq!(SizeBand::From1000.to_string(), "1000_plus");
+    /// assert_eq!("50_199".parse::<SizeBand>().unwrap(), SizeBand::From50To199);
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    pub enum SizeBand parsed as "size_band" {
+        /// Fewer than 50 employees.
+        #[serde(rename = "under_50")]
+        #[strum(serialize = "under_50")]
+        Under50,
+        /// 50 to 199 employees.
+        #[serde(rename = "50_199")]
+        #[strum(serialize = "50_199")]
+        From50To199,
+        /// 200 to 999 employees.
+        #[serde(rename = "200_999")]
+        #[strum(serialize = "200_999")]
+        From200To999,
+        /// 1000 employees or more.
+        #[serde(rename = "1000_plus")]
+        #[strum(serialize = "1000_plus")]
+        From1000,
+    }
 }
 
 impl SizeBand {
@@ -118,112 +105,76 @@ impl SizeBand {
     }
 }
 
-/// The contact person's role in the buying decision.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::data::customers::ContactRole;
-/// assert_eq!("influencer".parse::<ContactRole>().unwrap(), ContactRole::Influencer);
-/// assert_eq!(ContactRole::DecisionMaker.to_string(), "decision_maker");
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ContactRole {
-    /// Decides the purchase.
-    DecisionMaker,
-    /// Shapes the decision.
-    Influencer,
-    /// Uses the product or service.
-    User,
+named_enum! {
+    /// The contact person's role in the buying decision.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::customers::ContactRole;
+    /// assert_eq!("influencer".parse::<ContactRole>().unwrap(), ContactRole::Influencer);
+    /// assert_eq!(ContactRole::DecisionMaker.to_string(), "decision_maker");
+    /// ```
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ContactRole parsed as "contact_role" {
+        /// Decides the purchase.
+        DecisionMaker,
+        /// Shapes the decision.
+        Influencer,
+        /// Uses the product or service.
+        User,
+    }
 }
 
-/// How the customer was acquired.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::data::customers::Channel;
-/// assert_eq!(Channel::SocialAds.to_string(), "social_ads");
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Channel {
-    /// Search engines (paid or organic).
-    Search,
-    /// Advertising on social media.
-    SocialAds,
-    /// A trade show or exhibition.
-    TradeShow,
-    /// Referred by another customer or a partner.
-    Referral,
-    /// A direct (sales) visit.
-    DirectVisit,
-    /// Any other channel.
-    Other,
+named_enum! {
+    /// How the customer was acquired.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::customers::Channel;
+    /// assert_eq!(Channel::SocialAds.to_string(), "social_ads");
+    /// ```
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum Channel parsed as "channel" {
+        /// Search engines (paid or organic).
+        Search,
+        /// Advertising on social media.
+        SocialAds,
+        /// A trade show or exhibition.
+        TradeShow,
+        /// Referred by another customer or a partner.
+        Referral,
+        /// A direct (sales) visit.
+        DirectVisit,
+        /// Any other channel.
+        Other,
+    }
 }
 
-/// The device a B2C customer mostly uses.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::data::customers::DeviceType;
-/// assert_eq!("mobile".parse::<DeviceType>().unwrap(), DeviceType::Mobile);
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum DeviceType {
-    /// A desktop or laptop computer.
-    Desktop,
-    /// A phone.
-    Mobile,
-    /// A tablet.
-    Tablet,
-    /// Anything else.
-    Other,
+named_enum! {
+    /// The device a B2C customer mostly uses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::customers::DeviceType;
+    /// assert_eq!("mobile".parse::<DeviceType>().unwrap(), DeviceType::Mobile);
+    /// ```
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum DeviceType parsed as "device_type" {
+        /// A desktop or laptop computer.
+        Desktop,
+        /// A phone.
+        Mobile,
+        /// A tablet.
+        Tablet,
+        /// Anything else.
+        Other,
+    }
 }
 
 /// A customer record as read: every field as text (the date as `YYYY-MM-DD`), unchecked. This is
@@ -339,24 +290,15 @@ fn label(text: Option<String>) -> Option<String> {
     present(text).map(|t| t.trim().to_owned())
 }
 
-/// A vocabulary field parsed by its derived names; an unknown name is an error naming field and
-/// row (the value is a label, not personal, and is cut to a bounded length).
-fn vocabulary<T: std::str::FromStr + VariantNames>(
-    field: &str,
-    row: usize,
-    text: Option<String>,
-) -> Result<Option<T>> {
+/// A vocabulary field parsed by its names ([`crate::names::parse_cell`]); an unknown name is an
+/// error naming field and row (the value is a label, not personal, and is cut to a bounded
+/// length).
+fn vocabulary<T>(field: &str, row: usize, text: Option<String>) -> Result<Option<T>>
+where
+    T: strum::IntoEnumIterator + Into<&'static str> + Copy,
+{
     label(text)
-        .map(|t| {
-            t.parse().map_err(|_| {
-                CrmkitError::invalid_value(
-                    field,
-                    row,
-                    format!("{t:?}"),
-                    format!("expected one of {:?}", T::VARIANTS),
-                )
-            })
-        })
+        .map(|t| crate::names::parse_cell(field, row, &t))
         .transpose()
 }
 
@@ -780,7 +722,7 @@ mod tests {
         assert_eq!(SizeBand::from_employees(999), SizeBand::From200To999);
         assert_eq!(SizeBand::from_employees(1000), SizeBand::From1000);
         assert_eq!(
-            SizeBand::VARIANTS,
+            crate::names::all::<SizeBand>(),
             &["under_50", "50_199", "200_999", "1000_plus"]
         );
     }
@@ -789,7 +731,11 @@ mod tests {
         proptest::option::of("[ a-zA-Z0-9@.+张三-]{0,12}")
     }
 
-    fn pick(names: &'static [&'static str]) -> impl Strategy<Value = Option<String>> {
+    fn pick<T>() -> impl Strategy<Value = Option<String>>
+    where
+        T: strum::IntoEnumIterator + Into<&'static str>,
+    {
+        let names = crate::names::all::<T>();
         proptest::option::of(proptest::sample::select(names).prop_map(str::to_owned))
     }
 
@@ -799,8 +745,8 @@ mod tests {
         #[test]
         fn json_round_trip_is_lossless(
             rows in proptest::collection::vec(
-                (text(), text(), proptest::option::of("[A-Z0-9.-]{1,16}"), pick(SizeBand::VARIANTS),
-                 pick(ContactRole::VARIANTS), pick(Channel::VARIANTS), pick(DeviceType::VARIANTS),
+                (text(), text(), proptest::option::of("[A-Z0-9.-]{1,16}"), pick::<SizeBand>(),
+                 pick::<ContactRole>(), pick::<Channel>(), pick::<DeviceType>(),
                  proptest::option::of(-719_162i64..=2_932_896), text(), text()),
                 0..20),
         ) {

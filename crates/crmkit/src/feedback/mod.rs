@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::math::stats::normal_quantile;
+use crate::names::named_enum;
 use crate::{CrmkitError, Result};
 
 /// The default two-sided confidence level of every interval in this module.
@@ -129,45 +130,32 @@ fn checked_answer<A: Copy + Into<f64>>(row: usize, answer: A, min: u8, max: u8) 
 // NPS
 // ---------------------------------------------------------------------------------------------
 
-/// The NPS group of one answer.
-///
-/// Variants are ordered detractor < passive < promoter; their serde and display form is
-/// lower case (`"detractor"`, `"passive"`, `"promoter"`).
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::feedback::NpsGroup;
-/// assert_eq!(NpsGroup::from_answer(9.0_f64, 0)?, NpsGroup::Promoter);
-/// assert_eq!(NpsGroup::from_answer(7_u8, 0)?, NpsGroup::Passive);
-/// assert_eq!(NpsGroup::from_answer(6_u8, 0)?.as_str(), "detractor");
-/// # Ok::<(), crmkit::CrmkitError>(())
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum NpsGroup {
-    /// Answered 0–6.
-    Detractor,
-    /// Answered 7–8.
-    Passive,
-    /// Answered 9–10.
-    Promoter,
+named_enum! {
+    /// The NPS group of one answer.
+    ///
+    /// Variants are ordered detractor < passive < promoter; their serde and display form is
+    /// lower case (`"detractor"`, `"passive"`, `"promoter"`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::feedback::NpsGroup;
+    /// assert_eq!(NpsGroup::from_answer(9.0_f64, 0)?, NpsGroup::Promoter);
+    /// assert_eq!(NpsGroup::from_answer(7_u8, 0)?, NpsGroup::Passive);
+    /// assert_eq!(NpsGroup::from_answer(6_u8, 0)?.as_str(), "detractor");
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum NpsGroup parsed as "nps_group" {
+        /// Answered 0–6.
+        Detractor,
+        /// Answered 7–8.
+        Passive,
+        /// Answered 9–10.
+        Promoter,
+    }
 }
 
 impl NpsGroup {
@@ -432,38 +420,26 @@ impl NpsCounts {
     }
 }
 
-/// How the NPS interval is computed; see [`NpsCounts::summary`].
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::feedback::NpsIntervalMethod;
-/// assert_eq!(NpsIntervalMethod::default(), NpsIntervalMethod::Wald);
-/// assert_eq!(serde_json::to_string(&NpsIntervalMethod::AdjustedWald).unwrap(), "\"adjusted_wald\"");
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum NpsIntervalMethod {
-    /// Normal approximation on the raw counts (the textbook margin of error).
-    #[default]
-    Wald,
-    /// Adjusted Wald: 0.75 / 1.5 / 0.75 pseudo-respondents added (n + 3).
-    AdjustedWald,
+named_enum! {
+    /// How the NPS interval is computed; see [`NpsCounts::summary`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::feedback::NpsIntervalMethod;
+    /// assert_eq!(NpsIntervalMethod::default(), NpsIntervalMethod::Wald);
+    /// assert_eq!(serde_json::to_string(&NpsIntervalMethod::AdjustedWald).unwrap(), "\"adjusted_wald\"");
+    /// ```
+    #[derive(Default)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum NpsIntervalMethod parsed as "method" {
+        /// Normal approximation on the raw counts (the textbook margin of error).
+        #[default]
+        Wald,
+        /// Adjusted Wald: 0.75 / 1.5 / 0.75 pseudo-respondents added (n + 3).
+        AdjustedWald,
+    }
 }
 
 /// NPS of a set of answers with its interval.
@@ -636,40 +612,28 @@ pub fn compare_nps(a: &NpsCounts, b: &NpsCounts, confidence: f64) -> Result<NpsC
 // Proportions and CSAT
 // ---------------------------------------------------------------------------------------------
 
-/// Interval method for a proportion (CSAT top-two-box share).
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::feedback::ProportionIntervalMethod;
-/// assert_eq!(ProportionIntervalMethod::default(), ProportionIntervalMethod::Wilson);
-/// assert_eq!(serde_json::to_string(&ProportionIntervalMethod::AgrestiCoull).unwrap(), "\"agresti_coull\"");
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ProportionIntervalMethod {
-    /// Wilson score interval (the default: good coverage, never outside [0, 1]).
-    #[default]
-    Wilson,
-    /// Wald p̂ ± z·√(p̂(1 − p̂)/n) — poor near 0 and 1; clipped to [0, 1].
-    Wald,
-    /// Agresti–Coull: Wald around (x + z²/2)/(n + z²) with ñ = n + z²; clipped to [0, 1].
-    AgrestiCoull,
+named_enum! {
+    /// Interval method for a proportion (CSAT top-two-box share).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::feedback::ProportionIntervalMethod;
+    /// assert_eq!(ProportionIntervalMethod::default(), ProportionIntervalMethod::Wilson);
+    /// assert_eq!(serde_json::to_string(&ProportionIntervalMethod::AgrestiCoull).unwrap(), "\"agresti_coull\"");
+    /// ```
+    #[derive(Default)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ProportionIntervalMethod parsed as "method" {
+        /// Wilson score interval (the default: good coverage, never outside [0, 1]).
+        #[default]
+        Wilson,
+        /// Wald p̂ ± z·√(p̂(1 − p̂)/n) — poor near 0 and 1; clipped to [0, 1].
+        Wald,
+        /// Agresti–Coull: Wald around (x + z²/2)/(n + z²) with ñ = n + z²; clipped to [0, 1].
+        AgrestiCoull,
+    }
 }
 
 /// Confidence interval of a binomial proportion `successes / trials`.

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::Day;
+use crate::names::named_enum;
 use crate::value::quadrant::{NeedQuadrant, PriorityThresholds};
 use crate::{CrmkitError, Result};
 
@@ -18,118 +19,77 @@ use crate::{CrmkitError, Result};
 /// ```
 pub const DEFAULT_COMMON_NEED_SHARE: f64 = 0.5;
 
-/// Where a need was captured.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::needs::NeedSource;
-/// assert_eq!(serde_json::to_string(&NeedSource::SalesCall).unwrap(), "\"sales_call\"");
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum NeedSource {
-    /// A sales call or visit.
-    SalesCall,
-    /// A service ticket.
-    Ticket,
-    /// A survey answer.
-    Survey,
-    /// Anything else (the default).
-    #[default]
-    Other,
+named_enum! {
+    /// Where a need was captured.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::needs::NeedSource;
+    /// assert_eq!(serde_json::to_string(&NeedSource::SalesCall).unwrap(), "\"sales_call\"");
+    /// ```
+    #[derive(Default, PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum NeedSource parsed as "source" {
+        /// A sales call or visit.
+        SalesCall,
+        /// A service ticket.
+        Ticket,
+        /// A survey answer.
+        Survey,
+        /// Anything else (the default).
+        #[default]
+        Other,
+    }
 }
 
-/// What kind of need it is.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::needs::NeedType;
-/// assert_eq!(serde_json::from_str::<NeedType>("\"experience\"").unwrap(), NeedType::Experience);
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum NeedType {
-    /// A product feature or capability.
-    Product,
-    /// Service (support, delivery, training).
-    Service,
-    /// Price, terms, discounts.
-    Price,
-    /// The experience of dealing with us.
-    Experience,
+named_enum! {
+    /// What kind of need it is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::needs::NeedType;
+    /// assert_eq!(serde_json::from_str::<NeedType>("\"experience\"").unwrap(), NeedType::Experience);
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum NeedType parsed as "type" {
+        /// A product feature or capability.
+        Product,
+        /// Service (support, delivery, training).
+        Service,
+        /// Price, terms, discounts.
+        Price,
+        /// The experience of dealing with us.
+        Experience,
+    }
 }
 
-/// How far a need has been met.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::needs::NeedStatus;
-/// assert_eq!(serde_json::to_string(&NeedStatus::PartlyMet).unwrap(), "\"partly_met\"");
-/// assert!(NeedStatus::PartlyMet.is_open());
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum NeedStatus {
-    /// Not met (the default).
-    #[default]
-    Unmet,
-    /// Partly met.
-    PartlyMet,
-    /// Met.
-    Met,
+named_enum! {
+    /// How far a need has been met.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::needs::NeedStatus;
+    /// assert_eq!(serde_json::to_string(&NeedStatus::PartlyMet).unwrap(), "\"partly_met\"");
+    /// assert!(NeedStatus::PartlyMet.is_open());
+    /// ```
+    #[derive(Default, PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum NeedStatus parsed as "status" {
+        /// Not met (the default).
+        #[default]
+        Unmet,
+        /// Partly met.
+        PartlyMet,
+        /// Met.
+        Met,
+    }
 }
 
 impl NeedStatus {
@@ -356,35 +316,23 @@ pub fn need_work_list(
         .collect())
 }
 
-/// Whether a topic is common to a group or individual.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::needs::NeedScope;
-/// assert_eq!(serde_json::to_string(&NeedScope::Common).unwrap(), "\"common\"");
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum NeedScope {
-    /// Raised by at least the threshold share of the group's customers.
-    Common,
-    /// Raised by fewer.
-    Individual,
+named_enum! {
+    /// Whether a topic is common to a group or individual.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::needs::NeedScope;
+    /// assert_eq!(serde_json::to_string(&NeedScope::Common).unwrap(), "\"common\"");
+    /// ```
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum NeedScope parsed as "scope" {
+        /// Raised by at least the threshold share of the group's customers.
+        Common,
+        /// Raised by fewer.
+        Individual,
+    }
 }
 
 /// How widely one topic is raised within one group.

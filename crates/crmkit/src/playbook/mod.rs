@@ -26,42 +26,32 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::names::named_enum;
 use crate::value::quadrant::ValueQuadrant;
 use crate::{CrmkitError, Result};
 
-/// The four sections of a playbook, as used in the priority order.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::playbook::PlaybookSection;
-/// assert_eq!(serde_json::to_string(&PlaybookSection::Alerts).unwrap(), "\"alerts\"");
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::Display,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum PlaybookSection {
-    /// Churn alert level.
-    Alerts,
-    /// RFM tier.
-    Tiers,
-    /// RFM segment name.
-    Segments,
-    /// Value quadrant.
-    Quadrants,
+named_enum! {
+    /// The four sections of a playbook, as used in the priority order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::playbook::PlaybookSection;
+    /// assert_eq!(serde_json::to_string(&PlaybookSection::Alerts).unwrap(), "\"alerts\"");
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "lowercase")]
+    #[strum(serialize_all = "lowercase")]
+    pub enum PlaybookSection {
+        /// Churn alert level.
+        Alerts,
+        /// RFM tier.
+        Tiers,
+        /// RFM segment name.
+        Segments,
+        /// Value quadrant.
+        Quadrants,
+    }
 }
 
 impl PlaybookSection {

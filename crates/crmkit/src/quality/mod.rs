@@ -46,101 +46,78 @@ use crate::data::calendar::Day;
 use crate::data::ids::CustomerIndex;
 use crate::data::transactions::Times;
 use crate::math::stats::median_in_place;
+use crate::names::named_enum;
 use crate::{CrmkitError, Result};
 
-/// A data-quality rule: the fixed vocabulary of the report.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::quality::{Rule, Table};
-/// assert_eq!(Rule::TimestampAfterAsOf.as_str(), "timestamp_after_as_of");
-/// assert_eq!("duplicate_row".parse::<Rule>(), Ok(Rule::DuplicateRow));
-/// assert_eq!(Rule::MissingContact.table(), Table::CustomerRecords);
-/// assert_eq!(Rule::ALL.len(), 15);
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Rule {
-    /// Transaction without a customer id (null).
-    MissingCustomerId,
-    /// Transaction without a timestamp (null).
-    MissingTimestamp,
-    /// Transaction without an amount (null).
-    MissingAmount,
-    /// Amount NaN or ±∞.
-    NonFiniteAmount,
-    /// Finite amount below 0 (a refund).
-    NegativeAmount,
-    /// Timestamp on a day after `as_of`.
-    TimestampAfterAsOf,
-    /// Timestamp on a day before the given `start`.
-    TimestampBeforeStart,
-    /// A later copy of an earlier row (same customer, timestamp, amount and key columns).
-    DuplicateRow,
-    /// Amount above the outlier cut.
-    OutlierAmount,
-    /// Customer record without an id (null).
-    RecordMissingCustomerId,
-    /// Customer record whose id carries two or more different names.
-    ConflictingNames,
-    /// Customer record without a name.
-    MissingName,
-    /// Customer record without a contact.
-    MissingContact,
-    /// Customer record without an industry.
-    MissingIndustry,
-    /// Customer record without a core need.
-    MissingCoreNeed,
+named_enum! {
+    /// A data-quality rule: the fixed vocabulary of the report.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::quality::{Rule, Table};
+    /// assert_eq!(Rule::TimestampAfterAsOf.as_str(), "timestamp_after_as_of");
+    /// assert_eq!("duplicate_row".parse::<Rule>(), Ok(Rule::DuplicateRow));
+    /// assert_eq!(Rule::MissingContact.table(), Table::CustomerRecords);
+    /// assert_eq!(Rule::ALL.len(), 15);
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum Rule {
+        /// Transaction without a customer id (null).
+        MissingCustomerId,
+        /// Transaction without a timestamp (null).
+        MissingTimestamp,
+        /// Transaction without an amount (null).
+        MissingAmount,
+        /// Amount NaN or ±∞.
+        NonFiniteAmount,
+        /// Finite amount below 0 (a refund).
+        NegativeAmount,
+        /// Timestamp on a day after `as_of`.
+        TimestampAfterAsOf,
+        /// Timestamp on a day before the given `start`.
+        TimestampBeforeStart,
+        /// A later copy of an earlier row (same customer, timestamp, amount and key columns).
+        DuplicateRow,
+        /// Amount above the outlier cut.
+        OutlierAmount,
+        /// Customer record without an id (null).
+        RecordMissingCustomerId,
+        /// Customer record whose id carries two or more different names.
+        ConflictingNames,
+        /// Customer record without a name.
+        MissingName,
+        /// Customer record without a contact.
+        MissingContact,
+        /// Customer record without an industry.
+        MissingIndustry,
+        /// Customer record without a core need.
+        MissingCoreNeed,
+    }
 }
 
-/// The table a rule is about.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::quality::{Rule, Table};
-/// assert_eq!(Rule::DuplicateRow.table(), Table::Transactions);
-/// assert_eq!(Table::CustomerRecords.as_str(), "customers");
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Table {
-    /// The transaction log.
-    Transactions,
-    /// The customer records.
-    #[serde(rename = "customers")]
-    #[strum(serialize = "customers")]
-    CustomerRecords,
+named_enum! {
+    /// The table a rule is about.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::quality::{Rule, Table};
+    /// assert_eq!(Rule::DuplicateRow.table(), Table::Transactions);
+    /// assert_eq!(Table::CustomerRecords.as_str(), "customers");
+    /// ```
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum Table parsed as "table" {
+        /// The transaction log.
+        Transactions,
+        /// The customer records.
+        #[serde(rename = "customers")]
+        #[strum(serialize = "customers")]
+        CustomerRecords,
+    }
 }
 
 impl Table {
@@ -527,39 +504,27 @@ impl<'a> QualityLog<'a> {
     }
 }
 
-/// The required fields of a B2B customer record.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::quality::{RecordField, Rule};
-/// assert_eq!(RecordField::CoreNeed.rule(), Rule::MissingCoreNeed);
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum RecordField {
-    /// The customer's (company's) name.
-    Name,
-    /// A contact (person, phone or e-mail).
-    Contact,
-    /// The industry.
-    Industry,
-    /// The customer's core need.
-    CoreNeed,
+named_enum! {
+    /// The required fields of a B2B customer record.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::quality::{RecordField, Rule};
+    /// assert_eq!(RecordField::CoreNeed.rule(), Rule::MissingCoreNeed);
+    /// ```
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum RecordField parsed as "record_field" {
+        /// The customer's (company's) name.
+        Name,
+        /// A contact (person, phone or e-mail).
+        Contact,
+        /// The industry.
+        Industry,
+        /// The customer's core need.
+        CoreNeed,
+    }
 }
 
 impl RecordField {

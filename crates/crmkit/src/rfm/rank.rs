@@ -34,7 +34,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::rfm::score::{Numeric, RfmWeights};
+use crate::rfm::score::{Numeric, RfmScore, RfmWeights};
 use crate::{CrmkitError, Result};
 
 /// The fitted distribution of one dimension: sorted distinct values with their counts.
@@ -288,7 +288,7 @@ impl Distribution {
 ///
 /// ```
 /// use crmkit::rfm::rank::PercentileRankFit;
-/// use crmkit::rfm::score::RfmWeights;
+/// use crmkit::rfm::score::{RfmScore, RfmWeights};
 ///
 /// let r = [1, 30, 90, 200];
 /// let f = [10, 2, 1, 1];
@@ -351,47 +351,11 @@ impl PercentileRankFit {
             monetary: self.monetary.merge(&other.monetary),
         }
     }
+}
 
-    /// Scores customers (fitted or new) with the given weights, in [0, 1].
-    ///
-    /// # Errors
-    ///
-    /// [`CrmkitError::LengthMismatch`]; [`CrmkitError::InvalidValue`] naming the field and
-    /// row of a NaN or infinite value.
-    ///
-    /// # Examples
-    ///
-    /// See [`PercentileRankFit`].
-    pub fn score<R: Numeric, F: Numeric, M: Numeric>(
-        &self,
-        recency: &[R],
-        frequency: &[F],
-        monetary: &[M],
-        weights: &RfmWeights,
-    ) -> Result<Vec<f64>> {
-        let mut out = vec![0.0; recency.len()];
-        self.score_into(recency, frequency, monetary, weights, &mut out)?;
-        Ok(out)
-    }
-
-    /// [`PercentileRankFit::score`] writing into a caller-provided buffer of the same length.
-    ///
-    /// # Errors
-    ///
-    /// As [`PercentileRankFit::score`]; also [`CrmkitError::LengthMismatch`] for `out`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use crmkit::rfm::rank::PercentileRankFit;
-    /// use crmkit::rfm::score::RfmWeights;
-    /// let fit = PercentileRankFit::fit(&[1, 9], &[1, 3], &[2.0, 4.0])?;
-    /// let mut out = [0.0; 2];
-    /// fit.score_into(&[1, 9], &[1, 3], &[2.0, 4.0], &RfmWeights::default(), &mut out)?;
-    /// assert!((out[0] - 0.3).abs() < 1e-12);
-    /// # Ok::<(), crmkit::CrmkitError>(())
-    /// ```
-    pub fn score_into<R: Numeric, F: Numeric, M: Numeric>(
+/// Percentile-rank scores: each dimension's mid-rank percentile, R reversed, weighted.
+impl RfmScore for PercentileRankFit {
+    fn score_into<R: Numeric, F: Numeric, M: Numeric>(
         &self,
         recency: &[R],
         frequency: &[F],

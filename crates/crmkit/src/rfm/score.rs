@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::math::weights::{validate_increasing, validate_weights};
+use crate::names::named_enum;
 use crate::{CrmkitError, Result};
 
 /// A numeric column element that crmkit can score.
@@ -194,57 +195,44 @@ impl From<RfmWeights> for [f64; 3] {
     }
 }
 
-/// The value tier of a customer — the one tier type of crmkit, read by the RFM scores and
-/// the playbook.
-///
-/// A min–max or percentile-rank score gives one of the three score tiers ([`Tier::ALL`]);
-/// [`Tier::LowValue`] exists only in the four-tier reading of R, F and M scores (recent but
-/// rare and small buyers) and comes last, so the codes of the score tiers stay 0, 1, 2. The
-/// names are derived once (`strum`, the same as the serde form).
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::rfm::score::Tier;
-/// assert_eq!(Tier::HighValue.as_str(), "high value");
-/// assert_eq!("low value".parse::<Tier>()?, Tier::LowValue);
-/// assert_eq!(serde_json::to_string(&Tier::ChurnRisk).unwrap(), "\"churn risk\"");
-/// # Ok::<(), crmkit::CrmkitError>(())
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::EnumIter,
-    strum::VariantNames,
-)]
-pub enum Tier {
-    /// Score below the potential threshold: long gone, rare or small.
-    #[serde(rename = "churn risk")]
-    #[strum(serialize = "churn risk")]
-    ChurnRisk,
-    /// Between the thresholds: a base to develop.
-    #[serde(rename = "potential")]
-    #[strum(serialize = "potential")]
-    Potential,
-    /// At or above the high-value threshold.
-    #[serde(rename = "high value")]
-    #[strum(serialize = "high value")]
-    HighValue,
-    /// Recent but rare and small buyers (R ≥ 4, F ≤ 2, M ≤ 2; four-tier reading only, never
-    /// from a score).
-    #[serde(rename = "low value")]
-    #[strum(serialize = "low value")]
-    LowValue,
+named_enum! {
+    /// The value tier of a customer — the one tier type of crmkit, read by the RFM scores and
+    /// the playbook.
+    ///
+    /// A min–max or percentile-rank score gives one of the three score tiers ([`Tier::ALL`]);
+    /// [`Tier::LowValue`] exists only in the four-tier reading of R, F and M scores (recent but
+    /// rare and small buyers) and comes last, so the codes of the score tiers stay 0, 1, 2. The
+    /// names are derived once (`strum`, the same as the serde form).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::rfm::score::Tier;
+    /// assert_eq!(Tier::HighValue.as_str(), "high value");
+    /// assert_eq!("low value".parse::<Tier>()?, Tier::LowValue);
+    /// assert_eq!(serde_json::to_string(&Tier::ChurnRisk).unwrap(), "\"churn risk\"");
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    pub enum Tier parsed as "tier" {
+        /// Score below the potential threshold: long gone, rare or small.
+        #[serde(rename = "churn risk")]
+        #[strum(serialize = "churn risk")]
+        ChurnRisk,
+        /// Between the thresholds: a base to develop.
+        #[serde(rename = "potential")]
+        #[strum(serialize = "potential")]
+        Potential,
+        /// At or above the high-value threshold.
+        #[serde(rename = "high value")]
+        #[strum(serialize = "high value")]
+        HighValue,
+        /// Recent but rare and small buyers (R ≥ 4, F ≤ 2, M ≤ 2; four-tier reading only, never
+        /// from a score).
+        #[serde(rename = "low value")]
+        #[strum(serialize = "low value")]
+        LowValue,
+    }
 }
 
 impl Tier {
@@ -260,14 +248,6 @@ impl Tier {
     /// ```
     pub fn as_str(self) -> &'static str {
         self.into()
-    }
-}
-
-impl std::str::FromStr for Tier {
-    type Err = crate::CrmkitError;
-
-    fn from_str(s: &str) -> crate::Result<Self> {
-        crate::names::parse("tier", s)
     }
 }
 
@@ -495,6 +475,74 @@ pub enum Normalization {
     },
 }
 
+/// A fitted RFM normalisation — [`MinMaxFit`] or
+/// [`PercentileRankFit`](crate::rfm::rank::PercentileRankFit) — that scores customers (the
+/// fitted ones or new ones) with the given weights, each score in [0, 1].
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::rfm::rank::PercentileRankFit;
+/// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmScore, RfmWeights};
+///
+/// fn top<S: RfmScore>(fit: &S, r: &[f64], f: &[f64], m: &[f64]) -> crmkit::Result<f64> {
+///     let scores = fit.score(r, f, m, &RfmWeights::default())?;
+///     Ok(scores.into_iter().fold(0.0, f64::max))
+/// }
+/// let (r, f, m) = ([1.0, 30.0, 90.0], [10.0, 2.0, 1.0], [500.0, 80.0, 20.0]);
+/// assert_eq!(top(&MinMaxFit::fit(&r, &f, &m, Normalization::MinMax)?, &r, &f, &m)?, 1.0);
+/// assert_eq!(top(&PercentileRankFit::fit(&r, &f, &m)?, &r, &f, &m)?, 1.0);
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+pub trait RfmScore {
+    /// [`RfmScore::score`] writing into a caller-provided buffer of the same length.
+    ///
+    /// # Errors
+    ///
+    /// As [`RfmScore::score`]; also [`CrmkitError::LengthMismatch`] for `out`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmScore, RfmWeights};
+    /// let fit = MinMaxFit::fit(&[1, 9], &[1, 3], &[2.0, 4.0], Normalization::MinMax)?;
+    /// let mut out = [0.0; 2];
+    /// fit.score_into(&[1, 9], &[1, 3], &[2.0, 4.0], &RfmWeights::default(), &mut out)?;
+    /// assert!((out[0] - 0.3).abs() < 1e-12);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    fn score_into<R: Numeric, F: Numeric, M: Numeric>(
+        &self,
+        recency: &[R],
+        frequency: &[F],
+        monetary: &[M],
+        weights: &RfmWeights,
+        out: &mut [f64],
+    ) -> Result<()>;
+
+    /// Scores customers (the fitted ones or new ones) with the given weights, in [0, 1].
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::LengthMismatch`]; [`CrmkitError::InvalidValue`] naming the field and
+    /// row of a NaN or infinite value.
+    ///
+    /// # Examples
+    ///
+    /// See [`MinMaxFit`] and [`PercentileRankFit`](crate::rfm::rank::PercentileRankFit).
+    fn score<R: Numeric, F: Numeric, M: Numeric>(
+        &self,
+        recency: &[R],
+        frequency: &[F],
+        monetary: &[M],
+        weights: &RfmWeights,
+    ) -> Result<Vec<f64>> {
+        let mut out = vec![0.0; recency.len()];
+        self.score_into(recency, frequency, monetary, weights, &mut out)?;
+        Ok(out)
+    }
+}
+
 /// The fitted statistics of the min–max RFM score: serialisable, applicable to new customers,
 /// and (for plain min–max) mergeable across partitions.
 ///
@@ -507,7 +555,7 @@ pub enum Normalization {
 /// # Examples
 ///
 /// ```
-/// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmWeights};
+/// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmScore, RfmWeights};
 ///
 /// let r = [1.0, 30.0, 90.0];
 /// let f = [10.0, 2.0, 1.0];
@@ -641,62 +689,12 @@ impl MinMaxFit {
         })
     }
 
-    /// Scores customers (the fitted ones or new ones) with the given weights; values outside
-    /// the fitted range clip to [0, 1].
-    ///
-    /// # Errors
-    ///
-    /// [`CrmkitError::LengthMismatch`]; [`CrmkitError::InvalidValue`] naming the field and
-    /// row of a NaN or infinite value.
-    ///
-    /// # Examples
-    ///
-    /// See [`MinMaxFit`].
-    pub fn score<R: Numeric, F: Numeric, M: Numeric>(
-        &self,
-        recency: &[R],
-        frequency: &[F],
-        monetary: &[M],
-        weights: &RfmWeights,
-    ) -> Result<Vec<f64>> {
-        let mut out = vec![0.0; recency.len()];
-        self.score_into(recency, frequency, monetary, weights, &mut out)?;
-        Ok(out)
-    }
-
-    /// [`MinMaxFit::score`] writing into a caller-provided buffer of the same length.
-    ///
-    /// # Errors
-    ///
-    /// As [`MinMaxFit::score`]; also [`CrmkitError::LengthMismatch`] for `out`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use crmkit::rfm::score::{MinMaxFit, Normalization, RfmWeights};
-    /// let fit = MinMaxFit::fit(&[1, 9], &[1, 3], &[2.0, 4.0], Normalization::MinMax)?;
-    /// let mut out = [0.0; 2];
-    /// fit.score_into(&[1, 9], &[1, 3], &[2.0, 4.0], &RfmWeights::default(), &mut out)?;
-    /// assert!((out[0] - 0.3).abs() < 1e-12);
-    /// # Ok::<(), crmkit::CrmkitError>(())
-    /// ```
-    pub fn score_into<R: Numeric, F: Numeric, M: Numeric>(
-        &self,
-        recency: &[R],
-        frequency: &[F],
-        monetary: &[M],
-        weights: &RfmWeights,
-        out: &mut [f64],
-    ) -> Result<()> {
-        self.score_tiers_into(recency, frequency, monetary, weights, None, out, &mut [])
-    }
-
     /// Scores and tiers in one pass: `out` gets the scores and `tiers` the tier codes (see
     /// [`tier_codes`]) when `thresholds` is given.
     ///
     /// # Errors
     ///
-    /// As [`MinMaxFit::score`]; also [`CrmkitError::LengthMismatch`] for the outputs.
+    /// As [`RfmScore::score`]; also [`CrmkitError::LengthMismatch`] for the outputs.
     ///
     /// # Examples
     ///
@@ -783,6 +781,20 @@ impl MinMaxFit {
     }
 }
 
+/// Min–max scores: values outside the fitted range clip to [0, 1].
+impl RfmScore for MinMaxFit {
+    fn score_into<R: Numeric, F: Numeric, M: Numeric>(
+        &self,
+        recency: &[R],
+        frequency: &[F],
+        monetary: &[M],
+        weights: &RfmWeights,
+        out: &mut [f64],
+    ) -> Result<()> {
+        self.score_tiers_into(recency, frequency, monetary, weights, None, out, &mut [])
+    }
+}
+
 /// Tiers of scores as codes (index into [`Tier::ALL`]: 0 churn risk, 1 potential, 2 high value).
 ///
 /// # Examples
@@ -798,34 +810,23 @@ pub fn tier_codes(scores: &[f64], thresholds: &TierThresholds) -> Vec<u8> {
         .collect()
 }
 
-/// Which end of a dimension is better.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::rfm::score::Direction;
-/// assert_ne!(Direction::HigherIsBetter, Direction::LowerIsBetter);
-/// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Direction {
-    /// Larger values get larger scores (frequency, monetary).
-    HigherIsBetter,
-    /// Smaller values get larger scores (`days_since_last`).
-    LowerIsBetter,
+named_enum! {
+    /// Which end of a dimension is better.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::rfm::score::Direction;
+    /// assert_ne!(Direction::HigherIsBetter, Direction::LowerIsBetter);
+    /// ```
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum Direction parsed as "direction" {
+        /// Larger values get larger scores (frequency, monetary).
+        HigherIsBetter,
+        /// Smaller values get larger scores (`days_since_last`).
+        LowerIsBetter,
+    }
 }
 
 /// Fitted quantile bins for one dimension: integer scores 1..=k by percentile rank.

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::math::stats::median;
+use crate::names::named_enum;
 use crate::{CrmkitError, Result};
 
 // ---------------------------------------------------------------------------------------------
@@ -18,48 +19,36 @@ use crate::{CrmkitError, Result};
 // Value–potential matrix
 // ---------------------------------------------------------------------------------------------
 
-/// The quadrant of a customer in the value–potential matrix, named by its treatment.
-///
-/// Serialised in lower case: `"deepen"`, `"maintain"`, `"develop"`, `"automate"`.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::value::quadrant::ValueQuadrant;
-/// assert_eq!(ValueQuadrant::from_levels(true, false), ValueQuadrant::Maintain);
-/// assert!(ValueQuadrant::Deepen.is_high_value() && ValueQuadrant::Deepen.is_high_potential());
-/// assert_eq!(ValueQuadrant::Automate.as_str(), "automate");
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ValueQuadrant {
-    /// High value, high potential: deepen the relationship — a dedicated account manager,
-    /// co-creation (joint product development, advisory boards), priority service.
-    Deepen,
-    /// High value, low potential: maintain — keep service levels and satisfaction high, protect
-    /// the revenue, avoid over-investing in growth that is not there.
-    Maintain,
-    /// Low value, high potential: develop — product education, case studies, tiered incentives
-    /// to grow spend.
-    Develop,
-    /// Low value, low potential: automate — low-cost automated contact (e-mail / SMS journeys),
-    /// small incentives to find the few with hidden promise.
-    Automate,
+named_enum! {
+    /// The quadrant of a customer in the value–potential matrix, named by its treatment.
+    ///
+    /// Serialised in lower case: `"deepen"`, `"maintain"`, `"develop"`, `"automate"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::value::quadrant::ValueQuadrant;
+    /// assert_eq!(ValueQuadrant::from_levels(true, false), ValueQuadrant::Maintain);
+    /// assert!(ValueQuadrant::Deepen.is_high_value() && ValueQuadrant::Deepen.is_high_potential());
+    /// assert_eq!(ValueQuadrant::Automate.as_str(), "automate");
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ValueQuadrant {
+        /// High value, high potential: deepen the relationship — a dedicated account manager,
+        /// co-creation (joint product development, advisory boards), priority service.
+        Deepen,
+        /// High value, low potential: maintain — keep service levels and satisfaction high, protect
+        /// the revenue, avoid over-investing in growth that is not there.
+        Maintain,
+        /// Low value, high potential: develop — product education, case studies, tiered incentives
+        /// to grow spend.
+        Develop,
+        /// Low value, low potential: automate — low-cost automated contact (e-mail / SMS journeys),
+        /// small incentives to find the few with hidden promise.
+        Automate,
+    }
 }
 
 impl ValueQuadrant {
@@ -336,45 +325,33 @@ pub fn value_potential_matrix(
 // Importance–urgency matrix
 // ---------------------------------------------------------------------------------------------
 
-/// The quadrant of a need in the importance–urgency matrix.
-///
-/// Ordered do now < schedule < delegate < defer, the order of a work list. Serialised as
-/// `"do_now"`, `"schedule"`, `"delegate"`, `"defer"`.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::value::quadrant::NeedQuadrant;
-/// assert_eq!(NeedQuadrant::from_flags(true, true), NeedQuadrant::DoNow);
-/// assert_eq!(NeedQuadrant::from_flags(false, true), NeedQuadrant::Delegate);
-/// assert!(NeedQuadrant::DoNow < NeedQuadrant::Defer);
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum NeedQuadrant {
-    /// Important and urgent.
-    DoNow,
-    /// Important, not urgent.
-    Schedule,
-    /// Urgent, not important.
-    Delegate,
-    /// Neither.
-    Defer,
+named_enum! {
+    /// The quadrant of a need in the importance–urgency matrix.
+    ///
+    /// Ordered do now < schedule < delegate < defer, the order of a work list. Serialised as
+    /// `"do_now"`, `"schedule"`, `"delegate"`, `"defer"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::value::quadrant::NeedQuadrant;
+    /// assert_eq!(NeedQuadrant::from_flags(true, true), NeedQuadrant::DoNow);
+    /// assert_eq!(NeedQuadrant::from_flags(false, true), NeedQuadrant::Delegate);
+    /// assert!(NeedQuadrant::DoNow < NeedQuadrant::Defer);
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum NeedQuadrant {
+        /// Important and urgent.
+        DoNow,
+        /// Important, not urgent.
+        Schedule,
+        /// Urgent, not important.
+        Delegate,
+        /// Neither.
+        Defer,
+    }
 }
 
 impl NeedQuadrant {
