@@ -11,25 +11,28 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
     "AfterAsOf",
+    "ArrayDict",
     "ArrowArrayExporter",
     "ArrowStreamExporter",
     "ColumnLike",
     "ColumnOrName",
     "DateLike",
     "Family",
+    "Floats",
     "FrameLike",
     "NegativeAmounts",
     "Normalization",
     "NpsMethod",
     "OutlierMethod",
     "ProportionMethod",
+    "TableT",
     "TierLayout",
     "TimeUnit",
 ]
@@ -107,3 +110,14 @@ ProportionMethod = Literal["wilson", "wald", "agresti_coull"]
 
 #: The outlier rule of the data-quality report.
 OutlierMethod = Literal["mean_multiple", "mad"]
+
+#: One float64 value per customer (or per row), in input order.
+Floats: TypeAlias = "npt.NDArray[np.float64]"
+
+#: A table of the numpy family: a dict of numpy arrays, one per column.
+ArrayDict: TypeAlias = "dict[str, npt.NDArray[Any]]"
+
+#: A table whose family the result follows (a pandas / polars DataFrame, a pyarrow Table):
+#: ``f(data: TableT) -> TableT`` says "a table of the same library comes back". pandas and
+#: pyarrow ship no type information, so for them the checker sees Any either way.
+TableT = TypeVar("TableT", bound="_DataFrameLike | ArrowStreamExporter")
