@@ -57,11 +57,7 @@ def simple_clv(avg_order_value: Any, purchases_per_period: Any, expected_lifetim
     names = ("avg_order_value", "purchases_per_period", "expected_lifetime_periods", "gross_margin")
     scalar = all(_is_scalar(a) for a in args)
     cols = [_as_column(a, n) for a, n in zip(args, names)]
-    if not scalar and _is_scalar(avg_order_value):
-        # avg_order_value sets n: broadcast it to the first array argument's length.
-        n = next(len(np.asarray(c)) if isinstance(c, np.ndarray) else len(c) for a, c in zip(args, cols) if not _is_scalar(a))
-        cols[0] = np.full(n, float(avg_order_value))
-    out = _crmkit.simple_clv(*cols)
+    out = _crmkit.simple_clv(*cols)  # scalars are columns of length 1, applied to everyone
     return float(out[0]) if scalar else out
 
 
@@ -196,10 +192,7 @@ def value_scores(
         _frames.floats(_frames.column(data, c, name), name)
         for c, name in ((historical, "historical"), (potential, "potential"), (strategic, "strategic"))
     ]
-    w = tuple(float(x) for x in weights)
-    if len(w) != 3:
-        raise _frames._error(_crmkit.ConfigError, f"invalid `value_weights`: {weights!r} (expected three weights)", "value_weights")
-    out = _crmkit.value_scores(_frames.ids(ids_col, "customer_ids"), cols[0], cols[1], cols[2], weights=(w[0], w[1], w[2]))
+    out = _crmkit.value_scores(_frames.ids(ids_col, "customer_id"), cols[0], cols[1], cols[2], weights=[float(x) for x in weights])
     fam = _family(data, customer_id)
     columns = {"customer_id": ids_col}
     columns.update({k: out[k] for k in ("historical", "potential", "strategic", "composite", "rank")})
@@ -219,10 +212,8 @@ def core_customers(scores: Any, top_k: int | None = None, top_percent: float | N
         >>> crmkit.core_customers(s, top_percent=50)["customer_id"]  # ceil(1.5) = 2
         array([3, 2])
     """
-    ranks = np.asarray(_frames.numbers(_frames.column(scores, "rank", "rank"), "rank"))
-    k = _crmkit.core_list_size(len(ranks), top_k, top_percent)
-    order = np.argsort(ranks, kind="stable")[:k]
-    return take_rows(scores, order)
+    rows = _crmkit.core_list_rows(_frames.numbers(_frames.column(scores, "rank", "rank"), "rank"), top_k, top_percent)
+    return take_rows(scores, rows)
 
 
 def value_potential_matrix(
@@ -299,14 +290,14 @@ def value_potential_matrix(
     if out["excluded"]:
         from crmkit.churn import categorical, nullable
 
-        left_out = codes < 0
+        left_out = codes < 0  # -1: no quadrant (rule negative_value)
         customers["quadrant"] = categorical(codes, names, fam)
-        customers["high_value"] = nullable(np.where(left_out, np.nan, codes <= 1), "bool", fam)
-        customers["high_potential"] = nullable(np.where(left_out, np.nan, (codes == 0) | (codes == 2)), "bool", fam)
+        customers["high_value"] = nullable(np.where(left_out, np.nan, out["high_value"]), "bool", fam)
+        customers["high_potential"] = nullable(np.where(left_out, np.nan, out["high_potential"]), "bool", fam)
     else:
         customers["quadrant"] = _frames.categorical(codes, names, fam)
-        customers["high_value"] = codes <= 1
-        customers["high_potential"] = (codes == 0) | (codes == 2)
+        customers["high_value"] = out["high_value"]
+        customers["high_potential"] = out["high_potential"]
     summary = {
         "quadrant": _frames.categorical(np.arange(4), names, fam),
         "customers": np.asarray(out["customers"], dtype=np.int64),

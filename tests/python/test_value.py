@@ -121,11 +121,13 @@ def test_value_scores_weights_and_integer_ids() -> None:
     np.testing.assert_array_equal(out["customer_id"], ids)
 
 
-@pytest.mark.parametrize("weights", [(0.5, 0.5, 0.1), (1.2, -0.2, 0.0), (float("nan"), 0.5, 0.5)])
-def test_value_scores_bad_weights(weights: tuple[float, float, float]) -> None:
+@pytest.mark.parametrize("weights", [(0.5, 0.5, 0.1), (1.2, -0.2, 0.0), (float("nan"), 0.5, 0.5), (0.5, 0.5), (0.2, 0.2, 0.2, 0.4)])
+def test_value_scores_bad_weights(weights: tuple[float, ...]) -> None:
+    # the error names the keyword the user typed (`weights`), not the core's `value_weights`
     with pytest.raises(crmkit.ConfigError) as info:
-        crmkit.value_scores(VALUE, weights=weights)
-    assert info.value.field == "value_weights"
+        crmkit.value_scores(VALUE, weights=weights)  # type: ignore[arg-type]
+    assert info.value.field == "weights"
+    assert "value_weights" not in str(info.value)
 
 
 def test_value_scores_bad_input_names_row() -> None:
@@ -136,7 +138,8 @@ def test_value_scores_bad_input_names_row() -> None:
     dup = dict(VALUE, customer_id=["x", "y", "x", "z"])
     with pytest.raises(crmkit.InvalidValueError) as info:
         crmkit.value_scores(pd.DataFrame(dup))
-    assert (info.value.field, info.value.row) == ("customer_ids", 2)
+    assert (info.value.field, info.value.row) == ("customer_id", 2)
+    assert "customer_ids" not in str(info.value)
     with pytest.raises(crmkit.MissingValueError) as info:
         crmkit.value_scores(pl.DataFrame(dict(VALUE, historical=[1.0, None, 2.0, 3.0])))
     assert (info.value.field, info.value.row) == ("historical", 1)
@@ -425,3 +428,21 @@ def test_docs_python_examples_run() -> None:
     runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.attempted > 30 and result.failed == 0
+
+
+def test_core_list_and_quadrant_flags_come_from_the_core() -> None:
+    # equal ranks keep their row order (a stable sort by rank), in every family
+    scores = {"customer_id": np.array(["a", "b", "c", "d"], dtype=object), "rank": np.array([2, 1, 2, 3])}
+    for table in (scores, pd.DataFrame(scores), pl.DataFrame(scores), pa.table(scores)):
+        core = crmkit.core_customers(table, top_k=3)
+        ids = core.column("customer_id").to_pylist() if isinstance(core, pa.Table) else list(core["customer_id"])
+        assert ids == ["b", "a", "c"]
+    with pytest.raises(crmkit.ConfigError) as info:
+        crmkit.core_customers(scores, top_k=1, top_percent=10)
+    assert info.value.field == "core_list"
+    # the flags are the quadrant's sides: deepen / maintain are high value, deepen / develop high potential
+    rng = np.random.default_rng(4)
+    customers, _ = crmkit.value_potential_matrix({"value": rng.gamma(2.0, 50.0, 200), "potential": rng.normal(size=200)})
+    quadrant = np.asarray(customers["quadrant"], dtype=object)
+    np.testing.assert_array_equal(customers["high_value"], np.isin(quadrant, ["deepen", "maintain"]))
+    np.testing.assert_array_equal(customers["high_potential"], np.isin(quadrant, ["deepen", "develop"]))
