@@ -30,6 +30,7 @@ __all__ = [
     "NegativeAmounts",
     "Normalization",
     "NpsMethod",
+    "OtherTable",
     "OutlierMethod",
     "ProportionMethod",
     "TableT",
@@ -121,3 +122,7 @@ ArrayDict: TypeAlias = "dict[str, npt.NDArray[Any]]"
 #: ``f(data: TableT) -> TableT`` says "a table of the same library comes back". pandas and
 #: pyarrow ship no type information, so for them the checker sees Any either way.
 TableT = TypeVar("TableT", bound="_DataFrameLike | ArrowStreamExporter")
+
+#: A table whose result family is decided at run time: a Parquet / CSV path or an Arrow
+#: PyCapsule table that only exports arrays (results: pyarrow when installed, else polars).
+OtherTable: TypeAlias = "ArrowArrayExporter | str | os.PathLike[str]"

@@ -44,7 +44,7 @@ import numbers
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +52,10 @@ import numpy.typing as npt
 from crmkit import _crmkit, _display, _frames
 from crmkit._crmkit import CrmkitWarning
 from crmkit._estimator import Estimator
+from crmkit._typing import ArrayDict, ColumnLike, OtherTable, TableT
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -621,6 +625,16 @@ class _TransactionModel(_Model):
             log_likelihood, customers = self._fitted().log_likelihood_of(*args, weights=w)
         return float(log_likelihood) / float(customers)
 
+    @overload
+    def expected_purchases(self, data: ColumnLike, t: float, t_x: ColumnLike, T: ColumnLike, *, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def expected_purchases(self, data: TableT, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def expected_purchases(self, data: Mapping[str, Any], t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_purchases(self, data: pl.LazyFrame, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def expected_purchases(self, data: CompressedSummary | OtherTable, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> Any: ...
     def expected_purchases(
         self, data: Any, t: Any = None, t_x: Any = None, T: Any = None, *, customer_id: str | None = "customer_id"
     ) -> Any:
@@ -665,6 +679,16 @@ class _TransactionModel(_Model):
         with self._fields(data, t_x, T):
             return self._fitted().expected_purchases(float(t), *args)  # type: ignore[no-any-return]
 
+    @overload
+    def probability_alive(self, data: ColumnLike, t_x: ColumnLike, T: ColumnLike, *, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def probability_alive(self, data: TableT, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def probability_alive(self, data: Mapping[str, Any], t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def probability_alive(self, data: pl.LazyFrame, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def probability_alive(self, data: CompressedSummary | OtherTable, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> Any: ...
     def probability_alive(self, data: Any, t_x: Any = None, T: Any = None, *, customer_id: str | None = "customer_id") -> Any:
         """P(alive at T | x, t_x, T) of each customer, in [0, 1].
 
@@ -695,6 +719,16 @@ class _TransactionModel(_Model):
         """Expected purchases E[X(t)] of a new customer in (0, t] (BG/NBD: Fader, Hardie & Lee 2005 eq. 7)."""
         return float(self._fitted().expected_purchases_new_customer(float(t)))
 
+    @overload
+    def discounted_expected_transactions(self, data: ColumnLike, delta: float, t_x: ColumnLike, T: ColumnLike, *, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def discounted_expected_transactions(self, data: TableT, delta: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def discounted_expected_transactions(self, data: Mapping[str, Any], delta: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def discounted_expected_transactions(self, data: pl.LazyFrame, delta: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def discounted_expected_transactions(self, data: CompressedSummary | OtherTable, delta: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> Any: ...
     def discounted_expected_transactions(
         self, data: Any, delta: Any = None, t_x: Any = None, T: Any = None, *, customer_id: str | None = "customer_id"
     ) -> Any:
@@ -888,6 +922,16 @@ class ParetoNbd(_TransactionModel):
         """
         return self._fitted().probability_of_purchases(int(n), float(t))  # type: ignore[no-any-return]
 
+    @overload
+    def conditional_probability_of_purchases(self, data: ColumnLike, n: int, t: float, t_x: ColumnLike, T: ColumnLike, *, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def conditional_probability_of_purchases(self, data: TableT, n: int, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def conditional_probability_of_purchases(self, data: Mapping[str, Any], n: int, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def conditional_probability_of_purchases(self, data: pl.LazyFrame, n: int, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def conditional_probability_of_purchases(self, data: CompressedSummary | OtherTable, n: int, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> Any: ...
     def conditional_probability_of_purchases(
         self, data: Any, n: Any = None, t: Any = None, t_x: Any = None, T: Any = None, *, customer_id: str | None = "customer_id"
     ) -> Any:
@@ -1081,6 +1125,16 @@ class GammaGamma(_Model):
         _warn_left_out(int(np.isnan(spend).sum()), stacklevel=4)
         return spend
 
+    @overload
+    def expected_spend(self, data: ColumnLike, m_x: ColumnLike, *, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def expected_spend(self, data: TableT, m_x: None = None, *, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def expected_spend(self, data: Mapping[str, Any], m_x: None = None, *, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_spend(self, data: pl.LazyFrame, m_x: None = None, *, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def expected_spend(self, data: CompressedSummary | OtherTable, m_x: None = None, *, customer_id: str | None = "customer_id") -> Any: ...
     def expected_spend(self, data: Any, m_x: Any = None, *, customer_id: str | None = "customer_id") -> Any:
         """Expected spend per purchase of each customer, E[M | x, m_x] (Fader, Hardie & Lee 2005 "RFM and CLV" eq. A3):
         (p + p x)·(γ + x m_x)/(p x + q − 1) weighted as in the paper; the population mean for x = 0.
@@ -1147,6 +1201,16 @@ class GammaGamma(_Model):
         with self._clv_fields(transaction_model, data, t_x, T, m_x):
             return self._spend(x, m), [x, tx, tt]
 
+    @overload
+    def customer_lifetime_value(self, transaction_model: _TransactionModel, data: ColumnLike, t_x: ColumnLike, T: ColumnLike, m_x: ColumnLike, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def customer_lifetime_value(self, transaction_model: _TransactionModel, data: TableT, t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def customer_lifetime_value(self, transaction_model: _TransactionModel, data: Mapping[str, Any], t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def customer_lifetime_value(self, transaction_model: _TransactionModel, data: pl.LazyFrame, t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def customer_lifetime_value(self, transaction_model: _TransactionModel, data: CompressedSummary | OtherTable, t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, customer_id: str | None = "customer_id") -> Any: ...
     def customer_lifetime_value(
         self,
         transaction_model: _TransactionModel,
@@ -1306,6 +1370,16 @@ class GammaGamma(_Model):
         )
         return _interval_frame(data, from_table, customer_id, "clv", arrays)
 
+    @overload
+    def clv_dert(self, transaction_model: _TransactionModel, data: ColumnLike, t_x: ColumnLike, T: ColumnLike, m_x: ColumnLike, *, annual_discount_rate: float, time_units_per_year: float, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def clv_dert(self, transaction_model: _TransactionModel, data: TableT, t_x: None = None, T: None = None, m_x: None = None, *, annual_discount_rate: float, time_units_per_year: float, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def clv_dert(self, transaction_model: _TransactionModel, data: Mapping[str, Any], t_x: None = None, T: None = None, m_x: None = None, *, annual_discount_rate: float, time_units_per_year: float, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def clv_dert(self, transaction_model: _TransactionModel, data: pl.LazyFrame, t_x: None = None, T: None = None, m_x: None = None, *, annual_discount_rate: float, time_units_per_year: float, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def clv_dert(self, transaction_model: _TransactionModel, data: CompressedSummary | OtherTable, t_x: None = None, T: None = None, m_x: None = None, *, annual_discount_rate: float, time_units_per_year: float, customer_id: str | None = "customer_id") -> Any: ...
     def clv_dert(
         self,
         transaction_model: _TransactionModel,
@@ -1417,6 +1491,16 @@ class BgBb(_Model):
             log_likelihood, customers = self._fitted().log_likelihood_of(x, tx, nn, w)
         return float(log_likelihood) / float(customers)
 
+    @overload
+    def probability_alive(self, data: ColumnLike, t_x: ColumnLike, n: ColumnLike, *, future: int = 0, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def probability_alive(self, data: TableT, t_x: None = None, n: None = None, *, future: int = 0, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def probability_alive(self, data: Mapping[str, Any], t_x: None = None, n: None = None, *, future: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def probability_alive(self, data: pl.LazyFrame, t_x: None = None, n: None = None, *, future: int = 0, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def probability_alive(self, data: CompressedSummary | OtherTable, t_x: None = None, n: None = None, *, future: int = 0, customer_id: str | None = "customer_id") -> Any: ...
     def probability_alive(
         self, data: Any, t_x: Any = None, n: Any = None, *, future: int = 0, customer_id: str | None = "customer_id"
     ) -> Any:
@@ -1431,6 +1515,16 @@ class BgBb(_Model):
             values: Floats = self._fitted().probability_alive(*args, future=int(future))
         return _point_frame(data, t_x is None and n is None, customer_id, "probability_alive", values)
 
+    @overload
+    def expected_purchases(self, data: ColumnLike, future: int, t_x: ColumnLike, n: ColumnLike, *, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def expected_purchases(self, data: TableT, future: int, t_x: None = None, n: None = None, *, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def expected_purchases(self, data: Mapping[str, Any], future: int, t_x: None = None, n: None = None, *, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_purchases(self, data: pl.LazyFrame, future: int, t_x: None = None, n: None = None, *, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def expected_purchases(self, data: CompressedSummary | OtherTable, future: int, t_x: None = None, n: None = None, *, customer_id: str | None = "customer_id") -> Any: ...
     def expected_purchases(
         self, data: Any, future: Any = None, t_x: Any = None, n: Any = None, *, customer_id: str | None = "customer_id"
     ) -> Any:
