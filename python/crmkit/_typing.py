@@ -27,6 +27,8 @@ __all__ = [
     "Family",
     "Floats",
     "FrameLike",
+    "MarginTiming",
+    "NegativeValue",
     "NegativeAmounts",
     "Normalization",
     "NpsMethod",
@@ -126,3 +128,10 @@ TableT = TypeVar("TableT", bound="_DataFrameLike | ArrowStreamExporter")
 #: A table whose result family is decided at run time: a Parquet / CSV path or an Arrow
 #: PyCapsule table that only exports arrays (results: pyarrow when installed, else polars).
 OtherTable: TypeAlias = "ArrowArrayExporter | str | os.PathLike[str]"
+
+#: When in each period the margin of a retention CLV arrives.
+MarginTiming = Literal["end", "start"]
+
+#: The rule for a negative current value (refunds exceeding purchases) in the value–potential
+#: matrix: leave the customer out (counted in a warning) or raise.
+NegativeValue = Literal["exclude", "error"]

@@ -751,6 +751,16 @@ class _TransactionModel(_Model):
             values: Floats = self._fitted().discounted_expected_transactions(float(delta), *args)
         return _point_frame(data, t_x is None and T is None, customer_id, "discounted_expected_transactions", values)
 
+    @overload
+    def probability_alive_intervals(self, data: ColumnLike, t_x: ColumnLike, T: ColumnLike, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def probability_alive_intervals(self, data: TableT, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def probability_alive_intervals(self, data: Mapping[str, Any], t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def probability_alive_intervals(self, data: pl.LazyFrame, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def probability_alive_intervals(self, data: OtherTable, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> Any: ...
     def probability_alive_intervals(
         self,
         data: Any,
@@ -806,6 +816,16 @@ class _TransactionModel(_Model):
         )
         return _interval_frame(data, from_table, customer_id, "probability_alive", arrays)
 
+    @overload
+    def expected_purchases_intervals(self, data: ColumnLike, t: float, t_x: ColumnLike, T: ColumnLike, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_purchases_intervals(self, data: TableT, t: float, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def expected_purchases_intervals(self, data: Mapping[str, Any], t: float, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_purchases_intervals(self, data: pl.LazyFrame, t: float, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def expected_purchases_intervals(self, data: OtherTable, t: float, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> Any: ...
     def expected_purchases_intervals(
         self,
         data: Any,
@@ -1270,6 +1290,16 @@ class GammaGamma(_Model):
             )
         return _point_frame(data, t_x is None and T is None and m_x is None, customer_id, "clv", values)
 
+    @overload
+    def expected_spend_intervals(self, data: ColumnLike, m_x: ColumnLike, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_spend_intervals(self, data: TableT, m_x: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def expected_spend_intervals(self, data: Mapping[str, Any], m_x: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_spend_intervals(self, data: pl.LazyFrame, m_x: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def expected_spend_intervals(self, data: OtherTable, m_x: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> Any: ...
     def expected_spend_intervals(
         self,
         data: Any,
@@ -1307,6 +1337,16 @@ class GammaGamma(_Model):
         )
         return _interval_frame(data, from_table, customer_id, "expected_spend", arrays)
 
+    @overload
+    def customer_lifetime_value_intervals(self, transaction_model: _TransactionModel, data: ColumnLike, t_x: ColumnLike, T: ColumnLike, m_x: ColumnLike, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def customer_lifetime_value_intervals(self, transaction_model: _TransactionModel, data: TableT, t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def customer_lifetime_value_intervals(self, transaction_model: _TransactionModel, data: Mapping[str, Any], t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def customer_lifetime_value_intervals(self, transaction_model: _TransactionModel, data: pl.LazyFrame, t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def customer_lifetime_value_intervals(self, transaction_model: _TransactionModel, data: OtherTable, t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> Any: ...
     def customer_lifetime_value_intervals(
         self,
         transaction_model: _TransactionModel,
