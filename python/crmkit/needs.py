@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from crmkit import _crmkit, _frames
-from crmkit._typing import ColumnOrName, DateLike, FrameLike
+from crmkit._typing import ArrayDict, ColumnOrName, DateLike, FrameLike, TableT
 from crmkit.clv import _user_fields
 from crmkit.value import _append, _family, take_rows
 
@@ -36,6 +36,36 @@ def _work_list(data: Any, out: Mapping[str, Any], fam: str) -> Any:
     return _append(take_rows(data, rows), extra)
 
 
+@overload
+def prioritise_needs(
+    data: TableT,
+    *,
+    importance: ColumnOrName = ...,
+    urgency: ColumnOrName = ...,
+    thresholds: tuple[float, float] = ...,
+    important: ColumnOrName | None = ...,
+    urgent: ColumnOrName | None = ...,
+) -> TableT: ...
+@overload
+def prioritise_needs(
+    data: Mapping[str, Any],
+    *,
+    importance: ColumnOrName = ...,
+    urgency: ColumnOrName = ...,
+    thresholds: tuple[float, float] = ...,
+    important: ColumnOrName | None = ...,
+    urgent: ColumnOrName | None = ...,
+) -> ArrayDict: ...
+@overload
+def prioritise_needs(
+    data: FrameLike | None = None,
+    *,
+    importance: ColumnOrName = ...,
+    urgency: ColumnOrName = ...,
+    thresholds: tuple[float, float] = ...,
+    important: ColumnOrName | None = ...,
+    urgent: ColumnOrName | None = ...,
+) -> Any: ...
 def prioritise_needs(
     data: FrameLike | None = None,
     *,
@@ -200,6 +230,60 @@ def _need_columns(needs: Any, fields: Mapping[str, ColumnOrName | None]) -> tupl
     return out, typed
 
 
+@overload
+def need_work_list(
+    needs: TableT,
+    *,
+    thresholds: tuple[float, float] = ...,
+    customer_id: ColumnOrName = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> TableT: ...
+@overload
+def need_work_list(
+    needs: Mapping[str, Any] | None = None,
+    *,
+    thresholds: tuple[float, float] = ...,
+    customer_id: ColumnOrName = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> ArrayDict: ...
+@overload
+def need_work_list(
+    needs: FrameLike,
+    *,
+    thresholds: tuple[float, float] = ...,
+    customer_id: ColumnOrName = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> Any: ...
 def need_work_list(
     needs: FrameLike | None = None,
     *,
@@ -265,6 +349,66 @@ def _fields(*specs: ColumnOrName | None) -> dict[str, ColumnOrName | None]:
     return dict(zip(_NEED_FIELDS, specs))
 
 
+@overload
+def aggregate_needs(
+    needs: TableT,
+    customers: FrameLike,
+    *,
+    group: ColumnOrName = ...,
+    customer_id: ColumnOrName = ...,
+    common_threshold: float = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> TableT: ...
+@overload
+def aggregate_needs(
+    needs: Mapping[str, Any] | None,
+    customers: FrameLike,
+    *,
+    group: ColumnOrName = ...,
+    customer_id: ColumnOrName = ...,
+    common_threshold: float = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> ArrayDict: ...
+@overload
+def aggregate_needs(
+    needs: FrameLike,
+    customers: FrameLike,
+    *,
+    group: ColumnOrName = ...,
+    customer_id: ColumnOrName = ...,
+    common_threshold: float = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> Any: ...
 def aggregate_needs(
     needs: FrameLike | None,
     customers: FrameLike,
@@ -338,6 +482,60 @@ def aggregate_needs(
     return _frames.frame(cols, _frames.family(needs))
 
 
+@overload
+def owner_workload(
+    needs: TableT,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> TableT: ...
+@overload
+def owner_workload(
+    needs: Mapping[str, Any] | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> ArrayDict: ...
+@overload
+def owner_workload(
+    needs: FrameLike,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> Any: ...
 def owner_workload(
     needs: FrameLike | None = None,
     *,
