@@ -42,7 +42,7 @@ import json
 import math
 import numbers
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, overload
 
@@ -52,7 +52,7 @@ import numpy.typing as npt
 from crmkit import _crmkit, _display, _frames
 from crmkit._crmkit import CrmkitWarning
 from crmkit._estimator import Estimator
-from crmkit._typing import ArrayDict, ColumnLike, OtherTable, TableT
+from crmkit._typing import ArrayDict, ColumnLike, ColumnOrName, FrameLike, OtherTable, TableT
 
 if TYPE_CHECKING:
     import polars as pl
@@ -164,13 +164,13 @@ class CompressedSummary:
 
     def __init__(
         self,
-        data: Any = None,
+        data: FrameLike | None = None,
         *,
-        x: Any = "x",
-        t_x: Any = "t_x",
-        T: Any = "T",
-        m_x: Any = None,
-        weights: Any = None,
+        x: ColumnOrName = "x",
+        t_x: ColumnOrName = "t_x",
+        T: ColumnOrName = "T",
+        m_x: ColumnOrName | None = None,
+        weights: ColumnOrName | None = None,
         customer_id: str | None = "customer_id",
     ) -> None:
         names = {"x": x, "t_x": t_x, "T": T, "t": T, "weights": weights, "m_x": m_x}
@@ -193,7 +193,7 @@ class CompressedSummary:
                 _crmkit.LengthMismatchError, f"`{typed.get('m_x', 'm_x')}` has {len(self.m_x)} rows, expected {len(self.x)}", typed.get("m_x", "m_x")
             )
         #: The customer ids kept from the table (a copy), or None.
-        self.customer_id: Any = None
+        self.customer_id: ColumnLike | None = None
         #: The name of the id column, when kept.
         self.customer_id_name: str | None = None
         if data is not None and customer_id is not None and _has_column(data, customer_id):
@@ -392,6 +392,12 @@ class _Model(Estimator):
         report = self._fitted().report
         return None if report is None else dict(report)
 
+    @overload
+    def summary(self, family: Literal["numpy"]) -> ArrayDict: ...
+    @overload
+    def summary(self, family: Literal["polars"]) -> pl.DataFrame: ...
+    @overload
+    def summary(self, family: Family | None = None) -> Any: ...
     def summary(self, family: Family | None = None) -> Any:
         """Parameters with standard errors and 95% intervals, one row per parameter.
 
@@ -575,7 +581,15 @@ class _TransactionModel(_Model):
         """Errors of the call name the configured columns when ``data`` is a table."""
         return _user_fields(self._names(t_x is None and T is None and not isinstance(data, CompressedSummary)))
 
-    def fit(self, data: Any, t_x: Any = None, T: Any = None, weights: Any = None, *, penalty: float | None = None) -> Self:
+    def fit(
+        self,
+        data: FrameLike | CompressedSummary | ColumnLike,
+        t_x: ColumnLike | None = None,
+        T: ColumnLike | None = None,
+        weights: ColumnLike | None = None,
+        *,
+        penalty: float | None = None,
+    ) -> Self:
         """Fits by maximum likelihood (BFGS on log-parameters with analytic gradients).
 
         Args:
@@ -603,7 +617,7 @@ class _TransactionModel(_Model):
                 self.model_ = self._core.fit(*args, w, **self._fit_kwargs(penalty))
         return self
 
-    def score(self, data: Any, y: Any = None) -> float:
+    def score(self, data: FrameLike | CompressedSummary, y: object = None) -> float:
         """Mean log-likelihood per customer of a table of summaries (higher is better).
 
         What scikit-learn's ``cross_val_score`` and ``GridSearchCV`` maximise when given no
@@ -873,7 +887,15 @@ class _TransactionModel(_Model):
         )
         return _interval_frame(data, from_table, customer_id, "expected_purchases", arrays)
 
-    def predict(self, data: Any, t: float) -> Any:
+    @overload
+    def predict(self, data: TableT, t: float) -> TableT: ...
+    @overload
+    def predict(self, data: Mapping[str, Any], t: float) -> ArrayDict: ...
+    @overload
+    def predict(self, data: pl.LazyFrame, t: float) -> pl.DataFrame: ...
+    @overload
+    def predict(self, data: CompressedSummary | OtherTable, t: float) -> Any: ...
+    def predict(self, data: FrameLike | CompressedSummary | pl.LazyFrame, t: float) -> Any:
         """``data`` with ``probability_alive`` and ``expected_purchases`` (in (T, T + t]) appended.
 
         The result is a table of the input's family (a dict of arrays for a dict).
@@ -1086,7 +1108,14 @@ class GammaGamma(_Model):
     def _fields(self, data: Any, *arrays: Any) -> Any:
         return _user_fields(self._names(all(a is None for a in arrays) and not isinstance(data, CompressedSummary)))
 
-    def fit(self, data: Any, m_x: Any = None, weights: Any = None, *, penalty: float | None = None) -> Self:
+    def fit(
+        self,
+        data: FrameLike | CompressedSummary | ColumnLike,
+        m_x: ColumnLike | None = None,
+        weights: ColumnLike | None = None,
+        *,
+        penalty: float | None = None,
+    ) -> Self:
         """Fits on repeat purchases and mean spend.
 
         Args:
@@ -1113,7 +1142,7 @@ class GammaGamma(_Model):
         _warn_left_out(len(left_out))
         return self
 
-    def score(self, data: Any, y: Any = None) -> float:
+    def score(self, data: FrameLike | CompressedSummary, y: object = None) -> float:
         """Mean log-likelihood per repeat customer (x > 0) of a table of summaries.
 
         The score ``cross_val_score`` and ``GridSearchCV`` maximise without ``scoring``: the
@@ -1183,7 +1212,7 @@ class GammaGamma(_Model):
         """Population mean spend per purchase p γ / (q − 1) (needs q > 1)."""
         return self._fitted().population_mean_spend  # type: ignore[no-any-return]
 
-    def independence_check(self, data: Any, m_x: Any = None) -> float:
+    def independence_check(self, data: FrameLike | CompressedSummary | ColumnLike, m_x: ColumnLike | None = None) -> float:
         """Pearson correlation of frequency and mean spend among repeat customers (near 0 supports the model)."""
         return spend_frequency_correlation(*self._xm(data, m_x))
 
@@ -1503,7 +1532,15 @@ class BgBb(_Model):
         given = {"x": data, "t_x": t_x, "n": n}
         return _columns(None, given, given)
 
-    def fit(self, data: Any, t_x: Any = None, n: Any = None, weights: Any = None, *, penalty: float | None = None) -> Self:
+    def fit(
+        self,
+        data: FrameLike | ColumnLike,
+        t_x: ColumnLike | None = None,
+        n: ColumnLike | None = None,
+        weights: ColumnLike | None = None,
+        *,
+        penalty: float | None = None,
+    ) -> Self:
         """Fits by maximum likelihood on a table (configured columns) or the arrays x, t_x, n."""
         x, tx, nn = self._xtn(data, t_x, n)
         with _user_fields(self._names(t_x is None and n is None)):
@@ -1513,7 +1550,7 @@ class BgBb(_Model):
             self.model_ = self._core.fit(x, tx, nn, w, **self._fit_kwargs(penalty))
         return self
 
-    def score(self, data: Any, y: Any = None) -> float:
+    def score(self, data: FrameLike | CompressedSummary, y: object = None) -> float:
         """Mean log-likelihood per customer of a table of (x, t_x, n) rows (higher is better).
 
         The score ``cross_val_score`` and ``GridSearchCV`` maximise without ``scoring``
@@ -1628,10 +1665,10 @@ class ShiftedBetaGeometric(_Model):
 
     def fit(
         self,
-        survival: Any = None,
+        survival: Iterable[float] | None = None,
         *,
         cohort_size: float = 1000.0,
-        lost: Any = None,
+        lost: Iterable[float] | None = None,
         survivors: float | None = None,
         penalty: float | None = None,
     ) -> ShiftedBetaGeometric:
@@ -1647,15 +1684,15 @@ class ShiftedBetaGeometric(_Model):
             self.model_ = self._core.fit_counts([float(v) for v in lost], float(survivors), **kwargs)
         return self
 
-    def survival(self, t: Any) -> np.ndarray:
+    def survival(self, t: int | npt.ArrayLike) -> Floats:
         """S(t), the share of the cohort active after each period in ``t`` (Fader & Hardie 2007 eq. 4)."""
         return np.asarray(self._fitted().survival([int(v) for v in np.atleast_1d(t)]))
 
-    def churn_probability(self, t: Any) -> np.ndarray:
+    def churn_probability(self, t: int | npt.ArrayLike) -> Floats:
         """P(T = t), churn in period t >= 1 (Fader & Hardie 2007 eq. 3)."""
         return np.asarray(self._fitted().churn_probability([int(v) for v in np.atleast_1d(t)]))
 
-    def retention_rate(self, t: Any) -> np.ndarray:
+    def retention_rate(self, t: int | npt.ArrayLike) -> Floats:
         """r_t = (β + t − 1)/(α + β + t − 1) for periods t >= 1 (Fader & Hardie 2007 eq. 6)."""
         return np.asarray(self._fitted().retention_rate([int(v) for v in np.atleast_1d(t)]))
 
@@ -1664,7 +1701,7 @@ class ShiftedBetaGeometric(_Model):
         return self._fitted().discounted_expected_residual_lifetime(float(d), int(renewals))  # type: ignore[no-any-return]
 
 
-def spend_frequency_correlation(x: Any, m_x: Any) -> float:
+def spend_frequency_correlation(x: ColumnLike, m_x: ColumnLike) -> float:
     """Pearson correlation of repeat purchases and mean spend among repeat customers (x > 0).
 
     The Gamma–Gamma model assumes they are independent: a value near 0 supports it.
