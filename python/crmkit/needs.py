@@ -189,7 +189,7 @@ def _deprecated_columns(call: str, columns: Mapping[str, str], fields: dict[str,
     unknown = set(columns) - set(_NEED_FIELDS)
     if unknown:
         raise _frames._error(_crmkit.ConfigError, f"invalid `columns`: unknown need fields {sorted(unknown)}", "columns")
-    keywords = ", ".join(f"{field}={name!r}" for field, name in columns.items())
+    keywords = ", ".join(f"{field}={_frames.shown(name)}" for field, name in columns.items())
     warnings.warn(
         f"crmkit: {call}(columns={{...}}) is deprecated and stops working in the next release; "
         f"pass each column as a keyword instead: {call}(needs, {keywords})",
