@@ -310,11 +310,11 @@ def _has_column(data: Any, name: str) -> bool:
         return name in data
     if type(data).__name__ == "LazyFrame":
         return name in data.collect_schema().names()
-    names = getattr(data, "column_names", None)
-    if names is None:
-        names = getattr(data, "columns", None)
-    if names is not None and not callable(names):
-        return name in list(names)
+    module = type(data).__module__.split(".")[0]
+    if module == "pyarrow":  # Table and RecordBatch (whose `columns` are arrays, not names)
+        return name in data.schema.names
+    if module in ("pandas", "polars"):
+        return name in list(data.columns)
     try:
         _frames.column(data, name, "customer_id")
     except _crmkit.ConfigError:

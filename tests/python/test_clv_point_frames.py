@@ -173,3 +173,17 @@ def test_predict_and_intervals_share_the_keys_of_the_point_predictions() -> None
     assert point["customer_id"].tolist() == interval["customer_id"].tolist() == IDS
     np.testing.assert_array_equal(point["probability_alive"], interval["probability_alive"])
     np.testing.assert_array_equal(fitted.predict(frame, 39)["expected_purchases"], fitted.expected_purchases(frame, 39)["expected_purchases"])
+
+
+def test_record_batches_and_duckdb_relations_come_back_as_pyarrow_tables() -> None:
+    duckdb = pytest.importorskip("duckdb")
+    batch = pa.RecordBatch.from_pandas(pd.DataFrame(SUMMARY), preserve_index=False)
+    out = BG.probability_alive(batch)
+    assert isinstance(out, pa.Table) and out.column_names == ["customer_id", "probability_alive"]
+    assert out.column("customer_id").to_pylist() == IDS
+    np.testing.assert_array_equal(out.column("probability_alive").to_numpy(), BG.probability_alive(*ARRAYS))
+    frame = pd.DataFrame(SUMMARY)  # read by the relation below
+    relation = duckdb.sql("select * from frame")
+    rel = BG.expected_purchases(relation, 39)
+    assert isinstance(rel, pa.Table) and rel.column("customer_id").to_pylist() == IDS
+    np.testing.assert_array_equal(rel.column("expected_purchases").to_numpy(), BG.expected_purchases(ARRAYS[0], 39, *ARRAYS[1:]))
