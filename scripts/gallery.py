@@ -42,7 +42,7 @@ customers = crmkit.rfm(log, as_of=END, window_days=546, normalization="minmax", 
 
 # value (spend in the 18 months) against potential (BG/NBD expected purchases in the next year)
 full = crmkit.btyd_summary(log, as_of=END, unit="weeks")
-potential = crmkit.BgNbd().fit(full).expected_purchases(full, 52)
+potential = crmkit.BgNbd().fit(full).expected_purchases(full, 52)["expected_purchases"].to_numpy()
 matrix = crmkit.value_potential_matrix({"value": customers["monetary"].to_numpy(), "potential": potential})
 
 # needs: synthetic importance / urgency ratings (1-5) of 30 need records

@@ -48,6 +48,7 @@ __all__ = [
     "compare_nps",
     "check_rfm_config",
     "concentration",
+    "core_list_rows",
     "core_list_size",
     "csat",
     "csat_by_segment",
@@ -417,9 +418,10 @@ def value_scores(
     historical: Any,
     potential: Any,
     strategic: Any,
-    weights: tuple[float, float, float] = ...,
+    weights: Sequence[float] = ...,
 ) -> dict[str, Any]: ...
 def core_list_size(n: int, top_k: int | None = None, top_percent: float | None = None) -> int: ...
+def core_list_rows(ranks: Any, top_k: int | None = None, top_percent: float | None = None) -> npt.NDArray[np.int64]: ...
 def value_potential_matrix(
     value: Any, potential: Any, thresholds: tuple[float, float] | None = None, *, negative_value: str = "exclude"
 ) -> dict[str, Any]: ...

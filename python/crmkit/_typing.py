@@ -11,25 +11,31 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Literal, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
     "AfterAsOf",
+    "ArrayDict",
     "ArrowArrayExporter",
     "ArrowStreamExporter",
     "ColumnLike",
     "ColumnOrName",
     "DateLike",
     "Family",
+    "Floats",
     "FrameLike",
+    "MarginTiming",
+    "NegativeValue",
     "NegativeAmounts",
     "Normalization",
     "NpsMethod",
+    "OtherTable",
     "OutlierMethod",
     "ProportionMethod",
+    "TableT",
     "TierLayout",
     "TimeUnit",
 ]
@@ -107,3 +113,25 @@ ProportionMethod = Literal["wilson", "wald", "agresti_coull"]
 
 #: The outlier rule of the data-quality report.
 OutlierMethod = Literal["mean_multiple", "mad"]
+
+#: One float64 value per customer (or per row), in input order.
+Floats: TypeAlias = "npt.NDArray[np.float64]"
+
+#: A table of the numpy family: a dict of numpy arrays, one per column.
+ArrayDict: TypeAlias = "dict[str, npt.NDArray[Any]]"
+
+#: A table whose family the result follows (a pandas / polars DataFrame, a pyarrow Table):
+#: ``f(data: TableT) -> TableT`` says "a table of the same library comes back". pandas and
+#: pyarrow ship no type information, so for them the checker sees Any either way.
+TableT = TypeVar("TableT", bound="_DataFrameLike | ArrowStreamExporter")
+
+#: A table whose result family is decided at run time: a Parquet / CSV path or an Arrow
+#: PyCapsule table that only exports arrays (results: pyarrow when installed, else polars).
+OtherTable: TypeAlias = "ArrowArrayExporter | str | os.PathLike[str]"
+
+#: When in each period the margin of a retention CLV arrives.
+MarginTiming = Literal["end", "start"]
+
+#: The rule for a negative current value (refunds exceeding purchases) in the value–potential
+#: matrix: leave the customer out (counted in a warning) or raise.
+NegativeValue = Literal["exclude", "error"]

@@ -9,8 +9,10 @@ table (pandas, polars, pyarrow, a dict of arrays) or on arrays, and then holds `
 ``standard_errors_``, ``log_likelihood_`` and ``report_`` (the convergence report); ``summary()``
 returns them as a table. The input of :func:`crmkit.btyd_summary` (columns ``x``, ``t_x``, ``T``,
 ``m_x``) is the default. Predictions take the data first (``expected_purchases(data, t)``; the
-old order with the horizon first still works in this release, with a ``DeprecationWarning``) and
-are numpy arrays, one value per customer; ``predict`` adds them to a table. For many calls on
+old order with the horizon first still works in this release, with a ``DeprecationWarning``). On
+a table they come back as a table of its family keyed by customer (the id column, then the
+prediction, one row per input row in input order); on arrays, as a numpy array; ``predict`` adds
+them to the table. For many calls on
 the same large table, :class:`CompressedSummary` merges customers who share a summary once and
 every fit and prediction takes it in place of the table. The ``*_intervals`` methods (``probability_alive_intervals``,
 ``expected_purchases_intervals``, ``expected_spend_intervals``,
@@ -40,9 +42,9 @@ import json
 import math
 import numbers
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +52,10 @@ import numpy.typing as npt
 from crmkit import _crmkit, _display, _frames
 from crmkit._crmkit import CrmkitWarning
 from crmkit._estimator import Estimator
+from crmkit._typing import ArrayDict, ColumnLike, ColumnOrName, FrameLike, OtherTable, TableT
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -146,24 +152,25 @@ class CompressedSummary:
         >>> rows
         CompressedSummary(6 rows, 3 distinct)
         >>> bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
-        >>> bool((bg.probability_alive(rows) == bg.probability_alive(summary)).all())
-        True
+        >>> alive = bg.probability_alive(rows)   # a dict in: a dict keyed by customer out
+        >>> sorted(alive), bool((alive["probability_alive"] == bg.probability_alive(summary)["probability_alive"]).all())
+        (['customer_id', 'probability_alive'], True)
         >>> gg = crmkit.GammaGamma.from_params(p=6.25, q=3.74, gamma=15.44)
-        >>> clv = gg.customer_lifetime_value(bg, rows, time_units_per_month=crmkit.WEEKS_PER_MONTH)
-        >>> same = gg.customer_lifetime_value(bg, summary, time_units_per_month=crmkit.WEEKS_PER_MONTH)
+        >>> clv = gg.customer_lifetime_value(bg, rows, time_units_per_month=crmkit.WEEKS_PER_MONTH)["clv"]
+        >>> same = gg.customer_lifetime_value(bg, summary, time_units_per_month=crmkit.WEEKS_PER_MONTH)["clv"]
         >>> bool((clv == same).all()), bool(clv[2] > clv[1] > clv[4])
         (True, True)
     """
 
     def __init__(
         self,
-        data: Any = None,
+        data: FrameLike | None = None,
         *,
-        x: Any = "x",
-        t_x: Any = "t_x",
-        T: Any = "T",
-        m_x: Any = None,
-        weights: Any = None,
+        x: ColumnOrName = "x",
+        t_x: ColumnOrName = "t_x",
+        T: ColumnOrName = "T",
+        m_x: ColumnOrName | None = None,
+        weights: ColumnOrName | None = None,
         customer_id: str | None = "customer_id",
     ) -> None:
         names = {"x": x, "t_x": t_x, "T": T, "t": T, "weights": weights, "m_x": m_x}
@@ -186,7 +193,7 @@ class CompressedSummary:
                 _crmkit.LengthMismatchError, f"`{typed.get('m_x', 'm_x')}` has {len(self.m_x)} rows, expected {len(self.x)}", typed.get("m_x", "m_x")
             )
         #: The customer ids kept from the table (a copy), or None.
-        self.customer_id: Any = None
+        self.customer_id: ColumnLike | None = None
         #: The name of the id column, when kept.
         self.customer_id_name: str | None = None
         if data is not None and customer_id is not None and _has_column(data, customer_id):
@@ -194,6 +201,9 @@ class CompressedSummary:
             self.customer_id_name = customer_id
         #: The frame family of the table it was built from ('numpy' for arrays and dicts).
         self.family: Family = "numpy" if data is None else _frames.family(data)
+        #: Whether it was built from a table (predictions then come back as a table keyed by
+        #: customer) or from arrays alone (predictions come back as numpy arrays).
+        self.from_table: bool = data is not None
 
     @property
     def rows(self) -> int:
@@ -256,25 +266,60 @@ IntervalMethod = Literal["delta", "bootstrap"]
 """How per-customer intervals are computed: ``'delta'`` (delta method) or ``'bootstrap'``."""
 
 
+def _customer_frame(data: Any, from_table: bool, customer_id: str | None, values: dict[str, Floats]) -> Any:
+    """Per-customer results keyed by customer: the one helper of every CLV prediction.
+
+    For a table, a table of its family (a dict of arrays for a dict) with the customer id column
+    ``customer_id`` copied first when the table has it (in the table's own type), then
+    ``values``, one row per input row in input order. For a :class:`CompressedSummary` built
+    from a table, the ids it kept and the family it came from. For arrays (``from_table``
+    False), a dict of numpy arrays.
+    """
+    columns: dict[str, Any] = {}
+    if isinstance(data, CompressedSummary):
+        if customer_id is not None and data.customer_id_name is not None:
+            columns[data.customer_id_name] = data.customer_id
+        fam: Family = data.family if data.from_table else "numpy"
+    else:
+        if from_table and customer_id is not None and _has_column(data, customer_id):
+            columns[customer_id] = _frames.column(data, customer_id, "customer_id")
+        fam = _frames.family(data) if from_table else "numpy"
+    columns.update(values)
+    return _frames.frame(columns, fam)
+
+
 def _interval_frame(
-    data: Any, from_table: bool, customer_id: str | None, name: str, arrays: tuple[np.ndarray, np.ndarray, np.ndarray]
+    data: Any, from_table: bool, customer_id: str | None, name: str, arrays: tuple[Floats, Floats, Floats]
 ) -> Any:
     """The intervals as a table of ``data``'s family, keyed by ``customer_id`` when the table has it."""
     estimate, lower, upper = arrays
-    columns: dict[str, Any] = {}
-    if from_table and customer_id is not None and _has_column(data, customer_id):
-        columns[customer_id] = _frames.column(data, customer_id, "customer_id")
-    columns.update({name: estimate, "lower": lower, "upper": upper})
-    return _frames.frame(columns, _frames.family(data) if from_table else "numpy")
+    return _customer_frame(data, from_table, customer_id, {name: estimate, "lower": lower, "upper": upper})
+
+
+def _point_frame(data: Any, from_table: bool, customer_id: str | None, name: str, values: Floats) -> Any:
+    """A point prediction: the numpy array itself for arrays, else a table keyed by customer
+    (:func:`_customer_frame`) with the one column ``name``."""
+    if not (data.from_table if isinstance(data, CompressedSummary) else from_table):
+        return values
+    return _customer_frame(data, from_table, customer_id, {name: values})
 
 
 def _has_column(data: Any, name: str) -> bool:
-    fam = _frames.family(data)
-    if fam == "pyarrow":
-        return name in data.column_names
-    if fam in ("pandas", "polars"):
-        return name in data.columns
-    return hasattr(data, "keys") and name in data.keys()
+    """Whether table ``data`` has a column ``name`` (paths and PyCapsule tables: by reading it)."""
+    if isinstance(data, Mapping):
+        return name in data
+    if type(data).__name__ == "LazyFrame":
+        return name in data.collect_schema().names()
+    module = type(data).__module__.split(".")[0]
+    if module == "pyarrow":  # Table and RecordBatch (whose `columns` are arrays, not names)
+        return name in data.schema.names
+    if module in ("pandas", "polars"):
+        return name in list(data.columns)
+    try:
+        _frames.column(data, name, "customer_id")
+    except _crmkit.ConfigError:
+        return False
+    return True
 
 
 class _Model(Estimator):
@@ -347,6 +392,12 @@ class _Model(Estimator):
         report = self._fitted().report
         return None if report is None else dict(report)
 
+    @overload
+    def summary(self, family: Literal["numpy"]) -> ArrayDict: ...
+    @overload
+    def summary(self, family: Literal["polars"]) -> pl.DataFrame: ...
+    @overload
+    def summary(self, family: Family | None = None) -> Any: ...
     def summary(self, family: Family | None = None) -> Any:
         """Parameters with standard errors and 95% intervals, one row per parameter.
 
@@ -530,7 +581,15 @@ class _TransactionModel(_Model):
         """Errors of the call name the configured columns when ``data`` is a table."""
         return _user_fields(self._names(t_x is None and T is None and not isinstance(data, CompressedSummary)))
 
-    def fit(self, data: Any, t_x: Any = None, T: Any = None, weights: Any = None, *, penalty: float | None = None) -> Self:
+    def fit(
+        self,
+        data: FrameLike | CompressedSummary | ColumnLike,
+        t_x: ColumnLike | None = None,
+        T: ColumnLike | None = None,
+        weights: ColumnLike | None = None,
+        *,
+        penalty: float | None = None,
+    ) -> Self:
         """Fits by maximum likelihood (BFGS on log-parameters with analytic gradients).
 
         Args:
@@ -558,7 +617,7 @@ class _TransactionModel(_Model):
                 self.model_ = self._core.fit(*args, w, **self._fit_kwargs(penalty))
         return self
 
-    def score(self, data: Any, y: Any = None) -> float:
+    def score(self, data: FrameLike | CompressedSummary, y: object = None) -> float:
         """Mean log-likelihood per customer of a table of summaries (higher is better).
 
         What scikit-learn's ``cross_val_score`` and ``GridSearchCV`` maximise when given no
@@ -580,44 +639,92 @@ class _TransactionModel(_Model):
             log_likelihood, customers = self._fitted().log_likelihood_of(*args, weights=w)
         return float(log_likelihood) / float(customers)
 
-    def expected_purchases(self, data: Any, t: Any = None, t_x: Any = None, T: Any = None) -> Any:
+    @overload
+    def expected_purchases(self, data: ColumnLike, t: float, t_x: ColumnLike, T: ColumnLike, *, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def expected_purchases(self, data: TableT, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def expected_purchases(self, data: Mapping[str, Any], t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_purchases(self, data: pl.LazyFrame, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def expected_purchases(self, data: CompressedSummary | OtherTable, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> Any: ...
+    def expected_purchases(
+        self, data: Any, t: Any = None, t_x: Any = None, T: Any = None, *, customer_id: str | None = "customer_id"
+    ) -> Any:
         """Conditional expected purchases of each customer in (T, T + t].
 
         Args:
             data: a table, a :class:`CompressedSummary`, or the array x (see :meth:`fit`).
             t: the horizon in the data's time unit.
             t_x, T: the arrays t_x and T when ``data`` is the array x.
+            customer_id: the id column copied from a table into the result (when present).
 
         The old order ``expected_purchases(t, data)`` still works in this release, with a
         ``DeprecationWarning``.
 
         Returns:
-            numpy array of float64, one value per customer in input order. Formula: BG/NBD
-            Fader, Hardie & Lee (2005) eq. 10; Pareto/NBD Schmittlein, Morrison & Colombo (1987) /
+            for a table, a table of its family (a dict of arrays for a dict) keyed by customer:
+            the id column (when the table has it) and ``expected_purchases``, one row per input
+            row in input order; for arrays, a numpy array of float64. Formula: BG/NBD Fader,
+            Hardie & Lee (2005) eq. 10; Pareto/NBD Schmittlein, Morrison & Colombo (1987) /
             Fader, Hardie & Lee (2005) eq. 22; MBG/NBD Batislam, Denizel & Filiztekin (2007) — as
             in lifetimes 0.11.3 ``conditional_expected_number_of_purchases_up_to_time``.
 
         Examples:
-            >>> import crmkit
+            >>> import pandas as pd, crmkit
             >>> bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
-            >>> summary = {"x": [2.0, 0.0], "t_x": [30.43, 0.0], "T": [38.86, 38.86]}
-            >>> bg.expected_purchases(summary, 39).round(3).tolist()
+            >>> summary = pd.DataFrame({"customer_id": ["a", "b"], "x": [2.0, 0.0], "t_x": [30.43, 0.0], "T": [38.86, 38.86]})
+            >>> bg.expected_purchases(summary, 39).round(3)
+              customer_id  expected_purchases
+            0           a               1.226
+            1           b               0.195
+            >>> bg.expected_purchases([2.0, 0.0], 39, [30.43, 0.0], [38.86, 38.86]).round(3).tolist()
             [1.226, 0.195]
         """
         if _is_scalar(data) and not _is_scalar(t):
             _deprecated_order(f"{type(self).__name__}.expected_purchases(t, data)", "expected_purchases(data, t)")
             data, t = t, data
+        values = self._expected_purchases(data, t, t_x, T)
+        return _point_frame(data, t_x is None and T is None, customer_id, "expected_purchases", values)
+
+    def _expected_purchases(self, data: Any, t: Any, t_x: Any, T: Any) -> Floats:
         args = self._xtT(data, t_x, T)
         with self._fields(data, t_x, T):
-            return self._fitted().expected_purchases(float(t), *args)
+            return self._fitted().expected_purchases(float(t), *args)  # type: ignore[no-any-return]
 
-    def probability_alive(self, data: Any, t_x: Any = None, T: Any = None) -> Floats:
+    @overload
+    def probability_alive(self, data: ColumnLike, t_x: ColumnLike, T: ColumnLike, *, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def probability_alive(self, data: TableT, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def probability_alive(self, data: Mapping[str, Any], t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def probability_alive(self, data: pl.LazyFrame, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def probability_alive(self, data: CompressedSummary | OtherTable, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> Any: ...
+    def probability_alive(self, data: Any, t_x: Any = None, T: Any = None, *, customer_id: str | None = "customer_id") -> Any:
         """P(alive at T | x, t_x, T) of each customer, in [0, 1].
 
         ``data``: a table, a :class:`CompressedSummary`, or the array x (see :meth:`fit`).
         Formula: BG/NBD Fader, Hardie & Lee (2005) eq. 11; Pareto/NBD Fader & Hardie (2005) note
         eq. 11; MBG/NBD Batislam et al. (2007) — computed as a logistic function of the log-odds.
+
+        Returns:
+            for a table, a table of its family keyed by customer (the id column ``customer_id``
+            when present, then ``probability_alive``), in input order; for arrays, a numpy array.
+
+        Examples:
+            >>> import polars as pl, crmkit
+            >>> bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
+            >>> summary = pl.DataFrame({"customer_id": [7, 3], "x": [0.0, 2.0], "t_x": [0.0, 30.43], "T": [38.86, 38.86]})
+            >>> bg.probability_alive(summary)["probability_alive"].round(4).to_list()
+            [1.0, 0.7266]
         """
+        values = self._probability_alive(data, t_x, T)
+        return _point_frame(data, t_x is None and T is None, customer_id, "probability_alive", values)
+
+    def _probability_alive(self, data: Any, t_x: Any, T: Any) -> Floats:
         args = self._xtT(data, t_x, T)
         with self._fields(data, t_x, T):
             return self._fitted().probability_alive(*args)  # type: ignore[no-any-return]
@@ -626,21 +733,48 @@ class _TransactionModel(_Model):
         """Expected purchases E[X(t)] of a new customer in (0, t] (BG/NBD: Fader, Hardie & Lee 2005 eq. 7)."""
         return float(self._fitted().expected_purchases_new_customer(float(t)))
 
-    def discounted_expected_transactions(self, data: Any, delta: Any = None, t_x: Any = None, T: Any = None) -> Floats:
+    @overload
+    def discounted_expected_transactions(self, data: ColumnLike, delta: float, t_x: ColumnLike, T: ColumnLike, *, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def discounted_expected_transactions(self, data: TableT, delta: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def discounted_expected_transactions(self, data: Mapping[str, Any], delta: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def discounted_expected_transactions(self, data: pl.LazyFrame, delta: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def discounted_expected_transactions(self, data: CompressedSummary | OtherTable, delta: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> Any: ...
+    def discounted_expected_transactions(
+        self, data: Any, delta: Any = None, t_x: Any = None, T: Any = None, *, customer_id: str | None = "customer_id"
+    ) -> Any:
         """DERT: future purchases discounted continuously at ``delta`` per time unit (infinite horizon).
 
         ``data`` first (a table, a :class:`CompressedSummary` or the array x), then ``delta``;
         the old order ``(delta, data)`` works in this release with a ``DeprecationWarning``.
         Formula: ∫₀^∞ e^(−δt) dE[Y(t)] (Fader, Hardie & Lee 2005 "RFM and CLV"); closed form for
         Pareto/NBD (their eq. 2), tanh-sinh quadrature for the other models.
+
+        Returns:
+            for a table, a table of its family keyed by customer (``customer_id`` when present,
+            then ``discounted_expected_transactions``); for arrays, a numpy array.
         """
         if _is_scalar(data) and not _is_scalar(delta):
             _deprecated_order(f"{type(self).__name__}.discounted_expected_transactions(delta, data)", "discounted_expected_transactions(data, delta)")
             data, delta = delta, data
         args = self._xtT(data, t_x, T)
         with self._fields(data, t_x, T):
-            return self._fitted().discounted_expected_transactions(float(delta), *args)  # type: ignore[no-any-return]
+            values: Floats = self._fitted().discounted_expected_transactions(float(delta), *args)
+        return _point_frame(data, t_x is None and T is None, customer_id, "discounted_expected_transactions", values)
 
+    @overload
+    def probability_alive_intervals(self, data: ColumnLike, t_x: ColumnLike, T: ColumnLike, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def probability_alive_intervals(self, data: TableT, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def probability_alive_intervals(self, data: Mapping[str, Any], t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def probability_alive_intervals(self, data: pl.LazyFrame, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def probability_alive_intervals(self, data: OtherTable, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> Any: ...
     def probability_alive_intervals(
         self,
         data: Any,
@@ -696,6 +830,16 @@ class _TransactionModel(_Model):
         )
         return _interval_frame(data, from_table, customer_id, "probability_alive", arrays)
 
+    @overload
+    def expected_purchases_intervals(self, data: ColumnLike, t: float, t_x: ColumnLike, T: ColumnLike, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_purchases_intervals(self, data: TableT, t: float, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def expected_purchases_intervals(self, data: Mapping[str, Any], t: float, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_purchases_intervals(self, data: pl.LazyFrame, t: float, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def expected_purchases_intervals(self, data: OtherTable, t: float, t_x: None = None, T: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> Any: ...
     def expected_purchases_intervals(
         self,
         data: Any,
@@ -743,18 +887,25 @@ class _TransactionModel(_Model):
         )
         return _interval_frame(data, from_table, customer_id, "expected_purchases", arrays)
 
-    def predict(self, data: Any, t: float) -> Any:
+    @overload
+    def predict(self, data: TableT, t: float) -> TableT: ...
+    @overload
+    def predict(self, data: Mapping[str, Any], t: float) -> ArrayDict: ...
+    @overload
+    def predict(self, data: pl.LazyFrame, t: float) -> pl.DataFrame: ...
+    @overload
+    def predict(self, data: CompressedSummary | OtherTable, t: float) -> Any: ...
+    def predict(self, data: FrameLike | CompressedSummary | pl.LazyFrame, t: float) -> Any:
         """``data`` with ``probability_alive`` and ``expected_purchases`` (in (T, T + t]) appended.
 
         The result is a table of the input's family (a dict of arrays for a dict).
         """
         from crmkit.rfm import _append
 
-        extra = {"probability_alive": self.probability_alive(data), "expected_purchases": self.expected_purchases(data, t)}
+        extra = {"probability_alive": self._probability_alive(data, None, None), "expected_purchases": self._expected_purchases(data, t, None, None)}
         if isinstance(data, CompressedSummary):
             # the table it came from is not kept: the customer ids (when kept) and the predictions
-            columns: dict[str, Any] = {} if data.customer_id_name is None else {data.customer_id_name: data.customer_id}
-            return _frames.frame({**columns, **extra}, data.family)
+            return _customer_frame(data, True, data.customer_id_name, extra)
         return _append(data, extra, _frames.family(data))
 
     def _arrays(self, data: Any, t_x: Any, T: Any) -> list[Any]:
@@ -813,7 +964,19 @@ class ParetoNbd(_TransactionModel):
         """
         return self._fitted().probability_of_purchases(int(n), float(t))  # type: ignore[no-any-return]
 
-    def conditional_probability_of_purchases(self, data: Any, n: Any = None, t: Any = None, t_x: Any = None, T: Any = None) -> Floats:
+    @overload
+    def conditional_probability_of_purchases(self, data: ColumnLike, n: int, t: float, t_x: ColumnLike, T: ColumnLike, *, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def conditional_probability_of_purchases(self, data: TableT, n: int, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def conditional_probability_of_purchases(self, data: Mapping[str, Any], n: int, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def conditional_probability_of_purchases(self, data: pl.LazyFrame, n: int, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def conditional_probability_of_purchases(self, data: CompressedSummary | OtherTable, n: int, t: float, t_x: None = None, T: None = None, *, customer_id: str | None = "customer_id") -> Any: ...
+    def conditional_probability_of_purchases(
+        self, data: Any, n: Any = None, t: Any = None, t_x: Any = None, T: Any = None, *, customer_id: str | None = "customer_id"
+    ) -> Any:
         """P(Y = n | x, t_x, T): probability that each customer makes ``n`` purchases in (T, T + t].
 
         Args:
@@ -824,7 +987,9 @@ class ParetoNbd(_TransactionModel):
         The old order ``(n, t, data)`` works in this release with a ``DeprecationWarning``.
 
         Returns:
-            numpy array of float64 in [0, 1]. Formula: Fader & Hardie note 028, "Deriving the
+            probabilities in [0, 1]: for a table, a table of its family keyed by customer
+            (``customer_id`` when present, then ``conditional_probability_of_purchases``); for
+            arrays, a numpy array of float64. Formula: Fader & Hardie note 028, "Deriving the
             conditional PMF of the Pareto/NBD model", eq. 16 (lifetimes 0.11.3
             ``conditional_probability_of_n_purchases_up_to_time``).
 
@@ -839,7 +1004,8 @@ class ParetoNbd(_TransactionModel):
             data, n, t = t, data, n
         args = self._xtT(data, t_x, T)
         with self._fields(data, t_x, T):
-            return self._fitted().conditional_probability_of_purchases(int(n), float(t), *args)  # type: ignore[no-any-return]
+            values: Floats = self._fitted().conditional_probability_of_purchases(int(n), float(t), *args)
+        return _point_frame(data, t_x is None and T is None, customer_id, "conditional_probability_of_purchases", values)
 
 
 class MbgNbd(_TransactionModel):
@@ -942,7 +1108,14 @@ class GammaGamma(_Model):
     def _fields(self, data: Any, *arrays: Any) -> Any:
         return _user_fields(self._names(all(a is None for a in arrays) and not isinstance(data, CompressedSummary)))
 
-    def fit(self, data: Any, m_x: Any = None, weights: Any = None, *, penalty: float | None = None) -> Self:
+    def fit(
+        self,
+        data: FrameLike | CompressedSummary | ColumnLike,
+        m_x: ColumnLike | None = None,
+        weights: ColumnLike | None = None,
+        *,
+        penalty: float | None = None,
+    ) -> Self:
         """Fits on repeat purchases and mean spend.
 
         Args:
@@ -969,7 +1142,7 @@ class GammaGamma(_Model):
         _warn_left_out(len(left_out))
         return self
 
-    def score(self, data: Any, y: Any = None) -> float:
+    def score(self, data: FrameLike | CompressedSummary, y: object = None) -> float:
         """Mean log-likelihood per repeat customer (x > 0) of a table of summaries.
 
         The score ``cross_val_score`` and ``GridSearchCV`` maximise without ``scoring``: the
@@ -1001,23 +1174,45 @@ class GammaGamma(_Model):
         _warn_left_out(int(np.isnan(spend).sum()), stacklevel=4)
         return spend
 
-    def expected_spend(self, data: Any, m_x: Any = None) -> Floats:
+    @overload
+    def expected_spend(self, data: ColumnLike, m_x: ColumnLike, *, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def expected_spend(self, data: TableT, m_x: None = None, *, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def expected_spend(self, data: Mapping[str, Any], m_x: None = None, *, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_spend(self, data: pl.LazyFrame, m_x: None = None, *, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def expected_spend(self, data: CompressedSummary | OtherTable, m_x: None = None, *, customer_id: str | None = "customer_id") -> Any: ...
+    def expected_spend(self, data: Any, m_x: Any = None, *, customer_id: str | None = "customer_id") -> Any:
         """Expected spend per purchase of each customer, E[M | x, m_x] (Fader, Hardie & Lee 2005 "RFM and CLV" eq. A3):
         (p + p x)·(γ + x m_x)/(p x + q − 1) weighted as in the paper; the population mean for x = 0.
         NaN for the repeat customers the ``non_positive_spend`` rule leaves out. ``data``: a
         table (configured columns ``x``, ``m_x``), a :class:`CompressedSummary` built with
         ``m_x``, or the array x with ``m_x`` an array.
+
+        Returns:
+            for a table, a table of its family keyed by customer (``customer_id`` when present,
+            then ``expected_spend``) in input order; for arrays, a numpy array of float64.
+
+        Examples:
+            >>> import pyarrow as pa, crmkit
+            >>> gg = crmkit.GammaGamma.from_params(p=6.2488, q=3.7446, gamma=15.4477)
+            >>> table = pa.table({"customer_id": ["a", "b"], "x": [3.0, 1.0], "m_x": [20.0, 40.0]})
+            >>> gg.expected_spend(table).column("expected_spend").to_numpy().round(2).tolist()
+            [21.94, 38.53]
         """
         x, m = self._xm(data, m_x)
         with self._fields(data, m_x):
-            return self._spend(x, m)
+            values = self._spend(x, m)
+        return _point_frame(data, m_x is None, customer_id, "expected_spend", values)
 
     @property
     def population_mean_spend(self) -> float:
         """Population mean spend per purchase p γ / (q − 1) (needs q > 1)."""
         return self._fitted().population_mean_spend  # type: ignore[no-any-return]
 
-    def independence_check(self, data: Any, m_x: Any = None) -> float:
+    def independence_check(self, data: FrameLike | CompressedSummary | ColumnLike, m_x: ColumnLike | None = None) -> float:
         """Pearson correlation of frequency and mean spend among repeat customers (near 0 supports the model)."""
         return spend_frequency_correlation(*self._xm(data, m_x))
 
@@ -1055,6 +1250,16 @@ class GammaGamma(_Model):
         with self._clv_fields(transaction_model, data, t_x, T, m_x):
             return self._spend(x, m), [x, tx, tt]
 
+    @overload
+    def customer_lifetime_value(self, transaction_model: _TransactionModel, data: ColumnLike, t_x: ColumnLike, T: ColumnLike, m_x: ColumnLike, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def customer_lifetime_value(self, transaction_model: _TransactionModel, data: TableT, t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def customer_lifetime_value(self, transaction_model: _TransactionModel, data: Mapping[str, Any], t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def customer_lifetime_value(self, transaction_model: _TransactionModel, data: pl.LazyFrame, t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def customer_lifetime_value(self, transaction_model: _TransactionModel, data: CompressedSummary | OtherTable, t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, customer_id: str | None = "customer_id") -> Any: ...
     def customer_lifetime_value(
         self,
         transaction_model: _TransactionModel,
@@ -1066,7 +1271,8 @@ class GammaGamma(_Model):
         months: int = 12,
         discount_rate: float = 0.01,
         time_units_per_month: float,
-    ) -> Floats:
+        customer_id: str | None = "customer_id",
+    ) -> Any:
         """CLV with discrete monthly discounting (lifetimes 0.11.3 / pymc-marketing convention).
 
         CLV = Σ_{i=1..months} (E[Y(i f)] − E[Y((i−1) f)]) · E[M | x, m_x] / (1 + d)^i, where E[Y(t)] is
@@ -1081,14 +1287,28 @@ class GammaGamma(_Model):
                 four arrays. A table's columns are the ones the models were configured with:
                 x, t_x and T as ``transaction_model`` names them, m_x as this model does.
             months: horizon in months; discount_rate: per month (0.01 = 1%).
+            customer_id: the id column copied from a table into the result (when present).
 
         Returns:
-            numpy array of float64, one value per customer; NaN for the repeat customers the
-            ``non_positive_spend`` rule leaves out (counted in a :class:`CrmkitWarning`).
+            for a table, a table of its family keyed by customer (``customer_id`` when present,
+            then ``clv``), one row per input row in input order; for arrays, a numpy array of
+            float64. NaN for the repeat customers the ``non_positive_spend`` rule leaves out
+            (counted in a :class:`CrmkitWarning`).
+
+        Examples:
+            >>> import pandas as pd, crmkit
+            >>> bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
+            >>> gg = crmkit.GammaGamma.from_params(p=6.2488, q=3.7446, gamma=15.4477)
+            >>> s = pd.DataFrame({"customer_id": [101, 102], "x": [2.0, 6.0], "t_x": [30.43, 37.0],
+            ...                   "T": [38.86, 38.86], "m_x": [25.0, 40.0]})
+            >>> gg.customer_lifetime_value(bg, s, time_units_per_month=crmkit.WEEKS_PER_MONTH).round(2)
+               customer_id     clv
+            0          101   39.47
+            1          102  186.45
         """
         spend, rows = self._clv_inputs(transaction_model, data, t_x, T, m_x)
         with self._clv_fields(transaction_model, data, t_x, T, m_x):
-            return _crmkit.clv_monthly_steps(
+            values: Floats = _crmkit.clv_monthly_steps(
                 _core_of(transaction_model),
                 spend,
                 *rows,
@@ -1097,7 +1317,18 @@ class GammaGamma(_Model):
                 time_units_per_month=float(time_units_per_month),
                 left_out=True,
             )
+        return _point_frame(data, t_x is None and T is None and m_x is None, customer_id, "clv", values)
 
+    @overload
+    def expected_spend_intervals(self, data: ColumnLike, m_x: ColumnLike, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_spend_intervals(self, data: TableT, m_x: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def expected_spend_intervals(self, data: Mapping[str, Any], m_x: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_spend_intervals(self, data: pl.LazyFrame, m_x: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def expected_spend_intervals(self, data: OtherTable, m_x: None = None, *, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> Any: ...
     def expected_spend_intervals(
         self,
         data: Any,
@@ -1135,6 +1366,16 @@ class GammaGamma(_Model):
         )
         return _interval_frame(data, from_table, customer_id, "expected_spend", arrays)
 
+    @overload
+    def customer_lifetime_value_intervals(self, transaction_model: _TransactionModel, data: ColumnLike, t_x: ColumnLike, T: ColumnLike, m_x: ColumnLike, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def customer_lifetime_value_intervals(self, transaction_model: _TransactionModel, data: TableT, t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def customer_lifetime_value_intervals(self, transaction_model: _TransactionModel, data: Mapping[str, Any], t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def customer_lifetime_value_intervals(self, transaction_model: _TransactionModel, data: pl.LazyFrame, t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def customer_lifetime_value_intervals(self, transaction_model: _TransactionModel, data: OtherTable, t_x: None = None, T: None = None, m_x: None = None, *, months: int = 12, discount_rate: float = 0.01, time_units_per_month: float, level: float = 0.9, method: IntervalMethod = "delta", draws: int = 1000, seed: int = 0, customer_id: str | None = "customer_id") -> Any: ...
     def customer_lifetime_value_intervals(
         self,
         transaction_model: _TransactionModel,
@@ -1174,7 +1415,7 @@ class GammaGamma(_Model):
             >>> bg = crmkit.BgNbd(weights="n").fit(s)
             >>> iv = gg.customer_lifetime_value_intervals(bg, s, time_units_per_month=crmkit.WEEKS_PER_MONTH)
             >>> point = gg.customer_lifetime_value(bg, s, time_units_per_month=crmkit.WEEKS_PER_MONTH)
-            >>> bool(abs(iv.clv - point).max() < 1e-9)
+            >>> bool((iv.customer_id == point.customer_id).all() and abs(iv.clv - point.clv).max() < 1e-9)
             True
             >>> bool(((iv.lower < iv.clv) & (iv.clv < iv.upper)).all())
             True
@@ -1198,6 +1439,16 @@ class GammaGamma(_Model):
         )
         return _interval_frame(data, from_table, customer_id, "clv", arrays)
 
+    @overload
+    def clv_dert(self, transaction_model: _TransactionModel, data: ColumnLike, t_x: ColumnLike, T: ColumnLike, m_x: ColumnLike, *, annual_discount_rate: float, time_units_per_year: float, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def clv_dert(self, transaction_model: _TransactionModel, data: TableT, t_x: None = None, T: None = None, m_x: None = None, *, annual_discount_rate: float, time_units_per_year: float, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def clv_dert(self, transaction_model: _TransactionModel, data: Mapping[str, Any], t_x: None = None, T: None = None, m_x: None = None, *, annual_discount_rate: float, time_units_per_year: float, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def clv_dert(self, transaction_model: _TransactionModel, data: pl.LazyFrame, t_x: None = None, T: None = None, m_x: None = None, *, annual_discount_rate: float, time_units_per_year: float, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def clv_dert(self, transaction_model: _TransactionModel, data: CompressedSummary | OtherTable, t_x: None = None, T: None = None, m_x: None = None, *, annual_discount_rate: float, time_units_per_year: float, customer_id: str | None = "customer_id") -> Any: ...
     def clv_dert(
         self,
         transaction_model: _TransactionModel,
@@ -1208,7 +1459,8 @@ class GammaGamma(_Model):
         *,
         annual_discount_rate: float,
         time_units_per_year: float,
-    ) -> Floats:
+        customer_id: str | None = "customer_id",
+    ) -> Any:
         """CLV with continuous discounting over an infinite horizon: DERT(δ) · E[M | x, m_x].
 
         δ = ln(1 + annual_discount_rate) / time_units_per_year (52 for weeks, 365 for days);
@@ -1216,12 +1468,14 @@ class GammaGamma(_Model):
         numerical integration for BG/NBD and MBG/NBD).
 
         Returns:
-            numpy array of float64; NaN for the repeat customers the ``non_positive_spend`` rule
-            leaves out (counted in a :class:`CrmkitWarning`).
+            for a table, a table of its family keyed by customer (``customer_id`` when present,
+            then ``clv_dert``); for arrays, a numpy array of float64. NaN for the repeat
+            customers the ``non_positive_spend`` rule leaves out (counted in a
+            :class:`CrmkitWarning`).
         """
         spend, rows = self._clv_inputs(transaction_model, data, t_x, T, m_x)
         with self._clv_fields(transaction_model, data, t_x, T, m_x):
-            return _crmkit.clv_dert(
+            values: Floats = _crmkit.clv_dert(
                 _core_of(transaction_model),
                 spend,
                 *rows,
@@ -1229,6 +1483,7 @@ class GammaGamma(_Model):
                 time_units_per_year=float(time_units_per_year),
                 left_out=True,
             )
+        return _point_frame(data, t_x is None and T is None and m_x is None, customer_id, "clv_dert", values)
 
 
 class BgBb(_Model):
@@ -1277,7 +1532,15 @@ class BgBb(_Model):
         given = {"x": data, "t_x": t_x, "n": n}
         return _columns(None, given, given)
 
-    def fit(self, data: Any, t_x: Any = None, n: Any = None, weights: Any = None, *, penalty: float | None = None) -> Self:
+    def fit(
+        self,
+        data: FrameLike | ColumnLike,
+        t_x: ColumnLike | None = None,
+        n: ColumnLike | None = None,
+        weights: ColumnLike | None = None,
+        *,
+        penalty: float | None = None,
+    ) -> Self:
         """Fits by maximum likelihood on a table (configured columns) or the arrays x, t_x, n."""
         x, tx, nn = self._xtn(data, t_x, n)
         with _user_fields(self._names(t_x is None and n is None)):
@@ -1287,7 +1550,7 @@ class BgBb(_Model):
             self.model_ = self._core.fit(x, tx, nn, w, **self._fit_kwargs(penalty))
         return self
 
-    def score(self, data: Any, y: Any = None) -> float:
+    def score(self, data: FrameLike | CompressedSummary, y: object = None) -> float:
         """Mean log-likelihood per customer of a table of (x, t_x, n) rows (higher is better).
 
         The score ``cross_val_score`` and ``GridSearchCV`` maximise without ``scoring``
@@ -1305,22 +1568,58 @@ class BgBb(_Model):
             log_likelihood, customers = self._fitted().log_likelihood_of(x, tx, nn, w)
         return float(log_likelihood) / float(customers)
 
-    def probability_alive(self, data: Any, t_x: Any = None, n: Any = None, *, future: int = 0) -> Floats:
-        """P(alive at opportunity n + future) of each customer (Fader, Hardie & Shang 2010 eq. 11)."""
+    @overload
+    def probability_alive(self, data: ColumnLike, t_x: ColumnLike, n: ColumnLike, *, future: int = 0, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def probability_alive(self, data: TableT, t_x: None = None, n: None = None, *, future: int = 0, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def probability_alive(self, data: Mapping[str, Any], t_x: None = None, n: None = None, *, future: int = 0, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def probability_alive(self, data: pl.LazyFrame, t_x: None = None, n: None = None, *, future: int = 0, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def probability_alive(self, data: CompressedSummary | OtherTable, t_x: None = None, n: None = None, *, future: int = 0, customer_id: str | None = "customer_id") -> Any: ...
+    def probability_alive(
+        self, data: Any, t_x: Any = None, n: Any = None, *, future: int = 0, customer_id: str | None = "customer_id"
+    ) -> Any:
+        """P(alive at opportunity n + future) of each customer (Fader, Hardie & Shang 2010 eq. 11).
+
+        Returns:
+            for a table, a table of its family keyed by customer (``customer_id`` when present,
+            then ``probability_alive``); for the arrays x, t_x, n, a numpy array of float64.
+        """
         args = self._xtn(data, t_x, n)
         with _user_fields(self._names(t_x is None and n is None)):
-            return self._fitted().probability_alive(*args, future=int(future))  # type: ignore[no-any-return]
+            values: Floats = self._fitted().probability_alive(*args, future=int(future))
+        return _point_frame(data, t_x is None and n is None, customer_id, "probability_alive", values)
 
-    def expected_purchases(self, data: Any, future: Any = None, t_x: Any = None, n: Any = None) -> Floats:
+    @overload
+    def expected_purchases(self, data: ColumnLike, future: int, t_x: ColumnLike, n: ColumnLike, *, customer_id: str | None = "customer_id") -> Floats: ...
+    @overload
+    def expected_purchases(self, data: TableT, future: int, t_x: None = None, n: None = None, *, customer_id: str | None = "customer_id") -> TableT: ...
+    @overload
+    def expected_purchases(self, data: Mapping[str, Any], future: int, t_x: None = None, n: None = None, *, customer_id: str | None = "customer_id") -> ArrayDict: ...
+    @overload
+    def expected_purchases(self, data: pl.LazyFrame, future: int, t_x: None = None, n: None = None, *, customer_id: str | None = "customer_id") -> pl.DataFrame: ...
+    @overload
+    def expected_purchases(self, data: CompressedSummary | OtherTable, future: int, t_x: None = None, n: None = None, *, customer_id: str | None = "customer_id") -> Any: ...
+    def expected_purchases(
+        self, data: Any, future: Any = None, t_x: Any = None, n: Any = None, *, customer_id: str | None = "customer_id"
+    ) -> Any:
         """Expected transactions of each customer in the next ``future`` opportunities (Fader, Hardie & Shang 2010 eq. 13).
 
         ``data`` first (a table or the array x, with ``t_x`` and ``n`` arrays), then ``future``;
         the old order ``(future, data)`` works in this release with a ``DeprecationWarning``.
 
+        Returns:
+            for a table, a table of its family keyed by customer (``customer_id`` when present,
+            then ``expected_purchases``); for the arrays x, t_x, n, a numpy array of float64.
+
         Examples:
             >>> import crmkit
             >>> m = crmkit.BgBb.from_params(alpha=1.2035, beta=0.7497, gamma=0.6567, delta=2.7834)
-            >>> m.expected_purchases({"x": [6.0, 0.0], "t_x": [6.0, 0.0], "n": [6.0, 6.0]}, 5).round(3).tolist()
+            >>> m.expected_purchases({"x": [6.0, 0.0], "t_x": [6.0, 0.0], "n": [6.0, 6.0]}, 5)["expected_purchases"].round(3).tolist()
+            [3.753, 0.073]
+            >>> m.expected_purchases([6.0, 0.0], 5, [6.0, 0.0], [6.0, 6.0]).round(3).tolist()
             [3.753, 0.073]
         """
         if _is_scalar(data) and not _is_scalar(future):
@@ -1328,7 +1627,8 @@ class BgBb(_Model):
             data, future = future, data
         args = self._xtn(data, t_x, n)
         with _user_fields(self._names(t_x is None and n is None)):
-            return self._fitted().expected_purchases(int(future), *args)  # type: ignore[no-any-return]
+            values: Floats = self._fitted().expected_purchases(int(future), *args)
+        return _point_frame(data, t_x is None and n is None, customer_id, "expected_purchases", values)
 
     def expected_purchases_new_customer(self, n: int) -> float:
         """Expected transactions of a new customer in the first ``n`` opportunities (Fader, Hardie & Shang 2010 eq. 9)."""
@@ -1365,10 +1665,10 @@ class ShiftedBetaGeometric(_Model):
 
     def fit(
         self,
-        survival: Any = None,
+        survival: Iterable[float] | None = None,
         *,
         cohort_size: float = 1000.0,
-        lost: Any = None,
+        lost: Iterable[float] | None = None,
         survivors: float | None = None,
         penalty: float | None = None,
     ) -> ShiftedBetaGeometric:
@@ -1384,15 +1684,15 @@ class ShiftedBetaGeometric(_Model):
             self.model_ = self._core.fit_counts([float(v) for v in lost], float(survivors), **kwargs)
         return self
 
-    def survival(self, t: Any) -> np.ndarray:
+    def survival(self, t: int | npt.ArrayLike) -> Floats:
         """S(t), the share of the cohort active after each period in ``t`` (Fader & Hardie 2007 eq. 4)."""
         return np.asarray(self._fitted().survival([int(v) for v in np.atleast_1d(t)]))
 
-    def churn_probability(self, t: Any) -> np.ndarray:
+    def churn_probability(self, t: int | npt.ArrayLike) -> Floats:
         """P(T = t), churn in period t >= 1 (Fader & Hardie 2007 eq. 3)."""
         return np.asarray(self._fitted().churn_probability([int(v) for v in np.atleast_1d(t)]))
 
-    def retention_rate(self, t: Any) -> np.ndarray:
+    def retention_rate(self, t: int | npt.ArrayLike) -> Floats:
         """r_t = (β + t − 1)/(α + β + t − 1) for periods t >= 1 (Fader & Hardie 2007 eq. 6)."""
         return np.asarray(self._fitted().retention_rate([int(v) for v in np.atleast_1d(t)]))
 
@@ -1401,7 +1701,7 @@ class ShiftedBetaGeometric(_Model):
         return self._fitted().discounted_expected_residual_lifetime(float(d), int(renewals))  # type: ignore[no-any-return]
 
 
-def spend_frequency_correlation(x: Any, m_x: Any) -> float:
+def spend_frequency_correlation(x: ColumnLike, m_x: ColumnLike) -> float:
     """Pearson correlation of repeat purchases and mean spend among repeat customers (x > 0).
 
     The Gamma–Gamma model assumes they are independent: a value near 0 supports it.

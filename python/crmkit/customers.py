@@ -16,13 +16,16 @@ or a contact.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
 from crmkit import _crmkit, _frames
-from crmkit._typing import Family, FrameLike
+from crmkit._typing import ArrayDict, Family, FrameLike
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["CUSTOMER_FIELDS", "CustomerRecords", "read_customers"]
 
@@ -133,10 +136,16 @@ class CustomerRecords:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __reduce__(self) -> tuple[Any, tuple[str, Family]]:
+    def __reduce__(self) -> tuple[Callable[[str, Family], CustomerRecords], tuple[str, Family]]:
         # Pickles through the validated JSON form (so a pickle is checked when loaded).
         return (CustomerRecords.from_json, (self.to_json(), self.family))
 
+    @overload
+    def to_frame(self, family: Literal["numpy"]) -> ArrayDict: ...
+    @overload
+    def to_frame(self, family: Literal["polars"]) -> pl.DataFrame: ...
+    @overload
+    def to_frame(self, family: Family | None = None) -> Any: ...
     def to_frame(self, family: Family | None = None) -> Any:
         """The records as a frame (``first_contact`` as dates, missing values null)."""
         cols: dict[str, Any] = {}

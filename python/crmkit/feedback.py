@@ -9,13 +9,14 @@ answers >= 4). An answer that is NaN, not whole or outside the scale is an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, overload
 
 import numpy as np
 
 from crmkit import _crmkit, _display, _frames
-from crmkit._typing import ColumnLike, ColumnOrName, FrameLike, NpsMethod, ProportionMethod
+from crmkit._typing import ArrayDict, ColumnLike, ColumnOrName, FrameLike, NpsMethod, ProportionMethod, TableT
 
 __all__ = [
     "CsatResult",
@@ -231,7 +232,7 @@ def nps(answers: ColumnLike, method: NpsMethod = "wald", confidence: float = 0.9
     return _nps_result(_crmkit.nps(_answers(answers), method, confidence))
 
 
-def _counts(sample: Any) -> tuple[int, int, int]:
+def _counts(sample: NpsSample) -> tuple[int, int, int]:
     if isinstance(sample, NpsResult):
         return sample.counts
     if isinstance(sample, tuple) and len(sample) == 3 and all(isinstance(c, (int, np.integer)) for c in sample):
@@ -240,7 +241,11 @@ def _counts(sample: Any) -> tuple[int, int, int]:
     return r.counts
 
 
-def compare_nps(a: Any, b: Any, confidence: float = 0.95) -> NpsComparison:
+#: One NPS sample: the answers (0–10), its :class:`NpsResult`, or (promoters, passives, detractors).
+NpsSample: TypeAlias = "ColumnLike | NpsResult | tuple[int, int, int]"
+
+
+def compare_nps(a: NpsSample, b: NpsSample, confidence: float = 0.95) -> NpsComparison:
     """Compares the NPS of two independent samples.
 
     Each sample is an array / column of answers, an :class:`NpsResult`, or a tuple
@@ -304,6 +309,33 @@ def _segment_ids(data: Any, segment: Any) -> Any:
     return _frames.ids(col, "segment")
 
 
+@overload
+def nps_by_segment(
+    data: TableT,
+    *,
+    segment: ColumnOrName = ...,
+    answer: ColumnOrName = ...,
+    method: NpsMethod = ...,
+    confidence: float = ...,
+) -> TableT: ...
+@overload
+def nps_by_segment(
+    data: Mapping[str, Any],
+    *,
+    segment: ColumnOrName = ...,
+    answer: ColumnOrName = ...,
+    method: NpsMethod = ...,
+    confidence: float = ...,
+) -> ArrayDict: ...
+@overload
+def nps_by_segment(
+    data: FrameLike | None = None,
+    *,
+    segment: ColumnOrName = ...,
+    answer: ColumnOrName = ...,
+    method: NpsMethod = ...,
+    confidence: float = ...,
+) -> Any: ...
 def nps_by_segment(
     data: FrameLike | None = None,
     *,
@@ -335,6 +367,33 @@ def nps_by_segment(
     return _segment_frame(data, segment, out, keys)
 
 
+@overload
+def csat_by_segment(
+    data: TableT,
+    *,
+    segment: ColumnOrName = ...,
+    answer: ColumnOrName = ...,
+    method: ProportionMethod = ...,
+    confidence: float = ...,
+) -> TableT: ...
+@overload
+def csat_by_segment(
+    data: Mapping[str, Any],
+    *,
+    segment: ColumnOrName = ...,
+    answer: ColumnOrName = ...,
+    method: ProportionMethod = ...,
+    confidence: float = ...,
+) -> ArrayDict: ...
+@overload
+def csat_by_segment(
+    data: FrameLike | None = None,
+    *,
+    segment: ColumnOrName = ...,
+    answer: ColumnOrName = ...,
+    method: ProportionMethod = ...,
+    confidence: float = ...,
+) -> Any: ...
 def csat_by_segment(
     data: FrameLike | None = None,
     *,
@@ -361,6 +420,30 @@ def csat_by_segment(
     return _segment_frame(data, segment, out, ["respondents", "satisfied", "top_two_box", "lower", "upper", "mean"])
 
 
+@overload
+def nps_group_outcomes(
+    data: TableT,
+    *,
+    answer: ColumnOrName = ...,
+    repurchased: ColumnOrName = ...,
+    clv: ColumnOrName = ...,
+) -> TableT: ...
+@overload
+def nps_group_outcomes(
+    data: Mapping[str, Any],
+    *,
+    answer: ColumnOrName = ...,
+    repurchased: ColumnOrName = ...,
+    clv: ColumnOrName = ...,
+) -> ArrayDict: ...
+@overload
+def nps_group_outcomes(
+    data: FrameLike | None = None,
+    *,
+    answer: ColumnOrName = ...,
+    repurchased: ColumnOrName = ...,
+    clv: ColumnOrName = ...,
+) -> Any: ...
 def nps_group_outcomes(
     data: FrameLike | None = None,
     *,

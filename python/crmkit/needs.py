@@ -6,13 +6,15 @@ the same family out (a dict of numpy arrays for array input).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from crmkit import _crmkit, _frames
-from crmkit._typing import ColumnOrName, DateLike, FrameLike
+from crmkit._typing import ArrayDict, ColumnOrName, DateLike, FrameLike, TableT
+from crmkit.clv import _user_fields
 from crmkit.value import _append, _family, take_rows
 
 __all__ = [
@@ -34,6 +36,36 @@ def _work_list(data: Any, out: Mapping[str, Any], fam: str) -> Any:
     return _append(take_rows(data, rows), extra)
 
 
+@overload
+def prioritise_needs(
+    data: TableT,
+    *,
+    importance: ColumnOrName = ...,
+    urgency: ColumnOrName = ...,
+    thresholds: tuple[float, float] = ...,
+    important: ColumnOrName | None = ...,
+    urgent: ColumnOrName | None = ...,
+) -> TableT: ...
+@overload
+def prioritise_needs(
+    data: Mapping[str, Any],
+    *,
+    importance: ColumnOrName = ...,
+    urgency: ColumnOrName = ...,
+    thresholds: tuple[float, float] = ...,
+    important: ColumnOrName | None = ...,
+    urgent: ColumnOrName | None = ...,
+) -> ArrayDict: ...
+@overload
+def prioritise_needs(
+    data: FrameLike | None = None,
+    *,
+    importance: ColumnOrName = ...,
+    urgency: ColumnOrName = ...,
+    thresholds: tuple[float, float] = ...,
+    important: ColumnOrName | None = ...,
+    urgent: ColumnOrName | None = ...,
+) -> Any: ...
 def prioritise_needs(
     data: FrameLike | None = None,
     *,
@@ -136,44 +168,158 @@ def _bools(col: Any, field: str) -> np.ndarray:
 
 
 _NEED_FIELDS = ("customer_id", "topic", "type", "source", "description", "status", "owner", "due", "importance", "urgency", "completion")
+_TEXT_FIELDS = ("customer_id", "topic", "type", "source", "description", "status", "owner")
 
 
-def _need_columns(needs: Any, columns: Mapping[str, str] | None) -> dict[str, Any]:
-    """The need records of a table as the dict of lists the extension reads."""
-    names = {f: f for f in _NEED_FIELDS}
-    if columns:
-        unknown = set(columns) - set(_NEED_FIELDS)
-        if unknown:
-            raise _frames._error(_crmkit.ConfigError, f"invalid `columns`: unknown need fields {sorted(unknown)}", "columns")
-        names.update(columns)
-    available = set(needs.keys()) if isinstance(needs, Mapping) else set(getattr(needs, "column_names", None) or needs.columns)
+def _column_names(table: Any) -> set[str]:
+    """The column names of a table (a dict, pandas / polars / pyarrow frame); none for None."""
+    if table is None:
+        return set()
+    if isinstance(table, Mapping):
+        return set(table.keys())
+    if type(table).__name__ == "LazyFrame":
+        return set(table.collect_schema().names())
+    names = getattr(table, "column_names", None)
+    return set(names if names is not None else table.columns)
+
+
+def _deprecated_columns(call: str, columns: Mapping[str, str], fields: dict[str, ColumnOrName | None]) -> None:
+    """Applies the deprecated ``columns=`` mapping onto the column keywords, with a
+    DeprecationWarning saying which keywords to pass instead."""
+    unknown = set(columns) - set(_NEED_FIELDS)
+    if unknown:
+        raise _frames._error(_crmkit.ConfigError, f"invalid `columns`: unknown need fields {sorted(unknown)}", "columns")
+    keywords = ", ".join(f"{field}={_frames.shown(name)}" for field, name in columns.items())
+    warnings.warn(
+        f"crmkit: {call}(columns={{...}}) is deprecated and stops working in the next release; "
+        f"pass each column as a keyword instead: {call}(needs, {keywords})",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    fields.update(columns)
+
+
+def _need_columns(needs: Any, fields: Mapping[str, ColumnOrName | None]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The need records as the dict of lists the extension reads, and the core's field names →
+    the column names the user typed (so that errors name the column).
+
+    Each field is a column name of ``needs`` (read when the table has it: the optional fields
+    keep their defaults otherwise, and a missing required one is an error naming the field),
+    the column itself, or None (not read).
+    """
+    available = _column_names(needs)
     out: dict[str, Any] = {}
-    for field, name in names.items():
-        if name not in available:
+    typed: dict[str, str] = {}
+    for field, spec in fields.items():
+        if spec is None or (isinstance(spec, str) and spec not in available):
             continue
-        values = _to_list(_frames.column(needs, name, field))
-        if field in ("customer_id", "topic", "type", "source", "description", "status", "owner"):
+        if isinstance(spec, str):
+            typed[field] = spec
+        name = typed.get(field, field)
+        values = _to_list(_frames.column(needs, spec, name))
+        if field in _TEXT_FIELDS:
             values = [None if v is None else str(v) for v in values]
         elif field == "due":
-            values = [None if v is None else _frames.day_number(v, "due") for v in values]
+            values = [None if v is None else _frames.day_number(v, name) for v in values]
         else:
             for row, v in enumerate(values):
                 if v is None:
-                    raise _frames._error(_crmkit.MissingValueError, f"`{field}` is missing (null) at row {row}", field, row)
+                    raise _frames._error(_crmkit.MissingValueError, f"`{name}` is missing (null) at row {row}", name, row)
             values = [float(v) for v in values]
         out[field] = values
-    return out
+    return out, typed
 
 
-def need_work_list(needs: FrameLike, *, thresholds: tuple[float, float] = (0.5, 0.5), columns: Mapping[str, str] | None = None) -> Any:
+@overload
+def need_work_list(
+    needs: TableT,
+    *,
+    thresholds: tuple[float, float] = ...,
+    customer_id: ColumnOrName = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> TableT: ...
+@overload
+def need_work_list(
+    needs: Mapping[str, Any] | None = None,
+    *,
+    thresholds: tuple[float, float] = ...,
+    customer_id: ColumnOrName = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> ArrayDict: ...
+@overload
+def need_work_list(
+    needs: FrameLike,
+    *,
+    thresholds: tuple[float, float] = ...,
+    customer_id: ColumnOrName = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> Any: ...
+def need_work_list(
+    needs: FrameLike | None = None,
+    *,
+    thresholds: tuple[float, float] = (0.5, 0.5),
+    customer_id: ColumnOrName = "customer_id",
+    topic: ColumnOrName = "topic",
+    type: ColumnOrName = "type",
+    source: ColumnOrName | None = "source",
+    description: ColumnOrName | None = "description",
+    status: ColumnOrName | None = "status",
+    owner: ColumnOrName | None = "owner",
+    due: ColumnOrName | None = "due",
+    importance: ColumnOrName | None = "importance",
+    urgency: ColumnOrName | None = "urgency",
+    completion: ColumnOrName | None = "completion",
+    columns: Mapping[str, str] | None = None,
+) -> Any:
     """The work list of need records: open needs (unmet or partly met) in importance–urgency order.
 
-    A need record has the columns ``customer_id``, ``topic`` (normalised subject, the key of
+    A need record has the fields ``customer_id``, ``topic`` (normalised subject, the key of
     aggregation), ``type`` (``product``, ``service``, ``price``, ``experience``) and optionally
     ``source`` (``sales_call``, ``ticket``, ``survey``, ``other``), ``description``,
     ``importance``, ``urgency`` (scores, default 0), ``status`` (``unmet`` — the default —,
     ``partly_met``, ``met``), ``owner``, ``due`` (a date) and ``completion`` (share done in
-    [0, 1]). ``columns`` maps a field to another column name, e.g. ``{"type": "need_type"}``.
+    [0, 1]). Each field is read from the column of its keyword: ``type="need_type"`` reads the
+    need type from column ``need_type``; errors name that column.
+
+    Args:
+        needs: the need records (a table), or None when every field read is passed as a column.
+        thresholds: (importance, urgency) thresholds of the quadrants (see :func:`prioritise_needs`).
+        customer_id, topic, type, source, description, status, owner, due, importance, urgency, completion:
+            the need fields, each a column name of ``needs`` (default: the field's own name), the
+            column itself, or None to leave an optional field out. An optional field whose
+            named column the table lacks takes its default.
+        columns: deprecated (a ``DeprecationWarning``; removed in the next release): a mapping
+            of fields to column names, ``{"type": "need_type"}``; pass ``type="need_type"``.
 
     Returns:
         The open needs in work order with ``quadrant`` and ``priority_score`` added (see
@@ -182,24 +328,104 @@ def need_work_list(needs: FrameLike, *, thresholds: tuple[float, float] = (0.5, 
     Examples:
         >>> import pandas as pd, crmkit
         >>> needs = pd.DataFrame({"customer_id": ["c1", "c2", "c3"], "topic": ["api", "sla", "price"],
-        ...                       "type": ["product", "service", "price"], "importance": [0.9, 0.9, 0.2],
+        ...                       "need_type": ["product", "service", "price"], "importance": [0.9, 0.9, 0.2],
         ...                       "urgency": [0.2, 0.8, 0.9], "status": ["unmet", "partly_met", "met"]})
-        >>> crmkit.need_work_list(needs)[["customer_id", "topic", "quadrant"]]
+        >>> crmkit.need_work_list(needs, type="need_type")[["customer_id", "topic", "quadrant"]]
           customer_id topic  quadrant
         0          c2   sla    do_now
         1          c1   api  schedule
     """
-    out = _crmkit.need_work_list(_need_columns(needs, columns), (float(thresholds[0]), float(thresholds[1])))
+    fields = _fields(customer_id, topic, type, source, description, status, owner, due, importance, urgency, completion)
+    if columns is not None:
+        _deprecated_columns("need_work_list", columns, fields)
+    records, typed = _need_columns(needs, fields)
+    with _user_fields(typed):
+        out = _crmkit.need_work_list(records, (float(thresholds[0]), float(thresholds[1])))
     return _work_list(needs, out, _frames.family(needs))
 
 
+def _fields(*specs: ColumnOrName | None) -> dict[str, ColumnOrName | None]:
+    """The need fields' keywords, in the order of ``_NEED_FIELDS``."""
+    return dict(zip(_NEED_FIELDS, specs))
+
+
+@overload
+def aggregate_needs(
+    needs: TableT,
+    customers: FrameLike,
+    *,
+    group: ColumnOrName = ...,
+    customer_id: ColumnOrName = ...,
+    common_threshold: float = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> TableT: ...
+@overload
+def aggregate_needs(
+    needs: Mapping[str, Any] | None,
+    customers: FrameLike,
+    *,
+    group: ColumnOrName = ...,
+    customer_id: ColumnOrName = ...,
+    common_threshold: float = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> ArrayDict: ...
+@overload
 def aggregate_needs(
     needs: FrameLike,
     customers: FrameLike,
     *,
-    group: str = "group",
-    customer_id: str = "customer_id",
+    group: ColumnOrName = ...,
+    customer_id: ColumnOrName = ...,
+    common_threshold: float = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> Any: ...
+def aggregate_needs(
+    needs: FrameLike | None,
+    customers: FrameLike,
+    *,
+    group: ColumnOrName = "group",
+    customer_id: ColumnOrName = "customer_id",
     common_threshold: float = 0.5,
+    topic: ColumnOrName = "topic",
+    type: ColumnOrName = "type",
+    source: ColumnOrName | None = "source",
+    description: ColumnOrName | None = "description",
+    status: ColumnOrName | None = "status",
+    owner: ColumnOrName | None = "owner",
+    due: ColumnOrName | None = "due",
+    importance: ColumnOrName | None = "importance",
+    urgency: ColumnOrName | None = "urgency",
+    completion: ColumnOrName | None = "completion",
     columns: Mapping[str, str] | None = None,
 ) -> Any:
     """Common versus individual need topics per customer group (industry, size band, ...).
@@ -209,6 +435,18 @@ def aggregate_needs(
     customers who raised it is >= ``common_threshold`` (default 50 %), else ``individual``.
     A customer without an id or a group (None, NaN, null) is a MissingValueError naming the
     row: a missing group is never read as a group called ``"None"``.
+
+    Args:
+        needs: the need records (fields as in :func:`need_work_list`).
+        customers: every customer once, with its id and group.
+        group: the group column of ``customers`` (a name or the column itself).
+        customer_id: the customer id column, of both tables when a name (as a join key); the
+            column itself is read for ``needs``, and ``customers`` then has a ``customer_id``
+            column.
+        common_threshold: the share of a group from which a topic is common.
+        topic, type, source, description, status, owner, due, importance, urgency, completion:
+            the other need fields of ``needs``, as in :func:`need_work_list`.
+        columns: deprecated mapping of need fields to column names (a ``DeprecationWarning``).
 
     Returns:
         A table (family of ``needs``) with group, topic, customers_raising, group_customers,
@@ -224,9 +462,15 @@ def aggregate_needs(
         0    it    api                  2                3  0.666667      common
         1    it  price                  1                3  0.333333  individual
     """
-    ids = _texts(_to_list(_frames.column(customers, customer_id, "customer_id")), "customer_id")
+    fields = _fields(customer_id, topic, type, source, description, status, owner, due, importance, urgency, completion)
+    if columns is not None:
+        _deprecated_columns("aggregate_needs", columns, fields)
+    id_name = customer_id if isinstance(customer_id, str) else "customer_id"
+    ids = _texts(_to_list(_frames.column(customers, id_name, "customer_id")), "customer_id")
     groups = _texts(_to_list(_frames.column(customers, group, "group")), "group")
-    out = _crmkit.aggregate_needs(_need_columns(needs, columns), ids, groups, common_threshold)
+    records, typed = _need_columns(needs, fields)
+    with _user_fields(typed):
+        out = _crmkit.aggregate_needs(records, ids, groups, common_threshold)
     cols = {
         "group": np.asarray(out["group"], dtype=object),
         "topic": np.asarray(out["topic"], dtype=object),
@@ -238,23 +482,100 @@ def aggregate_needs(
     return _frames.frame(cols, _frames.family(needs))
 
 
-def owner_workload(needs: FrameLike, *, as_of: DateLike, columns: Mapping[str, str] | None = None) -> Any:
+@overload
+def owner_workload(
+    needs: TableT,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> TableT: ...
+@overload
+def owner_workload(
+    needs: Mapping[str, Any] | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> ArrayDict: ...
+@overload
+def owner_workload(
+    needs: FrameLike,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = ...,
+    topic: ColumnOrName = ...,
+    type: ColumnOrName = ...,
+    source: ColumnOrName | None = ...,
+    description: ColumnOrName | None = ...,
+    status: ColumnOrName | None = ...,
+    owner: ColumnOrName | None = ...,
+    due: ColumnOrName | None = ...,
+    importance: ColumnOrName | None = ...,
+    urgency: ColumnOrName | None = ...,
+    completion: ColumnOrName | None = ...,
+    columns: Mapping[str, str] | None = ...,
+) -> Any: ...
+def owner_workload(
+    needs: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    topic: ColumnOrName = "topic",
+    type: ColumnOrName = "type",
+    source: ColumnOrName | None = "source",
+    description: ColumnOrName | None = "description",
+    status: ColumnOrName | None = "status",
+    owner: ColumnOrName | None = "owner",
+    due: ColumnOrName | None = "due",
+    importance: ColumnOrName | None = "importance",
+    urgency: ColumnOrName | None = "urgency",
+    completion: ColumnOrName | None = "completion",
+    columns: Mapping[str, str] | None = None,
+) -> Any:
     """Per owner: needs in total, unmet, partly met and overdue (due before ``as_of``, not met).
 
-    Rows are sorted by owner; unassigned needs (no owner) come first with owner None.
+    Rows are sorted by owner; unassigned needs (no owner) come first with owner None. The need
+    fields are read from the columns of their keywords, as in :func:`need_work_list`
+    (``columns=`` is deprecated, with a ``DeprecationWarning``).
 
     Examples:
         >>> import pandas as pd, crmkit
         >>> needs = pd.DataFrame({"customer_id": ["c1", "c2", "c3"], "topic": ["a", "b", "c"],
-        ...                       "type": ["product"] * 3, "owner": ["ann", "ann", None],
+        ...                       "type": ["product"] * 3, "assignee": ["ann", "ann", None],
         ...                       "status": ["unmet", "met", "partly_met"],
         ...                       "due": pd.to_datetime(["2024-01-10", "2024-01-01", "2024-03-01"])})
-        >>> crmkit.owner_workload(needs, as_of="2024-02-01")
+        >>> crmkit.owner_workload(needs, as_of="2024-02-01", owner="assignee")
           owner  needs  unmet  partly_met  overdue
         0   NaN      1      0           1        0
         1   ann      2      1           0        1
     """
-    out = _crmkit.owner_workload(_need_columns(needs, columns), _frames.day_number(as_of, "as_of"))
+    fields = _fields(customer_id, topic, type, source, description, status, owner, due, importance, urgency, completion)
+    if columns is not None:
+        _deprecated_columns("owner_workload", columns, fields)
+    records, typed = _need_columns(needs, fields)
+    with _user_fields(typed):
+        out = _crmkit.owner_workload(records, _frames.day_number(as_of, "as_of"))
     cols = {
         "owner": np.asarray(out["owner"], dtype=object),
         "needs": np.asarray(out["needs"], dtype=np.int64),

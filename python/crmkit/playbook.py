@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from crmkit import _crmkit, _frames
 from crmkit._crmkit import Playbook
+from crmkit._typing import ArrayDict, ColumnOrName, FrameLike, TableT
 from crmkit.needs import _to_list
 from crmkit.value import _family
 
@@ -76,14 +77,47 @@ def _list_column(values: list[list[str]], index: np.ndarray, fam: str) -> Any:
     return out
 
 
+@overload
 def recommend_actions(
-    data: Any = None,
+    data: TableT,
     *,
-    tier: Any = None,
-    segment: Any = None,
-    quadrant: Any = None,
-    alert: Any = None,
-    customer_id: Any = None,
+    tier: ColumnOrName | None = ...,
+    segment: ColumnOrName | None = ...,
+    quadrant: ColumnOrName | None = ...,
+    alert: ColumnOrName | None = ...,
+    customer_id: ColumnOrName | None = ...,
+    playbook: Playbook | str | Mapping[str, Any] | None = ...,
+) -> TableT: ...
+@overload
+def recommend_actions(
+    data: Mapping[str, Any],
+    *,
+    tier: ColumnOrName | None = ...,
+    segment: ColumnOrName | None = ...,
+    quadrant: ColumnOrName | None = ...,
+    alert: ColumnOrName | None = ...,
+    customer_id: ColumnOrName | None = ...,
+    playbook: Playbook | str | Mapping[str, Any] | None = ...,
+) -> ArrayDict: ...
+@overload
+def recommend_actions(
+    data: FrameLike | None = None,
+    *,
+    tier: ColumnOrName | None = ...,
+    segment: ColumnOrName | None = ...,
+    quadrant: ColumnOrName | None = ...,
+    alert: ColumnOrName | None = ...,
+    customer_id: ColumnOrName | None = ...,
+    playbook: Playbook | str | Mapping[str, Any] | None = ...,
+) -> Any: ...
+def recommend_actions(
+    data: FrameLike | None = None,
+    *,
+    tier: ColumnOrName | None = None,
+    segment: ColumnOrName | None = None,
+    quadrant: ColumnOrName | None = None,
+    alert: ColumnOrName | None = None,
+    customer_id: ColumnOrName | None = None,
     playbook: Playbook | str | Mapping[str, Any] | None = None,
 ) -> Any:
     """Recommended actions and contact channels per customer, from the playbook.

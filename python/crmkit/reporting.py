@@ -797,8 +797,9 @@ def report(
                 clv_section.text_parts.append(str(gg))
             except CrmkitError as exc:
                 clv_section.notes.append(f"Gamma–Gamma could not be fitted: {exc}")
-            p_alive = bg.probability_alive(summary)
-            expected = bg.expected_purchases(summary, clv_months * WEEKS_PER_MONTH)
+            # predictions on a table come back keyed by customer, in the summary's row order
+            p_alive = _frames.to_numpy(_frames.column(bg.probability_alive(summary), "probability_alive", "probability_alive"))
+            expected = _frames.to_numpy(_frames.column(bg.expected_purchases(summary, clv_months * WEEKS_PER_MONTH), "expected_purchases", "expected_purchases"))
             results["probability_alive"] = p_alive
             results["expected_purchases"] = expected
             clv_section.facts += [
@@ -806,8 +807,14 @@ def report(
                 (f"expected purchases, next {clv_months} months", float(expected.sum())),
             ]
             if gg is not None:
-                clv = gg.customer_lifetime_value(
-                    bg, summary, months=clv_months, discount_rate=monthly_discount_rate, time_units_per_month=WEEKS_PER_MONTH
+                clv = _frames.to_numpy(
+                    _frames.column(
+                        gg.customer_lifetime_value(
+                            bg, summary, months=clv_months, discount_rate=monthly_discount_rate, time_units_per_month=WEEKS_PER_MONTH
+                        ),
+                        "clv",
+                        "clv",
+                    )
                 )
                 results["clv"] = clv
                 clv_section.facts += [

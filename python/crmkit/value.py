@@ -7,11 +7,13 @@ the same family out (a dict of numpy arrays for array input).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any, overload
 
 import numpy as np
 
 from crmkit import _crmkit, _frames
+from crmkit._typing import ArrayDict, ColumnLike, ColumnOrName, Floats, FrameLike, MarginTiming, NegativeValue, TableT
 
 __all__ = [
     "core_customers",
@@ -32,7 +34,17 @@ def _as_column(value: Any, field: str) -> Any:
     return _frames.floats(value, field)
 
 
-def simple_clv(avg_order_value: Any, purchases_per_period: Any, expected_lifetime: Any, gross_margin: Any) -> Any:
+@overload
+def simple_clv(  # type: ignore[overload-overlap]  # all scalars: a float (the first overload wins)
+    avg_order_value: float, purchases_per_period: float, expected_lifetime: float, gross_margin: float
+) -> float: ...
+@overload
+def simple_clv(
+    avg_order_value: float | ColumnLike, purchases_per_period: float | ColumnLike, expected_lifetime: float | ColumnLike, gross_margin: float | ColumnLike
+) -> Floats: ...
+def simple_clv(
+    avg_order_value: float | ColumnLike, purchases_per_period: float | ColumnLike, expected_lifetime: float | ColumnLike, gross_margin: float | ColumnLike
+) -> float | Floats:
     """Simple CLV: average order value x purchases per period x expected lifetime x gross margin.
 
     The period is whatever unit you use for both the purchase rate and the lifetime (e.g.
@@ -57,21 +69,21 @@ def simple_clv(avg_order_value: Any, purchases_per_period: Any, expected_lifetim
     names = ("avg_order_value", "purchases_per_period", "expected_lifetime_periods", "gross_margin")
     scalar = all(_is_scalar(a) for a in args)
     cols = [_as_column(a, n) for a, n in zip(args, names)]
-    if not scalar and _is_scalar(avg_order_value):
-        # avg_order_value sets n: broadcast it to the first array argument's length.
-        n = next(len(np.asarray(c)) if isinstance(c, np.ndarray) else len(c) for a, c in zip(args, cols) if not _is_scalar(a))
-        cols[0] = np.full(n, float(avg_order_value))
-    out = _crmkit.simple_clv(*cols)
+    out = _crmkit.simple_clv(*cols)  # scalars are columns of length 1, applied to everyone
     return float(out[0]) if scalar else out
 
 
+@overload
+def retention_clv(margin: float, retention: float, discount_rate: float, horizon: int | None = None, timing: MarginTiming = "end") -> float: ...
+@overload
+def retention_clv(margin: ColumnLike, retention: float, discount_rate: float, horizon: int | None = None, timing: MarginTiming = "end") -> Floats: ...
 def retention_clv(
-    margin: Any,
+    margin: float | ColumnLike,
     retention: float,
     discount_rate: float,
     horizon: int | None = None,
-    timing: str = "end",
-) -> Any:
+    timing: MarginTiming = "end",
+) -> float | Floats:
     """Retention-based discounted CLV.
 
     With margin m per period, retention rate r and discount rate d per period:
@@ -149,13 +161,43 @@ def _append(table: Any, extra: dict[str, Any]) -> Any:
     return out
 
 
+@overload
 def value_scores(
-    data: Any = None,
+    data: TableT,
     *,
-    customer_id: Any = "customer_id",
-    historical: Any = "historical",
-    potential: Any = "potential",
-    strategic: Any = "strategic",
+    customer_id: ColumnOrName = ...,
+    historical: ColumnOrName = ...,
+    potential: ColumnOrName = ...,
+    strategic: ColumnOrName = ...,
+    weights: tuple[float, float, float] = ...,
+) -> TableT: ...
+@overload
+def value_scores(
+    data: Mapping[str, Any],
+    *,
+    customer_id: ColumnOrName = ...,
+    historical: ColumnOrName = ...,
+    potential: ColumnOrName = ...,
+    strategic: ColumnOrName = ...,
+    weights: tuple[float, float, float] = ...,
+) -> ArrayDict: ...
+@overload
+def value_scores(
+    data: FrameLike | None = None,
+    *,
+    customer_id: ColumnOrName = ...,
+    historical: ColumnOrName = ...,
+    potential: ColumnOrName = ...,
+    strategic: ColumnOrName = ...,
+    weights: tuple[float, float, float] = ...,
+) -> Any: ...
+def value_scores(
+    data: FrameLike | None = None,
+    *,
+    customer_id: ColumnOrName = "customer_id",
+    historical: ColumnOrName = "historical",
+    potential: ColumnOrName = "potential",
+    strategic: ColumnOrName = "strategic",
     weights: tuple[float, float, float] = (0.4, 0.4, 0.2),
 ) -> Any:
     """Composite customer value: three sub-scores normalised to [0, 1], weighted, ranked.
@@ -196,17 +238,18 @@ def value_scores(
         _frames.floats(_frames.column(data, c, name), name)
         for c, name in ((historical, "historical"), (potential, "potential"), (strategic, "strategic"))
     ]
-    w = tuple(float(x) for x in weights)
-    if len(w) != 3:
-        raise _frames._error(_crmkit.ConfigError, f"invalid `value_weights`: {weights!r} (expected three weights)", "value_weights")
-    out = _crmkit.value_scores(_frames.ids(ids_col, "customer_ids"), cols[0], cols[1], cols[2], weights=(w[0], w[1], w[2]))
+    out = _crmkit.value_scores(_frames.ids(ids_col, "customer_id"), cols[0], cols[1], cols[2], weights=[float(x) for x in weights])
     fam = _family(data, customer_id)
     columns = {"customer_id": ids_col}
     columns.update({k: out[k] for k in ("historical", "potential", "strategic", "composite", "rank")})
     return _frames.frame(columns, fam)
 
 
-def core_customers(scores: Any, top_k: int | None = None, top_percent: float | None = None) -> Any:
+@overload
+def core_customers(scores: TableT, top_k: int | None = None, top_percent: float | None = None) -> TableT: ...
+@overload
+def core_customers(scores: Mapping[str, Any], top_k: int | None = None, top_percent: float | None = None) -> ArrayDict: ...
+def core_customers(scores: TableT | Mapping[str, Any], top_k: int | None = None, top_percent: float | None = None) -> TableT | ArrayDict:
     """The core list: the best customers of a :func:`value_scores` table, in rank order.
 
     Give exactly one of ``top_k`` (the k best; everyone when k >= n) or ``top_percent`` (the
@@ -219,20 +262,49 @@ def core_customers(scores: Any, top_k: int | None = None, top_percent: float | N
         >>> crmkit.core_customers(s, top_percent=50)["customer_id"]  # ceil(1.5) = 2
         array([3, 2])
     """
-    ranks = np.asarray(_frames.numbers(_frames.column(scores, "rank", "rank"), "rank"))
-    k = _crmkit.core_list_size(len(ranks), top_k, top_percent)
-    order = np.argsort(ranks, kind="stable")[:k]
-    return take_rows(scores, order)
+    rows = _crmkit.core_list_rows(_frames.numbers(_frames.column(scores, "rank", "rank"), "rank"), top_k, top_percent)
+    core: TableT | ArrayDict = take_rows(scores, rows)
+    return core
 
 
+@overload
 def value_potential_matrix(
-    data: Any = None,
+    data: TableT,
     *,
-    value: Any = "value",
-    potential: Any = "potential",
-    customer_id: Any = None,
+    value: ColumnOrName = ...,
+    potential: ColumnOrName = ...,
+    customer_id: ColumnOrName | None = ...,
+    thresholds: tuple[float, float] | None = ...,
+    negative_value: NegativeValue = ...,
+) -> tuple[TableT, TableT]: ...
+@overload
+def value_potential_matrix(
+    data: Mapping[str, Any],
+    *,
+    value: ColumnOrName = ...,
+    potential: ColumnOrName = ...,
+    customer_id: ColumnOrName | None = ...,
+    thresholds: tuple[float, float] | None = ...,
+    negative_value: NegativeValue = ...,
+) -> tuple[ArrayDict, ArrayDict]: ...
+@overload
+def value_potential_matrix(
+    data: FrameLike | None = None,
+    *,
+    value: ColumnOrName = ...,
+    potential: ColumnOrName = ...,
+    customer_id: ColumnOrName | None = ...,
+    thresholds: tuple[float, float] | None = ...,
+    negative_value: NegativeValue = ...,
+) -> tuple[Any, Any]: ...
+def value_potential_matrix(
+    data: FrameLike | None = None,
+    *,
+    value: ColumnOrName = "value",
+    potential: ColumnOrName = "potential",
+    customer_id: ColumnOrName | None = None,
     thresholds: tuple[float, float] | None = None,
-    negative_value: Literal["exclude", "error"] = "exclude",
+    negative_value: NegativeValue = "exclude",
 ) -> tuple[Any, Any]:
     """The value–potential matrix: each customer's quadrant and a summary per quadrant.
 
@@ -299,14 +371,14 @@ def value_potential_matrix(
     if out["excluded"]:
         from crmkit.churn import categorical, nullable
 
-        left_out = codes < 0
+        left_out = codes < 0  # -1: no quadrant (rule negative_value)
         customers["quadrant"] = categorical(codes, names, fam)
-        customers["high_value"] = nullable(np.where(left_out, np.nan, codes <= 1), "bool", fam)
-        customers["high_potential"] = nullable(np.where(left_out, np.nan, (codes == 0) | (codes == 2)), "bool", fam)
+        customers["high_value"] = nullable(np.where(left_out, np.nan, out["high_value"]), "bool", fam)
+        customers["high_potential"] = nullable(np.where(left_out, np.nan, out["high_potential"]), "bool", fam)
     else:
         customers["quadrant"] = _frames.categorical(codes, names, fam)
-        customers["high_value"] = codes <= 1
-        customers["high_potential"] = (codes == 0) | (codes == 2)
+        customers["high_value"] = out["high_value"]
+        customers["high_potential"] = out["high_potential"]
     summary = {
         "quadrant": _frames.categorical(np.arange(4), names, fam),
         "customers": np.asarray(out["customers"], dtype=np.int64),

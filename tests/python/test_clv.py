@@ -72,16 +72,16 @@ def test_cdnow_mbgnbd(summary: pd.DataFrame) -> None:
 
 
 def test_cdnow_end_to_end_predictions(summary: pd.DataFrame, bgnbd: crmkit.BgNbd, pareto: crmkit.ParetoNbd, gg: crmkit.GammaGamma) -> None:
-    e = bgnbd.expected_purchases(summary, 39)
-    alive = bgnbd.probability_alive(summary)
+    e = bgnbd.expected_purchases(summary, 39)["expected_purchases"].to_numpy()
+    alive = bgnbd.probability_alive(summary)["probability_alive"].to_numpy()
     assert e.shape == alive.shape == (2357,)
     assert np.all((alive >= 0) & (alive <= 1))
     # Customer 1 is the paper's example (x 2, t_x 30.43, T 38.86): 1.226 purchases in the next
     # 39 weeks (data/README.md); unrounded t_x and T here, hence 5e-3.
     assert (summary["x"].iloc[0], round(summary["T"].iloc[0], 2)) == (2, 38.86)
     assert e[0] == pytest.approx(1.226, abs=5e-3)
-    clv = gg.customer_lifetime_value(bgnbd, summary, months=12, discount_rate=0.01, time_units_per_month=crmkit.WEEKS_PER_MONTH)
-    dert = gg.clv_dert(pareto, summary, annual_discount_rate=0.15, time_units_per_year=52)
+    clv = gg.customer_lifetime_value(bgnbd, summary, months=12, discount_rate=0.01, time_units_per_month=crmkit.WEEKS_PER_MONTH)["clv"]
+    dert = gg.clv_dert(pareto, summary, annual_discount_rate=0.15, time_units_per_year=52)["clv_dert"]
     assert np.all(np.isfinite(clv)) and np.all(clv >= 0)
     assert np.all(np.isfinite(dert)) and np.all(dert >= 0)
     out = bgnbd.predict(summary, t=39)
@@ -135,7 +135,9 @@ def test_every_frame_family(summary: pd.DataFrame, bgnbd: crmkit.BgNbd) -> None:
     for data in (pl.from_pandas(cols), pa.Table.from_pandas(cols), {k: cols[k].to_numpy() for k in cols}):
         m = crmkit.BgNbd().fit(data)
         assert m.params_ == pytest.approx(bgnbd.params_, rel=1e-9)
-        np.testing.assert_allclose(m.probability_alive(data), bgnbd.probability_alive(summary), rtol=1e-9)
+        np.testing.assert_allclose(
+            np.asarray(m.probability_alive(data)["probability_alive"]), bgnbd.probability_alive(summary)["probability_alive"], rtol=1e-9
+        )
     arrays = crmkit.BgNbd().fit(cols["x"].to_numpy(), cols["t_x"].to_numpy(), cols["T"].to_numpy())
     assert arrays.params_ == pytest.approx(bgnbd.params_, rel=1e-9)
 
@@ -255,7 +257,7 @@ def test_pickle_and_json(bgnbd: crmkit.BgNbd, gg: crmkit.GammaGamma, summary: pd
         assert type(model).from_json(model.to_json()) == model
     back = crmkit.BgNbd.from_json(bgnbd.to_json())
     assert back.params_ == bgnbd.params_ and back.standard_errors_ == bgnbd.standard_errors_
-    np.testing.assert_array_equal(back.expected_purchases(summary, 10), bgnbd.expected_purchases(summary, 10))
+    np.testing.assert_array_equal(back.expected_purchases(summary, 10)["expected_purchases"], bgnbd.expected_purchases(summary, 10)["expected_purchases"])
     core = bgnbd.model_
     assert pickle.loads(pickle.dumps(core)) == core
     with pytest.raises(crmkit.ConfigError):
@@ -288,9 +290,11 @@ def test_repeated_rows_are_evaluated_once_with_the_same_answers(summary: pd.Data
     # Customers sharing a summary are evaluated once (then spread back): values per row are the
     # same as for the single table, and errors name the first failing input row.
     big = pd.concat([summary] * 3, ignore_index=True)
-    np.testing.assert_array_equal(bgnbd.probability_alive(big), np.tile(bgnbd.probability_alive(summary), 3))
-    np.testing.assert_array_equal(bgnbd.expected_purchases(big, 10), np.tile(bgnbd.expected_purchases(summary, 10), 3))
-    clv = gg.customer_lifetime_value(bgnbd, big, months=6, discount_rate=0.01, time_units_per_month=crmkit.WEEKS_PER_MONTH)
+    alive, e = bgnbd.probability_alive(big), bgnbd.expected_purchases(big, 10)
+    np.testing.assert_array_equal(alive["probability_alive"], np.tile(bgnbd.probability_alive(summary)["probability_alive"], 3))
+    np.testing.assert_array_equal(e["expected_purchases"], np.tile(bgnbd.expected_purchases(summary, 10)["expected_purchases"], 3))
+    np.testing.assert_array_equal(alive["customer_id"], big["customer_id"])  # keyed by customer, in input order
+    clv = gg.customer_lifetime_value(bgnbd, big, months=6, discount_rate=0.01, time_units_per_month=crmkit.WEEKS_PER_MONTH)["clv"].to_numpy()
     np.testing.assert_array_equal(clv[:2357], clv[2357:4714])
     with pytest.raises(crmkit.InvalidValueError) as info:
         bgnbd.probability_alive([1, 1, 2, 2, 2], [1.0, 1.0, 5.0, 5.0, 5.0], [3.0, 3.0, 4.0, 4.0, 4.0])
@@ -320,11 +324,11 @@ def test_pareto_probability_of_purchases_is_a_distribution(summary: pd.DataFrame
     assert p.sum() == pytest.approx(1.0, abs=1e-9)
     assert (np.arange(300) * p).sum() == pytest.approx(pn.expected_purchases_new_customer(39), rel=1e-8)
     some = summary.sort_values("x").iloc[::200]  # a dozen customers from x = 0 to the heaviest buyers
-    rows = np.array([pn.conditional_probability_of_purchases(some, n, 39) for n in range(300)])
+    rows = np.array([pn.conditional_probability_of_purchases(some, n, 39)["conditional_probability_of_purchases"] for n in range(300)])
     assert rows.shape == (300, len(some))
     assert np.all((rows >= 0) & (rows <= 1))
     np.testing.assert_allclose(rows.sum(axis=0), 1.0, rtol=0, atol=1e-9)
-    np.testing.assert_allclose((np.arange(300)[:, None] * rows).sum(axis=0), pn.expected_purchases(some, 39), rtol=1e-8)
+    np.testing.assert_allclose((np.arange(300)[:, None] * rows).sum(axis=0), pn.expected_purchases(some, 39)["expected_purchases"], rtol=1e-8)
     # arrays and tables give the same answer; T = 0 with no history is a new customer
     np.testing.assert_array_equal(pn.conditional_probability_of_purchases(some["x"], 2, 39, some["t_x"], some["T"]), rows[2])
     assert pn.conditional_probability_of_purchases([0], 2, 39, [0], [0])[0] == pn.probability_of_purchases(2, 39)

@@ -45,11 +45,11 @@ def test_estimates_are_the_point_predictions_and_bounds_are_ordered(fitted: dict
     assert list(alive.columns) == ["customer_id", "probability_alive", "lower", "upper"]
     assert alive.customer_id.tolist() == summary.customer_id.tolist()
     # the estimate is the point prediction (same code path): 1e-12 relative
-    np.testing.assert_allclose(alive.probability_alive, model.probability_alive(summary), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(alive.probability_alive, model.probability_alive(summary).probability_alive, rtol=1e-12, atol=0)
     assert ((0 <= alive.lower) & (alive.lower <= alive.probability_alive)).all()
     assert ((alive.probability_alive <= alive.upper) & (alive.upper <= 1)).all()
     e = model.expected_purchases_intervals(summary, 39)
-    np.testing.assert_allclose(e.expected_purchases, model.expected_purchases(summary, 39), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(e.expected_purchases, model.expected_purchases(summary, 39).expected_purchases, rtol=1e-12, atol=0)
     assert ((0 < e.lower) & (e.lower < e.expected_purchases) & (e.expected_purchases < e.upper)).all()
 
 
@@ -57,10 +57,11 @@ def test_clv_and_spend_intervals(fitted: dict, summary: pd.DataFrame) -> None:
     bg, gg = fitted["bg"], fitted["gg"]
     clv = gg.customer_lifetime_value_intervals(bg, summary, time_units_per_month=WEEKS)
     point = gg.customer_lifetime_value(bg, summary, time_units_per_month=WEEKS)
-    np.testing.assert_allclose(clv.clv, point, rtol=1e-12, atol=0)
+    assert point.customer_id.tolist() == clv.customer_id.tolist()  # the same keys as the intervals
+    np.testing.assert_allclose(clv.clv, point.clv, rtol=1e-12, atol=0)
     assert ((clv.lower < clv.clv) & (clv.clv < clv.upper)).all()
     spend = gg.expected_spend_intervals(summary)
-    np.testing.assert_allclose(spend.expected_spend, gg.expected_spend(summary), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(spend.expected_spend, gg.expected_spend(summary).expected_spend, rtol=1e-12, atol=0)
     assert ((spend.lower < spend.expected_spend) & (spend.expected_spend < spend.upper)).all()
     # independent models: on the log scale the delta-method variance of CLV is that of the
     # discounted purchases plus that of the spend, so its half-width is at least the spend's

@@ -147,12 +147,12 @@ def test_gamma_gamma_clv_and_matrix_leave_out_non_positive_spend(refund_log):
 
     bg = crmkit.BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4261)
     with pytest.warns(crmkit.CrmkitWarning, match="non_positive_spend"):
-        clv = gg.customer_lifetime_value(bg, s, time_units_per_month=crmkit.WEEKS_PER_MONTH)
+        clv = gg.customer_lifetime_value(bg, s, time_units_per_month=crmkit.WEEKS_PER_MONTH)["clv"].to_numpy()
     assert len(clv) == len(s)
     assert np.isnan(clv[bad.to_numpy()]).all()
     assert np.isfinite(clv[~bad.to_numpy()]).all() and (clv[~bad.to_numpy()] > 0).all()
     with pytest.warns(crmkit.CrmkitWarning, match="non_positive_spend"):
-        dert = gg.clv_dert(bg, s, annual_discount_rate=0.15, time_units_per_year=52)
+        dert = gg.clv_dert(bg, s, annual_discount_rate=0.15, time_units_per_year=52)["clv_dert"].to_numpy()
     assert np.array_equal(np.isnan(dert), bad.to_numpy())
     strict = crmkit.GammaGamma(non_positive_spend="error")
     strict.model_ = gg.model_

@@ -683,7 +683,7 @@ def test_calibration_holdout(dataset: str, fam: str) -> None:
     actual = groups["x_holdout"].mean()
     np.testing.assert_allclose(ax.lines[0].get_xdata(), actual.index.to_numpy(dtype=float))
     np.testing.assert_allclose(ax.lines[0].get_ydata(), actual.to_numpy(), rtol=REL)
-    predicted = pd.Series(bg.expected_purchases(df, df["duration_holdout"].iloc[0]), index=df.index)
+    predicted = pd.Series(bg.expected_purchases(df, df["duration_holdout"].iloc[0])["expected_purchases"].to_numpy(), index=df.index)
     np.testing.assert_allclose(ax.lines[1].get_ydata(), predicted[df["x"] <= 7].groupby(df["x"]).mean().to_numpy(), rtol=1e-12)
     with pytest.raises(crmkit.ConfigError, match="x_holdout"):
         cp.calibration_holdout(bg, crmkit.btyd_summary(log_pandas(dataset), as_of=AS_OF[dataset], unit="weeks"))
@@ -715,7 +715,9 @@ def test_probability_alive_history(dataset: str, fam: str) -> None:
 def test_clv_distribution(dataset: str, fam: str) -> None:
     summary, bg = clv_fit(dataset, fam)
     gg = crmkit.GammaGamma().fit(summary)
-    clv = gg.customer_lifetime_value(bg, summary, months=12, time_units_per_month=crmkit.WEEKS_PER_MONTH)
+    result = gg.customer_lifetime_value(bg, summary, months=12, time_units_per_month=crmkit.WEEKS_PER_MONTH)
+    clv = as_pandas(result)["clv"].to_numpy()  # a table of the summary's family, keyed by customer
+    assert heights(cp.clv_distribution(result, bins=30)) == np.histogram(clv, bins=30)[0].astype(float).tolist()
     ax = cp.clv_distribution(col_in_family(clv, fam), bins=30)
     counts, _ = np.histogram(clv, bins=30)
     assert heights(ax) == counts.astype(float).tolist()

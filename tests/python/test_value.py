@@ -121,11 +121,13 @@ def test_value_scores_weights_and_integer_ids() -> None:
     np.testing.assert_array_equal(out["customer_id"], ids)
 
 
-@pytest.mark.parametrize("weights", [(0.5, 0.5, 0.1), (1.2, -0.2, 0.0), (float("nan"), 0.5, 0.5)])
-def test_value_scores_bad_weights(weights: tuple[float, float, float]) -> None:
+@pytest.mark.parametrize("weights", [(0.5, 0.5, 0.1), (1.2, -0.2, 0.0), (float("nan"), 0.5, 0.5), (0.5, 0.5), (0.2, 0.2, 0.2, 0.4)])
+def test_value_scores_bad_weights(weights: tuple[float, ...]) -> None:
+    # the error names the keyword the user typed (`weights`), not the core's `value_weights`
     with pytest.raises(crmkit.ConfigError) as info:
-        crmkit.value_scores(VALUE, weights=weights)
-    assert info.value.field == "value_weights"
+        crmkit.value_scores(VALUE, weights=weights)  # type: ignore[arg-type]
+    assert info.value.field == "weights"
+    assert "value_weights" not in str(info.value)
 
 
 def test_value_scores_bad_input_names_row() -> None:
@@ -136,7 +138,8 @@ def test_value_scores_bad_input_names_row() -> None:
     dup = dict(VALUE, customer_id=["x", "y", "x", "z"])
     with pytest.raises(crmkit.InvalidValueError) as info:
         crmkit.value_scores(pd.DataFrame(dup))
-    assert (info.value.field, info.value.row) == ("customer_ids", 2)
+    assert (info.value.field, info.value.row) == ("customer_id", 2)
+    assert "customer_ids" not in str(info.value)
     with pytest.raises(crmkit.MissingValueError) as info:
         crmkit.value_scores(pl.DataFrame(dict(VALUE, historical=[1.0, None, 2.0, 3.0])))
     assert (info.value.field, info.value.row) == ("historical", 1)
@@ -312,8 +315,49 @@ def test_need_records_bad_input() -> None:
     with pytest.raises(crmkit.ConfigError) as info:
         crmkit.aggregate_needs(pd.DataFrame(NEEDS), pd.DataFrame({"customer_id": list("abcd"), "group": list("xxxx")}), common_threshold=0)
     assert info.value.field == "common_threshold"
-    renamed = pd.DataFrame(NEEDS).rename(columns={"type": "need_type"})
-    assert len(crmkit.need_work_list(renamed, columns={"type": "need_type"})) == 4
+
+
+def test_need_fields_are_column_keywords() -> None:
+    """Each need field is a keyword naming its column (or the column itself); `columns=` still
+    works for one release with a DeprecationWarning saying which keywords to pass."""
+    plain = pd.DataFrame(NEEDS)
+    expected = crmkit.need_work_list(plain)
+    renamed = plain.rename(columns={"type": "need_type", "owner": "assignee", "customer_id": "account"})
+    got = crmkit.need_work_list(renamed, type="need_type", customer_id="account")
+    assert got["account"].tolist() == expected["customer_id"].tolist()
+    assert got["quadrant"].astype(str).tolist() == expected["quadrant"].astype(str).tolist()
+    # the columns themselves, without a table
+    bare = crmkit.need_work_list(
+        None, customer_id=plain["customer_id"], topic=plain["topic"], type=plain["type"].to_numpy(),
+        status=plain["status"], importance=plain["importance"], urgency=plain["urgency"],
+    )
+    assert plain["customer_id"].to_numpy()[bare["row"]].tolist() == expected["customer_id"].tolist()  # row of each need, work order
+    # owner / due read under their names; None leaves an optional field out (no owner: one unassigned row)
+    load = crmkit.owner_workload(renamed, as_of="2024-02-01", owner="assignee", type="need_type", customer_id="account")
+    assert load["owner"].tolist()[1:] == ["ann", "bob"]
+    unassigned = crmkit.owner_workload(renamed, as_of="2024-02-01", owner=None, type="need_type", customer_id="account")
+    assert unassigned["needs"].tolist() == [len(plain)]
+    # errors name the column the user typed
+    bad = renamed.assign(need_type=["product", "product", "hardware", "price", "service"])
+    with pytest.raises(crmkit.InvalidValueError) as info:
+        crmkit.need_work_list(bad, type="need_type", customer_id="account")
+    assert (info.value.field, info.value.row) == ("need_type", 2) and "`need_type`" in str(info.value)
+    # aggregate_needs: customer_id names the id column of both tables
+    customers = pd.DataFrame({"account": ["a", "b", "c", "d", "e"], "industry": ["it", "it", "it", "retail", "retail"]})
+    agg = crmkit.aggregate_needs(renamed, customers, group="industry", customer_id="account", type="need_type")
+    ref = crmkit.aggregate_needs(plain, customers.rename(columns={"account": "customer_id"}), group="industry")
+    pd.testing.assert_frame_equal(agg, ref)
+    # the deprecated mapping: the same result, and a warning naming the keywords to use
+    with pytest.warns(DeprecationWarning, match=r"need_work_list\(needs, type='need_type'\)"):
+        old = crmkit.need_work_list(plain.rename(columns={"type": "need_type"}), columns={"type": "need_type"})
+    assert old["quadrant"].astype(str).tolist() == expected["quadrant"].astype(str).tolist()
+    with pytest.warns(DeprecationWarning, match="owner_workload"):
+        crmkit.owner_workload(renamed, as_of="2024-02-01", columns={"owner": "assignee", "type": "need_type", "customer_id": "account"})
+    with pytest.warns(DeprecationWarning, match="aggregate_needs"):
+        crmkit.aggregate_needs(renamed, customers, group="industry", customer_id="account", columns={"type": "need_type"})
+    with pytest.raises(crmkit.ConfigError) as info:
+        crmkit.need_work_list(plain, columns={"kind": "type"})
+    assert info.value.field == "columns"
 
 
 # --- playbook ---------------------------------------------------------------------------------
@@ -425,3 +469,21 @@ def test_docs_python_examples_run() -> None:
     runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.attempted > 30 and result.failed == 0
+
+
+def test_core_list_and_quadrant_flags_come_from_the_core() -> None:
+    # equal ranks keep their row order (a stable sort by rank), in every family
+    scores = {"customer_id": np.array(["a", "b", "c", "d"], dtype=object), "rank": np.array([2, 1, 2, 3])}
+    for table in (scores, pd.DataFrame(scores), pl.DataFrame(scores), pa.table(scores)):
+        core = crmkit.core_customers(table, top_k=3)
+        ids = core.column("customer_id").to_pylist() if isinstance(core, pa.Table) else list(core["customer_id"])
+        assert ids == ["b", "a", "c"]
+    with pytest.raises(crmkit.ConfigError) as info:
+        crmkit.core_customers(scores, top_k=1, top_percent=10)
+    assert info.value.field == "core_list"
+    # the flags are the quadrant's sides: deepen / maintain are high value, deepen / develop high potential
+    rng = np.random.default_rng(4)
+    customers, _ = crmkit.value_potential_matrix({"value": rng.gamma(2.0, 50.0, 200), "potential": rng.normal(size=200)})
+    quadrant = np.asarray(customers["quadrant"], dtype=object)
+    np.testing.assert_array_equal(customers["high_value"], np.isin(quadrant, ["deepen", "maintain"]))
+    np.testing.assert_array_equal(customers["high_potential"], np.isin(quadrant, ["deepen", "develop"]))

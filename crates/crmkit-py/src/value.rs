@@ -1,6 +1,7 @@
 //! Customer value and the value–potential matrix: array-level building blocks for
 //! `python/crmkit/value.py`.
 
+use crmkit::CrmkitError;
 use crmkit::data::refunds::value_potential_matrix_with_rule;
 use crmkit::value::quadrant::{QuadrantSplit, ValueQuadrant};
 use crmkit::value::scores::{self as cv, CoreListSize, MarginTiming, RetentionClv, ValueWeights};
@@ -15,9 +16,8 @@ use crate::without_gil;
 /// Simple CLV per customer: avg_order_value × purchases_per_period × expected_lifetime × margin.
 ///
 /// Args:
-///     avg_order_value: float64 array (n customers).
-///     purchases_per_period, expected_lifetime_periods, gross_margin: float64 arrays of
-///         length n, or of length 1 to apply one value to everyone.
+///     avg_order_value, purchases_per_period, expected_lifetime_periods, gross_margin: float64
+///         arrays of length n (the longest), or of length 1 to apply one value to everyone.
 ///
 /// Returns:
 ///     numpy.ndarray of float64
@@ -82,28 +82,38 @@ fn retention_clv<'py>(
 /// Args:
 ///     customer_id: int64 numpy array or Arrow column of integer / string ids (unique).
 ///     historical, potential, strategic: float64 arrays, one value per customer.
-///     weights: (historical, potential, strategic), finite, >= 0, summing to 1.
+///     weights: three weights (historical, potential, strategic), finite, >= 0, summing to 1.
+///
+/// Errors name the keywords of `crmkit.value_scores`: `customer_id`, `weights`.
 ///
 /// Returns:
 ///     dict of numpy arrays `historical`, `potential`, `strategic`, `composite` (float64, in
 ///     [0, 1]) and `rank` (int64, 1 = most valuable, ties broken by ascending id).
 #[pyfunction]
-#[pyo3(signature = (customer_id, historical, potential, strategic, weights=(0.4, 0.4, 0.2)))]
+#[pyo3(signature = (customer_id, historical, potential, strategic, weights=vec![0.4, 0.4, 0.2]))]
 fn value_scores<'py>(
     py: Python<'py>,
     customer_id: &Bound<'py, PyAny>,
     historical: &Bound<'py, PyAny>,
     potential: &Bound<'py, PyAny>,
     strategic: &Bound<'py, PyAny>,
-    weights: (f64, f64, f64),
+    weights: Vec<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let weights = ValueWeights {
-        historical: weights.0,
-        potential: weights.1,
-        strategic: weights.2,
+    let [historical_weight, potential_weight, strategic_weight] = weights[..] else {
+        return Err(config("weights", &weights, "expected three weights"));
     };
-    weights.validate().py()?;
-    let ids = columns::ids(customer_id, "customer_ids")?;
+    let weights = ValueWeights {
+        historical: historical_weight,
+        potential: potential_weight,
+        strategic: strategic_weight,
+    };
+    // the core's names (`value_weights`, `customer_ids`) → the keywords the user typed
+    let typed = |e: CrmkitError| {
+        e.rename_field("value_weights", "weights")
+            .rename_field("customer_ids", "customer_id")
+    };
+    weights.validate().map_err(typed).py()?;
+    let ids = columns::ids(customer_id, "customer_id")?;
     let h = columns::floats(historical, "historical")?;
     let p = columns::floats(potential, "potential")?;
     let s = columns::floats(strategic, "strategic")?;
@@ -131,21 +141,29 @@ fn value_scores<'py>(
         Ids::Int(values) => {
             let ids = values.as_slice();
             without_gil(py, move || {
-                cv::composite_value_scores(ids, h, p, s, &weights).map(unzip)
+                cv::composite_value_scores(ids, h, p, s, &weights)
+                    .map(unzip)
+                    .map_err(typed)
             })?
         }
         Ids::Str(array) => without_gil(py, move || {
             let ids = strs(array);
-            cv::composite_value_scores(&ids, h, p, s, &weights).map(unzip)
+            cv::composite_value_scores(&ids, h, p, s, &weights)
+                .map(unzip)
+                .map_err(typed)
         })?,
         Ids::UInt(values) => {
             let ids = values.as_slice();
             without_gil(py, move || {
-                cv::composite_value_scores(ids, h, p, s, &weights).map(unzip)
+                cv::composite_value_scores(ids, h, p, s, &weights)
+                    .map(unzip)
+                    .map_err(typed)
             })?
         }
         Ids::Wide(ids) => without_gil(py, move || {
-            cv::composite_value_scores(ids, h, p, s, &weights).map(unzip)
+            cv::composite_value_scores(ids, h, p, s, &weights)
+                .map(unzip)
+                .map_err(typed)
         })?,
     };
     let d = PyDict::new(py);
@@ -185,6 +203,48 @@ fn core_list_size(n: IntArg, top_k: Option<IntArg>, top_percent: Option<f64>) ->
     size.count(n).py()
 }
 
+/// The rows of the core list: the positions of the best ranks, in rank order (equal ranks in
+/// row order).
+///
+/// Args:
+///     ranks: int64 array, the rank of each row (1 = most valuable).
+///     top_k: the k best rows, or None.
+///     top_percent: the best p % (0 < p <= 100, rounded up), or None. Exactly one of the two.
+///
+/// Returns:
+///     numpy.ndarray of int64 row positions
+#[pyfunction]
+#[pyo3(signature = (ranks, top_k=None, top_percent=None))]
+fn core_list_rows<'py>(
+    py: Python<'py>,
+    ranks: &Bound<'py, PyAny>,
+    top_k: Option<IntArg>,
+    top_percent: Option<f64>,
+) -> PyResult<Bound<'py, numpy::PyArray1<i64>>> {
+    let top_k: Option<usize> = whole_opt("top_k", top_k)?;
+    let size = match (top_k, top_percent) {
+        (Some(k), None) => CoreListSize::TopK(k),
+        (None, Some(p)) => CoreListSize::TopPercent(p),
+        _ => {
+            return Err(config(
+                "core_list",
+                (top_k, top_percent),
+                "give exactly one of top_k and top_percent",
+            ));
+        }
+    };
+    let columns::Numbers::I64(ranks) = columns::numbers(ranks, "rank")? else {
+        return Err(config("rank", "floats", "expected integer ranks"));
+    };
+    let r = ranks.as_slice();
+    let rows = without_gil(py, move || cv::core_list_rows(r, size))?;
+    Ok(rows
+        .into_iter()
+        .map(|i| i as i64)
+        .collect::<Vec<_>>()
+        .into_pyarray(py))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Quadrants
 // ---------------------------------------------------------------------------------------------
@@ -199,7 +259,8 @@ fn core_list_size(n: IntArg, top_k: Option<IntArg>, top_percent: Option<f64>) ->
 ///         purchases — are left out, quadrant code -1, and counted in `excluded`) or 'error'.
 ///
 /// Returns:
-///     dict with `quadrant` (int8 codes into `names`, -1 = left out), `excluded`, `names`, `value_split`,
+///     dict with `quadrant` (int8 codes into `names`, -1 = left out), `high_value` and
+///     `high_potential` (bool, False for those left out), `excluded`, `names`, `value_split`,
 ///     `potential_split` and the summary lists `customers`, `customer_share`, `total_value`,
 ///     `value_share` (None when the total value is 0) and `treatment`, in the order of `names`.
 #[pyfunction]
@@ -219,18 +280,27 @@ fn value_potential_matrix<'py>(
     let v = columns::floats(value, "value")?;
     let p = columns::floats(potential, "potential")?;
     let (v, p) = (v.as_slice(), p.as_slice());
-    let (m, codes) = without_gil(py, move || {
+    let (m, codes, high_value, high_potential) = without_gil(py, move || {
         let mut m = value_potential_matrix_with_rule(v, p, split, rule)?;
-        let codes: Vec<i8> = m
-            .quadrants
-            .iter()
-            .map(|q| q.map_or(-1, |q| q as i8))
-            .collect();
+        let n = m.quadrants.len();
+        let (mut codes, mut high_value, mut high_potential) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for q in &m.quadrants {
+            let code = q.and_then(|q| ValueQuadrant::ALL.iter().position(|&a| a == q));
+            codes.push(code.map_or(-1, |i| i as i8));
+            high_value.push(q.is_some_and(|q| q.is_high_value()));
+            high_potential.push(q.is_some_and(|q| q.is_high_potential()));
+        }
         m.quadrants = Vec::new();
-        Ok((m, codes))
+        Ok((m, codes, high_value, high_potential))
     })?;
     let d = PyDict::new(py);
     d.set_item("quadrant", codes.into_pyarray(py))?;
+    d.set_item("high_value", high_value.into_pyarray(py))?;
+    d.set_item("high_potential", high_potential.into_pyarray(py))?;
     d.set_item("excluded", m.excluded.count())?;
     d.set_item(
         "names",
@@ -271,6 +341,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(retention_clv, m)?)?;
     m.add_function(wrap_pyfunction!(value_scores, m)?)?;
     m.add_function(wrap_pyfunction!(core_list_size, m)?)?;
+    m.add_function(wrap_pyfunction!(core_list_rows, m)?)?;
     m.add_function(wrap_pyfunction!(value_potential_matrix, m)?)?;
     Ok(())
 }

@@ -118,8 +118,9 @@ fn broadcast_column<'a>(
 
 /// Simple CLV for many customers, one row per customer.
 ///
-/// `avg_order_value` sets the number of customers n; each other column has length n, or
-/// length 1 to apply one value to everyone (typically the gross margin).
+/// The number of customers n is the length of the longest column; each column has length n,
+/// or length 1 to apply one value to everyone (typically the gross margin, or one average
+/// order value for all).
 ///
 /// # Formula
 ///
@@ -130,7 +131,7 @@ fn broadcast_column<'a>(
 /// [`CrmkitError::InvalidValue`] naming the column, row and value for a NaN, infinite or
 /// negative value or a margin outside [0, 1]; [`CrmkitError::LengthMismatch`] for a column
 /// whose length is neither n nor 1; [`CrmkitError::Numerical`] if a product overflows.
-/// An empty `avg_order_value` gives an empty result.
+/// An empty column gives an empty result when no other column is longer than 1.
 ///
 /// # Examples
 ///
@@ -138,6 +139,8 @@ fn broadcast_column<'a>(
 /// use crmkit::value::scores::simple_clv_batch;
 /// let clv = simple_clv_batch(&[100.0, 50.0], &[2.0, 4.0], &[5.0], &[0.3])?;
 /// assert_eq!(clv, vec![300.0, 300.0]);
+/// // one average order value for everyone: the other columns set n
+/// assert_eq!(simple_clv_batch(&[100.0], &[2.0, 4.0], &[5.0], &[0.3])?, vec![300.0, 600.0]);
 /// let err = simple_clv_batch(&[100.0, -1.0], &[2.0], &[5.0], &[0.3]).unwrap_err();
 /// assert_eq!(err.row(), Some(1));
 /// # Ok::<(), crmkit::CrmkitError>(())
@@ -148,7 +151,20 @@ pub fn simple_clv_batch(
     expected_lifetime_periods: &[f64],
     gross_margin: &[f64],
 ) -> Result<Vec<f64>> {
-    let n = avg_order_value.len();
+    let lengths = [
+        avg_order_value.len(),
+        purchases_per_period.len(),
+        expected_lifetime_periods.len(),
+        gross_margin.len(),
+    ];
+    // the longest column sets n; an empty column empties the result only when no other
+    // column is longer than 1 (else it is a length mismatch, named by `broadcast_column`)
+    let longest = lengths.into_iter().max().unwrap_or(0);
+    let n = if longest <= 1 && lengths.contains(&0) {
+        0
+    } else {
+        longest
+    };
     let aov = broadcast_column("avg_order_value", avg_order_value, n, f64::INFINITY)?;
     let rate = broadcast_column(
         "purchases_per_period",
@@ -812,14 +828,35 @@ pub fn core_list<K: Clone>(
     scores: &[ValueScore<K>],
     size: CoreListSize,
 ) -> Result<Vec<ValueScore<K>>> {
-    let k = size.count(scores.len())?;
+    let ranks: Vec<usize> = scores.iter().map(|s| s.rank).collect();
+    let rows = core_list_rows(&ranks, size)?;
+    Ok(rows.into_iter().map(|i| scores[i].clone()).collect())
+}
+
+/// The rows of the core list: the positions of the [`CoreListSize::count`] best ranks, in
+/// rank order.
+///
+/// For a table of [`composite_value_scores`] results held elsewhere (a frame's `rank`
+/// column): `ranks[i]` is the rank of row i (1 = most valuable). Equal ranks keep their row
+/// order (the order of a stable sort by rank).
+///
+/// # Errors
+///
+/// [`CrmkitError::InvalidConfig`] for an invalid percentage.
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::value::scores::{core_list_rows, CoreListSize};
+/// assert_eq!(core_list_rows(&[3, 1, 2, 4], CoreListSize::TopK(2))?, vec![1, 2]);
+/// assert_eq!(core_list_rows(&[2, 1, 2], CoreListSize::TopPercent(100.0))?, vec![1, 0, 2]);
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+pub fn core_list_rows<R: Ord + Copy>(ranks: &[R], size: CoreListSize) -> Result<Vec<usize>> {
+    let k = size.count(ranks.len())?;
     // (rank, position) is the order of a stable sort by rank and a total order, so the k best
     // can be partitioned out in O(n) and only they sorted.
-    let mut keyed: Vec<(usize, usize)> = scores
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.rank, i))
-        .collect();
+    let mut keyed: Vec<(R, usize)> = ranks.iter().copied().zip(0..).collect();
     if k == 0 {
         return Ok(Vec::new());
     }
@@ -828,7 +865,7 @@ pub fn core_list<K: Clone>(
         keyed.truncate(k);
     }
     keyed.sort_unstable();
-    Ok(keyed.into_iter().map(|(_, i)| scores[i].clone()).collect())
+    Ok(keyed.into_iter().map(|(_, i)| i).collect())
 }
 
 #[cfg(test)]
@@ -876,6 +913,37 @@ mod tests {
         assert!(matches!(err, CrmkitError::LengthMismatch { .. }));
         let err = simple_clv_batch(&[1.0], &[1.0], &[f64::NAN], &[0.5]).unwrap_err();
         assert_eq!(err.field(), Some("expected_lifetime_periods"));
+        // one average order value for everyone: the longest column sets n (hand computed:
+        // 50 × 2 × 3 × 0.5 = 150, 50 × 4 × 3 × 0.5 = 300)
+        assert_eq!(
+            simple_clv_batch(&[50.0], &[2.0, 4.0], &[3.0], &[0.5]).unwrap(),
+            vec![150.0, 300.0]
+        );
+        // an empty column next to a longer one is a mismatch naming the empty column
+        let err = simple_clv_batch(&[1.0, 2.0], &[], &[1.0], &[0.5]).unwrap_err();
+        assert!(matches!(&err, CrmkitError::LengthMismatch { .. }));
+        assert_eq!(err.field(), Some("purchases_per_period"));
+    }
+
+    #[test]
+    fn core_list_rows_are_the_best_ranks_in_rank_order() {
+        // ranks of rows 0..5: the 3 best are rows 4 (rank 1), 1 (rank 2), 3 (rank 3)
+        let ranks = [5_i64, 2, 4, 3, 1];
+        assert_eq!(
+            core_list_rows(&ranks, CoreListSize::TopK(3)).unwrap(),
+            vec![4, 1, 3]
+        );
+        // ⌈40 % of 5⌉ = 2
+        assert_eq!(
+            core_list_rows(&ranks, CoreListSize::TopPercent(40.0)).unwrap(),
+            vec![4, 1]
+        );
+        assert!(
+            core_list_rows::<i64>(&[], CoreListSize::TopK(3))
+                .unwrap()
+                .is_empty()
+        );
+        assert!(core_list_rows(&ranks, CoreListSize::TopPercent(0.0)).is_err());
     }
 
     #[test]
@@ -1156,6 +1224,14 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn core_list_rows_equal_a_stable_sort(ranks in proptest::collection::vec(0i64..20, 0..60), k in 0usize..70) {
+            let mut sorted: Vec<usize> = (0..ranks.len()).collect();
+            sorted.sort_by_key(|&i| ranks[i]); // stable: equal ranks keep their row order
+            sorted.truncate(k);
+            prop_assert_eq!(core_list_rows(&ranks, CoreListSize::TopK(k)).unwrap(), sorted);
+        }
+
         #[test]
         fn composite_in_range_and_ranks_are_a_permutation((h, p, s) in columns()) {
             let ids: Vec<u64> = (0..h.len() as u64).collect();
