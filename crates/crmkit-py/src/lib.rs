@@ -12,6 +12,7 @@ mod customers;
 mod display;
 mod errors;
 mod feedback;
+mod lifecycle;
 mod needs;
 mod playbook;
 mod quality;
@@ -251,6 +252,7 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     rfm::register(m)?;
     churn::register(m)?;
+    lifecycle::register(m)?;
     value::register(m)?;
     needs::register(m)?;
     feedback::register(m)?;
