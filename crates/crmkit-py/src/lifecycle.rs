@@ -3,21 +3,23 @@
 //! Ids of the transactions and of the attribute rows arrive as ONE concatenated id column plus
 //! the row count of the transactions, as for the churn bindings (see `churn.rs`).
 
+use crmkit::CrmkitError;
 use crmkit::data::calendar::Day;
+use crmkit::data::ids::CustomerIndex;
 use crmkit::lifecycle::{
-    LifecycleInput, LifecycleReasonCode, LifecycleRules, LifecycleStage, MetricColumn,
-    assign_lifecycle_stages, migration_flows, purchase_history_of_log,
-    stage_metrics as core_stage_metrics,
+    Flow, LabelOrder, LifecycleInput, LifecycleReasonCode, LifecycleRules, LifecycleStage,
+    MetricColumn, SnapshotMigrationOptions, assign_lifecycle_stages, purchase_history_of_log,
+    snapshot_migration as core_snapshot_migration, snapshot_migration_by_position,
+    stage_metrics_by_id,
 };
-use crmkit::{CrmkitError, Result};
-use numpy::{IntoPyArray, PyArray1};
+use numpy::{IntoPyArray, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::churn::{
     checked_attribute_codes, days, from_json, opt_f64, optional_floats, scatter, to_json,
 };
-use crate::columns;
+use crate::columns::{self, Ids, StrColumn};
 use crate::errors::{IntoPyResult, to_py};
 use crate::without_gil;
 
@@ -286,43 +288,176 @@ fn check_lifecycle_rules(text: &str) -> PyResult<String> {
     to_json(&rules)
 }
 
-type Flows<'py> = (
-    Bound<'py, PyArray1<u32>>,
-    Bound<'py, PyArray1<u32>>,
-    Bound<'py, PyArray1<u64>>,
-    Bound<'py, PyArray1<f64>>,
-);
+/// A label column as the core reads it: strings (borrowed from Arrow), or integers shown as
+/// text.
+enum LabelColumn {
+    Str(arrow_array::ArrayRef),
+    Text(Vec<String>),
+}
 
-/// Transition counts and rates between two snapshots of label codes, as the non-empty
-/// (from, to) pairs only (array level; see `crmkit.stage_migration`).
+impl LabelColumn {
+    fn read(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Self> {
+        Ok(match columns::ids(obj, field)? {
+            Ids::Str(array) => LabelColumn::Str(array),
+            Ids::Int(v) => LabelColumn::Text(v.as_slice().iter().map(i64::to_string).collect()),
+            Ids::UInt(v) => LabelColumn::Text(v.as_slice().iter().map(u64::to_string).collect()),
+            Ids::Wide(v) => LabelColumn::Text(v.iter().map(i128::to_string).collect()),
+        })
+    }
+
+    /// The labels (nulls were refused when the column was read).
+    fn labels(&self) -> Vec<Option<&str>> {
+        match self {
+            LabelColumn::Str(array) => {
+                let strings = StrColumn::of(array);
+                (0..strings.len()).map(|r| Some(strings.value(r))).collect()
+            }
+            LabelColumn::Text(v) => v.iter().map(|s| Some(s.as_str())).collect(),
+        }
+    }
+}
+
+/// One customer index over the ids of two tables (the rows of the first table first).
+fn snapshot_index(
+    py: Python<'_>,
+    before: &Bound<'_, PyAny>,
+    after: &Bound<'_, PyAny>,
+    fields: [&str; 2],
+) -> PyResult<CustomerIndex> {
+    const FIELD: &str = "customer_id";
+    let (b, a) = (
+        columns::ids(before, fields[0])?,
+        columns::ids(after, fields[1])?,
+    );
+    let wide = |ids: &Ids<'_>| -> Option<Vec<i128>> {
+        match ids {
+            Ids::Int(v) => Some(v.as_slice().iter().map(|&x| i128::from(x)).collect()),
+            Ids::UInt(v) => Some(v.as_slice().iter().map(|&x| i128::from(x)).collect()),
+            Ids::Wide(v) => Some(v.clone()),
+            Ids::Str(_) => None,
+        }
+    };
+    match (&b, &a) {
+        (Ids::Str(b), Ids::Str(a)) => without_gil(py, move || {
+            let (b, a) = (StrColumn::of(b), StrColumn::of(a));
+            let nb = b.len();
+            CustomerIndex::from_strs(FIELD, nb + a.len(), |r| {
+                if r < nb { b.value(r) } else { a.value(r - nb) }
+            })
+        }),
+        (Ids::Int(b), Ids::Int(a)) => {
+            let (b, a) = (b.as_slice(), a.as_slice());
+            without_gil(py, move || CustomerIndex::from_i64(FIELD, &[b, a].concat()))
+        }
+        _ => match (wide(&b), wide(&a)) {
+            (Some(b), Some(a)) => without_gil(py, move || {
+                CustomerIndex::from_i128(FIELD, &[b, a].concat())
+            }),
+            _ => Err(to_py(CrmkitError::invalid_config(
+                fields[1],
+                "(customer ids)",
+                "the ids of both tables must be of one kind: integers or strings",
+            ))),
+        },
+    }
+}
+
+/// Migration between two snapshots of a label (array level; see `crmkit.stage_migration`).
 ///
 /// Args:
-///     before, after: uint32 codes into `n_labels` labels, one per customer.
-///     n_labels: number of labels.
+///     before, after: the label columns (strings or integers; numpy or Arrow).
+///     before_ids, after_ids: the customer-id columns, or both None to match by position.
+///     label: the label column's name, for errors.
+///     labels: the label order (every label seen must be listed), or None.
+///     categories: the category order of a categorical `before` column (used when `labels`
+///         is None).
+///     matrices: also return the dense `counts` and `rates`.
 ///
 /// Returns:
-///     (from, to, counts, rates): one entry per non-empty pair, ordered by from then to; rates
-///     are shares of the customers of `from`.
+///     dict: `labels` (list), `flow_from`, `flow_to` (label indices), `flow_count`,
+///     `flow_rate`, `customer_row` (first row of each customer in before + after rows, customers
+///     in ascending id order), `from`, `to` (label indices per customer), and `counts`, `rates`
+///     (2-D arrays, or None without `matrices`).
 #[pyfunction]
-fn label_migration<'py>(
+#[pyo3(signature = (before, after, *, before_ids=None, after_ids=None, label="stage", labels=None, categories=None, matrices=true))]
+#[allow(clippy::too_many_arguments)]
+fn snapshot_migration<'py>(
     py: Python<'py>,
-    before: numpy::PyReadonlyArray1<'py, u32>,
-    after: numpy::PyReadonlyArray1<'py, u32>,
-    n_labels: u32,
-) -> PyResult<Flows<'py>> {
-    let (b, a) = (before.as_array().to_vec(), after.as_array().to_vec());
-    let labels: Vec<u32> = (0..n_labels).collect();
-    let m = without_gil(py, move || migration_flows(&b, &a, &labels))?;
-    let from: Vec<u32> = m.flows.iter().map(|f| f.from).collect();
-    let to: Vec<u32> = m.flows.iter().map(|f| f.to).collect();
-    let counts: Vec<u64> = m.flows.iter().map(|f| f.count).collect();
-    let rates: Vec<f64> = m.flows.iter().map(|f| f.rate).collect();
-    Ok((
-        from.into_pyarray(py),
-        to.into_pyarray(py),
-        counts.into_pyarray(py),
-        rates.into_pyarray(py),
-    ))
+    before: &Bound<'py, PyAny>,
+    after: &Bound<'py, PyAny>,
+    before_ids: Option<&Bound<'py, PyAny>>,
+    after_ids: Option<&Bound<'py, PyAny>>,
+    label: &str,
+    labels: Option<Vec<String>>,
+    categories: Option<Vec<String>>,
+    matrices: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let options = SnapshotMigrationOptions {
+        label: label.to_owned(),
+        order: match (labels, categories) {
+            (Some(given), _) => LabelOrder::Given(given),
+            (None, Some(c)) => LabelOrder::Categories(c),
+            (None, None) => LabelOrder::Auto,
+        },
+        matrices,
+    };
+    let b = LabelColumn::read(before, &format!("before.{label}"))?;
+    let a = LabelColumn::read(after, &format!("after.{label}"))?;
+    let index = match (before_ids, after_ids) {
+        (Some(bi), Some(ai)) => Some(snapshot_index(
+            py,
+            bi,
+            ai,
+            ["before.customer_id", "after.customer_id"],
+        )?),
+        (None, None) => None,
+        _ => {
+            return Err(to_py(CrmkitError::invalid_config(
+                "customer_id",
+                "one id column",
+                "give the ids of both snapshots, or of neither (match by position)",
+            )));
+        }
+    };
+    let m = without_gil(py, move || {
+        let (b, a) = (b.labels(), a.labels());
+        match &index {
+            Some(index) => core_snapshot_migration(index, &b, &a, &options),
+            None => snapshot_migration_by_position(&b, &a, &options),
+        }
+    })?;
+    let d = PyDict::new(py);
+    let k = m.labels.len();
+    let matrix = |rows: Option<Vec<Vec<u64>>>| rows.map(|r| r.concat());
+    let counts = matrix(m.counts);
+    let rates = m.rates.map(|r| r.concat());
+    d.set_item("labels", m.labels)?;
+    let flow = |f: &dyn Fn(&Flow<usize>) -> u64| m.flows.iter().map(f).collect::<Vec<u64>>();
+    d.set_item("flow_from", flow(&|f| f.from as u64).into_pyarray(py))?;
+    d.set_item("flow_to", flow(&|f| f.to as u64).into_pyarray(py))?;
+    d.set_item("flow_count", flow(&|f| f.count).into_pyarray(py))?;
+    d.set_item(
+        "flow_rate",
+        m.flows
+            .iter()
+            .map(|f| f.rate)
+            .collect::<Vec<f64>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item("customer_row", m.customer_rows.into_pyarray(py))?;
+    d.set_item("from", m.from.into_pyarray(py))?;
+    d.set_item("to", m.to.into_pyarray(py))?;
+    match (counts, rates) {
+        (Some(c), Some(r)) => {
+            d.set_item("counts", c.into_pyarray(py).reshape([k, k])?)?;
+            d.set_item("rates", r.into_pyarray(py).reshape([k, k])?)?;
+        }
+        _ => {
+            d.set_item("counts", py.None())?;
+            d.set_item("rates", py.None())?;
+        }
+    }
+    Ok(d)
 }
 
 /// One stage's row of [`stage_metrics`]: (stage, customers, [(metric, n, sum, mean)]).
@@ -331,32 +466,32 @@ type StageRow = (String, usize, Vec<(String, usize, f64, Option<f64>)>);
 /// Per-stage metrics (array level; see `crmkit.stage_metrics`).
 ///
 /// Args:
-///     stage: uint8 stage codes (into the lifecycle stage order), one per customer.
-///     columns: dict of float64 metric columns (NaN = not available), one value per customer.
+///     stage: the stage names, one per customer (strings; numpy or Arrow).
+///     customer_id: the customers' ids.
+///     columns: dict of float64 metric columns (NaN = not available), one value per row of
+///         the metric table.
+///     metrics_customer_id: the metric table's ids (None without metric columns).
+///     stage_field: the stage column's name, for errors.
 ///     all_columns: report every column for every stage (else only each stage's own metrics).
 ///
 /// Returns:
 ///     list of (stage, customers, [(metric, n, sum, mean)]) in stage order.
 #[pyfunction]
-#[pyo3(signature = (stage, columns, all_columns=false))]
+#[pyo3(signature = (stage, customer_id, columns, *, metrics_customer_id=None, stage_field="stage", all_columns=false))]
 fn stage_metrics(
     py: Python<'_>,
-    stage: numpy::PyReadonlyArray1<'_, u8>,
+    stage: &Bound<'_, PyAny>,
+    customer_id: &Bound<'_, PyAny>,
     columns: &Bound<'_, PyDict>,
+    metrics_customer_id: Option<&Bound<'_, PyAny>>,
+    stage_field: &str,
     all_columns: bool,
 ) -> PyResult<Vec<StageRow>> {
-    let stages = stage
-        .as_array()
-        .iter()
-        .enumerate()
-        .map(|(row, &c)| {
-            LifecycleStage::ALL
-                .get(usize::from(c))
-                .copied()
-                .ok_or_else(|| CrmkitError::invalid_value("stage", row, c, "not a stage code"))
-        })
-        .collect::<Result<Vec<_>>>()
-        .py()?;
+    let stages = LabelColumn::read(stage, stage_field)?;
+    let index = match metrics_customer_id {
+        Some(m) => snapshot_index(py, customer_id, m, ["customer_id", "metrics.customer_id"])?,
+        None => columns::encode_ids(py, customer_id, "customer_id")?,
+    };
     let mut named: Vec<(String, Vec<Option<f64>>)> = Vec::new();
     for (key, value) in columns.iter() {
         let name: String = key.extract()?;
@@ -368,12 +503,13 @@ fn stage_metrics(
             .collect();
         named.push((name, values));
     }
+    let stage_field = stage_field.to_owned();
     let groups = without_gil(py, move || {
         let cols: Vec<MetricColumn<'_>> = named
             .iter()
             .map(|(name, values)| MetricColumn { name, values })
             .collect();
-        core_stage_metrics(&stages, &cols, all_columns)
+        stage_metrics_by_id(&index, &stage_field, &stages.labels(), &cols, all_columns)
     })?;
     Ok(groups
         .into_iter()
@@ -395,7 +531,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lifecycle_stages, m)?)?;
     m.add_function(wrap_pyfunction!(default_lifecycle_rules, m)?)?;
     m.add_function(wrap_pyfunction!(check_lifecycle_rules, m)?)?;
-    m.add_function(wrap_pyfunction!(label_migration, m)?)?;
+    m.add_function(wrap_pyfunction!(snapshot_migration, m)?)?;
     m.add("MAX_MATRIX_LABELS", crmkit::lifecycle::MAX_MATRIX_LABELS)?;
     m.add_function(wrap_pyfunction!(stage_metrics, m)?)?;
     Ok(())
