@@ -12,8 +12,9 @@ in the frame family you pass.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any
+from crmkit._typing import AfterAsOf, ColumnLike, ColumnOrName, DateLike, FrameLike, NegativeAmounts
 
 import numpy as np
 
@@ -53,17 +54,17 @@ def lifecycle_rules() -> dict[str, Any]:
 
 
 def lifecycle_stages(
-    transactions: Any,
-    customers: Any = None,
+    transactions: FrameLike,
+    customers: FrameLike | None = None,
     *,
-    as_of: Any,
-    customer_id: Any = "customer_id",
-    timestamp: Any = "timestamp",
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
     first_contact: str = "first_contact",
-    rules: Any = None,
-    after_as_of: str = "error",
-    amount: Any = "amount",
-    negative_amounts: Literal["error", "net"] = "error",
+    rules: Mapping[str, Any] | str | None = None,
+    after_as_of: AfterAsOf = "error",
+    amount: ColumnOrName | None = "amount",
+    negative_amounts: NegativeAmounts = "error",
     tz: str | None = None,
 ) -> Any:
     """A lifecycle stage for every customer, with the reason it was chosen.
@@ -220,10 +221,10 @@ def _label_order(col: Any) -> list[str] | None:
 
 
 def stage_migration(
-    before: Any,
-    after: Any,
+    before: FrameLike | ColumnLike,
+    after: FrameLike | ColumnLike,
     *,
-    customer_id: Any = "customer_id",
+    customer_id: ColumnOrName = "customer_id",
     label: str = "stage",
     labels: Sequence[str] | None = None,
     matrices: bool = True,
@@ -339,8 +340,8 @@ def _strings(codes: np.ndarray, names: Sequence[str], fam: str) -> Any:
 
 
 def stage_metrics(
-    stages: Any,
-    metrics: Any = None,
+    stages: FrameLike,
+    metrics: FrameLike | None = None,
     *,
     customer_id: str = "customer_id",
     stage: str = "stage",
