@@ -56,7 +56,7 @@ __all__ = [
     "default_lifecycle_rules",
     "expected_purchases_intervals",
     "expected_spend_intervals",
-    "label_migration",
+    "snapshot_migration",
     "lifecycle_stages",
     "need_work_list",
     "nps",
@@ -392,11 +392,25 @@ def default_lifecycle_rules() -> str: ...
 def check_lifecycle_rules(text: str) -> str: ...
 MAX_MATRIX_LABELS: int
 
-def label_migration(
-    before: npt.NDArray[np.uint32], after: npt.NDArray[np.uint32], n_labels: int
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], npt.NDArray[np.uint64], npt.NDArray[np.float64]]: ...
+def snapshot_migration(
+    before: Any,
+    after: Any,
+    *,
+    before_ids: Any = None,
+    after_ids: Any = None,
+    label: str = "stage",
+    labels: list[str] | None = None,
+    categories: list[str] | None = None,
+    matrices: bool = True,
+) -> dict[str, Any]: ...
 def stage_metrics(
-    stage: npt.NDArray[np.uint8], columns: dict[str, Any], all_columns: bool = False
+    stage: Any,
+    customer_id: Any,
+    columns: dict[str, Any],
+    *,
+    metrics_customer_id: Any = None,
+    stage_field: str = "stage",
+    all_columns: bool = False,
 ) -> list[tuple[str, int, list[tuple[str, int, float, float | None]]]]: ...
 # --- issue 3: value, quadrants, needs, feedback, playbook ---
 

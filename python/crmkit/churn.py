@@ -18,13 +18,14 @@ import json
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 
 from crmkit import _crmkit, _display, _frames
 from crmkit._crmkit import ChurnIndexOptions, CrmkitWarning
 from crmkit._estimator import Estimator
+from crmkit._typing import ColumnLike, ColumnOrName, DateLike, FrameLike, NegativeAmounts
 
 __all__ = [
     "ChurnIndexOptions",
@@ -317,18 +318,18 @@ def _signals_raw(
 
 
 def churn_signals(
-    transactions: Any,
-    interactions: Any = None,
+    transactions: FrameLike,
+    interactions: FrameLike | None = None,
     *,
-    as_of: Any,
-    customer_id: Any = "customer_id",
-    timestamp: Any = "timestamp",
-    amount: Any = "amount",
-    kind: Any = "kind",
-    interaction_timestamp: Any = None,
-    overrides: Any = None,
-    options: Any = None,
-    negative_amounts: Literal["error", "net"] | None = None,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: Mapping[str, Any] | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
     tz: str | None = None,
 ) -> Any:
     """The churn warning signals per customer, as of an observation date.
@@ -431,18 +432,18 @@ def churn_signals(
 
 
 def churn_reasons(
-    transactions: Any,
-    interactions: Any = None,
+    transactions: FrameLike,
+    interactions: FrameLike | None = None,
     *,
-    as_of: Any,
-    customer_id: Any = "customer_id",
-    timestamp: Any = "timestamp",
-    amount: Any = "amount",
-    kind: Any = "kind",
-    interaction_timestamp: Any = None,
-    overrides: Any = None,
-    options: Any = None,
-    negative_amounts: Literal["error", "net"] | None = None,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: Mapping[str, Any] | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
     tz: str | None = None,
 ) -> Any:
     """The fired churn warning rules in long form: one row per customer and reason.
@@ -492,19 +493,19 @@ def churn_reasons(
 
 
 def churn_story(
-    transactions: Any,
-    interactions: Any = None,
+    transactions: FrameLike,
+    interactions: FrameLike | None = None,
     *,
-    as_of: Any,
-    customer_id: Any = "customer_id",
-    timestamp: Any = "timestamp",
-    amount: Any = "amount",
-    kind: Any = "kind",
-    interaction_timestamp: Any = None,
-    overrides: Any = None,
-    options: Any = None,
-    index_options: Any = None,
-    negative_amounts: Literal["error", "net"] | None = None,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: Mapping[str, Any] | str | None = None,
+    index_options: ChurnIndexOptions | Mapping[str, Any] | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
     tz: str | None = None,
 ) -> Any:
     """One churn story per customer: index, alert, lifecycle stage and action that agree.
@@ -580,7 +581,12 @@ def _index_options(options: Any) -> ChurnIndexOptions:
     return ChurnIndexOptions.from_json(as_json(options, "options") or "{}")
 
 
-def churn_risk(signals: Any, options: Any = None, *, customer_id: Any = "customer_id") -> Any:
+def churn_risk(
+    signals: FrameLike,
+    options: ChurnIndexOptions | Mapping[str, Any] | str | None = None,
+    *,
+    customer_id: ColumnOrName = "customer_id",
+) -> Any:
     """The churn risk index 1–10, the alert level and the suggested action.
 
     index = 1 + round(9 · Σ wᵢ·sᵢ / Σ wᵢ) over the signals present, where sᵢ ∈ [0, 1] is the
@@ -1029,7 +1035,7 @@ class LogisticRegression(Estimator):
 # evaluation
 
 
-def evaluate(y: Any, p: Any, *, n_bins: int = 10, top_fraction: float = 0.1) -> dict[str, Any]:
+def evaluate(y: ColumnLike, p: ColumnLike, *, n_bins: int = 10, top_fraction: float = 0.1) -> dict[str, Any]:
     """Scores predicted churn probabilities against observed outcomes.
 
     Args:

@@ -12,8 +12,9 @@ in the frame family you pass.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Mapping, Sequence
+from typing import Any
+from crmkit._typing import AfterAsOf, ColumnLike, ColumnOrName, DateLike, FrameLike, NegativeAmounts
 
 import numpy as np
 
@@ -53,17 +54,17 @@ def lifecycle_rules() -> dict[str, Any]:
 
 
 def lifecycle_stages(
-    transactions: Any,
-    customers: Any = None,
+    transactions: FrameLike,
+    customers: FrameLike | None = None,
     *,
-    as_of: Any,
-    customer_id: Any = "customer_id",
-    timestamp: Any = "timestamp",
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
     first_contact: str = "first_contact",
-    rules: Any = None,
-    after_as_of: str = "error",
-    amount: Any = "amount",
-    negative_amounts: Literal["error", "net"] = "error",
+    rules: Mapping[str, Any] | str | None = None,
+    after_as_of: AfterAsOf = "error",
+    amount: ColumnOrName | None = "amount",
+    negative_amounts: NegativeAmounts = "error",
     tz: str | None = None,
 ) -> Any:
     """A lifecycle stage for every customer, with the reason it was chosen.
@@ -189,7 +190,7 @@ def _dates(days: np.ndarray, fam: str) -> Any:
 
 
 def _values(col: Any) -> list[Any]:
-    """A column as a list of Python values (strings, ints, None)."""
+    """A column as a list of Python values (strings, ints, None); the plots read labels so."""
     fam = _frames.family(col)
     if fam == "pandas":
         return [None if v is None or v != v else v for v in col.astype(object).tolist()]
@@ -220,10 +221,10 @@ def _label_order(col: Any) -> list[str] | None:
 
 
 def stage_migration(
-    before: Any,
-    after: Any,
+    before: FrameLike | ColumnLike,
+    after: FrameLike | ColumnLike,
     *,
-    customer_id: Any = "customer_id",
+    customer_id: ColumnOrName = "customer_id",
     label: str = "stage",
     labels: Sequence[str] | None = None,
     matrices: bool = True,
@@ -264,107 +265,83 @@ def stage_migration(
     """
     fam = _frames.family(before)
     if customer_id is None:
-        b_col = _frames.column(before, label, label) if not _is_column(before) else before
-        a_col = _frames.column(after, label, label) if not _is_column(after) else after
-        b_vals, a_vals = _values(b_col), _values(a_col)
-        if len(b_vals) != len(a_vals):
-            raise _frames._error(
-                _crmkit.LengthMismatchError,
-                f"length mismatch: `after` has {len(a_vals)} rows, expected {len(b_vals)}",
-                "after",
-            )
-        ids: list[Any] = list(range(len(b_vals)))
-        order_hint = _label_order(b_col)
+        b_col = before if _is_column(before) else _frames.column(before, label, label)
+        a_col = after if _is_column(after) else _frames.column(after, label, label)
+        b_ids = a_ids = None
     else:
         b_col = _frames.column(before, label, label)
         a_col = _frames.column(after, label, label)
-        b_ids = _values(_frames.column(before, customer_id, "before.customer_id"))
-        a_ids = _values(_frames.column(after, customer_id, "after.customer_id"))
-        order_hint = _label_order(b_col)
-        bv, av = _values(b_col), _values(a_col)
-        b_map: dict[Any, Any] = {}
-        for row, (i, v) in enumerate(zip(b_ids, bv)):
-            if i in b_map:
-                raise _frames._error(_crmkit.InvalidValueError, f"invalid `before.customer_id` at row {row}: (customer id) (duplicate id)", "before.customer_id", row)
-            b_map[i] = v
-        a_map: dict[Any, Any] = {}
-        for row, (i, v) in enumerate(zip(a_ids, av)):
-            if i in a_map:
-                raise _frames._error(_crmkit.InvalidValueError, f"invalid `after.customer_id` at row {row}: (customer id) (duplicate id)", "after.customer_id", row)
-            a_map[i] = v
-        ids = list(b_map) + [i for i in a_map if i not in b_map]
-        b_vals = [b_map.get(i, ABSENT) for i in ids]
-        a_vals = [a_map.get(i, ABSENT) for i in ids]
-    for name, vals in (("before", b_vals), ("after", a_vals)):
-        for row, v in enumerate(vals):
-            if v is None:
-                raise _frames._error(_crmkit.MissingValueError, f"`{name}.{label}` is missing (null) at row {row}", f"{name}.{label}", row)
-    b_vals = [str(v) for v in b_vals]
-    a_vals = [str(v) for v in a_vals]
-    seen = set(b_vals) | set(a_vals)
-    if labels is not None:
-        order = [str(x) for x in labels]
-        unknown = seen - set(order) - {ABSENT}
-        if unknown:
-            raise _frames._error(_crmkit.ConfigError, f"invalid `labels`: missing {sorted(unknown)}", "labels")
-    elif order_hint is not None:
-        order = order_hint
-    elif seen - {ABSENT} <= set(STAGES):
-        order = [s for s in STAGES if s in seen]
-    else:
-        order = sorted(seen - {ABSENT})
-    order = [x for x in order if x != ABSENT] + ([ABSENT] if ABSENT in seen else [])
-    code = {x: i for i, x in enumerate(order)}
-    b_codes = np.fromiter((code[v] for v in b_vals), dtype=np.uint32, count=len(b_vals))
-    a_codes = np.fromiter((code[v] for v in a_vals), dtype=np.uint32, count=len(a_vals))
-    if matrices and len(order) > MAX_MATRIX_LABELS:
-        raise _frames._error(
-            _crmkit.ConfigError,
-            f"invalid `labels`: {len(order)} labels (at most {MAX_MATRIX_LABELS} for the `counts` and `rates` "
-            "matrices; pass matrices=False for `flows` and `moves` only)",
-            "labels",
-        )
-    i_idx, j_idx, flow_counts, flow_rates = _crmkit.label_migration(b_codes, a_codes, len(order))
+        b_ids = _frames.column(before, customer_id, "before.customer_id")
+        a_ids = _frames.column(after, customer_id, "after.customer_id")
+    out = _crmkit.snapshot_migration(
+        _label_input(b_col, f"before.{label}"),
+        _label_input(a_col, f"after.{label}"),
+        before_ids=None if b_ids is None else _frames.ids(b_ids, "before.customer_id"),
+        after_ids=None if a_ids is None else _frames.ids(a_ids, "after.customer_id"),
+        label=label,
+        labels=None if labels is None else [str(x) for x in labels],
+        categories=_label_order(b_col),
+        matrices=matrices,
+    )
+    order: list[str] = out["labels"]
     flows = _frames.frame(
         {
-            "from": objects([order[i] for i in i_idx], fam),
-            "to": objects([order[j] for j in j_idx], fam),
-            "count": flow_counts.astype(np.int64),
-            "rate": flow_rates,
+            "from": _strings(out["flow_from"], order, fam),
+            "to": _strings(out["flow_to"], order, fam),
+            "count": out["flow_count"].astype(np.int64),
+            "rate": out["flow_rate"],
         },
         fam,
     )
+    if b_ids is None or a_ids is None:
+        ids = np.arange(len(out["from"]), dtype=np.int64)
+    else:
+        ids = take_ids(concat_ids([b_ids, a_ids]), out["customer_row"].astype(np.int64), fam)
     moves = _frames.frame(
         {
-            "customer_id": objects(ids, fam) if fam != "numpy" and customer_id is None else _id_column(ids, fam),
-            "from": objects(b_vals, fam),
-            "to": objects(a_vals, fam),
-            "changed": b_codes != a_codes,
+            "customer_id": ids,
+            "from": _strings(out["from"], order, fam),
+            "to": _strings(out["to"], order, fam),
+            "changed": out["from"] != out["to"],
         },
         fam,
     )
+    result: dict[str, Any] = {"labels": order, "flows": flows, "moves": moves}
+    if out["counts"] is not None:
+        for key in ("counts", "rates"):
+            matrix = out[key]
+            cols: dict[str, Any] = {"from": objects(order, fam)}
+            for j, name in enumerate(order):
+                cols[name] = matrix[:, j].astype(np.int64) if key == "counts" else matrix[:, j]
+            result[key] = _frames.frame(cols, fam)
+    return result
 
-    def wide(matrix: np.ndarray) -> Any:
-        cols: dict[str, Any] = {"from": objects(order, fam)}
-        for j, name in enumerate(order):
-            cols[name] = matrix[:, j]
-        return _frames.frame(cols, fam)
 
-    out: dict[str, Any] = {"labels": order, "flows": flows, "moves": moves}
-    if matrices:
-        k = len(order)
-        counts = np.zeros((k, k), dtype=np.int64)
-        rates = np.zeros((k, k), dtype=np.float64)
-        counts[i_idx, j_idx] = flow_counts
-        rates[i_idx, j_idx] = flow_rates
-        out["counts"] = wide(counts)
-        out["rates"] = wide(rates)
-    return out
+def _label_input(col: Any, field: str) -> Any:
+    """A label column as the compiled reader takes it: strings or integers (numpy or Arrow);
+    other numpy types (floats, booleans) as their text, NaN being null."""
+    plain = _frames._plain(col, field)
+    if isinstance(plain, np.ndarray) and plain.dtype.kind not in "iuOUS":
+        return np.asarray([None if v != v else str(v) for v in plain.tolist()], dtype=object)
+    return plain
+
+
+def _strings(codes: np.ndarray, names: Sequence[str], fam: str) -> Any:
+    """A string column from codes into ``names``, in family ``fam``."""
+    if fam == "polars":
+        import polars as pl
+
+        return pl.Series(list(names), dtype=pl.Utf8).gather(codes.astype(np.int64))
+    if fam == "pyarrow":
+        import pyarrow as pa
+
+        return pa.array(list(names), type=pa.string()).take(pa.array(codes.astype(np.int64)))
+    return np.asarray(list(names), dtype=object)[codes.astype(np.intp)]
 
 
 def stage_metrics(
-    stages: Any,
-    metrics: Any = None,
+    stages: FrameLike,
+    metrics: FrameLike | None = None,
     *,
     customer_id: str = "customer_id",
     stage: str = "stage",
@@ -404,39 +381,17 @@ def stage_metrics(
         3   expansion          1   cross_buy_rate  1  1.0   1.0
     """
     fam = _frames.family(stages)
-    ids = _values(_frames.column(stages, customer_id, "customer_id"))
-    labels = _values(_frames.column(stages, stage, stage))
-    position = {name: i for i, name in enumerate(STAGES)}
-    codes = np.empty(len(labels), dtype=np.uint8)
-    for row, label in enumerate(labels):
-        if label is None:
-            raise _frames._error(_crmkit.MissingValueError, f"`{stage}` is missing (null) at row {row}", stage, row)
-        if str(label) not in position:
-            raise _frames._error(
-                _crmkit.InvalidValueError,
-                f"invalid `{stage}` at row {row}: {_frames.shown(label)} (expected one of {', '.join(STAGES)})",
-                stage,
-                row,
-            )
-        codes[row] = position[str(label)]
+    ids = _frames.ids(_frames.column(stages, customer_id, "customer_id"), "customer_id")
+    labels = _label_input(_frames.column(stages, stage, stage), stage)
     columns: dict[str, np.ndarray] = {}
+    m_ids = None
     if metrics is not None:
-        m_ids = _values(_frames.column(metrics, customer_id, "metrics.customer_id"))
-        where: dict[Any, int] = {}
-        for row, i in enumerate(m_ids):
-            if i in where:
-                raise _frames._error(
-                    _crmkit.InvalidValueError, f"invalid `metrics.customer_id` at row {row}: (customer id) (duplicate id)", "metrics.customer_id", row
-                )
-            where[i] = row
-        take = np.fromiter((where.get(i, -1) for i in ids), dtype=np.int64, count=len(ids))
+        m_ids = _frames.ids(_frames.column(metrics, customer_id, "metrics.customer_id"), "metrics.customer_id")
         for name in columns_of(metrics):
-            if name == customer_id:
-                continue
-            values = float_or_nan(_frames.column(metrics, name, name), name)
-            padded = np.append(values, np.nan)
-            columns[name] = padded[np.where(take < 0, len(values), take)]
-    groups = _crmkit.stage_metrics(codes, columns, all_columns)
+            if name != customer_id:
+                columns[name] = float_or_nan(_frames.column(metrics, name, name), name)
+    groups = _crmkit.stage_metrics(labels, ids, columns, metrics_customer_id=m_ids, stage_field=stage, all_columns=all_columns)
+    position = {name: i for i, name in enumerate(STAGES)}
     out: dict[str, list[Any]] = {k: [] for k in ("stage", "customers", "metric", "n", "sum", "mean")}
     for name, customers, summaries in groups:
         empty: list[tuple[Any, int, float, Any]] = [(None, 0, 0.0, None)]
@@ -477,10 +432,3 @@ def _is_column(x: Any) -> bool:
 
         return isinstance(x, (pa.Array, pa.ChunkedArray))
     return False
-
-
-def _id_column(ids: list[Any], fam: str) -> Any:
-    if all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in ids):
-        arr = np.asarray(ids, dtype=np.int64)
-        return arr
-    return objects([str(i) for i in ids], fam)

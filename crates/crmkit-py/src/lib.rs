@@ -13,6 +13,7 @@ mod display;
 mod errors;
 mod feedback;
 mod json;
+mod lifecycle;
 mod needs;
 mod playbook;
 mod quality;
@@ -252,6 +253,7 @@ fn _crmkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     rfm::register(m)?;
     churn::register(m)?;
+    lifecycle::register(m)?;
     value::register(m)?;
     needs::register(m)?;
     feedback::register(m)?;

@@ -6,7 +6,10 @@
 //! - [`migration`] / [`migration_with_labels`] / [`stage_migration`] compare two snapshots of
 //!   any categorical label (stages, RFM tiers, segments): transition counts and rates, the
 //!   non-empty flows (the data behind a Sankey diagram) and each customer's move;
-//! - [`metrics_by_group`] / [`stage_metrics`] aggregate per-customer metric columns by group.
+//!   [`snapshot_migration`] does the same for two snapshots matched by customer id (the id
+//!   join, duplicate and null checks, label order and counts of `crmkit.stage_migration`);
+//! - [`metrics_by_group`] / [`stage_metrics`] aggregate per-customer metric columns by group;
+//!   [`stage_metrics_by_id`] first matches a metric table to the stages by customer id.
 //!
 //! # Examples
 //!
@@ -27,6 +30,14 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
+
+mod snapshots;
+mod stage_report;
+pub use snapshots::{
+    ABSENT, LabelOrder, SnapshotMigration, SnapshotMigrationOptions, snapshot_migration,
+    snapshot_migration_by_position,
+};
+pub use stage_report::stage_metrics_by_id;
 
 use crate::churn::AlertLevel;
 use crate::data::calendar::{Day, format_day};

@@ -1,0 +1,538 @@
+//! Lifecycle: stages, label migration between two snapshots and per-stage metrics.
+//!
+//! Ids of the transactions and of the attribute rows arrive as ONE concatenated id column plus
+//! the row count of the transactions, as for the churn bindings (see `churn.rs`).
+
+use crmkit::CrmkitError;
+use crmkit::data::calendar::Day;
+use crmkit::data::ids::CustomerIndex;
+use crmkit::lifecycle::{
+    Flow, LabelOrder, LifecycleInput, LifecycleReasonCode, LifecycleRules, LifecycleStage,
+    MetricColumn, SnapshotMigrationOptions, assign_lifecycle_stages, purchase_history_of_log,
+    snapshot_migration as core_snapshot_migration, snapshot_migration_by_position,
+    stage_metrics_by_id,
+};
+use numpy::{IntoPyArray, PyArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::churn::{
+    checked_attribute_codes, days, from_json, opt_f64, optional_floats, scatter, to_json,
+};
+use crate::columns::{self, Ids, StrColumn};
+use crate::errors::{IntoPyResult, to_py};
+use crate::without_gil;
+
+const LIFECYCLE_ATTRIBUTES: [&str; 6] = [
+    "churn_index",
+    "purchase_gap_fires",
+    "large_order",
+    "referral",
+    "upgrade",
+    "cross_category",
+];
+
+/// Lifecycle stages per customer (array level; see `crmkit.lifecycle_stages`).
+///
+/// Args:
+///     customer_id: ids of the transactions, then of the attribute rows, concatenated.
+///     n_transactions: row count of the transactions part.
+///     timestamp, ticks_per_day: the transaction times.
+///     as_of: observation date as days since 1970-01-01.
+///     first_contact, first_contact_ticks_per_day: optional first-contact time per attribute
+///         row.
+///     attributes: dict of float64 arrays per attribute row (NaN = not given) among
+///         churn_index, purchase_gap_fires, large_order, referral, upgrade, cross_category.
+///     rules: LifecycleRules as JSON (None = the defaults).
+///     after_as_of: 'error' or 'exclude'.
+///     amount: the transaction amounts, or None (every row is a purchase).
+///     negative_amounts: 'error' or 'net': a negative amount is a refund, never a purchase.
+///
+/// Returns:
+///     dict of numpy arrays per customer: `customer_row`, `stage` (uint8 code into `stages`),
+///     `reason` (uint8 code into `reasons`), `reason_value`, `reason_threshold` (NaN when none),
+///     `first_purchase`, `last_purchase`, `previous_purchase` (days, NaN when none), and
+///     `rows_after_as_of` and `refunds`.
+#[pyfunction]
+#[pyo3(signature = (customer_id, n_transactions, timestamp, as_of, *, ticks_per_day=None, first_contact=None, first_contact_ticks_per_day=None, attributes=None, rules=None, after_as_of="error", amount=None, negative_amounts="error"))]
+#[allow(clippy::too_many_arguments)]
+fn lifecycle_stages<'py>(
+    py: Python<'py>,
+    customer_id: &Bound<'py, PyAny>,
+    n_transactions: usize,
+    timestamp: &Bound<'py, PyAny>,
+    as_of: Day,
+    ticks_per_day: Option<i64>,
+    first_contact: Option<&Bound<'py, PyAny>>,
+    first_contact_ticks_per_day: Option<i64>,
+    attributes: Option<&Bound<'py, PyDict>>,
+    rules: Option<&str>,
+    after_as_of: &str,
+    amount: Option<&Bound<'py, PyAny>>,
+    negative_amounts: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let rules: LifecycleRules = match rules {
+        Some(text) => from_json("rules", text).py()?,
+        None => LifecycleRules::default(),
+    };
+    let log_options = crate::log_options(after_as_of, negative_amounts)?;
+    let amounts = match amount {
+        Some(a) => Some(columns::floats(a, "amount")?),
+        None => None,
+    };
+    let amounts = amounts.as_ref().map(|a| a.as_slice());
+    let index = columns::encode_ids(py, customer_id, "customer_id")?;
+    let codes = index.codes();
+    let n = index.n_customers();
+    if n_transactions > codes.len() {
+        return Err(to_py(CrmkitError::invalid_config(
+            "n_transactions",
+            n_transactions,
+            "more than the id rows",
+        )));
+    }
+    let (tx_codes, attr_codes) = codes.split_at(n_transactions);
+    let rows = attr_codes.len();
+    let tx_days = days(py, timestamp, "timestamp", ticks_per_day)?;
+    CrmkitError::check_len("timestamp", n_transactions, tx_days.len()).py()?;
+    if let Some(a) = amounts {
+        CrmkitError::check_len("amount", n_transactions, a.len()).py()?;
+    }
+    let contact = match first_contact {
+        Some(obj) => {
+            let d = days(py, obj, "first_contact", first_contact_ticks_per_day)?;
+            CrmkitError::check_len("first_contact", rows, d.len()).py()?;
+            Some(d)
+        }
+        None => None,
+    };
+    if let Some(d) = attributes {
+        for key in d.keys() {
+            let key: String = key.extract()?;
+            if !LIFECYCLE_ATTRIBUTES.contains(&key.as_str()) {
+                return Err(to_py(CrmkitError::invalid_config(
+                    "attributes",
+                    key,
+                    format!("expected columns among {}", LIFECYCLE_ATTRIBUTES.join(", ")),
+                )));
+            }
+        }
+    }
+    let mut given: Vec<Option<Vec<f64>>> = Vec::with_capacity(6);
+    for name in LIFECYCLE_ATTRIBUTES {
+        given.push(optional_floats(attributes, name, rows)?);
+    }
+    let (history, assignments) = without_gil(py, move || {
+        checked_attribute_codes("attributes.customer_id", attr_codes, n)?;
+        let history = purchase_history_of_log(tx_codes, &tx_days, amounts, n, as_of, log_options)?;
+        let mut first_contact: Vec<Day> = (0..n)
+            .map(|c| history.first_purchase[c].unwrap_or(as_of))
+            .collect();
+        if let Some(d) = &contact {
+            for (&c, &day) in attr_codes.iter().zip(d) {
+                first_contact[c as usize] = day.min(first_contact[c as usize]);
+            }
+        }
+        for (name, values) in LIFECYCLE_ATTRIBUTES.iter().zip(&given) {
+            if let Some(values) = values {
+                if let Some(row) = values.iter().position(|v| v.is_infinite()) {
+                    return Err(CrmkitError::invalid_value(
+                        *name,
+                        row,
+                        values[row],
+                        "must be finite (NaN / null = not given)",
+                    ));
+                }
+            }
+        }
+        let churn_index: Option<Vec<Option<u8>>> = match given[0].as_deref() {
+            Some(v) => {
+                if let Some(row) = v
+                    .iter()
+                    .position(|x| !(x.is_nan() || x.fract() == 0.0 && (1.0..=10.0).contains(x)))
+                {
+                    return Err(CrmkitError::invalid_value(
+                        "churn_index",
+                        row,
+                        v[row],
+                        "must be a whole number in 1..=10",
+                    ));
+                }
+                Some(scatter(attr_codes, n, v, |x| x as u8))
+            }
+            None => None,
+        };
+        let b = |i: usize| {
+            given[i]
+                .as_deref()
+                .map(|v| scatter(attr_codes, n, v, |x| x != 0.0))
+        };
+        let (gap, large, referral, upgrade, cross) = (b(1), b(2), b(3), b(4), b(5));
+        let input = LifecycleInput {
+            as_of,
+            first_contact: &first_contact,
+            first_purchase: &history.first_purchase,
+            last_purchase: &history.last_purchase,
+            previous_purchase: &history.previous_purchase,
+            churn_index: churn_index.as_deref(),
+            purchase_gap_fires: gap.as_deref(),
+            large_order: large.as_deref(),
+            referral: referral.as_deref(),
+            upgrade: upgrade.as_deref(),
+            cross_category: cross.as_deref(),
+        };
+        let assignments = assign_lifecycle_stages(&input, &rules)?;
+        Ok((history, assignments))
+    })?;
+    const REASONS: [LifecycleReasonCode; 11] = [
+        LifecycleReasonCode::NoPurchase,
+        LifecycleReasonCode::DaysSinceLastPurchase,
+        LifecycleReasonCode::ChurnIndex,
+        LifecycleReasonCode::PurchaseGap,
+        LifecycleReasonCode::ReactivatedAfterGap,
+        LifecycleReasonCode::FirstPurchaseRecent,
+        LifecycleReasonCode::LargeOrder,
+        LifecycleReasonCode::Referral,
+        LifecycleReasonCode::Upgrade,
+        LifecycleReasonCode::CrossCategory,
+        LifecycleReasonCode::Default,
+    ];
+    let reason_names: Vec<String> = REASONS
+        .iter()
+        .map(|r| serde_json::to_string(r).map(|s| s.trim_matches('"').to_owned()))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| to_py(CrmkitError::invalid_config("reason", "json", e.to_string())))?;
+    let d = PyDict::new(py);
+    d.set_item(
+        "customer_row",
+        index
+            .first_rows()
+            .iter()
+            .map(|&r| r as i64)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "stage",
+        assignments
+            .iter()
+            .map(|a| {
+                LifecycleStage::ALL
+                    .iter()
+                    .position(|s| *s == a.stage)
+                    .unwrap_or(0) as u8
+            })
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item("stages", LifecycleStage::ALL.map(|s| s.as_str()).to_vec())?;
+    d.set_item(
+        "reason",
+        assignments
+            .iter()
+            .map(|a| {
+                REASONS
+                    .iter()
+                    .position(|r| *r == a.reason.code)
+                    .unwrap_or(0) as u8
+            })
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item("reasons", reason_names)?;
+    d.set_item(
+        "reason_value",
+        assignments
+            .iter()
+            .map(|a| opt_f64(a.reason.value))
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item(
+        "reason_threshold",
+        assignments
+            .iter()
+            .map(|a| opt_f64(a.reason.threshold))
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
+    )?;
+    for (name, col) in [
+        ("first_purchase", &history.first_purchase),
+        ("last_purchase", &history.last_purchase),
+        ("previous_purchase", &history.previous_purchase),
+    ] {
+        d.set_item(
+            name,
+            col.iter()
+                .map(|v| opt_f64(v.map(f64::from)))
+                .collect::<Vec<_>>()
+                .into_pyarray(py),
+        )?;
+    }
+    d.set_item("rows_after_as_of", history.rows_after_as_of)?;
+    d.set_item("refunds", history.refunds)?;
+    Ok(d)
+}
+
+/// The default lifecycle rules as JSON.
+#[pyfunction]
+fn default_lifecycle_rules() -> PyResult<String> {
+    to_json(&LifecycleRules::default())
+}
+
+/// Checks lifecycle rules given as JSON; returns them normalised.
+#[pyfunction]
+fn check_lifecycle_rules(text: &str) -> PyResult<String> {
+    let rules: LifecycleRules = from_json("rules", text).py()?;
+    rules.validate().py()?;
+    to_json(&rules)
+}
+
+/// A label column as the core reads it: strings (borrowed from Arrow), or integers shown as
+/// text.
+enum LabelColumn {
+    Str(arrow_array::ArrayRef),
+    Text(Vec<String>),
+}
+
+impl LabelColumn {
+    fn read(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Self> {
+        Ok(match columns::ids(obj, field)? {
+            Ids::Str(array) => LabelColumn::Str(array),
+            Ids::Int(v) => LabelColumn::Text(v.as_slice().iter().map(i64::to_string).collect()),
+            Ids::UInt(v) => LabelColumn::Text(v.as_slice().iter().map(u64::to_string).collect()),
+            Ids::Wide(v) => LabelColumn::Text(v.iter().map(i128::to_string).collect()),
+        })
+    }
+
+    /// The labels (nulls were refused when the column was read).
+    fn labels(&self) -> Vec<Option<&str>> {
+        match self {
+            LabelColumn::Str(array) => {
+                let strings = StrColumn::of(array);
+                (0..strings.len()).map(|r| Some(strings.value(r))).collect()
+            }
+            LabelColumn::Text(v) => v.iter().map(|s| Some(s.as_str())).collect(),
+        }
+    }
+}
+
+/// One customer index over the ids of two tables (the rows of the first table first).
+fn snapshot_index(
+    py: Python<'_>,
+    before: &Bound<'_, PyAny>,
+    after: &Bound<'_, PyAny>,
+    fields: [&str; 2],
+) -> PyResult<CustomerIndex> {
+    const FIELD: &str = "customer_id";
+    let (b, a) = (
+        columns::ids(before, fields[0])?,
+        columns::ids(after, fields[1])?,
+    );
+    let wide = |ids: &Ids<'_>| -> Option<Vec<i128>> {
+        match ids {
+            Ids::Int(v) => Some(v.as_slice().iter().map(|&x| i128::from(x)).collect()),
+            Ids::UInt(v) => Some(v.as_slice().iter().map(|&x| i128::from(x)).collect()),
+            Ids::Wide(v) => Some(v.clone()),
+            Ids::Str(_) => None,
+        }
+    };
+    match (&b, &a) {
+        (Ids::Str(b), Ids::Str(a)) => without_gil(py, move || {
+            let (b, a) = (StrColumn::of(b), StrColumn::of(a));
+            let nb = b.len();
+            CustomerIndex::from_strs(FIELD, nb + a.len(), |r| {
+                if r < nb { b.value(r) } else { a.value(r - nb) }
+            })
+        }),
+        (Ids::Int(b), Ids::Int(a)) => {
+            let (b, a) = (b.as_slice(), a.as_slice());
+            without_gil(py, move || CustomerIndex::from_i64(FIELD, &[b, a].concat()))
+        }
+        _ => match (wide(&b), wide(&a)) {
+            (Some(b), Some(a)) => without_gil(py, move || {
+                CustomerIndex::from_i128(FIELD, &[b, a].concat())
+            }),
+            _ => Err(to_py(CrmkitError::invalid_config(
+                fields[1],
+                "(customer ids)",
+                "the ids of both tables must be of one kind: integers or strings",
+            ))),
+        },
+    }
+}
+
+/// Migration between two snapshots of a label (array level; see `crmkit.stage_migration`).
+///
+/// Args:
+///     before, after: the label columns (strings or integers; numpy or Arrow).
+///     before_ids, after_ids: the customer-id columns, or both None to match by position.
+///     label: the label column's name, for errors.
+///     labels: the label order (every label seen must be listed), or None.
+///     categories: the category order of a categorical `before` column (used when `labels`
+///         is None).
+///     matrices: also return the dense `counts` and `rates`.
+///
+/// Returns:
+///     dict: `labels` (list), `flow_from`, `flow_to` (label indices), `flow_count`,
+///     `flow_rate`, `customer_row` (first row of each customer in before + after rows, customers
+///     in ascending id order), `from`, `to` (label indices per customer), and `counts`, `rates`
+///     (2-D arrays, or None without `matrices`).
+#[pyfunction]
+#[pyo3(signature = (before, after, *, before_ids=None, after_ids=None, label="stage", labels=None, categories=None, matrices=true))]
+#[allow(clippy::too_many_arguments)]
+fn snapshot_migration<'py>(
+    py: Python<'py>,
+    before: &Bound<'py, PyAny>,
+    after: &Bound<'py, PyAny>,
+    before_ids: Option<&Bound<'py, PyAny>>,
+    after_ids: Option<&Bound<'py, PyAny>>,
+    label: &str,
+    labels: Option<Vec<String>>,
+    categories: Option<Vec<String>>,
+    matrices: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let options = SnapshotMigrationOptions {
+        label: label.to_owned(),
+        order: match (labels, categories) {
+            (Some(given), _) => LabelOrder::Given(given),
+            (None, Some(c)) => LabelOrder::Categories(c),
+            (None, None) => LabelOrder::Auto,
+        },
+        matrices,
+    };
+    let b = LabelColumn::read(before, &format!("before.{label}"))?;
+    let a = LabelColumn::read(after, &format!("after.{label}"))?;
+    let index = match (before_ids, after_ids) {
+        (Some(bi), Some(ai)) => Some(snapshot_index(
+            py,
+            bi,
+            ai,
+            ["before.customer_id", "after.customer_id"],
+        )?),
+        (None, None) => None,
+        _ => {
+            return Err(to_py(CrmkitError::invalid_config(
+                "customer_id",
+                "one id column",
+                "give the ids of both snapshots, or of neither (match by position)",
+            )));
+        }
+    };
+    let m = without_gil(py, move || {
+        let (b, a) = (b.labels(), a.labels());
+        match &index {
+            Some(index) => core_snapshot_migration(index, &b, &a, &options),
+            None => snapshot_migration_by_position(&b, &a, &options),
+        }
+    })?;
+    let d = PyDict::new(py);
+    let k = m.labels.len();
+    let matrix = |rows: Option<Vec<Vec<u64>>>| rows.map(|r| r.concat());
+    let counts = matrix(m.counts);
+    let rates = m.rates.map(|r| r.concat());
+    d.set_item("labels", m.labels)?;
+    let flow = |f: &dyn Fn(&Flow<usize>) -> u64| m.flows.iter().map(f).collect::<Vec<u64>>();
+    d.set_item("flow_from", flow(&|f| f.from as u64).into_pyarray(py))?;
+    d.set_item("flow_to", flow(&|f| f.to as u64).into_pyarray(py))?;
+    d.set_item("flow_count", flow(&|f| f.count).into_pyarray(py))?;
+    d.set_item(
+        "flow_rate",
+        m.flows
+            .iter()
+            .map(|f| f.rate)
+            .collect::<Vec<f64>>()
+            .into_pyarray(py),
+    )?;
+    d.set_item("customer_row", m.customer_rows.into_pyarray(py))?;
+    d.set_item("from", m.from.into_pyarray(py))?;
+    d.set_item("to", m.to.into_pyarray(py))?;
+    match (counts, rates) {
+        (Some(c), Some(r)) => {
+            d.set_item("counts", c.into_pyarray(py).reshape([k, k])?)?;
+            d.set_item("rates", r.into_pyarray(py).reshape([k, k])?)?;
+        }
+        _ => {
+            d.set_item("counts", py.None())?;
+            d.set_item("rates", py.None())?;
+        }
+    }
+    Ok(d)
+}
+
+/// One stage's row of [`stage_metrics`]: (stage, customers, [(metric, n, sum, mean)]).
+type StageRow = (String, usize, Vec<(String, usize, f64, Option<f64>)>);
+
+/// Per-stage metrics (array level; see `crmkit.stage_metrics`).
+///
+/// Args:
+///     stage: the stage names, one per customer (strings; numpy or Arrow).
+///     customer_id: the customers' ids.
+///     columns: dict of float64 metric columns (NaN = not available), one value per row of
+///         the metric table.
+///     metrics_customer_id: the metric table's ids (None without metric columns).
+///     stage_field: the stage column's name, for errors.
+///     all_columns: report every column for every stage (else only each stage's own metrics).
+///
+/// Returns:
+///     list of (stage, customers, [(metric, n, sum, mean)]) in stage order.
+#[pyfunction]
+#[pyo3(signature = (stage, customer_id, columns, *, metrics_customer_id=None, stage_field="stage", all_columns=false))]
+fn stage_metrics(
+    py: Python<'_>,
+    stage: &Bound<'_, PyAny>,
+    customer_id: &Bound<'_, PyAny>,
+    columns: &Bound<'_, PyDict>,
+    metrics_customer_id: Option<&Bound<'_, PyAny>>,
+    stage_field: &str,
+    all_columns: bool,
+) -> PyResult<Vec<StageRow>> {
+    let stages = LabelColumn::read(stage, stage_field)?;
+    let index = match metrics_customer_id {
+        Some(m) => snapshot_index(py, customer_id, m, ["customer_id", "metrics.customer_id"])?,
+        None => columns::encode_ids(py, customer_id, "customer_id")?,
+    };
+    let mut named: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    for (key, value) in columns.iter() {
+        let name: String = key.extract()?;
+        let values = columns::floats(&value, &name)?;
+        let values: Vec<Option<f64>> = values
+            .as_slice()
+            .iter()
+            .map(|v| (!v.is_nan()).then_some(*v))
+            .collect();
+        named.push((name, values));
+    }
+    let stage_field = stage_field.to_owned();
+    let groups = without_gil(py, move || {
+        let cols: Vec<MetricColumn<'_>> = named
+            .iter()
+            .map(|(name, values)| MetricColumn { name, values })
+            .collect();
+        stage_metrics_by_id(&index, &stage_field, &stages.labels(), &cols, all_columns)
+    })?;
+    Ok(groups
+        .into_iter()
+        .map(|g| {
+            (
+                g.group.as_str().to_owned(),
+                g.customers,
+                g.metrics
+                    .into_iter()
+                    .map(|m| (m.name, m.n, m.sum, m.mean))
+                    .collect(),
+            )
+        })
+        .collect())
+}
+
+/// Registers the lifecycle functions.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(lifecycle_stages, m)?)?;
+    m.add_function(wrap_pyfunction!(default_lifecycle_rules, m)?)?;
+    m.add_function(wrap_pyfunction!(check_lifecycle_rules, m)?)?;
+    m.add_function(wrap_pyfunction!(snapshot_migration, m)?)?;
+    m.add("MAX_MATRIX_LABELS", crmkit::lifecycle::MAX_MATRIX_LABELS)?;
+    m.add_function(wrap_pyfunction!(stage_metrics, m)?)?;
+    Ok(())
+}
