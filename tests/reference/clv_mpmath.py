@@ -616,7 +616,11 @@ def rows(sample=None, only=None):
         add("paretonbd", "alive", p, x, tx, T, fn=lambda: pareto_alive_quad(p, x, tx, T))
     e15 = float(mp.exp(15))
     for p in ((e15, e15, 0.05, 0.5), (e15, e15, 2.0, 10.0), (1e9, 1e9, 0.3, 1e-3), (1e5, 1e5, 2.0, 10.0),
-              (1e6, 1e6, 0.5, 1e3), (1e9, 1e5, 1e3, 1e-3), (1e5, 1e9, 1e-3, 1e3)):
+              (1e6, 1e6, 0.5, 1e3), (1e9, 1e5, 1e3, 1e-3), (1e5, 1e9, 1e-3, 1e3),
+              # the other corners a fit's box reaches: r, s tiny (c - 1 = r + s + x near 1e-6)
+              # with beta large, where the 2F1 has z near 1 in the alpha < beta branch
+              (6.53154811e-07, 9.10129555e-03, 3.05902321e-07, 3.26901737e+06),
+              (1 / e15, e15, 1 / e15, e15), (1 / e15, 1 / e15, 1 / e15, e15)):
         for x, tx, T in ((0.0, 0.0, 40.0), (3.0, 20.0, 40.0), (30.0, 39.0, 40.0), (5.0, 0.5, 0.9), (200.0, 38.0, 38.0)):
             add("paretonbd", "ll", p, x, tx, T, fn=lambda: pareto_ll(p, x, tx, T))
             add("paretonbd", "alive", p, x, tx, T, fn=lambda: pareto_alive_quad(p, x, tx, T))

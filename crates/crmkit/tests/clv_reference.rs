@@ -9,10 +9,12 @@
 //!
 //! Pareto/NBD's per-customer log-likelihood (`ll`) and P(alive) are also checked at the corners
 //! of a fit's box (r, α log-uniform in [1e5, 1e9], s, β in [1e-3, 1e3], and named rows at
-//! r = α = e^15 and 1e9), where ₂F₁(1, b; c; z) has z within 1e-12 of 1: the mpmath values
-//! there come from the death-time integral, not from ₂F₁.
+//! r = α = e^15 and 1e9, and at r, s = e^−15 with β = e^15), where ₂F₁(1, b; c; z) has z within
+//! 1e-12 of 1: the mpmath values there come from the death-time integral, not from ₂F₁.
 //!
-//! Tolerance: 1e-9 relative (`TOL`; measured worst: `ll` 6.7e-14, `alive` 1.1e-13); Pareto/NBD's
+//! Tolerance: 1e-9 relative (`TOL`; measured worst: `ll` 2.7e-10 — 1.5e-15 absolute on a value
+//! of −5.7e-6 at r = s = e^−15 — and 6.7e-14 on every row with |ℓ| > 1e-3; `alive` 1.1e-13);
+//! Pareto/NBD's
 //! probabilities of n purchases also pass within an absolute bound (`absolute_floor`: 1e-18 for
 //! the unconditional one, 1e-15 for the conditional one, see there). Values below 1e-290
 //! (beyond double range in the reference) must come back below 1e-290.

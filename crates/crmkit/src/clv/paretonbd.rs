@@ -113,7 +113,7 @@ const QUAD_LIMIT: f64 = 0.999;
 /// The ₂F₁(1, b; c; z) of G(τ) (see [`g_series_args`]) as (ln F, 1, ∂b, ∂c, ∂z) from the
 /// quadrature of [`ln_hyp2f1_unit_a_quad`], given 1 − z and c − 1 − b without the subtraction
 /// that would lose their digits: for α ≥ β, 1 − z = (β + τ)/(α + τ) and c − 1 − b = s; for α < β,
-/// 1 − z = (α + τ)/(β + τ) and c − 1 − b = r + x − 1.
+/// 1 − z = (α + τ)/(β + τ) and c − 1 − b = r + x − 1; and c − 1 = r + s + x.
 fn unit_a_near_one(
     p: &ParetoNbdParams,
     x: f64,
@@ -124,7 +124,8 @@ fn unit_a_near_one(
     } else {
         (p.s + 1.0, p.r + x - 1.0, at * ib)
     };
-    ln_hyp2f1_unit_a_quad(b, m, eta.min(1.0)).map(|(lf, hb, hc, hz)| (lf, 1.0, hb, hc, hz))
+    ln_hyp2f1_unit_a_quad(b, m, p.r + p.s + x, eta.min(1.0))
+        .map(|(lf, hb, hc, hz)| (lf, 1.0, hb, hc, hz))
 }
 
 /// The (b, c, z) of the ₂F₁(1, b; c; z) in G(τ) given 1/(α + τ) and 1/(β + τ) (see [`ln_g`]);
@@ -1627,6 +1628,8 @@ mod tests {
             [e15, e15, e15, e15],
             [0.5, 0.01, 2.0, e15],
             [e15, 0.5 * e15, 1.0 / e15, 1.0 / e15],
+            // r, s tiny with β large: c − 1 = r + s + x near 1e-6 for x = 0
+            [1.0 / e15, 0.01, 1.0 / e15, e15],
         ] {
             let p = ParetoNbdParams {
                 r: th[0],
