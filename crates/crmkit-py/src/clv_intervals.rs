@@ -3,7 +3,7 @@
 use crmkit::CrmkitError;
 use crmkit::clv::{
     FittedBgNbd, FittedGammaGamma, FittedMbgNbd, FittedParetoNbd, IntervalMethod, IntervalOptions,
-    MonthlyDiscounting, PredictionIntervals, SamplingDistribution, TransactionModel,
+    MonthlyDiscounting, PredictionIntervals,
 };
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
@@ -161,23 +161,18 @@ impl Fitted {
             "expected a fitted BgNbdModel, ParetoNbdModel or MbgNbdModel",
         )))
     }
-
-    /// Runs `f` on the fitted model, whatever its type.
-    fn with<T>(&self, f: impl Visit<T>) -> T {
-        match self {
-            Self::Bg(m) => f.visit(m),
-            Self::Pareto(m) => f.visit(m),
-            Self::Mbg(m) => f.visit(m),
-        }
-    }
 }
 
-/// A computation generic over the fitted transaction model.
-trait Visit<T> {
-    fn visit<F>(self, fitted: &F) -> T
-    where
-        F: SamplingDistribution + Sync,
-        F::Params: TransactionModel;
+/// `$body` with `$f` bound to the fitted model of a [`Fitted`], whatever its type (the body is
+/// compiled once per model type: the interval functions are generic over the model).
+macro_rules! with_fitted {
+    ($fitted:expr, |$f:ident| $body:expr) => {
+        match $fitted {
+            Fitted::Bg($f) => $body,
+            Fitted::Pareto($f) => $body,
+            Fitted::Mbg($f) => $body,
+        }
+    };
 }
 
 fn fitted_spend(obj: &Bound<'_, PyAny>) -> PyResult<FittedGammaGamma> {
@@ -228,20 +223,11 @@ fn probability_alive_intervals<'py>(
     let fitted = Fitted::extract(model, "model")?;
     let customers = Customers::extract(x, t_x, T)?;
     let rows = customers.rows();
-    struct Alive<'a>(Rows<'a>, IntervalOptions);
-    impl Visit<crmkit::Result<PredictionIntervals>> for Alive<'_> {
-        fn visit<F>(self, fitted: &F) -> crmkit::Result<PredictionIntervals>
-        where
-            F: SamplingDistribution + Sync,
-            F::Params: TransactionModel,
-        {
-            let opts = self.1;
-            self.0.intervals(|x, t_x, t| {
-                crmkit::clv::probability_alive_intervals(fitted, x, t_x, t, &opts)
-            })
-        }
-    }
-    let iv = run(py, move || fitted.with(Alive(rows, opts)))?;
+    let iv = run(py, move || {
+        with_fitted!(&fitted, |f| rows.intervals(|x, t_x, t| {
+            crmkit::clv::probability_alive_intervals(f, x, t_x, t, &opts)
+        }))
+    })?;
     Ok(arrays(py, iv))
 }
 
@@ -276,20 +262,11 @@ fn expected_purchases_intervals<'py>(
     let fitted = Fitted::extract(model, "model")?;
     let customers = Customers::extract(x, t_x, T)?;
     let rows = customers.rows();
-    struct Expected<'a>(f64, Rows<'a>, IntervalOptions);
-    impl Visit<crmkit::Result<PredictionIntervals>> for Expected<'_> {
-        fn visit<F>(self, fitted: &F) -> crmkit::Result<PredictionIntervals>
-        where
-            F: SamplingDistribution + Sync,
-            F::Params: TransactionModel,
-        {
-            let (horizon, opts) = (self.0, self.2);
-            self.1.intervals(|x, t_x, t| {
-                crmkit::clv::expected_purchases_intervals(fitted, horizon, x, t_x, t, &opts)
-            })
-        }
-    }
-    let iv = run(py, move || fitted.with(Expected(t, rows, opts)))?;
+    let iv = run(py, move || {
+        with_fitted!(&fitted, |f| rows.intervals(|x, t_x, tt| {
+            crmkit::clv::expected_purchases_intervals(f, t, x, t_x, tt, &opts)
+        }))
+    })?;
     Ok(arrays(py, iv))
 }
 
@@ -383,38 +360,17 @@ fn clv_intervals<'py>(
         Rows::Arrays(columns) => columns,
     };
     let m = m.as_slice();
-    struct Clv<'a> {
-        spend: &'a FittedGammaGamma,
-        columns: [&'a [f64]; 4],
-        discounting: MonthlyDiscounting,
-        opts: IntervalOptions,
-    }
-    impl Visit<crmkit::Result<PredictionIntervals>> for Clv<'_> {
-        fn visit<F>(self, fitted: &F) -> crmkit::Result<PredictionIntervals>
-        where
-            F: SamplingDistribution + Sync,
-            F::Params: TransactionModel,
-        {
-            let [x, t_x, t, m] = self.columns;
-            crmkit::clv::clv_intervals(
-                fitted,
-                self.spend,
-                x,
-                t_x,
-                t,
-                m,
-                &self.discounting,
-                &self.opts,
-            )
-        }
-    }
     let iv = run(py, move || {
-        fitted.with(Clv {
-            spend: &spend,
-            columns: [x, t_x, tt, m],
-            discounting,
-            opts,
-        })
+        with_fitted!(&fitted, |f| crmkit::clv::clv_intervals(
+            f,
+            &spend,
+            x,
+            t_x,
+            tt,
+            m,
+            &discounting,
+            &opts,
+        ))
     })?;
     Ok(arrays(py, iv))
 }
