@@ -798,7 +798,8 @@ class _TransactionModel(_Model):
         "Per-customer uncertainty".
 
         Args:
-            data, t_x, T: a table, or the arrays x, t_x, T (see :meth:`fit`).
+            data, t_x, T: a table, a :class:`CompressedSummary` (each distinct row evaluated
+                once), or the arrays x, t_x, T (see :meth:`fit`).
             level: coverage of each interval, in (0, 1).
             method: ``'delta'`` or ``'bootstrap'``.
             draws, seed: bootstrap draws and their seed.
@@ -909,11 +910,9 @@ class _TransactionModel(_Model):
         return _append(data, extra, _frames.family(data))
 
     def _arrays(self, data: Any, t_x: Any, T: Any) -> list[Any]:
-        """The arrays x, t_x, T (the interval functions take no CompressedSummary yet)."""
+        """The arrays x, t_x, T, or a CompressedSummary's core with t_x and T (None)."""
         if isinstance(data, CompressedSummary):
-            raise _frames._error(
-                _crmkit.ConfigError, "invalid `data`: the interval methods take a table or arrays, not a CompressedSummary", "data"
-            )
+            return [data._core, t_x, T]
         return self._xtT(data, t_x, T)
 
 
@@ -1421,7 +1420,12 @@ class GammaGamma(_Model):
             True
         """
         from_table = t_x is None and T is None and m_x is None
-        x, tx, tt, m = self._clv_columns(transaction_model, data, t_x, T, m_x)
+        if isinstance(data, CompressedSummary):
+            if m_x is not None:
+                raise _frames._error(_crmkit.ConfigError, "invalid `m_x`: a CompressedSummary holds t_x, T and m_x: pass it alone", "m_x")
+            x, tx, tt, m = data._core, t_x, T, data._spend_columns()[1]
+        else:
+            x, tx, tt, m = self._clv_columns(transaction_model, data, t_x, T, m_x)
         arrays = _crmkit.clv_intervals(
             _core_of(transaction_model),
             self._fitted(),

@@ -108,15 +108,8 @@ def scipy_best(model: str, c: dict[str, Any], starts: list[np.ndarray]) -> np.nd
     f = NUMPY_LL[model]
 
     def objective(u: np.ndarray) -> float:
-        # L-BFGS-B may step to the box's corners (e^±15). There the numpy likelihoods overflow
-        # and crmkit's Pareto/NBD likelihood (scipy's objective for that model) refuses with a
-        # NumericalError (r, α ≳ 1e6 put its ₂F₁ at z → 1, far outside the 1e-3..1e3 domain the
-        # reference grid covers): both count as a worthless point, not as a test failure.
-        try:
-            with np.errstate(all="ignore"):
-                v = f(np.exp(u), c)
-        except crmkit.NumericalError:
-            return 1e300
+        with np.errstate(all="ignore"):
+            v = f(np.exp(u), c)
         return -v if np.isfinite(v) else 1e300
 
     best: Any = None

@@ -203,20 +203,66 @@ def pareto_dert(p, x, tx, T, delta):
 
 
 def pareto_pmf(p, t, n):
+    """P(X(t) = n) of a new customer: the conditional PMF of `pareto_cpmf` for a customer with
+    no history (x = t_x = T = 0), i.e. alive at t with n purchases plus died at u in (0, t]
+    after n purchases, the death-time integral scaled and taken twice (`scaled_quad`)."""
+    return pareto_cpmf(p, 0.0, 0.0, 0.0, t, n)
+
+
+def pieces(dphi, d2phi, lo, hi, top):
+    """Break points for the integral of exp(phi) over [lo, hi] whose maximum is at `top`:
+    geometric steps on both sides on the local scale (1/|phi'| at an end maximum, the
+    Gaussian width 1/sqrt(-phi'') at an interior one), so tanh-sinh sees each piece smooth."""
+    g, h = abs(dphi(top)), abs(d2phi(top))
+    scale = min(1 / g if g else mp.inf, 1 / mp.sqrt(h) if h else mp.inf)
+    steps = [scale * mp.mpf(2) ** (mp.mpf(j) / 2) for j in range(-8, 80)]
+    left = [top - d for d in steps if lo < top - d]
+    right = [top + d for d in steps if top + d < hi]
+    return sorted(set([lo, hi, top] + left + right))
+
+
+def scaled_quad(f, pts):
+    """The integral on `pts` and again on twice as many pieces; they must agree to 1e-15.
+    mpmath's quadrature stops on an absolute error estimate, so the integrand is divided by
+    its largest value at the break points first (values here go down to 1e-6000)."""
+    big = max(f(u) for u in pts)
+    g = lambda u: f(u) / big
+    v = mp.quad(g, pts)
+    finer = sorted(set(pts) | {(a + b) / 2 for a, b in zip(pts, pts[1:])})
+    w = mp.quad(g, finer)
+    if abs(w - v) > mp.mpf("1e-15") * abs(v):
+        raise mp.libmp.NoConvergence("Pareto/NBD integral: %s vs %s" % (v, w))
+    return v * big
+
+
+def pareto_ll(p, x, tx, T):
+    """Per-customer log-likelihood (without t_x^(x-1)/Gamma(x)) from the model's definition:
+    ln[Gamma(r+x) al^r be^s / Gamma(r) * ((al+T)^-(r+x) (be+T)^-s
+       + s int_tx^T (al+u)^-(r+x) (be+u)^-(s+1) du)],
+    alive at T plus died at u in (t_x, T] after x purchases; the death integral by
+    `scaled_quad` (no 2F1)."""
     r, al, s, be = map(M, p)
-    t = M(t)
+    x, tx, T = M(x), M(tx), M(T)
+    R = r + x
+    head = mp.loggamma(R) - mp.loggamma(r) + r * mp.log(al) + s * mp.log(be)
+    A = mp.exp(-R * mp.log(al + T) - s * mp.log(be + T))
+    D = mp.mpf(0)
+    if tx < T:
+        death = lambda u: mp.exp(-R * mp.log(al + u) + mp.log(s) - (s + 1) * mp.log(be + u))
+        dphi = lambda u: -R / (al + u) - (s + 1) / (be + u)
+        d2phi = lambda u: R / (al + u) ** 2 + (s + 1) / (be + u) ** 2
+        D = scaled_quad(death, pieces(dphi, d2phi, tx, T, tx))
+    return head + mp.log(A + D)
 
-    def nb(tau):
-        if tau == 0:
-            return mp.mpf(1 if n == 0 else 0)
-        return mp.exp(
-            mp.loggamma(r + n) - mp.loggamma(r) - mp.loggamma(n + 1)
-            + r * mp.log(al / (al + tau)) + n * mp.log(tau / (al + tau))
-        )
 
-    alive = nb(t) * (be / (be + t)) ** s
-    died = mp.quad(lambda u: nb(u) * s * be**s / (be + u) ** (s + 1), [0, min(t, al), t])
-    return alive + died
+def pareto_alive_quad(p, x, tx, T):
+    """P(alive) = A / (A + D) with the terms of `pareto_ll` (no 2F1)."""
+    r, al, s, be = map(M, p)
+    x, tx, T = M(x), M(tx), M(T)
+    R = r + x
+    head = mp.loggamma(R) - mp.loggamma(r) + r * mp.log(al) + s * mp.log(be)
+    la = head - R * mp.log(al + T) - s * mp.log(be + T)
+    return mp.exp(la - pareto_ll(p, x, tx, T))
 
 
 def pareto_cpmf(p, x, tx, T, t, n):
@@ -243,36 +289,12 @@ def pareto_cpmf(p, x, tx, T, t, n):
     def death(u):
         return mp.exp(-R * mp.log(al + u) + mp.log(s) + s * mp.log(be) - (s + 1) * mp.log(be + u))
 
-    def pieces(dphi, d2phi, lo, hi, top):
-        """Break points for the integral of exp(phi) over [lo, hi] whose maximum is at `top`:
-        geometric steps on both sides on the local scale (1/|phi'| at an end maximum, the
-        Gaussian width 1/sqrt(-phi'') at an interior one), so tanh-sinh sees each piece smooth."""
-        g, h = abs(dphi(top)), abs(d2phi(top))
-        scale = min(1 / g if g else mp.inf, 1 / mp.sqrt(h) if h else mp.inf)
-        steps = [scale * mp.mpf(2) ** (mp.mpf(j) / 2) for j in range(-8, 80)]
-        left = [top - d for d in steps if lo < top - d]
-        right = [top + d for d in steps if top + d < hi]
-        return sorted(set([lo, hi, top] + left + right))
-
-    def quad(f, pts):
-        """The integral on `pts` and again on twice as many pieces; they must agree to 1e-15.
-        mpmath's quadrature stops on an absolute error estimate, so the integrand is divided by
-        its largest value at the break points first (values here go down to 1e-6000)."""
-        big = max(f(u) for u in pts)
-        g = lambda u: f(u) / big
-        v = mp.quad(g, pts)
-        finer = sorted(set(pts) | {(a + b) / 2 for a, b in zip(pts, pts[1:])})
-        w = mp.quad(g, finer)
-        if abs(w - v) > mp.mpf("1e-15") * abs(v):
-            raise mp.libmp.NoConvergence("Pareto/NBD integral: %s vs %s" % (v, w))
-        return v * big
-
     # died in (t_x, T]: phi(u) = -R ln(al+u) - (s+1) ln(be+u), falling from t_x
     D = mp.mpf(0)
     if tx < T:
         dphi = lambda u: -R / (al + u) - (s + 1) / (be + u)
         d2phi = lambda u: R / (al + u) ** 2 + (s + 1) / (be + u) ** 2
-        D = quad(death, pieces(dphi, d2phi, tx, T, tx))
+        D = scaled_quad(death, pieces(dphi, d2phi, tx, T, tx))
     logc = mp.loggamma(R + n) - mp.loggamma(R) - mp.loggamma(n + 1)
 
     def window(u):
@@ -294,7 +316,7 @@ def pareto_cpmf(p, x, tx, T, t, n):
                 mid = mp.sqrt(lo * hi) if hi > 4 * lo else (lo + hi) / 2
                 lo, hi = (mid, hi) if dphi(mid) > 0 else (lo, mid)
             top = (lo + hi) / 2
-    died_in_window = quad(window, pieces(dphi, d2phi, mp.mpf(0), t, top))
+    died_in_window = scaled_quad(window, pieces(dphi, d2phi, mp.mpf(0), t, top))
     alive_after = mp.exp(logc + (n * mp.log(t) if n else 0) - (R + n) * mp.log(al + T + t)
                          + s * (mp.log(be) - mp.log(be + T + t)))
     A = mp.exp(la)
@@ -582,6 +604,26 @@ def rows(sample=None, only=None):
                            (0.0, 0.0, 38.86, 39.0, 1), (7.0, 37.0, 38.0, 1e4, 50)):
         p = (0.5533, 10.5776, 0.6062, 11.6679)
         add("paretonbd", "cpmf", p, x, tx, T, h, n, fn=lambda: pareto_cpmf(p, x, tx, T, h, n))
+
+    # Pareto/NBD at the corners of a fit's box: r, alpha in [1e5, 1e9] (where the 2F1 of G(tau)
+    # has z within 1e-4..1e-12 of 1), s and beta small and large; its own seed
+    rng = random.Random(20261208)
+    corner = lambda: (loguni(rng, 1e5, 1e9), loguni(rng, 1e5, 1e9), loguni(rng, 1e-3, 1e3), loguni(rng, 1e-3, 1e3))
+    for _ in range(k(40)):
+        p = corner()
+        x, tx, T = customer(rng)
+        add("paretonbd", "ll", p, x, tx, T, fn=lambda: pareto_ll(p, x, tx, T))
+        add("paretonbd", "alive", p, x, tx, T, fn=lambda: pareto_alive_quad(p, x, tx, T))
+    e15 = float(mp.exp(15))
+    for p in ((e15, e15, 0.05, 0.5), (e15, e15, 2.0, 10.0), (1e9, 1e9, 0.3, 1e-3), (1e5, 1e5, 2.0, 10.0),
+              (1e6, 1e6, 0.5, 1e3), (1e9, 1e5, 1e3, 1e-3), (1e5, 1e9, 1e-3, 1e3),
+              # the other corners a fit's box reaches: r, s tiny (c - 1 = r + s + x near 1e-6)
+              # with beta large, where the 2F1 has z near 1 in the alpha < beta branch
+              (6.53154811e-07, 9.10129555e-03, 3.05902321e-07, 3.26901737e+06),
+              (1 / e15, e15, 1 / e15, e15), (1 / e15, 1 / e15, 1 / e15, e15)):
+        for x, tx, T in ((0.0, 0.0, 40.0), (3.0, 20.0, 40.0), (30.0, 39.0, 40.0), (5.0, 0.5, 0.9), (200.0, 38.0, 38.0)):
+            add("paretonbd", "ll", p, x, tx, T, fn=lambda: pareto_ll(p, x, tx, T))
+            add("paretonbd", "alive", p, x, tx, T, fn=lambda: pareto_alive_quad(p, x, tx, T))
     return out
 
 

@@ -220,7 +220,7 @@ fn blocks(
 ///     weights: customers per row, or None (each row one customer).
 #[pyclass(name = "CompressedSummary", module = "crmkit._crmkit", frozen)]
 pub struct PyCompressedSummary {
-    inner: CompressedBtyd,
+    pub(crate) inner: CompressedBtyd,
 }
 
 #[pymethods]

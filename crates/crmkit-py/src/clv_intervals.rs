@@ -3,13 +3,13 @@
 use crmkit::CrmkitError;
 use crmkit::clv::{
     FittedBgNbd, FittedGammaGamma, FittedMbgNbd, FittedParetoNbd, IntervalMethod, IntervalOptions,
-    MonthlyDiscounting, PredictionIntervals, SamplingDistribution, TransactionModel,
+    MonthlyDiscounting, PredictionIntervals,
 };
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 
-use crate::clv::{PyBgNbd, PyGammaGamma, PyMbgNbd, PyParetoNbd, run};
-use crate::columns::floats;
+use crate::clv::{PyBgNbd, PyCompressedSummary, PyGammaGamma, PyMbgNbd, PyParetoNbd, run};
+use crate::columns::{Values, floats};
 use crate::errors::{to_py, whole};
 
 type Arrays<'py> = (
@@ -44,6 +44,74 @@ fn interval_options(level: f64, method: &str, draws: i64, seed: i64) -> PyResult
     let opts = IntervalOptions { level, method };
     opts.validate().map_err(to_py)?;
     Ok(opts)
+}
+
+/// The customers of an interval call: one `CompressedSummary` (then `t_x` and `T` are None) or
+/// the arrays x, t_x, T.
+enum Customers<'py> {
+    Compressed(Bound<'py, PyCompressedSummary>),
+    Arrays([Values<'py, f64>; 3]),
+}
+
+impl<'py> Customers<'py> {
+    #[allow(non_snake_case)]
+    fn extract(
+        x: &Bound<'py, PyAny>,
+        t_x: Option<&Bound<'py, PyAny>>,
+        T: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Self> {
+        if let Ok(c) = x.cast::<PyCompressedSummary>() {
+            if t_x.is_some() || T.is_some() {
+                return Err(to_py(CrmkitError::invalid_config(
+                    "t_x",
+                    "array",
+                    "a CompressedSummary holds t_x and T: pass it alone",
+                )));
+            }
+            return Ok(Self::Compressed(c.clone()));
+        }
+        let (Some(t_x), Some(T)) = (t_x, T) else {
+            let missing = if t_x.is_none() { "t_x" } else { "T" };
+            return Err(to_py(CrmkitError::invalid_config(
+                missing,
+                "None",
+                "pass the arrays x, t_x and T, or one CompressedSummary",
+            )));
+        };
+        Ok(Self::Arrays([
+            floats(x, "x")?,
+            floats(t_x, "t_x")?,
+            floats(T, "T")?,
+        ]))
+    }
+
+    /// The customers' rows, to use without the GIL.
+    fn rows(&self) -> Rows<'_> {
+        match self {
+            Self::Compressed(c) => Rows::Compressed(&c.get().inner),
+            Self::Arrays([x, t_x, t]) => Rows::Arrays([x.as_slice(), t_x.as_slice(), t.as_slice()]),
+        }
+    }
+}
+
+/// [`Customers`] borrowed as plain data.
+#[derive(Clone, Copy)]
+enum Rows<'a> {
+    Compressed(&'a crmkit::clv::CompressedBtyd),
+    Arrays([&'a [f64]; 3]),
+}
+
+impl Rows<'_> {
+    /// `f` on the arrays, or once per distinct row of a compressed summary, spread back.
+    fn intervals(
+        self,
+        f: impl FnOnce(&[f64], &[f64], &[f64]) -> crmkit::Result<PredictionIntervals>,
+    ) -> crmkit::Result<PredictionIntervals> {
+        match self {
+            Self::Compressed(c) => c.map_intervals(f),
+            Self::Arrays([x, t_x, t]) => f(x, t_x, t),
+        }
+    }
 }
 
 fn not_fitted(field: &str) -> PyErr {
@@ -93,23 +161,18 @@ impl Fitted {
             "expected a fitted BgNbdModel, ParetoNbdModel or MbgNbdModel",
         )))
     }
-
-    /// Runs `f` on the fitted model, whatever its type.
-    fn with<T>(&self, f: impl Visit<T>) -> T {
-        match self {
-            Self::Bg(m) => f.visit(m),
-            Self::Pareto(m) => f.visit(m),
-            Self::Mbg(m) => f.visit(m),
-        }
-    }
 }
 
-/// A computation generic over the fitted transaction model.
-trait Visit<T> {
-    fn visit<F>(self, fitted: &F) -> T
-    where
-        F: SamplingDistribution + Sync,
-        F::Params: TransactionModel;
+/// `$body` with `$f` bound to the fitted model of a [`Fitted`], whatever its type (the body is
+/// compiled once per model type: the interval functions are generic over the model).
+macro_rules! with_fitted {
+    ($fitted:expr, |$f:ident| $body:expr) => {
+        match $fitted {
+            Fitted::Bg($f) => $body,
+            Fitted::Pareto($f) => $body,
+            Fitted::Mbg($f) => $body,
+        }
+    };
 }
 
 fn fitted_spend(obj: &Bound<'_, PyAny>) -> PyResult<FittedGammaGamma> {
@@ -134,7 +197,8 @@ fn fitted_spend(obj: &Bound<'_, PyAny>) -> PyResult<FittedGammaGamma> {
 ///
 /// Args:
 ///     model: a fitted BgNbdModel, ParetoNbdModel or MbgNbdModel.
-///     x, t_x, T: customer summaries (float64 arrays).
+///     x, t_x, T: customer summaries (float64 arrays), or one CompressedSummary as x (then
+///         t_x and T are None; each distinct row is evaluated once).
 ///     level: coverage of each interval, in (0, 1).
 ///     method: 'delta' (delta method on the logit scale) or 'bootstrap' (parametric, percentile).
 ///     draws, seed: number of parameter draws and their seed ('bootstrap' only).
@@ -142,14 +206,14 @@ fn fitted_spend(obj: &Bound<'_, PyAny>) -> PyResult<FittedGammaGamma> {
 /// Returns:
 ///     (estimate, lower, upper), numpy arrays of float64.
 #[pyfunction]
-#[pyo3(signature = (model, x, t_x, T, *, level=0.9, method="delta", draws=1000, seed=0))]
+#[pyo3(signature = (model, x, t_x=None, T=None, *, level=0.9, method="delta", draws=1000, seed=0))]
 #[allow(non_snake_case, clippy::too_many_arguments)]
 fn probability_alive_intervals<'py>(
     py: Python<'py>,
     model: &Bound<'py, PyAny>,
     x: &Bound<'py, PyAny>,
-    t_x: &Bound<'py, PyAny>,
-    T: &Bound<'py, PyAny>,
+    t_x: Option<&Bound<'py, PyAny>>,
+    T: Option<&Bound<'py, PyAny>>,
     level: f64,
     method: &str,
     draws: i64,
@@ -157,19 +221,13 @@ fn probability_alive_intervals<'py>(
 ) -> PyResult<Arrays<'py>> {
     let opts = interval_options(level, method, draws, seed)?;
     let fitted = Fitted::extract(model, "model")?;
-    let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
-    let (x, t_x, tt) = (x.as_slice(), t_x.as_slice(), tt.as_slice());
-    struct Alive<'a>(&'a [f64], &'a [f64], &'a [f64], IntervalOptions);
-    impl Visit<crmkit::Result<PredictionIntervals>> for Alive<'_> {
-        fn visit<F>(self, fitted: &F) -> crmkit::Result<PredictionIntervals>
-        where
-            F: SamplingDistribution + Sync,
-            F::Params: TransactionModel,
-        {
-            crmkit::clv::probability_alive_intervals(fitted, self.0, self.1, self.2, &self.3)
-        }
-    }
-    let iv = run(py, move || fitted.with(Alive(x, t_x, tt, opts)))?;
+    let customers = Customers::extract(x, t_x, T)?;
+    let rows = customers.rows();
+    let iv = run(py, move || {
+        with_fitted!(&fitted, |f| rows.intervals(|x, t_x, t| {
+            crmkit::clv::probability_alive_intervals(f, x, t_x, t, &opts)
+        }))
+    })?;
     Ok(arrays(py, iv))
 }
 
@@ -178,22 +236,23 @@ fn probability_alive_intervals<'py>(
 /// Args:
 ///     model: a fitted BgNbdModel, ParetoNbdModel or MbgNbdModel.
 ///     t: the horizon, in the time unit of the data.
-///     x, t_x, T: customer summaries (float64 arrays).
+///     x, t_x, T: customer summaries (float64 arrays), or one CompressedSummary as x (then
+///         t_x and T are None).
 ///     level, method, draws, seed: as for probability_alive_intervals ('delta' works on the
 ///         log scale).
 ///
 /// Returns:
 ///     (estimate, lower, upper), numpy arrays of float64.
 #[pyfunction]
-#[pyo3(signature = (model, t, x, t_x, T, *, level=0.9, method="delta", draws=1000, seed=0))]
+#[pyo3(signature = (model, t, x, t_x=None, T=None, *, level=0.9, method="delta", draws=1000, seed=0))]
 #[allow(non_snake_case, clippy::too_many_arguments)]
 fn expected_purchases_intervals<'py>(
     py: Python<'py>,
     model: &Bound<'py, PyAny>,
     t: f64,
     x: &Bound<'py, PyAny>,
-    t_x: &Bound<'py, PyAny>,
-    T: &Bound<'py, PyAny>,
+    t_x: Option<&Bound<'py, PyAny>>,
+    T: Option<&Bound<'py, PyAny>>,
     level: f64,
     method: &str,
     draws: i64,
@@ -201,21 +260,13 @@ fn expected_purchases_intervals<'py>(
 ) -> PyResult<Arrays<'py>> {
     let opts = interval_options(level, method, draws, seed)?;
     let fitted = Fitted::extract(model, "model")?;
-    let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
-    let (x, t_x, tt) = (x.as_slice(), t_x.as_slice(), tt.as_slice());
-    struct Expected<'a>(f64, &'a [f64], &'a [f64], &'a [f64], IntervalOptions);
-    impl Visit<crmkit::Result<PredictionIntervals>> for Expected<'_> {
-        fn visit<F>(self, fitted: &F) -> crmkit::Result<PredictionIntervals>
-        where
-            F: SamplingDistribution + Sync,
-            F::Params: TransactionModel,
-        {
-            crmkit::clv::expected_purchases_intervals(
-                fitted, self.0, self.1, self.2, self.3, &self.4,
-            )
-        }
-    }
-    let iv = run(py, move || fitted.with(Expected(t, x, t_x, tt, opts)))?;
+    let customers = Customers::extract(x, t_x, T)?;
+    let rows = customers.rows();
+    let iv = run(py, move || {
+        with_fitted!(&fitted, |f| rows.intervals(|x, t_x, tt| {
+            crmkit::clv::expected_purchases_intervals(f, t, x, t_x, tt, &opts)
+        }))
+    })?;
     Ok(arrays(py, iv))
 }
 
@@ -257,7 +308,9 @@ fn expected_spend_intervals<'py>(
 /// Args:
 ///     transaction_model: a fitted BgNbdModel, ParetoNbdModel or MbgNbdModel.
 ///     spend_model: a fitted GammaGammaModel.
-///     x, t_x, T, mean_spend: customer summaries and mean repeat spend (float64 arrays).
+///     x, t_x, T, mean_spend: customer summaries and mean repeat spend (float64 arrays); x may
+///         be one CompressedSummary instead (then t_x and T are None and mean_spend has one
+///         value per input row of the summary).
 ///     months, monthly_discount_rate, time_units_per_month: as for clv_monthly_steps.
 ///     level, method, draws, seed: as for probability_alive_intervals.
 ///
@@ -271,8 +324,8 @@ fn clv_intervals<'py>(
     transaction_model: &Bound<'py, PyAny>,
     spend_model: &Bound<'py, PyAny>,
     x: &Bound<'py, PyAny>,
-    t_x: &Bound<'py, PyAny>,
-    T: &Bound<'py, PyAny>,
+    t_x: Option<&Bound<'py, PyAny>>,
+    T: Option<&Bound<'py, PyAny>>,
     mean_spend: &Bound<'py, PyAny>,
     months: i64,
     monthly_discount_rate: f64,
@@ -290,41 +343,34 @@ fn clv_intervals<'py>(
     };
     let fitted = Fitted::extract(transaction_model, "transaction_model")?;
     let spend = fitted_spend(spend_model)?;
-    let (x, t_x, tt) = (floats(x, "x")?, floats(t_x, "t_x")?, floats(T, "T")?);
+    let customers = Customers::extract(x, t_x, T)?;
     let m = floats(mean_spend, "mean_spend")?;
-    let (x, t_x, tt, m) = (x.as_slice(), t_x.as_slice(), tt.as_slice(), m.as_slice());
-    struct Clv<'a> {
-        spend: &'a FittedGammaGamma,
-        columns: [&'a [f64]; 4],
-        discounting: MonthlyDiscounting,
-        opts: IntervalOptions,
-    }
-    impl Visit<crmkit::Result<PredictionIntervals>> for Clv<'_> {
-        fn visit<F>(self, fitted: &F) -> crmkit::Result<PredictionIntervals>
-        where
-            F: SamplingDistribution + Sync,
-            F::Params: TransactionModel,
-        {
-            let [x, t_x, t, m] = self.columns;
-            crmkit::clv::clv_intervals(
-                fitted,
-                self.spend,
-                x,
-                t_x,
-                t,
-                m,
-                &self.discounting,
-                &self.opts,
-            )
+    // the CLV depends on each customer's mean spend as well: a compressed summary is spread
+    // back to its rows (clv_intervals merges equal (x, t_x, T, mean spend) rows itself)
+    let expanded;
+    let [x, t_x, tt] = match customers.rows() {
+        Rows::Compressed(c) => {
+            expanded = c.expanded();
+            [
+                expanded.0.as_slice(),
+                expanded.1.as_slice(),
+                expanded.2.as_slice(),
+            ]
         }
-    }
+        Rows::Arrays(columns) => columns,
+    };
+    let m = m.as_slice();
     let iv = run(py, move || {
-        fitted.with(Clv {
-            spend: &spend,
-            columns: [x, t_x, tt, m],
-            discounting,
-            opts,
-        })
+        with_fitted!(&fitted, |f| crmkit::clv::clv_intervals(
+            f,
+            &spend,
+            x,
+            t_x,
+            tt,
+            m,
+            &discounting,
+            &opts,
+        ))
     })?;
     Ok(arrays(py, iv))
 }

@@ -279,3 +279,58 @@ proptest! {
         prop_assert!(e2 <= f64::from(hi) * (1.0 + SLACK)); // at most one transaction per opportunity
     }
 }
+
+/// A deterministic sweep of the region where
+/// `bg_family_in_range_and_monotone_on_the_whole_domain` once failed for MBG/NBD (r = α = 1,
+/// a = 37.29…, x = 8944): with b′ = b + x + 1 near 9,000 the quadrature of E[Y(t) | alive]
+/// normalised by ln B(a, b′) from three log-gammas near 7e4, which put the expectation 1.3e-11
+/// above its limit c/(a − 1) at moderate horizons (z just above 0.9) while longer horizons
+/// (connection formula) hit the limit exactly: E[Y(10)] > E[Y(1000)]. Expected: monotone in
+/// the horizon within `SLACK`, and never above the t → ∞ limit P(alive) · c/(a − 1) (c = a +
+/// b′ − 1, Fader, Hardie & Lee 2005 eq. 10 as z → 1) by more than 1e-12 relative.
+#[test]
+fn bg_family_expectation_monotone_and_below_its_limit_for_large_x() {
+    for a in [37.29, 10.0, 100.0] {
+        for bi in 0..=24 {
+            let b = 10f64.powf(-3.0 + 0.25 * f64::from(bi));
+            for ti in 0..=12 {
+                let t = 10f64.powf(-2.0 + 0.5 * f64::from(ti));
+                for (x, frac) in [(8944.0, 0.0), (8944.0, 0.5), (8944.0, 0.999), (2000.0, 0.9)] {
+                    let t_x = frac * t;
+                    let bg = BgNbdParams {
+                        r: 1.0,
+                        alpha: 1.0,
+                        a,
+                        b,
+                    };
+                    let mbg = MbgNbdParams {
+                        r: 1.0,
+                        alpha: 1.0,
+                        a,
+                        b,
+                    };
+                    for (m, extra) in [(&bg as &dyn TransactionModel, 0.0), (&mbg, 1.0)] {
+                        let c = a + b + x + extra - 1.0;
+                        let limit = m.probability_alive_one(x, t_x, t).unwrap() * c / (a - 1.0);
+                        let e: Vec<f64> = [1.0, 10.0, 1000.0, 1e4]
+                            .iter()
+                            .map(|&h| m.expected_purchases_one(h, x, t_x, t).unwrap())
+                            .collect();
+                        for w in e.windows(2) {
+                            assert!(
+                                w[1] >= w[0] * (1.0 - SLACK),
+                                "{} a {a} b {b} t {t} x {x} t_x {t_x}: {e:?}",
+                                m.model_name()
+                            );
+                        }
+                        assert!(
+                            e[3] <= limit * (1.0 + 1e-12),
+                            "{} a {a} b {b} t {t} x {x} t_x {t_x}: {e:?} vs {limit}",
+                            m.model_name()
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

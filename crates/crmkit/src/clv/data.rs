@@ -978,6 +978,64 @@ impl CompressedBtyd {
         }
         self.spread(&values)
     }
+
+    /// Per-customer intervals computed once per distinct row: `f` gets the distinct (x, t_x,
+    /// T) columns (as [`crate::clv::probability_alive_intervals`] and
+    /// [`crate::clv::expected_purchases_intervals`] take them), and its estimates and bounds
+    /// are spread to every input row. The same values as `f` on the input rows (the interval
+    /// functions merge equal rows themselves), without building those columns. An error of `f`
+    /// about a row names the first input row holding it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{BgNbd, BtydData, CompressedBtyd, FitOptions, Interrupt, IntervalOptions, probability_alive_intervals};
+    /// let x = [0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 5.0, 7.0, 10.0];
+    /// let t_x = [0.0, 5.0, 30.0, 10.0, 35.0, 20.0, 37.0, 25.0, 36.0, 37.0];
+    /// let n = [1400.0, 300.0, 150.0, 100.0, 120.0, 60.0, 80.0, 40.0, 50.0, 20.0];
+    /// let fit = BgNbd::fit(&BtydData::with_weights(&x, &t_x, &[38.0; 10], &n).unwrap(), &FitOptions::default()).unwrap();
+    /// let (cx, ct_x, ct) = ([2.0, 0.0, 2.0], [30.0, 0.0, 30.0], [38.0; 3]);
+    /// let c = CompressedBtyd::new(&cx, &ct_x, &ct, None, &Interrupt::default()).unwrap();
+    /// let opts = IntervalOptions::default();
+    /// let iv = c.map_intervals(|x, t_x, t| probability_alive_intervals(&fit, x, t_x, t, &opts)).unwrap();
+    /// assert_eq!(iv, probability_alive_intervals(&fit, &cx, &ct_x, &ct, &opts).unwrap());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The error of `f`; [`CrmkitError::LengthMismatch`] when `f` does not return one value
+    /// per distinct row.
+    pub fn map_intervals(
+        &self,
+        f: impl FnOnce(&[f64], &[f64], &[f64]) -> Result<super::PredictionIntervals>,
+    ) -> Result<super::PredictionIntervals> {
+        let d = &self.distinct;
+        let iv = f(&d.x, &d.t_x, &d.t)
+            .map_err(|err| err.map_row(|row| self.first.get(row).copied().unwrap_or(row)))?;
+        Ok(super::PredictionIntervals {
+            estimate: self.spread(&iv.estimate)?,
+            lower: self.spread(&iv.lower)?,
+            upper: self.spread(&iv.upper)?,
+            ..iv
+        })
+    }
+
+    /// The (x, t_x, T) columns of every input row (the distinct rows spread back), for
+    /// computations keyed by more than the summary (a CLV with each customer's mean spend).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::clv::{CompressedBtyd, Interrupt};
+    /// let c = CompressedBtyd::new(&[3.0, 0.0, 3.0], &[2.0, 0.0, 2.0], &[5.0; 3], None, &Interrupt::default()).unwrap();
+    /// let (x, t_x, t) = c.expanded();
+    /// assert_eq!((x, t_x, t), (vec![3.0, 0.0, 3.0], vec![2.0, 0.0, 2.0], vec![5.0; 3]));
+    /// ```
+    pub fn expanded(&self) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let d = &self.distinct;
+        let column = |c: &[f64]| self.index.iter().map(|&k| c[k as usize]).collect();
+        (column(&d.x), column(&d.t_x), column(&d.t))
+    }
 }
 
 /// Repeat customers' frequency and mean spend for the Gamma–Gamma model: `x` ≥ 1 repeat

@@ -41,7 +41,10 @@
 //!   (never from two large log-gammas). Every prediction agrees with 60-digit mpmath values to
 //!   1e-9 relative on the tested domain (docs/clv.md, "Accuracy").
 //! - Pareto/NBD's gradient differentiates the positive series of ₂F₁(1, b; c; z) term by term;
-//!   for z > 0.999 it uses the connection formula with central differences (about 1e-8).
+//!   for z > 0.999 (r, α ≳ 1e6 with β small, where the series needs millions of terms and the
+//!   connection formula cancels) the value and its derivatives come from adaptive Gauss–Legendre
+//!   quadrature of the Euler integral (c − 1) ∫₀^∞ e^(−(c−1−b) v) (1 + (1 − z)(e^v − 1))^(−b) dv,
+//!   with 1 − z formed without a subtraction.
 //!
 //! # Examples
 //!
@@ -70,6 +73,7 @@ mod paretonbd;
 mod sbg;
 pub mod summary;
 mod uncertainty;
+mod unit_a_quad;
 mod value;
 
 pub use crate::math::optimize::{ConvergenceReport, FitEnding, FitOptions, Interrupt};
