@@ -231,6 +231,46 @@ pub fn encode_ids(py: Python<'_>, obj: &Bound<'_, PyAny>, field: &str) -> PyResu
     }
 }
 
+/// Marketing RFM features straight from the id column (the fused grouping and aggregation of
+/// `crmkit::rfm::features::rfm_features_by_id`; no customer index is built first), with the
+/// GIL released.
+pub fn rfm_features_of(
+    py: Python<'_>,
+    customer_id: &Bound<'_, PyAny>,
+    timestamp: &Bound<'_, PyAny>,
+    amount: &Bound<'_, PyAny>,
+    ticks_per_day: Option<i64>,
+    as_of: i32,
+    options: crmkit::rfm::features::FeatureOptions,
+) -> PyResult<crmkit::rfm::features::RfmFeatures> {
+    use crmkit::rfm::features::{IntIds, rfm_features_by_id, rfm_features_by_str};
+    let ids = ids(customer_id, "customer_id")?;
+    let time_column = times(timestamp, "timestamp", ticks_per_day)?;
+    let amounts = floats(amount, "amount")?;
+    let (times, amounts) = (time_column.times(), amounts.as_slice());
+    let by_id = |ids: IntIds<'_>| {
+        without_gil(py, move || {
+            rfm_features_by_id(ids, times, amounts, as_of, &options)
+        })
+    };
+    match &ids {
+        Ids::Int(values) => by_id(IntIds::I64(values.as_slice())),
+        Ids::UInt(values) => by_id(IntIds::U64(values.as_slice())),
+        Ids::Wide(values) => by_id(IntIds::I128(values)),
+        Ids::Str(array) => without_gil(py, move || {
+            let strings = StrColumn::of(array);
+            rfm_features_by_str(
+                strings.len(),
+                |row| strings.value(row),
+                times,
+                amounts,
+                as_of,
+                &options,
+            )
+        }),
+    }
+}
+
 /// uint64 values as ids: int64 (a view) when all are below 2^63, else kept as uint64.
 fn uint64_ids<'py>(values: Values<'py, u64>) -> Ids<'py> {
     if values.as_slice().iter().all(|&v| v < 1 << 63) {
