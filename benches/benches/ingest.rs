@@ -1,5 +1,7 @@
 //! Criterion benchmarks of the way in: grouping a log's customer ids (the radix-partitioned
-//! hash grouping of `CustomerIndex`) and the whole `rfm_features` from raw columns, for ids
+//! hash grouping of `CustomerIndex`) and the whole `rfm_features` from raw columns — through a
+//! `CustomerIndex`, and fused (`rfm_features_by_id` / `rfm_features_by_str`: partition rows by
+//! id hash, aggregate each partition in its own cache-resident table) — for ids
 //! spread over a wide integer range and for string ids like `CUS-0000123456`, on one thread
 //! and on two (`crmkit::runtime::parallel::set_num_threads`).
 //!
@@ -23,7 +25,9 @@ use criterion::{
 };
 use crmkit::data::ids::CustomerIndex;
 use crmkit::data::transactions::{Times, TransactionLog};
-use crmkit::rfm::features::{FeatureOptions, rfm_features};
+use crmkit::rfm::features::{
+    FeatureOptions, IntIds, rfm_features, rfm_features_by_id, rfm_features_by_str,
+};
 use crmkit::runtime::parallel::set_num_threads;
 use crmkit_benches::{AS_OF_DAY, MICROS_PER_DAY, synthetic_log};
 
@@ -72,6 +76,36 @@ fn grouping(c: &mut Criterion) {
                 let index = CustomerIndex::from_i64("customer_id", black_box(&wide))
                     .expect("non-empty log");
                 features(&index)
+            })
+        });
+        // the fused path the bindings take: grouping and aggregation in one partitioned pass
+        let times = Times::Ticks {
+            values: &log.timestamp_us,
+            per_day: MICROS_PER_DAY,
+        };
+        group.bench_function(id("rfm_features_by_id/wide_ints"), |b| {
+            b.iter(|| {
+                rfm_features_by_id(
+                    IntIds::I64(black_box(&wide)),
+                    times,
+                    &log.amount,
+                    AS_OF_DAY,
+                    &FeatureOptions::default(),
+                )
+                .expect("valid log")
+            })
+        });
+        group.bench_function(id("rfm_features_by_str/strings"), |b| {
+            b.iter(|| {
+                rfm_features_by_str(
+                    strings.len(),
+                    |row| strings[row].as_str(),
+                    times,
+                    &log.amount,
+                    AS_OF_DAY,
+                    &FeatureOptions::default(),
+                )
+                .expect("valid log")
             })
         });
         group.bench_function(id("index+rfm_features/strings"), |b| {

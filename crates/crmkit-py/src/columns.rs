@@ -97,22 +97,31 @@ pub fn numpy_values<'py, T: Element + ArrowNativeType>(
 
 /// Reads an Arrow column (stream or array) as one array, concatenating chunks if needed.
 fn arrow_array(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<ArrayRef> {
-    let chunks: Vec<ArrayRef> = if obj.hasattr("__arrow_c_stream__")? {
+    one_array(arrow_chunks(obj, field)?, field)
+}
+
+/// The chunks of an Arrow column (stream or array), as they are.
+fn arrow_chunks(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<ArrayRef>> {
+    if obj.hasattr("__arrow_c_stream__")? {
         let chunked: PyChunkedArray = obj.extract()?;
-        chunked.into_inner().0
+        Ok(chunked.into_inner().0)
     } else if obj.hasattr("__arrow_c_array__")? {
         let array: PyArray = obj.extract()?;
-        vec![array.into_inner().0]
+        Ok(vec![array.into_inner().0])
     } else {
-        return Err(to_py(CrmkitError::invalid_config(
+        Err(to_py(CrmkitError::invalid_config(
             field,
             obj.get_type()
                 .name()
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
             "expected a numpy array or an Arrow-compatible column (pyarrow, polars, pandas)",
-        )));
-    };
+        )))
+    }
+}
+
+/// The chunks as one array (concatenated when there are several), checked for nulls.
+fn one_array(chunks: Vec<ArrayRef>, field: &str) -> PyResult<ArrayRef> {
     let array = match chunks.len() {
         0 => return Err(to_py(CrmkitError::empty(field))),
         1 => chunks
@@ -124,16 +133,68 @@ fn arrow_array(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<ArrayRef> {
             arrow_select::concat::concat(&refs).map_err(|e| arrow_error(field, e))?
         }
     };
-    // Logical nulls: also a dictionary key pointing at a null dictionary value.
+    check_nulls(&array, 0, field)?;
+    Ok(array)
+}
+
+/// A `MissingValueError` naming the first null of `array` (logical nulls: also a dictionary
+/// key pointing at a null dictionary value), its row counted from `offset`.
+fn check_nulls(array: &ArrayRef, offset: usize, field: &str) -> PyResult<()> {
     if let Some(nulls) = array.logical_nulls() {
         if let Some(row) = nulls.iter().position(|valid| !valid) {
             return Err(to_py(CrmkitError::MissingValue {
                 field: field.to_owned(),
-                row,
+                row: offset + row,
             }));
         }
     }
-    Ok(array)
+    Ok(())
+}
+
+/// A string column in several Arrow chunks, read in place: concatenating them would copy
+/// every id (the largest column of a log) for nothing.
+pub struct ChunkedStrs<'a> {
+    chunks: Vec<StrColumn<'a>>,
+    /// The first row of each chunk, and the number of rows at the end.
+    starts: Vec<usize>,
+}
+
+impl<'a> ChunkedStrs<'a> {
+    /// Views chunks of string type (callers check the types), checking them for nulls.
+    fn of(chunks: &'a [ArrayRef], field: &str) -> PyResult<Self> {
+        let mut starts = vec![0];
+        for c in chunks {
+            check_nulls(c, starts[starts.len() - 1], field)?;
+            starts.push(starts[starts.len() - 1] + c.len());
+        }
+        Ok(Self {
+            chunks: chunks.iter().map(StrColumn::of).collect(),
+            starts,
+        })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.starts[self.starts.len() - 1]
+    }
+
+    /// The string at `row` (< `len()`).
+    #[inline]
+    pub fn value(&self, row: usize) -> &'a str {
+        let c = self.starts.partition_point(|&s| s <= row) - 1;
+        self.chunks[c].value(row - self.starts[c])
+    }
+}
+
+/// Whether every one of several chunks holds strings.
+fn several_string_chunks(chunks: &[ArrayRef]) -> bool {
+    chunks.len() > 1
+        && chunks.iter().all(|c| {
+            matches!(
+                c.data_type(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            )
+        })
 }
 
 fn arrow_error(field: &str, err: arrow_schema::ArrowError) -> PyErr {
@@ -227,6 +288,67 @@ pub fn encode_ids(py: Python<'_>, obj: &Bound<'_, PyAny>, field: &str) -> PyResu
         Ids::Str(array) => without_gil(py, move || {
             let strings = StrColumn::of(&array);
             CustomerIndex::from_strs(field, strings.len(), |row| strings.value(row))
+        }),
+    }
+}
+
+/// Marketing RFM features straight from the id column (the fused grouping and aggregation of
+/// `crmkit::rfm::features::rfm_features_by_id`; no customer index is built first), with the
+/// GIL released.
+pub fn rfm_features_of(
+    py: Python<'_>,
+    customer_id: &Bound<'_, PyAny>,
+    timestamp: &Bound<'_, PyAny>,
+    amount: &Bound<'_, PyAny>,
+    ticks_per_day: Option<i64>,
+    as_of: i32,
+    options: crmkit::rfm::features::FeatureOptions,
+) -> PyResult<crmkit::rfm::features::RfmFeatures> {
+    use crmkit::rfm::features::{IntIds, rfm_features_by_id, rfm_features_by_str};
+    let time_column = times(timestamp, "timestamp", ticks_per_day)?;
+    let amounts = floats(amount, "amount")?;
+    let (times, amounts) = (time_column.times(), amounts.as_slice());
+    let field = "customer_id";
+    let ids = if is_numpy(customer_id) || !customer_id.hasattr("__arrow_c_stream__")? {
+        ids(customer_id, field)?
+    } else {
+        let chunks = arrow_chunks(customer_id, field)?;
+        // several string chunks are read in place (a pyarrow table of strings built from
+        // numpy comes in chunks)
+        if several_string_chunks(&chunks) {
+            let strings = ChunkedStrs::of(&chunks, field)?;
+            return without_gil(py, move || {
+                rfm_features_by_str(
+                    strings.len(),
+                    |row| strings.value(row),
+                    times,
+                    amounts,
+                    as_of,
+                    &options,
+                )
+            });
+        }
+        arrow_ids(one_array(chunks, field)?, field)?
+    };
+    let by_id = |ids: IntIds<'_>| {
+        without_gil(py, move || {
+            rfm_features_by_id(ids, times, amounts, as_of, &options)
+        })
+    };
+    match &ids {
+        Ids::Int(values) => by_id(IntIds::I64(values.as_slice())),
+        Ids::UInt(values) => by_id(IntIds::U64(values.as_slice())),
+        Ids::Wide(values) => by_id(IntIds::I128(values)),
+        Ids::Str(array) => without_gil(py, move || {
+            let strings = StrColumn::of(array);
+            rfm_features_by_str(
+                strings.len(),
+                |row| strings.value(row),
+                times,
+                amounts,
+                as_of,
+                &options,
+            )
         }),
     }
 }

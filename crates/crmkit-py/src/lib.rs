@@ -25,7 +25,7 @@ use crmkit::clv::summary::{SummaryOptions, TimeUnit, btyd_summary as core_btyd_s
 use crmkit::data::transactions::{
     AfterAsOf, LogOptions, LogReport, NegativeAmounts, TransactionLog,
 };
-use crmkit::rfm::features::{FeatureOptions, rfm_features as core_rfm_features};
+use crmkit::rfm::features::FeatureOptions;
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -136,13 +136,14 @@ fn rfm_features<'py>(
         window_days: errors::whole("window_days", window_days)?,
         log: log_options(after_as_of, negative_amounts)?,
     };
-    let f = with_log(
+    let f = columns::rfm_features_of(
         py,
         customer_id,
         timestamp,
         amount,
         ticks_per_day,
-        move |log| core_rfm_features(log, as_of, &options),
+        as_of,
+        options,
     )?;
     let d = PyDict::new(py);
     d.set_item("report", report_dict(py, &f.report)?)?;

@@ -6,11 +6,14 @@
 //!   reader of a log shares (rows after `as_of`, refunds);
 //! - [`customers`]: typed, validated customer records (size and revenue bands, industry code,
 //!   region, contact role, first contact, channel), readable from a table or JSON;
+//! - [`grouping`]: per-customer aggregation straight from an id column, radix-partitioned so
+//!   each partition's records stay in cache (the fast path of the RFM features);
 //! - [`calendar`]: whole calendar days since 1970-01-01;
 //! - [`refunds`]: the one refund policy — which customers the spend models leave out, and why.
 
 pub mod calendar;
 pub mod customers;
+pub mod grouping;
 pub mod ids;
 pub mod refunds;
 pub mod transactions;

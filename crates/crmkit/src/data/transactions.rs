@@ -271,6 +271,77 @@ pub(crate) fn prefetch(address: usize) {
     let _ = address;
 }
 
+/// Checks one row of a log: a day in range (read in 64 bits, so a far-off date is an error and
+/// never wraps to a day in range; one compare on the common path, merged with `as_of`'s), a
+/// finite amount of magnitude at most [`MAX_AMOUNT`], non-negative unless refunds are netted,
+/// and a day not after `as_of` unless such rows are excluded. Returns the day of a row in scope
+/// and `None` for an excluded row, counting refunds and excluded rows in `report`.
+#[inline(always)]
+pub(crate) fn check_row(
+    row: usize,
+    day: i64,
+    amount: f64,
+    as_of: Day,
+    options: LogOptions,
+    report: &mut LogReport,
+) -> Result<Option<Day>> {
+    let day = if (i64::from(MIN_DAY)..=i64::from(as_of)).contains(&day) {
+        day as Day
+    } else {
+        checked_day("timestamp", row, day)?
+    };
+    if !(0.0..=MAX_AMOUNT).contains(&amount) {
+        bad_amount(row, amount, options)?;
+        if day <= as_of {
+            report.refunds += 1;
+        }
+    }
+    if day > as_of {
+        if options.after_as_of == AfterAsOf::Error {
+            return Err(CrmkitError::AfterObservation {
+                field: "timestamp".into(),
+                row,
+                value: format_day(day),
+                as_of: format_day(as_of),
+            });
+        }
+        report.rows_after_as_of += 1;
+        return Ok(None);
+    }
+    Ok(Some(day))
+}
+
+/// The error of an amount outside `0..=MAX_AMOUNT`, if any (a refund when netted).
+#[cold]
+#[inline(never)]
+fn bad_amount(row: usize, amount: f64, options: LogOptions) -> Result<()> {
+    if !amount.is_finite() {
+        return Err(CrmkitError::invalid_value(
+            "amount",
+            row,
+            amount,
+            "must be finite",
+        ));
+    }
+    if amount.abs() > MAX_AMOUNT {
+        return Err(CrmkitError::invalid_value(
+            "amount",
+            row,
+            amount,
+            "magnitude must be <= 2^53 (9.007e15)",
+        ));
+    }
+    if options.negative_amounts == NegativeAmounts::Error {
+        return Err(CrmkitError::invalid_value(
+            "amount",
+            row,
+            amount,
+            "must be >= 0 (pass negative_amounts = net to treat negative amounts as refunds)",
+        ));
+    }
+    Ok(())
+}
+
 /// A borrowed, length-checked transaction log.
 ///
 /// # Examples
@@ -521,9 +592,6 @@ impl<'a> TransactionLog<'a> {
         day_of: impl Fn(usize) -> i64,
         visit: &mut impl FnMut(u32, Day, f64) -> bool,
     ) -> Result<LogReport> {
-        // Days are read in 64 bits and range-checked here, so a far-off date is an error and
-        // never wraps to a day in range (one compare on the common path, merged with as_of's).
-        let as_of_wide = i64::from(as_of);
         let mut report = LogReport {
             rows: self.len(),
             ..LogReport::default()
@@ -544,53 +612,10 @@ impl<'a> TransactionLog<'a> {
                     prefetch(base.wrapping_add(slot as usize * size));
                 }
             }
-            let day = day_of(row);
-            let day = if (i64::from(MIN_DAY)..=as_of_wide).contains(&day) {
-                day as Day
-            } else {
-                checked_day("timestamp", row, day)?
-            };
-            if !(0.0..=MAX_AMOUNT).contains(&amount) {
-                if !amount.is_finite() {
-                    return Err(CrmkitError::invalid_value(
-                        "amount",
-                        row,
-                        amount,
-                        "must be finite",
-                    ));
-                }
-                if amount.abs() > MAX_AMOUNT {
-                    return Err(CrmkitError::invalid_value(
-                        "amount",
-                        row,
-                        amount,
-                        "magnitude must be <= 2^53 (9.007e15)",
-                    ));
-                }
-                if options.negative_amounts == NegativeAmounts::Error {
-                    return Err(CrmkitError::invalid_value(
-                        "amount",
-                        row,
-                        amount,
-                        "must be >= 0 (pass negative_amounts = net to treat negative amounts as refunds)",
-                    ));
-                }
-                if day <= as_of {
-                    report.refunds += 1;
-                }
-            }
-            if day > as_of {
-                if options.after_as_of == AfterAsOf::Error {
-                    return Err(CrmkitError::AfterObservation {
-                        field: "timestamp".into(),
-                        row,
-                        value: format_day(day),
-                        as_of: format_day(as_of),
-                    });
-                }
-                report.rows_after_as_of += 1;
+            let Some(day) = check_row(row, day_of(row), amount, as_of, options, &mut report)?
+            else {
                 continue;
-            }
+            };
             if !visit(code, day, amount) {
                 break;
             }
