@@ -128,7 +128,7 @@ pub(crate) fn watched<T: Send>(
 
 /// Customer summaries as a call received them: a compression made earlier
 /// (`CompressedSummary`), or three arrays.
-enum Rows<'a> {
+pub(crate) enum Rows<'a> {
     Compressed(&'a CompressedBtyd),
     Arrays(&'a [f64], &'a [f64], &'a [f64]),
 }
@@ -148,6 +148,18 @@ impl<'a> Rows<'a> {
             Rows::Arrays(x, t_x, t) => {
                 CompressedBtyd::new(x, t_x, t, None, interrupt).map(Cow::Owned)
             }
+        }
+    }
+
+    /// Per-customer intervals by `f`: on the arrays, or once per distinct row of a compressed
+    /// summary, spread back (see [`CompressedBtyd::map_intervals`]).
+    pub(crate) fn intervals(
+        self,
+        f: impl FnOnce(&[f64], &[f64], &[f64]) -> crmkit::Result<crmkit::clv::PredictionIntervals>,
+    ) -> crmkit::Result<crmkit::clv::PredictionIntervals> {
+        match self {
+            Rows::Compressed(c) => c.map_intervals(f),
+            Rows::Arrays(x, t_x, t) => f(x, t_x, t),
         }
     }
 
@@ -293,14 +305,14 @@ impl PyCompressedSummary {
 
 /// The summaries of a call: `x` is a `CompressedSummary` (then `t_x` and `T` are None) or the
 /// array of repeat purchases beside the arrays `t_x` and `T`.
-enum Summaries<'py> {
+pub(crate) enum Summaries<'py> {
     Compressed(Bound<'py, PyCompressedSummary>),
     Arrays(Values<'py, f64>, Values<'py, f64>, Values<'py, f64>),
 }
 
 impl<'py> Summaries<'py> {
     #[allow(non_snake_case)]
-    fn extract(
+    pub(crate) fn extract(
         x: &Bound<'py, PyAny>,
         t_x: Option<&Bound<'py, PyAny>>,
         T: Option<&Bound<'py, PyAny>>,
@@ -330,7 +342,7 @@ impl<'py> Summaries<'py> {
         ))
     }
 
-    fn rows(&self) -> Rows<'_> {
+    pub(crate) fn rows(&self) -> Rows<'_> {
         match self {
             Self::Compressed(c) => Rows::Compressed(&c.get().inner),
             Self::Arrays(x, t_x, t) => Rows::Arrays(x.as_slice(), t_x.as_slice(), t.as_slice()),

@@ -8,8 +8,8 @@ use crmkit::clv::{
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 
-use crate::clv::{PyBgNbd, PyCompressedSummary, PyGammaGamma, PyMbgNbd, PyParetoNbd, run};
-use crate::columns::{Values, floats};
+use crate::clv::{PyBgNbd, PyGammaGamma, PyMbgNbd, PyParetoNbd, Rows, Summaries, run};
+use crate::columns::floats;
 use crate::errors::{to_py, whole};
 
 type Arrays<'py> = (
@@ -44,74 +44,6 @@ fn interval_options(level: f64, method: &str, draws: i64, seed: i64) -> PyResult
     let opts = IntervalOptions { level, method };
     opts.validate().map_err(to_py)?;
     Ok(opts)
-}
-
-/// The customers of an interval call: one `CompressedSummary` (then `t_x` and `T` are None) or
-/// the arrays x, t_x, T.
-enum Customers<'py> {
-    Compressed(Bound<'py, PyCompressedSummary>),
-    Arrays([Values<'py, f64>; 3]),
-}
-
-impl<'py> Customers<'py> {
-    #[allow(non_snake_case)]
-    fn extract(
-        x: &Bound<'py, PyAny>,
-        t_x: Option<&Bound<'py, PyAny>>,
-        T: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Self> {
-        if let Ok(c) = x.cast::<PyCompressedSummary>() {
-            if t_x.is_some() || T.is_some() {
-                return Err(to_py(CrmkitError::invalid_config(
-                    "t_x",
-                    "array",
-                    "a CompressedSummary holds t_x and T: pass it alone",
-                )));
-            }
-            return Ok(Self::Compressed(c.clone()));
-        }
-        let (Some(t_x), Some(T)) = (t_x, T) else {
-            let missing = if t_x.is_none() { "t_x" } else { "T" };
-            return Err(to_py(CrmkitError::invalid_config(
-                missing,
-                "None",
-                "pass the arrays x, t_x and T, or one CompressedSummary",
-            )));
-        };
-        Ok(Self::Arrays([
-            floats(x, "x")?,
-            floats(t_x, "t_x")?,
-            floats(T, "T")?,
-        ]))
-    }
-
-    /// The customers' rows, to use without the GIL.
-    fn rows(&self) -> Rows<'_> {
-        match self {
-            Self::Compressed(c) => Rows::Compressed(&c.get().inner),
-            Self::Arrays([x, t_x, t]) => Rows::Arrays([x.as_slice(), t_x.as_slice(), t.as_slice()]),
-        }
-    }
-}
-
-/// [`Customers`] borrowed as plain data.
-#[derive(Clone, Copy)]
-enum Rows<'a> {
-    Compressed(&'a crmkit::clv::CompressedBtyd),
-    Arrays([&'a [f64]; 3]),
-}
-
-impl Rows<'_> {
-    /// `f` on the arrays, or once per distinct row of a compressed summary, spread back.
-    fn intervals(
-        self,
-        f: impl FnOnce(&[f64], &[f64], &[f64]) -> crmkit::Result<PredictionIntervals>,
-    ) -> crmkit::Result<PredictionIntervals> {
-        match self {
-            Self::Compressed(c) => c.map_intervals(f),
-            Self::Arrays([x, t_x, t]) => f(x, t_x, t),
-        }
-    }
 }
 
 fn not_fitted(field: &str) -> PyErr {
@@ -221,7 +153,7 @@ fn probability_alive_intervals<'py>(
 ) -> PyResult<Arrays<'py>> {
     let opts = interval_options(level, method, draws, seed)?;
     let fitted = Fitted::extract(model, "model")?;
-    let customers = Customers::extract(x, t_x, T)?;
+    let customers = Summaries::extract(x, t_x, T)?;
     let rows = customers.rows();
     let iv = run(py, move || {
         with_fitted!(&fitted, |f| rows.intervals(|x, t_x, t| {
@@ -260,7 +192,7 @@ fn expected_purchases_intervals<'py>(
 ) -> PyResult<Arrays<'py>> {
     let opts = interval_options(level, method, draws, seed)?;
     let fitted = Fitted::extract(model, "model")?;
-    let customers = Customers::extract(x, t_x, T)?;
+    let customers = Summaries::extract(x, t_x, T)?;
     let rows = customers.rows();
     let iv = run(py, move || {
         with_fitted!(&fitted, |f| rows.intervals(|x, t_x, tt| {
@@ -343,7 +275,7 @@ fn clv_intervals<'py>(
     };
     let fitted = Fitted::extract(transaction_model, "transaction_model")?;
     let spend = fitted_spend(spend_model)?;
-    let customers = Customers::extract(x, t_x, T)?;
+    let customers = Summaries::extract(x, t_x, T)?;
     let m = floats(mean_spend, "mean_spend")?;
     // the CLV depends on each customer's mean spend as well: a compressed summary is spread
     // back to its rows (clv_intervals merges equal (x, t_x, T, mean spend) rows itself)
@@ -357,7 +289,7 @@ fn clv_intervals<'py>(
                 expanded.2.as_slice(),
             ]
         }
-        Rows::Arrays(columns) => columns,
+        Rows::Arrays(x, t_x, t) => [x, t_x, t],
     };
     let m = m.as_slice();
     let iv = run(py, move || {
