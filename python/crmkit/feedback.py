@@ -292,6 +292,13 @@ def proportion_interval(successes: int, trials: int, method: ProportionMethod = 
     return _crmkit.proportion_interval(successes, trials, method, confidence)
 
 
+def _by_segment(run: Any, data: Any, segment: Any, answer: Any, method: str, confidence: float, keys: list[str]) -> Any:
+    """Runs the extension's per-segment score ``run`` on the segment and answer columns and
+    returns the segment column and ``keys`` as a table of the input's family."""
+    out = run(_segment_ids(data, segment), _answers(_frames.column(data, answer, "answer"), "answer"), method, confidence)
+    return _segment_frame(data, segment, out, keys)
+
+
 def _segment_frame(data: Any, segment: Any, out: dict[str, Any], keys: list[str]) -> Any:
     fam = _frames.family(data if data is not None else segment)
     seg = out["segment"]
@@ -360,11 +367,8 @@ def nps_by_segment(
         0       a            2  0.0
         1       b            2  0.0
     """
-    out = _crmkit.nps_by_segment(
-        _segment_ids(data, segment), _answers(_frames.column(data, answer, "answer"), "answer"), method, confidence
-    )
     keys = ["respondents", "promoters", "passives", "detractors", "nps", "center", "lower", "upper", "standard_error"]
-    return _segment_frame(data, segment, out, keys)
+    return _by_segment(_crmkit.nps_by_segment, data, segment, answer, method, confidence, keys)
 
 
 @overload
@@ -414,10 +418,8 @@ def csat_by_segment(
         >>> crmkit.csat_by_segment(df).select("segment", "top_two_box", "mean").rows()
         [('store', 0.0, 2.0), ('web', 0.5, 4.0)]
     """
-    out = _crmkit.csat_by_segment(
-        _segment_ids(data, segment), _answers(_frames.column(data, answer, "answer"), "answer"), method, confidence
-    )
-    return _segment_frame(data, segment, out, ["respondents", "satisfied", "top_two_box", "lower", "upper", "mean"])
+    keys = ["respondents", "satisfied", "top_two_box", "lower", "upper", "mean"]
+    return _by_segment(_crmkit.csat_by_segment, data, segment, answer, method, confidence, keys)
 
 
 @overload

@@ -194,7 +194,7 @@ def _deprecated_columns(call: str, columns: Mapping[str, str], fields: dict[str,
         f"crmkit: {call}(columns={{...}}) is deprecated and stops working in the next release; "
         f"pass each column as a keyword instead: {call}(needs, {keywords})",
         DeprecationWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
     fields.update(columns)
 
@@ -335,18 +335,27 @@ def need_work_list(
         0          c2   sla    do_now
         1          c1   api  schedule
     """
-    fields = _fields(customer_id, topic, type, source, description, status, owner, due, importance, urgency, completion)
-    if columns is not None:
-        _deprecated_columns("need_work_list", columns, fields)
+    fields = _need_fields(
+        "need_work_list", columns, customer_id, topic, type, source, description, status, owner, due, importance, urgency, completion
+    )
     records, typed = _need_columns(needs, fields)
     with _user_fields(typed):
         out = _crmkit.need_work_list(records, (float(thresholds[0]), float(thresholds[1])))
     return _work_list(needs, out, _frames.family(needs))
 
 
-def _fields(*specs: ColumnOrName | None) -> dict[str, ColumnOrName | None]:
-    """The need fields' keywords, in the order of ``_NEED_FIELDS``."""
-    return dict(zip(_NEED_FIELDS, specs))
+def _need_fields(call: str, columns: Mapping[str, str] | None, *specs: ColumnOrName | None) -> dict[str, ColumnOrName | None]:
+    """The need fields of ``call``: its keywords, in the order of ``_NEED_FIELDS``, with the
+    deprecated ``columns=`` mapping applied (and warned about)."""
+    fields: dict[str, ColumnOrName | None] = dict(zip(_NEED_FIELDS, specs))
+    if columns is not None:
+        _deprecated_columns(call, columns, fields)
+    return fields
+
+
+def _arrays(out: Mapping[str, Any], dtypes: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """The extension's lists ``out[name]`` as numpy arrays of the given dtypes, in that order."""
+    return {name: np.asarray(out[name], dtype=dtype) for name, dtype in dtypes.items()}
 
 
 @overload
@@ -462,23 +471,17 @@ def aggregate_needs(
         0    it    api                  2                3  0.666667      common
         1    it  price                  1                3  0.333333  individual
     """
-    fields = _fields(customer_id, topic, type, source, description, status, owner, due, importance, urgency, completion)
-    if columns is not None:
-        _deprecated_columns("aggregate_needs", columns, fields)
+    fields = _need_fields(
+        "aggregate_needs", columns, customer_id, topic, type, source, description, status, owner, due, importance, urgency, completion
+    )
     id_name = customer_id if isinstance(customer_id, str) else "customer_id"
     ids = _texts(_to_list(_frames.column(customers, id_name, "customer_id")), "customer_id")
     groups = _texts(_to_list(_frames.column(customers, group, "group")), "group")
     records, typed = _need_columns(needs, fields)
     with _user_fields(typed):
         out = _crmkit.aggregate_needs(records, ids, groups, common_threshold)
-    cols = {
-        "group": np.asarray(out["group"], dtype=object),
-        "topic": np.asarray(out["topic"], dtype=object),
-        "customers_raising": np.asarray(out["customers_raising"], dtype=np.int64),
-        "group_customers": np.asarray(out["group_customers"], dtype=np.int64),
-        "share": np.asarray(out["share"], dtype=np.float64),
-        "scope": np.asarray(out["scope"], dtype=object),
-    }
+    dtypes = {"group": object, "topic": object, "customers_raising": np.int64, "group_customers": np.int64}
+    cols = _arrays(out, {**dtypes, "share": np.float64, "scope": object})
     return _frames.frame(cols, _frames.family(needs))
 
 
@@ -570,17 +573,11 @@ def owner_workload(
         0   NaN      1      0           1        0
         1   ann      2      1           0        1
     """
-    fields = _fields(customer_id, topic, type, source, description, status, owner, due, importance, urgency, completion)
-    if columns is not None:
-        _deprecated_columns("owner_workload", columns, fields)
+    fields = _need_fields(
+        "owner_workload", columns, customer_id, topic, type, source, description, status, owner, due, importance, urgency, completion
+    )
     records, typed = _need_columns(needs, fields)
     with _user_fields(typed):
         out = _crmkit.owner_workload(records, _frames.day_number(as_of, "as_of"))
-    cols = {
-        "owner": np.asarray(out["owner"], dtype=object),
-        "needs": np.asarray(out["needs"], dtype=np.int64),
-        "unmet": np.asarray(out["unmet"], dtype=np.int64),
-        "partly_met": np.asarray(out["partly_met"], dtype=np.int64),
-        "overdue": np.asarray(out["overdue"], dtype=np.int64),
-    }
-    return _frames.frame(cols, _frames.family(needs))
+    counts = {"needs": np.int64, "unmet": np.int64, "partly_met": np.int64, "overdue": np.int64}
+    return _frames.frame(_arrays(out, {"owner": object, **counts}), _frames.family(needs))

@@ -456,6 +456,18 @@ def test_recommend_actions_from_pipeline_and_errors() -> None:
     assert out["actions"].tolist() == [["send a brochure"], []]
 
 
+def test_unknown_playbook_names_are_listed_by_the_core() -> None:
+    # The accepted names come from the core's enums (crmkit::names), one message for every
+    # categorical input: the quadrant's as the tier's and the alert's.
+    with pytest.raises(crmkit.InvalidValueError) as info:
+        crmkit.recommend_actions(quadrant=np.array(["deepen", "grow", "grow"], dtype=object))
+    assert (info.value.field, info.value.row) == ("quadrant", 1)
+    assert '["deepen", "maintain", "develop", "automate"]' in str(info.value)
+    with pytest.raises(crmkit.ConfigError) as cfg:
+        crmkit.Playbook().recommend(quadrant="grow")
+    assert cfg.value.field == "quadrant" and "deepen, maintain, develop, automate" in str(cfg.value)
+
+
 def test_docs_python_examples_run() -> None:
     """Every ```python block of docs/value.md, run as one doctest session."""
     import doctest

@@ -13,6 +13,7 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::columns::{self, Ids, Numbers, strs};
 use crate::errors::{IntArg, IntoPyResult, whole};
+use crate::needs::set_list;
 use crate::without_gil;
 
 /// Answers as f64: float64 borrowed, int64 converted (exact for every valid answer; values
@@ -36,6 +37,18 @@ fn answer_slice<'a>(answers: &'a Numbers<'_>) -> AnswerSlice<'a> {
         Numbers::F64(v) => AnswerSlice::F64(v.as_slice()),
         Numbers::I64(v) => AnswerSlice::I64(v.as_slice()),
     }
+}
+
+/// Reads the `answers` column (int64 or float64) and runs `work` on it as f64 with the GIL
+/// released.
+fn on_answers<'py, T: Send>(
+    py: Python<'py>,
+    answers: &Bound<'py, PyAny>,
+    work: impl Send + FnOnce(&[f64]) -> Result<T>,
+) -> PyResult<T> {
+    let answers = columns::numbers(answers, "answers")?;
+    let answers = answer_slice(&answers);
+    without_gil(py, move || work(&answers_f64(answers)))
 }
 
 fn nps_method(method: &str) -> PyResult<NpsIntervalMethod> {
@@ -99,11 +112,7 @@ fn nps<'py>(
     confidence: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let method = nps_method(method)?;
-    let answers = columns::numbers(answers, "answers")?;
-    let answers = answer_slice(&answers);
-    let s = without_gil(py, move || {
-        fb::nps(&answers_f64(answers), method, confidence)
-    })?;
+    let s = on_answers(py, answers, move |a| fb::nps(a, method, confidence))?;
     nps_dict(py, &s)
 }
 
@@ -183,11 +192,7 @@ fn csat<'py>(
     confidence: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let method = proportion_method(method)?;
-    let answers = columns::numbers(answers, "answers")?;
-    let answers = answer_slice(&answers);
-    let s = without_gil(py, move || {
-        fb::csat(&answers_f64(answers), method, confidence)
-    })?;
+    let s = on_answers(py, answers, move |a| fb::csat(a, method, confidence))?;
     csat_dict(py, &s)
 }
 
@@ -375,22 +380,10 @@ fn nps_group_outcomes<'py>(
             .map_err(|e| e.rename_field("answers", "answer"))
     })?;
     let d = PyDict::new(py);
-    d.set_item(
-        "group",
-        rows.iter().map(|r| r.group.as_str()).collect::<Vec<_>>(),
-    )?;
-    d.set_item(
-        "respondents",
-        rows.iter().map(|r| r.respondents).collect::<Vec<_>>(),
-    )?;
-    d.set_item(
-        "repurchase_rate",
-        rows.iter().map(|r| r.repurchase_rate).collect::<Vec<_>>(),
-    )?;
-    d.set_item(
-        "mean_clv",
-        rows.iter().map(|r| r.mean_clv).collect::<Vec<_>>(),
-    )?;
+    set_list(&d, "group", &rows, |r| r.group.as_str())?;
+    set_list(&d, "respondents", &rows, |r| r.respondents)?;
+    set_list(&d, "repurchase_rate", &rows, |r| r.repurchase_rate)?;
+    set_list(&d, "mean_clv", &rows, |r| r.mean_clv)?;
     Ok(d)
 }
 

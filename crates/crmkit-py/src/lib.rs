@@ -25,6 +25,7 @@ use crmkit::clv::summary::{SummaryOptions, TimeUnit, btyd_summary as core_btyd_s
 use crmkit::data::transactions::{
     AfterAsOf, LogOptions, LogReport, NegativeAmounts, TransactionLog,
 };
+use crmkit::names::parse_keyword;
 use crmkit::rfm::features::FeatureOptions;
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
@@ -44,32 +45,12 @@ pub(crate) fn without_gil<T: Send>(
     result.py()
 }
 
+/// The `after_as_of` and `negative_amounts` keywords, read through the core's names.
 pub(crate) fn log_options(after_as_of: &str, negative_amounts: &str) -> PyResult<LogOptions> {
-    let after_as_of = match after_as_of {
-        "error" => AfterAsOf::Error,
-        "exclude" => AfterAsOf::Exclude,
-        other => {
-            return Err(errors::to_py(CrmkitError::invalid_config(
-                "after_as_of",
-                other,
-                "expected 'error' or 'exclude'",
-            )));
-        }
-    };
-    let negative_amounts = match negative_amounts {
-        "error" => NegativeAmounts::Error,
-        "net" => NegativeAmounts::Net,
-        other => {
-            return Err(errors::to_py(CrmkitError::invalid_config(
-                "negative_amounts",
-                other,
-                "expected 'error' or 'net'",
-            )));
-        }
-    };
     Ok(LogOptions {
-        after_as_of,
-        negative_amounts,
+        after_as_of: parse_keyword::<AfterAsOf>("after_as_of", after_as_of).py()?,
+        negative_amounts: parse_keyword::<NegativeAmounts>("negative_amounts", negative_amounts)
+            .py()?,
     })
 }
 

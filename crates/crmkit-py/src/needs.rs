@@ -240,29 +240,12 @@ fn aggregate_needs<'py>(
         )
     })?;
     let d = PyDict::new(py);
-    d.set_item(
-        "group",
-        rows.iter().map(|r| r.group.as_str()).collect::<Vec<_>>(),
-    )?;
-    d.set_item(
-        "topic",
-        rows.iter().map(|r| r.topic.as_str()).collect::<Vec<_>>(),
-    )?;
-    d.set_item(
-        "customers_raising",
-        rows.iter().map(|r| r.customers_raising).collect::<Vec<_>>(),
-    )?;
-    d.set_item(
-        "group_customers",
-        rows.iter().map(|r| r.group_customers).collect::<Vec<_>>(),
-    )?;
-    d.set_item("share", rows.iter().map(|r| r.share).collect::<Vec<_>>())?;
-    d.set_item(
-        "scope",
-        rows.iter()
-            .map(|r| <&str>::from(r.scope))
-            .collect::<Vec<_>>(),
-    )?;
+    set_list(&d, "group", &rows, |r| r.group.as_str())?;
+    set_list(&d, "topic", &rows, |r| r.topic.as_str())?;
+    set_list(&d, "customers_raising", &rows, |r| r.customers_raising)?;
+    set_list(&d, "group_customers", &rows, |r| r.group_customers)?;
+    set_list(&d, "share", &rows, |r| r.share)?;
+    set_list(&d, "scope", &rows, |r| <&str>::from(r.scope))?;
     Ok(d)
 }
 
@@ -289,23 +272,25 @@ fn owner_workload<'py>(
         ))
     })?;
     let d = PyDict::new(py);
-    d.set_item(
-        "owner",
-        rows.iter().map(|r| r.owner.clone()).collect::<Vec<_>>(),
-    )?;
-    d.set_item("needs", rows.iter().map(|r| r.needs).collect::<Vec<_>>())?;
-    d.set_item("unmet", rows.iter().map(|r| r.unmet).collect::<Vec<_>>())?;
-    d.set_item(
-        "partly_met",
-        rows.iter().map(|r| r.partly_met).collect::<Vec<_>>(),
-    )?;
-    d.set_item(
-        "overdue",
-        rows.iter().map(|r| r.overdue).collect::<Vec<_>>(),
-    )?;
+    set_list(&d, "owner", &rows, |r| r.owner.clone())?;
+    set_list(&d, "needs", &rows, |r| r.needs)?;
+    set_list(&d, "unmet", &rows, |r| r.unmet)?;
+    set_list(&d, "partly_met", &rows, |r| r.partly_met)?;
+    set_list(&d, "overdue", &rows, |r| r.overdue)?;
     let overdue: Vec<i64> = overdue.into_iter().map(|r| r as i64).collect();
     d.set_item("overdue_rows", overdue.into_pyarray(py))?;
     Ok(d)
+}
+
+/// Sets `d[key]` to the list of `f(row)` over `rows`: one field of per-row results as a
+/// Python list.
+pub(crate) fn set_list<'py, 'a, R, T: IntoPyObject<'py>>(
+    d: &Bound<'py, PyDict>,
+    key: &str,
+    rows: &'a [R],
+    f: impl Fn(&'a R) -> T,
+) -> PyResult<()> {
+    d.set_item(key, rows.iter().map(f).collect::<Vec<T>>())
 }
 
 /// Registers the needs functions.

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crmkit::names::parse_categories;
 use crmkit::playbook::{AlertLevel, CustomerContext, Playbook, Tier};
 use crmkit::value::quadrant::ValueQuadrant;
 use crmkit::{CrmkitError, Result};
@@ -36,28 +37,6 @@ json_class!(
 /// One categorical input column of `Playbook.apply_codes`: codes (-1 = missing) and names.
 type CodedColumn<'py> = Option<(PyReadonlyArray1<'py, i64>, Vec<String>)>;
 
-fn parse_names<T>(
-    field: &str,
-    codes: &[i64],
-    names: &[String],
-    parse: impl Fn(&str) -> Result<T>,
-) -> Result<Vec<T>> {
-    names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            parse(name).map_err(|e| {
-                let row = codes.iter().position(|&c| c == i as i64).unwrap_or(0);
-                let reason = match e {
-                    CrmkitError::InvalidConfig { reason, .. } => reason,
-                    other => other.to_string(),
-                };
-                CrmkitError::invalid_value(field, row, format!("{name:?}"), reason)
-            })
-        })
-        .collect()
-}
-
 fn check_codes(field: &str, codes: &[i64], names: usize) -> Result<()> {
     if let Some(row) = codes.iter().position(|&c| c < -1 || c >= names as i64) {
         return Err(CrmkitError::invalid_value(
@@ -68,19 +47,6 @@ fn check_codes(field: &str, codes: &[i64], names: usize) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-fn quadrant_from_str(s: &str) -> Result<ValueQuadrant> {
-    ValueQuadrant::ALL
-        .into_iter()
-        .find(|q| q.as_str() == s)
-        .ok_or_else(|| {
-            CrmkitError::invalid_config(
-                "quadrant",
-                s,
-                "expected \"deepen\", \"maintain\", \"develop\" or \"automate\"",
-            )
-        })
 }
 
 #[pymethods]
@@ -139,7 +105,7 @@ impl PyPlaybook {
         let ctx = CustomerContext {
             tier: tier.map(str::parse::<Tier>).transpose().py()?,
             segment,
-            quadrant: quadrant.map(quadrant_from_str).transpose().py()?,
+            quadrant: quadrant.map(str::parse::<ValueQuadrant>).transpose().py()?,
             alert: alert.map(str::parse::<AlertLevel>).transpose().py()?,
         };
         let rec = self.inner.recommend(&ctx);
@@ -200,15 +166,15 @@ impl PyPlaybook {
             }
             let tier_of = t
                 .as_ref()
-                .map(|(c, names)| parse_names("tier", c, names, |x| x.parse::<Tier>()))
+                .map(|(c, names)| parse_categories::<Tier>("tier", c, names))
                 .transpose()?;
             let quadrant_of = q
                 .as_ref()
-                .map(|(c, names)| parse_names("quadrant", c, names, quadrant_from_str))
+                .map(|(c, names)| parse_categories::<ValueQuadrant>("quadrant", c, names))
                 .transpose()?;
             let alert_of = a
                 .as_ref()
-                .map(|(c, names)| parse_names("alert", c, names, |x| x.parse::<AlertLevel>()))
+                .map(|(c, names)| parse_categories::<AlertLevel>("alert", c, names))
                 .transpose()?;
             let code = |c: Option<&(Vec<i64>, Vec<String>)>, i: usize| -> i64 {
                 c.map_or(-1, |(codes, _)| codes[i])

@@ -137,34 +137,26 @@ fn value_scores<'py>(
         }
         out
     }
+    // one generic call for every id type
+    fn scores<K: Ord + Clone + std::fmt::Debug>(
+        ids: &[K],
+        (h, p, s): (&[f64], &[f64], &[f64]),
+        weights: &ValueWeights,
+    ) -> crmkit::Result<Cols> {
+        cv::composite_value_scores(ids, h, p, s, weights).map(unzip)
+    }
+    let (subs, w) = ((h, p, s), &weights);
     let cols = match &ids {
         Ids::Int(values) => {
             let ids = values.as_slice();
-            without_gil(py, move || {
-                cv::composite_value_scores(ids, h, p, s, &weights)
-                    .map(unzip)
-                    .map_err(typed)
-            })?
+            without_gil(py, move || scores(ids, subs, w).map_err(typed))?
         }
-        Ids::Str(array) => without_gil(py, move || {
-            let ids = strs(array);
-            cv::composite_value_scores(&ids, h, p, s, &weights)
-                .map(unzip)
-                .map_err(typed)
-        })?,
+        Ids::Str(array) => without_gil(py, move || scores(&strs(array), subs, w).map_err(typed))?,
         Ids::UInt(values) => {
             let ids = values.as_slice();
-            without_gil(py, move || {
-                cv::composite_value_scores(ids, h, p, s, &weights)
-                    .map(unzip)
-                    .map_err(typed)
-            })?
+            without_gil(py, move || scores(ids, subs, w).map_err(typed))?
         }
-        Ids::Wide(ids) => without_gil(py, move || {
-            cv::composite_value_scores(ids, h, p, s, &weights)
-                .map(unzip)
-                .map_err(typed)
-        })?,
+        Ids::Wide(ids) => without_gil(py, move || scores(ids, subs, w).map_err(typed))?,
     };
     let d = PyDict::new(py);
     d.set_item("historical", cols.0.into_pyarray(py))?;

@@ -124,6 +124,50 @@ where
     })
 }
 
+/// The variants named by the categories of a dictionary-encoded text column: `names[k]` is the
+/// text of code k and `codes` holds each row's code (−1 for a missing value), as pandas
+/// categoricals and Arrow dictionaries store a column. Each name is parsed once, as
+/// [`parse_cell`] does; an unknown name is reported at the first row whose code points to it
+/// (row 0 when no row does).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::churn::AlertLevel;
+/// let names = ["red", "green"];
+/// let levels = crmkit::names::parse_categories::<AlertLevel>("alert", &[1, -1, 0], &names)?;
+/// assert_eq!(levels, [AlertLevel::Red, AlertLevel::Green]);
+/// let err = crmkit::names::parse_categories::<AlertLevel>("alert", &[0, 1], &["red", "amber"])
+///     .unwrap_err();
+/// assert_eq!((err.field(), err.row()), (Some("alert"), Some(1)));
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`CrmkitError::InvalidValue`] naming `field`, the row and the text when a name is not a
+/// variant's.
+pub fn parse_categories<T>(field: &str, codes: &[i64], names: &[impl AsRef<str>]) -> Result<Vec<T>>
+where
+    T: strum::IntoEnumIterator + Into<&'static str> + Copy,
+{
+    names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let name = name.as_ref();
+            find(name).map_or_else(
+                || {
+                    let code = i64::try_from(k).unwrap_or(i64::MAX);
+                    let row = codes.iter().position(|&c| c == code).unwrap_or(0);
+                    parse_cell(field, row, name)
+                },
+                Ok,
+            )
+        })
+        .collect()
+}
+
 /// The one lookup behind [`parse`], [`parse_keyword`] and [`parse_cell`].
 fn find<T>(text: &str) -> Option<T>
 where

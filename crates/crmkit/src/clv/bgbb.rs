@@ -4,10 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::check_discrete;
+use super::fit_model::{FitModel, Likelihood, fit_model, fitted_from_model_fit};
 use super::{DiscreteData, check_params, finite, map_rows};
-use crate::math::optimize::{
-    ConvergenceReport, FitOptions, NllSum, fit_log_params_multi, heterogeneity_restarts,
-};
+use crate::math::optimize::{ConvergenceReport, FitOptions, NllSum};
 use crate::math::special::{
     digamma, ln_beta, ln_beta_ratio, ln_gamma, ln_gamma_ratio_shift, log_add_exp,
     one_minus_exp_over, trigamma,
@@ -671,76 +670,63 @@ impl BgBb {
     ///
     /// Maximises Σ wᵢ ℓᵢ − λ Σ θ², ℓ as in [`BgBbParams::log_likelihood_one`].
     pub fn fit(data: &DiscreteData, opts: &FitOptions) -> Result<FittedBgBb> {
-        opts.validate()?;
-        let base = if opts.compress {
-            data.compress()
-        } else {
-            data.clone()
-        };
-        base.check_informative("BG/BB")?;
-        let start = match &opts.initial {
-            None => [1.0; 4],
-            Some(v) => match v.as_slice() {
-                [a, b, g, d] => [*a, *b, *g, *d],
-                _ => {
-                    return Err(CrmkitError::invalid_config(
-                        "initial",
-                        v,
-                        "BG/BB needs 4 starting values (alpha, beta, gamma, delta)",
-                    ));
-                }
-            },
-        };
-        let nll = |th: &[f64; 4], g: &mut [f64; 4], opg: Option<&mut [[f64; 4]; 4]>| {
-            let p = BgBbParams {
-                alpha: th[0],
-                beta: th[1],
-                gamma: th[2],
-                delta: th[3],
-            };
-            let mut sh = Shared::new(&p, true);
-            let mut sum = NllSum::new(g, opg);
-            for (x, r, n, w) in base.rows() {
-                sum.add(w, |gr| {
-                    row_log_likelihood(&p, &mut sh, x, r, n, Some((gr, 1.0)))
-                });
-            }
-            sum.finish()
-        };
-        let fit = fit_log_params_multi(
-            "BG/BB",
-            NAMES,
-            nll,
-            base.total_weight(),
-            start,
-            &|end| heterogeneity_restarts(end, &[(0, 1), (2, 3)]),
-            opts,
-            [false; NAMES.len()],
-        )?;
-        let [alpha, beta, gamma, delta] = fit.params;
-        let params = BgBbParams {
+        fit_model(&BgBb, data, opts)
+    }
+}
+
+impl FitModel<4> for BgBb {
+    type Data = DiscreteData;
+    type Params = BgBbParams;
+    type Fitted = FittedBgBb;
+    type Part<'a> = &'a DiscreteData;
+    const MODEL: &'static str = "BG/BB";
+    const NAMES: [&'static str; 4] = NAMES;
+    const HETEROGENEITY: &'static [(usize, usize)] = &[(0, 1), (2, 3)];
+    const SCALED: &'static [usize] = &[];
+
+    fn likelihood<'a>(&'a self, base: &'a DiscreteData, _: f64) -> Likelihood<&'a DiscreteData> {
+        Likelihood::Whole(base)
+    }
+
+    fn nll(
+        &self,
+        base: &mut &DiscreteData,
+        th: &[f64; 4],
+        g: &mut [f64; 4],
+        opg: Option<&mut [[f64; 4]; 4]>,
+    ) -> f64 {
+        let p = Self::params(*th);
+        let mut sh = Shared::new(&p, true);
+        let mut sum = NllSum::new(g, opg);
+        for (x, r, n, w) in base.rows() {
+            sum.add(w, |gr| {
+                row_log_likelihood(&p, &mut sh, x, r, n, Some((gr, 1.0)))
+            });
+        }
+        sum.finish()
+    }
+
+    fn params([alpha, beta, gamma, delta]: [f64; 4]) -> BgBbParams {
+        BgBbParams {
             alpha,
             beta,
             gamma,
             delta,
-        };
-        let standard_errors = fit.covariance.map(|c| BgBbParams {
-            alpha: c[0][0].sqrt(),
-            beta: c[1][1].sqrt(),
-            gamma: c[2][2].sqrt(),
-            delta: c[3][3].sqrt(),
-        });
-        let log_likelihood = params.log_likelihood(&base)?;
-        Ok(FittedBgBb {
-            params,
-            standard_errors,
-            covariance: fit.covariance,
-            log_likelihood,
-            report: fit.report(log_likelihood),
-            n_customers: base.total_weight(),
-        })
+        }
+    }
+
+    fn log_likelihood(
+        &self,
+        base: &DiscreteData,
+        params: &BgBbParams,
+        _: f64,
+        _: f64,
+    ) -> Result<f64> {
+        params.log_likelihood(base)
     }
 }
+
+fitted_from_model_fit!(FittedBgBb, BgBbParams, 4, n_customers);
 
 impl FittedBgBb {
     /// Probability that a new customer makes exactly `x` transactions in the first `n`

@@ -4,11 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use super::bg_expectation;
 use super::data::{TimeIndex, check_customer, check_horizon};
+use super::fit_model::{FitModel, Likelihood, fit_model, fitted_from_model_fit};
 use super::{BtydData, TransactionModel, check_params, finite};
-use crate::math::optimize::{
-    ConvergenceReport, FitOptions, NllSum, fit_log_params_split, heterogeneity_restarts,
-    rescale_covariance,
-};
+use crate::math::optimize::{ConvergenceReport, FitOptions, NllSum};
 use crate::math::special::{
     beta_inc_reg, digamma, ln_beta, ln_beta_ratio, ln_gamma, ln_gamma_ratio, logistic,
 };
@@ -570,98 +568,78 @@ impl BgNbd {
     /// Maximises Σ wᵢ ℓᵢ − λ Σ θ² (θ on the fitting time scale), ℓ as in
     /// [`BgNbdParams::log_likelihood_one`]; gradient from ∂ ln Γ = ψ.
     pub fn fit(data: &BtydData, opts: &FitOptions) -> Result<FittedBgNbd> {
-        opts.validate()?;
-        let base = if opts.compress {
-            data.compress()
-        } else {
-            data.clone()
-        };
-        base.check_informative("BG/NBD")?;
-        let scale = base.max_t();
-        let scaled = base.rescaled(scale);
-        let start = match &opts.initial {
-            // purchase process from moments; a = b = 1, a uniform dropout probability
-            None => base
-                .nbd_moments()
-                .map_or([1.0; 4], |(r, alpha)| [r, alpha / scale, 1.0, 1.0]),
-            Some(v) => match v.as_slice() {
-                [r, alpha, a, b] => [*r, alpha / scale, *a, *b],
-                _ => {
-                    return Err(CrmkitError::invalid_config(
-                        "initial",
-                        v,
-                        "BG/NBD needs 4 starting values (r, alpha, a, b)",
-                    ));
-                }
-            },
-        };
-        // ln(α + τ) and 1/(α + τ) once per distinct time of each part per evaluation
-        let parts = scaled.halves().map(|d| {
-            let times = d.time_index();
-            (d, times, Vec::new())
-        });
-        let nll = |(part, times, logs): &mut (BtydData, TimeIndex, Vec<[f64; 2]>),
-                   th: &[f64; 4],
-                   g: &mut [f64; 4],
-                   opg: Option<&mut [[f64; 4]; 4]>| {
-            let p = BgNbdParams {
-                r: th[0],
-                alpha: th[1],
-                a: th[2],
-                b: th[3],
-            };
-            let mut s = Shared::new(&p);
-            logs.clear();
-            logs.extend(times.times.iter().map(|&tau| {
-                let at = p.alpha + tau;
-                [at.ln(), 1.0 / at]
-            }));
-            let mut sum = NllSum::new(g, opg);
-            for (i, (&x, &w)) in part.x().iter().zip(part.weights()).enumerate() {
-                let (lt, ltx) = (logs[times.t[i]], logs[times.t_x[i]]);
-                sum.add_factored(w, |gr| {
-                    row_log_likelihood_parts(&p, &mut s, x, lt, ltx, Some((gr, 1.0)))
-                });
-            }
-            sum.finish()
-        };
-        let fit = fit_log_params_split(
-            "BG/NBD",
-            NAMES,
-            parts,
-            scaled.len(),
-            nll,
-            base.total_weight(),
-            start,
-            &|end| heterogeneity_restarts(end, &[(0, 1), (2, 3)]),
-            opts,
-            [false; NAMES.len()],
-        )?;
-        let [r, alpha_s, a, b] = fit.params;
-        let params = BgNbdParams {
-            r,
-            alpha: alpha_s * scale,
-            a,
-            b,
-        };
-        let covariance = fit.covariance.map(|c| rescale_covariance(c, 1, scale));
-        let standard_errors = covariance.map(|c| BgNbdParams {
-            r: c[0][0].sqrt(),
-            alpha: c[1][1].sqrt(),
-            a: c[2][2].sqrt(),
-            b: c[3][3].sqrt(),
-        });
-        let log_likelihood = base.unscaled_log_likelihood(fit.log_likelihood, scale);
-        Ok(FittedBgNbd {
-            params,
-            standard_errors,
-            covariance,
-            log_likelihood,
-            report: fit.report(log_likelihood),
-            n_customers: base.total_weight(),
-        })
+        fit_model(&BgNbd, data, opts)
     }
 }
+
+impl FitModel<4> for BgNbd {
+    type Data = BtydData;
+    type Params = BgNbdParams;
+    type Fitted = FittedBgNbd;
+    // ln(α + τ) and 1/(α + τ) once per distinct time of each part per evaluation
+    type Part<'a> = (BtydData, TimeIndex, Vec<[f64; 2]>);
+    const MODEL: &'static str = "BG/NBD";
+    const NAMES: [&'static str; 4] = NAMES;
+    const HETEROGENEITY: &'static [(usize, usize)] = &[(0, 1), (2, 3)];
+    const SCALED: &'static [usize] = &[1];
+
+    /// The purchase process from moments; a = b = 1, a uniform dropout probability.
+    fn default_start(&self, base: &BtydData, scale: f64) -> [f64; 4] {
+        base.nbd_moments()
+            .map_or([1.0; 4], |(r, alpha)| [r, alpha / scale, 1.0, 1.0])
+    }
+
+    fn likelihood<'a>(&'a self, base: &'a BtydData, scale: f64) -> Likelihood<Self::Part<'a>> {
+        let scaled = base.rescaled(scale);
+        Likelihood::Split {
+            parts: scaled.halves().map(|d| {
+                let times = d.time_index();
+                (d, times, Vec::new())
+            }),
+            rows: scaled.len(),
+        }
+    }
+
+    fn nll(
+        &self,
+        (part, times, logs): &mut Self::Part<'_>,
+        th: &[f64; 4],
+        g: &mut [f64; 4],
+        opg: Option<&mut [[f64; 4]; 4]>,
+    ) -> f64 {
+        let p = Self::params(*th);
+        let mut s = Shared::new(&p);
+        logs.clear();
+        logs.extend(times.times.iter().map(|&tau| {
+            let at = p.alpha + tau;
+            [at.ln(), 1.0 / at]
+        }));
+        let mut sum = NllSum::new(g, opg);
+        for (i, (&x, &w)) in part.x().iter().zip(part.weights()).enumerate() {
+            let (lt, ltx) = (logs[times.t[i]], logs[times.t_x[i]]);
+            sum.add_factored(w, |gr| {
+                row_log_likelihood_parts(&p, &mut s, x, lt, ltx, Some((gr, 1.0)))
+            });
+        }
+        sum.finish()
+    }
+
+    fn params([r, alpha, a, b]: [f64; 4]) -> BgNbdParams {
+        BgNbdParams { r, alpha, a, b }
+    }
+
+    fn log_likelihood(
+        &self,
+        base: &BtydData,
+        _: &BgNbdParams,
+        fitted: f64,
+        scale: f64,
+    ) -> Result<f64> {
+        Ok(base.unscaled_log_likelihood(fitted, scale))
+    }
+}
+
+fitted_from_model_fit!(FittedBgNbd, BgNbdParams, 4, n_customers);
 
 impl FittedBgNbd {
     /// Probability that a new customer makes exactly `n` purchases in (0, `horizon`\]; see

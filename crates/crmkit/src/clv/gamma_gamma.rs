@@ -3,13 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::fit_model::{FitModel, Likelihood, fit_model, fitted_from_model_fit, unit_to_fitting};
 use super::{
     MonthlyDiscounting, SpendData, TransactionModel, check_params, clv_monthly_steps, finite,
 };
-use crate::math::optimize::{
-    ConvergenceReport, FitOptions, NllSum, fit_log_params_multi, heterogeneity_restarts,
-    rescale_covariance,
-};
+use crate::math::optimize::{ConvergenceReport, FitOptions, NllSum};
 use crate::math::special::{digamma, ln_gamma};
 use crate::{CrmkitError, Result};
 
@@ -320,83 +318,86 @@ impl GammaGamma {
 
     /// Fit with q = `q_floor` + φ, φ > 0 optimised on the log scale.
     fn fit_shifted(data: &SpendData, opts: &FitOptions, q_floor: f64) -> Result<FittedGammaGamma> {
-        opts.validate()?;
-        let base = if opts.compress {
-            data.compress()
-        } else {
-            data.clone()
-        };
-        let total = base.total_weight();
-        let scale = base.rows().map(|(_, m, w)| w * m).sum::<f64>() / total;
-        let scaled: Vec<(f64, f64, f64)> = base.rows().map(|(x, m, w)| (x, m / scale, w)).collect();
-        let start = match &opts.initial {
-            None => [1.0; 3],
-            Some(v) => match v.as_slice() {
-                [p, q, g] if *q > q_floor => [*p, q - q_floor, g / scale],
-                [_, q, _] => {
-                    return Err(CrmkitError::invalid_config(
-                        "initial",
-                        v,
-                        format!("the starting q ({q}) must be > {q_floor}"),
-                    ));
-                }
-                _ => {
-                    return Err(CrmkitError::invalid_config(
-                        "initial",
-                        v,
-                        "Gamma-Gamma needs 3 starting values (p, q, gamma)",
-                    ));
-                }
-            },
-        };
-        let nll = |th: &[f64; 3], g: &mut [f64; 3], opg: Option<&mut [[f64; 3]; 3]>| {
-            let p = GammaGammaParams {
-                p: th[0],
-                q: q_floor + th[1],
-                gamma: th[2],
-            };
-            let (lq, pq) = (ln_gamma(p.q), digamma(p.q));
-            let mut sum = NllSum::new(g, opg);
-            for &(x, m, w) in &scaled {
-                sum.add(w, |gr| {
-                    row_log_likelihood(&p, lq, pq, x, m, Some((gr, 1.0)))
-                });
-            }
-            sum.finish()
-        };
-        let fit = fit_log_params_multi(
-            "Gamma-Gamma",
-            NAMES,
-            nll,
-            total,
-            start,
-            &|end| heterogeneity_restarts(end, &[(1, 2)]),
-            opts,
-            [false, q_floor > 0.0, false],
-        )?;
-        let [p, q_above, g] = fit.params;
-        let params = GammaGammaParams {
-            p,
-            q: q_floor + q_above,
-            gamma: g * scale,
-        };
-        let covariance = fit.covariance.map(|c| rescale_covariance(c, 2, scale));
-        let standard_errors = covariance.map(|c| GammaGammaParams {
-            p: c[0][0].sqrt(),
-            q: c[1][1].sqrt(),
-            gamma: c[2][2].sqrt(),
-        });
-        let log_likelihood = params.log_likelihood(&base)?;
-        Ok(FittedGammaGamma {
-            params,
-            standard_errors,
-            covariance,
-            log_likelihood,
-            report: fit.report(log_likelihood),
-            n_customers: total,
-        })
+        fit_model(&ShiftedQ { q_floor }, data, opts)
     }
 }
+
+/// The Gamma–Gamma fit with q = `q_floor` + φ, φ > 0 the optimised parameter.
+struct ShiftedQ {
+    q_floor: f64,
+}
+
+impl FitModel<3> for ShiftedQ {
+    type Data = SpendData;
+    type Params = GammaGammaParams;
+    type Fitted = FittedGammaGamma;
+    /// (x, mean spend on the fitting scale, weight) per row.
+    type Part<'a> = Vec<(f64, f64, f64)>;
+    const MODEL: &'static str = "Gamma-Gamma";
+    const NAMES: [&'static str; 3] = NAMES;
+    const HETEROGENEITY: &'static [(usize, usize)] = &[(1, 2)];
+    const SCALED: &'static [usize] = &[2];
+
+    fn initial(&self, mut v: [f64; 3], scale: f64) -> Result<[f64; 3]> {
+        let q = v[1];
+        if q > self.q_floor {
+            v[1] = q - self.q_floor;
+            Ok(unit_to_fitting::<Self, 3>(v, scale))
+        } else {
+            Err(CrmkitError::invalid_config(
+                "initial",
+                v,
+                format!("the starting q ({q}) must be > {}", self.q_floor),
+            ))
+        }
+    }
+
+    fn lower_boundary_ok(&self) -> [bool; 3] {
+        [false, self.q_floor > 0.0, false]
+    }
+
+    fn likelihood<'a>(&'a self, base: &'a SpendData, scale: f64) -> Likelihood<Self::Part<'a>> {
+        Likelihood::Whole(base.rows().map(|(x, m, w)| (x, m / scale, w)).collect())
+    }
+
+    fn nll(
+        &self,
+        scaled: &mut Self::Part<'_>,
+        th: &[f64; 3],
+        g: &mut [f64; 3],
+        opg: Option<&mut [[f64; 3]; 3]>,
+    ) -> f64 {
+        let p = Self::params(self.natural(*th));
+        let (lq, pq) = (ln_gamma(p.q), digamma(p.q));
+        let mut sum = NllSum::new(g, opg);
+        for &(x, m, w) in scaled.iter() {
+            sum.add(w, |gr| {
+                row_log_likelihood(&p, lq, pq, x, m, Some((gr, 1.0)))
+            });
+        }
+        sum.finish()
+    }
+
+    fn natural(&self, [p, q_above, gamma]: [f64; 3]) -> [f64; 3] {
+        [p, self.q_floor + q_above, gamma]
+    }
+
+    fn params([p, q, gamma]: [f64; 3]) -> GammaGammaParams {
+        GammaGammaParams { p, q, gamma }
+    }
+
+    fn log_likelihood(
+        &self,
+        base: &SpendData,
+        params: &GammaGammaParams,
+        _: f64,
+        _: f64,
+    ) -> Result<f64> {
+        params.log_likelihood(base)
+    }
+}
+
+fitted_from_model_fit!(FittedGammaGamma, GammaGammaParams, 3, n_customers);
 
 impl FittedGammaGamma {
     /// CLV of each customer with discrete monthly discounting, the spend per purchase taken from

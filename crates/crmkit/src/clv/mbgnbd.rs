@@ -6,13 +6,11 @@ use serde::{Deserialize, Serialize};
 use super::bg_expectation;
 use super::bgnbd::{pmf_result, purchases_pmf};
 use super::data::{check_customer, check_horizon};
+use super::fit_model::{FitModel, Likelihood, fit_model, fitted_from_model_fit};
 use super::{BtydData, TransactionModel, check_params, finite};
-use crate::math::optimize::{
-    ConvergenceReport, FitOptions, NllSum, fit_log_params_split, heterogeneity_restarts,
-    rescale_covariance,
-};
+use crate::Result;
+use crate::math::optimize::{ConvergenceReport, FitOptions, NllSum};
 use crate::math::special::{digamma, ln_beta, ln_gamma, log_add_exp, logistic};
-use crate::{CrmkitError, Result};
 
 const NAMES: [&str; 4] = ["r", "alpha", "a", "b"];
 
@@ -411,87 +409,68 @@ impl MbgNbd {
     ///
     /// Maximises Σ wᵢ ℓᵢ − λ Σ θ², ℓ as in [`MbgNbdParams::log_likelihood_one`].
     pub fn fit(data: &BtydData, opts: &FitOptions) -> Result<FittedMbgNbd> {
-        opts.validate()?;
-        let base = if opts.compress {
-            data.compress()
-        } else {
-            data.clone()
-        };
-        base.check_informative("MBG/NBD")?;
-        let scale = base.max_t();
-        let scaled = base.rescaled(scale);
-        let start = match &opts.initial {
-            // purchase process from moments; a = b = 1, a uniform dropout probability
-            None => base
-                .nbd_moments()
-                .map_or([1.0; 4], |(r, alpha)| [r, alpha / scale, 1.0, 1.0]),
-            Some(v) => match v.as_slice() {
-                [r, alpha, a, b] => [*r, alpha / scale, *a, *b],
-                _ => {
-                    return Err(CrmkitError::invalid_config(
-                        "initial",
-                        v,
-                        "MBG/NBD needs 4 starting values (r, alpha, a, b)",
-                    ));
-                }
-            },
-        };
-        let nll = |part: &mut BtydData,
-                   th: &[f64; 4],
-                   g: &mut [f64; 4],
-                   opg: Option<&mut [[f64; 4]; 4]>| {
-            let p = MbgNbdParams {
-                r: th[0],
-                alpha: th[1],
-                a: th[2],
-                b: th[3],
-            };
-            let mut s = Shared::new(&p);
-            let mut sum = NllSum::new(g, opg);
-            for (x, r, t, w) in part.rows() {
-                sum.add(w, |gr| {
-                    row_log_likelihood(&p, &mut s, x, r, t, Some((gr, 1.0)))
-                });
-            }
-            sum.finish()
-        };
-        let fit = fit_log_params_split(
-            "MBG/NBD",
-            NAMES,
-            scaled.halves(),
-            scaled.len(),
-            nll,
-            base.total_weight(),
-            start,
-            &|end| heterogeneity_restarts(end, &[(0, 1), (2, 3)]),
-            opts,
-            [false; NAMES.len()],
-        )?;
-        let [r, alpha_s, a, b] = fit.params;
-        let params = MbgNbdParams {
-            r,
-            alpha: alpha_s * scale,
-            a,
-            b,
-        };
-        let covariance = fit.covariance.map(|c| rescale_covariance(c, 1, scale));
-        let standard_errors = covariance.map(|c| MbgNbdParams {
-            r: c[0][0].sqrt(),
-            alpha: c[1][1].sqrt(),
-            a: c[2][2].sqrt(),
-            b: c[3][3].sqrt(),
-        });
-        let log_likelihood = base.unscaled_log_likelihood(fit.log_likelihood, scale);
-        Ok(FittedMbgNbd {
-            params,
-            standard_errors,
-            covariance,
-            log_likelihood,
-            report: fit.report(log_likelihood),
-            n_customers: base.total_weight(),
-        })
+        fit_model(&MbgNbd, data, opts)
     }
 }
+
+impl FitModel<4> for MbgNbd {
+    type Data = BtydData;
+    type Params = MbgNbdParams;
+    type Fitted = FittedMbgNbd;
+    type Part<'a> = BtydData;
+    const MODEL: &'static str = "MBG/NBD";
+    const NAMES: [&'static str; 4] = NAMES;
+    const HETEROGENEITY: &'static [(usize, usize)] = &[(0, 1), (2, 3)];
+    const SCALED: &'static [usize] = &[1];
+
+    /// The purchase process from moments; a = b = 1, a uniform dropout probability.
+    fn default_start(&self, base: &BtydData, scale: f64) -> [f64; 4] {
+        base.nbd_moments()
+            .map_or([1.0; 4], |(r, alpha)| [r, alpha / scale, 1.0, 1.0])
+    }
+
+    fn likelihood<'a>(&'a self, base: &'a BtydData, scale: f64) -> Likelihood<BtydData> {
+        let scaled = base.rescaled(scale);
+        Likelihood::Split {
+            parts: scaled.halves(),
+            rows: scaled.len(),
+        }
+    }
+
+    fn nll(
+        &self,
+        part: &mut BtydData,
+        th: &[f64; 4],
+        g: &mut [f64; 4],
+        opg: Option<&mut [[f64; 4]; 4]>,
+    ) -> f64 {
+        let p = Self::params(*th);
+        let mut s = Shared::new(&p);
+        let mut sum = NllSum::new(g, opg);
+        for (x, r, t, w) in part.rows() {
+            sum.add(w, |gr| {
+                row_log_likelihood(&p, &mut s, x, r, t, Some((gr, 1.0)))
+            });
+        }
+        sum.finish()
+    }
+
+    fn params([r, alpha, a, b]: [f64; 4]) -> MbgNbdParams {
+        MbgNbdParams { r, alpha, a, b }
+    }
+
+    fn log_likelihood(
+        &self,
+        base: &BtydData,
+        _: &MbgNbdParams,
+        fitted: f64,
+        scale: f64,
+    ) -> Result<f64> {
+        Ok(base.unscaled_log_likelihood(fitted, scale))
+    }
+}
+
+fitted_from_model_fit!(FittedMbgNbd, MbgNbdParams, 4, n_customers);
 
 super::delegate_to_params!(FittedMbgNbd);
 

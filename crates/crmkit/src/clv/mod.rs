@@ -67,6 +67,7 @@ mod bg_expectation;
 mod bgbb;
 mod bgnbd;
 mod data;
+mod fit_model;
 mod gamma_gamma;
 mod mbgnbd;
 mod paretonbd;

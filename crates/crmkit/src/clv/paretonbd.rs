@@ -4,12 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::data::{check_customer, check_horizon, distinct_index};
+use super::fit_model::{FitModel, Likelihood, fit_model, fitted_from_model_fit};
 use super::unit_a_quad::ln_hyp2f1_unit_a_quad;
 use super::{BtydData, TransactionModel, check_params, finite, map_rows};
-use crate::math::optimize::{
-    ConvergenceReport, FitOptions, NllSum, fit_log_params_split, heterogeneity_restarts,
-    rescale_covariance,
-};
+use crate::math::optimize::{ConvergenceReport, FitOptions, NllSum};
 use crate::math::special::{
     UnitASeries, digamma, hyp2f1, hyp2f1_series, ln_beta, ln_gamma, ln_gamma_ratio,
     ln_hyp2f1_unit_a, log_add_exp, log1m_exp, logistic, upper_gamma_scaled,
@@ -1305,84 +1303,65 @@ impl ParetoNbd {
     ///
     /// Maximises Σ wᵢ ℓᵢ − λ Σ θ², ℓ as in [`ParetoNbdParams::log_likelihood_one`].
     pub fn fit(data: &BtydData, opts: &FitOptions) -> Result<FittedParetoNbd> {
-        opts.validate()?;
-        let base = if opts.compress {
-            data.compress()
-        } else {
-            data.clone()
-        };
-        base.check_informative("Pareto/NBD")?;
-        let scale = base.max_t();
-        let scaled = base.rescaled(scale);
-        let start = match &opts.initial {
-            // purchase process from moments; dropout on the same scale (β = α, so the series
-            // start short) with shape ½
-            None => base.nbd_moments().map_or([1.0; 4], |(r, alpha)| {
-                [r, alpha / scale, 0.5, alpha / scale]
-            }),
-            Some(v) => match v.as_slice() {
-                [r, alpha, s, beta] => [*r, alpha / scale, *s, beta / scale],
-                _ => {
-                    return Err(CrmkitError::invalid_config(
-                        "initial",
-                        v,
-                        "Pareto/NBD needs 4 starting values (r, alpha, s, beta)",
-                    ));
-                }
-            },
-        };
-        let parts = Plan::new_split(&scaled, None).map(|plan| (plan, PlanScratch::new()));
-        let nll = |(plan, scratch): &mut (Plan, PlanScratch),
-                   th: &[f64; 4],
-                   g: &mut [f64; 4],
-                   opg: Option<&mut [[f64; 4]; 4]>| {
-            let p = ParetoNbdParams {
-                r: th[0],
-                alpha: th[1],
-                s: th[2],
-                beta: th[3],
-            };
-            plan.nll(&p, scratch, g, opg)
-        };
-        let fit = fit_log_params_split(
-            "Pareto/NBD",
-            NAMES,
-            parts,
-            scaled.len(),
-            nll,
-            base.total_weight(),
-            start,
-            &|end| heterogeneity_restarts(end, &[(0, 1), (2, 3)]),
-            opts,
-            [false; NAMES.len()],
-        )?;
-        let [r, a, s, b] = fit.params;
-        let params = ParetoNbdParams {
-            r,
-            alpha: a * scale,
-            s,
-            beta: b * scale,
-        };
-        let covariance = fit
-            .covariance
-            .map(|c| rescale_covariance(rescale_covariance(c, 1, scale), 3, scale));
-        let standard_errors = covariance.map(|c| ParetoNbdParams {
-            r: c[0][0].sqrt(),
-            alpha: c[1][1].sqrt(),
-            s: c[2][2].sqrt(),
-            beta: c[3][3].sqrt(),
-        });
-        let log_likelihood = base.unscaled_log_likelihood(fit.log_likelihood, scale);
-        Ok(FittedParetoNbd {
-            params,
-            standard_errors,
-            covariance,
-            log_likelihood,
-            report: fit.report(log_likelihood),
-            n_customers: base.total_weight(),
-        })
+        fit_model(&ParetoNbdFit, data, opts)
     }
 }
+
+/// The Pareto/NBD fit's parts (a type of its own: its likelihood tables are private).
+struct ParetoNbdFit;
+
+impl FitModel<4> for ParetoNbdFit {
+    type Data = BtydData;
+    type Params = ParetoNbdParams;
+    type Fitted = FittedParetoNbd;
+    type Part<'a> = (Plan, PlanScratch);
+    const MODEL: &'static str = "Pareto/NBD";
+    const NAMES: [&'static str; 4] = NAMES;
+    const HETEROGENEITY: &'static [(usize, usize)] = &[(0, 1), (2, 3)];
+    const SCALED: &'static [usize] = &[1, 3];
+
+    /// The purchase process from moments; dropout on the same scale (β = α, so the series
+    /// start short) with shape ½.
+    fn default_start(&self, base: &BtydData, scale: f64) -> [f64; 4] {
+        base.nbd_moments().map_or([1.0; 4], |(r, alpha)| {
+            [r, alpha / scale, 0.5, alpha / scale]
+        })
+    }
+
+    fn likelihood<'a>(&'a self, base: &'a BtydData, scale: f64) -> Likelihood<Self::Part<'a>> {
+        let scaled = base.rescaled(scale);
+        Likelihood::Split {
+            parts: Plan::new_split(&scaled, None).map(|plan| (plan, PlanScratch::new())),
+            rows: scaled.len(),
+        }
+    }
+
+    fn nll(
+        &self,
+        (plan, scratch): &mut Self::Part<'_>,
+        th: &[f64; 4],
+        g: &mut [f64; 4],
+        opg: Option<&mut [[f64; 4]; 4]>,
+    ) -> f64 {
+        plan.nll(&Self::params(*th), scratch, g, opg)
+    }
+
+    fn params([r, alpha, s, beta]: [f64; 4]) -> ParetoNbdParams {
+        ParetoNbdParams { r, alpha, s, beta }
+    }
+
+    fn log_likelihood(
+        &self,
+        base: &BtydData,
+        _: &ParetoNbdParams,
+        fitted: f64,
+        scale: f64,
+    ) -> Result<f64> {
+        Ok(base.unscaled_log_likelihood(fitted, scale))
+    }
+}
+
+fitted_from_model_fit!(FittedParetoNbd, ParetoNbdParams, 4, n_customers);
 
 super::delegate_to_params!(FittedParetoNbd);
 

@@ -3,10 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::fit_model::{FitModel, Likelihood, fit_model, fitted_from_model_fit};
 use super::{RetentionData, check_params, finite};
-use crate::math::optimize::{
-    ConvergenceReport, FitOptions, fit_log_params_multi, heterogeneity_restarts,
-};
+use crate::math::optimize::{ConvergenceReport, FitOptions};
 use crate::math::special::{digamma, ln_beta, ln_beta_ratio, ln_hyp2f1_unit_a};
 use crate::{CrmkitError, Result};
 
@@ -285,63 +284,52 @@ impl Sbg {
     ///
     /// Maximises ℓ of [`SbgParams::log_likelihood`] − λ Σ θ².
     pub fn fit(data: &RetentionData, opts: &FitOptions) -> Result<FittedSbg> {
-        opts.validate()?;
-        if data.lost().iter().all(|&l| l == 0.0) {
-            return Err(CrmkitError::Uninformative {
-                model: "sBG".to_owned(),
-                reason: "no customer was lost in any period, so the churn probability is not \
-                         identified (the likelihood rises towards churn probability 0)"
-                    .to_owned(),
-            });
-        }
-        let start = match &opts.initial {
-            None => [1.0; 2],
-            Some(v) => match v.as_slice() {
-                [a, b] => [*a, *b],
-                _ => {
-                    return Err(CrmkitError::invalid_config(
-                        "initial",
-                        v,
-                        "sBG needs 2 starting values (alpha, beta)",
-                    ));
-                }
-            },
-        };
-        let nll = |th: &[f64; 2], g: &mut [f64; 2], _opg: Option<&mut [[f64; 2]; 2]>| {
-            let p = SbgParams {
-                alpha: th[0],
-                beta: th[1],
-            };
-            let v = log_likelihood_grad(&p, data, Some(g));
-            *g = g.map(|x| -x);
-            -v
-        };
-        let fit = fit_log_params_multi(
-            "sBG",
-            NAMES,
-            nll,
-            data.cohort_size(),
-            start,
-            &|end| heterogeneity_restarts(end, &[(0, 1)]),
-            opts,
-            [false; NAMES.len()],
-        )?;
-        let [alpha, beta] = fit.params;
-        let params = SbgParams { alpha, beta };
-        let standard_errors = fit.covariance.map(|c| SbgParams {
-            alpha: c[0][0].sqrt(),
-            beta: c[1][1].sqrt(),
-        });
-        let log_likelihood = params.log_likelihood(data)?;
-        Ok(FittedSbg {
-            params,
-            standard_errors,
-            covariance: fit.covariance,
-            log_likelihood,
-            report: fit.report(log_likelihood),
-        })
+        fit_model(&Sbg, data, opts)
     }
 }
+
+impl FitModel<2> for Sbg {
+    type Data = RetentionData;
+    type Params = SbgParams;
+    type Fitted = FittedSbg;
+    type Part<'a> = &'a RetentionData;
+    const MODEL: &'static str = "sBG";
+    const NAMES: [&'static str; 2] = NAMES;
+    const HETEROGENEITY: &'static [(usize, usize)] = &[(0, 1)];
+    const SCALED: &'static [usize] = &[];
+
+    fn likelihood<'a>(&'a self, base: &'a RetentionData, _: f64) -> Likelihood<&'a RetentionData> {
+        Likelihood::Whole(base)
+    }
+
+    fn nll(
+        &self,
+        data: &mut &RetentionData,
+        th: &[f64; 2],
+        g: &mut [f64; 2],
+        _opg: Option<&mut [[f64; 2]; 2]>,
+    ) -> f64 {
+        let v = log_likelihood_grad(&Self::params(*th), data, Some(g));
+        *g = g.map(|x| -x);
+        -v
+    }
+
+    fn params([alpha, beta]: [f64; 2]) -> SbgParams {
+        SbgParams { alpha, beta }
+    }
+
+    fn log_likelihood(
+        &self,
+        data: &RetentionData,
+        params: &SbgParams,
+        _: f64,
+        _: f64,
+    ) -> Result<f64> {
+        params.log_likelihood(data)
+    }
+}
+
+fitted_from_model_fit!(FittedSbg, SbgParams, 2);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

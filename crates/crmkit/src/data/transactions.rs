@@ -12,6 +12,7 @@ use crate::data::calendar::{
     Day, MIN_DAY, checked_day, day_from_ticks, day_number_from_ticks, format_day,
 };
 use crate::data::ids::CustomerIndex;
+use crate::names::named_enum;
 use crate::quality::Rule;
 use crate::{CrmkitError, Result};
 
@@ -109,44 +110,57 @@ impl Times<'_> {
     }
 }
 
-/// What to do with transactions dated after the observation date.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::data::transactions::AfterAsOf;
-/// assert_eq!(AfterAsOf::default(), AfterAsOf::Error);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AfterAsOf {
-    /// Fail with [`CrmkitError::AfterObservation`] naming the first such row (the default).
-    #[default]
-    Error,
-    /// Leave such rows out and count them in the [`LogReport`].
-    Exclude,
+named_enum! {
+    /// What to do with transactions dated after the observation date: `"error"` or
+    /// `"exclude"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::transactions::AfterAsOf;
+    /// assert_eq!(AfterAsOf::default(), AfterAsOf::Error);
+    /// assert_eq!("exclude".parse::<AfterAsOf>()?, AfterAsOf::Exclude);
+    /// assert_eq!(AfterAsOf::Exclude.to_string(), "exclude");
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    #[derive(Default)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum AfterAsOf parsed as "after_as_of" {
+        /// Fail with [`CrmkitError::AfterObservation`] naming the first such row (the default).
+        #[default]
+        Error,
+        /// Leave such rows out and count them in the [`LogReport`].
+        Exclude,
+    }
 }
 
-/// What negative amounts mean.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::data::transactions::NegativeAmounts;
-/// assert_eq!(NegativeAmounts::default(), NegativeAmounts::Error);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NegativeAmounts {
-    /// A negative amount is an error naming its row (the default): a log of purchases should
-    /// not contain them, and a silent choice would change every monetary figure.
-    #[default]
-    Error,
-    /// Negative amounts are refunds: they are netted against the customer's spend of the
-    /// period they fall in, but are not purchases (they count towards no frequency and move no
-    /// purchase date). A customer who has only refunds gets no row and is counted in
-    /// [`LogReport::refund_only_customers`].
-    Net,
+named_enum! {
+    /// What negative amounts mean: `"error"` or `"net"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::transactions::NegativeAmounts;
+    /// assert_eq!(NegativeAmounts::default(), NegativeAmounts::Error);
+    /// assert_eq!("net".parse::<NegativeAmounts>()?, NegativeAmounts::Net);
+    /// assert_eq!(NegativeAmounts::Net.to_string(), "net");
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    #[derive(Default)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum NegativeAmounts parsed as "negative_amounts" {
+        /// A negative amount is an error naming its row (the default): a log of purchases should
+        /// not contain them, and a silent choice would change every monetary figure.
+        #[default]
+        Error,
+        /// Negative amounts are refunds: they are netted against the customer's spend of the
+        /// period they fall in, but are not purchases (they count towards no frequency and move no
+        /// purchase date). A customer who has only refunds gets no row and is counted in
+        /// [`LogReport::refund_only_customers`].
+        Net,
+    }
 }
 
 /// How the rows of a log were used: what was left out and why. Nothing is dropped without

@@ -31,11 +31,13 @@ named_enum! {
     /// assert_eq!(ValueQuadrant::from_levels(true, false), ValueQuadrant::Maintain);
     /// assert!(ValueQuadrant::Deepen.is_high_value() && ValueQuadrant::Deepen.is_high_potential());
     /// assert_eq!(ValueQuadrant::Automate.as_str(), "automate");
+    /// assert_eq!("develop".parse::<ValueQuadrant>()?, ValueQuadrant::Develop);
+    /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
     #[derive(PartialOrd, Ord)]
     #[serde(rename_all = "snake_case")]
     #[strum(serialize_all = "snake_case")]
-    pub enum ValueQuadrant {
+    pub enum ValueQuadrant parsed as "quadrant" {
         /// High value, high potential: deepen the relationship — a dedicated account manager,
         /// co-creation (joint product development, advisory boards), priority service.
         Deepen,
