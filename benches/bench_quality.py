@@ -18,7 +18,11 @@ Protocol: the two contenders take turns in ``--rounds`` rounds (their order alte
 each round a contender's time is the best of two back-to-back calls. Each round gives a ratio
 (report / features); the output shows the median times, the median ratio and its range.
 
-Usage: python benches/bench_quality.py [--rows 10000000] [--customers 1000000] [--rounds 5] [--outliers mean_multiple|mad]
+With ``--check`` each report is first compared row for row with plain pandas / numpy references
+on the same table (``isna``, comparisons, ``DataFrame.duplicated(keep="first")``; the cut
+within 1e-9 relative of ``10 * mean`` or ``median + 3.5 * MAD / 0.6745``).
+
+Usage: python benches/bench_quality.py [--rows 10000000] [--customers 1000000] [--rounds 5] [--outliers mean_multiple|mad] [--check]
 """
 
 from __future__ import annotations
@@ -89,12 +93,38 @@ def tables(rows: int, customers: int) -> Iterator[tuple[str, pa.Table, pa.Table]
         del full, clean, keep, id_arr
 
 
+def check(full: pa.Table, report: Any, outliers: str) -> None:
+    """The report's rows against plain pandas / numpy references on the same table."""
+    df = full.to_pandas()
+    day = df["timestamp"].dt.floor("D")
+    a = df["amount"].to_numpy()
+    orders = a[np.isfinite(a) & (a >= 0)]
+    expected = {
+        "missing_customer_id": df["customer_id"].isna().to_numpy(),
+        "non_finite_amount": ~np.isfinite(a),
+        "negative_amount": a < 0,
+        "timestamp_after_as_of": (day > np.datetime64(AS_OF)).to_numpy(),
+        "duplicate_row": df.duplicated(["customer_id", "timestamp", "amount"], keep="first").to_numpy(),
+    }
+    for rule, mask in expected.items():
+        assert report.row_indices(rule).tolist() == np.flatnonzero(mask).tolist(), rule
+    if outliers == "mean_multiple":
+        cut = 10 * orders.mean()
+    else:
+        center = np.median(orders)
+        cut = center + 3.5 * np.median(np.abs(orders - center)) / 0.6745
+    assert abs(report.outlier_cut - cut) <= 1e-9 * cut, (report.outlier_cut, cut)
+    flagged = np.flatnonzero(np.isfinite(a) & (a > report.outlier_cut))
+    assert report.row_indices("outlier_amount").tolist() == flagged.tolist(), "outlier_amount"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--outliers", default="mean_multiple", choices=["mean_multiple", "mad"])
+    parser.add_argument("--check", action="store_true", help="compare the rows with pandas / numpy first")
     args = parser.parse_args()
     print(f"crmkit {crmkit.__version__}, pyarrow {pa.__version__}, numpy {np.__version__}; {os.cpu_count()} cores")
     print(f"log: {args.rows:,} transactions over about {args.customers:,} customers; outliers={args.outliers}\n")
@@ -109,7 +139,11 @@ def main() -> None:
                 warnings.simplefilter("ignore", crmkit.CrmkitWarning)
                 return crmkit.rfm_features(clean, as_of=AS_OF, after_as_of="exclude", negative_amounts="net")
 
-        counts = report().counts
+        first = report()
+        counts = first.counts
+        if args.check:
+            check(full, first, args.outliers)
+            print(f"{name:<13} rows identical to the pandas / numpy references")
         times: dict[str, list[float]] = {"quality_report": [], "rfm_features": []}
         contenders = [("quality_report", report), ("rfm_features", features)]
         for i in range(args.rounds):

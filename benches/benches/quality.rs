@@ -1,6 +1,7 @@
 //! Criterion benchmark of the data-quality report against `rfm_features` on the same log.
 //!
-//! Both run from raw columns (the customer index is part of what a caller pays), at 1 M
+//! Both run from raw columns (the customer index, when one is built, is part of what a caller
+//! pays; the `by_id` variants group by a hash of the ids and build none), at 1 M
 //! transactions (100 k customers) and 10 M transactions (1 M customers), on integer ids
 //! spread over a wide range (a random 62-bit id per customer: hashed, not a dense table),
 //! time-ordered and shuffled. The target is a report within 2× the features' time. Run briefly on a shared
@@ -22,7 +23,7 @@ use criterion::{
 use crmkit::data::ids::CustomerIndex;
 use crmkit::data::transactions::{Times, TransactionLog};
 use crmkit::quality::{OutlierRule, QualityLog, QualityOptions, quality_report};
-use crmkit::rfm::features::{FeatureOptions, rfm_features};
+use crmkit::rfm::features::{FeatureOptions, IntIds, rfm_features, rfm_features_by_id};
 use crmkit_benches::{AS_OF_DAY, MICROS_PER_DAY, SplitMix64, shuffled, synthetic_log};
 
 const LOG_SIZES: [(usize, usize); 2] = [(1_000_000, 100_000), (10_000_000, 1_000_000)];
@@ -52,6 +53,18 @@ fn quality(c: &mut Criterion) {
             let id = |name: &str| {
                 BenchmarkId::new(name, format!("{transactions}tx_{customers}cust/{order}"))
             };
+            group.bench_function(id("by_id+rfm_features"), |b| {
+                b.iter(|| {
+                    rfm_features_by_id(
+                        IntIds::I64(black_box(&wide)),
+                        times,
+                        &data.amount,
+                        AS_OF_DAY,
+                        &FeatureOptions::default(),
+                    )
+                    .expect("valid log")
+                })
+            });
             group.bench_function(id("index+rfm_features"), |b| {
                 b.iter(|| {
                     let index = CustomerIndex::from_i64("customer_id", black_box(&wide))
@@ -69,6 +82,14 @@ fn quality(c: &mut Criterion) {
                     outliers,
                     ..QualityOptions::new(AS_OF_DAY)
                 };
+                group.bench_function(id(&format!("by_id+quality_report/{rule}")), |b| {
+                    b.iter(|| {
+                        let log =
+                            QualityLog::by_id(IntIds::I64(black_box(&wide)), times, &data.amount)
+                                .expect("columns of one length");
+                        quality_report(&log, None, &options).expect("valid options")
+                    })
+                });
                 group.bench_function(id(&format!("index+quality_report/{rule}")), |b| {
                     b.iter(|| {
                         let index = CustomerIndex::from_i64("customer_id", black_box(&wide))

@@ -9,6 +9,8 @@ logs — exact integer counts, no tolerance.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import statistics
 import warnings
 
 import numpy as np
@@ -317,6 +319,80 @@ def test_row_order_changes_indices_not_counts(rows: list[tuple[str | None, int |
     for rule in a.rules:
         if rule != "duplicate_row":  # which copy counts as the first depends on the order
             assert sorted(perm[b.row_indices(rule)].tolist()) == a.row_indices(rule).tolist(), rule
+
+
+def _plain_duplicates(rows: list[tuple[object, int | None, float | None]]) -> list[int]:
+    """Rows equal to an earlier row (NaN equals NaN, -0.0 equals 0.0, null equals null)."""
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for i, (cid, day, amount) in enumerate(rows):
+        a: object = amount
+        if amount is not None and math.isnan(amount):
+            a = "nan"
+        elif amount == 0.0:
+            a = 0.0
+        key = (cid, day, a)
+        if key in seen:
+            out.append(i)
+        seen.add(key)
+    return out
+
+
+def _plain_cut(rows: list[tuple[object, int | None, float | None]], mad: bool) -> float | None:
+    orders = [a for _, _, a in rows if a is not None and math.isfinite(a) and a >= 0]
+    if not orders:
+        return None
+    if not mad:
+        return 2.0 * math.fsum(orders) / len(orders)
+    center = statistics.median(orders)
+    deviations = [abs(a - center) for a in orders]
+    spread = statistics.median(deviations)
+    if spread > 0:
+        return center + 3.5 * spread / 0.6745
+    return center + 3.5 * 1.253314 * math.fsum(deviations) / len(deviations)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 3)),
+            st.one_of(st.none(), st.integers(0, 3)),
+            st.one_of(st.none(), st.sampled_from([0.0, -0.0, 1.0, 2.0, -1.0, float("nan"), 40.0]),
+                      st.floats(0, 1e6)),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    seed=st.integers(0, 2**32 - 1),
+    strings=st.booleans(),
+    mad=st.booleans(),
+)
+def test_duplicates_and_outliers_match_a_plain_reference_under_shuffles(
+    rows: list[tuple[int | None, int | None, float | None]], seed: int, strings: bool, mad: bool
+) -> None:
+    """The partitioned duplicate check and the parallel outlier cut against plain Python
+    (a set of seen rows; statistics.median and math.fsum, rel 1e-12), in the drawn order and
+    shuffled; string and integer ids."""
+    perm = np.random.default_rng(seed).permutation(len(rows))
+    for order in (np.arange(len(rows)), perm):
+        picked = [rows[i] for i in order]
+        ids = [None if r[0] is None else (f"CUS-{r[0]:010d}" if strings else 2**62 + r[0]) for r in picked]
+        table = pa.table({
+            "customer_id": pa.array(ids, pa.string() if strings else pa.int64()),
+            "timestamp": pa.array([None if r[1] is None else dt.date(2024, 3, 1) + dt.timedelta(days=r[1]) for r in picked], pa.date32()),
+            "amount": pa.array([r[2] for r in picked], pa.float64()),
+        })
+        report = crmkit.quality_report(table, as_of=AS_OF, outliers="mad" if mad else "mean_multiple", outlier_factor=2.0)
+        plain = [(ids[i], picked[i][1], picked[i][2]) for i in range(len(picked))]
+        assert report.row_indices("duplicate_row").tolist() == _plain_duplicates(plain)
+        cut = _plain_cut(plain, mad)
+        if cut is None:
+            assert report.outlier_cut is None
+            continue
+        assert report.outlier_cut == pytest.approx(cut, rel=1e-12, abs=1e-12)
+        flagged = [i for i, (_, _, a) in enumerate(plain) if a is not None and math.isfinite(a) and a > report.outlier_cut]
+        assert report.row_indices("outlier_amount").tolist() == flagged
 
 
 def test_warnings_about_rows_left_out_name_their_rule() -> None:

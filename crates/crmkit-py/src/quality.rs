@@ -16,6 +16,7 @@ use crmkit::quality::{
     CustomerRecords, Nulls, OutlierRule, QualityLog, QualityOptions, RecordField, TextColumn,
     quality_report as core_quality_report,
 };
+use crmkit::rfm::features::IntIds;
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::PyTypeCheck;
 use pyo3::prelude::*;
@@ -535,8 +536,18 @@ fn quality_report<'py>(
     let record_masks = record_ids.as_ref().map(|(v, m)| (v.slice(), m.nulls()));
     let ids = ids.slice();
     let report = without_gil(py, || {
-        let index = index_of(ids, "customer_id")?;
-        let mut log = QualityLog::new(&index, times, amounts)?
+        // The log's ids are read in place (the report groups rows by a hash of the ids; no
+        // customer index is built).
+        let strings = match ids {
+            IdSlice::Str(array) => Some(StrColumn::of(array)),
+            IdSlice::Int(_) => None,
+        };
+        let id_of = |row: usize| strings.as_ref().map_or("", |s| s.value(row));
+        let log = match ids {
+            IdSlice::Int(v) => QualityLog::by_id(IntIds::I64(v), times, amounts)?,
+            IdSlice::Str(array) => QualityLog::by_str(array.len(), &id_of, times, amounts)?,
+        };
+        let mut log = log
             .with_missing_customer_ids(id_nulls)?
             .with_missing_timestamps(time_nulls)?
             .with_missing_amounts(amount_nulls)?;

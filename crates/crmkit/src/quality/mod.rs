@@ -22,8 +22,9 @@
 //! - `duplicate_row`: the same customer id, timestamp (to the tick, not the day) and amount —
 //!   and the same values in any further key columns given — as an earlier row. Nulls compare
 //!   equal to nulls, NaN to NaN and −0.0 to 0.0. The first occurrence is not flagged, each later
-//!   copy is. Rows are grouped by customer (a counting sort) and sorted within each customer,
-//!   so the work is O(n log n) at worst, never quadratic;
+//!   copy is. Rows are partitioned by a hash of the whole row and each partition is checked in
+//!   its own cache-resident hash table (see `scan.rs`): linear in the rows, never quadratic,
+//!   whatever the number of rows per customer;
 //! - `outlier_amount`: an order whose amount exceeds the outlier cut (see [`OutlierRule`]).
 //!
 //! On the customer records (a table of one row per B2B customer record):
@@ -47,7 +48,10 @@ use crate::data::ids::CustomerIndex;
 use crate::data::transactions::Times;
 use crate::math::stats::median_in_place;
 use crate::names::named_enum;
+use crate::rfm::features::IntIds;
 use crate::{CrmkitError, Result};
+
+mod scan;
 
 named_enum! {
     /// A data-quality rule: the fixed vocabulary of the report.
@@ -306,6 +310,25 @@ impl<S: AsRef<str>> TextColumn for Vec<Option<S>> {
     }
 }
 
+/// The customer ids of a [`QualityLog`]: dense codes, an integer column or string ids.
+#[derive(Clone, Copy)]
+enum LogIds<'a> {
+    Index(&'a CustomerIndex),
+    Int(IntIds<'a>),
+    Str(&'a (dyn Fn(usize) -> &'a str + Sync + 'a)),
+}
+
+impl fmt::Debug for LogIds<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the ids themselves.
+        f.write_str(match self {
+            LogIds::Index(_) => "LogIds::Index",
+            LogIds::Int(_) => "LogIds::Int",
+            LogIds::Str(_) => "LogIds::Str",
+        })
+    }
+}
+
 /// A transaction log as the report reads it: like
 /// [`TransactionLog`](crate::data::transactions::TransactionLog), but every column may hold nulls,
 /// amounts may be anything, and extra key columns may join the duplicate check.
@@ -328,7 +351,7 @@ impl<S: AsRef<str>> TextColumn for Vec<Option<S>> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct QualityLog<'a> {
-    customers: &'a CustomerIndex,
+    ids: LogIds<'a>,
     missing_customer_id: Nulls<'a>,
     times: Times<'a>,
     missing_timestamp: Nulls<'a>,
@@ -358,7 +381,76 @@ impl<'a> QualityLog<'a> {
     /// row; [`CrmkitError::InvalidConfig`] for ticks with `per_day <= 0`, or for a log of
     /// `u32::MAX` rows or more.
     pub fn new(customers: &'a CustomerIndex, times: Times<'a>, amounts: &'a [f64]) -> Result<Self> {
-        let rows = customers.codes().len();
+        Self::with_ids(
+            LogIds::Index(customers),
+            customers.codes().len(),
+            times,
+            amounts,
+        )
+    }
+
+    /// Wraps an integer id column as it is (no [`CustomerIndex`] is built: the report groups
+    /// rows by a hash of the ids), with the checks of [`QualityLog::new`]. Every `u64` and
+    /// `i128` value is its own customer. This is the fast path for large logs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::transactions::Times;
+    /// use crmkit::quality::{quality_report, QualityLog, QualityOptions, Rule};
+    /// use crmkit::rfm::features::IntIds;
+    ///
+    /// let ids = [7_i64, 7, 3];
+    /// let log = QualityLog::by_id(IntIds::I64(&ids), Times::Days(&[100, 100, 90]), &[5.0, 5.0, 2.0])?;
+    /// let report = quality_report(&log, None, &QualityOptions::new(140))?;
+    /// assert_eq!(report.rows(Rule::DuplicateRow), Some(&[1][..]));
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`QualityLog::new`], with `ids` giving the number of rows.
+    pub fn by_id(ids: IntIds<'a>, times: Times<'a>, amounts: &'a [f64]) -> Result<Self> {
+        Self::with_ids(LogIds::Int(ids), ids.len(), times, amounts)
+    }
+
+    /// Wraps `rows` string ids read through `id(row)` (borrowed, never copied; no
+    /// [`CustomerIndex`] is built), with the checks of [`QualityLog::new`]. Ids
+    /// are equal when their UTF-8 bytes are. `id` is not called for rows marked by
+    /// [`QualityLog::with_missing_customer_ids`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::transactions::Times;
+    /// use crmkit::quality::{quality_report, QualityLog, QualityOptions, Rule};
+    ///
+    /// let ids = ["CUS-7", "CUS-3", "CUS-7"];
+    /// let id = |row: usize| ids[row];
+    /// let log = QualityLog::by_str(3, &id, Times::Days(&[100, 100, 100]), &[5.0, 5.0, 5.0])?;
+    /// let report = quality_report(&log, None, &QualityOptions::new(140))?;
+    /// assert_eq!(report.rows(Rule::DuplicateRow), Some(&[2][..]));
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`QualityLog::new`].
+    pub fn by_str(
+        rows: usize,
+        id: &'a (dyn Fn(usize) -> &'a str + Sync + 'a),
+        times: Times<'a>,
+        amounts: &'a [f64],
+    ) -> Result<Self> {
+        Self::with_ids(LogIds::Str(id), rows, times, amounts)
+    }
+
+    fn with_ids(
+        ids: LogIds<'a>,
+        rows: usize,
+        times: Times<'a>,
+        amounts: &'a [f64],
+    ) -> Result<Self> {
         CrmkitError::check_len("timestamp", rows, times.len())?;
         CrmkitError::check_len("amount", rows, amounts.len())?;
         if let Times::Ticks { per_day, .. } = times {
@@ -378,7 +470,7 @@ impl<'a> QualityLog<'a> {
             ));
         }
         Ok(Self {
-            customers,
+            ids,
             missing_customer_id: Nulls::None,
             times,
             missing_timestamp: Nulls::None,
@@ -823,13 +915,19 @@ fn exact_mean(values: impl Iterator<Item = f64> + Clone, bound: usize) -> Option
     if count == 0 {
         return None;
     }
+    let scale = mean_scale(max, bound);
+    let total: i128 = values.map(|v| (v * scale) as i128).sum();
+    Some(total as f64 / count as f64 / scale)
+}
+
+/// The power of two [`exact_mean`] scales values by, for values up to `max` and at most `bound`
+/// of them.
+fn mean_scale(max: f64, bound: usize) -> f64 {
     // max · 2^k · bound < 2^126: k = 125 − ceil(log2 max) − ceil(log2 bound), at most 40.
     let max_exp = libm::ceil(libm::log2(max.max(1.0))) as i32 + 1;
     let n_exp = usize::BITS as i32 - bound.max(1).leading_zeros() as i32;
     let k = (125 - max_exp - n_exp).min(40);
-    let scale = libm::exp2(f64::from(k));
-    let total: i128 = values.map(|v| (v * scale) as i128).sum();
-    Some(total as f64 / count as f64 / scale)
+    libm::exp2(f64::from(k))
 }
 
 fn mad_cut(values: &mut [f64], threshold: f64) -> Option<f64> {
@@ -1071,8 +1169,10 @@ impl QualityReport {
 /// Checks a transaction log (and optionally customer records) against every data-quality rule
 /// and lists the rows each rule flags. Bad rows are what it reports, never an error.
 ///
-/// See the [module documentation](self) for the rules. The cost is a few linear passes over the
-/// columns plus one counting sort of the rows by customer for the duplicate check.
+/// See the [module documentation](self) for the rules. The cost is one partition pass over the
+/// columns (the per-row rules and the rows' hashes, on the pool), the duplicate check of each
+/// partition in cache, and two to five parallel passes over the amounts for the outliers. A log
+/// made with [`QualityLog::by_id`] or [`QualityLog::by_str`] needs no customer index first.
 ///
 /// # Examples
 ///
@@ -1114,19 +1214,44 @@ pub fn quality_report(
     options: &QualityOptions,
 ) -> Result<QualityReport> {
     options.outliers.validate()?;
-    let mut findings = scan_log(log, options);
-    let outlier_cut = options.outliers.cut_of_log(log);
-    let mut outliers = Vec::new();
-    if let Some(cut) = outlier_cut {
-        for (row, &amount) in log.amounts.iter().enumerate() {
-            if amount > cut && amount.is_finite() && !log.missing_amount.is_null(row) {
-                outliers.push(row);
-            }
-        }
+    let (rules, duplicates) = scan::scan(log, options, None);
+    let outlier_cut = scan::outlier_cut(log, options.outliers);
+    let outliers = outlier_cut.map_or_else(Vec::new, |cut| scan::outlier_rows(log, cut));
+    let mut findings = vec![
+        Finding {
+            rule: Rule::MissingCustomerId,
+            rows: rules.missing_id,
+        },
+        Finding {
+            rule: Rule::MissingTimestamp,
+            rows: rules.missing_ts,
+        },
+        Finding {
+            rule: Rule::MissingAmount,
+            rows: rules.missing_amount,
+        },
+        Finding {
+            rule: Rule::NonFiniteAmount,
+            rows: rules.non_finite,
+        },
+        Finding {
+            rule: Rule::NegativeAmount,
+            rows: rules.negative,
+        },
+        Finding {
+            rule: Rule::TimestampAfterAsOf,
+            rows: rules.after,
+        },
+    ];
+    if options.start.is_some() {
+        findings.push(Finding {
+            rule: Rule::TimestampBeforeStart,
+            rows: rules.before,
+        });
     }
     findings.push(Finding {
         rule: Rule::DuplicateRow,
-        rows: duplicate_rows(log),
+        rows: duplicates,
     });
     findings.push(Finding {
         rule: Rule::OutlierAmount,
@@ -1145,126 +1270,10 @@ pub fn quality_report(
     })
 }
 
-impl OutlierRule {
-    fn cut_of_log(&self, log: &QualityLog<'_>) -> Option<f64> {
-        let amounts = log.amounts;
-        let missing = log.missing_amount;
-        let orders = amounts
-            .iter()
-            .enumerate()
-            .filter(move |&(row, &a)| is_order(a) && !missing.is_null(row))
-            .map(|(_, &a)| a);
-        self.cut_of(orders, amounts.len())
-    }
-}
-
-/// The per-row rules: nulls, amounts and the observation range, in one pass.
-fn scan_log(log: &QualityLog<'_>, options: &QualityOptions) -> Vec<Finding> {
-    let mut missing_id = Vec::new();
-    let mut missing_ts = Vec::new();
-    let mut missing_amount = Vec::new();
-    let mut non_finite = Vec::new();
-    let mut negative = Vec::new();
-    let mut after = Vec::new();
-    let mut before = Vec::new();
-    // A day d is after as_of when d >= as_of + 1, i.e. ticks >= (as_of + 1) · per_day, and
-    // before start when ticks < start · per_day: no division per row.
-    let (per_day, ticks): (i64, TicksOrDays<'_>) = match log.times {
-        Times::Days(days) => (1, TicksOrDays::Days(days)),
-        Times::Ticks { values, per_day } => (per_day, TicksOrDays::Ticks(values)),
-    };
-    let bound = |day: Day| i128::from(day) * i128::from(per_day);
-    let clamp = |v: i128| v.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
-    let after_from = bound(options.as_of) + i128::from(per_day);
-    let before_below = options.start.map(bound);
-    // Compare in i64 when the bounds fit (they always do for realistic dates).
-    let after_from_i64 = clamp(after_from);
-    let after_never = after_from > i128::from(i64::MAX);
-    let before_below_i64 = before_below.map(clamp);
-    let ts_nulls = log.missing_timestamp;
-    let amount_nulls = log.missing_amount;
-    let id_nulls = log.missing_customer_id;
-    for row in 0..log.len() {
-        if id_nulls.is_null(row) {
-            missing_id.push(row);
-        }
-        if ts_nulls.is_null(row) {
-            missing_ts.push(row);
-        } else {
-            let t = match ticks {
-                TicksOrDays::Days(days) => i64::from(days[row]),
-                TicksOrDays::Ticks(values) => values[row],
-            };
-            if !after_never && t >= after_from_i64 {
-                after.push(row);
-            }
-            if let Some(below) = before_below_i64 {
-                if t < below {
-                    before.push(row);
-                }
-            }
-        }
-        let amount = log.amounts[row];
-        if !(amount >= 0.0 && amount.is_finite()) {
-            if amount_nulls.is_null(row) {
-                missing_amount.push(row);
-            } else if !amount.is_finite() {
-                non_finite.push(row);
-            } else {
-                negative.push(row);
-            }
-        } else if amount_nulls.is_null(row) {
-            missing_amount.push(row);
-        }
-    }
-    let mut findings = vec![
-        Finding {
-            rule: Rule::MissingCustomerId,
-            rows: missing_id,
-        },
-        Finding {
-            rule: Rule::MissingTimestamp,
-            rows: missing_ts,
-        },
-        Finding {
-            rule: Rule::MissingAmount,
-            rows: missing_amount,
-        },
-        Finding {
-            rule: Rule::NonFiniteAmount,
-            rows: non_finite,
-        },
-        Finding {
-            rule: Rule::NegativeAmount,
-            rows: negative,
-        },
-        Finding {
-            rule: Rule::TimestampAfterAsOf,
-            rows: after,
-        },
-    ];
-    if options.start.is_some() {
-        findings.push(Finding {
-            rule: Rule::TimestampBeforeStart,
-            rows: before,
-        });
-    }
-    findings
-}
-
 #[derive(Clone, Copy)]
 enum TicksOrDays<'a> {
     Days(&'a [i32]),
     Ticks(&'a [i64]),
-}
-
-/// The key of a row for the duplicate check, customer aside: timestamp (null first) and
-/// amount (canonical bits: one NaN, 0.0 for −0.0, a reserved pattern for null).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct RowKey {
-    time: (bool, i64),
-    amount: u64,
-    row: u32,
 }
 
 /// A NaN payload no arithmetic produces, standing for a null amount.
@@ -1280,106 +1289,6 @@ fn amount_bits(amount: f64, null: bool) -> u64 {
     } else {
         amount.to_bits()
     }
-}
-
-/// Rows equal to an earlier row: counting sort by customer (null ids form one group), then
-/// a sort of each customer's rows by (timestamp, amount, row) and, within runs of equal
-/// timestamp and amount, by the extra keys.
-fn duplicate_rows(log: &QualityLog<'_>) -> Vec<usize> {
-    let rows = log.len();
-    if rows < 2 {
-        return Vec::new();
-    }
-    let codes = log.customers.codes();
-    let null_group = log.customers.n_customers();
-    let group_of = |row: usize| {
-        if log.missing_customer_id.is_null(row) {
-            null_group
-        } else {
-            codes[row] as usize
-        }
-    };
-    let mut starts = vec![0u32; null_group + 2];
-    for row in 0..rows {
-        starts[group_of(row) + 1] += 1;
-    }
-    for g in 1..starts.len() {
-        starts[g] += starts[g - 1];
-    }
-    // Skip the scatter for a log where every customer has one row.
-    let mut any_repeat = false;
-    for g in 0..=null_group {
-        if starts[g + 1] - starts[g] > 1 {
-            any_repeat = true;
-            break;
-        }
-    }
-    if !any_repeat {
-        return Vec::new();
-    }
-    let mut next = starts.clone();
-    let mut order = vec![0u32; rows];
-    for row in 0..rows {
-        let slot = &mut next[group_of(row)];
-        order[*slot as usize] = row as u32;
-        *slot += 1;
-    }
-    let key_of = |row: u32| {
-        let r = row as usize;
-        let null_time = log.missing_timestamp.is_null(r);
-        let time = if null_time {
-            0
-        } else {
-            match log.times {
-                Times::Days(days) => i64::from(days[r]),
-                Times::Ticks { values, .. } => values[r],
-            }
-        };
-        RowKey {
-            // nulls sort first: (false, ..) < (true, ..), so mark present values with true
-            time: (!null_time, time),
-            amount: amount_bits(log.amounts[r], log.missing_amount.is_null(r)),
-            row,
-        }
-    };
-    let mut duplicates = Vec::new();
-    let mut keys: Vec<RowKey> = Vec::new();
-    let mut run: Vec<u32> = Vec::new();
-    for g in 0..=null_group {
-        let group = &order[starts[g] as usize..starts[g + 1] as usize];
-        if group.len() < 2 {
-            continue;
-        }
-        keys.clear();
-        keys.extend(group.iter().map(|&row| key_of(row)));
-        keys.sort_unstable();
-        let mut i = 0;
-        while i < keys.len() {
-            let mut j = i + 1;
-            while j < keys.len() && keys[j].time == keys[i].time && keys[j].amount == keys[i].amount
-            {
-                j += 1;
-            }
-            if j - i > 1 {
-                if log.duplicate_keys.is_empty() {
-                    duplicates.extend(keys[i + 1..j].iter().map(|k| k.row as usize));
-                } else {
-                    run.clear();
-                    run.extend(keys[i..j].iter().map(|k| k.row));
-                    let extra = |row: u32| log.duplicate_keys.iter().map(move |c| c[row as usize]);
-                    run.sort_unstable_by(|&a, &b| extra(a).cmp(extra(b)).then(a.cmp(&b)));
-                    for w in 1..run.len() {
-                        if extra(run[w]).eq(extra(run[w - 1])) {
-                            duplicates.push(run[w] as usize);
-                        }
-                    }
-                }
-            }
-            i = j;
-        }
-    }
-    duplicates.sort_unstable();
-    duplicates
 }
 
 /// Lower-cased with surrounding whitespace trimmed and inner runs of whitespace collapsed.
