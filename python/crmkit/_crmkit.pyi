@@ -118,6 +118,7 @@ def rfm_features(
     window_days: int = 365,
     after_as_of: str = "error",
     negative_amounts: str = "error",
+    string_ids: bool = False,
 ) -> dict[str, Any]: ...
 def quality_report(
     customer_id: Any,

@@ -538,6 +538,27 @@ def take(col: Any, rows: np.ndarray) -> Any:
     return arr[rows]
 
 
+def is_arrow_strings(col: Any) -> bool:
+    """Whether ``col`` is a pyarrow string column (utf8, large utf8 or utf8 view): the
+    extension can then gather the output's ids itself, in the column's own type."""
+    if family(col) != "pyarrow":
+        return False
+    import pyarrow as pa
+
+    kind = getattr(col, "type", None)
+    is_view = getattr(pa.types, "is_string_view", lambda t: False)
+    return kind is not None and (pa.types.is_string(kind) or pa.types.is_large_string(kind) or bool(is_view(kind)))
+
+
+def arrow_like(col: Any, values: Any) -> Any:
+    """``values`` (an Arrow array export) as a pyarrow column shaped like the pyarrow ``col``:
+    chunked when ``col`` is, as :func:`take` would give it."""
+    import pyarrow as pa
+
+    array = pa.array(values)
+    return pa.chunked_array([array], type=array.type) if isinstance(col, pa.ChunkedArray) else array
+
+
 def days_to_dates(days: np.ndarray) -> np.ndarray:
     """int64 days since 1970-01-01 as numpy datetime64[D] (a view)."""
     return days.view("datetime64[D]")

@@ -115,14 +115,16 @@ def rfm_features(
         window_days=window_days,
         after_as_of=after_as_of,
         negative_amounts=negative_amounts,
+        string_ids=_frames.is_arrow_strings(ids_col),
     )
     _warn_report(out["report"])
     return _frames.frame(_feature_columns(out, ids_col), _family(data, customer_id))
 
 
 def _feature_columns(out: Mapping[str, Any], ids_col: Any) -> dict[str, Any]:
+    gathered = out.get("customer_id")  # string ids gathered by the extension (pyarrow input)
     return {
-        "customer_id": _frames.take(ids_col, out["customer_row"]),
+        "customer_id": _frames.take(ids_col, out["customer_row"]) if gathered is None else _frames.arrow_like(ids_col, gathered),
         "first_purchase": _frames.days_to_dates(out["first_purchase"]),
         "last_purchase": _frames.days_to_dates(out["last_purchase"]),
         "days_since_last": out["days_since_last"],

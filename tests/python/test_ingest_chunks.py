@@ -35,3 +35,22 @@ def test_a_null_in_a_later_chunk_names_its_row() -> None:
     with pytest.raises(crmkit.MissingValueError) as err:
         crmkit.rfm_features(_log(chunked), as_of="2024-12-31")
     assert err.value.field == "customer_id" and err.value.row == 4
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string(), pa.string_view()])
+@pytest.mark.parametrize("chunks", [1, 3])
+def test_output_string_ids_gathered_by_the_extension_equal_a_take(kind: pa.DataType, chunks: int) -> None:
+    """pyarrow string ids come back gathered in Rust: the same values and type as pyarrow's own
+    ``take`` of each customer's first row (expected values: the ids sorted by their bytes,
+    written out by hand), NUL bytes and ids longer than 16 bytes kept whole."""
+    values = ["b", "a\x00", "a", "é-long-id-over-sixteen-bytes", "b", "a"]
+    whole = pa.array(values, kind)
+    col = pa.chunked_array([whole.slice(0, 2), whole.slice(2, 1), whole.slice(3)] if chunks == 3 else [whole])
+    out = crmkit.rfm_features(_log(col), as_of="2024-12-31")
+    ids = out.column("customer_id")
+    assert ids.type == kind
+    assert ids.to_pylist() == ["a", "a\x00", "b", "é-long-id-over-sixteen-bytes"]
+    assert ids.to_pylist() == col.cast(pa.large_string()).take(pa.array([2, 1, 0, 3])).to_pylist()  # no take kernel for views
+    # the column alone (an Array, not a table) gives the same ids
+    alone = crmkit.rfm_features(None, customer_id=whole, timestamp=_log(col).column("timestamp"), amount=_log(col).column("amount"), as_of="2024-12-31")
+    assert alone.column("customer_id").to_pylist() == ids.to_pylist()

@@ -156,7 +156,7 @@ fn check_nulls(array: &ArrayRef, offset: usize, field: &str) -> PyResult<()> {
 pub struct ChunkedStrs<'a> {
     chunks: Vec<StrColumn<'a>>,
     /// The first row of each chunk, and the number of rows at the end.
-    starts: Vec<usize>,
+    pub starts: Vec<usize>,
 }
 
 impl<'a> ChunkedStrs<'a> {
@@ -294,7 +294,10 @@ pub fn encode_ids(py: Python<'_>, obj: &Bound<'_, PyAny>, field: &str) -> PyResu
 
 /// Marketing RFM features straight from the id column (the fused grouping and aggregation of
 /// `crmkit::rfm::features::rfm_features_by_id`; no customer index is built first), with the
-/// GIL released.
+/// GIL released. With `string_ids`, a string id column also gives the output's id column
+/// (each customer's id at its first row, in the input's Arrow string type), gathered here in
+/// one pass instead of a take over the input's chunks in Python.
+#[allow(clippy::too_many_arguments)]
 pub fn rfm_features_of(
     py: Python<'_>,
     customer_id: &Bound<'_, PyAny>,
@@ -303,7 +306,8 @@ pub fn rfm_features_of(
     ticks_per_day: Option<i64>,
     as_of: i32,
     options: crmkit::rfm::features::FeatureOptions,
-) -> PyResult<crmkit::rfm::features::RfmFeatures> {
+    string_ids: bool,
+) -> PyResult<(crmkit::rfm::features::RfmFeatures, Option<ArrayRef>)> {
     use crmkit::rfm::features::{IntIds, rfm_features_by_id, rfm_features_by_str};
     let time_column = times(timestamp, "timestamp", ticks_per_day)?;
     let amounts = floats(amount, "amount")?;
@@ -317,7 +321,7 @@ pub fn rfm_features_of(
         // numpy comes in chunks)
         if several_string_chunks(&chunks) {
             let strings = ChunkedStrs::of(&chunks, field)?;
-            return without_gil(py, move || {
+            let f = without_gil(py, || {
                 rfm_features_by_str(
                     strings.len(),
                     |row| strings.value(row),
@@ -326,7 +330,17 @@ pub fn rfm_features_of(
                     as_of,
                     &options,
                 )
-            });
+            })?;
+            let out = if string_ids {
+                let starts = &strings.starts;
+                Some(gather_ids(py, &chunks, &f.first_row, |row| {
+                    let c = starts.partition_point(|&s| s <= row) - 1;
+                    (c, row - starts[c])
+                })?)
+            } else {
+                None
+            };
+            return Ok((f, out));
         }
         arrow_ids(one_array(chunks, field)?, field)?
     };
@@ -334,23 +348,54 @@ pub fn rfm_features_of(
         without_gil(py, move || {
             rfm_features_by_id(ids, times, amounts, as_of, &options)
         })
+        .map(|f| (f, None))
     };
     match &ids {
         Ids::Int(values) => by_id(IntIds::I64(values.as_slice())),
         Ids::UInt(values) => by_id(IntIds::U64(values.as_slice())),
         Ids::Wide(values) => by_id(IntIds::I128(values)),
-        Ids::Str(array) => without_gil(py, move || {
-            let strings = StrColumn::of(array);
-            rfm_features_by_str(
-                strings.len(),
-                |row| strings.value(row),
-                times,
-                amounts,
-                as_of,
-                &options,
-            )
-        }),
+        Ids::Str(array) => {
+            let f = without_gil(py, || {
+                let strings = StrColumn::of(array);
+                rfm_features_by_str(
+                    strings.len(),
+                    |row| strings.value(row),
+                    times,
+                    amounts,
+                    as_of,
+                    &options,
+                )
+            })?;
+            let out = if string_ids {
+                Some(gather_ids(
+                    py,
+                    std::slice::from_ref(array),
+                    &f.first_row,
+                    |row| (0, row),
+                )?)
+            } else {
+                None
+            };
+            Ok((f, out))
+        }
     }
+}
+
+/// The ids at `rows` of a string column in `chunks` (`locate` maps a row to its chunk and the
+/// row inside it), in the chunks' own type, with the GIL released.
+fn gather_ids(
+    py: Python<'_>,
+    chunks: &[ArrayRef],
+    rows: &[u64],
+    locate: impl Fn(usize) -> (usize, usize) + Sync,
+) -> PyResult<ArrayRef> {
+    let field = "customer_id";
+    without_gil(py, || {
+        let at: Vec<(usize, usize)> = rows.iter().map(|&r| locate(r as usize)).collect();
+        let arrays: Vec<&dyn Array> = chunks.iter().map(|a| a.as_ref()).collect();
+        arrow_select::interleave::interleave(&arrays, &at)
+            .map_err(|e| CrmkitError::invalid_config(field, "arrow column", e.to_string()))
+    })
 }
 
 /// uint64 values as ids: int64 (a view) when all are below 2^63, else kept as uint64.

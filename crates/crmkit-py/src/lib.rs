@@ -95,12 +95,16 @@ fn report_dict<'py>(py: Python<'py>, report: &LogReport) -> PyResult<Bound<'py, 
 ///     window_days: length of the frequency / monetary window ending at `as_of`.
 ///     after_as_of: 'error' or 'exclude'.
 ///     negative_amounts: 'error' or 'net' (refunds).
+///     string_ids: also return `customer_id`, the output's ids as an Arrow array (an object
+///         with `__arrow_c_array__`, in the input's string type) when the ids are an Arrow
+///         string column.
 ///
 /// Returns:
 ///     dict of numpy arrays (`customer_row`, `first_purchase`, `last_purchase` as days,
-///     `days_since_last`, `frequency`, `monetary`, `avg_order_value`) and `report` (a dict).
+///     `days_since_last`, `frequency`, `monetary`, `avg_order_value`), `report` (a dict) and,
+///     with `string_ids`, `customer_id`.
 #[pyfunction]
-#[pyo3(signature = (customer_id, timestamp, amount, as_of, *, ticks_per_day=None, window_days=errors::IntArg::Fits(365), after_as_of="error", negative_amounts="error"), text_signature = "(customer_id, timestamp, amount, as_of, *, ticks_per_day=None, window_days=365, after_as_of='error', negative_amounts='error')")]
+#[pyo3(signature = (customer_id, timestamp, amount, as_of, *, ticks_per_day=None, window_days=errors::IntArg::Fits(365), after_as_of="error", negative_amounts="error", string_ids=false), text_signature = "(customer_id, timestamp, amount, as_of, *, ticks_per_day=None, window_days=365, after_as_of='error', negative_amounts='error', string_ids=False)")]
 #[allow(clippy::too_many_arguments)]
 fn rfm_features<'py>(
     py: Python<'py>,
@@ -112,12 +116,13 @@ fn rfm_features<'py>(
     window_days: errors::IntArg,
     after_as_of: &str,
     negative_amounts: &str,
+    string_ids: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let options = FeatureOptions {
         window_days: errors::whole("window_days", window_days)?,
         log: log_options(after_as_of, negative_amounts)?,
     };
-    let f = columns::rfm_features_of(
+    let (f, ids) = columns::rfm_features_of(
         py,
         customer_id,
         timestamp,
@@ -125,8 +130,12 @@ fn rfm_features<'py>(
         ticks_per_day,
         as_of,
         options,
+        string_ids,
     )?;
     let d = PyDict::new(py);
+    if let Some(ids) = ids {
+        d.set_item("customer_id", pyo3_arrow::PyArray::from_array_ref(ids))?;
+    }
     d.set_item("report", report_dict(py, &f.report)?)?;
     d.set_item("customer_row", f.first_row.into_pyarray(py))?;
     d.set_item("first_purchase", f.first_purchase.into_pyarray(py))?;

@@ -66,12 +66,28 @@ pub(crate) trait GroupKey: Copy + Send + Sync + Default {
     fn hash(&self) -> u64;
     /// Whether `self` (the key of `row`) equals `other` (the key of `other_row`).
     fn same(&self, row: usize, other: &Self, other_row: usize, full: FullId<'_>) -> bool;
+    /// [`Self::same`] with `other`'s row looked up only when the bytes must be compared: the
+    /// hot loop then loads no row for keys that hold their id whole.
+    #[inline(always)]
+    fn same_lazy(
+        &self,
+        row: usize,
+        other: &Self,
+        other_row: impl FnOnce() -> usize,
+        full: FullId<'_>,
+    ) -> bool {
+        self.same(row, other, other_row(), full)
+    }
     /// The order of ids; `in_full()` compares the two ids' full bytes (called only for keys
     /// that do not hold their id whole, so integer sorts never look up rows).
     fn order(&self, other: &Self, in_full: impl FnOnce() -> Ordering) -> Ordering;
 }
 
 impl GroupKey for i64 {
+    #[inline(always)]
+    fn same_lazy(&self, _: usize, other: &Self, _: impl FnOnce() -> usize, _: FullId<'_>) -> bool {
+        self == other
+    }
     #[inline(always)]
     fn hash(&self) -> u64 {
         mix(*self as u64)
@@ -87,6 +103,10 @@ impl GroupKey for i64 {
 }
 
 impl GroupKey for i128 {
+    #[inline(always)]
+    fn same_lazy(&self, _: usize, other: &Self, _: impl FnOnce() -> usize, _: FullId<'_>) -> bool {
+        self == other
+    }
     #[inline(always)]
     fn hash(&self) -> u64 {
         mix(mix(*self as u64) ^ (*self >> 64) as u64)
@@ -159,6 +179,19 @@ impl GroupKey for StrKey {
             && self.len == other.len
             && self.head == other.head
             && (self.len as usize <= INLINE || full(row) == full(other_row))
+    }
+    #[inline(always)]
+    fn same_lazy(
+        &self,
+        row: usize,
+        other: &Self,
+        other_row: impl FnOnce() -> usize,
+        full: FullId<'_>,
+    ) -> bool {
+        self.hash == other.hash
+            && self.len == other.len
+            && self.head == other.head
+            && (self.len as usize <= INLINE || full(row) == full(other_row()))
     }
     fn order(&self, other: &Self, in_full: impl FnOnce() -> Ordering) -> Ordering {
         // Zero-padded heads order like the bytes, except that a shorter id whose missing bytes
@@ -248,7 +281,9 @@ impl<K: GroupKey, R: Copy> Part<K, R> {
                     break local;
                 }
                 let l = slot as usize - 1;
-                if e.key.same(row, &self.keys[l], self.first_rows[l], full) {
+                if e.key
+                    .same_lazy(row, &self.keys[l], || self.first_rows[l], full)
+                {
                     break l;
                 }
                 i = (i + 1) & mask;
