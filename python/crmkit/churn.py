@@ -366,8 +366,8 @@ def _signals_raw(
     kind: Any,
     interaction_timestamp: Any,
     overrides: Any,
-    options: Any,
-    negative_amounts: str | None = None,
+    options: ChurnSignalOptionsDict | str | None,
+    negative_amounts: NegativeAmounts | None = None,
     tz: str | None = None,
     assess: str | None = None,
 ) -> tuple[dict[str, Any], Any, str]:
@@ -412,17 +412,8 @@ def _signals_raw(
         assess=assess,
         **kwargs,
     )
-    after = out["transactions_after_as_of"] + out["interactions_after_as_of"]
-    if after:
-        warnings.warn(
-            f"crmkit: timestamp_after_as_of: {after} log rows dated after as_of were left out", CrmkitWarning, stacklevel=3
-        )
-    if out["refunds"]:
-        warnings.warn(
-            f"crmkit: {out['refunds']} refund rows were netted (negative_amounts='net'); refunds are not purchases",
-            CrmkitWarning,
-            stacklevel=3,
-        )
+    if out["warning"]:
+        warnings.warn(f"crmkit: {out['warning']}", CrmkitWarning, stacklevel=3)
     return out, concat, fam
 
 

@@ -262,22 +262,10 @@ def lifecycle_stages(
         negative_amounts=negative_amounts,
         **kwargs,
     )
-    if out["rows_after_as_of"]:
+    if out["warning"]:
         import warnings
 
-        warnings.warn(
-            f"crmkit: timestamp_after_as_of: {out['rows_after_as_of']} transactions dated after as_of were left out",
-            _crmkit.CrmkitWarning,
-            stacklevel=2,
-        )
-    if out["refunds"]:
-        import warnings
-
-        warnings.warn(
-            f"crmkit: {out['refunds']} refund rows were netted (negative_amounts='net'); refunds are not purchases",
-            _crmkit.CrmkitWarning,
-            stacklevel=2,
-        )
+        warnings.warn(f"crmkit: {out['warning']}", _crmkit.CrmkitWarning, stacklevel=2)
     cols: dict[str, Any] = {
         "customer_id": take_ids(concat, out["customer_row"], fam),
         "stage": categorical(out["stage"], out["stages"], fam),

@@ -334,6 +334,7 @@ fn churn_signals<'py>(
     })?;
     let (report, story) = report;
     let d = PyDict::new(py);
+    d.set_item("warning", report.describe())?;
     let c = &report.customers;
     let col = |f: &dyn Fn(&crmkit::churn::CustomerSignals) -> f64| -> Vec<f64> {
         c.iter().map(f).collect()

@@ -174,6 +174,7 @@ fn lifecycle_stages<'py>(
     })?;
     let (history, assignments) = (report.history, report.stages);
     let d = PyDict::new(py);
+    d.set_item("warning", history.describe())?;
     d.set_item("customer_row", first_rows.into_pyarray(py))?;
     // Codes into the names the core lists in variant order (`crmkit::names::all`).
     d.set_item(

@@ -1003,6 +1003,55 @@ pub struct ChurnSignalReport {
     pub refunds: usize,
 }
 
+impl ChurnSignalReport {
+    /// What was left out or netted, as a sentence for a warning; `None` when nothing was. Each
+    /// part starts with the data-quality rule its rows fall under ([`crate::quality::Rule`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::{ChurnSignalInput, TransactionLog, compute_churn_signals};
+    /// use crmkit::data::{ids::CustomerIndex, transactions::Times};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
+    /// let log = TransactionLog::new(&index, Times::Days(&[1]), &[1.0])?;
+    /// let mut r = compute_churn_signals(&ChurnSignalInput::new(5, log), &Default::default())?;
+    /// assert!(r.describe().is_none());
+    /// (r.transactions_after_as_of, r.refunds) = (2, 1);
+    /// assert_eq!(
+    ///     r.describe().unwrap(),
+    ///     "timestamp_after_as_of: 2 log rows dated after as_of were left out; \
+    ///      negative_amount: 1 refund rows were netted (negative_amounts='net'); refunds are not purchases"
+    /// );
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn describe(&self) -> Option<String> {
+        describe_log(
+            self.transactions_after_as_of + self.interactions_after_as_of,
+            self.refunds,
+        )
+    }
+}
+
+/// The warning sentence of a churn or lifecycle reader of a log: rows after `as_of` left out
+/// and refund rows netted; `None` when there were neither.
+pub(crate) fn describe_log(after_as_of: usize, refunds: usize) -> Option<String> {
+    use crate::quality::Rule;
+    let mut parts = Vec::new();
+    if after_as_of > 0 {
+        parts.push(format!(
+            "{}: {after_as_of} log rows dated after as_of were left out",
+            Rule::TimestampAfterAsOf
+        ));
+    }
+    if refunds > 0 {
+        parts.push(format!(
+            "{}: {refunds} refund rows were netted (negative_amounts='net'); refunds are not purchases",
+            Rule::NegativeAmount
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
 /// Both logs of a churn input, checked and grouped by customer with the one grouping routine
 /// ([`RowsByCustomer`]); the transaction log's report counts its refunds and rows after `as_of`.
 pub(crate) struct GroupedLogs {

@@ -187,3 +187,92 @@ pub fn lifecycle_stages_of_log(
     )?;
     Ok(LifecycleReport { stages, history })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::data::ids::CustomerIndex;
+    use crate::data::transactions::{NegativeAmounts, Times};
+    use crate::lifecycle::{LifecycleReasonCode, LifecycleStage};
+
+    /// Customers 1 (bought on days 100 and 990), 2 (only a refund) and 3 (only in the table).
+    fn index() -> CustomerIndex {
+        CustomerIndex::from_i64("customer_id", &[1, 1, 2, 3, 1]).unwrap()
+    }
+
+    #[test]
+    fn table_only_and_refund_only_customers_are_prospects() {
+        let index = index();
+        let log = TransactionLog::of_rows(
+            &index,
+            0..3,
+            Times::Days(&[100, 990, 500]),
+            &[5.0, 5.0, -5.0],
+        )
+        .unwrap();
+        let net = LogOptions {
+            negative_amounts: NegativeAmounts::Net,
+            ..LogOptions::default()
+        };
+        let flags = [Some(true), None];
+        let table = CustomerTable {
+            rows: 3..5,
+            first_contact: Some(&[900, 50]),
+            large_order: Some(&flags),
+            ..CustomerTable::default()
+        };
+        let r = lifecycle_stages_of_log(&log, 1000, net, Some(&table), &LifecycleRules::default())
+            .unwrap();
+        let stages: Vec<_> = r.stages.iter().map(|s| s.stage).collect();
+        // Hand-derived from the default rules: customer 1 came back after 890 days within 10
+        // days (reactivated); 2 has a refund only (no purchase); 3 is in the table only.
+        assert_eq!(
+            stages,
+            [
+                LifecycleStage::Reactivated,
+                LifecycleStage::Prospect,
+                LifecycleStage::Prospect
+            ]
+        );
+        // Customer 2: first contact = as_of (no purchase, no table row): 0 days.
+        assert_eq!(r.stages[1].reason.value, Some(0.0));
+        // Customer 3: first contact on day 900 from the table: 100 days.
+        assert_eq!(r.stages[2].reason.code, LifecycleReasonCode::NoPurchase);
+        assert_eq!(r.stages[2].reason.value, Some(100.0));
+        assert_eq!((r.history.refunds, r.history.last_purchase[1]), (1, None));
+    }
+
+    #[test]
+    fn table_errors_name_field_and_row() {
+        let index = CustomerIndex::from_i64("customer_id", &[1, 3, 3]).unwrap();
+        let log = TransactionLog::of_rows(&index, 0..1, Times::Days(&[1]), &[1.0]).unwrap();
+        let rules = LifecycleRules::default();
+        let table = CustomerTable {
+            rows: 1..3,
+            ..CustomerTable::default()
+        };
+        let e = lifecycle_stages_of_log(&log, 5, LogOptions::default(), Some(&table), &rules)
+            .unwrap_err();
+        assert_eq!(
+            (e.field(), e.row()),
+            (Some("attributes.customer_id"), Some(1))
+        );
+        assert!(e.to_string().contains("(customer id)"));
+        let table = CustomerTable {
+            rows: 1..2,
+            first_contact: Some(&[1, 2]),
+            ..CustomerTable::default()
+        };
+        let e = lifecycle_stages_of_log(&log, 5, LogOptions::default(), Some(&table), &rules)
+            .unwrap_err();
+        assert_eq!(e.field(), Some("first_contact"));
+        let table = CustomerTable {
+            rows: 2..9,
+            ..CustomerTable::default()
+        };
+        assert!(
+            lifecycle_stages_of_log(&log, 5, LogOptions::default(), Some(&table), &rules).is_err()
+        );
+    }
+}
