@@ -1026,20 +1026,21 @@ impl ChurnSignalReport {
     /// ```
     pub fn describe(&self) -> Option<String> {
         describe_log(
+            "log rows",
             self.transactions_after_as_of + self.interactions_after_as_of,
             self.refunds,
         )
     }
 }
 
-/// The warning sentence of a churn or lifecycle reader of a log: rows after `as_of` left out
-/// and refund rows netted; `None` when there were neither.
-pub(crate) fn describe_log(after_as_of: usize, refunds: usize) -> Option<String> {
+/// The warning sentence of a churn or lifecycle reader of a log: rows (called `rows`) after
+/// `as_of` left out and refund rows netted; `None` when there were neither.
+pub(crate) fn describe_log(rows: &str, after_as_of: usize, refunds: usize) -> Option<String> {
     use crate::quality::Rule;
     let mut parts = Vec::new();
     if after_as_of > 0 {
         parts.push(format!(
-            "{}: {after_as_of} log rows dated after as_of were left out",
+            "{}: {after_as_of} {rows} dated after as_of were left out",
             Rule::TimestampAfterAsOf
         ));
     }

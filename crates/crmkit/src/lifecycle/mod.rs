@@ -612,7 +612,7 @@ pub struct PurchaseHistory {
 
 impl PurchaseHistory {
     /// What was left out or netted, as a sentence for a warning; `None` when nothing was
-    /// (the same sentence as [`crate::churn::ChurnSignalReport::describe`]).
+    /// (the sentence of [`crate::churn::ChurnSignalReport::describe`], about transactions).
     ///
     /// # Examples
     ///
@@ -622,11 +622,11 @@ impl PurchaseHistory {
     /// let log = TransactionLog::new(&index, Times::Days(&[1, 9]), &[1.0, 1.0])?;
     /// let exclude = LogOptions { after_as_of: AfterAsOf::Exclude, ..LogOptions::default() };
     /// let h = crmkit::lifecycle::purchase_history(&log, 5, exclude)?;
-    /// assert_eq!(h.describe().unwrap(), "timestamp_after_as_of: 1 log rows dated after as_of were left out");
+    /// assert_eq!(h.describe().unwrap(), "timestamp_after_as_of: 1 transactions dated after as_of were left out");
     /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
     pub fn describe(&self) -> Option<String> {
-        crate::churn::signals::describe_log(self.rows_after_as_of, self.refunds)
+        crate::churn::signals::describe_log("transactions", self.rows_after_as_of, self.refunds)
     }
 
     /// The purchase days of each customer from the log's rows grouped by customer (refund
