@@ -25,6 +25,7 @@ use crmkit::churn::{
     LogisticRegression, TransactionLog, compute_churn_signals,
 };
 use crmkit::data::ids::CustomerIndex;
+use crmkit::data::transactions::Times;
 use crmkit_benches::{AS_OF_DAY, SplitMix64, synthetic_log};
 use ndarray::{Array1, Array2};
 
@@ -56,24 +57,9 @@ fn signals(c: &mut Criterion) {
         .copied()
         .collect();
     let index = CustomerIndex::from_i64("customer_id", &ids).expect("non-empty");
-    let (tx_codes, ix_codes) = index.codes().split_at(TRANSACTIONS);
     let key: Vec<bool> = (0..index.n_customers()).map(|c| c % 10 == 0).collect();
-    let input = ChurnSignalInput {
-        n_customers: index.n_customers(),
-        as_of: AS_OF_DAY,
-        transactions: TransactionLog {
-            customer: tx_codes,
-            day: &tx.day,
-            amount: &tx.amount,
-        },
-        interactions: Some(InteractionLog {
-            customer: ix_codes,
-            day: &ix.day,
-            kind: &kinds,
-        }),
-        key_customer: Some(&key),
-        ..Default::default()
-    };
+    let mut input = inputs(&index, (&tx.day, &tx.amount), &ix.day, &kinds);
+    input.key_customer = Some(&key);
     let options = ChurnSignalOptions::default();
 
     let mut group = c.benchmark_group("signals");
@@ -87,24 +73,36 @@ fn signals(c: &mut Criterion) {
     group.bench_function(id("index+compute_churn_signals"), |b| {
         b.iter(|| {
             let index = CustomerIndex::from_i64("customer_id", black_box(&ids)).expect("ids");
-            let (t, i) = index.codes().split_at(TRANSACTIONS);
-            let input = ChurnSignalInput {
-                n_customers: index.n_customers(),
-                transactions: TransactionLog {
-                    customer: t,
-                    ..input.transactions
-                },
-                interactions: Some(InteractionLog {
-                    customer: i,
-                    day: &ix.day,
-                    kind: &kinds,
-                }),
-                ..input
-            };
-            compute_churn_signals(&input, &options).expect("valid input")
+            let mut fresh = inputs(&index, (&tx.day, &tx.amount), &ix.day, &kinds);
+            fresh.key_customer = Some(&key);
+            compute_churn_signals(&fresh, &options).expect("valid input")
         })
     });
     group.finish();
+}
+
+/// The churn input over `index`: the transactions are its first rows, the interactions the rest.
+fn inputs<'a>(
+    index: &'a CustomerIndex,
+    (tx_day, tx_amount): (&'a [i32], &'a [f64]),
+    ix_day: &'a [i32],
+    kinds: &'a [InteractionKind],
+) -> ChurnSignalInput<'a> {
+    let mut input = ChurnSignalInput::new(
+        AS_OF_DAY,
+        TransactionLog::of_rows(index, 0..TRANSACTIONS, Times::Days(tx_day), tx_amount)
+            .expect("valid log"),
+    );
+    input.interactions = Some(
+        InteractionLog::of_rows(
+            index,
+            TRANSACTIONS..TRANSACTIONS + INTERACTIONS,
+            Times::Days(ix_day),
+            kinds,
+        )
+        .expect("valid log"),
+    );
+    input
 }
 
 /// Seeded 1 M × 20 design with a known logistic model behind the outcomes.

@@ -307,7 +307,7 @@ def churn_signals(
     kind: Any = None,
     attributes: dict[str, Any] | None = None,
     options: str | None = None,
-    negative_amounts: str | None = None,
+    negative_amounts: Literal["error", "net"] | None = None,
     assess: str | None = None,
 ) -> dict[str, Any]: ...
 def default_churn_signal_options() -> str: ...
@@ -385,9 +385,9 @@ def lifecycle_stages(
     first_contact_ticks_per_day: int | None = None,
     attributes: dict[str, Any] | None = None,
     rules: str | None = None,
-    after_as_of: str = "error",
+    after_as_of: Literal["error", "exclude"] = "error",
     amount: Any = None,
-    negative_amounts: str = "error",
+    negative_amounts: Literal["error", "net"] = "error",
 ) -> dict[str, Any]: ...
 def default_lifecycle_rules() -> str: ...
 def check_lifecycle_rules(text: str) -> str: ...

@@ -18,18 +18,40 @@ import json
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, TypedDict, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from crmkit import _crmkit, _display, _frames
 from crmkit._crmkit import ChurnIndexOptions, CrmkitWarning
 from crmkit._estimator import Estimator
-from crmkit._typing import ColumnLike, ColumnOrName, DateLike, FrameLike, NegativeAmounts
+from crmkit._typing import (
+    AfterAsOf,
+    ArrayDict,
+    ColumnLike,
+    ColumnOrName,
+    DateLike,
+    FrameLike,
+    NegativeAmounts,
+    OtherTable,
+    TableT,
+)
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
+    "AlertLevelName",
     "ChurnIndexOptions",
+    "ChurnSignalName",
+    "ChurnSignalOptionsDict",
+    "Evaluation",
+    "InteractionKindName",
+    "IntervalFallbackName",
     "LogisticRegression",
+    "Matrix",
+    "TopFraction",
     "churn_reasons",
     "churn_risk",
     "churn_signal_options",
@@ -48,6 +70,92 @@ SIGNALS = (
 )
 _FLAGS = ("competitor_contact", "service_silence", "nps_detractor")
 _OVERRIDES = SIGNALS[:6] + ("key_customer", "latest_nps")
+
+#: A churn warning signal, also the reason code of a fired rule (the names the core defines).
+ChurnSignalName = Literal[
+    "activity_drop",
+    "purchase_gap",
+    "order_value_decline",
+    "negative_feedback",
+    "competitor_contact",
+    "service_silence",
+    "nps_detractor",
+]
+
+#: The kind of an interaction in the ``kind`` column of an interaction log.
+InteractionKindName = Literal[
+    "visit",
+    "login",
+    "consultation",
+    "ticket",
+    "complaint",
+    "review",
+    "bad_review",
+    "campaign_response",
+    "inbound",
+    "outreach",
+    "outreach_answered",
+    "competitor_contact",
+]
+
+#: The alert level of the churn risk index.
+AlertLevelName = Literal["green", "yellow", "red"]
+
+#: Where the typical inter-purchase interval of a customer with fewer than two purchase days
+#: comes from (``{"fixed": {"days": 30.0}}`` gives a fixed interval).
+IntervalFallbackName = Literal["population_mean", "none"]
+
+
+class ChurnSignalOptionsDict(TypedDict, total=False):
+    """The churn signal options (:func:`churn_signal_options` gives them all, with defaults);
+    any subset may be passed as ``options=``."""
+
+    activity_window_days: int
+    baseline_days: int
+    min_baseline_days: int
+    activity_drop_threshold: float
+    purchase_gap_multiple: float
+    interval_fallback: IntervalFallbackName | Mapping[Literal["fixed"], Mapping[Literal["days"], float]]
+    order_value_period_days: int
+    order_value_change_threshold: float
+    feedback_window_days: int
+    negative_feedback_min_count: int
+    competitor_window_days: int
+    silence_days: int
+    nps_detractor_max: int
+    after_as_of: AfterAsOf
+    negative_amounts: NegativeAmounts
+
+
+#: The features of :class:`LogisticRegression`: a 2-D array (anything numpy reads as one), a
+#: table of numeric columns or a dict of columns.
+Matrix: TypeAlias = "npt.ArrayLike | FrameLike"
+
+
+class TopFraction(TypedDict):
+    """The lift numbers of the top fraction of customers by predicted probability."""
+
+    fraction: float
+    selected: float
+    positives_selected: float
+    response_rate: float
+    base_rate: float
+    lift: float
+    capture_rate: float
+
+
+class Evaluation(TypedDict):
+    """What :func:`evaluate` returns (a dict, typed). ``calibration`` is a table of the family
+    of ``y`` (a dict of numpy arrays for numpy / list input)."""
+
+    n: int
+    auc: float
+    log_loss: float
+    brier_score: float
+    lift: float
+    capture_rate: float
+    top: TopFraction
+    calibration: Any
 
 # ---------------------------------------------------------------------------------------------
 # column helpers shared with crmkit.lifecycle
@@ -230,7 +338,7 @@ def as_json(value: Any, field: str) -> str | None:
 # warning signals
 
 
-def churn_signal_options(**changes: Any) -> dict[str, Any]:
+def churn_signal_options(**changes: Any) -> ChurnSignalOptionsDict:
     """The churn signal options (documented defaults), with ``changes`` applied and checked.
 
     Returns:
@@ -244,7 +352,8 @@ def churn_signal_options(**changes: Any) -> dict[str, Any]:
     """
     base = json.loads(_crmkit.default_churn_signal_options())
     base.update(changes)
-    return dict(json.loads(_crmkit.check_churn_signal_options(json.dumps(base))))
+    checked: ChurnSignalOptionsDict = json.loads(_crmkit.check_churn_signal_options(json.dumps(base)))
+    return checked
 
 
 def _signals_raw(
@@ -257,8 +366,8 @@ def _signals_raw(
     kind: Any,
     interaction_timestamp: Any,
     overrides: Any,
-    options: Any,
-    negative_amounts: str | None = None,
+    options: ChurnSignalOptionsDict | str | None,
+    negative_amounts: NegativeAmounts | None = None,
     tz: str | None = None,
     assess: str | None = None,
 ) -> tuple[dict[str, Any], Any, str]:
@@ -303,22 +412,14 @@ def _signals_raw(
         assess=assess,
         **kwargs,
     )
-    after = out["transactions_after_as_of"] + out["interactions_after_as_of"]
-    if after:
-        warnings.warn(
-            f"crmkit: timestamp_after_as_of: {after} log rows dated after as_of were left out", CrmkitWarning, stacklevel=3
-        )
-    if out["refunds"]:
-        warnings.warn(
-            f"crmkit: {out['refunds']} refund rows were netted (negative_amounts='net'); refunds are not purchases",
-            CrmkitWarning,
-            stacklevel=3,
-        )
+    if out["warning"]:
+        warnings.warn(f"crmkit: {out['warning']}", CrmkitWarning, stacklevel=3)
     return out, concat, fam
 
 
+@overload
 def churn_signals(
-    transactions: FrameLike,
+    transactions: TableT,
     interactions: FrameLike | None = None,
     *,
     as_of: DateLike,
@@ -328,7 +429,70 @@ def churn_signals(
     kind: ColumnOrName = "kind",
     interaction_timestamp: ColumnOrName | None = None,
     overrides: FrameLike | None = None,
-    options: Mapping[str, Any] | str | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
+    tz: str | None = None,
+) -> TableT: ...
+@overload
+def churn_signals(
+    transactions: Mapping[str, Any],
+    interactions: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
+    tz: str | None = None,
+) -> ArrayDict: ...
+@overload
+def churn_signals(
+    transactions: pl.LazyFrame,
+    interactions: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
+    tz: str | None = None,
+) -> pl.DataFrame: ...
+@overload
+def churn_signals(
+    transactions: OtherTable,
+    interactions: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
+    tz: str | None = None,
+) -> Any: ...
+def churn_signals(
+    transactions: Any,
+    interactions: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
     negative_amounts: NegativeAmounts | None = None,
     tz: str | None = None,
 ) -> Any:
@@ -431,8 +595,9 @@ def churn_signals(
     return _frames.frame(cols, fam)
 
 
+@overload
 def churn_reasons(
-    transactions: FrameLike,
+    transactions: TableT,
     interactions: FrameLike | None = None,
     *,
     as_of: DateLike,
@@ -442,7 +607,70 @@ def churn_reasons(
     kind: ColumnOrName = "kind",
     interaction_timestamp: ColumnOrName | None = None,
     overrides: FrameLike | None = None,
-    options: Mapping[str, Any] | str | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
+    tz: str | None = None,
+) -> TableT: ...
+@overload
+def churn_reasons(
+    transactions: Mapping[str, Any],
+    interactions: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
+    tz: str | None = None,
+) -> ArrayDict: ...
+@overload
+def churn_reasons(
+    transactions: pl.LazyFrame,
+    interactions: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
+    tz: str | None = None,
+) -> pl.DataFrame: ...
+@overload
+def churn_reasons(
+    transactions: OtherTable,
+    interactions: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
+    tz: str | None = None,
+) -> Any: ...
+def churn_reasons(
+    transactions: Any,
+    interactions: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
     negative_amounts: NegativeAmounts | None = None,
     tz: str | None = None,
 ) -> Any:
@@ -492,8 +720,9 @@ def churn_reasons(
     )
 
 
+@overload
 def churn_story(
-    transactions: FrameLike,
+    transactions: TableT,
     interactions: FrameLike | None = None,
     *,
     as_of: DateLike,
@@ -503,7 +732,74 @@ def churn_story(
     kind: ColumnOrName = "kind",
     interaction_timestamp: ColumnOrName | None = None,
     overrides: FrameLike | None = None,
-    options: Mapping[str, Any] | str | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
+    index_options: ChurnIndexOptions | Mapping[str, Any] | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
+    tz: str | None = None,
+) -> TableT: ...
+@overload
+def churn_story(
+    transactions: Mapping[str, Any],
+    interactions: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
+    index_options: ChurnIndexOptions | Mapping[str, Any] | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
+    tz: str | None = None,
+) -> ArrayDict: ...
+@overload
+def churn_story(
+    transactions: pl.LazyFrame,
+    interactions: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
+    index_options: ChurnIndexOptions | Mapping[str, Any] | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
+    tz: str | None = None,
+) -> pl.DataFrame: ...
+@overload
+def churn_story(
+    transactions: OtherTable,
+    interactions: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
+    index_options: ChurnIndexOptions | Mapping[str, Any] | str | None = None,
+    negative_amounts: NegativeAmounts | None = None,
+    tz: str | None = None,
+) -> Any: ...
+def churn_story(
+    transactions: Any,
+    interactions: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    amount: ColumnOrName | None = "amount",
+    kind: ColumnOrName = "kind",
+    interaction_timestamp: ColumnOrName | None = None,
+    overrides: FrameLike | None = None,
+    options: ChurnSignalOptionsDict | str | None = None,
     index_options: ChurnIndexOptions | Mapping[str, Any] | str | None = None,
     negative_amounts: NegativeAmounts | None = None,
     tz: str | None = None,
@@ -581,8 +877,36 @@ def _index_options(options: Any) -> ChurnIndexOptions:
     return ChurnIndexOptions.from_json(as_json(options, "options") or "{}")
 
 
+@overload
 def churn_risk(
-    signals: FrameLike,
+    signals: TableT,
+    options: ChurnIndexOptions | Mapping[str, Any] | str | None = None,
+    *,
+    customer_id: ColumnOrName = "customer_id",
+) -> TableT: ...
+@overload
+def churn_risk(
+    signals: Mapping[str, Any],
+    options: ChurnIndexOptions | Mapping[str, Any] | str | None = None,
+    *,
+    customer_id: ColumnOrName = "customer_id",
+) -> ArrayDict: ...
+@overload
+def churn_risk(
+    signals: pl.LazyFrame,
+    options: ChurnIndexOptions | Mapping[str, Any] | str | None = None,
+    *,
+    customer_id: ColumnOrName = "customer_id",
+) -> pl.DataFrame: ...
+@overload
+def churn_risk(
+    signals: OtherTable,
+    options: ChurnIndexOptions | Mapping[str, Any] | str | None = None,
+    *,
+    customer_id: ColumnOrName = "customer_id",
+) -> Any: ...
+def churn_risk(
+    signals: Any,
     options: ChurnIndexOptions | Mapping[str, Any] | str | None = None,
     *,
     customer_id: ColumnOrName = "customer_id",
@@ -658,7 +982,7 @@ def churn_risk(
 # logistic regression
 
 
-def _matrix(X: Any) -> tuple[np.ndarray, list[str] | None]:
+def _matrix(X: Any) -> tuple[npt.NDArray[np.float64], list[str] | None]:
     """A float64 2-D numpy matrix (a view where possible) and the column names of a frame."""
     fam = _frames.family(X)
     if isinstance(X, np.ndarray):
@@ -757,7 +1081,7 @@ class LogisticRegression(Estimator):
             return 1.0 / c
         return 0.0 if self.l2_penalty is None else float(self.l2_penalty)
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LogisticRegression:
+    def fit(self, X: Matrix, y: ColumnLike, sample_weight: ColumnLike | None = None) -> LogisticRegression:
         """Fits the model.
 
         Args:
@@ -806,7 +1130,7 @@ class LogisticRegression(Estimator):
             raise _frames._error(_crmkit.ConfigError, "invalid `LogisticRegression`: not fitted (call fit first)", "LogisticRegression")
         return fit
 
-    def _predict_matrix(self, X: Any) -> tuple[np.ndarray, list[str] | None]:
+    def _predict_matrix(self, X: Matrix) -> tuple[np.ndarray, list[str] | None]:
         arr, names = _matrix(X)
         fitted = getattr(self, "feature_names_in_", None)
         if names is not None and fitted is not None and list(names) != list(fitted):
@@ -817,7 +1141,7 @@ class LogisticRegression(Estimator):
             )
         return arr, names
 
-    def decision_function(self, X: Any) -> np.ndarray:
+    def decision_function(self, X: Matrix) -> npt.NDArray[np.float64]:
         """The linear predictor β₀ + X·β per row."""
         arr, names = self._predict_matrix(X)
         try:
@@ -825,7 +1149,7 @@ class LogisticRegression(Estimator):
         except _crmkit.CrmkitError as exc:
             raise _named(exc, names) from None
 
-    def predict_proba(self, X: Any) -> np.ndarray:
+    def predict_proba(self, X: Matrix) -> npt.NDArray[np.float64]:
         """Probabilities of class 0 and class 1 per row (n × 2, like scikit-learn)."""
         arr, names = self._predict_matrix(X)
         try:
@@ -834,11 +1158,11 @@ class LogisticRegression(Estimator):
             raise _named(exc, names) from None
         return np.column_stack([1.0 - p, p])
 
-    def predict(self, X: Any, threshold: float = 0.5) -> np.ndarray:
+    def predict(self, X: Matrix, threshold: float = 0.5) -> npt.NDArray[np.int64]:
         """Predicted class (1 where the probability is at least ``threshold``)."""
         return (self.predict_proba(X)[:, 1] >= threshold).astype(np.int64)
 
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+    def score(self, X: Matrix, y: ColumnLike, sample_weight: ColumnLike | None = None) -> float:
         """Accuracy: the (weighted) share of rows whose predicted class equals ``y``.
 
         scikit-learn's default score for classifiers, used by ``cross_val_score`` and
@@ -1035,7 +1359,7 @@ class LogisticRegression(Estimator):
 # evaluation
 
 
-def evaluate(y: ColumnLike, p: ColumnLike, *, n_bins: int = 10, top_fraction: float = 0.1) -> dict[str, Any]:
+def evaluate(y: ColumnLike, p: ColumnLike, *, n_bins: int = 10, top_fraction: float = 0.1) -> Evaluation:
     """Scores predicted churn probabilities against observed outcomes.
 
     Args:
@@ -1061,7 +1385,7 @@ def evaluate(y: ColumnLike, p: ColumnLike, *, n_bins: int = 10, top_fraction: fl
     """
     out = _crmkit.classification_report(float_or_nan(y, "y"), float_or_nan(p, "predicted"), n_bins, top_fraction)
     fam = _frames.family(y)
-    top = dict(out["top"])
+    top: TopFraction = out["top"]
     return {
         "n": out["n"],
         "auc": out["auc"],

@@ -13,15 +13,71 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
-from crmkit._typing import AfterAsOf, ColumnLike, ColumnOrName, DateLike, FrameLike, NegativeAmounts
+from typing import TYPE_CHECKING, Any, Generic, Literal, NotRequired, TypedDict, TypeVar, cast, overload
 
 import numpy as np
 
 from crmkit import _crmkit, _frames
+from crmkit._typing import (
+    AfterAsOf,
+    ArrayDict,
+    ColumnLike,
+    ColumnOrName,
+    DateLike,
+    FrameLike,
+    NegativeAmounts,
+    OtherTable,
+    TableT,
+)
 from crmkit.churn import as_json, categorical, columns_of, concat_ids, float_or_nan, nullable, objects, take_ids
 
-__all__ = ["lifecycle_rules", "lifecycle_stages", "stage_metrics", "stage_migration"]
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = [
+    "LifecycleRuleDict",
+    "LifecycleRulesDict",
+    "LifecycleStageName",
+    "StageMigration",
+    "lifecycle_rules",
+    "lifecycle_stages",
+    "stage_metrics",
+    "stage_migration",
+]
+
+#: A lifecycle stage (the names the core defines, in reporting order).
+LifecycleStageName = Literal["prospect", "onboarding", "retained", "expansion", "churn_warning", "lost", "reactivated"]
+
+#: A condition of a lifecycle rule: ``"no_purchase"``, ``"purchase_gap_fires"``, ``"always"``, or
+#: a one-key dict such as ``{"days_since_last_purchase_over": {"days": 365}}``.
+LifecycleCondition = Literal["no_purchase", "purchase_gap_fires", "always"] | Mapping[str, Mapping[str, Any]]
+
+
+class LifecycleRuleDict(TypedDict):
+    """One lifecycle rule: the stage given when any of the conditions holds."""
+
+    stage: LifecycleStageName
+    when_any: list[LifecycleCondition]
+
+
+class LifecycleRulesDict(TypedDict):
+    """Ordered lifecycle rules, first match wins (:func:`lifecycle_rules` gives the defaults)."""
+
+    rules: list[LifecycleRuleDict]
+
+
+_Table = TypeVar("_Table")
+
+
+class StageMigration(TypedDict, Generic[_Table]):
+    """What :func:`stage_migration` returns (a dict, typed): the tables are of the family of
+    ``before``; ``counts`` and ``rates`` are present only with ``matrices=True``."""
+
+    labels: list[str]
+    flows: _Table
+    moves: _Table
+    counts: NotRequired[_Table]
+    rates: NotRequired[_Table]
 
 #: The most labels :func:`stage_migration` builds the dense ``counts`` / ``rates`` tables for.
 MAX_MATRIX_LABELS: int = _crmkit.MAX_MATRIX_LABELS
@@ -31,7 +87,7 @@ _ATTRIBUTES = ("churn_index", "purchase_gap_fires", "large_order", "referral", "
 ABSENT = "(absent)"
 
 
-def lifecycle_rules() -> dict[str, Any]:
+def lifecycle_rules() -> LifecycleRulesDict:
     """The default lifecycle rules as a dict, to edit and pass as ``rules=``.
 
     Rules are tried in order and the first matching one gives the stage; each rule has a
@@ -50,18 +106,79 @@ def lifecycle_rules() -> dict[str, Any]:
         >>> crmkit.lifecycle_rules()["rules"][1]["when_any"]
         [{'days_since_last_purchase_over': {'days': 365}}]
     """
-    return dict(json.loads(_crmkit.default_lifecycle_rules()))
+    rules: LifecycleRulesDict = json.loads(_crmkit.default_lifecycle_rules())
+    return rules
 
 
+@overload
 def lifecycle_stages(
-    transactions: FrameLike,
+    transactions: TableT,
     customers: FrameLike | None = None,
     *,
     as_of: DateLike,
     customer_id: ColumnOrName = "customer_id",
     timestamp: ColumnOrName = "timestamp",
     first_contact: str = "first_contact",
-    rules: Mapping[str, Any] | str | None = None,
+    rules: LifecycleRulesDict | str | None = None,
+    after_as_of: AfterAsOf = "error",
+    amount: ColumnOrName | None = "amount",
+    negative_amounts: NegativeAmounts = "error",
+    tz: str | None = None,
+) -> TableT: ...
+@overload
+def lifecycle_stages(
+    transactions: Mapping[str, Any],
+    customers: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    first_contact: str = "first_contact",
+    rules: LifecycleRulesDict | str | None = None,
+    after_as_of: AfterAsOf = "error",
+    amount: ColumnOrName | None = "amount",
+    negative_amounts: NegativeAmounts = "error",
+    tz: str | None = None,
+) -> ArrayDict: ...
+@overload
+def lifecycle_stages(
+    transactions: pl.LazyFrame,
+    customers: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    first_contact: str = "first_contact",
+    rules: LifecycleRulesDict | str | None = None,
+    after_as_of: AfterAsOf = "error",
+    amount: ColumnOrName | None = "amount",
+    negative_amounts: NegativeAmounts = "error",
+    tz: str | None = None,
+) -> pl.DataFrame: ...
+@overload
+def lifecycle_stages(
+    transactions: OtherTable,
+    customers: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    first_contact: str = "first_contact",
+    rules: LifecycleRulesDict | str | None = None,
+    after_as_of: AfterAsOf = "error",
+    amount: ColumnOrName | None = "amount",
+    negative_amounts: NegativeAmounts = "error",
+    tz: str | None = None,
+) -> Any: ...
+def lifecycle_stages(
+    transactions: Any,
+    customers: FrameLike | None = None,
+    *,
+    as_of: DateLike,
+    customer_id: ColumnOrName = "customer_id",
+    timestamp: ColumnOrName = "timestamp",
+    first_contact: str = "first_contact",
+    rules: LifecycleRulesDict | str | None = None,
     after_as_of: AfterAsOf = "error",
     amount: ColumnOrName | None = "amount",
     negative_amounts: NegativeAmounts = "error",
@@ -145,22 +262,10 @@ def lifecycle_stages(
         negative_amounts=negative_amounts,
         **kwargs,
     )
-    if out["rows_after_as_of"]:
+    if out["warning"]:
         import warnings
 
-        warnings.warn(
-            f"crmkit: timestamp_after_as_of: {out['rows_after_as_of']} transactions dated after as_of were left out",
-            _crmkit.CrmkitWarning,
-            stacklevel=2,
-        )
-    if out["refunds"]:
-        import warnings
-
-        warnings.warn(
-            f"crmkit: {out['refunds']} refund rows were netted (negative_amounts='net'); refunds are not purchases",
-            _crmkit.CrmkitWarning,
-            stacklevel=2,
-        )
+        warnings.warn(f"crmkit: {out['warning']}", _crmkit.CrmkitWarning, stacklevel=2)
     cols: dict[str, Any] = {
         "customer_id": take_ids(concat, out["customer_row"], fam),
         "stage": categorical(out["stage"], out["stages"], fam),
@@ -220,15 +325,55 @@ def _label_order(col: Any) -> list[str] | None:
     return None
 
 
+@overload
 def stage_migration(
-    before: FrameLike | ColumnLike,
+    before: TableT,
     after: FrameLike | ColumnLike,
     *,
     customer_id: ColumnOrName = "customer_id",
     label: str = "stage",
     labels: Sequence[str] | None = None,
     matrices: bool = True,
-) -> dict[str, Any]:
+) -> StageMigration[TableT]: ...
+@overload
+def stage_migration(
+    before: Mapping[str, Any],
+    after: FrameLike | ColumnLike,
+    *,
+    customer_id: ColumnOrName = "customer_id",
+    label: str = "stage",
+    labels: Sequence[str] | None = None,
+    matrices: bool = True,
+) -> StageMigration[ArrayDict]: ...
+@overload
+def stage_migration(
+    before: pl.LazyFrame,
+    after: FrameLike | ColumnLike,
+    *,
+    customer_id: ColumnOrName = "customer_id",
+    label: str = "stage",
+    labels: Sequence[str] | None = None,
+    matrices: bool = True,
+) -> StageMigration[pl.DataFrame]: ...
+@overload
+def stage_migration(
+    before: ColumnLike | OtherTable,
+    after: FrameLike | ColumnLike,
+    *,
+    customer_id: ColumnOrName = "customer_id",
+    label: str = "stage",
+    labels: Sequence[str] | None = None,
+    matrices: bool = True,
+) -> StageMigration[Any]: ...
+def stage_migration(
+    before: Any,
+    after: FrameLike | ColumnLike,
+    *,
+    customer_id: ColumnOrName = "customer_id",
+    label: str = "stage",
+    labels: Sequence[str] | None = None,
+    matrices: bool = True,
+) -> StageMigration[Any]:
     """Migration between two snapshots of a label: lifecycle stages, RFM tiers or segments.
 
     Customers are matched by ``customer_id`` (``customer_id=None``: by position, the inputs
@@ -306,7 +451,7 @@ def stage_migration(
         },
         fam,
     )
-    result: dict[str, Any] = {"labels": order, "flows": flows, "moves": moves}
+    result: dict[str, Any] = {"labels": order, "flows": flows, "moves": moves}  # counts, rates below
     if out["counts"] is not None:
         for key in ("counts", "rates"):
             matrix = out[key]
@@ -314,7 +459,7 @@ def stage_migration(
             for j, name in enumerate(order):
                 cols[name] = matrix[:, j].astype(np.int64) if key == "counts" else matrix[:, j]
             result[key] = _frames.frame(cols, fam)
-    return result
+    return cast("StageMigration[Any]", result)
 
 
 def _label_input(col: Any, field: str) -> Any:
@@ -339,8 +484,44 @@ def _strings(codes: np.ndarray, names: Sequence[str], fam: str) -> Any:
     return np.asarray(list(names), dtype=object)[codes.astype(np.intp)]
 
 
+@overload
 def stage_metrics(
-    stages: FrameLike,
+    stages: TableT,
+    metrics: FrameLike | None = None,
+    *,
+    customer_id: str = "customer_id",
+    stage: str = "stage",
+    all_columns: bool = False,
+) -> TableT: ...
+@overload
+def stage_metrics(
+    stages: Mapping[str, Any],
+    metrics: FrameLike | None = None,
+    *,
+    customer_id: str = "customer_id",
+    stage: str = "stage",
+    all_columns: bool = False,
+) -> ArrayDict: ...
+@overload
+def stage_metrics(
+    stages: pl.LazyFrame,
+    metrics: FrameLike | None = None,
+    *,
+    customer_id: str = "customer_id",
+    stage: str = "stage",
+    all_columns: bool = False,
+) -> pl.DataFrame: ...
+@overload
+def stage_metrics(
+    stages: OtherTable,
+    metrics: FrameLike | None = None,
+    *,
+    customer_id: str = "customer_id",
+    stage: str = "stage",
+    all_columns: bool = False,
+) -> Any: ...
+def stage_metrics(
+    stages: Any,
     metrics: FrameLike | None = None,
     *,
     customer_id: str = "customer_id",

@@ -11,12 +11,13 @@ use std::collections::HashMap;
 
 use crmkit::churn::{
     AlertLevel, CalibrationBin, ChurnIndexOptions, ChurnReason, ChurnRiskIndex, ChurnSignal,
-    ChurnSignalInput, ChurnSignalOptions, FitWarning, InteractionKind, InteractionLog,
-    IntervalSource, LogisticOptions, LogisticRegression, SignalOverrides, SignalValues,
-    TransactionLog, assess_signals, calibration_by_quantile, compute_churn_signals,
+    ChurnSignalInput, ChurnSignalOptions, CustomerSignals, FitWarning, InteractionKind,
+    InteractionLog, IntervalSource, LogisticOptions, LogisticRegression, SignalOverrides,
+    SignalValues, TransactionLog, assess_signals, calibration_by_quantile, compute_churn_signals,
     top_fraction_lift,
 };
 use crmkit::data::calendar::Day;
+use crmkit::data::rows_by_customer::CustomerRows;
 use crmkit::lifecycle::{LifecycleRules, LifecycleStage};
 use crmkit::{CrmkitError, Result};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2};
@@ -64,20 +65,9 @@ pub(crate) fn days(
     })
 }
 
-/// Interaction kinds from a string column (or integer codes into the kind list).
+/// Interaction kinds from a string column (parsed by the core, [`crmkit::names::parse_cell`]),
+/// or integer codes into the kind list.
 fn kinds(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<InteractionKind>> {
-    fn parse(row: usize, s: &str) -> Result<InteractionKind> {
-        s.parse::<InteractionKind>().map_err(|_| {
-            CrmkitError::invalid_value(
-                "kind",
-                row,
-                s,
-                "expected one of visit, login, consultation, ticket, complaint, review, \
-                 bad_review, campaign_response, inbound, outreach, outreach_answered, \
-                 competitor_contact",
-            )
-        })
-    }
     let column = columns::ids(obj, "kind")?;
     match &column {
         Ids::Int(codes) => {
@@ -105,7 +95,7 @@ fn kinds(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<InteractionKind
         Ids::Str(array) => without_gil(py, move || {
             let strings = StrColumn::of(array);
             (0..strings.len())
-                .map(|row| parse(row, strings.value(row)))
+                .map(|row| crmkit::names::parse_cell("kind", row, strings.value(row)))
                 .collect()
         }),
         Ids::UInt(_) | Ids::Wide(_) => Err(Ids::unsupported("kind")),
@@ -128,37 +118,6 @@ pub(crate) fn optional_floats(
     let values = values.as_slice();
     CrmkitError::check_len(name, rows, values.len()).py()?;
     Ok(Some(values.to_vec()))
-}
-
-/// Scatters per-row optional values into per-customer slots.
-pub(crate) fn scatter<T: Copy>(
-    codes: &[u32],
-    n: usize,
-    values: &[f64],
-    convert: impl Fn(f64) -> T,
-) -> Vec<Option<T>> {
-    let mut out = vec![None; n];
-    for (&c, &v) in codes.iter().zip(values) {
-        if !v.is_nan() {
-            out[c as usize] = Some(convert(v));
-        }
-    }
-    out
-}
-
-pub(crate) fn checked_attribute_codes(field: &str, codes: &[u32], n: usize) -> Result<()> {
-    let mut seen = vec![false; n];
-    for (row, &c) in codes.iter().enumerate() {
-        if std::mem::replace(&mut seen[c as usize], true) {
-            return Err(CrmkitError::invalid_value(
-                field,
-                row,
-                "(customer id)",
-                "duplicate customer: give at most one row per customer",
-            ));
-        }
-    }
-    Ok(())
 }
 
 pub(crate) fn opt_f64(v: Option<f64>) -> f64 {
@@ -246,21 +205,17 @@ fn churn_signals<'py>(
             "more than the id rows",
         )));
     }
-    let tx_codes = &codes[..n_transactions];
-    let ix_codes = &codes[n_transactions..n_transactions + n_interactions];
-    let attr_codes = &codes[n_transactions + n_interactions..];
-    let tx_days = days(py, timestamp, "timestamp", ticks_per_day)?;
+    let ix_rows = n_transactions..n_transactions + n_interactions;
+    let attr_rows = n_transactions + n_interactions..codes.len();
+    let tx_times = columns::times(timestamp, "timestamp", ticks_per_day)?;
     let amounts = columns::floats(amount, "amount")?;
     let amounts = amounts.as_slice();
-    CrmkitError::check_len("timestamp", n_transactions, tx_days.len()).py()?;
-    CrmkitError::check_len("amount", n_transactions, amounts.len()).py()?;
     let interactions = match (interaction_timestamp, kind) {
         (Some(ts), Some(kind)) => {
-            let d = days(py, ts, "interactions.timestamp", interaction_ticks_per_day)?;
+            let t = columns::times(ts, "interactions.timestamp", interaction_ticks_per_day)?;
             let k = kinds(py, kind)?;
-            CrmkitError::check_len("interactions.timestamp", n_interactions, d.len()).py()?;
             CrmkitError::check_len("kind", n_interactions, k.len()).py()?;
-            Some((d, k))
+            Some((t, k))
         }
         (None, None) => None,
         _ => {
@@ -271,7 +226,7 @@ fn churn_signals<'py>(
             )));
         }
     };
-    let rows = attr_codes.len();
+    let rows = attr_rows.len();
     let mut given: Vec<Option<Vec<f64>>> = Vec::with_capacity(OVERRIDE_NAMES.len());
     for name in OVERRIDE_NAMES {
         given.push(optional_floats(attributes, name, rows)?);
@@ -289,78 +244,79 @@ fn churn_signals<'py>(
         }
     }
     let first_rows = index.first_rows().to_vec();
+    let tx_times = tx_times.times();
+    let ix_columns = interactions
+        .as_ref()
+        .map(|(t, k)| (t.times(), k.as_slice()));
     let report = without_gil(py, move || {
-        checked_attribute_codes("attributes.customer_id", attr_codes, n)?;
-        for (name, values) in OVERRIDE_NAMES.iter().zip(&given) {
-            if let Some(values) = values {
-                if let Some(row) = values.iter().position(|v| v.is_infinite()) {
-                    return Err(CrmkitError::invalid_value(
-                        *name,
-                        row,
-                        values[row],
-                        "must be finite (NaN / null = not given)",
-                    ));
-                }
-            }
-        }
-        let f = |i: usize| {
-            given[i]
-                .as_deref()
-                .map(|v| scatter(attr_codes, n, v, |x| x))
+        let transactions = TransactionLog::of_rows(&index, 0..n_transactions, tx_times, amounts)?;
+        let interactions = match ix_columns {
+            Some((times, kinds)) => Some(InteractionLog::of_rows(
+                &index,
+                ix_rows.clone(),
+                times,
+                kinds,
+            )?),
+            None => None,
         };
+        // The per-customer table joins to the customers of the logs in the core.
+        let joined = CustomerRows::new("attributes.customer_id", &index.codes()[attr_rows], n)?;
+        // Conversion only: NaN (null) = not given; values must be finite.
+        let mut cells: Vec<Option<Vec<Option<f64>>>> = Vec::with_capacity(given.len());
+        for (name, values) in OVERRIDE_NAMES.iter().zip(&given) {
+            cells.push(match values {
+                Some(values) => {
+                    if let Some(row) = values.iter().position(|v| v.is_infinite()) {
+                        return Err(CrmkitError::invalid_value(
+                            *name,
+                            row,
+                            values[row],
+                            "must be finite (NaN / null = not given)",
+                        ));
+                    }
+                    Some(values.iter().map(|v| (!v.is_nan()).then_some(*v)).collect())
+                }
+                None => None,
+            });
+        }
+        let f = |i: usize| cells[i].as_deref().map(|v| joined.gather(v));
         let b = |i: usize| {
-            given[i]
-                .as_deref()
-                .map(|v| scatter(attr_codes, n, v, |x| x != 0.0))
+            cells[i].as_deref().map(|v| {
+                let flags: Vec<Option<bool>> = v.iter().map(|x| x.map(|x| x != 0.0)).collect();
+                joined.gather(&flags)
+            })
         };
         let (ad, pg, ov, nf) = (f(0), f(1), f(2), f(3));
         let (cc, ss) = (b(4), b(5));
-        let key: Option<Vec<bool>> = given[6].as_deref().map(|v| {
-            scatter(attr_codes, n, v, |x| x != 0.0)
-                .into_iter()
-                .map(|k| k == Some(true))
-                .collect()
-        });
-        let nps: Option<Vec<Option<u8>>> = match given[7].as_deref() {
+        let key: Option<Vec<bool>> = b(6).map(|k| k.into_iter().map(|k| k == Some(true)).collect());
+        let nps: Option<Vec<Option<u8>>> = match cells[7].as_deref() {
             Some(v) => {
-                if let Some(row) = v
-                    .iter()
-                    .position(|x| !(x.is_nan() || x.fract() == 0.0 && (0.0..=10.0).contains(x)))
-                {
+                if let Some(row) = v.iter().position(|x| {
+                    x.is_some_and(|x| !(x.fract() == 0.0 && (0.0..=10.0).contains(&x)))
+                }) {
                     return Err(CrmkitError::invalid_value(
                         "latest_nps",
                         row,
-                        v[row],
+                        v[row].unwrap_or(f64::NAN),
                         "NPS answers are whole numbers 0..=10",
                     ));
                 }
-                Some(scatter(attr_codes, n, v, |x| x as u8))
+                let answers: Vec<Option<u8>> = v.iter().map(|x| x.map(|x| x as u8)).collect();
+                Some(joined.gather(&answers))
             }
             None => None,
         };
-        let input = ChurnSignalInput {
-            n_customers: n,
-            as_of,
-            transactions: TransactionLog {
-                customer: tx_codes,
-                day: &tx_days,
-                amount: amounts,
-            },
-            interactions: interactions.as_ref().map(|(d, k)| InteractionLog {
-                customer: ix_codes,
-                day: d,
-                kind: k,
-            }),
-            key_customer: key.as_deref(),
-            latest_nps: nps.as_deref(),
-            overrides: SignalOverrides {
-                activity_drop: ad.as_deref(),
-                purchase_gap_ratio: pg.as_deref(),
-                order_value_change: ov.as_deref(),
-                negative_feedback: nf.as_deref(),
-                competitor_contact: cc.as_deref(),
-                service_silence: ss.as_deref(),
-            },
+        let mut input = ChurnSignalInput::new(as_of, transactions);
+        input.interactions = interactions;
+        input.key_customer = key.as_deref();
+        input.latest_nps = nps.as_deref();
+        input.overrides = SignalOverrides {
+            activity_drop: ad.as_deref(),
+            purchase_gap_ratio: pg.as_deref(),
+            order_value_change: ov.as_deref(),
+            negative_feedback: nf.as_deref(),
+            competitor_contact: cc.as_deref(),
+            service_silence: ss.as_deref(),
         };
         let report = compute_churn_signals(&input, &options)?;
         let story = match &assess {
@@ -378,6 +334,7 @@ fn churn_signals<'py>(
     })?;
     let (report, story) = report;
     let d = PyDict::new(py);
+    d.set_item("warning", report.describe())?;
     let c = &report.customers;
     let col = |f: &dyn Fn(&crmkit::churn::CustomerSignals) -> f64| -> Vec<f64> {
         c.iter().map(f).collect()
@@ -441,19 +398,11 @@ fn churn_signals<'py>(
     d.set_item(
         "interval_source",
         c.iter()
-            .map(|s| match s.interval_source {
-                IntervalSource::Own => 0u8,
-                IntervalSource::PopulationMean => 1,
-                IntervalSource::Fixed => 2,
-                IntervalSource::Unavailable => 3,
-            })
+            .map(|s| s.interval_source as u8)
             .collect::<Vec<_>>()
             .into_pyarray(py),
     )?;
-    d.set_item(
-        "interval_sources",
-        vec!["own", "population_mean", "fixed", "unavailable"],
-    )?;
+    d.set_item("interval_sources", crmkit::names::all::<IntervalSource>())?;
     d.set_item(
         "order_value_last_period",
         col(&|s| opt_f64(s.order_value_last_period)).into_pyarray(py),
@@ -470,12 +419,7 @@ fn churn_signals<'py>(
     for (i, s) in c.iter().enumerate() {
         for r in &s.reasons {
             rc.push(i as u32);
-            code.push(
-                ChurnSignal::ALL
-                    .iter()
-                    .position(|x| *x == r.code)
-                    .unwrap_or(0) as u8,
-            );
+            code.push(r.code as u8);
             value.push(r.value);
             threshold.push(r.threshold);
         }
@@ -487,16 +431,7 @@ fn churn_signals<'py>(
         .iter()
         .map(|s| s.reasons.iter().map(|r| r.code.as_str()).collect())
         .collect();
-    let details: Vec<String> = c
-        .iter()
-        .map(|s| {
-            s.reasons
-                .iter()
-                .map(ChurnReason::describe)
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-        .collect();
+    let details: Vec<String> = c.iter().map(CustomerSignals::describe_reasons).collect();
     let rules: Vec<String> = c
         .iter()
         .flat_map(|s| s.reasons.iter().map(ChurnReason::describe))

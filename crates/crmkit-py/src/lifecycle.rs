@@ -6,9 +6,10 @@
 use crmkit::CrmkitError;
 use crmkit::data::calendar::Day;
 use crmkit::data::ids::CustomerIndex;
+use crmkit::data::transactions::TransactionLog;
 use crmkit::lifecycle::{
-    Flow, LabelOrder, LifecycleInput, LifecycleReasonCode, LifecycleRules, LifecycleStage,
-    MetricColumn, SnapshotMigrationOptions, assign_lifecycle_stages, purchase_history_of_log,
+    CustomerTable, Flow, LabelOrder, LifecycleReasonCode, LifecycleRules, LifecycleStage,
+    MetricColumn, SnapshotMigrationOptions, lifecycle_stages_of_log,
     snapshot_migration as core_snapshot_migration, snapshot_migration_by_position,
     stage_metrics_by_id,
 };
@@ -16,9 +17,7 @@ use numpy::{IntoPyArray, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::churn::{
-    checked_attribute_codes, days, from_json, opt_f64, optional_floats, scatter, to_json,
-};
+use crate::churn::{days, from_json, opt_f64, optional_floats, to_json};
 use crate::columns::{self, Ids, StrColumn};
 use crate::errors::{IntoPyResult, to_py};
 use crate::without_gil;
@@ -76,34 +75,24 @@ fn lifecycle_stages<'py>(
         None => LifecycleRules::default(),
     };
     let log_options = crate::log_options(after_as_of, negative_amounts)?;
-    let amounts = match amount {
-        Some(a) => Some(columns::floats(a, "amount")?),
-        None => None,
-    };
-    let amounts = amounts.as_ref().map(|a| a.as_slice());
     let index = columns::encode_ids(py, customer_id, "customer_id")?;
-    let codes = index.codes();
-    let n = index.n_customers();
-    if n_transactions > codes.len() {
+    let n_rows = index.codes().len();
+    if n_transactions > n_rows {
         return Err(to_py(CrmkitError::invalid_config(
             "n_transactions",
             n_transactions,
             "more than the id rows",
         )));
     }
-    let (tx_codes, attr_codes) = codes.split_at(n_transactions);
-    let rows = attr_codes.len();
-    let tx_days = days(py, timestamp, "timestamp", ticks_per_day)?;
-    CrmkitError::check_len("timestamp", n_transactions, tx_days.len()).py()?;
-    if let Some(a) = amounts {
-        CrmkitError::check_len("amount", n_transactions, a.len()).py()?;
-    }
+    let rows = n_rows - n_transactions;
+    // Without amounts every row is a purchase: the shared log reads them as amounts of 0.
+    let amounts: Vec<f64> = match amount {
+        Some(a) => columns::floats(a, "amount")?.as_slice().to_vec(),
+        None => vec![0.0; n_transactions],
+    };
+    let tx_times = columns::times(timestamp, "timestamp", ticks_per_day)?;
     let contact = match first_contact {
-        Some(obj) => {
-            let d = days(py, obj, "first_contact", first_contact_ticks_per_day)?;
-            CrmkitError::check_len("first_contact", rows, d.len()).py()?;
-            Some(d)
-        }
+        Some(obj) => Some(days(py, obj, "first_contact", first_contact_ticks_per_day)?),
         None => None,
     };
     if let Some(d) = attributes {
@@ -122,17 +111,12 @@ fn lifecycle_stages<'py>(
     for name in LIFECYCLE_ATTRIBUTES {
         given.push(optional_floats(attributes, name, rows)?);
     }
-    let (history, assignments) = without_gil(py, move || {
-        checked_attribute_codes("attributes.customer_id", attr_codes, n)?;
-        let history = purchase_history_of_log(tx_codes, &tx_days, amounts, n, as_of, log_options)?;
-        let mut first_contact: Vec<Day> = (0..n)
-            .map(|c| history.first_purchase[c].unwrap_or(as_of))
-            .collect();
-        if let Some(d) = &contact {
-            for (&c, &day) in attr_codes.iter().zip(d) {
-                first_contact[c as usize] = day.min(first_contact[c as usize]);
-            }
-        }
+    let tx_times = tx_times.times();
+    let first_rows: Vec<i64> = index.first_rows().iter().map(|&r| r as i64).collect();
+    let report = without_gil(py, move || {
+        let log = TransactionLog::of_rows(&index, 0..n_transactions, tx_times, &amounts)?;
+        // Conversion only: NaN (null) = not given; values must be finite, the churn index
+        // a whole number.
         for (name, values) in LIFECYCLE_ATTRIBUTES.iter().zip(&given) {
             if let Some(values) = values {
                 if let Some(row) = values.iter().position(|v| v.is_infinite()) {
@@ -158,88 +142,59 @@ fn lifecycle_stages<'py>(
                         "must be a whole number in 1..=10",
                     ));
                 }
-                Some(scatter(attr_codes, n, v, |x| x as u8))
+                Some(
+                    v.iter()
+                        .map(|x| (!x.is_nan()).then_some(*x as u8))
+                        .collect(),
+                )
             }
             None => None,
         };
-        let b = |i: usize| {
-            given[i]
-                .as_deref()
-                .map(|v| scatter(attr_codes, n, v, |x| x != 0.0))
-        };
-        let (gap, large, referral, upgrade, cross) = (b(1), b(2), b(3), b(4), b(5));
-        let input = LifecycleInput {
-            as_of,
-            first_contact: &first_contact,
-            first_purchase: &history.first_purchase,
-            last_purchase: &history.last_purchase,
-            previous_purchase: &history.previous_purchase,
-            churn_index: churn_index.as_deref(),
-            purchase_gap_fires: gap.as_deref(),
-            large_order: large.as_deref(),
-            referral: referral.as_deref(),
-            upgrade: upgrade.as_deref(),
-            cross_category: cross.as_deref(),
-        };
-        let assignments = assign_lifecycle_stages(&input, &rules)?;
-        Ok((history, assignments))
-    })?;
-    const REASONS: [LifecycleReasonCode; 11] = [
-        LifecycleReasonCode::NoPurchase,
-        LifecycleReasonCode::DaysSinceLastPurchase,
-        LifecycleReasonCode::ChurnIndex,
-        LifecycleReasonCode::PurchaseGap,
-        LifecycleReasonCode::ReactivatedAfterGap,
-        LifecycleReasonCode::FirstPurchaseRecent,
-        LifecycleReasonCode::LargeOrder,
-        LifecycleReasonCode::Referral,
-        LifecycleReasonCode::Upgrade,
-        LifecycleReasonCode::CrossCategory,
-        LifecycleReasonCode::Default,
-    ];
-    let reason_names: Vec<String> = REASONS
-        .iter()
-        .map(|r| serde_json::to_string(r).map(|s| s.trim_matches('"').to_owned()))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| to_py(CrmkitError::invalid_config("reason", "json", e.to_string())))?;
-    let d = PyDict::new(py);
-    d.set_item(
-        "customer_row",
-        index
-            .first_rows()
+        let flags: Vec<Option<Vec<Option<bool>>>> = given
             .iter()
-            .map(|&r| r as i64)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
+            .map(|v| {
+                v.as_deref().map(|v| {
+                    v.iter()
+                        .map(|x| (!x.is_nan()).then_some(*x != 0.0))
+                        .collect()
+                })
+            })
+            .collect();
+        let table = CustomerTable {
+            rows: n_transactions..n_rows,
+            first_contact: contact.as_deref(),
+            churn_index: churn_index.as_deref(),
+            purchase_gap_fires: flags[1].as_deref(),
+            large_order: flags[2].as_deref(),
+            referral: flags[3].as_deref(),
+            upgrade: flags[4].as_deref(),
+            cross_category: flags[5].as_deref(),
+        };
+        lifecycle_stages_of_log(&log, as_of, log_options, Some(&table), &rules)
+    })?;
+    let (history, assignments) = (report.history, report.stages);
+    let d = PyDict::new(py);
+    d.set_item("warning", history.describe())?;
+    d.set_item("customer_row", first_rows.into_pyarray(py))?;
+    // Codes into the names the core lists in variant order (`crmkit::names::all`).
     d.set_item(
         "stage",
         assignments
             .iter()
-            .map(|a| {
-                LifecycleStage::ALL
-                    .iter()
-                    .position(|s| *s == a.stage)
-                    .unwrap_or(0) as u8
-            })
+            .map(|a| a.stage as u8)
             .collect::<Vec<_>>()
             .into_pyarray(py),
     )?;
-    d.set_item("stages", LifecycleStage::ALL.map(|s| s.as_str()).to_vec())?;
+    d.set_item("stages", crmkit::names::all::<LifecycleStage>())?;
     d.set_item(
         "reason",
         assignments
             .iter()
-            .map(|a| {
-                REASONS
-                    .iter()
-                    .position(|r| *r == a.reason.code)
-                    .unwrap_or(0) as u8
-            })
+            .map(|a| a.reason.code as u8)
             .collect::<Vec<_>>()
             .into_pyarray(py),
     )?;
-    d.set_item("reasons", reason_names)?;
+    d.set_item("reasons", crmkit::names::all::<LifecycleReasonCode>())?;
     d.set_item(
         "reason_value",
         assignments

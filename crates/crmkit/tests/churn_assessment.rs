@@ -9,6 +9,7 @@ use crmkit::churn::{
 };
 use crmkit::data::calendar::{Day, day_from_ymd};
 use crmkit::data::ids::CustomerIndex;
+use crmkit::data::transactions::Times;
 use crmkit::lifecycle::{LifecycleRules, LifecycleStage};
 use proptest::prelude::*;
 
@@ -36,16 +37,10 @@ fn cdnow_every_customer_gets_an_index_and_lapsed_customers_are_never_green() {
     let (index, days, amounts) = cdnow();
     let n = index.n_customers();
     assert_eq!(n, 2357); // the CDNOW sample (Fader, Hardie & Lee 2005): 2,357 customers
-    let input = ChurnSignalInput {
-        n_customers: n,
-        as_of: day_from_ymd(1998, 6, 30),
-        transactions: TransactionLog {
-            customer: index.codes(),
-            day: &days,
-            amount: &amounts,
-        },
-        ..Default::default()
-    };
+    let input = ChurnSignalInput::new(
+        day_from_ymd(1998, 6, 30),
+        TransactionLog::new(&index, Times::Days(&days), &amounts).unwrap(),
+    );
     let risk = ChurnRiskIndex::new(ChurnIndexOptions::default()).unwrap();
     let a = assess_churn(
         &input,
@@ -113,13 +108,15 @@ proptest! {
         let ix_c: Vec<u32> = ix.iter().map(|r| clip(r.0)).collect();
         let ix_d: Vec<Day> = ix.iter().map(|r| r.1).collect();
         let ix_k: Vec<InteractionKind> = ix.iter().map(|r| r.2).collect();
-        let input = ChurnSignalInput {
-            n_customers: n,
+        // One index over both logs' codes; customers without rows keep their codes.
+        let index = CustomerIndex::from_codes("customer_id", [tx_c.as_slice(), &ix_c].concat(), n).unwrap();
+        let mut input = ChurnSignalInput::new(
             as_of,
-            transactions: TransactionLog { customer: &tx_c, day: &tx_d, amount: &tx_a },
-            interactions: Some(InteractionLog { customer: &ix_c, day: &ix_d, kind: &ix_k }),
-            ..Default::default()
-        };
+            TransactionLog::of_rows(&index, 0..tx_c.len(), Times::Days(&tx_d), &tx_a).unwrap(),
+        );
+        input.interactions = Some(
+            InteractionLog::of_rows(&index, tx_c.len()..tx_c.len() + ix_c.len(), Times::Days(&ix_d), &ix_k).unwrap(),
+        );
         let mut options = ChurnSignalOptions::default();
         if fallback_none {
             options.interval_fallback = crmkit::churn::IntervalFallback::None;

@@ -9,6 +9,8 @@ use crmkit::churn::{
     IntervalSource, SignalOverrides, TransactionLog, compute_churn_signals,
 };
 use crmkit::data::calendar::Day;
+use crmkit::data::ids::CustomerIndex;
+use crmkit::data::transactions::Times;
 use proptest::prelude::*;
 
 const AS_OF: Day = 10_000;
@@ -50,27 +52,32 @@ impl Logs {
         options: &ChurnSignalOptions,
     ) -> crmkit::Result<ChurnSignalReport> {
         let (tc, td, ta, ic, id, ik) = self.columns();
-        compute_churn_signals(
-            &ChurnSignalInput {
-                n_customers: n,
-                as_of: AS_OF,
-                transactions: TransactionLog {
-                    customer: &tc,
-                    day: &td,
-                    amount: &ta,
-                },
-                interactions: Some(InteractionLog {
-                    customer: &ic,
-                    day: &id,
-                    kind: &ik,
-                }),
-                key_customer: key,
-                latest_nps: nps,
-                overrides,
-            },
-            options,
-        )
+        let index = shared_index(&tc, &ic, n)?;
+        let tx_rows = 0..tc.len();
+        let ix_rows = tc.len()..tc.len() + ic.len();
+        let mut input = ChurnSignalInput::new(
+            AS_OF,
+            TransactionLog::of_rows(&index, tx_rows, Times::Days(&td), &ta)?,
+        );
+        input.interactions = Some(InteractionLog::of_rows(
+            &index,
+            ix_rows,
+            Times::Days(&id),
+            &ik,
+        )?);
+        input.key_customer = key;
+        input.latest_nps = nps;
+        input.overrides = overrides;
+        compute_churn_signals(&input, options)
     }
+}
+
+/// One customer index over the codes of both logs (transactions first), as the bindings build
+/// it from the concatenated id columns; a code `>= n` names its log and row.
+fn shared_index(tx: &[u32], ix: &[u32], n: usize) -> crmkit::Result<CustomerIndex> {
+    CustomerIndex::from_codes("transactions.customer", tx.to_vec(), n)?;
+    CustomerIndex::from_codes("interactions.customer", ix.to_vec(), n)?;
+    CustomerIndex::from_codes("customer_id", [tx, ix].concat(), n)
 }
 
 /// Seven customers (see the comments); the current window is 9971..=10000, the baseline
@@ -415,20 +422,20 @@ fn bad_input_names_column_and_row() {
     let e = fixture().run(7, None, None, o, &opts).unwrap_err();
     assert_eq!((e.field(), e.row()), (Some("purchase_gap_ratio"), Some(6)));
 
-    let e = compute_churn_signals(
-        &ChurnSignalInput {
-            n_customers: 1,
-            transactions: TransactionLog {
-                customer: &[0, 0],
-                day: &[1],
-                amount: &[1.0, 2.0],
-            },
-            ..ChurnSignalInput::default()
-        },
-        &opts,
-    )
-    .unwrap_err();
+    let index = CustomerIndex::from_codes("customer_id", vec![0, 0], 1).unwrap();
+    let e = TransactionLog::of_rows(&index, 0..2, Times::Days(&[1]), &[1.0, 2.0]).unwrap_err();
     assert!(matches!(e, CrmkitError::LengthMismatch { .. }));
+    // The interaction log must share the transaction log's index.
+    let other = CustomerIndex::from_codes("customer_id", vec![0, 0], 1).unwrap();
+    let mut input = ChurnSignalInput::new(
+        AS_OF,
+        TransactionLog::of_rows(&index, 0..2, Times::Days(&[1, 2]), &[1.0, 2.0]).unwrap(),
+    );
+    let kinds = [InteractionKind::Visit];
+    input.interactions =
+        Some(InteractionLog::of_rows(&other, 0..1, Times::Days(&[1]), &kinds).unwrap());
+    let e = compute_churn_signals(&input, &opts).unwrap_err();
+    assert_eq!(e.field(), Some("interactions"));
 
     for bad in [
         ChurnSignalOptions {
@@ -456,21 +463,13 @@ fn bad_input_names_column_and_row() {
 fn without_interaction_log_feedback_signals_are_missing() {
     let logs = fixture();
     let (tc, td, ta, ..) = logs.columns();
-    let r = compute_churn_signals(
-        &ChurnSignalInput {
-            n_customers: 7,
-            as_of: AS_OF,
-            transactions: TransactionLog {
-                customer: &tc,
-                day: &td,
-                amount: &ta,
-            },
-            key_customer: Some(&KEY),
-            ..ChurnSignalInput::default()
-        },
-        &ChurnSignalOptions::default(),
-    )
-    .unwrap();
+    let index = shared_index(&tc, &[], 7).unwrap();
+    let mut input = ChurnSignalInput::new(
+        AS_OF,
+        TransactionLog::of_rows(&index, 0..tc.len(), Times::Days(&td), &ta).unwrap(),
+    );
+    input.key_customer = Some(&KEY);
+    let r = compute_churn_signals(&input, &ChurnSignalOptions::default()).unwrap();
     let c0 = &r.customers[0];
     assert_eq!(c0.values.negative_feedback, None);
     assert_eq!(c0.values.competitor_contact, None);

@@ -433,25 +433,26 @@ fn churn_signals_and_index_feed_the_stages() {
     };
     // Customer 0 bought every 30 days until day 760 (240 days ago): the gap rule fires.
     // Customer 1 first bought 100 days ago and again 10 days ago. Customer 2 only visited.
-    let report = compute_churn_signals(
-        &ChurnSignalInput {
-            n_customers: 3,
-            as_of: 1000,
-            transactions: TransactionLog {
-                customer: &[0, 0, 0, 1, 1],
-                day: &[700, 730, 760, 900, 990],
-                amount: &[20.0, 20.0, 20.0, 50.0, 55.0],
-            },
-            interactions: Some(InteractionLog {
-                customer: &[2, 2],
-                day: &[950, 980],
-                kind: &[InteractionKind::Visit, InteractionKind::Login],
-            }),
-            ..ChurnSignalInput::default()
-        },
-        &ChurnSignalOptions::default(),
+    let index = crmkit::data::ids::CustomerIndex::from_i64(
+        "customer_id",
+        &[0, 0, 0, 1, 1, 2, 2], // the transactions' ids, then the interactions'
     )
     .unwrap();
+    let days = crmkit::data::transactions::Times::Days;
+    let mut input = ChurnSignalInput::new(
+        1000,
+        TransactionLog::of_rows(
+            &index,
+            0..5,
+            days(&[700, 730, 760, 900, 990]),
+            &[20.0, 20.0, 20.0, 50.0, 55.0],
+        )
+        .unwrap(),
+    );
+    let kinds = [InteractionKind::Visit, InteractionKind::Login];
+    input.interactions =
+        Some(InteractionLog::of_rows(&index, 5..7, days(&[950, 980]), &kinds).unwrap());
+    let report = compute_churn_signals(&input, &ChurnSignalOptions::default()).unwrap();
     let index = ChurnRiskIndex::new(ChurnIndexOptions::default()).unwrap();
     let churn_index: Vec<Option<u8>> = report
         .customers

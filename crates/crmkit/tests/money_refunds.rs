@@ -8,11 +8,11 @@
 #![allow(clippy::unwrap_used)]
 
 use crmkit::churn::compute_churn_signals;
-use crmkit::churn::{ChurnSignalInput, ChurnSignalOptions, TransactionLog as Encoded};
+use crmkit::churn::{ChurnSignalInput, ChurnSignalOptions};
 use crmkit::clv::summary::{SummaryOptions, btyd_summary};
 use crmkit::data::ids::CustomerIndex;
 use crmkit::data::transactions::{LogOptions, NegativeAmounts, Times, TransactionLog};
-use crmkit::lifecycle::purchase_history_of_log;
+use crmkit::lifecycle::purchase_history;
 use crmkit::math::exact_sum::exact_sum;
 use crmkit::rfm::features::{FeatureOptions, rfm_features};
 use proptest::prelude::*;
@@ -113,15 +113,13 @@ fn refunds_net_exactly_and_are_never_purchases() {
 
 #[test]
 fn churn_signals_take_the_refund_option() {
-    let input = |amounts: &'static [f64]| ChurnSignalInput {
-        n_customers: 1,
-        as_of: 1000,
-        transactions: Encoded {
-            customer: &[0, 0, 0, 0],
-            day: &[830, 850, 950, 990],
-            amount: amounts,
-        },
-        ..ChurnSignalInput::default()
+    let index = CustomerIndex::from_i64("customer_id", &[1, 1, 1, 1]).unwrap();
+    let days = [830, 850, 950, 990];
+    let input = |amounts: &'static [f64]| {
+        ChurnSignalInput::new(
+            1000,
+            TransactionLog::new(&index, Times::Days(&days), amounts).unwrap(),
+        )
     };
     let amounts: &'static [f64] = &[40.0, 20.0, 30.0, -15.0];
     let err = compute_churn_signals(&input(amounts), &ChurnSignalOptions::default()).unwrap_err();
@@ -150,12 +148,16 @@ fn churn_signals_take_the_refund_option() {
 
 #[test]
 fn lifecycle_purchases_leave_refunds_out() {
+    let history = |ids: &[i64], days: &[i32], amounts: &[f64], as_of, options| {
+        let index = CustomerIndex::from_i64("customer_id", ids).unwrap();
+        let log = TransactionLog::new(&index, Times::Days(days), amounts).unwrap();
+        purchase_history(&log, as_of, options)
+    };
     // a refund after the last purchase made the refund day the "last purchase" before
-    let h = purchase_history_of_log(
+    let h = history(
         &[0, 0, 0],
         &[100, 500, 900],
-        Some(&[20.0, 30.0, -30.0]),
-        1,
+        &[20.0, 30.0, -30.0],
         1000,
         net(),
     )
@@ -163,21 +165,20 @@ fn lifecycle_purchases_leave_refunds_out() {
     assert_eq!(h.last_purchase, vec![Some(500)]);
     assert_eq!(h.previous_purchase, vec![Some(100)]);
     assert_eq!(h.refunds, 1);
-    let err = purchase_history_of_log(
+    let err = history(
         &[0, 0],
         &[100, 900],
-        Some(&[20.0, -30.0]),
-        1,
+        &[20.0, -30.0],
         1000,
         LogOptions::default(),
     )
     .unwrap_err();
     assert_eq!((err.field(), err.row()), (Some("amount"), Some(1)));
     for bad in [f64::NAN, f64::INFINITY, 1e17] {
-        assert!(purchase_history_of_log(&[0], &[1], Some(&[bad]), 1, 5, net()).is_err());
+        assert!(history(&[0], &[1], &[bad], 5, net()).is_err());
     }
     // a customer with refunds only has no purchase
-    let h = purchase_history_of_log(&[0, 1], &[1, 2], Some(&[-5.0, 5.0]), 2, 5, net()).unwrap();
+    let h = history(&[0, 1], &[1, 2], &[-5.0, 5.0], 5, net()).unwrap();
     assert_eq!(h.first_purchase, vec![None, Some(2)]);
 }
 

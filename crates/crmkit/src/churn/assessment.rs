@@ -20,7 +20,7 @@ use crate::data::calendar::Day;
 use crate::data::transactions::LogOptions;
 use crate::lifecycle::{
     LifecycleInput, LifecycleRules, LifecycleStage, StageAssignment, assign_lifecycle_stages,
-    purchase_history_of_log,
+    purchase_history,
 };
 use crate::playbook::Action;
 
@@ -31,12 +31,16 @@ use crate::playbook::Action;
 /// ```
 /// use crmkit::churn::{AlertLevel, ChurnAssessment};
 /// use crmkit::lifecycle::LifecycleStage;
+/// # use crmkit::data::{ids::CustomerIndex, transactions::{Times, TransactionLog}};
+/// # let index = CustomerIndex::from_i64("customer_id", &[1])?;
+/// # let log = TransactionLog::of_rows(&index, 0..0, Times::Days(&[]), &[])?;
 /// # let a = crmkit::churn::assess_churn(
-/// #     &crmkit::churn::ChurnSignalInput { n_customers: 1, as_of: 1000, ..Default::default() },
-/// #     &Default::default(), &crmkit::churn::ChurnRiskIndex::new(Default::default()).unwrap(),
-/// #     &Default::default(), None).unwrap();
+/// #     &crmkit::churn::ChurnSignalInput::new(1000, log),
+/// #     &Default::default(), &crmkit::churn::ChurnRiskIndex::new(Default::default())?,
+/// #     &Default::default(), None)?;
 /// let first: &ChurnAssessment = &a[0];
 /// assert_eq!((first.index, first.alert, first.stage.stage), (1, AlertLevel::Green, LifecycleStage::Prospect));
+/// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChurnAssessment {
@@ -77,15 +81,13 @@ pub struct ChurnAssessment {
 /// use crmkit::churn::{
 ///     AlertLevel, ChurnIndexOptions, ChurnRiskIndex, ChurnSignalInput, TransactionLog, assess_churn,
 /// };
+/// use crmkit::data::{ids::CustomerIndex, transactions::Times};
 /// use crmkit::lifecycle::LifecycleStage;
-/// // Customer 0 bought every 10 days, then nothing for 400 days: lost, and never green.
+/// // The customer bought every 10 days, then nothing for 400 days: lost, and never green.
+/// let index = CustomerIndex::from_i64("customer_id", &[7, 7])?;
+/// let log = TransactionLog::new(&index, Times::Days(&[590, 600]), &[10.0, 10.0])?;
 /// let report = assess_churn(
-///     &ChurnSignalInput {
-///         n_customers: 1,
-///         as_of: 1000,
-///         transactions: TransactionLog { customer: &[0, 0], day: &[590, 600], amount: &[10.0, 10.0] },
-///         ..Default::default()
-///     },
+///     &ChurnSignalInput::new(1000, log),
 ///     &Default::default(),
 ///     &ChurnRiskIndex::new(ChurnIndexOptions::default())?,
 ///     &Default::default(),
@@ -99,7 +101,7 @@ pub struct ChurnAssessment {
 ///
 /// # Errors
 ///
-/// As [`compute_churn_signals`], [`purchase_history_of_log`] and
+/// As [`compute_churn_signals`], [`purchase_history`] and
 /// [`assign_lifecycle_stages`]; [`crate::CrmkitError::LengthMismatch`] when `first_contact`
 /// does not have one day per customer.
 pub fn assess_churn(
@@ -109,7 +111,7 @@ pub fn assess_churn(
     rules: &LifecycleRules,
     first_contact: Option<&[Day]>,
 ) -> Result<Vec<ChurnAssessment>> {
-    let n = input.n_customers;
+    let n = input.n_customers();
     if let Some(fc) = first_contact {
         crate::CrmkitError::check_len("first_contact", n, fc.len())?;
     }
@@ -132,11 +134,13 @@ pub fn assess_churn(
 ///
 /// ```
 /// use crmkit::churn::{ChurnRiskIndex, ChurnSignalInput, assess_signals, compute_churn_signals};
-/// let input = ChurnSignalInput { n_customers: 1, as_of: 10, ..Default::default() };
+/// use crmkit::data::{ids::CustomerIndex, transactions::{Times, TransactionLog}};
+/// let index = CustomerIndex::from_i64("customer_id", &[1])?;
+/// let input = ChurnSignalInput::new(10, TransactionLog::new(&index, Times::Days(&[10]), &[1.0])?);
 /// let report = compute_churn_signals(&input, &Default::default())?;
 /// let index = ChurnRiskIndex::new(Default::default())?;
 /// let a = assess_signals(&input, &Default::default(), report.customers, &index, &Default::default(), None)?;
-/// assert_eq!(a[0].index, 1);
+/// assert_eq!(a[0].index, 1); // one purchase today: nothing to score
 /// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
 ///
@@ -152,18 +156,14 @@ pub fn assess_signals(
     rules: &LifecycleRules,
     first_contact: Option<&[Day]>,
 ) -> Result<Vec<ChurnAssessment>> {
-    let n = input.n_customers;
+    let n = input.n_customers();
     crate::CrmkitError::check_len("signals", n, signals.len())?;
     if let Some(fc) = first_contact {
         crate::CrmkitError::check_len("first_contact", n, fc.len())?;
     }
     let report = SignalsOnly { customers: signals };
-    let tx = &input.transactions;
-    let history = purchase_history_of_log(
-        tx.customer,
-        tx.day,
-        Some(tx.amount),
-        n,
+    let history = purchase_history(
+        &input.transactions,
         input.as_of,
         LogOptions {
             after_as_of: signal_options.after_as_of,
@@ -240,8 +240,11 @@ pub fn assess_signals(
 ///
 /// ```
 /// use crmkit::churn::{ChurnRiskIndex, ChurnSignalInput, assess_churn, is_consistent};
+/// use crmkit::data::{ids::CustomerIndex, transactions::{Times, TransactionLog}};
+/// let index = CustomerIndex::from_i64("customer_id", &[1, 2])?;
+/// let log = TransactionLog::new(&index, Times::Days(&[1, 9]), &[5.0, 5.0])?;
 /// let a = assess_churn(
-///     &ChurnSignalInput { n_customers: 2, as_of: 10, ..Default::default() },
+///     &ChurnSignalInput::new(10, log),
 ///     &Default::default(),
 ///     &ChurnRiskIndex::new(Default::default())?,
 ///     &Default::default(),

@@ -1,64 +1,56 @@
 //! Churn warning signals and reason codes.
 //!
 //! [`compute_churn_signals`] measures, per customer and as of an observation date, the signals
-//! from an encoded transaction log and interaction log, and returns the reason
-//! code of every warning rule that fires. The logs are grouped by customer code with a
-//! counting sort (O(rows + customers) memory and time, plus a sort of each customer's own
-//! rows), so the cost grows linearly with the logs; the result does not depend on the order of
-//! the rows.
+//! from the shared transaction log ([`crate::data::transactions::TransactionLog`], read under
+//! its refund and `as_of` policy) and an interaction log over the same customer index, and
+//! returns the reason code of every warning rule that fires. Both logs are grouped by customer
+//! with the one grouping routine ([`crate::data::rows_by_customer::RowsByCustomer`]: a counting
+//! sort, O(rows + customers) memory and time, plus a sort of each customer's own rows), so the
+//! cost grows linearly with the logs; the result does not depend on the order of the rows.
 
 use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::{Day, format_day};
+use crate::data::ids::CustomerIndex;
+use crate::data::rows_by_customer::RowsByCustomer;
 pub use crate::data::transactions::AfterAsOf;
-use crate::data::transactions::{MAX_AMOUNT, NegativeAmounts};
+use crate::data::transactions::{LogOptions, LogReport, NegativeAmounts, Times};
 use crate::math::exact_sum::ExactSum;
+use crate::names::named_enum;
 use crate::{CrmkitError, Result};
 
-/// A churn warning signal; also the reason code of a fired warning rule.
-///
-/// The snake_case names ([`ChurnSignal::as_str`]) are stable and used in JSON.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::churn::ChurnSignal;
-/// assert_eq!(ChurnSignal::PurchaseGap.as_str(), "purchase_gap");
-/// assert_eq!("nps_detractor".parse::<ChurnSignal>().unwrap(), ChurnSignal::NpsDetractor);
-/// assert_eq!(serde_json::to_string(&ChurnSignal::ActivityDrop).unwrap(), "\"activity_drop\"");
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum ChurnSignal {
-    /// Activity in the current window fell against the customer's own baseline.
-    ActivityDrop,
-    /// Days since the last purchase exceed a multiple of the typical inter-purchase interval.
-    PurchaseGap,
-    /// Mean order value of the last period fell against the previous period.
-    OrderValueDecline,
-    /// Complaints and bad reviews in the window.
-    NegativeFeedback,
-    /// The customer was in contact with a competitor.
-    CompetitorContact,
-    /// A key customer went silent: no inbound contact and outreach unanswered.
-    ServiceSilence,
-    /// The latest NPS answer is a detractor's (0–6).
-    NpsDetractor,
+named_enum! {
+    /// A churn warning signal; also the reason code of a fired warning rule.
+    ///
+    /// The snake_case names ([`ChurnSignal::as_str`]) are stable and used in JSON.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::ChurnSignal;
+    /// assert_eq!(ChurnSignal::PurchaseGap.as_str(), "purchase_gap");
+    /// assert_eq!("nps_detractor".parse::<ChurnSignal>().unwrap(), ChurnSignal::NpsDetractor);
+    /// assert_eq!(serde_json::to_string(&ChurnSignal::ActivityDrop).unwrap(), "\"activity_drop\"");
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum ChurnSignal parsed as "churn_signal" {
+        /// Activity in the current window fell against the customer's own baseline.
+        ActivityDrop,
+        /// Days since the last purchase exceed a multiple of the typical inter-purchase interval.
+        PurchaseGap,
+        /// Mean order value of the last period fell against the previous period.
+        OrderValueDecline,
+        /// Complaints and bad reviews in the window.
+        NegativeFeedback,
+        /// The customer was in contact with a competitor.
+        CompetitorContact,
+        /// A key customer went silent: no inbound contact and outreach unanswered.
+        ServiceSilence,
+        /// The latest NPS answer is a detractor's (0–6).
+        NpsDetractor,
+    }
 }
 
 impl ChurnSignal {
@@ -88,14 +80,6 @@ impl ChurnSignal {
     /// ```
     pub fn as_str(self) -> &'static str {
         self.into()
-    }
-}
-
-impl std::str::FromStr for ChurnSignal {
-    type Err = CrmkitError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        crate::names::parse("churn_signal", s)
     }
 }
 
@@ -156,60 +140,48 @@ impl SignalValues {
     }
 }
 
-/// The kind of a customer interaction. The snake_case names ([`InteractionKind::as_str`]) are
-/// stable; [`InteractionKind::from_str`](std::str::FromStr) parses them.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::churn::InteractionKind;
-/// let k: InteractionKind = "bad_review".parse().unwrap();
-/// assert_eq!(k, InteractionKind::BadReview);
-/// assert!(k.is_negative_feedback() && k.is_customer_activity());
-/// assert!(!InteractionKind::Outreach.is_customer_activity());
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum InteractionKind {
-    /// A visit (store, website or app session).
-    Visit,
-    /// A login to the customer's account.
-    Login,
-    /// A consultation requested by the customer.
-    Consultation,
-    /// A service ticket opened by the customer.
-    Ticket,
-    /// A complaint (negative feedback).
-    Complaint,
-    /// A review that is not negative.
-    Review,
-    /// A negative review (negative feedback).
-    BadReview,
-    /// A response to a marketing campaign.
-    CampaignResponse,
-    /// Any other contact initiated by the customer (call, e-mail, chat).
-    Inbound,
-    /// Contact initiated by us (account manager, service); not customer activity.
-    Outreach,
-    /// The customer answered our outreach.
-    OutreachAnswered,
-    /// The customer was in contact with a competitor (as recorded by sales); not activity.
-    CompetitorContact,
+named_enum! {
+    /// The kind of a customer interaction. The snake_case names ([`InteractionKind::as_str`]) are
+    /// stable; [`InteractionKind::from_str`](std::str::FromStr) parses them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::InteractionKind;
+    /// let k: InteractionKind = "bad_review".parse().unwrap();
+    /// assert_eq!(k, InteractionKind::BadReview);
+    /// assert!(k.is_negative_feedback() && k.is_customer_activity());
+    /// assert!(!InteractionKind::Outreach.is_customer_activity());
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum InteractionKind parsed as "interaction_kind" {
+        /// A visit (store, website or app session).
+        Visit,
+        /// A login to the customer's account.
+        Login,
+        /// A consultation requested by the customer.
+        Consultation,
+        /// A service ticket opened by the customer.
+        Ticket,
+        /// A complaint (negative feedback).
+        Complaint,
+        /// A review that is not negative.
+        Review,
+        /// A negative review (negative feedback).
+        BadReview,
+        /// A response to a marketing campaign.
+        CampaignResponse,
+        /// Any other contact initiated by the customer (call, e-mail, chat).
+        Inbound,
+        /// Contact initiated by us (account manager, service); not customer activity.
+        Outreach,
+        /// The customer answered our outreach.
+        OutreachAnswered,
+        /// The customer was in contact with a competitor (as recorded by sales); not activity.
+        CompetitorContact,
+    }
 }
 
 impl InteractionKind {
@@ -288,14 +260,6 @@ impl InteractionKind {
     }
 }
 
-impl std::str::FromStr for InteractionKind {
-    type Err = CrmkitError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        crate::names::parse("interaction_kind", s)
-    }
-}
-
 /// Where the typical inter-purchase interval comes from for customers with fewer than two
 /// distinct purchase days.
 ///
@@ -321,25 +285,27 @@ pub enum IntervalFallback {
     None,
 }
 
-/// Where a customer's typical inter-purchase interval came from.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::churn::IntervalSource;
-/// assert_eq!(serde_json::to_string(&IntervalSource::Own).unwrap(), "\"own\"");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IntervalSource {
-    /// The customer's own mean gap between distinct purchase days (≥ 2 purchase days).
-    Own,
-    /// The population mean (the customer has fewer than 2 purchase days).
-    PopulationMean,
-    /// The user-given fixed interval (the customer has fewer than 2 purchase days).
-    Fixed,
-    /// No interval: no purchase, or no fallback available.
-    Unavailable,
+named_enum! {
+    /// Where a customer's typical inter-purchase interval came from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::IntervalSource;
+    /// assert_eq!(serde_json::to_string(&IntervalSource::Own).unwrap(), "\"own\"");
+    /// ```
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum IntervalSource parsed as "interval_source" {
+        /// The customer's own mean gap between distinct purchase days (≥ 2 purchase days).
+        Own,
+        /// The population mean (the customer has fewer than 2 purchase days).
+        PopulationMean,
+        /// The user-given fixed interval (the customer has fewer than 2 purchase days).
+        Fixed,
+        /// No interval: no purchase, or no fallback available.
+        Unavailable,
+    }
 }
 
 /// Thresholds and windows of the warning signals; `Default` is the documented
@@ -511,44 +477,210 @@ impl ChurnSignalOptions {
     }
 }
 
-/// Transactions (orders), already encoded: parallel columns of customer code
-/// (`0..n_customers`), day and amount (finite; negative amounts are refunds, accepted with
-/// [`ChurnSignalOptions::negative_amounts`] = `Net`).
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::churn::TransactionLog;
-/// let log = TransactionLog { customer: &[0, 1], day: &[100, 101], amount: &[20.0, 35.5] };
-/// assert_eq!(log.customer.len(), 2);
-/// ```
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TransactionLog<'a> {
-    /// Customer code of each transaction.
-    pub customer: &'a [u32],
-    /// Day of each transaction.
-    pub day: &'a [Day],
-    /// Amount of each transaction.
-    pub amount: &'a [f64],
-}
+pub use crate::data::transactions::TransactionLog;
 
-/// Interactions, already encoded: parallel columns of customer code, day and kind.
+/// Interactions: customer codes (rows of the [`CustomerIndex`] shared with the transaction
+/// log), times and kinds. Built with [`InteractionLog::of_rows`] from the rows of the index
+/// that hold the interactions' ids, so both logs number customers the same way.
 ///
 /// # Examples
 ///
 /// ```
 /// use crmkit::churn::{InteractionKind, InteractionLog};
-/// let log = InteractionLog { customer: &[0], day: &[100], kind: &[InteractionKind::Login] };
-/// assert_eq!(log.kind[0].as_str(), "login");
+/// use crmkit::data::{ids::CustomerIndex, transactions::Times};
+/// // One transaction of customer 7, then one interaction of customer 7.
+/// let index = CustomerIndex::from_i64("customer_id", &[7, 7])?;
+/// let log = InteractionLog::of_rows(&index, 1..2, Times::Days(&[100]), &[InteractionKind::Login])?;
+/// assert_eq!((log.len(), log.kinds()[0].as_str()), (1, "login"));
+/// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct InteractionLog<'a> {
-    /// Customer code of each interaction.
-    pub customer: &'a [u32],
-    /// Day of each interaction.
-    pub day: &'a [Day],
-    /// Kind of each interaction.
-    pub kind: &'a [InteractionKind],
+    customers: &'a CustomerIndex,
+    codes: &'a [u32],
+    times: Times<'a>,
+    kinds: &'a [InteractionKind],
+}
+
+impl<'a> InteractionLog<'a> {
+    /// The interactions whose ids are rows `rows` of the id column `customers` was built from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::{InteractionKind, InteractionLog};
+    /// use crmkit::data::{ids::CustomerIndex, transactions::Times};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
+    /// let kinds = [InteractionKind::Visit, InteractionKind::Visit];
+    /// assert!(InteractionLog::of_rows(&index, 0..1, Times::Days(&[1, 2]), &kinds).is_err());
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] when `rows` is not a range of the index's rows or for
+    /// ticks with `per_day <= 0`; [`CrmkitError::LengthMismatch`] when `times` or `kinds` do
+    /// not have one value per row.
+    pub fn of_rows(
+        customers: &'a CustomerIndex,
+        rows: std::ops::Range<usize>,
+        times: Times<'a>,
+        kinds: &'a [InteractionKind],
+    ) -> Result<Self> {
+        let codes = customers.codes().get(rows.clone()).ok_or_else(|| {
+            CrmkitError::invalid_config(
+                "interactions.rows",
+                format!("{}..{}", rows.start, rows.end),
+                format!(
+                    "not a range of the {} rows of the customer index",
+                    customers.codes().len()
+                ),
+            )
+        })?;
+        CrmkitError::check_len("interactions.timestamp", codes.len(), times.len())?;
+        CrmkitError::check_len("interactions.kind", codes.len(), kinds.len())?;
+        if let Times::Ticks { per_day, .. } = times {
+            if per_day <= 0 {
+                return Err(CrmkitError::invalid_config(
+                    "interactions.timestamp unit",
+                    per_day,
+                    "ticks per day must be > 0",
+                ));
+            }
+        }
+        Ok(Self {
+            customers,
+            codes,
+            times,
+            kinds,
+        })
+    }
+
+    /// Number of interactions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::churn::{InteractionKind, InteractionLog};
+    /// # use crmkit::data::{ids::CustomerIndex, transactions::Times};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
+    /// assert!(InteractionLog::of_rows(&index, 1..1, Times::Days(&[]), &[])?.is_empty());
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.kinds.len()
+    }
+
+    /// Whether there are no interactions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::churn::{InteractionKind, InteractionLog};
+    /// # use crmkit::data::{ids::CustomerIndex, transactions::Times};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
+    /// let kinds = [InteractionKind::Visit];
+    /// assert!(!InteractionLog::of_rows(&index, 0..1, Times::Days(&[3]), &kinds)?.is_empty());
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    /// The customer code of each interaction.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::churn::{InteractionKind, InteractionLog};
+    /// # use crmkit::data::{ids::CustomerIndex, transactions::Times};
+    /// let index = CustomerIndex::from_i64("customer_id", &[5, 2])?;
+    /// let kinds = [InteractionKind::Visit];
+    /// assert_eq!(InteractionLog::of_rows(&index, 0..1, Times::Days(&[3]), &kinds)?.codes(), &[1]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn codes(&self) -> &'a [u32] {
+        self.codes
+    }
+
+    /// The kind of each interaction.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::churn::{InteractionKind, InteractionLog};
+    /// # use crmkit::data::{ids::CustomerIndex, transactions::Times};
+    /// let index = CustomerIndex::from_i64("customer_id", &[5])?;
+    /// let kinds = [InteractionKind::Ticket];
+    /// let log = InteractionLog::of_rows(&index, 0..1, Times::Days(&[3]), &kinds)?;
+    /// assert_eq!(log.kinds(), &[InteractionKind::Ticket]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn kinds(&self) -> &'a [InteractionKind] {
+        self.kinds
+    }
+
+    /// The customer index the codes belong to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::churn::{InteractionKind, InteractionLog};
+    /// # use crmkit::data::{ids::CustomerIndex, transactions::Times};
+    /// let index = CustomerIndex::from_i64("customer_id", &[5, 6])?;
+    /// let log = InteractionLog::of_rows(&index, 2..2, Times::Days(&[]), &[])?;
+    /// assert_eq!(log.customers().n_customers(), 2);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn customers(&self) -> &'a CustomerIndex {
+        self.customers
+    }
+
+    /// The time column.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::churn::{InteractionKind, InteractionLog};
+    /// # use crmkit::data::{ids::CustomerIndex, transactions::Times};
+    /// let index = CustomerIndex::from_i64("customer_id", &[5])?;
+    /// let kinds = [InteractionKind::Ticket];
+    /// assert_eq!(InteractionLog::of_rows(&index, 0..1, Times::Days(&[3]), &kinds)?.times().day(0), 3);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn times(&self) -> Times<'a> {
+        self.times
+    }
+
+    /// Each customer's interactions in scope (grouped by the one routine,
+    /// [`RowsByCustomer`]) and the number left out for being after `as_of`.
+    fn rows_by_customer(&self, as_of: Day, after: AfterAsOf) -> Result<(RowsByCustomer, usize)> {
+        let mut after_as_of = 0;
+        let mut out_of_scope: Option<Vec<bool>> = None;
+        for row in 0..self.len() {
+            let day = self.times.checked_day("interactions.timestamp", row)?;
+            if day > as_of {
+                if after == AfterAsOf::Error {
+                    return Err(CrmkitError::AfterObservation {
+                        field: "interactions.day".into(),
+                        row,
+                        value: format_day(day),
+                        as_of: format_day(as_of),
+                    });
+                }
+                after_as_of += 1;
+                out_of_scope.get_or_insert_with(|| vec![false; self.len()])[row] = true;
+            }
+        }
+        let n = self.customers.n_customers();
+        let groups = match &out_of_scope {
+            None => RowsByCustomer::new("interactions.customer", self.codes, n, |_| true)?,
+            Some(mask) => {
+                RowsByCustomer::new("interactions.customer", self.codes, n, |r| !mask[r])?
+            }
+        };
+        Ok((groups, after_as_of))
+    }
 }
 
 /// Per-customer values that replace the computed measurement of a signal (`Some` in the column
@@ -584,26 +716,25 @@ pub struct SignalOverrides<'a> {
 /// # Examples
 ///
 /// ```
-/// use crmkit::churn::{ChurnSignalInput, TransactionLog};
-/// let input = ChurnSignalInput {
-///     n_customers: 1,
-///     as_of: 200,
-///     transactions: TransactionLog { customer: &[0], day: &[150], amount: &[10.0] },
-///     ..Default::default()
-/// };
+/// use crmkit::churn::ChurnSignalInput;
+/// use crmkit::data::{ids::CustomerIndex, transactions::{Times, TransactionLog}};
+/// let index = CustomerIndex::from_i64("customer_id", &[42])?;
+/// let log = TransactionLog::new(&index, Times::Days(&[150]), &[10.0])?;
+/// let input = ChurnSignalInput::new(200, log);
 /// assert!(input.interactions.is_none());
+/// assert_eq!(input.n_customers(), 1);
+/// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct ChurnSignalInput<'a> {
-    /// Number of customers; codes are `0..n_customers`.
-    pub n_customers: usize,
     /// The observation date.
     pub as_of: Day,
-    /// The transaction log (may be empty).
+    /// The transaction log (the shared log, possibly empty); its [`CustomerIndex`] numbers
+    /// the customers, one result per customer code.
     pub transactions: TransactionLog<'a>,
-    /// The interaction log; `None` = not available, and the signals that need it (negative
-    /// feedback, competitor contact, service silence) are `None` unless overridden. Active days
-    /// then come from purchases alone.
+    /// The interaction log over the same customer index; `None` = not available, and the
+    /// signals that need it (negative feedback, competitor contact, service silence) are
+    /// `None` unless overridden. Active days then come from purchases alone.
     pub interactions: Option<InteractionLog<'a>>,
     /// Per customer: whether they are a key customer (service silence applies to them only);
     /// `None` = service silence is not computed.
@@ -612,6 +743,49 @@ pub struct ChurnSignalInput<'a> {
     pub latest_nps: Option<&'a [Option<u8>]>,
     /// Directly supplied signal values.
     pub overrides: SignalOverrides<'a>,
+}
+
+impl<'a> ChurnSignalInput<'a> {
+    /// The input of a transaction log alone (no interactions, key customers, NPS answers or
+    /// overrides; set those fields as needed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::ChurnSignalInput;
+    /// use crmkit::data::{ids::CustomerIndex, transactions::{Times, TransactionLog}};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1, 2])?;
+    /// let input = ChurnSignalInput::new(9, TransactionLog::new(&index, Times::Days(&[1, 2]), &[1.0, 1.0])?);
+    /// assert_eq!((input.as_of, input.key_customer), (9, None));
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn new(as_of: Day, transactions: TransactionLog<'a>) -> Self {
+        Self {
+            as_of,
+            transactions,
+            interactions: None,
+            key_customer: None,
+            latest_nps: None,
+            overrides: SignalOverrides::default(),
+        }
+    }
+
+    /// The number of customers: those of the log's customer index.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::ChurnSignalInput;
+    /// use crmkit::data::{ids::CustomerIndex, transactions::{Times, TransactionLog}};
+    /// // Customer 3 has an attribute row only (row 1 of the index), no transaction.
+    /// let index = CustomerIndex::from_i64("customer_id", &[1, 3])?;
+    /// let log = TransactionLog::of_rows(&index, 0..1, Times::Days(&[1]), &[1.0])?;
+    /// assert_eq!(ChurnSignalInput::new(9, log).n_customers(), 2);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn n_customers(&self) -> usize {
+        self.transactions.customers().n_customers()
+    }
 }
 
 /// A fired warning rule: the reason code with its measured value and threshold.
@@ -708,19 +882,14 @@ fn format_g4(x: f64) -> String {
 ///
 /// ```
 /// use crmkit::churn::{ChurnSignalInput, ChurnSignalOptions, TransactionLog, compute_churn_signals};
-/// let report = compute_churn_signals(
-///     &ChurnSignalInput {
-///         n_customers: 1,
-///         as_of: 200,
-///         transactions: TransactionLog { customer: &[0, 0], day: &[100, 130], amount: &[10.0, 10.0] },
-///         ..Default::default()
-///     },
-///     &ChurnSignalOptions::default(),
-/// )
-/// .unwrap();
+/// use crmkit::data::{ids::CustomerIndex, transactions::Times};
+/// let index = CustomerIndex::from_i64("customer_id", &[5, 5])?;
+/// let log = TransactionLog::new(&index, Times::Days(&[100, 130]), &[10.0, 10.0])?;
+/// let report = compute_churn_signals(&ChurnSignalInput::new(200, log), &ChurnSignalOptions::default())?;
 /// let c = &report.customers[0];
 /// assert_eq!((c.days_since_last_purchase, c.typical_interval_days), (Some(70), Some(30.0)));
 /// assert_eq!(c.values.purchase_gap_ratio, Some(70.0 / 30.0));
+/// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerSignals {
@@ -758,24 +927,45 @@ impl CustomerSignals {
     ///
     /// ```
     /// use crmkit::churn::{ChurnSignal, ChurnSignalInput, TransactionLog, compute_churn_signals};
-    /// let report = compute_churn_signals(
-    ///     &ChurnSignalInput {
-    ///         n_customers: 2,
-    ///         as_of: 200,
-    ///         transactions: TransactionLog { customer: &[0, 0], day: &[100, 110], amount: &[5.0, 5.0] },
-    ///         ..Default::default()
-    ///     },
-    ///     &Default::default(),
-    /// )
-    /// .unwrap();
+    /// use crmkit::data::{ids::CustomerIndex, transactions::Times};
+    /// // Two purchases of customer 1; customer 2 has an attribute row only (row 2 of the index).
+    /// let index = CustomerIndex::from_i64("customer_id", &[1, 1, 2])?;
+    /// let log = TransactionLog::of_rows(&index, 0..2, Times::Days(&[100, 110]), &[5.0, 5.0])?;
+    /// let report = compute_churn_signals(&ChurnSignalInput::new(200, log), &Default::default())?;
     /// // 90 days since the last purchase against a 10-day interval.
     /// assert_eq!(report.customers[0].fired(ChurnSignal::PurchaseGap), Some(true));
     /// assert_eq!(report.customers[1].fired(ChurnSignal::PurchaseGap), None);
+    /// # Ok::<(), crmkit::CrmkitError>(())
     /// ```
     pub fn fired(&self, signal: ChurnSignal) -> Option<bool> {
         self.values
             .measured(signal)
             .map(|_| self.reasons.iter().any(|r| r.code == signal))
+    }
+
+    /// The fired rules as one line: each [`ChurnReason::describe`], joined by "; " (empty when
+    /// no rule fired).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::{ChurnReason, ChurnSignal, CustomerSignals};
+    /// # use crmkit::churn::{ChurnSignalInput, TransactionLog, compute_churn_signals};
+    /// # use crmkit::data::{ids::CustomerIndex, transactions::Times};
+    /// # let index = CustomerIndex::from_i64("customer_id", &[1])?;
+    /// # let log = TransactionLog::new(&index, Times::Days(&[1]), &[1.0])?;
+    /// let mut c: CustomerSignals = compute_churn_signals(&ChurnSignalInput::new(1, log), &Default::default())?.customers.remove(0);
+    /// assert_eq!(c.describe_reasons(), "");
+    /// c.reasons = vec![
+    ///     ChurnReason { code: ChurnSignal::ActivityDrop, value: 1.0, threshold: 0.3 },
+    ///     ChurnReason { code: ChurnSignal::CompetitorContact, value: 1.0, threshold: 1.0 },
+    /// ];
+    /// assert_eq!(c.describe_reasons(), "activity_drop 1 >= 0.3; competitor_contact");
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn describe_reasons(&self) -> String {
+        let parts: Vec<String> = self.reasons.iter().map(ChurnReason::describe).collect();
+        parts.join("; ")
     }
 }
 
@@ -784,10 +974,15 @@ impl CustomerSignals {
 /// # Examples
 ///
 /// ```
-/// use crmkit::churn::{ChurnSignalInput, ChurnSignalOptions, compute_churn_signals};
-/// let r = compute_churn_signals(&ChurnSignalInput { n_customers: 2, ..Default::default() }, &Default::default()).unwrap();
+/// use crmkit::churn::{ChurnSignalInput, ChurnSignalOptions, TransactionLog, compute_churn_signals};
+/// use crmkit::data::{ids::CustomerIndex, transactions::Times};
+/// // No transactions: two customers known from another table (rows 0 and 1 of the index).
+/// let index = CustomerIndex::from_i64("customer_id", &[8, 9])?;
+/// let log = TransactionLog::of_rows(&index, 2..2, Times::Days(&[]), &[])?;
+/// let r = compute_churn_signals(&ChurnSignalInput::new(0, log), &Default::default())?;
 /// assert_eq!(r.customers.len(), 2);
 /// assert_eq!(r.population_interval_days, None);
+/// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChurnSignalReport {
@@ -808,80 +1003,103 @@ pub struct ChurnSignalReport {
     pub refunds: usize,
 }
 
-/// Rows of a log grouped by customer code: `rows[offsets[c]..offsets[c + 1]]` are customer
-/// `c`'s row indices (in input order), rows after `as_of` excluded or rejected.
-struct Grouped {
-    offsets: Vec<usize>,
-    rows: Vec<usize>,
-    after_as_of: usize,
-}
-
-impl Grouped {
-    fn of(&self, customer: usize) -> &[usize] {
-        match (self.offsets.get(customer), self.offsets.get(customer + 1)) {
-            (Some(&a), Some(&b)) => self.rows.get(a..b).unwrap_or(&[]),
-            _ => &[],
-        }
+impl ChurnSignalReport {
+    /// What was left out or netted, as a sentence for a warning; `None` when nothing was. Each
+    /// part starts with the data-quality rule its rows fall under ([`crate::quality::Rule`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::churn::{ChurnSignalInput, TransactionLog, compute_churn_signals};
+    /// use crmkit::data::{ids::CustomerIndex, transactions::Times};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
+    /// let log = TransactionLog::new(&index, Times::Days(&[1]), &[1.0])?;
+    /// let mut r = compute_churn_signals(&ChurnSignalInput::new(5, log), &Default::default())?;
+    /// assert!(r.describe().is_none());
+    /// (r.transactions_after_as_of, r.refunds) = (2, 1);
+    /// assert_eq!(
+    ///     r.describe().unwrap(),
+    ///     "timestamp_after_as_of: 2 log rows dated after as_of were left out; \
+    ///      negative_amount: 1 refund rows were netted (negative_amounts='net'); refunds are not purchases"
+    /// );
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn describe(&self) -> Option<String> {
+        describe_log(
+            "log rows",
+            self.transactions_after_as_of + self.interactions_after_as_of,
+            self.refunds,
+        )
     }
 }
 
-/// Counting sort of row indices by customer code.
-fn group_by_customer(
-    log: &str,
-    customer: &[u32],
-    day: &[Day],
-    n_customers: usize,
-    as_of: Day,
-    after: AfterAsOf,
-) -> Result<Grouped> {
-    CrmkitError::check_len(&format!("{log}.day"), customer.len(), day.len())?;
-    let mut offsets = vec![0usize; n_customers + 1];
-    let mut after_as_of = 0;
-    for (row, (&c, &d)) in customer.iter().zip(day).enumerate() {
-        let c = c as usize;
-        if c >= n_customers {
-            return Err(CrmkitError::invalid_value(
-                format!("{log}.customer"),
-                row,
-                c,
-                format!("customer code must be below n_customers = {n_customers}"),
-            ));
-        }
-        if d > as_of {
-            match after {
-                AfterAsOf::Error => {
-                    return Err(CrmkitError::AfterObservation {
-                        field: format!("{log}.day"),
-                        row,
-                        value: format_day(d),
-                        as_of: format_day(as_of),
-                    });
+/// The warning sentence of a churn or lifecycle reader of a log: rows (called `rows`) after
+/// `as_of` left out and refund rows netted; `None` when there were neither.
+pub(crate) fn describe_log(rows: &str, after_as_of: usize, refunds: usize) -> Option<String> {
+    use crate::quality::Rule;
+    let mut parts = Vec::new();
+    if after_as_of > 0 {
+        parts.push(format!(
+            "{}: {after_as_of} {rows} dated after as_of were left out",
+            Rule::TimestampAfterAsOf
+        ));
+    }
+    if refunds > 0 {
+        parts.push(format!(
+            "{}: {refunds} refund rows were netted (negative_amounts='net'); refunds are not purchases",
+            Rule::NegativeAmount
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// Both logs of a churn input, checked and grouped by customer with the one grouping routine
+/// ([`RowsByCustomer`]); the transaction log's report counts its refunds and rows after `as_of`.
+pub(crate) struct GroupedLogs {
+    pub(crate) transactions: RowsByCustomer,
+    pub(crate) report: LogReport,
+    /// The interactions' groups and their rows after `as_of`.
+    pub(crate) interactions: Option<(RowsByCustomer, usize)>,
+}
+
+/// Reads the logs of `input` under the options' log policy (rows after `as_of`, refunds).
+/// Errors name the churn input's columns: `transactions.amount`, `transactions.day` (a row
+/// after `as_of`), `interactions.day`.
+pub(crate) fn group_logs(
+    input: &ChurnSignalInput<'_>,
+    options: &ChurnSignalOptions,
+) -> Result<GroupedLogs> {
+    let tx = &input.transactions;
+    let log_options = LogOptions {
+        after_as_of: options.after_as_of,
+        negative_amounts: options.negative_amounts,
+    };
+    let (transactions, report) =
+        tx.rows_by_customer(input.as_of, log_options)
+            .map_err(|e| match e {
+                CrmkitError::AfterObservation { .. } => {
+                    e.rename_field("timestamp", "transactions.day")
                 }
-                AfterAsOf::Exclude => {
-                    after_as_of += 1;
-                    continue;
-                }
+                e => e.rename_field("amount", "transactions.amount"),
+            })?;
+    let interactions = match &input.interactions {
+        Some(ix) => {
+            if !std::ptr::eq(ix.customers(), tx.customers()) {
+                return Err(CrmkitError::invalid_config(
+                    "interactions",
+                    "(customer index)",
+                    "the interaction log must share the transaction log's customer index \
+                     (encode the ids of both logs in one CustomerIndex)",
+                ));
             }
+            Some(ix.rows_by_customer(input.as_of, options.after_as_of)?)
         }
-        offsets[c + 1] += 1;
-    }
-    for c in 0..n_customers {
-        offsets[c + 1] += offsets[c];
-    }
-    let mut cursor = offsets.clone();
-    let mut rows = vec![0usize; offsets[n_customers]];
-    for (row, (&c, &d)) in customer.iter().zip(day).enumerate() {
-        if d > as_of {
-            continue;
-        }
-        let slot = &mut cursor[c as usize];
-        rows[*slot] = row;
-        *slot += 1;
-    }
-    Ok(Grouped {
-        offsets,
-        rows,
-        after_as_of,
+        None => None,
+    };
+    Ok(GroupedLogs {
+        transactions,
+        report,
+        interactions,
     })
 }
 
@@ -957,20 +1175,19 @@ fn pick<T: Copy>(column: Option<&[Option<T>]>, c: usize) -> Option<T> {
 ///     ChurnSignal, ChurnSignalInput, ChurnSignalOptions, InteractionKind, InteractionLog,
 ///     TransactionLog, compute_churn_signals,
 /// };
+/// use crmkit::data::{ids::CustomerIndex, transactions::Times};
+/// // One index over the ids of both logs: two transactions, then two interactions.
+/// let index = CustomerIndex::from_i64("customer_id", &[3, 3, 3, 3])?;
 /// let kinds = [InteractionKind::Complaint, InteractionKind::CompetitorContact];
-/// let report = compute_churn_signals(
-///     &ChurnSignalInput {
-///         n_customers: 1,
-///         as_of: 1000,
-///         transactions: TransactionLog { customer: &[0, 0], day: &[900, 990], amount: &[30.0, 30.0] },
-///         interactions: Some(InteractionLog { customer: &[0, 0], day: &[995, 998], kind: &kinds }),
-///         ..Default::default()
-///     },
-///     &ChurnSignalOptions::default(),
-/// )
-/// .unwrap();
+/// let mut input = ChurnSignalInput::new(
+///     1000,
+///     TransactionLog::of_rows(&index, 0..2, Times::Days(&[900, 990]), &[30.0, 30.0])?,
+/// );
+/// input.interactions = Some(InteractionLog::of_rows(&index, 2..4, Times::Days(&[995, 998]), &kinds)?);
+/// let report = compute_churn_signals(&input, &ChurnSignalOptions::default())?;
 /// let codes: Vec<_> = report.customers[0].reasons.iter().map(|r| r.code).collect();
 /// assert_eq!(codes, [ChurnSignal::NegativeFeedback, ChurnSignal::CompetitorContact]);
+/// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
 ///
 /// # Errors
@@ -978,8 +1195,9 @@ fn pick<T: Copy>(column: Option<&[Option<T>]>, c: usize) -> Option<T> {
 /// - [`CrmkitError::InvalidConfig`] for invalid options;
 /// - [`CrmkitError::LengthMismatch`] when the columns of a log, or a per-customer column, have
 ///   the wrong length;
-/// - [`CrmkitError::InvalidValue`] naming the column and row: a customer code ≥
-///   `n_customers`, an amount that is not finite, above 2^53 in magnitude or (unless
+/// - [`CrmkitError::InvalidConfig`] when the interaction log does not share the transaction
+///   log's customer index;
+/// - [`CrmkitError::InvalidValue`] naming the column and row: an amount that is not finite, above 2^53 in magnitude or (unless
 ///   refunds are netted) negative, an NPS answer above 10, an
 ///   override that is not finite (or a negative feedback count below 0);
 /// - [`CrmkitError::AfterObservation`] for a row dated after `as_of` unless
@@ -989,51 +1207,10 @@ pub fn compute_churn_signals(
     options: &ChurnSignalOptions,
 ) -> Result<ChurnSignalReport> {
     options.validate()?;
-    let n = input.n_customers;
+    let n = input.n_customers();
     let tx = &input.transactions;
-    CrmkitError::check_len("transactions.amount", tx.customer.len(), tx.amount.len())?;
-    let net = options.negative_amounts == NegativeAmounts::Net;
-    if let Some(row) = tx
-        .amount
-        .iter()
-        .position(|a| !(-MAX_AMOUNT..=MAX_AMOUNT).contains(a) || (*a < 0.0 && !net))
-    {
-        let amount = tx.amount[row];
-        return Err(CrmkitError::invalid_value(
-            "transactions.amount",
-            row,
-            amount,
-            if !amount.is_finite() {
-                "must be finite"
-            } else if amount.abs() > MAX_AMOUNT {
-                "magnitude must be <= 2^53 (9.007e15)"
-            } else {
-                "must be >= 0 (pass negative_amounts = net to treat negative amounts as refunds)"
-            },
-        ));
-    }
-    let tx_groups = group_by_customer(
-        "transactions",
-        tx.customer,
-        tx.day,
-        n,
-        input.as_of,
-        options.after_as_of,
-    )?;
-    let ix_groups = match &input.interactions {
-        Some(ix) => {
-            CrmkitError::check_len("interactions.kind", ix.customer.len(), ix.kind.len())?;
-            Some(group_by_customer(
-                "interactions",
-                ix.customer,
-                ix.day,
-                n,
-                input.as_of,
-                options.after_as_of,
-            )?)
-        }
-        None => None,
-    };
+    let logs = group_logs(input, options)?;
+    let (tx_groups, ix_groups) = (&logs.transactions, &logs.interactions);
     if let Some(key) = input.key_customer {
         CrmkitError::check_len("key_customer", n, key.len())?;
     }
@@ -1082,14 +1259,14 @@ pub fn compute_churn_signals(
     let mut own_intervals = Vec::with_capacity(n);
     let mut purchases: Vec<(i64, f64)> = Vec::new();
     let mut active: Vec<i64> = Vec::new();
-    let mut refunds = 0usize;
     for c in 0..n {
         purchases.clear();
+        let (times, amounts) = (tx.times(), tx.amounts());
         purchases.extend(
             tx_groups
                 .of(c)
                 .iter()
-                .map(|&r| (i64::from(tx.day[r]), tx.amount[r])),
+                .map(|&r| (i64::from(times.day(r)), amounts[r])),
         );
         // Sorting the customer's own rows makes every sum independent of the input order.
         purchases.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
@@ -1103,7 +1280,6 @@ pub fn compute_churn_signals(
         for &(d, amount) in &purchases {
             if amount < 0.0 {
                 // A refund: netted against its period's order value, never a purchase.
-                refunds += 1;
                 if d >= last_period_start {
                     last_sum.add(amount);
                 } else if d >= previous_period_start {
@@ -1134,10 +1310,11 @@ pub fn compute_churn_signals(
         let mut competitor = false;
         let (mut last_inbound, mut last_outreach, mut last_answer) =
             (None::<i64>, None::<i64>, None::<i64>);
-        if let (Some(ix), Some(groups)) = (&input.interactions, &ix_groups) {
+        if let (Some(ix), Some((groups, _))) = (&input.interactions, ix_groups) {
+            let (times, kinds) = (ix.times(), ix.kinds());
             for &r in groups.of(c) {
-                let d = i64::from(ix.day[r]);
-                let kind = ix.kind[r];
+                let d = i64::from(times.day(r));
+                let kind = kinds[r];
                 if kind.is_customer_activity() {
                     first_seen = first_seen.min(d);
                     if d >= baseline_start {
@@ -1259,9 +1436,9 @@ pub fn compute_churn_signals(
         as_of: input.as_of,
         customers,
         population_interval_days,
-        transactions_after_as_of: tx_groups.after_as_of,
-        interactions_after_as_of: ix_groups.map_or(0, |g| g.after_as_of),
-        refunds,
+        transactions_after_as_of: logs.report.rows_after_as_of,
+        interactions_after_as_of: ix_groups.as_ref().map_or(0, |g| g.1),
+        refunds: logs.report.refunds,
     })
 }
 

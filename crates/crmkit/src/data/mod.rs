@@ -9,11 +9,14 @@
 //! - [`grouping`]: per-customer aggregation straight from an id column, radix-partitioned so
 //!   each partition's records stay in cache (the fast path of the RFM features);
 //! - [`calendar`]: whole calendar days since 1970-01-01;
-//! - [`refunds`]: the one refund policy — which customers the spend models leave out, and why.
+//! - [`refunds`]: the one refund policy — which customers the spend models leave out, and why;
+//! - [`rows_by_customer`]: each customer's rows of a log together (churn signals, lifecycle),
+//!   and the join of a one-row-per-customer table to the customers of a log.
 
 pub mod calendar;
 pub mod customers;
 pub mod grouping;
 pub mod ids;
 pub mod refunds;
+pub mod rows_by_customer;
 pub mod transactions;

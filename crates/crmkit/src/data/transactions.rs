@@ -12,6 +12,7 @@ use crate::data::calendar::{
     Day, MIN_DAY, checked_day, day_from_ticks, day_number_from_ticks, format_day,
 };
 use crate::data::ids::CustomerIndex;
+use crate::data::rows_by_customer::RowsByCustomer;
 use crate::names::named_enum;
 use crate::quality::Rule;
 use crate::{CrmkitError, Result};
@@ -374,6 +375,8 @@ fn bad_amount(row: usize, amount: f64, options: LogOptions) -> Result<()> {
 #[derive(Clone, Copy, Debug)]
 pub struct TransactionLog<'a> {
     customers: &'a CustomerIndex,
+    /// The customer code of each row: the index's codes, or a range of them.
+    codes: &'a [u32],
     times: Times<'a>,
     amounts: &'a [f64],
 }
@@ -414,9 +417,167 @@ impl<'a> TransactionLog<'a> {
         }
         Ok(Self {
             customers,
+            codes: customers.codes(),
             times,
             amounts,
         })
+    }
+
+    /// Wraps the columns of a log whose ids are rows `rows` of the id column `customers` was
+    /// built from. One index can encode the ids of several tables at once (the transactions,
+    /// the interactions, a per-customer table, concatenated), so that they share customer
+    /// codes: each table is then a range of the index's rows. The log may be empty (a reader
+    /// that needs rows says so).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::ids::CustomerIndex;
+    /// use crmkit::data::transactions::{TransactionLog, Times};
+    /// // Transactions of customers 5 and 7, then an attribute row of customer 9.
+    /// let index = CustomerIndex::from_i64("customer_id", &[5, 7, 9])?;
+    /// let log = TransactionLog::of_rows(&index, 0..2, Times::Days(&[1, 2]), &[3.0, 4.0])?;
+    /// assert_eq!((log.len(), log.codes(), log.customers().n_customers()), (2, &[0, 1][..], 3));
+    /// assert!(TransactionLog::of_rows(&index, 2..4, Times::Days(&[1, 2]), &[3.0, 4.0]).is_err());
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] when `rows` is not a range of the index's rows or for
+    /// ticks with `per_day <= 0`; [`CrmkitError::LengthMismatch`] when `times` or `amounts`
+    /// do not have one value per row of the range.
+    pub fn of_rows(
+        customers: &'a CustomerIndex,
+        rows: std::ops::Range<usize>,
+        times: Times<'a>,
+        amounts: &'a [f64],
+    ) -> Result<Self> {
+        let codes = customers.codes().get(rows.clone()).ok_or_else(|| {
+            CrmkitError::invalid_config(
+                "rows",
+                format!("{}..{}", rows.start, rows.end),
+                format!(
+                    "not a range of the {} rows of the customer index",
+                    customers.codes().len()
+                ),
+            )
+        })?;
+        CrmkitError::check_len("timestamp", codes.len(), times.len())?;
+        CrmkitError::check_len("amount", codes.len(), amounts.len())?;
+        if let Times::Ticks { per_day, .. } = times {
+            if per_day <= 0 {
+                return Err(CrmkitError::invalid_config(
+                    "timestamp unit",
+                    per_day,
+                    "ticks per day must be > 0",
+                ));
+            }
+        }
+        Ok(Self {
+            customers,
+            codes,
+            times,
+            amounts,
+        })
+    }
+
+    /// The customer code of each row.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::data::{ids::CustomerIndex, transactions::{TransactionLog, Times}};
+    /// let index = CustomerIndex::from_i64("customer_id", &[9, 4])?;
+    /// assert_eq!(TransactionLog::new(&index, Times::Days(&[0, 0]), &[1.0, 1.0])?.codes(), &[1, 0]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn codes(&self) -> &'a [u32] {
+        self.codes
+    }
+
+    /// The time column.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::data::{ids::CustomerIndex, transactions::{TransactionLog, Times}};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
+    /// assert_eq!(TransactionLog::new(&index, Times::Days(&[6]), &[1.0])?.times().day(0), 6);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn times(&self) -> Times<'a> {
+        self.times
+    }
+
+    /// The amount column.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use crmkit::data::{ids::CustomerIndex, transactions::{TransactionLog, Times}};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1])?;
+    /// assert_eq!(TransactionLog::new(&index, Times::Days(&[6]), &[2.5])?.amounts(), &[2.5]);
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn amounts(&self) -> &'a [f64] {
+        self.amounts
+    }
+
+    /// Each customer's rows in scope, grouped ([`RowsByCustomer`], rows in input order), after
+    /// checking every row as [`crate::rfm::rfm_features`] does: a day in range, a finite
+    /// amount of magnitude at most 2^53, non-negative unless refunds are netted
+    /// ([`NegativeAmounts::Net`]: a refund row stays in its customer's group, for the reader to
+    /// net, and is counted in [`LogReport::refunds`]), and not after `as_of` unless such rows
+    /// are excluded ([`AfterAsOf::Exclude`]: counted in [`LogReport::rows_after_as_of`] and left
+    /// out of the groups).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::ids::CustomerIndex;
+    /// use crmkit::data::transactions::{AfterAsOf, LogOptions, NegativeAmounts, Times, TransactionLog};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1, 2, 1, 1])?;
+    /// let log = TransactionLog::new(&index, Times::Days(&[5, 6, 7, 99]), &[1.0, 2.0, -1.0, 3.0])?;
+    /// let options = LogOptions { after_as_of: AfterAsOf::Exclude, negative_amounts: NegativeAmounts::Net };
+    /// let (groups, report) = log.rows_by_customer(10, options)?;
+    /// assert_eq!((groups.of(0), groups.of(1)), (&[0, 2][..], &[1][..]));
+    /// assert_eq!((report.rows_after_as_of, report.refunds), (1, 1));
+    /// assert!(log.rows_by_customer(10, LogOptions::default()).is_err());
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidValue`] naming `timestamp` or `amount` and the row (of this log)
+    /// of a bad value; [`CrmkitError::AfterObservation`] for a row after `as_of` unless
+    /// excluded.
+    pub fn rows_by_customer(
+        &self,
+        as_of: Day,
+        options: LogOptions,
+    ) -> Result<(RowsByCustomer, LogReport)> {
+        let mut report = LogReport {
+            rows: self.len(),
+            ..LogReport::default()
+        };
+        // Only rows after `as_of` leave the groups; the mask is built only when there are any.
+        let mut out_of_scope: Option<Vec<bool>> = None;
+        for (row, &amount) in self.amounts.iter().enumerate() {
+            let day = match self.times {
+                Times::Days(d) => i64::from(d[row]),
+                Times::Ticks { values, per_day } => day_number_from_ticks(values[row], per_day),
+            };
+            if check_row(row, day, amount, as_of, options, &mut report)?.is_none() {
+                out_of_scope.get_or_insert_with(|| vec![false; self.len()])[row] = true;
+            }
+        }
+        let n = self.customers.n_customers();
+        let groups = match &out_of_scope {
+            None => RowsByCustomer::new("customer_id", self.codes, n, |_| true)?,
+            Some(mask) => RowsByCustomer::new("customer_id", self.codes, n, |row| !mask[row])?,
+        };
+        Ok((groups, report))
     }
 
     /// Number of rows.
@@ -610,7 +771,7 @@ impl<'a> TransactionLog<'a> {
             rows: self.len(),
             ..LogReport::default()
         };
-        let codes = self.customers.codes();
+        let codes = self.codes;
         let (low, width) = (keep.start, keep.end.wrapping_sub(keep.start));
         let every = keep.start == 0 && keep.end == u32::MAX;
         for (row, (&code, &amount)) in codes.iter().zip(self.amounts).enumerate() {

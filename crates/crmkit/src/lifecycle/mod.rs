@@ -3,6 +3,9 @@
 //!
 //! - [`assign_lifecycle_stages`] gives every customer one [`LifecycleStage`] from ordered,
 //!   configurable [`LifecycleRules`] (first match wins), with the reason it was chosen;
+//!   [`purchase_history`] reads its purchase days from the shared transaction log, and
+//!   [`lifecycle_stages_of_log`] does both, joining a per-customer table ([`CustomerTable`]) to
+//!   the customers of the log;
 //! - [`migration`] / [`migration_with_labels`] / [`stage_migration`] compare two snapshots of
 //!   any categorical label (stages, RFM tiers, segments): transition counts and rates, the
 //!   non-empty flows (the data behind a Sankey diagram) and each customer's move;
@@ -31,8 +34,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod from_log;
 mod snapshots;
 mod stage_report;
+pub use from_log::{CustomerTable, LifecycleReport, lifecycle_stages_of_log};
 pub use snapshots::{
     ABSENT, LabelOrder, SnapshotMigration, SnapshotMigrationOptions, snapshot_migration,
     snapshot_migration_by_position,
@@ -41,50 +46,42 @@ pub use stage_report::stage_metrics_by_id;
 
 use crate::churn::AlertLevel;
 use crate::data::calendar::{Day, format_day};
-use crate::data::transactions::{AfterAsOf, LogOptions, MAX_AMOUNT, NegativeAmounts};
+use crate::data::rows_by_customer::RowsByCustomer;
+#[cfg(doc)]
+use crate::data::transactions::{AfterAsOf, NegativeAmounts};
+use crate::data::transactions::{LogOptions, LogReport, TransactionLog};
+use crate::names::named_enum;
 use crate::{CrmkitError, Result};
 
-/// A lifecycle stage. Snake_case names ([`LifecycleStage::as_str`]) are stable.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::lifecycle::LifecycleStage;
-/// assert_eq!(LifecycleStage::ChurnWarning.as_str(), "churn_warning");
-/// assert_eq!("reactivated".parse::<LifecycleStage>().unwrap(), LifecycleStage::Reactivated);
-/// ```
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::EnumIter,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum LifecycleStage {
-    /// In contact, no purchase yet (acquisition).
-    Prospect,
-    /// First purchase recently (the first months).
-    Onboarding,
-    /// Buying steadily.
-    Retained,
-    /// Showing high-value behaviour (large orders, referrals, upgrades, cross-category buying).
-    Expansion,
-    /// Bought before, now at risk of churning.
-    ChurnWarning,
-    /// No purchase for longer than the lost horizon.
-    Lost,
-    /// Came back after a gap longer than the lost horizon.
-    Reactivated,
+named_enum! {
+    /// A lifecycle stage. Snake_case names ([`LifecycleStage::as_str`]) are stable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::lifecycle::LifecycleStage;
+    /// assert_eq!(LifecycleStage::ChurnWarning.as_str(), "churn_warning");
+    /// assert_eq!("reactivated".parse::<LifecycleStage>().unwrap(), LifecycleStage::Reactivated);
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum LifecycleStage parsed as "lifecycle_stage" {
+        /// In contact, no purchase yet (acquisition).
+        Prospect,
+        /// First purchase recently (the first months).
+        Onboarding,
+        /// Buying steadily.
+        Retained,
+        /// Showing high-value behaviour (large orders, referrals, upgrades, cross-category buying).
+        Expansion,
+        /// Bought before, now at risk of churning.
+        ChurnWarning,
+        /// No purchase for longer than the lost horizon.
+        Lost,
+        /// Came back after a gap longer than the lost horizon.
+        Reactivated,
+    }
 }
 
 impl LifecycleStage {
@@ -188,33 +185,28 @@ impl LifecycleStage {
     }
 }
 
-impl std::str::FromStr for LifecycleStage {
-    type Err = CrmkitError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        crate::names::parse("lifecycle_stage", s)
+named_enum! {
+    /// A high-value behaviour in the window (what the expansion stage looks for).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::lifecycle::HighValueBehaviour;
+    /// assert_eq!(serde_json::to_string(&HighValueBehaviour::CrossCategory).unwrap(), "\"cross_category\"");
+    /// ```
+    #[derive(PartialOrd, Ord)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum HighValueBehaviour parsed as "high_value_behaviour" {
+        /// A large order.
+        LargeOrder,
+        /// A referral of a new customer.
+        Referral,
+        /// An upgrade (plan, tier, product line).
+        Upgrade,
+        /// A purchase in a new category.
+        CrossCategory,
     }
-}
-
-/// A high-value behaviour in the window (what the expansion stage looks for).
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::lifecycle::HighValueBehaviour;
-/// assert_eq!(serde_json::to_string(&HighValueBehaviour::CrossCategory).unwrap(), "\"cross_category\"");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HighValueBehaviour {
-    /// A large order.
-    LargeOrder,
-    /// A referral of a new customer.
-    Referral,
-    /// An upgrade (plan, tier, product line).
-    Upgrade,
-    /// A purchase in a new category.
-    CrossCategory,
 }
 
 /// One condition of a lifecycle rule. All day counts are whole days to `as_of`.
@@ -419,39 +411,41 @@ impl LifecycleRules {
     }
 }
 
-/// Why a stage was chosen. Snake_case names are stable.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::lifecycle::LifecycleReasonCode;
-/// assert_eq!(serde_json::to_string(&LifecycleReasonCode::ReactivatedAfterGap).unwrap(), "\"reactivated_after_gap\"");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LifecycleReasonCode {
-    /// No purchase yet.
-    NoPurchase,
-    /// Days since the last purchase exceeded the horizon.
-    DaysSinceLastPurchase,
-    /// The churn index reached the threshold.
-    ChurnIndex,
-    /// The purchase-gap rule fired.
-    PurchaseGap,
-    /// The latest purchase followed a long gap.
-    ReactivatedAfterGap,
-    /// The first purchase is recent.
-    FirstPurchaseRecent,
-    /// A large order.
-    LargeOrder,
-    /// A referral.
-    Referral,
-    /// An upgrade.
-    Upgrade,
-    /// A cross-category purchase.
-    CrossCategory,
-    /// The catch-all rule.
-    Default,
+named_enum! {
+    /// Why a stage was chosen. Snake_case names are stable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::lifecycle::LifecycleReasonCode;
+    /// assert_eq!(serde_json::to_string(&LifecycleReasonCode::ReactivatedAfterGap).unwrap(), "\"reactivated_after_gap\"");
+    /// ```
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum LifecycleReasonCode parsed as "lifecycle_reason" {
+        /// No purchase yet.
+        NoPurchase,
+        /// Days since the last purchase exceeded the horizon.
+        DaysSinceLastPurchase,
+        /// The churn index reached the threshold.
+        ChurnIndex,
+        /// The purchase-gap rule fired.
+        PurchaseGap,
+        /// The latest purchase followed a long gap.
+        ReactivatedAfterGap,
+        /// The first purchase is recent.
+        FirstPurchaseRecent,
+        /// A large order.
+        LargeOrder,
+        /// A referral.
+        Referral,
+        /// An upgrade.
+        Upgrade,
+        /// A cross-category purchase.
+        CrossCategory,
+        /// The catch-all rule.
+        Default,
+    }
 }
 
 /// The reason code with the measured value and the threshold it was compared with.
@@ -542,149 +536,51 @@ fn check_column<T>(field: &str, column: Option<&[T]>, n: usize) -> Result<()> {
     }
 }
 
-/// First, latest and previous purchase day of every customer, computed from an encoded
-/// transaction log without amounts: the inputs [`LifecycleInput`] needs. The log is read with
-/// the same [`LogOptions`] as every other reader of a log (only `after_as_of` matters without
-/// amounts); [`purchase_history_of_log`] also takes the amounts (refunds are never purchases).
+/// First, latest and previous purchase day of every customer of a transaction log: the inputs
+/// [`LifecycleInput`] needs. The log is the shared
+/// [`TransactionLog`] read with the same [`LogOptions`] as every other reader of a log and
+/// grouped by the one per-customer routine ([`TransactionLog::rows_by_customer`]); a row with a
+/// negative amount is a refund, never a purchase — an error naming its row by default, or
+/// (with [`NegativeAmounts::Net`]) left out of the purchase days and counted in
+/// [`PurchaseHistory::refunds`]. Every customer of the log's index gets an entry, also those
+/// without rows in the log (no purchase).
 ///
 /// # Examples
 ///
 /// ```
-/// use crmkit::data::transactions::{AfterAsOf, LogOptions};
+/// use crmkit::data::ids::CustomerIndex;
+/// use crmkit::data::transactions::{AfterAsOf, LogOptions, NegativeAmounts, Times, TransactionLog};
 /// use crmkit::lifecycle::purchase_history;
-/// // Customer 0 bought on days 100, 900 and 900 again; customer 1 never.
-/// let h = purchase_history(&[0, 0, 0], &[900, 100, 900], 2, 1000, LogOptions::default()).unwrap();
+/// // Customer 10 bought on days 900, 100 and 900 again; customer 20 (an attribute row) never.
+/// let index = CustomerIndex::from_i64("customer_id", &[10, 10, 10, 20])?;
+/// let log = TransactionLog::of_rows(&index, 0..3, Times::Days(&[900, 100, 900]), &[1.0, 2.0, 3.0])?;
+/// let h = purchase_history(&log, 1000, LogOptions::default())?;
 /// assert_eq!(h.first_purchase, vec![Some(100), None]);
 /// assert_eq!(h.last_purchase, vec![Some(900), None]);
 /// assert_eq!(h.previous_purchase, vec![Some(100), None]);
-/// assert_eq!(h.rows_after_as_of, 0);
-/// let exclude = LogOptions { after_as_of: AfterAsOf::Exclude, ..LogOptions::default() };
-/// assert_eq!(purchase_history(&[0], &[1001], 1, 1000, exclude).unwrap().rows_after_as_of, 1);
-/// ```
-///
-/// # Errors
-///
-/// [`CrmkitError::LengthMismatch`] when `day` and `customer` differ in length;
-/// [`CrmkitError::InvalidValue`] for a customer code ≥ `n_customers`;
-/// [`CrmkitError::AfterObservation`] for a row after `as_of` unless `options.after_as_of` is
-/// [`AfterAsOf::Exclude`].
-pub fn purchase_history(
-    customer: &[u32],
-    day: &[Day],
-    n_customers: usize,
-    as_of: Day,
-    options: LogOptions,
-) -> Result<PurchaseHistory> {
-    purchase_history_of_log(customer, day, None, n_customers, as_of, options)
-}
-
-/// [`purchase_history`] of a log with amounts: a row with a negative amount is a refund, never
-/// a purchase — an error naming its row by default, or (with
-/// [`NegativeAmounts::Net`]) left out of the purchase days and counted in
-/// [`PurchaseHistory::refunds`]. Without amounts every row is a purchase.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::lifecycle::purchase_history_of_log;
-/// use crmkit::data::transactions::{LogOptions, NegativeAmounts};
-/// let net = LogOptions { negative_amounts: NegativeAmounts::Net, ..LogOptions::default() };
-/// // Customer 0 bought on day 100 and was refunded on day 900: still one purchase day.
-/// let h = purchase_history_of_log(&[0, 0], &[100, 900], Some(&[20.0, -20.0]), 1, 1000, net)?;
-/// assert_eq!((h.first_purchase[0], h.last_purchase[0]), (Some(100), Some(100)));
-/// assert_eq!(h.refunds, 1);
-/// assert!(purchase_history_of_log(&[0], &[1], Some(&[-1.0]), 1, 5, LogOptions::default()).is_err());
+/// // A refund (netted) is not a purchase; a row after as_of is excluded on request.
+/// let log = TransactionLog::of_rows(&index, 0..3, Times::Days(&[100, 900, 1001]), &[20.0, -20.0, 5.0])?;
+/// let options = LogOptions { after_as_of: AfterAsOf::Exclude, negative_amounts: NegativeAmounts::Net };
+/// let h = purchase_history(&log, 1000, options)?;
+/// assert_eq!((h.last_purchase[0], h.refunds, h.rows_after_as_of), (Some(100), 1, 1));
+/// assert!(purchase_history(&log, 1000, LogOptions::default()).is_err());
 /// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
 ///
 /// # Errors
 ///
-/// As [`purchase_history`]; [`CrmkitError::LengthMismatch`] for amounts of another length;
-/// [`CrmkitError::InvalidValue`] for an amount that is not finite, above 2^53 in magnitude or
-/// (unless refunds are netted) negative.
-pub fn purchase_history_of_log(
-    customer: &[u32],
-    day: &[Day],
-    amount: Option<&[f64]>,
-    n_customers: usize,
+/// As [`TransactionLog::rows_by_customer`]: [`CrmkitError::InvalidValue`] naming `amount` or
+/// `timestamp` and the row for an amount that is not finite, above 2^53 in magnitude or
+/// (unless refunds are netted) negative, or a day out of range;
+/// [`CrmkitError::AfterObservation`] for a row after `as_of` unless `options.after_as_of` is
+/// [`AfterAsOf::Exclude`].
+pub fn purchase_history(
+    log: &TransactionLog<'_>,
     as_of: Day,
     options: LogOptions,
 ) -> Result<PurchaseHistory> {
-    CrmkitError::check_len("transactions.day", customer.len(), day.len())?;
-    if let Some(amount) = amount {
-        CrmkitError::check_len("transactions.amount", customer.len(), amount.len())?;
-    }
-    let exclude_after_as_of = options.after_as_of == AfterAsOf::Exclude;
-    let mut refunds = 0;
-    let mut first: Vec<Option<Day>> = vec![None; n_customers];
-    let mut last: Vec<Option<Day>> = vec![None; n_customers];
-    let mut previous: Vec<Option<Day>> = vec![None; n_customers];
-    let mut rows_after_as_of = 0;
-    for (row, (&c, &d)) in customer.iter().zip(day).enumerate() {
-        let c = c as usize;
-        if c >= n_customers {
-            return Err(CrmkitError::invalid_value(
-                "transactions.customer",
-                row,
-                c,
-                format!("customer code must be below n_customers = {n_customers}"),
-            ));
-        }
-        if let Some(&a) = amount.and_then(|a| a.get(row)) {
-            if !(0.0..=MAX_AMOUNT).contains(&a) {
-                if !a.is_finite() || a.abs() > MAX_AMOUNT {
-                    return Err(CrmkitError::invalid_value(
-                        "amount",
-                        row,
-                        a,
-                        "must be finite, with magnitude <= 2^53 (9.007e15)",
-                    ));
-                }
-                if options.negative_amounts == NegativeAmounts::Error {
-                    return Err(CrmkitError::invalid_value(
-                        "amount",
-                        row,
-                        a,
-                        "must be >= 0 (pass negative_amounts = net to treat negative amounts as refunds)",
-                    ));
-                }
-            }
-        }
-        if d > as_of {
-            if exclude_after_as_of {
-                rows_after_as_of += 1;
-                continue;
-            }
-            return Err(CrmkitError::AfterObservation {
-                field: "timestamp".to_owned(),
-                row,
-                value: format_day(d),
-                as_of: format_day(as_of),
-            });
-        }
-        if amount.and_then(|a| a.get(row)).is_some_and(|&a| a < 0.0) {
-            // a refund is never a purchase
-            refunds += 1;
-            continue;
-        }
-        first[c] = Some(first[c].map_or(d, |f| f.min(d)));
-        match last[c] {
-            None => last[c] = Some(d),
-            Some(l) if d > l => {
-                previous[c] = Some(l);
-                last[c] = Some(d);
-            }
-            Some(l) if d < l && previous[c].is_none_or(|p| d > p) => previous[c] = Some(d),
-            Some(_) => {}
-        }
-    }
-    Ok(PurchaseHistory {
-        first_purchase: first,
-        last_purchase: last,
-        previous_purchase: previous,
-        rows_after_as_of,
-        refunds,
-    })
+    let (groups, report) = log.rows_by_customer(as_of, options)?;
+    Ok(PurchaseHistory::from_groups(log, &groups, &report))
 }
 
 /// The result of [`purchase_history`], one entry per customer code.
@@ -692,8 +588,12 @@ pub fn purchase_history_of_log(
 /// # Examples
 ///
 /// ```
-/// let h = crmkit::lifecycle::purchase_history(&[0], &[5], 1, 5, Default::default()).unwrap();
+/// use crmkit::data::{ids::CustomerIndex, transactions::{Times, TransactionLog}};
+/// let index = CustomerIndex::from_i64("customer_id", &[3])?;
+/// let log = TransactionLog::new(&index, Times::Days(&[5]), &[1.0])?;
+/// let h = crmkit::lifecycle::purchase_history(&log, 5, Default::default())?;
 /// assert_eq!((h.first_purchase[0], h.previous_purchase[0]), (Some(5), None));
+/// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurchaseHistory {
@@ -708,6 +608,67 @@ pub struct PurchaseHistory {
     /// Refund rows (negative amounts, netted) on or before `as_of`: not purchases.
     #[serde(default)]
     pub refunds: usize,
+}
+
+impl PurchaseHistory {
+    /// What was left out or netted, as a sentence for a warning; `None` when nothing was
+    /// (the sentence of [`crate::churn::ChurnSignalReport::describe`], about transactions).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::{ids::CustomerIndex, transactions::{AfterAsOf, LogOptions, Times, TransactionLog}};
+    /// let index = CustomerIndex::from_i64("customer_id", &[1, 1])?;
+    /// let log = TransactionLog::new(&index, Times::Days(&[1, 9]), &[1.0, 1.0])?;
+    /// let exclude = LogOptions { after_as_of: AfterAsOf::Exclude, ..LogOptions::default() };
+    /// let h = crmkit::lifecycle::purchase_history(&log, 5, exclude)?;
+    /// assert_eq!(h.describe().unwrap(), "timestamp_after_as_of: 1 transactions dated after as_of were left out");
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    pub fn describe(&self) -> Option<String> {
+        crate::churn::signals::describe_log("transactions", self.rows_after_as_of, self.refunds)
+    }
+
+    /// The purchase days of each customer from the log's rows grouped by customer (refund
+    /// rows, negative amounts, are skipped: never purchases) and the log's report.
+    pub(crate) fn from_groups(
+        log: &TransactionLog<'_>,
+        groups: &RowsByCustomer,
+        report: &LogReport,
+    ) -> Self {
+        let n = groups.n_customers();
+        let (times, amounts) = (log.times(), log.amounts());
+        let mut first: Vec<Option<Day>> = vec![None; n];
+        let mut last: Vec<Option<Day>> = vec![None; n];
+        let mut previous: Vec<Option<Day>> = vec![None; n];
+        for c in 0..n {
+            let (mut f, mut l, mut p): (Option<Day>, Option<Day>, Option<Day>) = (None, None, None);
+            for &row in groups.of(c) {
+                if amounts[row] < 0.0 {
+                    continue; // a refund is never a purchase
+                }
+                let d = times.day(row);
+                f = Some(f.map_or(d, |f| f.min(d)));
+                match l {
+                    None => l = Some(d),
+                    Some(x) if d > x => {
+                        p = Some(x);
+                        l = Some(d);
+                    }
+                    Some(x) if d < x && p.is_none_or(|p| d > p) => p = Some(d),
+                    Some(_) => {}
+                }
+            }
+            (first[c], last[c], previous[c]) = (f, l, p);
+        }
+        Self {
+            first_purchase: first,
+            last_purchase: last,
+            previous_purchase: previous,
+            rows_after_as_of: report.rows_after_as_of,
+            refunds: report.refunds,
+        }
+    }
 }
 
 /// Assigns every customer a lifecycle stage: the stage of the first rule with a matching
