@@ -1060,17 +1060,9 @@ fn clv_dert<'py>(
     Ok(out.into_pyarray(py))
 }
 
-/// The `non_positive_spend` option: 'exclude' or 'error'.
+/// The `non_positive_spend` option ('exclude' or 'error'), passed as the keyword `field`.
 pub(crate) fn spend_rule(field: &str, text: &str) -> PyResult<NonPositiveSpend> {
-    match text {
-        "exclude" => Ok(NonPositiveSpend::Exclude),
-        "error" => Ok(NonPositiveSpend::Error),
-        other => Err(to_py(CrmkitError::invalid_config(
-            field,
-            other,
-            "expected 'exclude' or 'error'",
-        ))),
-    }
+    crmkit::names::parse_keyword(field, text).py()
 }
 
 /// Rows of repeat customers (x > 0) whose net mean spend is <= 0: the customers the
