@@ -174,15 +174,20 @@ impl<'a> Rows<'a> {
             .map(min_parallel_rows, interrupt, f)
     }
 
-    /// `f` on every row as given, for closed forms that cost less than hashing a row
-    /// (BG/NBD and MBG/NBD P(alive)); once per distinct row when already compressed.
-    fn map_direct(
+    /// `f` for closed forms of a few logarithms per row (BG/NBD and MBG/NBD P(alive)): once per
+    /// distinct row when already compressed, or when the rows repeat enough for merging them
+    /// to pay ([`crmkit::clv::merging_pays`]); else on every row as given. The values are the
+    /// same either way.
+    fn map_cheap(
         &self,
         interrupt: &Interrupt,
         f: impl Fn(&[f64], &[f64], &[f64]) -> crmkit::Result<Vec<f64>> + Sync,
     ) -> crmkit::Result<Vec<f64>> {
         match *self {
             Rows::Compressed(c) => c.map(CHEAP_PARALLEL_ROWS, interrupt, f),
+            Rows::Arrays(x, t_x, t) if crmkit::clv::merging_pays(x, t_x, t) => {
+                self.map(CHEAP_PARALLEL_ROWS, interrupt, f)
+            }
             Rows::Arrays(x, t_x, t) => {
                 CrmkitError::check_len("t_x", x.len(), t_x.len())?;
                 CrmkitError::check_len("t", x.len(), t.len())?;
@@ -599,7 +604,7 @@ macro_rules! transaction_class {
     (
         $(#[$meta:meta])*
         $class:ident, $name:literal, $model:ident, $params:ident, $fitted:ident,
-        [$($pname:literal),+], alive_direct: $alive_direct:expr,
+        [$($pname:literal),+], alive_cheap: $alive_cheap:expr,
         { $($extra:tt)* }
     ) => {
         model_class!(
@@ -757,8 +762,8 @@ macro_rules! transaction_class {
                 let m = self.inner.params;
                 let out = watched(py, rows.len(), move |stop| {
                     let f = |x: &[f64], t_x: &[f64], tt: &[f64]| m.probability_alive(x, t_x, tt);
-                    if $alive_direct {
-                        rows.map_direct(stop, f)
+                    if $alive_cheap {
+                        rows.map_cheap(stop, f)
                     } else {
                         rows.map(PARALLEL_ROWS, stop, f)
                     }
@@ -805,7 +810,7 @@ macro_rules! transaction_class {
 transaction_class!(
     /// BG/NBD (Fader, Hardie & Lee 2005): parameters r, alpha, a, b, and the fit.
     PyBgNbd, "BgNbdModel", BgNbd, BgNbdParams, FittedBgNbd, ["r", "alpha", "a", "b"],
-    alive_direct: true,
+    alive_cheap: true,
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (eq. 8).
         fn probability_of_purchases(&self, py: Python<'_>, n: IntArg, t: f64) -> PyResult<f64> {
@@ -819,7 +824,7 @@ transaction_class!(
 transaction_class!(
     /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987): parameters r, alpha, s, beta, and the fit.
     PyParetoNbd, "ParetoNbdModel", ParetoNbd, ParetoNbdParams, FittedParetoNbd,
-    ["r", "alpha", "s", "beta"], alive_direct: false,
+    ["r", "alpha", "s", "beta"], alive_cheap: false,
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (Fader & Hardie 2006,
         /// "Deriving an expression for P(X(t) = x) under the Pareto/NBD model").
@@ -867,7 +872,7 @@ transaction_class!(
 transaction_class!(
     /// MBG/NBD (Batislam, Denizel & Filiztekin 2007): parameters r, alpha, a, b, and the fit.
     PyMbgNbd, "MbgNbdModel", MbgNbd, MbgNbdParams, FittedMbgNbd, ["r", "alpha", "a", "b"],
-    alive_direct: true,
+    alive_cheap: true,
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (Batislam, Denizel &
         /// Filiztekin 2007).
