@@ -5,7 +5,8 @@
 //! on those 1 M distinct rows (standard errors included); and the per-customer 90 % delta-method
 //! intervals of P(alive) and expected purchases for all of them; and the predictions of
 //! `bench_clv.py` on a CDNOW-like table of 2,357 summaries and on it repeated 100 times (P(alive)
-//! on every row or merged first, as `merging_pays` decides; the 12-month discounted path).
+//! on every row, remembering repeated rows' values, or merged first; the 12-month discounted
+//! path).
 //!
 //! The customers are seeded synthetic summaries in weeks (x up to 40, continuous t_x and T, so
 //! that compression merges nothing and every row is evaluated). Run briefly with e.g.
@@ -23,7 +24,7 @@ use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_
 use crmkit::clv::{
     BgNbd, BgNbdParams, BtydData, CompressedBtyd, FitOptions, Interrupt, IntervalOptions,
     MonthlyDiscounting, ParetoNbdParams, TransactionModel, discounted_purchases_monthly,
-    expected_purchases_intervals, merging_pays, probability_alive_intervals,
+    expected_purchases_intervals, map_rows_remembered, probability_alive_intervals,
 };
 use crmkit_benches::SplitMix64;
 
@@ -215,9 +216,10 @@ fn cdnow_like(times: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     (repeat(&x), repeat(&t_x), repeat(&t))
 }
 
-/// The predictions of `bench_clv.py`: P(alive) on the rows as given and merged first (on
-/// CDNOW × 100 `merging_pays` says merge), and the 12-month discounted path once per distinct
-/// row (the lockstep series of the expectation given alive, blocks shared by the threads).
+/// The predictions of `bench_clv.py`: P(alive) on the rows as given, remembering the values
+/// of repeated rows (`map_rows_remembered`, what arrays get) and merged first, and the 12-month
+/// discounted path once per distinct row (the lockstep series of the expectation given alive,
+/// blocks shared by the threads).
 fn predictions(c: &mut Criterion) {
     let mut group = c.benchmark_group("clv_predictions");
     group.sample_size(20);
@@ -229,11 +231,18 @@ fn predictions(c: &mut Criterion) {
         b: 2.4261,
     };
     let (x, t_x, t) = cdnow_like(100);
-    assert!(merging_pays(&x, &t_x, &t), "CDNOW x 100 repeats");
     group.bench_function("bgnbd_alive_cdnow_x100/every_row", |b| {
         b.iter(|| {
             bg.probability_alive(black_box(&x), &t_x, &t)
                 .expect("finite")
+        });
+    });
+    group.bench_function("bgnbd_alive_cdnow_x100/remembered", |b| {
+        b.iter(|| {
+            map_rows_remembered(black_box(&x), &t_x, &t, &none, |x, t_x, t| {
+                bg.probability_alive_one(x, t_x, t)
+            })
+            .expect("finite")
         });
     });
     group.bench_function("bgnbd_alive_cdnow_x100/merged", |b| {

@@ -174,25 +174,19 @@ impl<'a> Rows<'a> {
             .map(min_parallel_rows, interrupt, f)
     }
 
-    /// `f` for closed forms of a few logarithms per row (BG/NBD and MBG/NBD P(alive)): once per
-    /// distinct row when already compressed, or when the rows repeat enough for merging them
-    /// to pay ([`crmkit::clv::merging_pays`]); else on every row as given. The values are the
-    /// same either way.
+    /// A closed form of a few logarithms per row (BG/NBD and MBG/NBD P(alive)): `f` once per
+    /// distinct row when already compressed; else `one` on every row as given, each block
+    /// remembering the values of the rows it met ([`crmkit::clv::map_rows_remembered`]: a
+    /// repeat costs a look-up). The values are the same either way.
     fn map_cheap(
         &self,
         interrupt: &Interrupt,
+        one: impl Fn(f64, f64, f64) -> crmkit::Result<f64> + Sync,
         f: impl Fn(&[f64], &[f64], &[f64]) -> crmkit::Result<Vec<f64>> + Sync,
     ) -> crmkit::Result<Vec<f64>> {
         match *self {
             Rows::Compressed(c) => c.map(CHEAP_PARALLEL_ROWS, interrupt, f),
-            Rows::Arrays(x, t_x, t) if crmkit::clv::merging_pays(x, t_x, t) => {
-                self.map(CHEAP_PARALLEL_ROWS, interrupt, f)
-            }
-            Rows::Arrays(x, t_x, t) => {
-                CrmkitError::check_len("t_x", x.len(), t_x.len())?;
-                CrmkitError::check_len("t", x.len(), t.len())?;
-                blocks(x.len(), interrupt, |s, e| f(&x[s..e], &t_x[s..e], &t[s..e]))
-            }
+            Rows::Arrays(x, t_x, t) => crmkit::clv::map_rows_remembered(x, t_x, t, interrupt, one),
         }
     }
 }
@@ -763,7 +757,7 @@ macro_rules! transaction_class {
                 let out = watched(py, rows.len(), move |stop| {
                     let f = |x: &[f64], t_x: &[f64], tt: &[f64]| m.probability_alive(x, t_x, tt);
                     if $alive_cheap {
-                        rows.map_cheap(stop, f)
+                        rows.map_cheap(stop, |x, t_x, tt| m.probability_alive_one(x, t_x, tt), f)
                     } else {
                         rows.map(PARALLEL_ROWS, stop, f)
                     }

@@ -733,51 +733,93 @@ fn distinct_keys<const N: usize>(
     Ok((all_keys, all_first, index))
 }
 
-/// Rows of the evenly spaced sample that [`merging_pays`] hashes.
-const MERGE_SAMPLE: usize = 4096;
-/// Below this many rows [`merging_pays`] says no without looking: the work is too short to
-/// gain anything measurable either way.
-const MERGE_MIN_ROWS: usize = 16_384;
-/// Largest share of distinct rows in the sample at which [`merging_pays`] says yes.
-const MERGE_DISTINCT_SHARE: f64 = 0.5;
+/// Rows per task of [`map_rows_remembered`].
+const MEMO_BLOCK: usize = 1 << 14;
+/// Rows at the start of a block after which [`map_rows_remembered`] decides whether
+/// remembering values pays.
+const MEMO_TRIAL: usize = 1024;
+/// From this many rows [`map_rows_remembered`] runs its blocks on the pool.
+const MEMO_PARALLEL_ROWS: usize = 1 << 15;
 
-/// Whether customer summaries repeat enough that a closed form costing a few logarithms per
-/// row (BG/NBD and MBG/NBD P(alive)) is cheaper evaluated once per distinct row —
-/// [`CompressedBtyd::new`], then [`CompressedBtyd::map`] — than on every row as given.
-///
-/// Merging costs about as much per row as half such an evaluation (validating, hashing and
-/// spreading back), so it pays when at most about half the rows are distinct. Judged from
-/// 4,096 evenly spaced rows (tables of fewer than 16,384 rows are evaluated as given): yes when
-/// at most half of the sample is distinct. A sample meets fewer repeats than the whole table,
-/// so the rule errs towards evaluating every row. Either way gives the same values bit for
-/// bit (the same function of the same row); only the time differs.
+/// `f(x, t_x, T)` of every row, for closed forms of a few logarithms per row (BG/NBD and
+/// MBG/NBD P(alive)): within each block of 16,384 rows the value of every distinct row met so
+/// far is remembered (hashed by the bits of its three values), so a repeated row costs a table
+/// look-up instead of an evaluation — one pass, with no merging, sorting or spreading back.
+/// When more than half of a block's first 1,024 rows are distinct, the rest of the block is
+/// evaluated row by row. Blocks run on the pool from 32,768 rows, `interrupt` polled before
+/// each. The values are those of `f` on every row, bit for bit (a repeat has the same bits).
 ///
 /// # Examples
 ///
 /// ```
-/// use crmkit::clv::merging_pays;
-/// // 1,000 distinct summaries, each 200 times: merge
-/// let x: Vec<f64> = (0..200_000).map(|i| ((i % 1000) % 10) as f64).collect();
-/// let t_x: Vec<f64> = (0..200_000).map(|i| ((i % 1000) % 10) as f64).collect();
-/// let t: Vec<f64> = (0..200_000).map(|i| (30 + (i % 1000) / 10) as f64).collect();
-/// assert!(merging_pays(&x, &t_x, &t));
-/// // every row distinct: evaluate as given
-/// let t: Vec<f64> = (0..200_000).map(|i| 30.0 + i as f64).collect();
-/// assert!(!merging_pays(&x, &t_x, &t));
+/// use crmkit::clv::{BgNbdParams, Interrupt, TransactionModel, map_rows_remembered};
+/// let p = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+/// let (x, t_x, t) = ([2.0, 0.0, 2.0], [30.43, 0.0, 30.43], [38.86; 3]);
+/// let alive = map_rows_remembered(&x, &t_x, &t, &Interrupt::default(), |x, t_x, t| {
+///     p.probability_alive_one(x, t_x, t)
+/// })?;
+/// assert_eq!(alive, p.probability_alive(&x, &t_x, &t)?);
+/// # Ok::<(), crmkit::CrmkitError>(())
 /// ```
-pub fn merging_pays(x: &[f64], t_x: &[f64], t: &[f64]) -> bool {
-    let n = x.len().min(t_x.len()).min(t.len());
-    if n < MERGE_MIN_ROWS {
-        return false;
+///
+/// # Errors
+///
+/// [`CrmkitError::LengthMismatch`]; the error of `f` at the first row where it fails (its row
+/// named); [`CrmkitError::Interrupted`] when `interrupt` asks to stop.
+pub fn map_rows_remembered(
+    x: &[f64],
+    t_x: &[f64],
+    t: &[f64],
+    interrupt: &Interrupt,
+    f: impl Fn(f64, f64, f64) -> Result<f64> + Sync,
+) -> Result<Vec<f64>> {
+    CrmkitError::check_len("t_x", x.len(), t_x.len())?;
+    CrmkitError::check_len("t", x.len(), t.len())?;
+    let poll = SharedPoll::new(interrupt);
+    let parts =
+        crate::runtime::parallel::map_blocks(x.len(), MEMO_BLOCK, MEMO_PARALLEL_ROWS, |s, e| {
+            poll.check("prediction")?;
+            let one = |row: usize| f(x[row], t_x[row], t[row]).map_err(|err| at_row(err, row));
+            let mut out = Vec::with_capacity(e - s);
+            let mut seen: FxHashMap<[u64; 3], f64> = FxHashMap::default();
+            let trial = (s + MEMO_TRIAL).min(e);
+            for row in s..trial {
+                let key = [x[row].to_bits(), t_x[row].to_bits(), t[row].to_bits()];
+                let v = match seen.get(&key) {
+                    Some(&v) => v,
+                    None => {
+                        let v = one(row)?;
+                        seen.insert(key, v);
+                        v
+                    }
+                };
+                out.push(v);
+            }
+            if 2 * seen.len() > trial - s {
+                for row in trial..e {
+                    out.push(one(row)?);
+                }
+            } else {
+                for row in trial..e {
+                    let key = [x[row].to_bits(), t_x[row].to_bits(), t[row].to_bits()];
+                    let v = match seen.get(&key) {
+                        Some(&v) => v,
+                        None => {
+                            let v = one(row)?;
+                            seen.insert(key, v);
+                            v
+                        }
+                    };
+                    out.push(v);
+                }
+            }
+            Ok::<_, CrmkitError>(out)
+        });
+    let mut values = Vec::with_capacity(x.len());
+    for part in parts {
+        values.extend(part?);
     }
-    let step = n / MERGE_SAMPLE;
-    let mut seen: FxHashMap<[u64; 3], ()> = FxHashMap::default();
-    seen.reserve(MERGE_SAMPLE);
-    for i in 0..MERGE_SAMPLE {
-        let r = i * step;
-        seen.insert([order_key(x[r]), order_key(t_x[r]), order_key(t[r])], ());
-    }
-    seen.len() as f64 <= MERGE_DISTINCT_SHARE * MERGE_SAMPLE as f64
+    Ok(values)
 }
 
 /// Customer summaries (x, t_x, T) hashed ONCE into their distinct rows, with each input row's
@@ -1995,13 +2037,12 @@ mod tests {
     }
 
     #[test]
-    fn merged_and_row_by_row_alive_agree_bit_for_bit() {
-        // the choice of merging_pays changes the time, never a value (±0.0 rows included)
+    fn merged_remembered_and_row_by_row_alive_agree_bit_for_bit() {
+        // how the rows are evaluated changes the time, never a value (±0.0 rows included)
         use crate::clv::{BgNbdParams, MbgNbdParams, TransactionModel};
-        // 2,000 summaries repeated 33 times: merging pays
+        // 2,000 summaries repeated 33 times
         let (x, t_x, t) = repeated_rows(2000);
         let (x, t_x, t) = (x.repeat(33), t_x.repeat(33), t.repeat(33));
-        assert!(merging_pays(&x, &t_x, &t));
         let bg = BgNbdParams {
             r: 0.2426,
             alpha: 4.4136,
@@ -2017,16 +2058,29 @@ mod tests {
         let none = Interrupt::default();
         let c = CompressedBtyd::new(&x, &t_x, &t, None, &none).unwrap();
         let models: [&(dyn TransactionModel + Sync); 2] = [&bg, &mbg];
+        let bits = |v: &[f64]| v.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
         for m in models {
             let direct = m.probability_alive(&x, &t_x, &t).unwrap();
             let merged = c.map(0, &none, |x, t_x, t| m.probability_alive(x, t_x, t));
-            let bits = |v: &[f64]| v.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&direct), bits(&merged.unwrap()), "{}", m.model_name());
+            let one = |x, t_x, t| m.probability_alive_one(x, t_x, t);
+            let remembered = map_rows_remembered(&x, &t_x, &t, &none, one).unwrap();
+            assert_eq!(bits(&direct), bits(&remembered), "{}", m.model_name());
         }
-        // every row distinct: not worth merging; few rows: not looked at
-        let t: Vec<f64> = (0..x.len()).map(|i| 400.0 + i as f64).collect();
-        assert!(!merging_pays(&x, &t_x, &t));
-        assert!(!merging_pays(&x[..1000], &t_x[..1000], &t[..1000]));
+        // rows that never repeat (row by row after the trial), and the first bad row named
+        let (ux, ut_x, _) = repeated_rows(70_000);
+        let ut: Vec<f64> = (0..ux.len()).map(|i| 400.0 + i as f64).collect();
+        let one = |x, t_x, t| bg.probability_alive_one(x, t_x, t);
+        let remembered = map_rows_remembered(&ux, &ut_x, &ut, &none, one).unwrap();
+        assert_eq!(
+            bits(&bg.probability_alive(&ux, &ut_x, &ut).unwrap()),
+            bits(&remembered)
+        );
+        let mut bad = x.clone();
+        bad[40_000] = 1.5;
+        bad[50_000] = -1.0;
+        let err = map_rows_remembered(&bad, &t_x, &t, &none, one).unwrap_err();
+        assert_eq!((err.field(), err.row()), (Some("x"), Some(40_000)));
     }
 
     #[test]

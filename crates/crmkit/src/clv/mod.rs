@@ -79,7 +79,9 @@ mod value;
 pub use crate::math::optimize::{ConvergenceReport, FitEnding, FitOptions, Interrupt};
 pub use bgbb::{BgBb, BgBbParams, FittedBgBb, MAX_OPPORTUNITIES as BG_BB_MAX_OPPORTUNITIES};
 pub use bgnbd::{BgNbd, BgNbdParams, FittedBgNbd};
-pub use data::{BtydData, CompressedBtyd, DiscreteData, RetentionData, SpendData, merging_pays};
+pub use data::{
+    BtydData, CompressedBtyd, DiscreteData, RetentionData, SpendData, map_rows_remembered,
+};
 pub use gamma_gamma::{
     FittedGammaGamma, GammaGamma, GammaGammaParams, spend_frequency_correlation,
 };
