@@ -3,7 +3,10 @@
 //! Hessian as the fits form it (forward differences of the gradient); hashing 1 M daily
 //! customers into their distinct rows once and a prediction on them; a whole BG/NBD fit
 //! on those 1 M distinct rows (standard errors included); and the per-customer 90 % delta-method
-//! intervals of P(alive) and expected purchases for all of them.
+//! intervals of P(alive) and expected purchases for all of them; and the predictions of
+//! `bench_clv.py` on a CDNOW-like table of 2,357 summaries and on it repeated 100 times (P(alive)
+//! on every row, remembering repeated rows' values, or merged first; the 12-month discounted
+//! path).
 //!
 //! The customers are seeded synthetic summaries in weeks (x up to 40, continuous t_x and T, so
 //! that compression merges nothing and every row is evaluated). Run briefly with e.g.
@@ -20,7 +23,8 @@ use std::hint::black_box;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use crmkit::clv::{
     BgNbd, BgNbdParams, BtydData, CompressedBtyd, FitOptions, Interrupt, IntervalOptions,
-    ParetoNbdParams, TransactionModel, expected_purchases_intervals, probability_alive_intervals,
+    MonthlyDiscounting, ParetoNbdParams, TransactionModel, discounted_purchases_monthly,
+    expected_purchases_intervals, map_rows_remembered, probability_alive_intervals,
 };
 use crmkit_benches::SplitMix64;
 
@@ -191,5 +195,82 @@ fn fit_and_intervals(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, likelihoods, compression, fit_and_intervals);
+/// 2,357 summaries shaped like CDNOW's in weeks (a 12-week cohort seen for 39 weeks: T in
+/// 27..39 in whole days, 60 % without a repeat purchase, x up to 29, t_x in whole days), about
+/// 1,000 of them distinct, repeated `times` times.
+fn cdnow_like(times: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let mut rng = SplitMix64::new(21);
+    let (mut x, mut t_x, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..2357 {
+        let days = 189 + rng.below(84);
+        if rng.next_f64() < 0.6 {
+            x.push(0.0);
+            t_x.push(0.0);
+        } else {
+            x.push((1 + rng.below(4) * rng.below(8)) as f64);
+            t_x.push((1 + rng.below(days)) as f64 / 7.0);
+        }
+        t.push(days as f64 / 7.0);
+    }
+    let repeat = |v: &[f64]| v.repeat(times);
+    (repeat(&x), repeat(&t_x), repeat(&t))
+}
+
+/// The predictions of `bench_clv.py`: P(alive) on the rows as given, remembering the values
+/// of repeated rows (`map_rows_remembered`, what arrays get) and merged first, and the 12-month
+/// discounted path once per distinct row (the lockstep series of the expectation given alive,
+/// blocks shared by the threads).
+fn predictions(c: &mut Criterion) {
+    let mut group = c.benchmark_group("clv_predictions");
+    group.sample_size(20);
+    let none = Interrupt::default();
+    let bg = BgNbdParams {
+        r: 0.2426,
+        alpha: 4.4136,
+        a: 0.7930,
+        b: 2.4261,
+    };
+    let (x, t_x, t) = cdnow_like(100);
+    group.bench_function("bgnbd_alive_cdnow_x100/every_row", |b| {
+        b.iter(|| {
+            bg.probability_alive(black_box(&x), &t_x, &t)
+                .expect("finite")
+        });
+    });
+    group.bench_function("bgnbd_alive_cdnow_x100/remembered", |b| {
+        b.iter(|| {
+            map_rows_remembered(black_box(&x), &t_x, &t, &none, |x, t_x, t| {
+                bg.probability_alive_one(x, t_x, t)
+            })
+            .expect("finite")
+        });
+    });
+    group.bench_function("bgnbd_alive_cdnow_x100/merged", |b| {
+        b.iter(|| {
+            CompressedBtyd::new(black_box(&x), &t_x, &t, None, &none)
+                .and_then(|c| c.map(32_768, &none, |x, t_x, t| bg.probability_alive(x, t_x, t)))
+                .expect("finite")
+        });
+    });
+    let (x, t_x, t) = cdnow_like(1);
+    let rows = CompressedBtyd::new(&x, &t_x, &t, None, &none).expect("valid");
+    let months = MonthlyDiscounting::weekly(12, 0.01);
+    group.bench_function("bgnbd_monthly_path_12m_cdnow", |b| {
+        b.iter(|| {
+            rows.map(0, &none, |x, t_x, t| {
+                discounted_purchases_monthly(&bg, x, t_x, t, &months)
+            })
+            .expect("finite")
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    likelihoods,
+    compression,
+    fit_and_intervals,
+    predictions
+);
 criterion_main!(benches);

@@ -174,20 +174,19 @@ impl<'a> Rows<'a> {
             .map(min_parallel_rows, interrupt, f)
     }
 
-    /// `f` on every row as given, for closed forms that cost less than hashing a row
-    /// (BG/NBD and MBG/NBD P(alive)); once per distinct row when already compressed.
-    fn map_direct(
+    /// A closed form of a few logarithms per row (BG/NBD and MBG/NBD P(alive)): `f` once per
+    /// distinct row when already compressed; else `one` on every row as given, each block
+    /// remembering the values of the rows it met ([`crmkit::clv::map_rows_remembered`]: a
+    /// repeat costs a look-up). The values are the same either way.
+    fn map_cheap(
         &self,
         interrupt: &Interrupt,
+        one: impl Fn(f64, f64, f64) -> crmkit::Result<f64> + Sync,
         f: impl Fn(&[f64], &[f64], &[f64]) -> crmkit::Result<Vec<f64>> + Sync,
     ) -> crmkit::Result<Vec<f64>> {
         match *self {
             Rows::Compressed(c) => c.map(CHEAP_PARALLEL_ROWS, interrupt, f),
-            Rows::Arrays(x, t_x, t) => {
-                CrmkitError::check_len("t_x", x.len(), t_x.len())?;
-                CrmkitError::check_len("t", x.len(), t.len())?;
-                blocks(x.len(), interrupt, |s, e| f(&x[s..e], &t_x[s..e], &t[s..e]))
-            }
+            Rows::Arrays(x, t_x, t) => crmkit::clv::map_rows_remembered(x, t_x, t, interrupt, one),
         }
     }
 }
@@ -599,7 +598,7 @@ macro_rules! transaction_class {
     (
         $(#[$meta:meta])*
         $class:ident, $name:literal, $model:ident, $params:ident, $fitted:ident,
-        [$($pname:literal),+], alive_direct: $alive_direct:expr,
+        [$($pname:literal),+], alive_cheap: $alive_cheap:expr,
         { $($extra:tt)* }
     ) => {
         model_class!(
@@ -757,8 +756,8 @@ macro_rules! transaction_class {
                 let m = self.inner.params;
                 let out = watched(py, rows.len(), move |stop| {
                     let f = |x: &[f64], t_x: &[f64], tt: &[f64]| m.probability_alive(x, t_x, tt);
-                    if $alive_direct {
-                        rows.map_direct(stop, f)
+                    if $alive_cheap {
+                        rows.map_cheap(stop, |x, t_x, tt| m.probability_alive_one(x, t_x, tt), f)
                     } else {
                         rows.map(PARALLEL_ROWS, stop, f)
                     }
@@ -805,7 +804,7 @@ macro_rules! transaction_class {
 transaction_class!(
     /// BG/NBD (Fader, Hardie & Lee 2005): parameters r, alpha, a, b, and the fit.
     PyBgNbd, "BgNbdModel", BgNbd, BgNbdParams, FittedBgNbd, ["r", "alpha", "a", "b"],
-    alive_direct: true,
+    alive_cheap: true,
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (eq. 8).
         fn probability_of_purchases(&self, py: Python<'_>, n: IntArg, t: f64) -> PyResult<f64> {
@@ -819,7 +818,7 @@ transaction_class!(
 transaction_class!(
     /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987): parameters r, alpha, s, beta, and the fit.
     PyParetoNbd, "ParetoNbdModel", ParetoNbd, ParetoNbdParams, FittedParetoNbd,
-    ["r", "alpha", "s", "beta"], alive_direct: false,
+    ["r", "alpha", "s", "beta"], alive_cheap: false,
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (Fader & Hardie 2006,
         /// "Deriving an expression for P(X(t) = x) under the Pareto/NBD model").
@@ -867,7 +866,7 @@ transaction_class!(
 transaction_class!(
     /// MBG/NBD (Batislam, Denizel & Filiztekin 2007): parameters r, alpha, a, b, and the fit.
     PyMbgNbd, "MbgNbdModel", MbgNbd, MbgNbdParams, FittedMbgNbd, ["r", "alpha", "a", "b"],
-    alive_direct: true,
+    alive_cheap: true,
     {
         /// Probability of exactly `n` purchases in (0, t] for a new customer (Batislam, Denizel &
         /// Filiztekin 2007).
@@ -1060,17 +1059,9 @@ fn clv_dert<'py>(
     Ok(out.into_pyarray(py))
 }
 
-/// The `non_positive_spend` option: 'exclude' or 'error'.
+/// The `non_positive_spend` option ('exclude' or 'error'), passed as the keyword `field`.
 pub(crate) fn spend_rule(field: &str, text: &str) -> PyResult<NonPositiveSpend> {
-    match text {
-        "exclude" => Ok(NonPositiveSpend::Exclude),
-        "error" => Ok(NonPositiveSpend::Error),
-        other => Err(to_py(CrmkitError::invalid_config(
-            field,
-            other,
-            "expected 'exclude' or 'error'",
-        ))),
-    }
+    crmkit::names::parse_keyword(field, text).py()
 }
 
 /// Rows of repeat customers (x > 0) whose net mean spend is <= 0: the customers the

@@ -65,11 +65,7 @@ fn retention_clv<'py>(
     timing: &str,
 ) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
     let horizon: Option<u32> = whole_opt("horizon", horizon)?;
-    let timing = match timing {
-        "end" => MarginTiming::EndOfPeriod,
-        "start" => MarginTiming::StartOfPeriod,
-        other => return Err(config("timing", other, "expected 'end' or 'start'")),
-    };
+    let timing: MarginTiming = crmkit::names::parse_keyword("timing", timing).py()?;
     let model = RetentionClv::new(retention, discount_rate, horizon).py()?;
     let margin = columns::floats(margin, "margin_per_period")?;
     let m = margin.as_slice();

@@ -15,6 +15,7 @@ fn is_whole(x: f64) -> bool {
 }
 
 /// Checks one customer summary; the error names the field, `row` and the value.
+#[inline]
 pub(crate) fn check_customer(row: usize, x: f64, t_x: f64, t: f64) -> Result<()> {
     if !(x.is_finite() && x >= 0.0 && is_whole(x)) {
         return Err(CrmkitError::invalid_value(
@@ -517,10 +518,16 @@ fn from_order_key(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
+/// Rows per task of the parallel validation in [`CompressedBtyd::new`].
+const VALIDATE_BLOCK: usize = 1 << 15;
+/// From this many rows [`CompressedBtyd::new`] validates on several threads (CDNOW × 100,
+/// 235,700 rows: 8 tasks; the general parallel threshold of 262,144 left it on one).
+const VALIDATE_PARALLEL_ROWS: usize = 1 << 17;
 /// Rows between two looks at the interrupt hook while hashing (about a millisecond of work).
 const POLL_ROWS: usize = 1 << 16;
-/// Distinct rows evaluated between two looks at the interrupt hook in [`CompressedBtyd::map`].
-const MAP_BLOCK: usize = 512;
+/// Distinct rows per task of [`CompressedBtyd::map`], each task looking at the interrupt hook
+/// first: CDNOW's 1,016 distinct rows make 4 tasks, which two threads share evenly.
+const MAP_BLOCK: usize = 256;
 /// From this many input rows the hashing is split over threads by hash partition.
 const PARALLEL_HASH_ROWS: usize = 524_288;
 /// Hash partitions of a parallel compression (each thread takes a contiguous range of them).
@@ -552,6 +559,53 @@ impl<'a> Poll<'a> {
                     iterations: 0,
                 });
             }
+        }
+        Ok(())
+    }
+}
+
+/// [`Poll`] for the tasks of one parallel pass: whichever task comes first after
+/// [`POLL_INTERVAL`] calls the hook, and once it asks to stop every later task stops too.
+struct SharedPoll<'a> {
+    interrupt: &'a Interrupt,
+    start: std::time::Instant,
+    /// Nanoseconds after `start` from which the hook is called again.
+    next: std::sync::atomic::AtomicU64,
+    stopped: std::sync::atomic::AtomicBool,
+}
+
+impl<'a> SharedPoll<'a> {
+    fn new(interrupt: &'a Interrupt) -> Self {
+        Self {
+            interrupt,
+            start: std::time::Instant::now(),
+            next: std::sync::atomic::AtomicU64::new(POLL_INTERVAL.as_nanos() as u64),
+            stopped: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// [`CrmkitError::Interrupted`] when the hook asks (or asked) to stop.
+    fn check(&self, what: &str) -> Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let interrupted = || CrmkitError::Interrupted {
+            model: what.to_owned(),
+            iterations: 0,
+        };
+        if self.stopped.load(Relaxed) {
+            return Err(interrupted());
+        }
+        let now = self.start.elapsed().as_nanos() as u64;
+        let next = self.next.load(Relaxed);
+        let interval = POLL_INTERVAL.as_nanos() as u64;
+        if now >= next
+            && self
+                .next
+                .compare_exchange(next, now + interval, Relaxed, Relaxed)
+                .is_ok()
+            && self.interrupt.should_stop()
+        {
+            self.stopped.store(true, Relaxed);
+            return Err(interrupted());
         }
         Ok(())
     }
@@ -679,6 +733,95 @@ fn distinct_keys<const N: usize>(
     Ok((all_keys, all_first, index))
 }
 
+/// Rows per task of [`map_rows_remembered`].
+const MEMO_BLOCK: usize = 1 << 14;
+/// Rows at the start of a block after which [`map_rows_remembered`] decides whether
+/// remembering values pays.
+const MEMO_TRIAL: usize = 1024;
+/// From this many rows [`map_rows_remembered`] runs its blocks on the pool.
+const MEMO_PARALLEL_ROWS: usize = 1 << 15;
+
+/// `f(x, t_x, T)` of every row, for closed forms of a few logarithms per row (BG/NBD and
+/// MBG/NBD P(alive)): within each block of 16,384 rows the value of every distinct row met so
+/// far is remembered (hashed by the bits of its three values), so a repeated row costs a table
+/// look-up instead of an evaluation — one pass, with no merging, sorting or spreading back.
+/// When more than half of a block's first 1,024 rows are distinct, the rest of the block is
+/// evaluated row by row. Blocks run on the pool from 32,768 rows, `interrupt` polled before
+/// each. The values are those of `f` on every row, bit for bit (a repeat has the same bits).
+///
+/// # Examples
+///
+/// ```
+/// use crmkit::clv::{BgNbdParams, Interrupt, TransactionModel, map_rows_remembered};
+/// let p = BgNbdParams { r: 0.2426, alpha: 4.4136, a: 0.7930, b: 2.4261 };
+/// let (x, t_x, t) = ([2.0, 0.0, 2.0], [30.43, 0.0, 30.43], [38.86; 3]);
+/// let alive = map_rows_remembered(&x, &t_x, &t, &Interrupt::default(), |x, t_x, t| {
+///     p.probability_alive_one(x, t_x, t)
+/// })?;
+/// assert_eq!(alive, p.probability_alive(&x, &t_x, &t)?);
+/// # Ok::<(), crmkit::CrmkitError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`CrmkitError::LengthMismatch`]; the error of `f` at the first row where it fails (its row
+/// named); [`CrmkitError::Interrupted`] when `interrupt` asks to stop.
+pub fn map_rows_remembered(
+    x: &[f64],
+    t_x: &[f64],
+    t: &[f64],
+    interrupt: &Interrupt,
+    f: impl Fn(f64, f64, f64) -> Result<f64> + Sync,
+) -> Result<Vec<f64>> {
+    CrmkitError::check_len("t_x", x.len(), t_x.len())?;
+    CrmkitError::check_len("t", x.len(), t.len())?;
+    let poll = SharedPoll::new(interrupt);
+    let parts =
+        crate::runtime::parallel::map_blocks(x.len(), MEMO_BLOCK, MEMO_PARALLEL_ROWS, |s, e| {
+            poll.check("prediction")?;
+            let one = |row: usize| f(x[row], t_x[row], t[row]).map_err(|err| at_row(err, row));
+            let mut out = Vec::with_capacity(e - s);
+            let mut seen: FxHashMap<[u64; 3], f64> = FxHashMap::default();
+            let trial = (s + MEMO_TRIAL).min(e);
+            for row in s..trial {
+                let key = [x[row].to_bits(), t_x[row].to_bits(), t[row].to_bits()];
+                let v = match seen.get(&key) {
+                    Some(&v) => v,
+                    None => {
+                        let v = one(row)?;
+                        seen.insert(key, v);
+                        v
+                    }
+                };
+                out.push(v);
+            }
+            if 2 * seen.len() > trial - s {
+                for row in trial..e {
+                    out.push(one(row)?);
+                }
+            } else {
+                for row in trial..e {
+                    let key = [x[row].to_bits(), t_x[row].to_bits(), t[row].to_bits()];
+                    let v = match seen.get(&key) {
+                        Some(&v) => v,
+                        None => {
+                            let v = one(row)?;
+                            seen.insert(key, v);
+                            v
+                        }
+                    };
+                    out.push(v);
+                }
+            }
+            Ok::<_, CrmkitError>(out)
+        });
+    let mut values = Vec::with_capacity(x.len());
+    for part in parts {
+        values.extend(part?);
+    }
+    Ok(values)
+}
+
 /// Customer summaries (x, t_x, T) hashed ONCE into their distinct rows, with each input row's
 /// distinct row: fit a model on [`CompressedBtyd::distinct`] (already compressed, so with
 /// [`FitOptions::compress`](crate::clv::FitOptions) off) and evaluate predictions once per
@@ -758,10 +901,16 @@ impl CompressedBtyd {
         if let Some(w) = weights {
             CrmkitError::check_len("weights", x.len(), w.len())?;
         }
-        // validation in parallel chunks; the first failing chunk holds the first bad row
-        let checks = crate::runtime::parallel::map_chunks(x.len(), |start, end| {
-            (start..end).try_for_each(|row| check_customer(row, x[row], t_x[row], t[row]))
-        });
+        // validation in parallel blocks (from VALIDATE_PARALLEL_ROWS rows, each block a task
+        // for whichever thread is free); the first failing block holds the first bad row
+        let checks = crate::runtime::parallel::map_blocks(
+            x.len(),
+            VALIDATE_BLOCK,
+            VALIDATE_PARALLEL_ROWS,
+            |start, end| {
+                (start..end).try_for_each(|row| check_customer(row, x[row], t_x[row], t[row]))
+            },
+        );
         checks.into_iter().collect::<Result<()>>()?;
         if let Some(w) = weights {
             check_weights(w)?;
@@ -925,10 +1074,11 @@ impl CompressedBtyd {
     }
 
     /// Evaluates `f(x, t_x, T)` once per distinct row and returns its value for every input
-    /// row. The distinct rows are split over threads from `min_parallel_rows` on (0: the
-    /// default of 512, for predictions that cost a special function or a series per row) and
-    /// evaluated in blocks of 512 rows, between which `interrupt` is polled. An error of `f`
-    /// about a row names the first input row holding it.
+    /// row. The distinct rows are evaluated in blocks of 256 rows, each block a task that
+    /// whichever thread is free takes (on several threads from `min_parallel_rows` rows on; 0:
+    /// the default of 512, for predictions that cost a special function or a series per row),
+    /// and `interrupt` is polled before each block. An error of `f` about a row names the first
+    /// input row holding it.
     ///
     /// # Examples
     ///
@@ -955,20 +1105,15 @@ impl CompressedBtyd {
             min_parallel_rows
         };
         let d = &self.distinct;
-        let parts = crate::runtime::parallel::map_chunks_min(d.len(), min, |s, e| {
-            let mut poll = Poll::new(interrupt);
-            let mut out = Vec::with_capacity(e - s);
-            let mut lo = s;
-            while lo < e {
-                poll.check("prediction")?;
-                let hi = (lo + MAP_BLOCK).min(e);
-                let values = f(&d.x[lo..hi], &d.t_x[lo..hi], &d.t[lo..hi])
-                    .map_err(|err| err.map_row(|row| row + lo))?;
-                CrmkitError::check_len("values", hi - lo, values.len())?;
-                out.extend(values);
-                lo = hi;
-            }
-            Ok::<_, CrmkitError>(out)
+        // one task per block, taken by whichever thread is free: a few long chunks left one of
+        // two threads with a chunk more (CDNOW's 1,016 rows in three chunks: a third idle)
+        let poll = SharedPoll::new(interrupt);
+        let parts = crate::runtime::parallel::map_blocks(d.len(), MAP_BLOCK, min, |lo, hi| {
+            poll.check("prediction")?;
+            let values = f(&d.x[lo..hi], &d.t_x[lo..hi], &d.t[lo..hi])
+                .map_err(|err| err.map_row(|row| row + lo))?;
+            CrmkitError::check_len("values", hi - lo, values.len())?;
+            Ok::<_, CrmkitError>(values)
         });
         let mut values = Vec::with_capacity(d.len());
         for part in parts {
@@ -1889,6 +2034,53 @@ mod tests {
         );
         let short = CompressedBtyd::new(&[1.0], &[0.5], &[1.0, 2.0], None, &Interrupt::default());
         assert!(matches!(short, Err(CrmkitError::LengthMismatch { .. })));
+    }
+
+    #[test]
+    fn merged_remembered_and_row_by_row_alive_agree_bit_for_bit() {
+        // how the rows are evaluated changes the time, never a value (±0.0 rows included)
+        use crate::clv::{BgNbdParams, MbgNbdParams, TransactionModel};
+        // 2,000 summaries repeated 33 times
+        let (x, t_x, t) = repeated_rows(2000);
+        let (x, t_x, t) = (x.repeat(33), t_x.repeat(33), t.repeat(33));
+        let bg = BgNbdParams {
+            r: 0.2426,
+            alpha: 4.4136,
+            a: 0.7930,
+            b: 2.4261,
+        };
+        let mbg = MbgNbdParams {
+            r: 0.2426,
+            alpha: 4.4136,
+            a: 0.7930,
+            b: 2.4261,
+        };
+        let none = Interrupt::default();
+        let c = CompressedBtyd::new(&x, &t_x, &t, None, &none).unwrap();
+        let models: [&(dyn TransactionModel + Sync); 2] = [&bg, &mbg];
+        let bits = |v: &[f64]| v.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
+        for m in models {
+            let direct = m.probability_alive(&x, &t_x, &t).unwrap();
+            let merged = c.map(0, &none, |x, t_x, t| m.probability_alive(x, t_x, t));
+            assert_eq!(bits(&direct), bits(&merged.unwrap()), "{}", m.model_name());
+            let one = |x, t_x, t| m.probability_alive_one(x, t_x, t);
+            let remembered = map_rows_remembered(&x, &t_x, &t, &none, one).unwrap();
+            assert_eq!(bits(&direct), bits(&remembered), "{}", m.model_name());
+        }
+        // rows that never repeat (row by row after the trial), and the first bad row named
+        let (ux, ut_x, _) = repeated_rows(70_000);
+        let ut: Vec<f64> = (0..ux.len()).map(|i| 400.0 + i as f64).collect();
+        let one = |x, t_x, t| bg.probability_alive_one(x, t_x, t);
+        let remembered = map_rows_remembered(&ux, &ut_x, &ut, &none, one).unwrap();
+        assert_eq!(
+            bits(&bg.probability_alive(&ux, &ut_x, &ut).unwrap()),
+            bits(&remembered)
+        );
+        let mut bad = x.clone();
+        bad[40_000] = 1.5;
+        bad[50_000] = -1.0;
+        let err = map_rows_remembered(&bad, &t_x, &t, &none, one).unwrap_err();
+        assert_eq!((err.field(), err.row()), (Some("x"), Some(40_000)));
     }
 
     #[test]

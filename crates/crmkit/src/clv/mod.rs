@@ -80,7 +80,9 @@ mod value;
 pub use crate::math::optimize::{ConvergenceReport, FitEnding, FitOptions, Interrupt};
 pub use bgbb::{BgBb, BgBbParams, FittedBgBb, MAX_OPPORTUNITIES as BG_BB_MAX_OPPORTUNITIES};
 pub use bgnbd::{BgNbd, BgNbdParams, FittedBgNbd};
-pub use data::{BtydData, CompressedBtyd, DiscreteData, RetentionData, SpendData};
+pub use data::{
+    BtydData, CompressedBtyd, DiscreteData, RetentionData, SpendData, map_rows_remembered,
+};
 pub use gamma_gamma::{
     FittedGammaGamma, GammaGamma, GammaGammaParams, spend_frequency_correlation,
 };

@@ -21,6 +21,7 @@ use crate::clv::{
     ContinuousDiscounting, GammaGammaParams, MonthlyDiscounting, SpendData, TransactionModel,
     clv_dert, clv_monthly_steps,
 };
+use crate::names::named_enum;
 use crate::value::quadrant::{
     QuadrantSplit, QuadrantSummary, ValueQuadrant, value_potential_matrix,
 };
@@ -36,25 +37,34 @@ pub const NON_POSITIVE_SPEND: &str = "non_positive_spend";
 /// customer (e.g. no purchase in the monetary window) and stays.
 pub const NEGATIVE_VALUE: &str = "negative_value";
 
-/// What to do with a repeat customer whose net mean spend is ≤ 0 (possible once refunds are
-/// netted) where a model needs a positive spend.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::data::refunds::NonPositiveSpend;
-/// assert_eq!(NonPositiveSpend::default(), NonPositiveSpend::Exclude);
-/// let rule: NonPositiveSpend = serde_json::from_str("\"error\"").unwrap();
-/// assert_eq!(rule, NonPositiveSpend::Error);
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NonPositiveSpend {
-    /// Leave the customer out and count them in the [`SpendExclusions`] (the default).
-    #[default]
-    Exclude,
-    /// Fail with [`CrmkitError::InvalidValue`] naming the first such row.
-    Error,
+named_enum! {
+    /// What to do with a repeat customer whose net mean spend is ≤ 0 (possible once refunds are
+    /// netted) where a model needs a positive spend. Its names (`exclude`, `error`; serde and
+    /// strum alike) are the values of the `non_positive_spend` / `negative_value` keywords.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::refunds::NonPositiveSpend;
+    /// assert_eq!(NonPositiveSpend::default(), NonPositiveSpend::Exclude);
+    /// let rule: NonPositiveSpend = serde_json::from_str("\"error\"").unwrap();
+    /// assert_eq!(rule, NonPositiveSpend::Error);
+    /// let rule = crmkit::names::parse_keyword::<NonPositiveSpend>("non_positive_spend", "exclude")?;
+    /// assert_eq!(rule, NonPositiveSpend::Exclude);
+    /// let err = "drop".parse::<NonPositiveSpend>().unwrap_err();
+    /// assert_eq!(err.field(), Some("non_positive_spend"));
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    #[derive(Default)]
+    #[serde(rename_all = "snake_case")]
+    #[strum(serialize_all = "snake_case")]
+    pub enum NonPositiveSpend parsed as "non_positive_spend" {
+        /// Leave the customer out and count them in the [`SpendExclusions`] (the default).
+        #[default]
+        Exclude,
+        /// Fail with [`CrmkitError::InvalidValue`] naming the first such row.
+        Error,
+    }
 }
 
 /// The customers a spend rule left out: the rule's name and their rows (input order).

@@ -358,6 +358,99 @@ where
     }
 }
 
+/// `work(start, end)` on consecutive blocks of `block` values (the last one shorter), the
+/// results in block order. From `min_len` values on (and with more than one block) the blocks
+/// run on the pool, each taken by whichever thread is free, so that any number of threads
+/// stays busy to the end; below, all on the calling thread. Unlike [`map_chunks_min`], whose
+/// few long chunks (their number fixed by the length) can leave one of two threads with one
+/// chunk more, this suits passes whose values do not depend on how the rows are split (per-row
+/// values, minima and maxima). The blocks depend only on `len` and `block`, never on the
+/// number of threads.
+///
+/// # Examples
+///
+/// ```
+/// let sums = crmkit::runtime::parallel::map_blocks(1000, 300, 0, |s, e| (s..e).sum::<usize>());
+/// assert_eq!(sums.len(), 4);
+/// assert_eq!(sums.iter().sum::<usize>(), 999 * 1000 / 2);
+/// ```
+pub fn map_blocks<T: Send>(
+    len: usize,
+    block: usize,
+    min_len: usize,
+    work: impl Fn(usize, usize) -> T + Sync,
+) -> Vec<T> {
+    use rayon::prelude::*;
+    let block = block.max(1);
+    let blocks = len.div_ceil(block);
+    let range = |b: usize| (b * block, ((b + 1) * block).min(len));
+    if blocks <= 1 || len < min_len {
+        return (0..blocks.max(1))
+            .map(|b| {
+                let (s, e) = range(b);
+                work(s, e)
+            })
+            .collect();
+    }
+    install(|| {
+        (0..blocks)
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|b| {
+                let (s, e) = range(b);
+                work(s, e)
+            })
+            .collect()
+    })
+}
+
+/// [`map_blocks`] writing into two parallel outputs: `work(offset, a_block, b_block)` on
+/// consecutive blocks of `block` values of `a`, on the pool; `b` is split like `a` when it has
+/// the same length, and passed as empty blocks when it is empty. Below `min_len` values (or
+/// with one block) `work` runs once, on the calling thread, over the whole outputs.
+///
+/// # Examples
+///
+/// ```
+/// let (mut a, mut b) = (vec![0u32; 500_000], vec![0u8; 500_000]);
+/// crmkit::runtime::parallel::for_block_pairs_mut(&mut a, &mut b, 65_536, 0, |offset, a, b| {
+///     for (i, (x, y)) in a.iter_mut().zip(b.iter_mut()).enumerate() {
+///         *x = (offset + i) as u32;
+///         *y = ((offset + i) % 7) as u8;
+///     }
+/// });
+/// assert_eq!((a[499_999], b[13]), (499_999, 6));
+/// ```
+pub fn for_block_pairs_mut<A: Send, B: Send>(
+    a: &mut [A],
+    b: &mut [B],
+    block: usize,
+    min_len: usize,
+    work: impl Fn(usize, &mut [A], &mut [B]) + Sync,
+) {
+    use rayon::prelude::*;
+    let block = block.max(1);
+    let paired = b.len() == a.len();
+    if a.len() <= block || a.len() < min_len {
+        work(0, a, if paired { b } else { &mut [] });
+        return;
+    }
+    install(|| {
+        if paired {
+            a.par_chunks_mut(block)
+                .zip(b.par_chunks_mut(block))
+                .with_max_len(1)
+                .enumerate()
+                .for_each(|(c, (a, b))| work(c * block, a, b));
+        } else {
+            a.par_chunks_mut(block)
+                .with_max_len(1)
+                .enumerate()
+                .for_each(|(c, a)| work(c * block, a, &mut []));
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

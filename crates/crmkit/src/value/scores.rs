@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::math::weights::validate_weights;
+use crate::names::named_enum;
 use crate::{CrmkitError, Result};
 
 // ---------------------------------------------------------------------------------------------
@@ -198,24 +199,40 @@ pub fn simple_clv_batch(
 // Retention-based CLV
 // ---------------------------------------------------------------------------------------------
 
-/// When in each period the margin is received.
-///
-/// # Examples
-///
-/// ```
-/// use crmkit::value::scores::MarginTiming;
-/// assert_eq!(MarginTiming::default(), MarginTiming::EndOfPeriod);
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MarginTiming {
-    /// Margin at the end of each period t = 1..H, discounted by (1 + d)^t; the
-    /// first period's margin is certain (not reduced by retention).
-    #[default]
-    EndOfPeriod,
-    /// Margin at the start of each period t = 0..H−1: the first margin is neither discounted
-    /// nor reduced by retention (e.g. a subscription paid in advance).
-    StartOfPeriod,
+named_enum! {
+    /// When in each period the margin is received.
+    ///
+    /// Its names are the `timing` keyword's values, `end` and `start`; serde writes the long
+    /// forms `end_of_period` / `start_of_period` (as before) and reads either.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::value::scores::MarginTiming;
+    /// assert_eq!(MarginTiming::default(), MarginTiming::EndOfPeriod);
+    /// assert_eq!("start".parse::<MarginTiming>()?, MarginTiming::StartOfPeriod);
+    /// assert_eq!(MarginTiming::EndOfPeriod.to_string(), "end");
+    /// assert_eq!(serde_json::to_string(&MarginTiming::EndOfPeriod).unwrap(), "\"end_of_period\"");
+    /// let short: MarginTiming = serde_json::from_str("\"start\"").unwrap();
+    /// assert_eq!(short, MarginTiming::StartOfPeriod);
+    /// let err = crmkit::names::parse_keyword::<MarginTiming>("timing", "middle").unwrap_err();
+    /// assert!(err.to_string().contains("expected 'end' or 'start'"));
+    /// # Ok::<(), crmkit::CrmkitError>(())
+    /// ```
+    #[derive(Default)]
+    pub enum MarginTiming parsed as "timing" {
+        /// Margin at the end of each period t = 1..H, discounted by (1 + d)^t; the
+        /// first period's margin is certain (not reduced by retention).
+        #[default]
+        #[serde(rename = "end_of_period", alias = "end")]
+        #[strum(serialize = "end")]
+        EndOfPeriod,
+        /// Margin at the start of each period t = 0..H−1: the first margin is neither discounted
+        /// nor reduced by retention (e.g. a subscription paid in advance).
+        #[serde(rename = "start_of_period", alias = "start")]
+        #[strum(serialize = "start")]
+        StartOfPeriod,
+    }
 }
 
 /// Validated parameters of the retention-based, discounted CLV.
