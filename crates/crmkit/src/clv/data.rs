@@ -783,7 +783,16 @@ pub fn map_rows_remembered(
             let mut out = Vec::with_capacity(e - s);
             let mut seen: FxHashMap<[u64; 3], f64> = FxHashMap::default();
             let trial = (s + MEMO_TRIAL).min(e);
-            for row in s..trial {
+            // remember values while the first rows of the block repeat enough to pay for it
+            let mut remember = true;
+            for row in s..e {
+                if row == trial && 2 * seen.len() > trial - s {
+                    remember = false;
+                }
+                if !remember {
+                    out.push(one(row)?);
+                    continue;
+                }
                 let key = [x[row].to_bits(), t_x[row].to_bits(), t[row].to_bits()];
                 let v = match seen.get(&key) {
                     Some(&v) => v,
@@ -794,24 +803,6 @@ pub fn map_rows_remembered(
                     }
                 };
                 out.push(v);
-            }
-            if 2 * seen.len() > trial - s {
-                for row in trial..e {
-                    out.push(one(row)?);
-                }
-            } else {
-                for row in trial..e {
-                    let key = [x[row].to_bits(), t_x[row].to_bits(), t[row].to_bits()];
-                    let v = match seen.get(&key) {
-                        Some(&v) => v,
-                        None => {
-                            let v = one(row)?;
-                            seen.insert(key, v);
-                            v
-                        }
-                    };
-                    out.push(v);
-                }
             }
             Ok::<_, CrmkitError>(out)
         });
