@@ -527,27 +527,10 @@ impl<'a> InteractionLog<'a> {
         times: Times<'a>,
         kinds: &'a [InteractionKind],
     ) -> Result<Self> {
-        let codes = customers.codes().get(rows.clone()).ok_or_else(|| {
-            CrmkitError::invalid_config(
-                "interactions.rows",
-                format!("{}..{}", rows.start, rows.end),
-                format!(
-                    "not a range of the {} rows of the customer index",
-                    customers.codes().len()
-                ),
-            )
-        })?;
+        let codes = crate::data::transactions::codes_of_rows(customers, rows, "interactions.rows")?;
         CrmkitError::check_len("interactions.timestamp", codes.len(), times.len())?;
         CrmkitError::check_len("interactions.kind", codes.len(), kinds.len())?;
-        if let Times::Ticks { per_day, .. } = times {
-            if per_day <= 0 {
-                return Err(CrmkitError::invalid_config(
-                    "interactions.timestamp unit",
-                    per_day,
-                    "ticks per day must be > 0",
-                ));
-            }
-        }
+        times.check_unit("interactions.timestamp")?;
         Ok(Self {
             customers,
             codes,

@@ -42,6 +42,32 @@ pub enum Times<'a> {
 }
 
 impl Times<'_> {
+    /// Checks the unit of integer ticks: `per_day` must be > 0 (calendar days always pass).
+    /// `field` names the time column the caller read, e.g. `"timestamp"`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use crmkit::data::transactions::Times;
+    /// assert!(Times::Days(&[1]).check_unit("timestamp").is_ok());
+    /// let err = Times::Ticks { values: &[1], per_day: 0 }.check_unit("timestamp").unwrap_err();
+    /// assert!(err.to_string().contains("timestamp unit"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CrmkitError::InvalidConfig`] naming `<field> unit` for ticks with `per_day <= 0`.
+    pub fn check_unit(&self, field: &str) -> Result<()> {
+        match *self {
+            Times::Ticks { per_day, .. } if per_day <= 0 => Err(CrmkitError::invalid_config(
+                format!("{field} unit"),
+                per_day,
+                "ticks per day must be > 0",
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Number of rows.
     ///
     /// # Examples
@@ -406,15 +432,7 @@ impl<'a> TransactionLog<'a> {
         }
         CrmkitError::check_len("timestamp", rows, times.len())?;
         CrmkitError::check_len("amount", rows, amounts.len())?;
-        if let Times::Ticks { per_day, .. } = times {
-            if per_day <= 0 {
-                return Err(CrmkitError::invalid_config(
-                    "timestamp unit",
-                    per_day,
-                    "ticks per day must be > 0",
-                ));
-            }
-        }
+        times.check_unit("timestamp")?;
         Ok(Self {
             customers,
             codes: customers.codes(),
@@ -453,27 +471,10 @@ impl<'a> TransactionLog<'a> {
         times: Times<'a>,
         amounts: &'a [f64],
     ) -> Result<Self> {
-        let codes = customers.codes().get(rows.clone()).ok_or_else(|| {
-            CrmkitError::invalid_config(
-                "rows",
-                format!("{}..{}", rows.start, rows.end),
-                format!(
-                    "not a range of the {} rows of the customer index",
-                    customers.codes().len()
-                ),
-            )
-        })?;
+        let codes = codes_of_rows(customers, rows, "rows")?;
         CrmkitError::check_len("timestamp", codes.len(), times.len())?;
         CrmkitError::check_len("amount", codes.len(), amounts.len())?;
-        if let Times::Ticks { per_day, .. } = times {
-            if per_day <= 0 {
-                return Err(CrmkitError::invalid_config(
-                    "timestamp unit",
-                    per_day,
-                    "ticks per day must be > 0",
-                ));
-            }
-        }
+        times.check_unit("timestamp")?;
         Ok(Self {
             customers,
             codes,
@@ -797,4 +798,23 @@ impl<'a> TransactionLog<'a> {
         }
         Ok(report)
     }
+}
+
+/// The customer codes of rows `rows` of `customers` (a table that is a range of the rows the
+/// index was built from); `field` names the range in the error.
+pub(crate) fn codes_of_rows<'a>(
+    customers: &'a CustomerIndex,
+    rows: std::ops::Range<usize>,
+    field: &str,
+) -> Result<&'a [u32]> {
+    customers.codes().get(rows.clone()).ok_or_else(|| {
+        CrmkitError::invalid_config(
+            field,
+            format!("{}..{}", rows.start, rows.end),
+            format!(
+                "not a range of the {} rows of the customer index",
+                customers.codes().len()
+            ),
+        )
+    })
 }

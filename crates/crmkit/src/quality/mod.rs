@@ -453,15 +453,7 @@ impl<'a> QualityLog<'a> {
     ) -> Result<Self> {
         CrmkitError::check_len("timestamp", rows, times.len())?;
         CrmkitError::check_len("amount", rows, amounts.len())?;
-        if let Times::Ticks { per_day, .. } = times {
-            if per_day <= 0 {
-                return Err(CrmkitError::invalid_config(
-                    "timestamp unit",
-                    per_day,
-                    "ticks per day must be > 0",
-                ));
-            }
-        }
+        times.check_unit("timestamp")?;
         if rows >= u32::MAX as usize {
             return Err(CrmkitError::invalid_config(
                 "customer_id",
