@@ -162,7 +162,7 @@ impl MbgNbdParams {
     ///
     /// # Errors
     ///
-    /// [`CrmkitError::InvalidValue`] for an invalid customer, [`CrmkitError::InvalidConfig`] for
+    /// [`CrmkitError::InvalidValue`](crate::CrmkitError::InvalidValue) for an invalid customer, [`CrmkitError::InvalidConfig`](crate::CrmkitError::InvalidConfig) for
     /// invalid parameters.
     ///
     /// # Formula
@@ -196,7 +196,7 @@ impl MbgNbdParams {
     ///
     /// # Errors
     ///
-    /// [`CrmkitError::InvalidConfig`] for invalid parameters.
+    /// [`CrmkitError::InvalidConfig`](crate::CrmkitError::InvalidConfig) for invalid parameters.
     ///
     /// # Formula
     ///
@@ -226,7 +226,7 @@ impl MbgNbdParams {
     ///
     /// # Errors
     ///
-    /// [`CrmkitError::InvalidConfig`] for an invalid horizon or parameters.
+    /// [`CrmkitError::InvalidConfig`](crate::CrmkitError::InvalidConfig) for an invalid horizon or parameters.
     ///
     /// # Formula
     ///
@@ -402,7 +402,7 @@ impl MbgNbd {
     ///
     /// # Errors
     ///
-    /// [`CrmkitError::InvalidConfig`] for invalid options; [`CrmkitError::NotConverged`] when the
+    /// [`CrmkitError::InvalidConfig`](crate::CrmkitError::InvalidConfig) for invalid options; [`CrmkitError::NotConverged`](crate::CrmkitError::NotConverged) when the
     /// optimiser stops without converging.
     ///
     /// # Formula

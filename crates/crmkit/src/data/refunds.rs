@@ -1,7 +1,7 @@
 //! The refund policy, one rule through the pipeline.
 //!
 //! - **Reading a log** ([`crate::rfm::features::rfm_features`], [`crate::clv::summary::btyd_summary`],
-//!   [`crate::churn::compute_churn_signals`], [`crate::lifecycle::purchase_history_of_log`]):
+//!   [`crate::churn::compute_churn_signals`], [`crate::lifecycle::purchase_history`]):
 //!   [`NegativeAmounts`] says what a negative amount is — an error naming its row (the default)
 //!   or, with `Net`, a refund. A refund is never a purchase anywhere: it adds to no frequency,
 //!   `x`, purchase day, first / last purchase, activity or lifecycle purchase; its amount is

@@ -526,7 +526,7 @@ impl<'a> TransactionLog<'a> {
     }
 
     /// Each customer's rows in scope, grouped ([`RowsByCustomer`], rows in input order), after
-    /// checking every row as [`crate::rfm::rfm_features`] does: a day in range, a finite
+    /// checking every row as [`crate::rfm::features::rfm_features`] does: a day in range, a finite
     /// amount of magnitude at most 2^53, non-negative unless refunds are netted
     /// ([`NegativeAmounts::Net`]: a refund row stays in its customer's group, for the reader to
     /// net, and is counted in [`LogReport::refunds`]), and not after `as_of` unless such rows
