@@ -12,6 +12,8 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test (unit, integration and doc tests)"
 cargo test --workspace --quiet
+echo "== cargo doc (every intra-doc link resolves)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 echo "== build the extension into $CRMKIT_VENV"
 build_extension
 echo "== peers environment $CRMKIT_PEERS_VENV (lifetimes, pymc-marketing: parity and optimum tests, benches/bench_clv.py)"
