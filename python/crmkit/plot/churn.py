@@ -4,25 +4,19 @@ calibration curve, gains chart and lift chart of a churn probability model."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 from matplotlib.axes import Axes
 
+from crmkit.churn import ChurnSignalName
 from crmkit.plot import _common as c
 
 __all__ = ["alert_levels", "calibration_curve", "churn_index_by_segment", "gains_chart", "lift_chart", "reason_codes"]
 
 ALERTS = ("green", "yellow", "red")
-REASONS = (
-    "activity_drop",
-    "purchase_gap",
-    "order_value_decline",
-    "negative_feedback",
-    "competitor_contact",
-    "service_silence",
-    "nps_detractor",
-)
+#: The reason codes in the order the core defines them (the churn module's one list).
+REASONS: tuple[str, ...] = get_args(ChurnSignalName)
 
 
 def alert_levels(risk: Any, *, alert: str = "alert", ax: Axes | None = None, title: str | None = None) -> Axes:
