@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+# A test run started in the background (nohup, or `&` in a non-interactive shell) inherits SIGINT
+# ignored, and Python then installs no KeyboardInterrupt handler; the Ctrl-C tests need one.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
