@@ -27,14 +27,23 @@ Measure a release build of the extension (a debug build is many times slower)::
 
     .venv/bin/maturin develop --release -m crates/crmkit-py/Cargo.toml
     .venv/bin/python benches/bench_ingest.py [--rows 10000000] [--customers 1000000] [--rounds 5]
+
+``--base DIR`` also times a second build of the extension (``DIR/crmkit/_crmkit.abi3.so``, e.g. an
+unpacked wheel of the main branch) as the contender ``base``, in the same rounds: on a loaded
+machine only such same-process ratios compare two builds fairly.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.machinery
+import importlib.util
 import statistics
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -100,6 +109,39 @@ def crmkit_features(table: pa.Table) -> int:
     return len(crmkit.rfm_features(table, as_of=str(AS_OF)))
 
 
+def load_build(directory: str) -> Any:
+    """Another build's extension module, loaded from ``directory/crmkit/_crmkit.abi3.so``."""
+    path = str(Path(directory) / "crmkit" / "_crmkit.abi3.so")
+    loader = importlib.machinery.ExtensionFileLoader("_crmkit", path)
+    spec = importlib.util.spec_from_loader("_crmkit", loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+@contextlib.contextmanager
+def using(module: Any) -> Iterator[None]:
+    """``crmkit.rfm_features`` calls into ``module`` for the duration."""
+    rfm = sys.modules["crmkit.rfm"]  # (the attribute crmkit.rfm is the function rfm)
+    own = rfm._crmkit
+    rfm._crmkit = module
+    try:
+        yield
+    finally:
+        rfm._crmkit = own
+
+
+def _base_frame(base: Any, table: pa.Table) -> Any:
+    with using(base):
+        return crmkit.rfm_features(table, as_of=str(AS_OF))
+
+
+def base_features(base: Any, table: pa.Table) -> int:
+    with using(base):
+        return crmkit_features(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -107,7 +149,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--inner", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--base", help="directory of a second build to time alongside (DIR/crmkit/_crmkit.abi3.so)")
     args = parser.parse_args()
+    base = load_build(args.base) if args.base else None
+    if base is not None:
+        base.set_num_threads(args.threads)
     con = duckdb.connect()
     con.execute(f"SET threads TO {args.threads}")
     crmkit.set_num_threads(args.threads)
@@ -119,14 +165,15 @@ def main() -> None:
         assert isinstance(frame, pl.DataFrame)
         counts = {crmkit_features(table), duckdb_features(con, table), polars_features(frame)}
         assert len(counts) == 1, f"{name}: customers differ between contenders: {counts}"
-        times = rounds_of(
-            args.rounds,
-            [
-                ("crmkit", args.inner, lambda: crmkit_features(table)),
-                ("duckdb", args.inner, lambda: duckdb_features(con, table)),
-                ("polars", args.inner, lambda: polars_features(frame)),
-            ],
-        )
+        contenders = [
+            ("crmkit", args.inner, lambda: crmkit_features(table)),
+            ("duckdb", args.inner, lambda: duckdb_features(con, table)),
+            ("polars", args.inner, lambda: polars_features(frame)),
+        ]
+        if base is not None:
+            assert crmkit.rfm_features(table, as_of=str(AS_OF)).equals(_base_frame(base, table)), f"{name}: builds differ"
+            contenders.append(("base", args.inner, lambda: base_features(base, table)))
+        times = rounds_of(args.rounds, contenders)
         med = {k: statistics.median(v) for k, v in times.items()}
 
         def ratio(peer: str) -> str:
@@ -138,6 +185,12 @@ def main() -> None:
         memory = "n/a" if mem is None else f"{mem:.0f} MiB = {mem / in_mib:.2f}x the input ({in_mib:.0f} MiB)"
         print(f"{name:<14}{med['crmkit'] * 1e3:>8.0f}ms{med['duckdb'] * 1e3:>8.0f}ms{med['polars'] * 1e3:>8.0f}ms   "
               f"{ratio('duckdb'):<22} {ratio('polars'):<22} crmkit peak extra memory {memory}")
+        if base is not None:
+            base_mem = extra_peak_mib(lambda: base_features(base, table))
+            shown = "n/a" if base_mem is None else f"{base_mem / in_mib:.2f}x the input"
+            print(f"{'':<14}base {med['base'] * 1e3:.0f}ms: base / crmkit {ratio('base')}, duckdb / base "
+                  f"{statistics.median(d / b for d, b in zip(times['duckdb'], times['base'])):.2f}x, "
+                  f"base peak extra memory {shown}")
 
 
 if __name__ == "__main__":

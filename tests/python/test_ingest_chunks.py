@@ -54,3 +54,19 @@ def test_output_string_ids_gathered_by_the_extension_equal_a_take(kind: pa.DataT
     # the column alone (an Array, not a table) gives the same ids
     alone = crmkit.rfm_features(None, customer_id=whole, timestamp=_log(col).column("timestamp"), amount=_log(col).column("amount"), as_of="2024-12-31")
     assert alone.column("customer_id").to_pylist() == ids.to_pylist()
+
+
+def test_many_chunks_across_lookup_runs_equal_one_chunk() -> None:
+    """Rows are found in their chunk through a lookup per 4,096 rows: chunks smaller and larger
+    than a run, empty chunks and chunk ends on and off run boundaries give the one-chunk result
+    (ids and every feature, output ids gathered from the right chunks)."""
+    n = 20_000
+    values = [f"C{(i * 7919) % 3001:05d}" + ("-longer-than-sixteen" if i % 11 == 0 else "") for i in range(n)]
+    whole = pa.array(values)
+    cuts = [0, 1, 1, 4095, 4096, 4097, 9000, 9000, 12288, 12300, 19999, n]
+    chunked = pa.chunked_array([whole.slice(a, b - a) for a, b in zip(cuts, cuts[1:])])
+    assert chunked.num_chunks == len(cuts) - 1
+    a = crmkit.rfm_features(_log(chunked), as_of="2024-12-31")
+    b = crmkit.rfm_features(_log(pa.chunked_array([whole])), as_of="2024-12-31")
+    assert a.equals(b)
+    assert a.column("customer_id").to_pylist() == sorted(set(values))

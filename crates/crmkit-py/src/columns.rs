@@ -156,8 +156,14 @@ fn check_nulls(array: &ArrayRef, offset: usize, field: &str) -> PyResult<()> {
 pub struct ChunkedStrs<'a> {
     chunks: Vec<StrColumn<'a>>,
     /// The first row of each chunk, and the number of rows at the end.
-    pub starts: Vec<usize>,
+    starts: Vec<usize>,
+    /// For every run of `2^RUN_BITS` rows, the chunk of its first row: a row's chunk is then
+    /// found in a step or two instead of a binary search over all chunks.
+    chunk_of_run: Vec<u32>,
 }
+
+/// log2 of the rows per entry of [`ChunkedStrs`]'s chunk lookup.
+const RUN_BITS: u32 = 12;
 
 impl<'a> ChunkedStrs<'a> {
     /// Views chunks of string type (callers check the types), checking them for nulls.
@@ -167,9 +173,20 @@ impl<'a> ChunkedStrs<'a> {
             check_nulls(c, starts[starts.len() - 1], field)?;
             starts.push(starts[starts.len() - 1] + c.len());
         }
+        let rows = starts[starts.len() - 1];
+        let mut chunk_of_run = Vec::with_capacity((rows >> RUN_BITS) + 1);
+        let mut c = 0;
+        for run in 0..=(rows >> RUN_BITS) {
+            // the last chunk that starts at or before the run's first row (empty chunks skipped)
+            while c + 1 < chunks.len() && starts[c + 1] <= run << RUN_BITS {
+                c += 1;
+            }
+            chunk_of_run.push(c as u32);
+        }
         Ok(Self {
             chunks: chunks.iter().map(StrColumn::of).collect(),
             starts,
+            chunk_of_run,
         })
     }
 
@@ -178,11 +195,21 @@ impl<'a> ChunkedStrs<'a> {
         self.starts[self.starts.len() - 1]
     }
 
+    /// The chunk of `row` (< `len()`) and the row inside it.
+    #[inline]
+    pub fn locate(&self, row: usize) -> (usize, usize) {
+        let mut c = self.chunk_of_run[row >> RUN_BITS] as usize;
+        while self.starts[c + 1] <= row {
+            c += 1;
+        }
+        (c, row - self.starts[c])
+    }
+
     /// The string at `row` (< `len()`).
     #[inline]
     pub fn value(&self, row: usize) -> &'a str {
-        let c = self.starts.partition_point(|&s| s <= row) - 1;
-        self.chunks[c].value(row - self.starts[c])
+        let (c, r) = self.locate(row);
+        self.chunks[c].value(r)
     }
 }
 
@@ -332,10 +359,8 @@ pub fn rfm_features_of(
                 )
             })?;
             let out = if string_ids {
-                let starts = &strings.starts;
                 Some(gather_ids(py, &chunks, &f.first_row, |row| {
-                    let c = starts.partition_point(|&s| s <= row) - 1;
-                    (c, row - starts[c])
+                    strings.locate(row)
                 })?)
             } else {
                 None

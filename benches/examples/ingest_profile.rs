@@ -1,0 +1,86 @@
+//! Times the fused `rfm_features_by_str` / `rfm_features_by_id` on the ingest bench's data (10 M
+//! rows over 1 M customers), for profiling with `perf record`:
+//! `cargo run --release -p crmkit-benches --example ingest_profile -- [str|int] [threads] [reps]`.
+
+#![allow(
+    clippy::expect_used,
+    reason = "a profiling driver on known-good generated data"
+)]
+#![allow(clippy::print_stdout, reason = "prints its timings")]
+
+use std::time::Instant;
+
+use crmkit::data::transactions::Times;
+use crmkit::rfm::features::{FeatureOptions, IntIds, rfm_features_by_id, rfm_features_by_str};
+use crmkit::runtime::parallel::set_num_threads;
+use crmkit_benches::{AS_OF_DAY, MICROS_PER_DAY, synthetic_log};
+
+/// The process's CPU time in seconds (user + system, from `/proc/self/stat`; 0 elsewhere): on
+/// a loaded machine it moves much less than the wall time.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // fields after the command: state is 0, utime 11, stime 12 (clock ticks of 10 ms)
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let which = args.get(1).map_or("str", String::as_str).to_owned();
+    let threads: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1);
+    let reps: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(5);
+    set_num_threads(threads).expect("threads");
+    let log = synthetic_log(10_000_000, 1_000_000, 1);
+    let wide: Vec<i64> = log
+        .customer_id
+        .iter()
+        .map(|&id| id.wrapping_mul(0x3FFF_FFFF_FFFF_FFFB))
+        .collect();
+    // one buffer and offsets, like an Arrow string column
+    let mut text = String::new();
+    let mut offsets = vec![0usize];
+    for id in &log.customer_id {
+        text.push_str(&format!("CUS-{id:010}"));
+        offsets.push(text.len());
+    }
+    let id_at = |r: usize| &text[offsets[r]..offsets[r + 1]];
+    let times = Times::Ticks {
+        values: &log.timestamp_us,
+        per_day: MICROS_PER_DAY,
+    };
+    let options = FeatureOptions::default();
+    for _ in 0..reps {
+        let t = Instant::now();
+        let cpu = cpu_seconds();
+        let n = if which == "str" {
+            rfm_features_by_str(
+                log.customer_id.len(),
+                id_at,
+                times,
+                &log.amount,
+                AS_OF_DAY,
+                &options,
+            )
+            .expect("valid")
+            .first_row
+            .len()
+        } else {
+            rfm_features_by_id(IntIds::I64(&wide), times, &log.amount, AS_OF_DAY, &options)
+                .expect("valid")
+                .first_row
+                .len()
+        };
+        println!(
+            "{which} {threads}t: {:.0} ms wall, {:.0} ms cpu ({n} customers)",
+            t.elapsed().as_secs_f64() * 1e3,
+            (cpu_seconds() - cpu) * 1e3
+        );
+    }
+}
