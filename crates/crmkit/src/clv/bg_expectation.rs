@@ -263,9 +263,10 @@ fn tanh_sinh(lo: f64, hi: f64, g: impl Fn(f64) -> f64) -> f64 {
 const LANES: usize = 16;
 
 /// [`given_alive`] at every z of `zs` (same a, b′, R), into `out`: the series of the z in
-/// (0, 0.9\] advance in lockstep (term k of every lane before term k + 1), sharing each term
-/// ratio, in a loop without branches that the compiler vectorises; the run stops when the lane
-/// of the largest z meets the stopping rule (its terms dominate the others'). A lane whose
+/// (0, 0.9\] run in lockstep, sharing each term ratio: the lane of the largest z meets the
+/// stopping rule last (its terms dominate the others'), so it runs first and sets the number
+/// of terms of every lane, which then sum that many terms four at a time in a loop without
+/// branches that the compiler vectorises (see [`lockstep`]). A lane whose
 /// rounding estimate fails, and every other z, go through [`given_alive`]. Equal to
 /// [`given_alive`] to rounding (tested).
 pub(crate) fn given_alive_many(a: f64, bp: f64, big_r: f64, zs: &[f64], out: &mut Vec<f64>) {
@@ -304,7 +305,19 @@ fn lanes<const L: usize>(z: &[f64; LANES]) -> [f64; L] {
     std::array::from_fn(|j| z[j])
 }
 
-/// One lockstep run of [`given_alive_many`] (lanes with z = 0 idle).
+/// Lanes of one group of a lockstep run: a group's terms, sums and z stay in registers.
+const GROUP: usize = 4;
+
+/// Terms whose ratios one lockstep run keeps for its groups (longer runs recompute them).
+const KEPT_RATIOS: usize = 256;
+
+/// One lockstep run of [`given_alive_many`] (lanes with z = 0 idle), in two passes with the
+/// values of one pass over all lanes: the lane of the largest z first, alone, which decides
+/// how many terms the run takes and whether it finished (keeping the term ratios), then the
+/// lanes in groups of [`GROUP`], each summing exactly that many terms. A lane's sum depends
+/// only on its z, the ratios and the number of terms, so the split changes no bit; it keeps
+/// every group's state in registers (one pass over twelve or sixteen lanes indexed its top
+/// lane at run time and spilled its arrays to memory on every term).
 fn lockstep<const L: usize>(
     a: f64,
     bp: f64,
@@ -315,39 +328,72 @@ fn lockstep<const L: usize>(
 ) {
     let (eps, c) = (a - 1.0, a + bp - 1.0);
     let bb = c - big_r;
+    let ratio_at = |k: f64| (eps + k) * (bb + k) / ((c + k) * (k + 1.0));
     let z_top = z.iter().copied().fold(0.0, f64::max);
-    let top = z.iter().position(|&v| v == z_top).unwrap_or(0);
     let tail = 1.0 / (1.0 - z_top);
-    let mut term = z.map(|v| bb * v);
-    let mut sum = term;
-    let mut abs = term.map(f64::abs);
-    let mut finished = term[top] == 0.0;
+    // pass 1: the top lane, with the stopping rule
+    let mut ratios = [0.0; KEPT_RATIOS];
+    let mut term = bb * z_top;
+    let (mut sum, mut abs) = (term, term.abs());
+    let mut finished = term == 0.0;
+    let mut steps = 0usize;
     let mut k = 1.0;
     while !finished && k < 1e6 {
-        let ratio = (eps + k) * (bb + k) / ((c + k) * (k + 1.0));
-        for j in 0..L {
-            term[j] *= ratio * z[j];
-            sum[j] += term[j];
-            abs[j] += term[j].abs();
+        let ratio = ratio_at(k);
+        if steps < KEPT_RATIOS {
+            ratios[steps] = ratio;
         }
-        let t = term[top];
-        if t == 0.0 || !abs[top].is_finite() {
-            finished = t == 0.0;
+        steps += 1;
+        term *= ratio * z_top;
+        sum += term;
+        abs += term.abs();
+        if term == 0.0 || !abs.is_finite() {
+            finished = term == 0.0;
             break;
         }
         finished =
-            bb + k > 0.0 && (ratio * z_top).abs() < 1.0 && t.abs() * tail <= 1e-17 * sum[top].abs();
+            bb + k > 0.0 && (ratio * z_top).abs() < 1.0 && term.abs() * tail <= 1e-17 * sum.abs();
         k += 1.0;
     }
-    for (j, &i) in index.iter().enumerate() {
+    if !finished {
+        for (j, &i) in index.iter().enumerate() {
+            out[i] = given_alive(a, bp, big_r, z[j]);
+        }
+        return;
+    }
+    let finish = |j: usize, sum: f64, abs: f64, out: &mut [f64]| {
         let zj = z[j];
-        let v = if finished {
-            let (phi, w) = phi(eps, zj);
-            combine(c * phi, w, sum[j], abs[j])
-        } else {
-            None
+        let (phi, w) = phi(eps, zj);
+        out[index[j]] =
+            combine(c * phi, w, sum, abs).unwrap_or_else(|| given_alive(a, bp, big_r, zj));
+    };
+    if index.len() == 1 {
+        // the one lane is the top lane
+        finish(0, sum, abs, out);
+        return;
+    }
+    // pass 2: every lane, GROUP at a time, `steps` terms
+    for g in (0..index.len()).step_by(GROUP) {
+        let zg: [f64; GROUP] = std::array::from_fn(|j| z.get(g + j).copied().unwrap_or(0.0));
+        let mut term = zg.map(|v| bb * v);
+        let mut sum = term;
+        let mut abs = term.map(f64::abs);
+        let mut step = |ratio: f64| {
+            for j in 0..GROUP {
+                term[j] *= ratio * zg[j];
+                sum[j] += term[j];
+                abs[j] += term[j].abs();
+            }
         };
-        out[i] = v.unwrap_or_else(|| given_alive(a, bp, big_r, zj));
+        for &ratio in &ratios[..steps.min(KEPT_RATIOS)] {
+            step(ratio);
+        }
+        for s in KEPT_RATIOS..steps {
+            step(ratio_at((s + 1) as f64));
+        }
+        for j in 0..GROUP.min(index.len() - g) {
+            finish(g + j, sum[j], abs[j], out);
+        }
     }
 }
 
@@ -378,6 +424,89 @@ mod tests {
                         (v - one).abs() <= 1e-14 * one.abs(),
                         "{a} {bp} {big_r} {z}: {v} vs {one}"
                     );
+                }
+            }
+        }
+    }
+
+    /// The one-pass lockstep run that [`lockstep`] replaced (all lanes per term, the top
+    /// lane indexed at run time): the reference its values must equal bit for bit.
+    fn one_pass<const L: usize>(
+        a: f64,
+        bp: f64,
+        big_r: f64,
+        index: &[usize],
+        z: &[f64; L],
+        out: &mut [f64],
+    ) {
+        let (eps, c) = (a - 1.0, a + bp - 1.0);
+        let bb = c - big_r;
+        let z_top = z.iter().copied().fold(0.0, f64::max);
+        let top = z.iter().position(|&v| v == z_top).unwrap_or(0);
+        let tail = 1.0 / (1.0 - z_top);
+        let mut term = z.map(|v| bb * v);
+        let mut sum = term;
+        let mut abs = term.map(f64::abs);
+        let mut finished = term[top] == 0.0;
+        let mut k = 1.0;
+        while !finished && k < 1e6 {
+            let ratio = (eps + k) * (bb + k) / ((c + k) * (k + 1.0));
+            for j in 0..L {
+                term[j] *= ratio * z[j];
+                sum[j] += term[j];
+                abs[j] += term[j].abs();
+            }
+            let t = term[top];
+            if t == 0.0 || !abs[top].is_finite() {
+                finished = t == 0.0;
+                break;
+            }
+            finished = bb + k > 0.0
+                && (ratio * z_top).abs() < 1.0
+                && t.abs() * tail <= 1e-17 * sum[top].abs();
+            k += 1.0;
+        }
+        for (j, &i) in index.iter().enumerate() {
+            let zj = z[j];
+            let v = if finished {
+                let (phi, w) = phi(eps, zj);
+                combine(c * phi, w, sum[j], abs[j])
+            } else {
+                None
+            };
+            out[i] = v.unwrap_or_else(|| given_alive(a, bp, big_r, zj));
+        }
+    }
+
+    #[test]
+    fn two_pass_lockstep_equals_one_pass_bit_for_bit() {
+        // 1 to 16 lanes, the largest z anywhere among them, z up to 0.9 (over KEPT_RATIOS
+        // terms: the ratios recomputed), series that stop at once (c = R) or never settle
+        let params = [
+            (0.79, 4.43, 2.24),
+            (1.0, 2.4, 0.24),
+            (0.3, 0.7, 20.0),
+            (3.0, 50.0, 7.5),
+            (0.8, 2.2, 2.0),
+            (0.5, 3000.0, 4000.5),
+            (1.0000001, 0.2, 30.0),
+        ];
+        for (a, bp, big_r) in params {
+            for n in 1..=LANES {
+                for top in [0, n / 2, n - 1] {
+                    for z_max in [0.05, 0.55, 0.9] {
+                        let mut z = [0.0; LANES];
+                        for (j, v) in z.iter_mut().enumerate().take(n) {
+                            *v = z_max * (j + 1) as f64 / (n + 1) as f64;
+                        }
+                        z[top] = z_max;
+                        let index: Vec<usize> = (0..n).rev().collect();
+                        let (mut new, mut old) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+                        lockstep(a, bp, big_r, &index, &z, &mut new);
+                        one_pass(a, bp, big_r, &index, &z, &mut old);
+                        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                        assert_eq!(bits(&new), bits(&old), "{a} {bp} {big_r} {n} {top} {z_max}");
+                    }
                 }
             }
         }
