@@ -715,7 +715,8 @@ def churn_signals(
     cols["order_value_last_period"] = nullable(out["order_value_last_period"], "float", fam)
     cols["order_value_previous_period"] = nullable(out["order_value_previous_period"], "float", fam)
     cols["days_since_inbound_contact"] = nullable(out["days_since_inbound_contact"], "int", fam)
-    return _frames.frame(cols, fam)
+    # every column is new (the extension's arrays, or built here from them)
+    return _frames.frame(cols, fam, fresh=True)
 
 
 @overload

@@ -276,7 +276,7 @@ def lifecycle_stages(
     }
     for name in ("first_purchase", "last_purchase", "previous_purchase"):
         cols[name] = _dates(out[name], fam)
-    return _frames.frame(cols, fam)
+    return _frames.frame(cols, fam, fresh=True)
 
 
 def _dates(days: np.ndarray, fam: str) -> Any:
