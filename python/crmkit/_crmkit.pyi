@@ -295,20 +295,24 @@ class SegmentRules:
 
 def churn_signals(
     customer_id: Any,
-    n_transactions: int,
     timestamp: Any,
     amount: Any,
     as_of: int,
     *,
     ticks_per_day: int | None = None,
-    n_interactions: int = 0,
+    interaction_customer_id: Any = None,
     interaction_timestamp: Any = None,
     interaction_ticks_per_day: int | None = None,
     kind: Any = None,
+    attribute_customer_id: Any = None,
     attributes: dict[str, Any] | None = None,
     options: str | None = None,
     negative_amounts: Literal["error", "net"] | None = None,
     assess: str | None = None,
+    gather_ids: bool = False,
+    texts: Literal["lists", "objects", "arrow"] = "lists",
+    reason_lists: Literal["lists", "objects", "arrow"] = "lists",
+    reason_rules: bool = True,
 ) -> dict[str, Any]: ...
 def default_churn_signal_options() -> str: ...
 def check_churn_signal_options(text: str) -> str: ...
@@ -376,11 +380,11 @@ class LogisticFit:
 def classification_report(y: Any, predicted: Any, n_bins: int = 10, top_fraction: float = 0.1) -> dict[str, Any]: ...
 def lifecycle_stages(
     customer_id: Any,
-    n_transactions: int,
     timestamp: Any,
     as_of: int,
     *,
     ticks_per_day: int | None = None,
+    attribute_customer_id: Any = None,
     first_contact: Any = None,
     first_contact_ticks_per_day: int | None = None,
     attributes: dict[str, Any] | None = None,
@@ -388,6 +392,7 @@ def lifecycle_stages(
     after_as_of: Literal["error", "exclude"] = "error",
     amount: Any = None,
     negative_amounts: Literal["error", "net"] = "error",
+    gather_ids: bool = False,
 ) -> dict[str, Any]: ...
 def default_lifecycle_rules() -> str: ...
 def check_lifecycle_rules(text: str) -> str: ...
@@ -403,6 +408,7 @@ def snapshot_migration(
     labels: list[str] | None = None,
     categories: list[str] | None = None,
     matrices: bool = True,
+    gather_ids: bool = False,
 ) -> dict[str, Any]: ...
 def stage_metrics(
     stage: Any,

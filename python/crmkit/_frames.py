@@ -581,12 +581,17 @@ def categorical(codes: np.ndarray, names: Sequence[str], fam: str) -> Any:
     return np.asarray(list(names), dtype=object)[codes]
 
 
-def frame(columns: dict[str, Any], fam: str) -> Any:
-    """A frame of the given family from a dict of columns (numpy arrays or family columns)."""
+def frame(columns: dict[str, Any], fam: str, fresh: bool = False) -> Any:
+    """A frame of the given family from a dict of columns (numpy arrays or family columns).
+
+    ``fresh``: every column was made for this frame (no input's array among them), so a pandas
+    frame takes them as they are instead of copying same-typed columns into one block.
+    """
     if fam == "pandas":
         import pandas as pd
 
-        return pd.DataFrame({k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v) for k, v in columns.items()})
+        cols = {k: (v.reset_index(drop=True) if isinstance(v, pd.Series) else v) for k, v in columns.items()}
+        return pd.DataFrame(cols, copy=False) if fresh else pd.DataFrame(cols)
     if fam == "polars":
         import polars as pl
 

@@ -231,6 +231,120 @@ def take_ids(concat: Any, rows: np.ndarray, fam: str) -> Any:
     return col
 
 
+def _same_type(gathered: Any, first: Any, parts: Sequence[Any]) -> Any:
+    """int64 ids gathered by the extension in the numpy dtype all ``parts`` share, else int64."""
+    dtypes = {getattr(_frames._to_numpy_if_plain(p), "dtype", None) for p in parts}
+    dtype = dtypes.pop() if len(dtypes) == 1 else None
+    if dtype is not None and dtype.kind in "biu" and dtype != gathered.dtype:
+        return gathered.astype(dtype)
+    return gathered
+
+
+def output_ids(parts: Sequence[Any], gathered: Any, rows: np.ndarray, fam: str) -> Any:
+    """The result's id column, in the type of the first id column of ``parts`` and family ``fam``.
+
+    ``gathered`` is what the extension gathered over the parts (``gather_ids=True``): int64
+    ids as numpy, the parts' own Python objects as a numpy object array, or Arrow strings in
+    the parts' string type; None (integers beyond int64, numpy and Arrow strings mixed) or a
+    first column of a type these cannot give back (categoricals, dictionaries) fall back to
+    the ids at ``rows`` of the parts concatenated.
+    """
+    parts = [p for p in parts if p is not None]
+    first = parts[0]
+    first_fam = _frames.family(first)
+    dtype = getattr(first, "dtype", None)
+    categorical = (
+        type(dtype).__name__ in ("CategoricalDtype", "Categorical", "Enum")
+        or first_fam == "pyarrow"
+        and "dictionary" in str(getattr(first, "type", ""))
+    )
+    if gathered is None or categorical or first_fam != fam and fam != "numpy":
+        return take_ids(concat_ids(parts), rows, fam)
+    if isinstance(gathered, np.ndarray) and gathered.dtype.kind == "i":
+        ints = _same_type(gathered, first, parts)
+        if isinstance(dtype, np.dtype) and dtype.kind not in "biu":  # Python ints in objects
+            return ints.astype(object)
+        if fam == "pandas" and not isinstance(dtype, np.dtype):
+            import pandas as pd
+
+            try:
+                return pd.Series(pd.array(ints, dtype=dtype))
+            except (TypeError, ValueError):
+                return ints
+        if fam == "polars":
+            import polars as pl
+
+            s = pl.Series(ints)
+            try:
+                return s.cast(first.dtype, strict=True)
+            except Exception:  # a type the ids do not fit: int64 as gathered
+                return s
+        if fam == "pyarrow":
+            import pyarrow as pa
+
+            a = pa.array(ints)
+            try:
+                a = a.cast(first.type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+            return pa.chunked_array([a], type=a.type) if isinstance(first, pa.ChunkedArray) else a
+        return ints
+    if isinstance(gathered, np.ndarray):  # the parts' own Python objects
+        if fam == "pandas":
+            import pandas as pd
+
+            return pd.Series(gathered, dtype=dtype)
+        return gathered
+    return _from_arrow(gathered, fam, first)
+
+
+def _from_arrow(values: Any, fam: str, like: Any = None) -> Any:
+    """An Arrow array handed back by the extension as a column of family ``fam`` (pandas:
+    of the dtype of ``like`` or the inferred string dtype; pyarrow: chunked like ``like``)."""
+    if fam == "polars":
+        import polars as pl
+
+        return pl.Series(values)
+    import pyarrow as pa
+
+    if fam == "pyarrow":
+        return _frames.arrow_like(like, values) if like is not None else pa.array(values)
+    array = pa.array(values)
+    if fam == "pandas":
+        import pandas as pd
+
+        return pd.Series(pd.array(array, dtype=getattr(like, "dtype", None) or _pandas_strings()))
+    return np.asarray(array.to_pylist(), dtype=object)
+
+
+def _pandas_strings() -> Any:
+    """The dtype pandas gives a column of Python strings (``str`` with pandas 3, else object)."""
+    import pandas as pd
+
+    return pd.Series(np.array(["x"], dtype=object)).dtype
+
+
+TextForm: TypeAlias = Literal["lists", "objects", "arrow"]
+
+
+def text_forms(fam: str) -> tuple[TextForm, TextForm]:
+    """How the extension should hand back (strings, lists of strings) for a result of family
+    ``fam``: Arrow for polars / pyarrow (and pandas strings when pandas stores them in Arrow),
+    numpy object arrays otherwise."""
+    if fam in ("polars", "pyarrow"):
+        return "arrow", "arrow"
+    if fam == "pandas" and getattr(_pandas_strings(), "storage", None) == "pyarrow":
+        return "arrow", "objects"
+    return "objects", "objects"
+
+
+def texts(values: Any, fam: str) -> Any:
+    """A text column handed back in the form :func:`text_forms` asked for, in family ``fam``."""
+    if isinstance(values, np.ndarray):
+        return values
+    return _from_arrow(values, fam)
+
+
 def float_or_nan(col: Any, field: str) -> np.ndarray:
     """A per-customer numeric / boolean column as float64 with NaN for null (a copy at most)."""
     fam = _frames.family(col)
@@ -370,11 +484,17 @@ def _signals_raw(
     negative_amounts: NegativeAmounts | None = None,
     tz: str | None = None,
     assess: str | None = None,
-) -> tuple[dict[str, Any], Any, str]:
+    reason_rules: bool = False,
+) -> tuple[dict[str, Any], str]:
+    """The extension's churn signals: its dict, with ``customer_id`` the result's id column
+    (in the input's own type) and the text columns in the form :func:`text_forms` gives for
+    the result's family, and that family."""
     tx_ids = _frames.column(transactions, customer_id, "customer_id")
     ts, ticks = _frames.times(_frames.column(transactions, timestamp, "timestamp"), "timestamp", tz)
     amounts = _frames.floats(_frames.column(transactions, amount, "amount"), "amount")
     parts = [tx_ids]
+    fam = _frames.family(transactions if transactions is not None else tx_ids)
+    strings, lists = text_forms(fam)
     kwargs: dict[str, Any] = {"ticks_per_day": ticks}
     if interactions is not None:
         ix_ids = _frames.column(interactions, customer_id, "interactions.customer_id")
@@ -386,7 +506,7 @@ def _signals_raw(
         kinds = _frames.column(interactions, kind, "kind")
         parts.append(ix_ids)
         kwargs.update(
-            n_interactions=len(ix_ids),
+            interaction_customer_id=_frames.ids(ix_ids, "interactions.customer_id"),
             interaction_timestamp=its,
             interaction_ticks_per_day=iticks,
             kind=_frames.ids(kinds, "kind"),
@@ -394,27 +514,30 @@ def _signals_raw(
     if overrides is not None:
         o_ids = _frames.column(overrides, customer_id, "overrides.customer_id")
         parts.append(o_ids)
+        kwargs["attribute_customer_id"] = _frames.ids(o_ids, "overrides.customer_id")
         kwargs["attributes"] = {
             name: float_or_nan(_frames.column(overrides, name, name), name)
             for name in _OVERRIDES
             if name in columns_of(overrides)
         }
-    concat = concat_ids(parts)
-    fam = _frames.family(transactions if transactions is not None else tx_ids)
     out = _crmkit.churn_signals(
-        _frames.ids(concat),
-        len(tx_ids),
+        _frames.ids(tx_ids, "customer_id"),
         ts,
         amounts,
         _frames.day_number(as_of, "as_of"),
         options=as_json(options, "options"),
         negative_amounts=negative_amounts,
         assess=assess,
+        gather_ids=True,
+        texts=strings,
+        reason_lists=lists,
+        reason_rules=reason_rules,
         **kwargs,
     )
     if out["warning"]:
         warnings.warn(f"crmkit: {out['warning']}", CrmkitWarning, stacklevel=3)
-    return out, concat, fam
+    out["customer_id"] = output_ids(parts, out["customer_id"], out["customer_row"], fam)
+    return out, fam
 
 
 @overload
@@ -562,7 +685,7 @@ def churn_signals(
         >>> s["reason_details"][0]
         'activity_drop 1 >= 0.3; purchase_gap 3.733 > 1.5x interval'
     """
-    out, concat, fam = _signals_raw(
+    out, fam = _signals_raw(
         transactions,
         interactions,
         as_of,
@@ -577,22 +700,23 @@ def churn_signals(
         tz,
     )
     # Reason codes, their readable rules and the purchase-gap flag come from the core.
-    cols: dict[str, Any] = {"customer_id": take_ids(concat, out["customer_row"], fam)}
+    cols: dict[str, Any] = {"customer_id": out["customer_id"]}
     for name in SIGNALS:
         cols[name] = nullable(out[name], "bool" if name in _FLAGS else "float", fam)
-    cols["reasons"] = objects(out["reasons"], fam, list_type=True)
-    cols["reason_details"] = objects(out["reason_details"], fam)
+    cols["reasons"] = texts(out["reasons"], fam)
+    cols["reason_details"] = texts(out["reason_details"], fam)
     cols["purchase_gap_fires"] = nullable(out["purchase_gap_fires"], "bool", fam)
     cols["active_days_current"] = out["active_days_current"].astype(np.int64)
     cols["baseline_active_days"] = nullable(out["baseline_active_days"], "float", fam)
     cols["purchase_days"] = out["purchase_days"].astype(np.int64)
     cols["days_since_last_purchase"] = nullable(out["days_since_last_purchase"], "int", fam)
     cols["typical_interval_days"] = nullable(out["typical_interval_days"], "float", fam)
-    cols["interval_source"] = categorical(out["interval_source"], out["interval_sources"], fam)
+    cols["interval_source"] = _frames.categorical(out["interval_source"], out["interval_sources"], fam)
     cols["order_value_last_period"] = nullable(out["order_value_last_period"], "float", fam)
     cols["order_value_previous_period"] = nullable(out["order_value_previous_period"], "float", fam)
     cols["days_since_inbound_contact"] = nullable(out["days_since_inbound_contact"], "int", fam)
-    return _frames.frame(cols, fam)
+    # every column is new (the extension's arrays, or built here from them)
+    return _frames.frame(cols, fam, fresh=True)
 
 
 @overload
@@ -691,7 +815,7 @@ def churn_reasons(
         0            1  activity_drop  1.000000        0.3
         1            1   purchase_gap  3.733333        1.5
     """
-    out, concat, fam = _signals_raw(
+    out, fam = _signals_raw(
         transactions,
         interactions,
         as_of,
@@ -704,17 +828,17 @@ def churn_reasons(
         options,
         negative_amounts,
         tz,
+        reason_rules=True,
     )
     names = np.asarray(out["signal_names"], dtype=object)
-    rows = out["customer_row"][out["reason_customer"].astype(np.int64)]
     values, thresholds = out["reason_value"], out["reason_threshold"]
     return _frames.frame(
         {
-            "customer_id": take_ids(concat, rows, fam),
+            "customer_id": _frames.take(out["customer_id"], out["reason_customer"].astype(np.int64)),
             "reason": objects(names[out["reason_code"].astype(np.int64)].tolist(), fam),
             "value": values,
             "threshold": thresholds,
-            "rule": objects(out["reason_rule"], fam),
+            "rule": texts(out["reason_rule"], fam),
         },
         fam,
     )
@@ -836,7 +960,7 @@ def churn_story(
         1            2            1       green  onboarding  green                 NaN
     """
     opts = _index_options(index_options)
-    out, concat, fam = _signals_raw(
+    out, fam = _signals_raw(
         transactions,
         interactions,
         as_of,
@@ -854,7 +978,7 @@ def churn_story(
     alerts = list(out["story_alerts"])
     return _frames.frame(
         {
-            "customer_id": take_ids(concat, out["customer_row"], fam),
+            "customer_id": out["customer_id"],
             "churn_index": out["story_index"].astype(np.int64),
             "index_alert": categorical(out["story_index_alert"].astype(np.int64), alerts, fam),
             "stage": categorical(out["story_stage"].astype(np.int64), list(out["story_stages"]), fam),

@@ -29,7 +29,7 @@ from crmkit._typing import (
     OtherTable,
     TableT,
 )
-from crmkit.churn import as_json, categorical, columns_of, concat_ids, float_or_nan, nullable, objects, take_ids
+from crmkit.churn import as_json, categorical, columns_of, float_or_nan, nullable, objects, output_ids
 
 if TYPE_CHECKING:
     import polars as pl
@@ -237,7 +237,9 @@ def lifecycle_stages(
     parts = [tx_ids]
     kwargs: dict[str, Any] = {"ticks_per_day": ticks}
     if customers is not None:
-        parts.append(_frames.column(customers, customer_id, "customers.customer_id"))
+        c_ids = _frames.column(customers, customer_id, "customers.customer_id")
+        parts.append(c_ids)
+        kwargs["attribute_customer_id"] = _frames.ids(c_ids, "customers.customer_id")
         present = columns_of(customers)
         if first_contact in present:
             fc, fticks = _frames.times(_frames.column(customers, first_contact, "first_contact"), "first_contact", tz)
@@ -250,16 +252,15 @@ def lifecycle_stages(
         rules_json = _crmkit.check_lifecycle_rules(rules_json)
     if amount is not None and (not isinstance(amount, str) or amount != "amount" or "amount" in columns_of(transactions)):
         kwargs["amount"] = _frames.floats(_frames.column(transactions, amount, "amount"), "amount")
-    concat = concat_ids(parts)
     fam = _frames.family(transactions)
     out = _crmkit.lifecycle_stages(
-        _frames.ids(concat),
-        len(tx_ids),
+        _frames.ids(tx_ids, "customer_id"),
         ts,
         _frames.day_number(as_of, "as_of"),
         rules=rules_json,
         after_as_of=after_as_of,
         negative_amounts=negative_amounts,
+        gather_ids=True,
         **kwargs,
     )
     if out["warning"]:
@@ -267,7 +268,7 @@ def lifecycle_stages(
 
         warnings.warn(f"crmkit: {out['warning']}", _crmkit.CrmkitWarning, stacklevel=2)
     cols: dict[str, Any] = {
-        "customer_id": take_ids(concat, out["customer_row"], fam),
+        "customer_id": output_ids(parts, out["customer_id"], out["customer_row"], fam),
         "stage": categorical(out["stage"], out["stages"], fam),
         "reason": categorical(out["reason"], out["reasons"], fam),
         "reason_value": nullable(out["reason_value"], "float", fam),
@@ -275,7 +276,7 @@ def lifecycle_stages(
     }
     for name in ("first_purchase", "last_purchase", "previous_purchase"):
         cols[name] = _dates(out[name], fam)
-    return _frames.frame(cols, fam)
+    return _frames.frame(cols, fam, fresh=True)
 
 
 def _dates(days: np.ndarray, fam: str) -> Any:
@@ -427,6 +428,7 @@ def stage_migration(
         labels=None if labels is None else [str(x) for x in labels],
         categories=_label_order(b_col),
         matrices=matrices,
+        gather_ids=b_ids is not None,
     )
     order: list[str] = out["labels"]
     flows = _frames.frame(
@@ -441,7 +443,7 @@ def stage_migration(
     if b_ids is None or a_ids is None:
         ids = np.arange(len(out["from"]), dtype=np.int64)
     else:
-        ids = take_ids(concat_ids([b_ids, a_ids]), out["customer_row"].astype(np.int64), fam)
+        ids = output_ids([b_ids, a_ids], out["customer_id"], out["customer_row"].astype(np.int64), fam)
     moves = _frames.frame(
         {
             "customer_id": ids,

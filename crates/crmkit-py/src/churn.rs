@@ -2,9 +2,10 @@
 //! evaluation. The lifecycle bindings are in `lifecycle.rs`.
 //!
 //! Customer ids of several tables (transactions, interactions, per-customer attributes) arrive
-//! as ONE concatenated id column plus the row count of each part, so that one
-//! [`CustomerIndex`] encodes them all; per-customer results come back in customer-code order
-//! with `customer_row`, the row of the concatenation where each customer first appears.
+//! as one column each; [`IdParts`] builds one [`CustomerIndex`] over their rows in that order
+//! (no concatenated copy) and gathers the output's ids in the input's own type; per-customer
+//! results come back in customer-code order with `customer_row`, the row (counted over the
+//! tables in order) where each customer first appears.
 //! Optional per-customer values arrive as float64 arrays with NaN meaning "not given".
 
 use std::collections::HashMap;
@@ -22,9 +23,9 @@ use crmkit::lifecycle::{LifecycleRules, LifecycleStage};
 use crmkit::{CrmkitError, Result};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyList, PyString};
 
-use crate::columns::{self, Ids, StrColumn};
+use crate::columns::{self, IdParts, Ids, StrColumn};
 use crate::errors::{IntArg, IntoPyResult, to_py, whole};
 use crate::json::{self, JsonClass, Reduced, json_class};
 use crate::without_gil;
@@ -128,6 +129,95 @@ fn opt_flag(v: Option<bool>) -> f64 {
     v.map_or(f64::NAN, |b| if b { 1.0 } else { 0.0 })
 }
 
+/// The form of the text columns handed back: Python lists, numpy object arrays (what a
+/// pandas or numpy result holds) or Arrow arrays (what a polars or pyarrow result holds, and a
+/// pandas `str` column wraps without a copy).
+#[derive(Clone, Copy)]
+enum Texts {
+    Lists,
+    Objects,
+    Arrow,
+}
+
+impl Texts {
+    fn parse(field: &str, text: &str) -> PyResult<Self> {
+        match text {
+            "lists" => Ok(Texts::Lists),
+            "objects" => Ok(Texts::Objects),
+            "arrow" => Ok(Texts::Arrow),
+            other => Err(to_py(CrmkitError::invalid_config(
+                field,
+                other,
+                "expected 'lists', 'objects' or 'arrow'",
+            ))),
+        }
+    }
+
+    /// One text per row.
+    fn strings<'py>(self, py: Python<'py>, values: Vec<String>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match self {
+            Texts::Lists => values.into_pyobject(py)?.into_any(),
+            Texts::Objects => {
+                let objects: Vec<Py<PyAny>> = values
+                    .iter()
+                    .map(|v| PyString::new(py, v).into_any().unbind())
+                    .collect();
+                PyArray1::from_vec(py, objects).into_any()
+            }
+            Texts::Arrow => {
+                let array: arrow_array::ArrayRef =
+                    std::sync::Arc::new(arrow_array::StringArray::from(values));
+                pyo3_arrow::PyArray::from_array_ref(array)
+                    .into_pyobject(py)?
+                    .into_any()
+            }
+        })
+    }
+
+    /// A list of names per row (each list its own object; the names are shared strings).
+    fn lists<'py>(
+        self,
+        py: Python<'py>,
+        values: Vec<Vec<&'static str>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Ok(match self {
+            Texts::Lists => values.into_pyobject(py)?.into_any(),
+            Texts::Objects => {
+                let mut shared: HashMap<&'static str, Bound<'py, PyString>> = HashMap::new();
+                let mut objects: Vec<Py<PyAny>> = Vec::with_capacity(values.len());
+                for row in &values {
+                    let items: Vec<Bound<'py, PyString>> = row
+                        .iter()
+                        .map(|name| {
+                            shared
+                                .entry(name)
+                                .or_insert_with(|| PyString::new(py, name))
+                                .clone()
+                        })
+                        .collect();
+                    objects.push(PyList::new(py, items)?.into_any().unbind());
+                }
+                PyArray1::from_vec(py, objects).into_any()
+            }
+            Texts::Arrow => {
+                let mut builder = arrow_array::builder::ListBuilder::new(
+                    arrow_array::builder::StringBuilder::new(),
+                );
+                for row in &values {
+                    for name in row {
+                        builder.values().append_value(name);
+                    }
+                    builder.append(true);
+                }
+                let array: arrow_array::ArrayRef = std::sync::Arc::new(builder.finish());
+                pyo3_arrow::PyArray::from_array_ref(array)
+                    .into_pyobject(py)?
+                    .into_any()
+            }
+        })
+    }
+}
+
 const OVERRIDE_NAMES: [&str; 8] = [
     "activity_drop",
     "purchase_gap_ratio",
@@ -142,20 +232,29 @@ const OVERRIDE_NAMES: [&str; 8] = [
 /// Churn warning signals per customer (array level; see `crmkit.churn_signals`).
 ///
 /// Args:
-///     customer_id: the ids of the transactions, then of the interactions, then of the
-///         attribute rows, concatenated (int64 numpy or an Arrow column).
-///     n_transactions, n_interactions: row counts of the first two parts.
+///     customer_id: the ids of the transactions (integers or strings; numpy or Arrow).
 ///     timestamp, amount: time and amount columns of the transactions.
 ///     as_of: observation date as days since 1970-01-01.
 ///     ticks_per_day: unit of a numpy `timestamp`.
-///     interaction_timestamp, interaction_ticks_per_day, kind: the interaction columns
-///         (kind: strings such as 'login', 'complaint').
+///     interaction_customer_id, interaction_timestamp, interaction_ticks_per_day, kind: the
+///         interaction columns (kind: strings such as 'login', 'complaint').
+///     attribute_customer_id: the ids of the per-customer attribute rows.
 ///     attributes: dict of float64 arrays, one row per attribute row (NaN = not given), among
 ///         activity_drop, purchase_gap_ratio, order_value_change, negative_feedback,
 ///         competitor_contact, service_silence (overrides; flags as 0/1), key_customer,
 ///         latest_nps.
 ///     options: ChurnSignalOptions as JSON (missing keys take their defaults).
 ///     negative_amounts: 'error' or 'net' (refunds); None keeps the value in `options`.
+///     gather_ids: also return `customer_id`, each customer's id in the input's own type
+///         (see `IdParts::gather`), or None where the caller must gather them.
+///     texts: 'lists' (Python lists), 'objects' (numpy object arrays) or 'arrow' (Arrow
+///         arrays) for `reason_details` and `reason_rule`.
+///     reason_lists: the same for `reasons` (per customer, the list of fired codes).
+///     reason_rules: also return `reason_rule`, the readable rule of every fired reason.
+///
+/// One customer index is built over the rows of the transactions, then the interactions, then
+/// the attribute rows; `customer_row` is the row where each customer first appears, counted
+/// over the three in that order.
 ///
 /// Returns:
 ///     dict of numpy arrays per customer (`customer_row`, the measured signals with NaN for
@@ -163,25 +262,33 @@ const OVERRIDE_NAMES: [&str; 8] = [
 ///     `reason_code`, `reason_value`, `reason_threshold`), `signal_names`, `interval_sources`
 ///     and the report counts.
 #[pyfunction]
-#[pyo3(signature = (customer_id, n_transactions, timestamp, amount, as_of, *, ticks_per_day=None, n_interactions=0, interaction_timestamp=None, interaction_ticks_per_day=None, kind=None, attributes=None, options=None, negative_amounts=None, assess=None))]
+#[pyo3(signature = (customer_id, timestamp, amount, as_of, *, ticks_per_day=None, interaction_customer_id=None, interaction_timestamp=None, interaction_ticks_per_day=None, kind=None, attribute_customer_id=None, attributes=None, options=None, negative_amounts=None, assess=None, gather_ids=false, texts="lists", reason_lists="lists", reason_rules=true))]
 #[allow(clippy::too_many_arguments)]
 fn churn_signals<'py>(
     py: Python<'py>,
     customer_id: &Bound<'py, PyAny>,
-    n_transactions: usize,
     timestamp: &Bound<'py, PyAny>,
     amount: &Bound<'py, PyAny>,
     as_of: Day,
     ticks_per_day: Option<i64>,
-    n_interactions: usize,
+    interaction_customer_id: Option<&Bound<'py, PyAny>>,
     interaction_timestamp: Option<&Bound<'py, PyAny>>,
     interaction_ticks_per_day: Option<i64>,
     kind: Option<&Bound<'py, PyAny>>,
+    attribute_customer_id: Option<&Bound<'py, PyAny>>,
     attributes: Option<&Bound<'py, PyDict>>,
     options: Option<&str>,
     negative_amounts: Option<&str>,
     assess: Option<&str>,
+    gather_ids: bool,
+    texts: &str,
+    reason_lists: &str,
+    reason_rules: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let (texts, reason_lists) = (
+        Texts::parse("texts", texts)?,
+        Texts::parse("reason_lists", reason_lists)?,
+    );
     let assess: Option<ChurnRiskIndex> = match assess {
         Some(text) => {
             Some(ChurnRiskIndex::new(from_json::<ChurnIndexOptions>("assess", text).py()?).py()?)
@@ -195,18 +302,26 @@ fn churn_signals<'py>(
     if let Some(text) = negative_amounts {
         options.negative_amounts = crate::log_options("error", text)?.negative_amounts;
     }
-    let index = columns::encode_ids(py, customer_id, "customer_id")?;
+    let empty = numpy::PyArray1::<i64>::zeros(py, 0, false).into_any();
+    let parts = IdParts::read(&[
+        (customer_id, "customer_id"),
+        (
+            interaction_customer_id.unwrap_or(&empty),
+            "interactions.customer_id",
+        ),
+        (
+            attribute_customer_id.unwrap_or(&empty),
+            "overrides.customer_id",
+        ),
+    ])?;
+    let starts = parts.starts().to_vec();
+    let index = parts.index(py, "customer_id")?;
     let codes = index.codes();
     let n = index.n_customers();
-    if n_transactions + n_interactions > codes.len() {
-        return Err(to_py(CrmkitError::invalid_config(
-            "n_transactions, n_interactions",
-            n_transactions + n_interactions,
-            "more than the id rows",
-        )));
-    }
+    let n_transactions = starts[1];
+    let n_interactions = starts[2] - starts[1];
     let ix_rows = n_transactions..n_transactions + n_interactions;
-    let attr_rows = n_transactions + n_interactions..codes.len();
+    let attr_rows = starts[2]..codes.len();
     let tx_times = columns::times(timestamp, "timestamp", ticks_per_day)?;
     let amounts = columns::floats(amount, "amount")?;
     let amounts = amounts.as_slice();
@@ -347,6 +462,9 @@ fn churn_signals<'py>(
             .collect::<Vec<_>>()
             .into_pyarray(py),
     )?;
+    if gather_ids {
+        d.set_item("customer_id", parts.gather(py, &first_rows)?)?;
+    }
     d.set_item(
         "activity_drop",
         col(&|s| opt_f64(s.values.activity_drop)).into_pyarray(py),
@@ -431,14 +549,16 @@ fn churn_signals<'py>(
         .iter()
         .map(|s| s.reasons.iter().map(|r| r.code.as_str()).collect())
         .collect();
+    d.set_item("reasons", reason_lists.lists(py, names)?)?;
     let details: Vec<String> = c.iter().map(CustomerSignals::describe_reasons).collect();
-    let rules: Vec<String> = c
-        .iter()
-        .flat_map(|s| s.reasons.iter().map(ChurnReason::describe))
-        .collect();
-    d.set_item("reasons", names)?;
-    d.set_item("reason_details", details)?;
-    d.set_item("reason_rule", rules)?;
+    d.set_item("reason_details", texts.strings(py, details)?)?;
+    if reason_rules {
+        let rules: Vec<String> = c
+            .iter()
+            .flat_map(|s| s.reasons.iter().map(ChurnReason::describe))
+            .collect();
+        d.set_item("reason_rule", texts.strings(py, rules)?)?;
+    }
     d.set_item(
         "purchase_gap_fires",
         col(&|s| opt_flag(s.fired(ChurnSignal::PurchaseGap))).into_pyarray(py),

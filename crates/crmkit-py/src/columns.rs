@@ -821,3 +821,316 @@ pub fn strs(array: &ArrayRef) -> Vec<&str> {
         }
     }
 }
+
+/// Customer ids of several tables (transactions, interactions, a per-customer table), each
+/// read as it is: one [`CustomerIndex`] is built over their rows in order (the first part's
+/// rows first) without a concatenated copy of string ids, and the output's ids are gathered
+/// from the parts in their own type.
+pub struct IdParts<'py> {
+    kind: PartsKind<'py>,
+    /// The first row of each part, and the number of rows at the end.
+    starts: Vec<usize>,
+}
+
+/// What the parts hold, once their kinds agree.
+enum PartsKind<'py> {
+    /// int64 ids (the one part borrowed, several parts copied into one column).
+    Int(Values<'py, i64>),
+    /// Integers beyond int64 in some part (uint64 >= 2^63, 128-bit), widened.
+    Wide(Vec<i128>),
+    /// Strings: Arrow chunks of every part read in place, `chunk_starts` as
+    /// [`ChunkedStrs::starts`]; `objects` holds the numpy object arrays of the parts when
+    /// every part was one (the output's ids are then the parts' own Python objects).
+    Str {
+        chunks: Vec<ArrayRef>,
+        chunk_starts: Vec<usize>,
+        objects: Option<Vec<Bound<'py, PyAny>>>,
+        some_objects: bool,
+    },
+}
+
+/// One part's ids as read.
+enum PartIds<'py> {
+    /// No rows.
+    Empty,
+    /// Numbers (any width).
+    Ints(Ids<'py>),
+    /// String chunks; `object` is the numpy object array they were read from, if any.
+    Strs(Vec<ArrayRef>, Option<Bound<'py, PyAny>>),
+}
+
+fn is_string_type(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+/// Reads one part: numpy arrays as [`ids`] does, Arrow string chunks in place.
+fn part_ids<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<PartIds<'py>> {
+    if is_numpy(obj) {
+        if obj.len()? == 0 {
+            return Ok(PartIds::Empty);
+        }
+        let object = obj.getattr("dtype")?.getattr("kind")?.extract::<char>()? == 'O';
+        return Ok(match numpy_ids(obj, field)? {
+            Ids::Str(array) => PartIds::Strs(vec![array], object.then(|| obj.clone())),
+            other => PartIds::Ints(other),
+        });
+    }
+    let chunks: Vec<ArrayRef> = arrow_chunks(obj, field)?
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .collect();
+    if chunks.is_empty() {
+        return Ok(PartIds::Empty);
+    }
+    if chunks.iter().all(|c| is_string_type(c.data_type())) {
+        let mut start = 0;
+        for c in &chunks {
+            check_nulls(c, start, field)?;
+            start += c.len();
+        }
+        return Ok(PartIds::Strs(chunks, None));
+    }
+    Ok(match arrow_ids(one_array(chunks, field)?, field)? {
+        Ids::Str(array) => PartIds::Strs(vec![array], None),
+        other => PartIds::Ints(other),
+    })
+}
+
+fn ids_len(ids: &Ids<'_>) -> usize {
+    match ids {
+        Ids::Int(v) => v.as_slice().len(),
+        Ids::UInt(v) => v.as_slice().len(),
+        Ids::Wide(v) => v.len(),
+        Ids::Str(a) => a.len(),
+    }
+}
+
+impl<'py> IdParts<'py> {
+    /// Reads the id columns of the parts, `(column, field)` in row order. Nulls are a
+    /// `MissingValueError` naming the part's field and its row in that part; integer ids in
+    /// one part and string ids in another are a `ConfigError` naming the later part's field.
+    pub fn read(parts: &[(&Bound<'py, PyAny>, &str)]) -> PyResult<Self> {
+        let mut read = Vec::with_capacity(parts.len());
+        let mut starts = vec![0];
+        let mut first_kind: Option<(bool, &str)> = None;
+        for (obj, field) in parts {
+            let part = part_ids(obj, field)?;
+            let (len, is_str) = match &part {
+                PartIds::Empty => (0, None),
+                PartIds::Ints(ids) => (ids_len(ids), Some(false)),
+                PartIds::Strs(chunks, _) => (chunks.iter().map(|c| c.len()).sum(), Some(true)),
+            };
+            if let Some(is_str) = is_str {
+                match first_kind {
+                    None => first_kind = Some((is_str, field)),
+                    Some((kind, first)) if kind != is_str => {
+                        return Err(to_py(CrmkitError::invalid_config(
+                            *field,
+                            "(customer ids)",
+                            format!(
+                                "the ids of every table must be of one kind: `{first}` holds {}, this column {}",
+                                if kind { "strings" } else { "integers" },
+                                if is_str { "strings" } else { "integers" },
+                            ),
+                        )));
+                    }
+                    Some(_) => {}
+                }
+            }
+            starts.push(starts[starts.len() - 1] + len);
+            read.push(part);
+        }
+        let field = parts.first().map_or("customer_id", |p| p.1);
+        let kind = match first_kind {
+            None => return Err(to_py(CrmkitError::empty(field))),
+            Some((true, _)) => {
+                let mut chunks = Vec::new();
+                let mut chunk_starts = vec![0];
+                let mut objects = Some(Vec::new());
+                let mut some_objects = false;
+                for part in read {
+                    match part {
+                        PartIds::Strs(cs, object) => {
+                            some_objects |= object.is_some();
+                            match (object, objects.as_mut()) {
+                                (Some(o), Some(list)) => list.push(o),
+                                _ => objects = None,
+                            }
+                            for c in cs {
+                                chunk_starts.push(chunk_starts[chunk_starts.len() - 1] + c.len());
+                                chunks.push(c);
+                            }
+                        }
+                        PartIds::Empty => {}
+                        PartIds::Ints(_) => unreachable_kind()?,
+                    }
+                }
+                PartsKind::Str {
+                    chunks,
+                    chunk_starts,
+                    objects,
+                    some_objects,
+                }
+            }
+            Some((false, _)) => {
+                let ints: Vec<Ids<'py>> = read
+                    .into_iter()
+                    .filter_map(|p| match p {
+                        PartIds::Ints(ids) => Some(ids),
+                        _ => None,
+                    })
+                    .collect();
+                if ints.iter().all(|i| matches!(i, Ids::Int(_))) {
+                    let mut values: Vec<Values<'py, i64>> = ints
+                        .into_iter()
+                        .filter_map(|i| match i {
+                            Ids::Int(v) => Some(v),
+                            _ => None,
+                        })
+                        .collect();
+                    if values.len() == 1 {
+                        PartsKind::Int(values.remove(0))
+                    } else {
+                        let all: Vec<&[i64]> = values.iter().map(|v| v.as_slice()).collect();
+                        PartsKind::Int(Values::Owned(all.concat()))
+                    }
+                } else {
+                    let mut wide = Vec::with_capacity(starts[starts.len() - 1]);
+                    for ids in &ints {
+                        match ids {
+                            Ids::Int(v) => wide.extend(v.as_slice().iter().map(|&x| i128::from(x))),
+                            Ids::UInt(v) => {
+                                wide.extend(v.as_slice().iter().map(|&x| i128::from(x)))
+                            }
+                            Ids::Wide(v) => wide.extend_from_slice(v),
+                            Ids::Str(_) => unreachable_kind()?,
+                        }
+                    }
+                    PartsKind::Wide(wide)
+                }
+            }
+        };
+        Ok(Self { kind, starts })
+    }
+
+    /// The first row of each part, and the number of rows at the end.
+    pub fn starts(&self) -> &[usize] {
+        &self.starts
+    }
+
+    /// The one customer index over the rows of every part, with the GIL released.
+    pub fn index(&self, py: Python<'_>, field: &str) -> PyResult<CustomerIndex> {
+        match &self.kind {
+            PartsKind::Int(values) => {
+                let values = values.as_slice();
+                without_gil(py, move || CustomerIndex::from_i64(field, values))
+            }
+            PartsKind::Wide(values) => {
+                without_gil(py, move || CustomerIndex::from_i128(field, values))
+            }
+            PartsKind::Str {
+                chunks,
+                chunk_starts,
+                ..
+            } => without_gil(py, move || {
+                let strings: Vec<StrColumn<'_>> = chunks.iter().map(StrColumn::of).collect();
+                let rows = chunk_starts[chunk_starts.len() - 1];
+                if let [one] = strings.as_slice() {
+                    return CustomerIndex::from_strs(field, rows, |row| one.value(row));
+                }
+                CustomerIndex::from_strs(field, rows, |row| {
+                    let c = chunk_starts.partition_point(|&s| s <= row) - 1;
+                    strings[c].value(row - chunk_starts[c])
+                })
+            }),
+        }
+    }
+
+    /// The ids at `rows` (rows of the parts in order), in the parts' own type: int64 ids as
+    /// a numpy int64 array; string ids as the parts' own Python objects (a numpy object array)
+    /// when every part was a numpy object array, else as an Arrow array of the first chunk's
+    /// string type (other string types cast to it). None where no such form exists (integers
+    /// beyond int64, or numpy object strings in one part and Arrow strings in another): the
+    /// caller gathers those itself.
+    pub fn gather(&self, py: Python<'py>, rows: &[usize]) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match &self.kind {
+            PartsKind::Int(values) => {
+                let values = values.as_slice();
+                let out: Vec<i64> = rows.iter().map(|&r| values[r]).collect();
+                Ok(Some(numpy::IntoPyArray::into_pyarray(out, py).into_any()))
+            }
+            PartsKind::Wide(_) => Ok(None),
+            PartsKind::Str {
+                objects: Some(objects),
+                ..
+            } => {
+                let arrays: Vec<PyReadonlyArray1<'py, Py<PyAny>>> = match objects
+                    .iter()
+                    .map(|o| o.extract::<PyReadonlyArray1<'py, Py<PyAny>>>())
+                    .collect::<PyResult<Vec<_>>>()
+                {
+                    Ok(a) => a,
+                    Err(_) => return Ok(None),
+                };
+                let views: Vec<_> = arrays.iter().map(|a| a.as_array()).collect();
+                // Part starts over the non-empty parts, which are exactly these arrays.
+                let mut starts = vec![0];
+                for v in &views {
+                    starts.push(starts[starts.len() - 1] + v.len());
+                }
+                let out: Vec<Py<PyAny>> = rows
+                    .iter()
+                    .map(|&r| {
+                        let p = starts.partition_point(|&s| s <= r) - 1;
+                        views[p][r - starts[p]].clone_ref(py)
+                    })
+                    .collect();
+                Ok(Some(numpy::PyArray1::from_vec(py, out).into_any()))
+            }
+            // numpy object strings in one part, Arrow strings in another: no one own type
+            PartsKind::Str {
+                some_objects: true, ..
+            } => Ok(None),
+            PartsKind::Str {
+                chunks,
+                chunk_starts,
+                ..
+            } => {
+                let field = "customer_id";
+                let target = chunks[0].data_type().clone();
+                let chunks: Vec<ArrayRef> = chunks
+                    .iter()
+                    .map(|c| {
+                        if *c.data_type() == target {
+                            Ok(c.clone())
+                        } else {
+                            cast(c, &target, field)
+                        }
+                    })
+                    .collect::<PyResult<_>>()?;
+                let array = gather_ids(
+                    py,
+                    &chunks,
+                    &rows.iter().map(|&r| r as u64).collect::<Vec<_>>(),
+                    |row| {
+                        let c = chunk_starts.partition_point(|&s| s <= row) - 1;
+                        (c, row - chunk_starts[c])
+                    },
+                )?;
+                Ok(Some(
+                    pyo3_arrow::PyArray::from_array_ref(array)
+                        .into_pyobject(py)?
+                        .into_any(),
+                ))
+            }
+        }
+    }
+}
+
+fn unreachable_kind() -> PyResult<()> {
+    Err(to_py(CrmkitError::invalid_config(
+        "customer_id",
+        "(customer ids)",
+        "the ids of every table must be of one kind: integers or strings",
+    )))
+}

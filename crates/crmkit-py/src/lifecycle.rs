@@ -1,7 +1,8 @@
 //! Lifecycle: stages, label migration between two snapshots and per-stage metrics.
 //!
-//! Ids of the transactions and of the attribute rows arrive as ONE concatenated id column plus
-//! the row count of the transactions, as for the churn bindings (see `churn.rs`).
+//! Ids of the transactions and of the attribute rows (of the two snapshots, of the stage and
+//! metric tables) arrive as one column each and are indexed together by
+//! [`columns::IdParts`], as for the churn bindings (see `churn.rs`).
 
 use crmkit::CrmkitError;
 use crmkit::data::calendar::Day;
@@ -18,7 +19,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::churn::{days, from_json, opt_f64, optional_floats, to_json};
-use crate::columns::{self, Ids, StrColumn};
+use crate::columns::{self, IdParts, Ids, StrColumn};
 use crate::errors::{IntoPyResult, to_py};
 use crate::without_gil;
 
@@ -34,10 +35,10 @@ const LIFECYCLE_ATTRIBUTES: [&str; 6] = [
 /// Lifecycle stages per customer (array level; see `crmkit.lifecycle_stages`).
 ///
 /// Args:
-///     customer_id: ids of the transactions, then of the attribute rows, concatenated.
-///     n_transactions: row count of the transactions part.
+///     customer_id: ids of the transactions.
 ///     timestamp, ticks_per_day: the transaction times.
 ///     as_of: observation date as days since 1970-01-01.
+///     attribute_customer_id: ids of the attribute rows (the customer table), or None.
 ///     first_contact, first_contact_ticks_per_day: optional first-contact time per attribute
 ///         row.
 ///     attributes: dict of float64 arrays per attribute row (NaN = not given) among
@@ -46,22 +47,25 @@ const LIFECYCLE_ATTRIBUTES: [&str; 6] = [
 ///     after_as_of: 'error' or 'exclude'.
 ///     amount: the transaction amounts, or None (every row is a purchase).
 ///     negative_amounts: 'error' or 'net': a negative amount is a refund, never a purchase.
+///     gather_ids: also return `customer_id`, each customer's id in the input's own type, or
+///         None where the caller must gather them (see `churn_signals`).
 ///
 /// Returns:
-///     dict of numpy arrays per customer: `customer_row`, `stage` (uint8 code into `stages`),
+///     dict of numpy arrays per customer: `customer_row` (counted over the transactions, then
+///     the attribute rows), `stage` (uint8 code into `stages`),
 ///     `reason` (uint8 code into `reasons`), `reason_value`, `reason_threshold` (NaN when none),
 ///     `first_purchase`, `last_purchase`, `previous_purchase` (days, NaN when none), and
 ///     `rows_after_as_of` and `refunds`.
 #[pyfunction]
-#[pyo3(signature = (customer_id, n_transactions, timestamp, as_of, *, ticks_per_day=None, first_contact=None, first_contact_ticks_per_day=None, attributes=None, rules=None, after_as_of="error", amount=None, negative_amounts="error"))]
+#[pyo3(signature = (customer_id, timestamp, as_of, *, ticks_per_day=None, attribute_customer_id=None, first_contact=None, first_contact_ticks_per_day=None, attributes=None, rules=None, after_as_of="error", amount=None, negative_amounts="error", gather_ids=false))]
 #[allow(clippy::too_many_arguments)]
 fn lifecycle_stages<'py>(
     py: Python<'py>,
     customer_id: &Bound<'py, PyAny>,
-    n_transactions: usize,
     timestamp: &Bound<'py, PyAny>,
     as_of: Day,
     ticks_per_day: Option<i64>,
+    attribute_customer_id: Option<&Bound<'py, PyAny>>,
     first_contact: Option<&Bound<'py, PyAny>>,
     first_contact_ticks_per_day: Option<i64>,
     attributes: Option<&Bound<'py, PyDict>>,
@@ -69,21 +73,24 @@ fn lifecycle_stages<'py>(
     after_as_of: &str,
     amount: Option<&Bound<'py, PyAny>>,
     negative_amounts: &str,
+    gather_ids: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let rules: LifecycleRules = match rules {
         Some(text) => from_json("rules", text).py()?,
         None => LifecycleRules::default(),
     };
     let log_options = crate::log_options(after_as_of, negative_amounts)?;
-    let index = columns::encode_ids(py, customer_id, "customer_id")?;
+    let empty = numpy::PyArray1::<i64>::zeros(py, 0, false).into_any();
+    let parts = IdParts::read(&[
+        (customer_id, "customer_id"),
+        (
+            attribute_customer_id.unwrap_or(&empty),
+            "customers.customer_id",
+        ),
+    ])?;
+    let index = parts.index(py, "customer_id")?;
     let n_rows = index.codes().len();
-    if n_transactions > n_rows {
-        return Err(to_py(CrmkitError::invalid_config(
-            "n_transactions",
-            n_transactions,
-            "more than the id rows",
-        )));
-    }
+    let n_transactions = parts.starts()[1];
     let rows = n_rows - n_transactions;
     // Without amounts every row is a purchase: the shared log reads them as amounts of 0.
     let amounts: Vec<f64> = match amount {
@@ -112,6 +119,11 @@ fn lifecycle_stages<'py>(
         given.push(optional_floats(attributes, name, rows)?);
     }
     let tx_times = tx_times.times();
+    let gathered = if gather_ids {
+        Some(parts.gather(py, index.first_rows())?)
+    } else {
+        None
+    };
     let first_rows: Vec<i64> = index.first_rows().iter().map(|&r| r as i64).collect();
     let report = without_gil(py, move || {
         let log = TransactionLog::of_rows(&index, 0..n_transactions, tx_times, &amounts)?;
@@ -176,6 +188,9 @@ fn lifecycle_stages<'py>(
     let d = PyDict::new(py);
     d.set_item("warning", history.describe())?;
     d.set_item("customer_row", first_rows.into_pyarray(py))?;
+    if let Some(ids) = gathered {
+        d.set_item("customer_id", ids)?;
+    }
     // Codes into the names the core lists in variant order (`crmkit::names::all`).
     d.set_item(
         "stage",
@@ -272,49 +287,16 @@ impl LabelColumn {
     }
 }
 
-/// One customer index over the ids of two tables (the rows of the first table first).
-fn snapshot_index(
-    py: Python<'_>,
-    before: &Bound<'_, PyAny>,
-    after: &Bound<'_, PyAny>,
+/// One customer index over the ids of two tables (the rows of the first table first), and
+/// the parts to gather the output's ids from.
+fn snapshot_index<'py>(
+    py: Python<'py>,
+    before: &Bound<'py, PyAny>,
+    after: &Bound<'py, PyAny>,
     fields: [&str; 2],
-) -> PyResult<CustomerIndex> {
-    const FIELD: &str = "customer_id";
-    let (b, a) = (
-        columns::ids(before, fields[0])?,
-        columns::ids(after, fields[1])?,
-    );
-    let wide = |ids: &Ids<'_>| -> Option<Vec<i128>> {
-        match ids {
-            Ids::Int(v) => Some(v.as_slice().iter().map(|&x| i128::from(x)).collect()),
-            Ids::UInt(v) => Some(v.as_slice().iter().map(|&x| i128::from(x)).collect()),
-            Ids::Wide(v) => Some(v.clone()),
-            Ids::Str(_) => None,
-        }
-    };
-    match (&b, &a) {
-        (Ids::Str(b), Ids::Str(a)) => without_gil(py, move || {
-            let (b, a) = (StrColumn::of(b), StrColumn::of(a));
-            let nb = b.len();
-            CustomerIndex::from_strs(FIELD, nb + a.len(), |r| {
-                if r < nb { b.value(r) } else { a.value(r - nb) }
-            })
-        }),
-        (Ids::Int(b), Ids::Int(a)) => {
-            let (b, a) = (b.as_slice(), a.as_slice());
-            without_gil(py, move || CustomerIndex::from_i64(FIELD, &[b, a].concat()))
-        }
-        _ => match (wide(&b), wide(&a)) {
-            (Some(b), Some(a)) => without_gil(py, move || {
-                CustomerIndex::from_i128(FIELD, &[b, a].concat())
-            }),
-            _ => Err(to_py(CrmkitError::invalid_config(
-                fields[1],
-                "(customer ids)",
-                "the ids of both tables must be of one kind: integers or strings",
-            ))),
-        },
-    }
+) -> PyResult<(CustomerIndex, IdParts<'py>)> {
+    let parts = IdParts::read(&[(before, fields[0]), (after, fields[1])])?;
+    Ok((parts.index(py, "customer_id")?, parts))
 }
 
 /// Migration between two snapshots of a label (array level; see `crmkit.stage_migration`).
@@ -327,6 +309,8 @@ fn snapshot_index(
 ///     categories: the category order of a categorical `before` column (used when `labels`
 ///         is None).
 ///     matrices: also return the dense `counts` and `rates`.
+///     gather_ids: also return `customer_id`, each customer's id in the input's own type, or
+///         None where the caller must gather them (see `churn_signals`).
 ///
 /// Returns:
 ///     dict: `labels` (list), `flow_from`, `flow_to` (label indices), `flow_count`,
@@ -334,7 +318,7 @@ fn snapshot_index(
 ///     in ascending id order), `from`, `to` (label indices per customer), and `counts`, `rates`
 ///     (2-D arrays, or None without `matrices`).
 #[pyfunction]
-#[pyo3(signature = (before, after, *, before_ids=None, after_ids=None, label="stage", labels=None, categories=None, matrices=true))]
+#[pyo3(signature = (before, after, *, before_ids=None, after_ids=None, label="stage", labels=None, categories=None, matrices=true, gather_ids=false))]
 #[allow(clippy::too_many_arguments)]
 fn snapshot_migration<'py>(
     py: Python<'py>,
@@ -346,6 +330,7 @@ fn snapshot_migration<'py>(
     labels: Option<Vec<String>>,
     categories: Option<Vec<String>>,
     matrices: bool,
+    gather_ids: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let options = SnapshotMigrationOptions {
         label: label.to_owned(),
@@ -358,7 +343,7 @@ fn snapshot_migration<'py>(
     };
     let b = LabelColumn::read(before, &format!("before.{label}"))?;
     let a = LabelColumn::read(after, &format!("after.{label}"))?;
-    let index = match (before_ids, after_ids) {
+    let indexed = match (before_ids, after_ids) {
         (Some(bi), Some(ai)) => Some(snapshot_index(
             py,
             bi,
@@ -373,6 +358,10 @@ fn snapshot_migration<'py>(
                 "give the ids of both snapshots, or of neither (match by position)",
             )));
         }
+    };
+    let (index, parts) = match indexed {
+        Some((index, parts)) => (Some(index), Some(parts)),
+        None => (None, None),
     };
     let m = without_gil(py, move || {
         let (b, a) = (b.labels(), a.labels());
@@ -399,6 +388,9 @@ fn snapshot_migration<'py>(
             .collect::<Vec<f64>>()
             .into_pyarray(py),
     )?;
+    if let (true, Some(parts)) = (gather_ids, &parts) {
+        d.set_item("customer_id", parts.gather(py, &m.customer_rows)?)?;
+    }
     d.set_item("customer_row", m.customer_rows.into_pyarray(py))?;
     d.set_item("from", m.from.into_pyarray(py))?;
     d.set_item("to", m.to.into_pyarray(py))?;
@@ -444,7 +436,7 @@ fn stage_metrics(
 ) -> PyResult<Vec<StageRow>> {
     let stages = LabelColumn::read(stage, stage_field)?;
     let index = match metrics_customer_id {
-        Some(m) => snapshot_index(py, customer_id, m, ["customer_id", "metrics.customer_id"])?,
+        Some(m) => snapshot_index(py, customer_id, m, ["customer_id", "metrics.customer_id"])?.0,
         None => columns::encode_ids(py, customer_id, "customer_id")?,
     };
     let mut named: Vec<(String, Vec<Option<f64>>)> = Vec::new();
