@@ -118,7 +118,7 @@ def rfm_features(
         string_ids=_frames.is_arrow_strings(ids_col),
     )
     _warn_report(out["report"])
-    return _frames.frame(_feature_columns(out, ids_col), _family(data, customer_id))
+    return _frames.frame(_feature_columns(out, ids_col), _family(data, customer_id), fresh=True)
 
 
 def _feature_columns(out: Mapping[str, Any], ids_col: Any) -> dict[str, Any]:
