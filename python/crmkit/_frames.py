@@ -24,7 +24,7 @@ import datetime as _dt
 import os
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 
@@ -620,3 +620,187 @@ def to_numpy(col: Any) -> np.ndarray:
             return np.asarray(col.to_pylist(), dtype=object)
         return np.asarray(col.to_numpy(zero_copy_only=False))
     return np.asarray(col)
+
+
+# ---------------------------------------------------------------------------------------------
+# ids of several tables (churn signals, lifecycle): the result's id column in the input's type
+
+
+def concat_ids(parts: Sequence[Any]) -> Any:
+    """One id column from several (same kind: integers or strings), for one customer index."""
+    parts = [p for p in parts if p is not None]
+    if len(parts) == 1:
+        return parts[0]
+    normal = [ids(p) for p in parts]
+    if all(isinstance(p, np.ndarray) for p in normal):
+        return np.concatenate(normal)
+    fams = {family(p) for p in parts}
+    if fams == {"polars"}:
+        import polars as pl
+
+        string = any(p.dtype in (pl.Utf8, pl.Categorical) or isinstance(p.dtype, pl.Enum) for p in parts)
+        wide = any(p.dtype in (pl.UInt64, getattr(pl, "Int128", pl.UInt64)) for p in parts)  # beyond int64
+        return pl.concat([p.cast(pl.Utf8 if string else pl.Decimal(38, 0) if wide else pl.Int64) for p in parts])
+    import pyarrow as pa
+
+    arrays = []
+    for p in normal:
+        if isinstance(p, np.ndarray):
+            arrays.append(pa.array(p))
+        elif family(p) == "polars":
+            arrays.append(p.to_arrow())
+        elif isinstance(p, (pa.Array, pa.ChunkedArray)):
+            arrays.append(p)
+        else:
+            arrays.append(pa.array(p))
+    string = any(
+        pa.types.is_string(a.type)
+        or pa.types.is_large_string(a.type)
+        or getattr(pa.types, "is_string_view", lambda t: False)(a.type)
+        or pa.types.is_dictionary(a.type)
+        for a in arrays
+    )
+    wide = any(pa.types.is_uint64(a.type) or pa.types.is_decimal(a.type) for a in arrays)
+    target = pa.string() if string else pa.decimal128(38, 0) if wide else pa.int64()
+    chunks: list[Any] = []
+    for a in arrays:
+        if pa.types.is_dictionary(a.type):
+            a = a.cast(a.type.value_type)
+        a = a.cast(target)
+        chunks.extend(a.chunks if isinstance(a, pa.ChunkedArray) else [a])
+    return pa.chunked_array(chunks, type=target)
+
+
+def take_ids(concat: Any, rows: np.ndarray, fam: str) -> Any:
+    """Ids at ``rows`` of a (possibly concatenated) id column, as a column of family ``fam``."""
+    col = take(concat, rows)
+    got = family(col)
+    if got == fam or fam == "pyarrow" and got == "numpy":
+        return col
+    if got == "pyarrow":
+        if fam == "polars":
+            import polars as pl
+
+            return pl.from_arrow(col)
+        if fam == "pandas":
+            import pandas as pd
+
+            return pd.Series(col.to_pandas(), name=None)
+        return to_numpy(col)
+    if got == "polars":
+        return to_numpy(col) if fam == "numpy" else col.to_arrow() if fam == "pyarrow" else col.to_pandas()
+    return col
+
+
+def _same_type(gathered: Any, first: Any, parts: Sequence[Any]) -> Any:
+    """int64 ids gathered by the extension in the numpy dtype all ``parts`` share, else int64."""
+    dtypes = {getattr(_to_numpy_if_plain(p), "dtype", None) for p in parts}
+    dtype = dtypes.pop() if len(dtypes) == 1 else None
+    if dtype is not None and dtype.kind in "biu" and dtype != gathered.dtype:
+        return gathered.astype(dtype)
+    return gathered
+
+
+def output_ids(parts: Sequence[Any], gathered: Any, rows: np.ndarray, fam: str) -> Any:
+    """The result's id column, in the type of the first id column of ``parts`` and family ``fam``.
+
+    ``gathered`` is what the extension gathered over the parts (``gather_ids=True``): int64
+    ids as numpy, the parts' own Python objects as a numpy object array, or Arrow strings in
+    the parts' string type; None (integers beyond int64, numpy and Arrow strings mixed) or a
+    first column of a type these cannot give back (categoricals, dictionaries) fall back to
+    the ids at ``rows`` of the parts concatenated.
+    """
+    parts = [p for p in parts if p is not None]
+    first = parts[0]
+    first_fam = family(first)
+    dtype = getattr(first, "dtype", None)
+    categorical = (
+        type(dtype).__name__ in ("CategoricalDtype", "Categorical", "Enum")
+        or first_fam == "pyarrow"
+        and "dictionary" in str(getattr(first, "type", ""))
+    )
+    if gathered is None or categorical or first_fam != fam and fam != "numpy":
+        return take_ids(concat_ids(parts), rows, fam)
+    if isinstance(gathered, np.ndarray) and gathered.dtype.kind == "i":
+        ints = _same_type(gathered, first, parts)
+        if isinstance(dtype, np.dtype) and dtype.kind not in "biu":  # Python ints in objects
+            return ints.astype(object)
+        if fam == "pandas" and not isinstance(dtype, np.dtype):
+            import pandas as pd
+
+            try:
+                return pd.Series(pd.array(ints, dtype=dtype))
+            except (TypeError, ValueError):
+                return ints
+        if fam == "polars":
+            import polars as pl
+
+            s = pl.Series(ints)
+            try:
+                return s.cast(first.dtype, strict=True)
+            except Exception:  # a type the ids do not fit: int64 as gathered
+                return s
+        if fam == "pyarrow":
+            import pyarrow as pa
+
+            a = pa.array(ints)
+            try:
+                a = a.cast(first.type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+            return pa.chunked_array([a], type=a.type) if isinstance(first, pa.ChunkedArray) else a
+        return ints
+    if isinstance(gathered, np.ndarray):  # the parts' own Python objects
+        if fam == "pandas":
+            import pandas as pd
+
+            return pd.Series(gathered, dtype=dtype)
+        return gathered
+    return _from_arrow(gathered, fam, first)
+
+
+def _from_arrow(values: Any, fam: str, like: Any = None) -> Any:
+    """An Arrow array handed back by the extension as a column of family ``fam`` (pandas:
+    of the dtype of ``like`` or the inferred string dtype; pyarrow: chunked like ``like``)."""
+    if fam == "polars":
+        import polars as pl
+
+        return pl.Series(values)
+    import pyarrow as pa
+
+    if fam == "pyarrow":
+        return arrow_like(like, values) if like is not None else pa.array(values)
+    array = pa.array(values)
+    if fam == "pandas":
+        import pandas as pd
+
+        return pd.Series(pd.array(array, dtype=getattr(like, "dtype", None) or _pandas_strings()))
+    return np.asarray(array.to_pylist(), dtype=object)
+
+
+def _pandas_strings() -> Any:
+    """The dtype pandas gives a column of Python strings (``str`` with pandas 3, else object)."""
+    import pandas as pd
+
+    return pd.Series(np.array(["x"], dtype=object)).dtype
+
+
+TextForm: TypeAlias = Literal["lists", "objects", "arrow"]
+
+
+def text_forms(fam: str) -> tuple[TextForm, TextForm]:
+    """How the extension should hand back (strings, lists of strings) for a result of family
+    ``fam``: Arrow for polars / pyarrow (and pandas strings when pandas stores them in Arrow),
+    numpy object arrays otherwise."""
+    if fam in ("polars", "pyarrow"):
+        return "arrow", "arrow"
+    if fam == "pandas" and getattr(_pandas_strings(), "storage", None) == "pyarrow":
+        return "arrow", "objects"
+    return "objects", "objects"
+
+
+def texts(values: Any, fam: str) -> Any:
+    """A text column handed back in the form :func:`text_forms` asked for, in family ``fam``."""
+    if isinstance(values, np.ndarray):
+        return values
+    return _from_arrow(values, fam)

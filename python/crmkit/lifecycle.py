@@ -29,7 +29,8 @@ from crmkit._typing import (
     OtherTable,
     TableT,
 )
-from crmkit.churn import as_json, categorical, columns_of, float_or_nan, nullable, objects, output_ids
+from crmkit._frames import output_ids
+from crmkit.churn import as_json, categorical, columns_of, float_or_nan, nullable, objects
 
 if TYPE_CHECKING:
     import polars as pl
