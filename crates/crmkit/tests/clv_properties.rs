@@ -107,6 +107,35 @@ proptest! {
     }
 }
 
+/// A customer almost surely gone (1,813 purchases in 121 weeks, none in the last 61) expects
+/// about 1e-313 purchases, below the smallest normal number, where no sum holds 11 digits: the
+/// DERT quadrature settles there on absolute agreement instead of reporting "did not settle"
+/// (a case proptest found; expected values: the two levels' estimates, which agree with
+/// E[Y(∞)] ≈ 9.2e-314 as an upper bound).
+#[test]
+fn dert_settles_for_a_customer_almost_surely_gone() {
+    let m = BgNbdParams {
+        r: 1.411_158_462_189_288_8,
+        alpha: 1.489_377_756_614_176_2,
+        a: 4.179_778_530_359_096,
+        b: 9.235_305_438_993_146,
+    };
+    let (x, t_x, t) = (1813.0, 120.751_130_887_468_5, 181.622_843_629_130_98);
+    let ceiling = m.expected_purchases_one(1e6, x, t_x, t).unwrap();
+    assert!(ceiling > 0.0 && ceiling < f64::MIN_POSITIVE);
+    let annual: f64 = 0.061_039_092_237_637_635;
+    let low = m
+        .discounted_expected_transactions_one(annual.ln_1p() / 52.0, x, t_x, t)
+        .unwrap();
+    let high = m
+        .discounted_expected_transactions_one((2.0 * annual).ln_1p() / 52.0, x, t_x, t)
+        .unwrap();
+    assert!(
+        high > 0.0 && high <= low && low <= ceiling,
+        "{low} {high} {ceiling}"
+    );
+}
+
 /// Fisher–Yates shuffle of 0..n driven by a 64-bit LCG (Knuth's MMIX constants).
 fn permutation(n: usize, mut seed: u64) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..n).collect();
