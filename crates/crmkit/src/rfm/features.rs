@@ -179,18 +179,26 @@ pub fn rfm_features(
         spills.absorb(part_spills);
     }
     spills.finish();
-    collect(&acc, log.customers().first_rows(), &spills, report, as_of)
+    let first_rows = log.customers().first_rows();
+    collect(
+        acc.iter().zip(first_rows.iter().copied()),
+        &spills,
+        report,
+        as_of,
+    )
 }
 
 /// The output rows of the customers with a purchase, from their records in customer-code order.
-fn collect(
-    acc: &[Acc],
-    first_rows: &[usize],
+fn collect<'a>(
+    customers: impl Iterator<Item = (&'a Acc, usize)> + Clone,
     spills: &Spills,
     mut report: LogReport,
     as_of: Day,
 ) -> Result<RfmFeatures> {
-    let with_purchase = acc.iter().filter(|a| a.last != Day::MIN).count();
+    let with_purchase = customers
+        .clone()
+        .filter(|(a, _)| a.last != Day::MIN)
+        .count();
     let mut out = RfmFeatures {
         customer: Vec::with_capacity(with_purchase),
         first_row: Vec::with_capacity(with_purchase),
@@ -202,7 +210,7 @@ fn collect(
         avg_order_value: Vec::with_capacity(with_purchase),
         report: LogReport::default(),
     };
-    for (c, a) in acc.iter().enumerate() {
+    for (c, (a, first_row)) in customers.enumerate() {
         if a.last == Day::MIN {
             if a.refunded {
                 report.refund_only_customers += 1;
@@ -212,7 +220,7 @@ fn collect(
             continue;
         }
         out.customer.push(c as u32);
-        out.first_row.push(first_rows[c] as u64);
+        out.first_row.push(first_row as u64);
         out.first_purchase.push(i64::from(a.first));
         out.last_purchase.push(i64::from(a.last));
         out.days_since_last
@@ -318,10 +326,9 @@ fn grouped_features<K: GroupKey>(
         layout,
     )?;
     collect(
-        &grouped.records,
-        &grouped.first_rows,
+        grouped.customers(),
         &grouped.spills,
-        grouped.report,
+        grouped.report.clone(),
         as_of,
     )
 }
@@ -788,6 +795,38 @@ mod tests {
                 let expected = reference(&ids, &days, &amounts, 400, options);
                 let got = by_str_with(ids.len(), |r| ids[r], Times::Days(&days), &amounts, 400, &options, layout);
                 match (&expected, &got) {
+                    (Ok(e), Ok(g)) => same_features(e, g)?,
+                    (Err(_), Err(g)) => prop_assert!(matches!(g, CrmkitError::EmptyInput { .. }), "{:?}", g),
+                    _ => prop_assert!(false, "{:?} vs {:?}", expected.is_ok(), got),
+                }
+            }
+        }
+
+        /// Skewed logs: one customer with most of the rows, ids in two tight clusters far
+        /// apart, or every row the same customer: the partitions (ranges of ids chosen from a
+        /// sample) are unbalanced, the result is the reference's all the same.
+        #[test]
+        fn fused_path_on_skewed_logs_matches_the_reference(
+            rows in proptest::collection::vec((prop_oneof![3 => Just(0usize), 1 => 0usize..40], 0i32..420, amount()), 1..600),
+            layout in layout(),
+            threads in 1usize..=3,
+            one in any::<bool>(),
+        ) {
+            crate::runtime::parallel::set_num_threads(threads).unwrap();
+            let options = net_excluding();
+            let rows: Vec<(usize, i32, f64)> = rows.into_iter().map(|r| (if one { 7 } else { r.0 }, r.1, r.2)).collect();
+            let pool: Vec<i64> = (0..40).map(|i: i64| if i % 2 == 0 { 1_000 + i } else { (1 << 62) + i }).collect();
+            let ids: Vec<i64> = rows.iter().map(|r| pool[r.0]).collect();
+            let texts: Vec<String> = rows.iter().map(|r| format!("CUS-{:010}", pool[r.0] % 1_000_000_007)).collect();
+            let days: Vec<i32> = rows.iter().map(|r| r.1).collect();
+            let amounts: Vec<f64> = rows.iter().map(|r| r.2).collect();
+            let expected = reference(&ids, &days, &amounts, 400, options);
+            let got = by_id_with(IntIds::I64(&ids), Times::Days(&days), &amounts, 400, &options, layout);
+            let strs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let expected_str = reference(&strs, &days, &amounts, 400, options);
+            let got_str = by_str_with(strs.len(), |r| strs[r], Times::Days(&days), &amounts, 400, &options, layout);
+            for (expected, got) in [(&expected, &got), (&expected_str, &got_str)] {
+                match (expected, got) {
                     (Ok(e), Ok(g)) => same_features(e, g)?,
                     (Err(_), Err(g)) => prop_assert!(matches!(g, CrmkitError::EmptyInput { .. }), "{:?}", g),
                     _ => prop_assert!(false, "{:?} vs {:?}", expected.is_ok(), got),
