@@ -1,6 +1,6 @@
 //! Times the fused `rfm_features_by_str` / `rfm_features_by_id` on the ingest bench's data (10 M
 //! rows over 1 M customers), for profiling with `perf record`:
-//! `cargo run --release -p crmkit-benches --example ingest_profile -- [str|int] [threads] [reps]`.
+//! `cargo run --release -p crmkit-benches --example ingest_profile -- [str|int|uni] [threads] [reps]`.
 
 #![allow(
     clippy::expect_used,
@@ -38,10 +38,17 @@ fn main() {
     let reps: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(5);
     set_num_threads(threads).expect("threads");
     let log = synthetic_log(10_000_000, 1_000_000, 1);
+    // "int": ids spread over four narrow ranges (clustered); "uni": spread over all of i64
+    // (like the Python bench's random 62-bit ids)
+    let factor: i64 = if which == "uni" {
+        0x1E37_79B9_7F4A_7C15
+    } else {
+        0x3FFF_FFFF_FFFF_FFFB
+    };
     let wide: Vec<i64> = log
         .customer_id
         .iter()
-        .map(|&id| id.wrapping_mul(0x3FFF_FFFF_FFFF_FFFB))
+        .map(|&id| id.wrapping_mul(factor))
         .collect();
     // one buffer and offsets, like an Arrow string column
     let mut text = String::new();

@@ -795,6 +795,38 @@ mod tests {
             }
         }
 
+        /// Skewed logs: one customer with most of the rows, ids in two tight clusters far
+        /// apart, or every row the same customer (partitions very unequal in rows): the result
+        /// is the reference's all the same, for integer and string ids.
+        #[test]
+        fn fused_path_on_skewed_logs_matches_the_reference(
+            rows in proptest::collection::vec((prop_oneof![3 => Just(0usize), 1 => 0usize..40], 0i32..420, amount()), 1..600),
+            layout in layout(),
+            threads in 1usize..=3,
+            one in any::<bool>(),
+        ) {
+            crate::runtime::parallel::set_num_threads(threads).unwrap();
+            let options = net_excluding();
+            let rows: Vec<(usize, i32, f64)> = rows.into_iter().map(|r| (if one { 7 } else { r.0 }, r.1, r.2)).collect();
+            let pool: Vec<i64> = (0..40).map(|i: i64| if i % 2 == 0 { 1_000 + i } else { (1 << 62) + i }).collect();
+            let ids: Vec<i64> = rows.iter().map(|r| pool[r.0]).collect();
+            let texts: Vec<String> = rows.iter().map(|r| format!("CUS-{:010}", pool[r.0] % 1_000_000_007)).collect();
+            let days: Vec<i32> = rows.iter().map(|r| r.1).collect();
+            let amounts: Vec<f64> = rows.iter().map(|r| r.2).collect();
+            let expected = reference(&ids, &days, &amounts, 400, options);
+            let got = by_id_with(IntIds::I64(&ids), Times::Days(&days), &amounts, 400, &options, layout);
+            let strs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let expected_str = reference(&strs, &days, &amounts, 400, options);
+            let got_str = by_str_with(strs.len(), |r| strs[r], Times::Days(&days), &amounts, 400, &options, layout);
+            for (expected, got) in [(&expected, &got), (&expected_str, &got_str)] {
+                match (expected, got) {
+                    (Ok(e), Ok(g)) => same_features(e, g)?,
+                    (Err(_), Err(g)) => prop_assert!(matches!(g, CrmkitError::EmptyInput { .. }), "{:?}", g),
+                    _ => prop_assert!(false, "{:?} vs {:?}", expected.is_ok(), got),
+                }
+            }
+        }
+
         /// Bad rows anywhere: the fused path reports the same error (the earliest bad row) as
         /// the established scan, whatever the layout and thread count.
         #[test]
