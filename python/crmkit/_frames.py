@@ -775,7 +775,7 @@ def _from_arrow(values: Any, fam: str, like: Any = None) -> Any:
         import pandas as pd
 
         return pd.Series(pd.array(array, dtype=getattr(like, "dtype", None) or _pandas_strings()))
-    return np.asarray(array.to_pylist(), dtype=object)
+    return to_numpy(array)
 
 
 def _pandas_strings() -> Any:

@@ -213,15 +213,14 @@ impl<'a> ChunkedStrs<'a> {
     }
 }
 
+/// Whether `t` is one of Arrow's three string layouts (utf8, large utf8, utf8 view).
+fn is_string_type(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
 /// Whether every one of several chunks holds strings.
 fn several_string_chunks(chunks: &[ArrayRef]) -> bool {
-    chunks.len() > 1
-        && chunks.iter().all(|c| {
-            matches!(
-                c.data_type(),
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-            )
-        })
+    chunks.len() > 1 && chunks.iter().all(|c| is_string_type(c.data_type()))
 }
 
 fn arrow_error(field: &str, err: arrow_schema::ArrowError) -> PyErr {
@@ -250,6 +249,16 @@ pub enum Ids<'py> {
 }
 
 impl Ids<'_> {
+    /// The number of ids.
+    pub fn len(&self) -> usize {
+        match self {
+            Ids::Int(v) => v.as_slice().len(),
+            Ids::UInt(v) => v.as_slice().len(),
+            Ids::Wide(v) => v.len(),
+            Ids::Str(a) => a.len(),
+        }
+    }
+
     /// The error for id kinds a caller does not support (keys that must fit int64).
     pub fn unsupported(field: &str) -> PyErr {
         to_py(CrmkitError::invalid_config(
@@ -859,10 +868,6 @@ enum PartIds<'py> {
     Strs(Vec<ArrayRef>, Option<Bound<'py, PyAny>>),
 }
 
-fn is_string_type(t: &DataType) -> bool {
-    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
-}
-
 /// Reads one part: numpy arrays as [`ids`] does, Arrow string chunks in place.
 fn part_ids<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<PartIds<'py>> {
     if is_numpy(obj) {
@@ -896,15 +901,6 @@ fn part_ids<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<PartIds<'py>>
     })
 }
 
-fn ids_len(ids: &Ids<'_>) -> usize {
-    match ids {
-        Ids::Int(v) => v.as_slice().len(),
-        Ids::UInt(v) => v.as_slice().len(),
-        Ids::Wide(v) => v.len(),
-        Ids::Str(a) => a.len(),
-    }
-}
-
 impl<'py> IdParts<'py> {
     /// Reads the id columns of the parts, `(column, field)` in row order. Nulls are a
     /// `MissingValueError` naming the part's field and its row in that part; integer ids in
@@ -917,7 +913,7 @@ impl<'py> IdParts<'py> {
             let part = part_ids(obj, field)?;
             let (len, is_str) = match &part {
                 PartIds::Empty => (0, None),
-                PartIds::Ints(ids) => (ids_len(ids), Some(false)),
+                PartIds::Ints(ids) => (ids.len(), Some(false)),
                 PartIds::Strs(chunks, _) => (chunks.iter().map(|c| c.len()).sum(), Some(true)),
             };
             if let Some(is_str) = is_str {
