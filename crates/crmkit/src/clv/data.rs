@@ -898,24 +898,36 @@ impl CompressedBtyd {
             CrmkitError::check_len("weights", x.len(), w.len())?;
         }
         let (keys, first, index) = distinct_keys([x, t_x, t], interrupt)?;
-        // Validation of the distinct rows only, each at the first input row holding it (rows
-        // with one key hold the same values, −0.0 and 0.0 aside, which the checks treat
-        // alike): the first bad input row is the first row of a bad distinct row, so the
-        // error names the row and value a row-by-row check would (CDNOW × 100: 1,016 checks
-        // instead of 235,700). In parallel blocks from VALIDATE_PARALLEL_ROWS distinct rows.
-        let checks = crate::runtime::parallel::map_blocks(
-            first.len(),
+        // Validation of the distinct rows only, read from their keys (in order, not gathered
+        // from the input: 1 M rows with 335,000 distinct ones took 40 ms longer that way).
+        // Rows with one key hold the same values, −0.0 and 0.0 aside, which the checks treat
+        // alike; so the first bad input row is the first row of a bad distinct row, and its
+        // error, made again from that input row, names the row, field and value a row-by-row
+        // check would (CDNOW × 100: 1,016 checks instead of 235,700). In parallel blocks from
+        // VALIDATE_PARALLEL_ROWS distinct rows.
+        let bad = crate::runtime::parallel::map_blocks(
+            keys.len(),
             VALIDATE_BLOCK,
             VALIDATE_PARALLEL_ROWS,
             |start, end| {
-                first[start..end]
-                    .iter()
-                    .filter_map(|&row| check_customer(row, x[row], t_x[row], t[row]).err())
-                    .min_by_key(|e| e.row())
+                (start..end)
+                    .filter(|&i| {
+                        let [kx, ktx, kt] = keys[i];
+                        let row = first[i];
+                        check_customer(
+                            row,
+                            from_order_key(kx),
+                            from_order_key(ktx),
+                            from_order_key(kt),
+                        )
+                        .is_err()
+                    })
+                    .map(|i| first[i])
+                    .min()
             },
         );
-        if let Some(e) = checks.into_iter().flatten().min_by_key(|e| e.row()) {
-            return Err(e);
+        if let Some(row) = bad.into_iter().flatten().min() {
+            check_customer(row, x[row], t_x[row], t[row])?;
         }
         if let Some(w) = weights {
             check_weights(w)?;

@@ -1325,11 +1325,21 @@ fn newton_phase<const N: usize>(
     }
 }
 
-/// Rows from which the two parts of a [`fit_log_params_split`] likelihood are evaluated on two
-/// threads (below, both on one thread, one after the other). Measured on the CDNOW fits (1,016
-/// distinct rows, 2 cores): at 256 rows a part takes about as long as handing it to the other
-/// thread (see `split_fit_threshold_crossover`, run by hand); kept where it was.
+/// Rows from which the two parts of a [`fit_log_params_split`] likelihood of Pareto/NBD cost
+/// (a ₂F₁ series per distinct (x, τ)) are evaluated on two threads (below, both on one thread,
+/// one after the other). How it was chosen: the CDNOW fit (1,016 distinct rows, an evaluation
+/// of about 70 µs on one thread) on the idle 2-core machine took 0.85 ms split over the pool
+/// against 1.3 ms on one thread, so the threshold lies well below 1,016; 256 (parts of 128
+/// rows, about 9 µs each) is where handing a part over costs about what it saves. Cheaper
+/// likelihoods set their own threshold ([`BG_FAMILY_THREADED_ROWS`]).
 pub(crate) const THREADED_FIT_ROWS: usize = 256;
+
+/// [`THREADED_FIT_ROWS`] for the BG/NBD family (BG/NBD, MBG/NBD), whose rows cost a third of
+/// Pareto/NBD's (CDNOW: an evaluation of about 25 µs). Measured on CDNOW's 1,016 distinct rows
+/// (2026-12-07, idle and at load 2–3, same process): 0.75 ms split over the pool against 0.65
+/// ms on one thread, the two parts of 12 µs each being too short for the hand-over; from 4,096
+/// rows (parts of 50 µs, as long as Pareto/NBD's at 1,400 rows) the pool is used.
+pub(crate) const BG_FAMILY_THREADED_ROWS: usize = 4096;
 
 /// `a` + `b` for two parts' values, gradients and outer products, in this order.
 fn add_parts<const N: usize>(
@@ -1368,7 +1378,8 @@ fn eval_part<const N: usize, P>(
 /// rows, each with its own tables (`parts`, evaluated by `eval`), always added in the same
 /// order (first + second), so the result never depends on the machine or the number of threads.
 ///
-/// From [`THREADED_FIT_ROWS`] rows and with a pool of two threads or more, the whole fit runs as
+/// From `threaded_from` rows ([`THREADED_FIT_ROWS`], [`BG_FAMILY_THREADED_ROWS`]) and with a
+/// pool of two threads or more, the whole fit runs as
 /// one job on the pool and each evaluation splits its two parts with [`rayon::join`]: an idle
 /// pool thread takes the second part while the fit's thread works on the first, and when none
 /// is free the fit's thread takes it back itself, with no wake-up of the calling thread in
@@ -1383,6 +1394,7 @@ pub(crate) fn fit_log_params_split<const N: usize, P: Send>(
     names: [&str; N],
     parts: [P; 2],
     rows: usize,
+    threaded_from: usize,
     eval: impl Fn(&mut P, &[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64 + Sync,
     total_weight: f64,
     start: [f64; N],
@@ -1392,7 +1404,7 @@ pub(crate) fn fit_log_params_split<const N: usize, P: Send>(
 ) -> Result<LogFit<N>> {
     let [mut first, mut second] = parts;
     let eval = &eval;
-    let threaded = rows >= THREADED_FIT_ROWS && crate::runtime::parallel::num_threads() >= 2;
+    let threaded = rows >= threaded_from && crate::runtime::parallel::num_threads() >= 2;
     if !threaded {
         let nll = |theta: &[f64; N], g: &mut [f64; N], opg: Option<&mut [[f64; N]; N]>| {
             let a = eval_part(eval, &mut first, theta, opg.is_some());
@@ -1544,6 +1556,7 @@ mod tests {
             ["a", "b"],
             parts,
             rows,
+            THREADED_FIT_ROWS,
             gamma_part,
             total,
             [1.0, 1.0],
@@ -1635,6 +1648,7 @@ mod tests {
                 ["a", "b"],
                 gamma_rows(600),
                 rows,
+                THREADED_FIT_ROWS,
                 slow,
                 600.0,
                 [1.0, 1.0],
