@@ -7,6 +7,10 @@ order alternating, best of a few calls per round.
 
 Tasks, on CDNOW and CDNOW x 100 (parameters fixed, as bench_clv.py's fitted ones):
 
+  * ``fit ...``: bench_clv.py's fits — BG/NBD and Pareto/NBD on (x, t_x, T), Gamma-Gamma on
+    (x, zbar) — whole ``fit`` calls through the Python API, default options (the fitted
+    parameters of the two builds are compared first);
+
   * ``py ...``: bench_clv.py's predictions through the Python API — E[Y(39)], P(alive) and
     12-month CLV (Gamma-Gamma spend, 1% a month, monthly steps) — each call alone and the three
     together, arrays in and out (what bench_clv.py times);
@@ -18,7 +22,8 @@ The Python packages are imported under the names ``crmkit`` one after the other 
 in ``sys.modules`` (their modules import each other by absolute name at import time only);
 a build whose API takes the horizon first (``expected_purchases(t, data)``) is called that way.
 
-Usage: python benches/compare_builds.py OLD_DIR NEW_DIR [--rounds 15] [--quick] [--rfm]
+Usage: python benches/compare_builds.py OLD_DIR NEW_DIR [--rounds 15] [--quick] [--rfm] [--no-fits]
+       [--no-predictions] [--new-threads N]
 """
 import argparse
 import gc
@@ -38,6 +43,9 @@ ap.add_argument("new")
 ap.add_argument("--rounds", type=int, default=15)
 ap.add_argument("--quick", action="store_true", help="CDNOW only, without CDNOW x 100")
 ap.add_argument("--rfm", action="store_true", help="also bench_rfm.py's step (b) on 1 M rows")
+ap.add_argument("--no-fits", action="store_true", help="predictions only, without bench_clv.py's fits")
+ap.add_argument("--no-predictions", action="store_true", help="fits only, without the predictions")
+ap.add_argument("--new-threads", type=int, default=0, help="set_num_threads(N) on the new build (0: leave it)")
 args = ap.parse_args()
 
 
@@ -56,6 +64,8 @@ def load(directory):
 
 
 pkgs = {"base": load(args.old), "new": load(args.new)}
+if args.new_threads:
+    pkgs["new"].set_num_threads(args.new_threads)
 
 
 def best(fn, k):
@@ -101,8 +111,17 @@ for label, times in (("CDNOW", 1),) if args.quick else (("CDNOW", 1), ("x100", 1
             bg.probability_alive(x, tx, T)
             mod.clv_monthly_steps(bg, gg.expected_spend(x, m), x, tx, T, months=12, monthly_discount_rate=0.01, time_units_per_month=4.345)
 
-        for name, fn in (("py predictions", pred), ("py E[Y(39)]", ey), ("py P(alive)", alive), ("py CLV 12 m", clv), ("core predictions", core_pred)):
-            tasks.setdefault(f"{label} {name}", {})[v] = (fn, k)
+        if not args.no_predictions:
+            for name, fn in (("py predictions", pred), ("py E[Y(39)]", ey), ("py P(alive)", alive), ("py CLV 12 m", clv), ("core predictions", core_pred)):
+                tasks.setdefault(f"{label} {name}", {})[v] = (fn, k)
+        if not args.no_fits:
+            # bench_clv.py's fits: BG/NBD and Pareto/NBD on (x, t_x, T), Gamma-Gamma on (x, zbar)
+            for name, fn in (
+                ("fit BG/NBD", lambda pkg=pkg, x=x, tx=tx, T=T: pkg.BgNbd().fit(x, tx, T)),
+                ("fit Pareto/NBD", lambda pkg=pkg, x=x, tx=tx, T=T: pkg.ParetoNbd().fit(x, tx, T)),
+                ("fit Gamma-Gamma", lambda pkg=pkg, x=x, m=m: pkg.GammaGamma().fit(x, m)),
+            ):
+                tasks.setdefault(f"{label} {name}", {})[v] = (fn, k)
 if args.rfm:
     rng = np.random.default_rng(42)
     n = 998_252
@@ -117,6 +136,10 @@ for t, vs in tasks.items():
         a, b = (np.asarray(vs[v][0]()) for v in ("base", "new"))
         diff = float(np.max(np.abs(a - b) / np.maximum(np.abs(a), 1e-300)))
         print(f"{t:<30} values: {'identical' if np.array_equal(a, b) else f'max relative difference {diff:.1e}'}")
+    elif " fit " in t:
+        a, b = (np.array(list(vs[v][0]().params_.values()), dtype=np.float64) for v in ("base", "new"))
+        diff = float(np.max(np.abs(a - b) / np.abs(a)))
+        print(f"{t:<30} params: {'identical' if np.array_equal(a, b) else f'max relative difference {diff:.1e}'}")
 rounds = args.rounds
 res = {t: {"base": [], "new": []} for t in tasks}
 for i in range(rounds):

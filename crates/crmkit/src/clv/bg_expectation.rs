@@ -47,6 +47,58 @@ fn phi(eps: f64, z: f64) -> (f64, f64) {
     (phi, y.exp())
 }
 
+/// Slots of a [`PhiMemo`] (a power of two): room for the 12 monthly horizons of a few hundred
+/// distinct ages T (CDNOW: 84 ages, 1,008 values of z for a 12-month CLV).
+const PHI_SLOTS: usize = 4096;
+
+/// [`phi`] of the z a thread met before, for one ε: a CLV path takes the same z = h/(α + T + h)
+/// for every customer of age T (whatever x), so the logarithm and exponentials of φ are taken
+/// once per distinct T and horizon instead of once per customer. Direct-mapped on the bits of
+/// z; a slot holds the value [`phi`] returned, so the values are the same bits.
+struct PhiMemo {
+    eps: u64,
+    keys: Vec<u64>,
+    values: Vec<(f64, f64)>,
+}
+
+/// A key no z of the lockstep series has (they lie in (0, 0.9]).
+const NO_Z: u64 = u64::MAX;
+
+impl PhiMemo {
+    fn new() -> Self {
+        Self {
+            eps: NO_Z,
+            keys: vec![NO_Z; PHI_SLOTS],
+            values: vec![(0.0, 0.0); PHI_SLOTS],
+        }
+    }
+
+    /// [`phi`]`(eps, z)`, remembered.
+    #[inline]
+    fn get(&mut self, eps: f64, z: f64) -> (f64, f64) {
+        if self.eps != eps.to_bits() {
+            self.eps = eps.to_bits();
+            self.keys.fill(NO_Z);
+        }
+        let key = z.to_bits();
+        // Fibonacci hashing: the top bits of the product spread nearby z over the slots
+        let slot =
+            (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - PHI_SLOTS.trailing_zeros())) as usize;
+        if self.keys[slot] == key {
+            return self.values[slot];
+        }
+        let v = phi(eps, z);
+        self.keys[slot] = key;
+        self.values[slot] = v;
+        v
+    }
+}
+
+thread_local! {
+    /// Each thread's [`PhiMemo`] (a pool thread keeps its own).
+    static PHI_MEMO: std::cell::RefCell<PhiMemo> = std::cell::RefCell::new(PhiMemo::new());
+}
+
 /// Method 1; `None` when the rounding estimate exceeds [`ACCEPT`].
 pub(crate) fn series(a: f64, bp: f64, big_r: f64, z: f64) -> Option<f64> {
     let (eps, c) = (a - 1.0, a + bp - 1.0);
@@ -270,6 +322,22 @@ const LANES: usize = 16;
 /// rounding estimate fails, and every other z, go through [`given_alive`]. Equal to
 /// [`given_alive`] to rounding (tested).
 pub(crate) fn given_alive_many(a: f64, bp: f64, big_r: f64, zs: &[f64], out: &mut Vec<f64>) {
+    PHI_MEMO.with(|memo| match memo.try_borrow_mut() {
+        Ok(mut memo) => given_alive_many_memo(a, bp, big_r, zs, out, Some(&mut memo)),
+        // (only if a call were nested in another on the same thread)
+        Err(_) => given_alive_many_memo(a, bp, big_r, zs, out, None),
+    });
+}
+
+/// [`given_alive_many`] with φ from `memo` when there is one.
+fn given_alive_many_memo(
+    a: f64,
+    bp: f64,
+    big_r: f64,
+    zs: &[f64],
+    out: &mut Vec<f64>,
+    mut memo: Option<&mut PhiMemo>,
+) {
     out.clear();
     out.extend_from_slice(zs);
     let mut index = [0usize; LANES];
@@ -280,7 +348,7 @@ pub(crate) fn given_alive_many(a: f64, bp: f64, big_r: f64, zs: &[f64], out: &mu
             (index[n], lane_z[n]) = (i, z);
             n += 1;
             if n == LANES {
-                lockstep(a, bp, big_r, &index, &lane_z, out);
+                lockstep(a, bp, big_r, &index, &lane_z, out, memo.as_deref_mut());
                 n = 0;
             }
         } else {
@@ -292,10 +360,10 @@ pub(crate) fn given_alive_many(a: f64, bp: f64, big_r: f64, zs: &[f64], out: &mu
         // as few lanes as hold the rest, in steps of 4 (one horizon: 4 lanes, not 16)
         let index = &index[..n];
         match n.div_ceil(4) {
-            1 => lockstep::<4>(a, bp, big_r, index, &lanes(&lane_z), out),
-            2 => lockstep::<8>(a, bp, big_r, index, &lanes(&lane_z), out),
-            3 => lockstep::<12>(a, bp, big_r, index, &lanes(&lane_z), out),
-            _ => lockstep(a, bp, big_r, index, &lane_z, out),
+            1 => lockstep::<4>(a, bp, big_r, index, &lanes(&lane_z), out, memo),
+            2 => lockstep::<8>(a, bp, big_r, index, &lanes(&lane_z), out, memo),
+            3 => lockstep::<12>(a, bp, big_r, index, &lanes(&lane_z), out, memo),
+            _ => lockstep(a, bp, big_r, index, &lane_z, out, memo),
         }
     }
 }
@@ -325,6 +393,7 @@ fn lockstep<const L: usize>(
     index: &[usize],
     z: &[f64; L],
     out: &mut [f64],
+    mut memo: Option<&mut PhiMemo>,
 ) {
     let (eps, c) = (a - 1.0, a + bp - 1.0);
     let bb = c - big_r;
@@ -361,9 +430,12 @@ fn lockstep<const L: usize>(
         }
         return;
     }
-    let finish = |j: usize, sum: f64, abs: f64, out: &mut [f64]| {
+    let mut finish = |j: usize, sum: f64, abs: f64, out: &mut [f64]| {
         let zj = z[j];
-        let (phi, w) = phi(eps, zj);
+        let (phi, w) = match memo.as_deref_mut() {
+            Some(m) => m.get(eps, zj),
+            None => phi(eps, zj),
+        };
         out[index[j]] =
             combine(c * phi, w, sum, abs).unwrap_or_else(|| given_alive(a, bp, big_r, zj));
     };
@@ -401,6 +473,48 @@ fn lockstep<const L: usize>(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// The memo gives [`phi`]'s bits: cold, warm, after slot collisions (more z than slots)
+    /// and after a change of ε; and a lockstep run with it equals one without, bit for bit.
+    #[test]
+    fn phi_memo_is_bit_identical() {
+        let mut memo = PhiMemo::new();
+        let zs: Vec<f64> = (1..=3 * PHI_SLOTS)
+            .map(|i| 0.9 * (i as f64) / (3 * PHI_SLOTS) as f64)
+            .collect();
+        for eps in [-0.2071, 0.0, 1.5, -0.2071] {
+            for _ in 0..2 {
+                for &z in zs.iter().chain(zs.iter().rev().step_by(7)) {
+                    let (p0, w0) = phi(eps, z);
+                    let (p1, w1) = memo.get(eps, z);
+                    assert_eq!(
+                        (p0.to_bits(), w0.to_bits()),
+                        (p1.to_bits(), w1.to_bits()),
+                        "{eps} {z}"
+                    );
+                }
+            }
+        }
+        // a CLV path: 12 monthly horizons for ages T, customers of the same age sharing z
+        let (a, r, alpha) = (0.79, 0.24, 4.41);
+        for x in [0.0, 1.0, 2.0, 7.0] {
+            for t in [27.0, 31.5, 38.86] {
+                let zs: Vec<f64> = (1..=12)
+                    .map(|i| {
+                        let h = 4.345 * f64::from(i);
+                        h / (alpha + t + h)
+                    })
+                    .collect();
+                let (mut with, mut without) = (Vec::new(), Vec::new());
+                given_alive_many(a, 2.43 + x, r + x, &zs, &mut with);
+                given_alive_many_memo(a, 2.43 + x, r + x, &zs, &mut without, None);
+                assert_eq!(
+                    with.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    without.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
 
     #[test]
     fn lockstep_agrees_with_one_at_a_time() {
@@ -502,10 +616,17 @@ mod tests {
                         z[top] = z_max;
                         let index: Vec<usize> = (0..n).rev().collect();
                         let (mut new, mut old) = (vec![f64::NAN; n], vec![f64::NAN; n]);
-                        lockstep(a, bp, big_r, &index, &z, &mut new);
+                        lockstep(a, bp, big_r, &index, &z, &mut new, None);
                         one_pass(a, bp, big_r, &index, &z, &mut old);
                         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                         assert_eq!(bits(&new), bits(&old), "{a} {bp} {big_r} {n} {top} {z_max}");
+                        // and with the memo, twice (cold, then warm)
+                        let mut memo = PhiMemo::new();
+                        for _ in 0..2 {
+                            let mut remembered = vec![f64::NAN; n];
+                            lockstep(a, bp, big_r, &index, &z, &mut remembered, Some(&mut memo));
+                            assert_eq!(bits(&remembered), bits(&old));
+                        }
                     }
                 }
             }

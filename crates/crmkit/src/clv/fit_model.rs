@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 use super::{BtydData, DiscreteData, RetentionData, SpendData};
 use crate::math::optimize::{
-    ConvergenceReport, FitOptions, fit_log_params_multi, fit_log_params_split,
+    ConvergenceReport, FitOptions, THREADED_FIT_ROWS, fit_log_params_multi, fit_log_params_split,
     heterogeneity_restarts, rescale_covariance,
 };
 use crate::{CrmkitError, Result};
@@ -121,8 +121,8 @@ impl FitData for RetentionData {
 
 /// How a model's negative log-likelihood is evaluated.
 pub(crate) enum Likelihood<P> {
-    /// As a sum over two parts of the rows, the second on a helper thread when there are
-    /// `rows` ≥ 256 rows ([`fit_log_params_split`]).
+    /// As a sum over two parts of the rows, split over the pool from
+    /// [`FitModel::THREADED_ROWS`] rows ([`fit_log_params_split`]).
     Split {
         /// The two parts, each with its own tables.
         parts: [P; 2],
@@ -156,6 +156,8 @@ pub(crate) trait FitModel<const N: usize>: Sync {
     /// The parameters in the data's unit (rates in time, spend scales), in the order their
     /// covariance rows are rescaled: divided by [`FitData::fitting_scale`] during the fit.
     const SCALED: &'static [usize];
+    /// Rows from which a [`Likelihood::Split`] is evaluated on two threads.
+    const THREADED_ROWS: usize = THREADED_FIT_ROWS;
 
     /// The starting point on the fitting scale when the options give none.
     fn default_start(&self, _base: &Self::Data, _scale: f64) -> [f64; N] {
@@ -308,6 +310,7 @@ pub(crate) fn fit_model<M: FitModel<N>, const N: usize>(
             M::NAMES,
             parts,
             rows,
+            M::THREADED_ROWS,
             |part, th, g, opg| model.nll(part, th, g, opg),
             total,
             start,

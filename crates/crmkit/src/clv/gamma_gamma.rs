@@ -60,6 +60,79 @@ fn row_log_likelihood(
     value
 }
 
+/// A row of a fit on the fitting scale: x, mean spend m and weight w, with ln m and ln x (the
+/// same values [`row_log_likelihood`] computes, taken once per fit).
+pub(crate) struct SpendRow {
+    x: f64,
+    m: f64,
+    w: f64,
+    ln_m: f64,
+    ln_x: f64,
+}
+
+/// The special functions of p·x that [`row_log_likelihood`] computes per row, for one x.
+struct PerX {
+    x: f64,
+    ln_gamma_pxq: f64,
+    ln_gamma_px: f64,
+    psi_pxq: f64,
+    psi_px: f64,
+}
+
+impl PerX {
+    fn new(x: f64, th: &GammaGammaParams) -> Self {
+        if x.is_nan() {
+            return Self {
+                x,
+                ln_gamma_pxq: f64::NAN,
+                ln_gamma_px: f64::NAN,
+                psi_pxq: f64::NAN,
+                psi_px: f64::NAN,
+            };
+        }
+        let px = th.p * x;
+        Self {
+            x,
+            ln_gamma_pxq: ln_gamma(px + th.q),
+            ln_gamma_px: ln_gamma(px),
+            psi_pxq: digamma(px + th.q),
+            psi_px: digamma(px),
+        }
+    }
+}
+
+/// [`row_log_likelihood`] from the pieces computed once per fit (`row`'s logarithms), per
+/// evaluation (`ln_gamma_q`, `psi_q`, `ln_g` = ln γ) and per distinct x (`per_x`): the same
+/// operations in the same order on the same values, so the same bits.
+#[inline]
+fn row_log_likelihood_cached(
+    th: &GammaGammaParams,
+    ln_gamma_q: f64,
+    psi_q: f64,
+    ln_g: f64,
+    per_x: &PerX,
+    row: &SpendRow,
+    grad: Option<(&mut [f64; 3], f64)>,
+) -> f64 {
+    let (p, q, g) = (th.p, th.q, th.gamma);
+    let (x, ln_m, ln_x) = (row.x, row.ln_m, row.ln_x);
+    let px = p * x;
+    let gxm = g + x * row.m;
+    let ln_gxm = gxm.ln();
+    let value = per_x.ln_gamma_pxq - per_x.ln_gamma_px - ln_gamma_q
+        + q * ln_g
+        + (px - 1.0) * ln_m
+        + px * ln_x
+        - (px + q) * ln_gxm;
+    if let Some((gr, w)) = grad {
+        let psi_pxq = per_x.psi_pxq;
+        gr[0] += w * x * (psi_pxq - per_x.psi_px + ln_m + ln_x - ln_gxm);
+        gr[1] += w * (psi_pxq - psi_q + ln_g - ln_gxm);
+        gr[2] += w * (q / g - (px + q) / gxm);
+    }
+    value
+}
+
 impl GammaGammaParams {
     fn check(&self) -> Result<()> {
         check_params(&NAMES, &[self.p, self.q, self.gamma])
@@ -331,8 +404,8 @@ impl FitModel<3> for ShiftedQ {
     type Data = SpendData;
     type Params = GammaGammaParams;
     type Fitted = FittedGammaGamma;
-    /// (x, mean spend on the fitting scale, weight) per row.
-    type Part<'a> = Vec<(f64, f64, f64)>;
+    /// The rows on the fitting scale, with the logarithms that do not change during a fit.
+    type Part<'a> = Vec<SpendRow>;
     const MODEL: &'static str = "Gamma-Gamma";
     const NAMES: [&'static str; 3] = NAMES;
     const HETEROGENEITY: &'static [(usize, usize)] = &[(1, 2)];
@@ -357,7 +430,20 @@ impl FitModel<3> for ShiftedQ {
     }
 
     fn likelihood<'a>(&'a self, base: &'a SpendData, scale: f64) -> Likelihood<Self::Part<'a>> {
-        Likelihood::Whole(base.rows().map(|(x, m, w)| (x, m / scale, w)).collect())
+        Likelihood::Whole(
+            base.rows()
+                .map(|(x, m, w)| {
+                    let m = m / scale;
+                    SpendRow {
+                        x,
+                        m,
+                        w,
+                        ln_m: m.ln(),
+                        ln_x: x.ln(),
+                    }
+                })
+                .collect(),
+        )
     }
 
     fn nll(
@@ -369,10 +455,16 @@ impl FitModel<3> for ShiftedQ {
     ) -> f64 {
         let p = Self::params(self.natural(*th));
         let (lq, pq) = (ln_gamma(p.q), digamma(p.q));
+        let ln_g = p.gamma.ln();
         let mut sum = NllSum::new(g, opg);
-        for &(x, m, w) in scaled.iter() {
-            sum.add(w, |gr| {
-                row_log_likelihood(&p, lq, pq, x, m, Some((gr, 1.0)))
+        // the special functions of p·x once per distinct x (compressed rows come sorted by x)
+        let mut per_x = PerX::new(f64::NAN, &p);
+        for row in scaled.iter() {
+            if row.x.to_bits() != per_x.x.to_bits() {
+                per_x = PerX::new(row.x, &p);
+            }
+            sum.add(row.w, |gr| {
+                row_log_likelihood_cached(&p, lq, pq, ln_g, &per_x, row, Some((gr, 1.0)))
             });
         }
         sum.finish()
@@ -556,6 +648,53 @@ mod tests {
         assert!(spend_frequency_correlation(&[0.0, 1.0, 2.0], &[0.0, 1.0, 3.0]).is_ok());
         let err = spend_frequency_correlation(&[1.0, 2.0, 3.0], &[1e300, 1e-300, 1e300]);
         assert!(err.map_or(true, |r| r.is_finite()));
+    }
+
+    proptest::proptest! {
+        /// The fit's row likelihood with its logarithms taken once per fit and its special
+        /// functions once per x gives the bits of [`row_log_likelihood`], value and gradient.
+        #[test]
+        fn cached_row_is_bit_identical(
+            pp in 0.01f64..50.0, q in 0.01f64..50.0, gamma in 0.001f64..1e4,
+            x in 1u32..300, m in 1e-3f64..1e5, w in proptest::prop_oneof![proptest::strategy::Just(1.0), 0.5f64..20.0],
+        ) {
+            let th = GammaGammaParams { p: pp, q, gamma };
+            let x = f64::from(x);
+            let (lq, pq) = (ln_gamma(q), digamma(q));
+            let mut g0 = [0.0; 3];
+            let v0 = row_log_likelihood(&th, lq, pq, x, m, Some((&mut g0, w)));
+            let row = SpendRow { x, m, w, ln_m: m.ln(), ln_x: x.ln() };
+            let mut g1 = [0.0; 3];
+            let v1 = row_log_likelihood_cached(&th, lq, pq, gamma.ln(), &PerX::new(x, &th), &row, Some((&mut g1, w)));
+            proptest::prop_assert_eq!(v0.to_bits(), v1.to_bits());
+            proptest::prop_assert_eq!(g0.map(f64::to_bits), g1.map(f64::to_bits));
+        }
+    }
+
+    /// A fit on rows whose x are not sorted (uncompressed) renews the per-x values at every
+    /// change of x and gives the compressed fit's optimum.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn fit_on_unsorted_rows_renews_the_per_x_values() {
+        let x = [3.0, 1.0, 3.0, 2.0, 1.0, 5.0, 2.0, 4.0, 1.0, 3.0];
+        let m = [20.0, 11.0, 35.0, 9.5, 14.0, 22.0, 18.0, 41.0, 7.0, 16.0];
+        let d = SpendData::new(&x, &m).unwrap();
+        let loose = FitOptions {
+            compress: false,
+            ..FitOptions::default()
+        };
+        let a = GammaGamma::fit(&d, &loose).unwrap();
+        let b = GammaGamma::fit(&d, &FitOptions::default()).unwrap();
+        for (u, v) in [
+            (a.params.p, b.params.p),
+            (a.params.q, b.params.q),
+            (a.params.gamma, b.params.gamma),
+        ] {
+            assert!((u - v).abs() <= 1e-6 * v, "{u} vs {v}");
+        }
+        // the log-likelihood at the optimum is the row-by-row one
+        let direct = a.params.log_likelihood(&d).unwrap();
+        assert!((direct - a.log_likelihood).abs() <= 1e-9 * direct.abs());
     }
 
     #[test]

@@ -422,6 +422,7 @@ impl FitModel<4> for MbgNbd {
     const NAMES: [&'static str; 4] = NAMES;
     const HETEROGENEITY: &'static [(usize, usize)] = &[(0, 1), (2, 3)];
     const SCALED: &'static [usize] = &[1];
+    const THREADED_ROWS: usize = crate::math::optimize::BG_FAMILY_THREADED_ROWS;
 
     /// The purchase process from moments; a = b = 1, a uniform dropout probability.
     fn default_start(&self, base: &BtydData, scale: f64) -> [f64; 4] {

@@ -11,11 +11,11 @@
 
 use std::cell::Cell;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::runtime::parallel::with_helper;
 use crate::{CrmkitError, Result};
 
 /// Options shared by every model fit.
@@ -874,8 +874,35 @@ const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// `lower_boundary_ok` allows that parameter to approach 0. When the end is a ridge or saddle
 /// and `restarts` offers further starting points (natural parameters, fitting scale), the fit
 /// is repeated from each and the best optimum kept.
-#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_log_params_multi<const N: usize>(
+    model: &str,
+    names: [&str; N],
+    nll: impl FnMut(&[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64,
+    total_weight: f64,
+    start: [f64; N],
+    restarts: &dyn Fn(&[f64; N]) -> Vec<[f64; N]>,
+    opts: &FitOptions,
+    lower_boundary_ok: [bool; N],
+) -> Result<LogFit<N>> {
+    fit_log_params_polled(
+        model,
+        names,
+        nll,
+        total_weight,
+        start,
+        restarts,
+        opts,
+        lower_boundary_ok,
+        POLL_INTERVAL,
+    )
+}
+
+/// [`fit_log_params_multi`] calling the interrupt hook at the first evaluation and then at the
+/// first evaluation at least `poll_interval` after the last call (zero: at every evaluation, for
+/// a hook that only reads a flag).
+#[allow(clippy::too_many_arguments, clippy::too_many_lines)]
+fn fit_log_params_polled<const N: usize>(
     model: &str,
     names: [&str; N],
     mut nll: impl FnMut(&[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64,
@@ -884,6 +911,7 @@ pub(crate) fn fit_log_params_multi<const N: usize>(
     restarts: &dyn Fn(&[f64; N]) -> Vec<[f64; N]>,
     opts: &FitOptions,
     lower_boundary_ok: [bool; N],
+    poll_interval: Duration,
 ) -> Result<LogFit<N>> {
     opts.validate()?;
     let penalty = opts.penalty;
@@ -899,7 +927,7 @@ pub(crate) fn fit_log_params_multi<const N: usize>(
         if interrupted.get() {
             return f64::NAN;
         }
-        if opts.interrupt.is_set() && last_poll.get().is_none_or(|t| t.elapsed() >= POLL_INTERVAL) {
+        if opts.interrupt.is_set() && last_poll.get().is_none_or(|t| t.elapsed() >= poll_interval) {
             last_poll.set(Some(Instant::now()));
             if opts.interrupt.should_stop() {
                 interrupted.set(true);
@@ -1297,72 +1325,153 @@ fn newton_phase<const N: usize>(
     }
 }
 
-/// Rows below which the two parts of a [`fit_log_params_split`] likelihood are evaluated on one
-/// thread (a part of 128 rows takes a few microseconds, about what handing it over costs).
-const THREADED_FIT_ROWS: usize = 256;
+/// Rows from which the two parts of a [`fit_log_params_split`] likelihood of Pareto/NBD cost
+/// (a ₂F₁ series per distinct (x, τ)) are evaluated on two threads (below, both on one thread,
+/// one after the other). How it was chosen: the CDNOW fit (1,016 distinct rows, an evaluation
+/// of about 70 µs on one thread) on the idle 2-core machine took 0.85 ms split over the pool
+/// against 1.3 ms on one thread, so the threshold lies well below 1,016; 256 (parts of 128
+/// rows, about 9 µs each) is where handing a part over costs about what it saves. Cheaper
+/// likelihoods set their own threshold ([`BG_FAMILY_THREADED_ROWS`]).
+pub(crate) const THREADED_FIT_ROWS: usize = 256;
 
-/// [`fit_log_params`] for a negative log-likelihood that is a sum over two parts of the rows,
-/// each with its own tables (`parts`, evaluated by `eval`): the second part runs on a helper
-/// thread kept for the whole fit, the first on the calling thread (CDNOW: 1,016 distinct rows,
-/// an evaluation of 25 to 150 µs, too short to start a thread for each). The parts and the order
-/// of their sum are the same with or without a second core, so the result never depends on the
-/// machine.
+/// [`THREADED_FIT_ROWS`] for the BG/NBD family (BG/NBD, MBG/NBD), whose rows cost a third of
+/// Pareto/NBD's (CDNOW: an evaluation of about 25 µs). Measured on CDNOW's 1,016 distinct rows
+/// (2026-12-07, idle and at load 2–3, same process): 0.75 ms split over the pool against 0.65
+/// ms on one thread, the two parts of 12 µs each being too short for the hand-over; from 4,096
+/// rows (parts of 50 µs, as long as Pareto/NBD's at 1,400 rows) the pool is used.
+pub(crate) const BG_FAMILY_THREADED_ROWS: usize = 4096;
+
+/// `a` + `b` for two parts' values, gradients and outer products, in this order.
+fn add_parts<const N: usize>(
+    (v1, g1, o1): (f64, [f64; N], [[f64; N]; N]),
+    (v2, g2, o2): (f64, [f64; N], [[f64; N]; N]),
+    g: &mut [f64; N],
+    opg: Option<&mut [[f64; N]; N]>,
+) -> f64 {
+    for i in 0..N {
+        g[i] = g1[i] + g2[i];
+    }
+    if let Some(o) = opg {
+        for i in 0..N {
+            for j in 0..N {
+                o[i][j] = o1[i][j] + o2[i][j];
+            }
+        }
+    }
+    v1 + v2
+}
+
+/// One part's value, gradient and (when `want_opg`) outer product.
+fn eval_part<const N: usize, P>(
+    eval: &impl Fn(&mut P, &[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64,
+    part: &mut P,
+    theta: &[f64; N],
+    want_opg: bool,
+) -> (f64, [f64; N], [[f64; N]; N]) {
+    let mut g = [0.0; N];
+    let mut o = [[0.0; N]; N];
+    let v = eval(part, theta, &mut g, want_opg.then_some(&mut o));
+    (v, g, o)
+}
+
+/// [`fit_log_params_multi`] for a negative log-likelihood that is a sum over two parts of the
+/// rows, each with its own tables (`parts`, evaluated by `eval`), always added in the same
+/// order (first + second), so the result never depends on the machine or the number of threads.
+///
+/// From `threaded_from` rows ([`THREADED_FIT_ROWS`], [`BG_FAMILY_THREADED_ROWS`]) and with a
+/// pool of two threads or more, the whole fit runs as
+/// one job on the pool and each evaluation splits its two parts with [`rayon::join`]: an idle
+/// pool thread takes the second part while the fit's thread works on the first, and when none
+/// is free the fit's thread takes it back itself, with no wake-up of the calling thread in
+/// between (CDNOW: 1,016 distinct rows, an evaluation of 25 to 150 µs). The calling thread
+/// sleeps meanwhile, waking every 50 ms to call the interrupt hook (Python's signal handlers
+/// only run there); the fit reads the hook's answer at its next evaluation. A fit on a pool
+/// thread already (a bootstrap) runs there, with `join` for the parts. Below the threshold, or
+/// with one thread, both parts run on the calling thread, one after the other.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_log_params_split<const N: usize, P: Send>(
     model: &str,
     names: [&str; N],
     parts: [P; 2],
     rows: usize,
+    threaded_from: usize,
     eval: impl Fn(&mut P, &[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64 + Sync,
     total_weight: f64,
     start: [f64; N],
-    restarts: &dyn Fn(&[f64; N]) -> Vec<[f64; N]>,
+    restarts: &(dyn Fn(&[f64; N]) -> Vec<[f64; N]> + Sync),
     opts: &FitOptions,
     lower_boundary_ok: [bool; N],
 ) -> Result<LogFit<N>> {
-    let [mut first, second] = parts;
+    let [mut first, mut second] = parts;
     let eval = &eval;
-    with_helper(
-        rows >= THREADED_FIT_ROWS,
-        second,
-        |part: &mut P, (theta, want_opg): ([f64; N], bool)| {
-            let mut g = [0.0; N];
-            let mut o = [[0.0; N]; N];
-            let v = eval(part, &theta, &mut g, want_opg.then_some(&mut o));
-            (v, g, o)
-        },
-        |helper| {
-            let nll = |theta: &[f64; N], g: &mut [f64; N], opg: Option<&mut [[f64; N]; N]>| {
-                helper.start((*theta, opg.is_some()));
-                let mut o1 = [[0.0; N]; N];
-                let v1 = eval(&mut first, theta, g, opg.is_some().then_some(&mut o1));
-                let Some((v2, g2, o2)) = helper.finish() else {
-                    return f64::NAN;
-                };
-                for i in 0..N {
-                    g[i] += g2[i];
-                }
-                if let Some(o) = opg {
-                    for i in 0..N {
-                        for j in 0..N {
-                            o[i][j] = o1[i][j] + o2[i][j];
-                        }
-                    }
-                }
-                v1 + v2
+    let threaded = rows >= threaded_from && crate::runtime::parallel::num_threads() >= 2;
+    if !threaded {
+        let nll = |theta: &[f64; N], g: &mut [f64; N], opg: Option<&mut [[f64; N]; N]>| {
+            let a = eval_part(eval, &mut first, theta, opg.is_some());
+            let b = eval_part(eval, &mut second, theta, opg.is_some());
+            add_parts(a, b, g, opg)
+        };
+        return fit_log_params_multi(
+            model,
+            names,
+            nll,
+            total_weight,
+            start,
+            restarts,
+            opts,
+            lower_boundary_ok,
+        );
+    }
+    let mut pooled = |interrupt: &FitOptions, poll_interval: Duration| {
+        let nll = |theta: &[f64; N], g: &mut [f64; N], opg: Option<&mut [[f64; N]; N]>| {
+            let want = opg.is_some();
+            let (a, b) = rayon::join(
+                || eval_part(eval, &mut first, theta, want),
+                || eval_part(eval, &mut second, theta, want),
+            );
+            add_parts(a, b, g, opg)
+        };
+        fit_log_params_polled(
+            model,
+            names,
+            nll,
+            total_weight,
+            start,
+            restarts,
+            interrupt,
+            lower_boundary_ok,
+            poll_interval,
+        )
+    };
+    if rayon::current_thread_index().is_some() {
+        // on a pool thread already: `join` works from here, the hook is polled as usual
+        return pooled(opts, POLL_INTERVAL);
+    }
+    let hooked = opts.interrupt.is_set();
+    crate::runtime::parallel::run_polled(
+        POLL_INTERVAL,
+        || hooked && opts.interrupt.should_stop(),
+        move |stop| {
+            // the hook as the calling thread last answered it, read at every evaluation
+            let flag = Arc::clone(stop);
+            let on_pool = FitOptions {
+                interrupt: if hooked {
+                    Interrupt::new(move || flag.load(Ordering::Relaxed))
+                } else {
+                    Interrupt::default()
+                },
+                ..opts.clone()
             };
-            fit_log_params_multi(
-                model,
-                names,
-                nll,
-                total_weight,
-                start,
-                restarts,
-                opts,
-                lower_boundary_ok,
-            )
+            pooled(&on_pool, Duration::ZERO)
         },
     )
+    .unwrap_or_else(|| {
+        Err(CrmkitError::NotConverged {
+            model: model.to_owned(),
+            iterations: 0,
+            reason: "the fit's worker thread stopped".to_owned(),
+        })
+    })
 }
 
 /// Further starting points for a fit that ended at `end` (natural parameters): for each pair
@@ -1407,6 +1516,191 @@ pub(crate) fn rescale_covariance<const N: usize>(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// Gamma(shape a, rate b) rows y: the negative log-likelihood of a part and its gradient in
+    /// (a, b), with the outer product of the row gradients when asked (a toy split likelihood).
+    #[allow(clippy::ptr_arg)] // the parts are `Vec`s: `eval` takes `&mut P`
+    fn gamma_part(
+        ys: &mut Vec<f64>,
+        th: &[f64; 2],
+        g: &mut [f64; 2],
+        opg: Option<&mut [[f64; 2]; 2]>,
+    ) -> f64 {
+        use crate::math::special::{digamma, ln_gamma};
+        let [a, b] = *th;
+        let (lb, lga, psi) = (b.ln(), ln_gamma(a), digamma(a));
+        let mut sum = NllSum::new(g, opg);
+        for &y in ys.iter() {
+            sum.add(1.0, |gr| {
+                gr[0] = lb - psi + y.ln();
+                gr[1] = a / b - y;
+                a * lb - lga + (a - 1.0) * y.ln() - b * y
+            });
+        }
+        sum.finish()
+    }
+
+    fn gamma_rows(n: usize) -> [Vec<f64>; 2] {
+        // a deterministic spread of positive values (shape about 2, rate about 0.5)
+        let ys: Vec<f64> = (0..n)
+            .map(|i| 0.3 + 8.0 * ((i as f64 * 0.618_033_988_75).fract()).powf(1.7))
+            .collect();
+        let (a, b) = ys.split_at(n / 2);
+        [a.to_vec(), b.to_vec()]
+    }
+
+    fn split_fit(rows: usize, parts: [Vec<f64>; 2], opts: &FitOptions) -> Result<LogFit<2>> {
+        let total = (parts[0].len() + parts[1].len()) as f64;
+        fit_log_params_split(
+            "toy",
+            ["a", "b"],
+            parts,
+            rows,
+            THREADED_FIT_ROWS,
+            gamma_part,
+            total,
+            [1.0, 1.0],
+            &|_: &[f64; 2]| Vec::new(),
+            opts,
+            [false; 2],
+        )
+    }
+
+    /// The same bits on the calling thread (below the threshold), split over the pool (from
+    /// it) and from a thread of the pool (a fit inside a parallel pass), and as the plain fit
+    /// of the two parts added in the same order.
+    #[test]
+    fn split_fit_is_the_same_on_every_path() {
+        let parts = gamma_rows(600);
+        let opts = FitOptions::default();
+        let below = split_fit(THREADED_FIT_ROWS - 1, parts.clone(), &opts).unwrap();
+        let above = split_fit(THREADED_FIT_ROWS, parts.clone(), &opts).unwrap();
+        let inside =
+            crate::runtime::parallel::install(|| split_fit(600, parts.clone(), &opts)).unwrap();
+        let [mut p1, mut p2] = parts;
+        let plain = fit_log_params_multi(
+            "toy",
+            ["a", "b"],
+            |th, g, opg| {
+                let want = opg.is_some();
+                let a = eval_part(&gamma_part, &mut p1, th, want);
+                let b = eval_part(&gamma_part, &mut p2, th, want);
+                add_parts(a, b, g, opg)
+            },
+            600.0,
+            [1.0, 1.0],
+            &|_: &[f64; 2]| Vec::new(),
+            &opts,
+            [false; 2],
+        )
+        .unwrap();
+        for fit in [&above, &inside, &plain] {
+            assert_eq!(fit.params.map(f64::to_bits), below.params.map(f64::to_bits));
+            assert_eq!(fit.log_likelihood.to_bits(), below.log_likelihood.to_bits());
+            assert_eq!(fit.minimum.evaluations, below.minimum.evaluations);
+            assert_eq!(
+                fit.covariance.map(|c| c.map(|r| r.map(f64::to_bits))),
+                below.covariance.map(|c| c.map(|r| r.map(f64::to_bits)))
+            );
+        }
+        // the toy optimum: shape and rate of the rows' gamma fit
+        assert!(
+            below.params[0] > 0.5 && below.params[0] < 5.0,
+            "{:?}",
+            below.params
+        );
+    }
+
+    /// Ctrl-C in Python: the hook runs on the calling thread only (Python's signal handlers
+    /// run nowhere else), first before any evaluation and then every 50 ms, on both sides of
+    /// the threshold; a "stop" ends the fit at its next evaluation with `Interrupted`.
+    #[test]
+    fn split_fit_polls_the_hook_on_the_calling_thread() {
+        use std::sync::Mutex;
+        use std::sync::atomic::AtomicUsize;
+        for rows in [THREADED_FIT_ROWS - 1, THREADED_FIT_ROWS] {
+            let caller = std::thread::current().id();
+            let threads = Arc::new(Mutex::new(Vec::new()));
+            let calls = Arc::new(AtomicUsize::new(0));
+            let (t, c) = (Arc::clone(&threads), Arc::clone(&calls));
+            let opts = FitOptions {
+                interrupt: Interrupt::new(move || {
+                    t.lock().unwrap().push(std::thread::current().id());
+                    let k = c.fetch_add(1, Ordering::Relaxed);
+                    if k == 0 {
+                        // the next poll is due at once
+                        std::thread::sleep(Duration::from_millis(60));
+                    }
+                    k >= 1
+                }),
+                ..FitOptions::default()
+            };
+            // a slow likelihood: 2 ms an evaluation, a fit of about 40 ms without the hook
+            let slow = |ys: &mut Vec<f64>,
+                        th: &[f64; 2],
+                        g: &mut [f64; 2],
+                        opg: Option<&mut [[f64; 2]; 2]>| {
+                std::thread::sleep(Duration::from_millis(2));
+                gamma_part(ys, th, g, opg)
+            };
+            let e = fit_log_params_split(
+                "toy",
+                ["a", "b"],
+                gamma_rows(600),
+                rows,
+                THREADED_FIT_ROWS,
+                slow,
+                600.0,
+                [1.0, 1.0],
+                &|_: &[f64; 2]| Vec::new(),
+                &opts,
+                [false; 2],
+            );
+            let Err(e) = e else {
+                panic!("rows {rows}: the fit was not interrupted")
+            };
+            assert!(matches!(e, CrmkitError::Interrupted { .. }), "{e}");
+            assert_eq!(calls.load(Ordering::Relaxed), 2, "rows {rows}");
+            assert!(
+                threads.lock().unwrap().iter().all(|&id| id == caller),
+                "rows {rows}"
+            );
+        }
+        // a hook that never stops leaves the fit as without one
+        let never = FitOptions {
+            interrupt: Interrupt::new(|| false),
+            ..FitOptions::default()
+        };
+        let a = split_fit(600, gamma_rows(600), &never).unwrap();
+        let b = split_fit(600, gamma_rows(600), &FitOptions::default()).unwrap();
+        assert_eq!(a.params.map(f64::to_bits), b.params.map(f64::to_bits));
+    }
+
+    /// How the threshold was chosen (run by hand: `cargo test --release -p crmkit --lib
+    /// split_fit_threshold_crossover -- --ignored --nocapture`): the toy fit on n rows, timed
+    /// with `rows` below and above [`THREADED_FIT_ROWS`], best of 200.
+    #[test]
+    #[ignore = "timing, run by hand in release mode"]
+    fn split_fit_threshold_crossover() {
+        let opts = FitOptions::default();
+        for n in [64, 128, 256, 512, 1024, 2048, 4096] {
+            let time = |rows: usize| {
+                (0..200)
+                    .map(|_| {
+                        let parts = gamma_rows(n);
+                        let t = Instant::now();
+                        split_fit(rows, parts, &opts).unwrap();
+                        t.elapsed().as_secs_f64() * 1e6
+                    })
+                    .fold(f64::INFINITY, f64::min)
+            };
+            let (one, two) = (time(0), time(usize::MAX));
+            println!(
+                "{n:>5} rows: one thread {one:8.1} µs, split {two:8.1} µs, ratio {:.2}",
+                one / two
+            );
+        }
+    }
 
     #[test]
     fn bfgs_finds_rosenbrock_minimum() {

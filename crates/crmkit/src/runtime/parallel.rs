@@ -8,8 +8,10 @@
 //! of threads), and results are combined in chunk order, so they are the same bit for bit
 //! with one thread or many.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use crate::error::{CrmkitError, Result};
 
@@ -261,6 +263,9 @@ pub fn for_chunk_pairs_mut<A: Send, B: Send>(
     });
 }
 
+// Unused since the split fits run on the pool with `rayon::join` (`run_polled`); kept for
+// now (this file takes additions only while other branches are open).
+#[allow(dead_code)]
 /// A second worker kept for a sequence of short steps (the likelihood evaluations of a model
 /// fit): [`Helper::start`] hands a job to the pool, the caller works on its own share, and
 /// [`Helper::finish`] collects the job's result. A job no pool thread has picked up by then is
@@ -276,11 +281,13 @@ pub(crate) struct Helper<'a, S, J, R, W> {
     pending: bool,
 }
 
+#[allow(dead_code)]
 struct Shared<S, J> {
     state: Mutex<S>,
     job: Mutex<Option<J>>,
 }
 
+#[allow(dead_code)]
 impl<S, J, R, W: Fn(&mut S, J) -> R> Helper<'_, S, J, R, W> {
     /// Hands `job` to the pool.
     pub(crate) fn start(&mut self, job: J) {
@@ -306,6 +313,7 @@ impl<S, J, R, W: Fn(&mut S, J) -> R> Helper<'_, S, J, R, W> {
     }
 }
 
+#[allow(dead_code)]
 /// Runs `body` with a [`Helper`] that owns `state` and runs `work(&mut state, job)` for each
 /// job: on the pool when `threaded` and the pool has two threads or more, else on the calling
 /// thread.
@@ -451,6 +459,80 @@ pub fn for_block_pairs_mut<A: Send, B: Send>(
     });
 }
 
+/// Runs `work` as one job on the pool while the calling thread waits for it, calling `poll` on
+/// the calling thread first and then at most every `interval` until the job ends (a sleeping
+/// wait between the calls, no spinning). Once `poll` returns true the flag handed to `work`
+/// turns true and `poll` is not called again; `work` decides when it looks at the flag. The
+/// point is where `poll` runs: a hook that only works on the calling thread (Python runs its
+/// signal handlers on its main thread only) keeps working while `work` runs on a pool thread,
+/// where [`rayon::join`] hands half of a short step to an idle pool thread without waking the
+/// calling thread.
+///
+/// On a thread of the pool already (a job waiting for a job of its own pool could keep a thread
+/// busy doing nothing), or without a pool, `work` runs on the calling thread after the first
+/// `poll`. Returns `None` only when `work` panicked (the panic is raised again first).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::Ordering;
+/// use std::time::Duration;
+/// let out = crmkit::runtime::parallel::run_polled(Duration::from_millis(50), || false, |stop| {
+///     assert!(!stop.load(Ordering::Relaxed));
+///     rayon::join(|| 20, || 22)
+/// });
+/// assert_eq!(out, Some((20, 22)));
+/// // a poll saying "stop" at once: the flag is set before the work starts
+/// let seen = crmkit::runtime::parallel::run_polled(Duration::from_millis(50), || true, |stop| stop.load(Ordering::Relaxed));
+/// assert_eq!(seen, Some(true));
+/// ```
+pub fn run_polled<R: Send>(
+    interval: std::time::Duration,
+    mut poll: impl FnMut() -> bool,
+    work: impl FnOnce(&Arc<AtomicBool>) -> R + Send,
+) -> Option<R> {
+    use std::sync::mpsc::RecvTimeoutError;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut last_poll = Instant::now();
+    if poll() {
+        stop.store(true, Ordering::Relaxed);
+    }
+    let pool = match pool() {
+        Some(p) if p.current_thread_index().is_none() => p,
+        _ => return Some(work(&stop)),
+    };
+    let (tx, rx) = mpsc::channel::<R>();
+    let mut result = None;
+    let flag = &stop;
+    pool.in_place_scope(|scope| {
+        scope.spawn(move |_| {
+            let _ = tx.send(work(flag));
+        });
+        loop {
+            let got = if flag.load(Ordering::Relaxed) {
+                rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            } else {
+                rx.recv_timeout((last_poll + interval).saturating_duration_since(Instant::now()))
+            };
+            match got {
+                Ok(r) => {
+                    result = Some(r);
+                    break;
+                }
+                // the job panicked: the scope raises its panic again on return
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {
+                    last_poll = Instant::now();
+                    if poll() {
+                        flag.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+    });
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,6 +575,73 @@ mod tests {
             });
             assert!(a.iter().enumerate().all(|(i, &v)| 2 * i == v));
         }
+    }
+
+    /// `run_polled` from outside the pool: the first poll before the work, the work on a pool
+    /// thread, further polls on the calling thread until one says stop, which the work sees.
+    #[test]
+    fn run_polled_polls_on_the_calling_thread_until_stopped() {
+        use std::time::Duration;
+        let caller = std::thread::current().id();
+        let mut polls = Vec::new();
+        let out = run_polled(
+            Duration::from_millis(5),
+            || {
+                polls.push(std::thread::current().id());
+                polls.len() >= 3
+            },
+            |stop| {
+                let on_pool = rayon::current_thread_index().is_some();
+                let start = Instant::now();
+                while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(5) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                (on_pool, stop.load(Ordering::Relaxed))
+            },
+        );
+        assert_eq!(out, Some((pool().is_some(), true)));
+        // stopped at the third poll and never asked again
+        assert_eq!(polls.len(), 3);
+        assert!(polls.iter().all(|&id| id == caller));
+        // work that ends before the interval: one poll
+        let mut n = 0;
+        assert_eq!(
+            run_polled(
+                Duration::from_secs(60),
+                || {
+                    n += 1;
+                    false
+                },
+                |_| 7
+            ),
+            Some(7)
+        );
+        assert_eq!(n, 1);
+    }
+
+    /// From a thread of the pool the work runs on that thread (a pool job waiting for another
+    /// would hold a thread idle); a panic in the work reaches the caller.
+    #[test]
+    fn run_polled_inside_the_pool_and_panics() {
+        use std::time::Duration;
+        let (outer, inner) = install(|| {
+            let outer = (std::thread::current().id(), rayon::current_thread_index());
+            let inner = run_polled(
+                Duration::from_millis(50),
+                || false,
+                |_| (std::thread::current().id(), rayon::current_thread_index()),
+            );
+            (outer, inner)
+        });
+        assert_eq!(Some(outer), inner);
+        let caught = std::panic::catch_unwind(|| {
+            run_polled(
+                Duration::from_millis(50),
+                || false,
+                |_| -> u8 { panic!("in the work") },
+            )
+        });
+        assert!(caught.is_err());
     }
 
     #[test]
