@@ -9,7 +9,7 @@
 //! with one thread or many.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -261,109 +261,6 @@ pub fn for_chunk_pairs_mut<A: Send, B: Send>(
                 .for_each(|(c, a)| work(c * step, a, &mut []));
         }
     });
-}
-
-// Unused since the split fits run on the pool with `rayon::join` (`run_polled`); kept for
-// now (this file takes additions only while other branches are open).
-#[allow(dead_code)]
-/// A second worker kept for a sequence of short steps (the likelihood evaluations of a model
-/// fit): [`Helper::start`] hands a job to the pool, the caller works on its own share, and
-/// [`Helper::finish`] collects the job's result. A job no pool thread has picked up by then is
-/// taken back and run on the calling thread, so a busy pool never costs more than working
-/// alone. With one thread every job runs on the calling thread at `finish`. Either way the
-/// same code runs on the same state, so results never depend on the machine.
-pub(crate) struct Helper<'a, S, J, R, W> {
-    shared: &'a Shared<S, J>,
-    work: &'a W,
-    /// Hands the pending job to the pool, and the line its result comes back on; `None`
-    /// without a pool of two threads or more.
-    pool: Option<(&'a dyn Fn(), Receiver<R>)>,
-    pending: bool,
-}
-
-#[allow(dead_code)]
-struct Shared<S, J> {
-    state: Mutex<S>,
-    job: Mutex<Option<J>>,
-}
-
-#[allow(dead_code)]
-impl<S, J, R, W: Fn(&mut S, J) -> R> Helper<'_, S, J, R, W> {
-    /// Hands `job` to the pool.
-    pub(crate) fn start(&mut self, job: J) {
-        *lock(&self.shared.job) = Some(job);
-        self.pending = true;
-        if let Some((spawn, _)) = &self.pool {
-            spawn();
-        }
-    }
-
-    /// The result of the job last started (computed here if no pool thread has taken it);
-    /// `None` if no job was started.
-    pub(crate) fn finish(&mut self) -> Option<R> {
-        if !std::mem::take(&mut self.pending) {
-            return None;
-        }
-        let untaken = lock(&self.shared.job).take();
-        match (untaken, &self.pool) {
-            (Some(job), _) => Some((self.work)(&mut lock(&self.shared.state), job)),
-            (None, Some((_, results))) => results.recv().ok(),
-            (None, None) => None,
-        }
-    }
-}
-
-#[allow(dead_code)]
-/// Runs `body` with a [`Helper`] that owns `state` and runs `work(&mut state, job)` for each
-/// job: on the pool when `threaded` and the pool has two threads or more, else on the calling
-/// thread.
-pub(crate) fn with_helper<S, J, R, W, T>(
-    threaded: bool,
-    state: S,
-    work: W,
-    body: impl FnOnce(&mut Helper<'_, S, J, R, W>) -> T,
-) -> T
-where
-    S: Send,
-    J: Send,
-    R: Send,
-    W: Fn(&mut S, J) -> R + Sync,
-{
-    let shared = Shared {
-        state: Mutex::new(state),
-        job: Mutex::new(None),
-    };
-    let pool = if threaded { pool() } else { None };
-    match pool.filter(|p| p.current_num_threads() >= 2) {
-        None => body(&mut Helper {
-            shared: &shared,
-            work: &work,
-            pool: None,
-            pending: false,
-        }),
-        Some(pool) => {
-            let (tx, rx) = mpsc::channel::<R>();
-            let (shared, work) = (&shared, &work);
-            pool.in_place_scope(move |scope| {
-                let spawn = move || {
-                    let tx: Sender<R> = tx.clone();
-                    scope.spawn(move |_| {
-                        // the job may already be gone: the calling thread took it back
-                        let job = lock(&shared.job).take();
-                        if let Some(job) = job {
-                            let _ = tx.send(work(&mut lock(&shared.state), job));
-                        }
-                    });
-                };
-                body(&mut Helper {
-                    shared,
-                    work,
-                    pool: Some((&spawn, rx)),
-                    pending: false,
-                })
-            })
-        }
-    }
 }
 
 /// `work(start, end)` on consecutive blocks of `block` values (the last one shorter), the
@@ -642,31 +539,5 @@ mod tests {
             )
         });
         assert!(caught.is_err());
-    }
-
-    #[test]
-    fn helper_runs_jobs_in_order_on_either_thread() {
-        for threaded in [false, true] {
-            let total = with_helper(
-                threaded,
-                0u64,
-                |seen: &mut u64, job: u64| {
-                    *seen += 1;
-                    (*seen, job * job)
-                },
-                |h| {
-                    assert!(h.finish().is_none(), "no job started yet");
-                    (1..=50u64)
-                        .map(|k| {
-                            h.start(k);
-                            let (count, square) = h.finish().unwrap_or_default();
-                            assert_eq!(count, k, "the helper keeps its state between jobs");
-                            square
-                        })
-                        .sum::<u64>()
-                },
-            );
-            assert_eq!(total, 50 * 51 * 101 / 6);
-        }
     }
 }
