@@ -35,6 +35,9 @@ pub struct GammaGammaParams {
     pub gamma: f64,
 }
 
+/// A customer's log-likelihood (and, with `grad`, its gradient in (p, q, γ) times the weight
+/// added to `grad`), given ln Γ(q) and ψ(q): [`row_log_likelihood_cached`] with every piece
+/// computed here.
 #[inline]
 fn row_log_likelihood(
     th: &GammaGammaParams,
@@ -44,20 +47,15 @@ fn row_log_likelihood(
     m: f64,
     grad: Option<(&mut [f64; 3], f64)>,
 ) -> f64 {
-    let (p, q, g) = (th.p, th.q, th.gamma);
-    let px = p * x;
-    let ln_gxm = (g + x * m).ln();
-    let (ln_m, ln_x, ln_g) = (m.ln(), x.ln(), g.ln());
-    let value =
-        ln_gamma(px + q) - ln_gamma(px) - ln_gamma_q + q * ln_g + (px - 1.0) * ln_m + px * ln_x
-            - (px + q) * ln_gxm;
-    if let Some((gr, w)) = grad {
-        let psi_pxq = digamma(px + q);
-        gr[0] += w * x * (psi_pxq - digamma(px) + ln_m + ln_x - ln_gxm);
-        gr[1] += w * (psi_pxq - psi_q + ln_g - ln_gxm);
-        gr[2] += w * (q / g - (px + q) / (g + x * m));
-    }
-    value
+    let row = SpendRow {
+        x,
+        m,
+        w: 1.0,
+        ln_m: m.ln(),
+        ln_x: x.ln(),
+    };
+    let per_x = PerX::new(x, th, grad.is_some());
+    row_log_likelihood_cached(th, ln_gamma_q, psi_q, th.gamma.ln(), &per_x, &row, grad)
 }
 
 /// A row of a fit on the fitting scale: x, mean spend m and weight w, with ln m and ln x (the
@@ -70,7 +68,8 @@ pub(crate) struct SpendRow {
     ln_x: f64,
 }
 
-/// The special functions of p·x that [`row_log_likelihood`] computes per row, for one x.
+/// The special functions of p·x a row's likelihood needs, for one x (the digammas only with
+/// the gradient).
 struct PerX {
     x: f64,
     ln_gamma_pxq: f64,
@@ -80,7 +79,7 @@ struct PerX {
 }
 
 impl PerX {
-    fn new(x: f64, th: &GammaGammaParams) -> Self {
+    fn new(x: f64, th: &GammaGammaParams, with_psi: bool) -> Self {
         if x.is_nan() {
             return Self {
                 x,
@@ -95,15 +94,20 @@ impl PerX {
             x,
             ln_gamma_pxq: ln_gamma(px + th.q),
             ln_gamma_px: ln_gamma(px),
-            psi_pxq: digamma(px + th.q),
-            psi_px: digamma(px),
+            psi_pxq: if with_psi {
+                digamma(px + th.q)
+            } else {
+                f64::NAN
+            },
+            psi_px: if with_psi { digamma(px) } else { f64::NAN },
         }
     }
 }
 
-/// [`row_log_likelihood`] from the pieces computed once per fit (`row`'s logarithms), per
-/// evaluation (`ln_gamma_q`, `psi_q`, `ln_g` = ln γ) and per distinct x (`per_x`): the same
-/// operations in the same order on the same values, so the same bits.
+/// A row's log-likelihood (Fader & Hardie 2013 eq. 4, see [`GammaGammaParams::log_likelihood`])
+/// from the pieces a fit computes once per fit (`row`'s logarithms), per evaluation
+/// (`ln_gamma_q`, `psi_q`, `ln_g` = ln γ) and per distinct x (`per_x`); with `grad`, the
+/// gradient in (p, q, γ) times the weight added to it.
 #[inline]
 fn row_log_likelihood_cached(
     th: &GammaGammaParams,
@@ -458,10 +462,10 @@ impl FitModel<3> for ShiftedQ {
         let ln_g = p.gamma.ln();
         let mut sum = NllSum::new(g, opg);
         // the special functions of p·x once per distinct x (compressed rows come sorted by x)
-        let mut per_x = PerX::new(f64::NAN, &p);
+        let mut per_x = PerX::new(f64::NAN, &p, true);
         for row in scaled.iter() {
             if row.x.to_bits() != per_x.x.to_bits() {
-                per_x = PerX::new(row.x, &p);
+                per_x = PerX::new(row.x, &p, true);
             }
             sum.add(row.w, |gr| {
                 row_log_likelihood_cached(&p, lq, pq, ln_g, &per_x, row, Some((gr, 1.0)))
@@ -665,7 +669,7 @@ mod tests {
             let v0 = row_log_likelihood(&th, lq, pq, x, m, Some((&mut g0, w)));
             let row = SpendRow { x, m, w, ln_m: m.ln(), ln_x: x.ln() };
             let mut g1 = [0.0; 3];
-            let v1 = row_log_likelihood_cached(&th, lq, pq, gamma.ln(), &PerX::new(x, &th), &row, Some((&mut g1, w)));
+            let v1 = row_log_likelihood_cached(&th, lq, pq, gamma.ln(), &PerX::new(x, &th, true), &row, Some((&mut g1, w)));
             proptest::prop_assert_eq!(v0.to_bits(), v1.to_bits());
             proptest::prop_assert_eq!(g0.map(f64::to_bits), g1.map(f64::to_bits));
         }
