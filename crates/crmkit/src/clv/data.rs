@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::math::optimize::Interrupt;
-use crate::runtime::hash::FxHashMap;
+use crate::runtime::hash::{FxHashMap, KeyNumbering};
 use crate::{CrmkitError, Result};
 
 /// Whether a finite `x` ≥ 0 is a whole number, without a call to `trunc` (this runs once per
@@ -195,7 +195,7 @@ impl BtydData {
     /// assert_eq!(c.weights(), &[2.0, 1.0]);
     /// ```
     pub fn compress(&self) -> Self {
-        let (x, t_x, t, weights) = compress_rows(&self.x, &self.t_x, &self.t, &self.weights);
+        let ([x, t_x, t], weights) = compress_rows([&self.x, &self.t_x, &self.t], &self.weights);
         Self { x, t_x, t, weights }
     }
 
@@ -461,46 +461,27 @@ pub(crate) fn distinct_index(values: &[f64]) -> (Vec<f64>, Vec<usize>) {
     )
 }
 
-/// Merges equal (a, b, c) rows (summing weights), drops zero weights and sorts the distinct rows
-/// by (a, b, c). Rows are merged through a hash map first, so only the distinct rows are sorted
-/// (CDNOW × 100: 1,016 of 235,700).
-fn compress_rows(
-    a: &[f64],
-    b: &[f64],
-    c: &[f64],
-    w: &[f64],
-) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
-    // +0.0 turns −0.0 into 0.0, so equal values share one key
-    let key = |i: usize| {
-        [
-            (a[i] + 0.0).to_bits(),
-            (b[i] + 0.0).to_bits(),
-            (c[i] + 0.0).to_bits(),
-        ]
-    };
-    let mut seen: FxHashMap<[u64; 3], usize> = FxHashMap::default();
-    seen.reserve(a.len().min(1 << 16));
-    let mut rows: Vec<([u64; 3], f64)> = Vec::new();
-    for i in 0..a.len() {
-        if w[i] > 0.0 {
-            let next = rows.len();
-            let k = *seen.entry(key(i)).or_insert(next);
-            if k == next {
-                rows.push(([a[i], b[i], c[i]].map(order_key), 0.0));
+/// Merges equal rows of `N` columns (summing weights), drops zero weights and sorts the distinct
+/// rows by their values, first column first. Rows are numbered through a [`KeyNumbering`] first,
+/// so only the distinct rows are sorted (CDNOW × 100: 1,016 of 235,700).
+fn compress_rows<const N: usize>(cols: [&[f64]; N], w: &[f64]) -> ([Vec<f64>; N], Vec<f64>) {
+    // order keys turn −0.0 into 0.0, so equal values share one key
+    let mut numbers = KeyNumbering::<N>::with_capacity(w.len().min(1 << 10));
+    let mut weights: Vec<f64> = Vec::new();
+    for (i, &wi) in w.iter().enumerate() {
+        if wi > 0.0 {
+            let k = numbers.number(std::array::from_fn(|j| order_key(cols[j][i]))) as usize;
+            if k == weights.len() {
+                weights.push(0.0);
             }
-            rows[k].1 += w[i];
+            weights[k] += wi;
         }
     }
     // integer keys compare faster than chained `total_cmp` (CDNOW: 20 instead of 70 µs)
+    let mut rows: Vec<([u64; N], f64)> = numbers.into_keys().into_iter().zip(weights).collect();
     rows.sort_unstable_by_key(|p| p.0);
-    let mut out: (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) = Default::default();
-    for ([ka, kb, kc], rw) in rows {
-        out.0.push(from_order_key(ka));
-        out.1.push(from_order_key(kb));
-        out.2.push(from_order_key(kc));
-        out.3.push(rw);
-    }
-    out
+    let columns = std::array::from_fn(|j| rows.iter().map(|r| from_order_key(r.0[j])).collect());
+    (columns, rows.into_iter().map(|r| r.1).collect())
 }
 
 /// An integer whose order is `f64::total_cmp`'s, of `v + 0.0` (so −0.0 and 0.0 share a key).
@@ -659,14 +640,11 @@ fn distinct_keys<const N: usize>(
         crate::runtime::parallel::map_chunks_min(partitions, 2 * per_thread, |start, end| {
             let mut poll = Poll::new(interrupt);
             let width = end - start;
-            let mut maps: Vec<FxHashMap<[u64; N], u32>> =
-                (0..width).map(|_| FxHashMap::default()).collect();
-            for m in &mut maps {
-                // grown as needed: summaries often repeat, and a table sized for every row
-                // would cost fresh (faulted-in) pages on each call
-                m.reserve((n / partitions).min(1 << 10));
-            }
-            let mut keys: Vec<Vec<[u64; N]>> = vec![Vec::new(); width];
+            // grown as needed: summaries often repeat, and a table sized for every row would
+            // cost fresh (faulted-in) pages on each call
+            let mut maps: Vec<KeyNumbering<N>> = (0..width)
+                .map(|_| KeyNumbering::with_capacity((n / partitions).min(1 << 10)))
+                .collect();
             let mut firsts: Vec<Vec<usize>> = vec![Vec::new(); width];
             let mut local = Vec::with_capacity(if partitions == 1 { n } else { n / 2 });
             for row in 0..n {
@@ -679,14 +657,13 @@ fn distinct_keys<const N: usize>(
                     continue;
                 }
                 let slot = p - start;
-                let next = keys[slot].len() as u32;
-                let id = *maps[slot].entry(k).or_insert(next);
-                if id == next {
-                    keys[slot].push(k);
+                let id = maps[slot].number(k);
+                if id as usize == firsts[slot].len() {
                     firsts[slot].push(row);
                 }
                 local.push(id);
             }
+            let keys = maps.into_iter().map(KeyNumbering::into_keys).collect();
             Ok((keys, firsts, local))
         });
     let mut all_keys = Vec::new();
@@ -1284,8 +1261,9 @@ impl SpendData {
     /// [`CrmkitError::EmptyInput`] when nobody has x > 0.
     pub fn repeaters(x: &[f64], mean_spend: &[f64]) -> Result<Self> {
         CrmkitError::check_len("mean_spend", x.len(), mean_spend.len())?;
-        let mut kept_x = Vec::new();
-        let mut kept_m = Vec::new();
+        // room for every row: pages are only touched as they are written
+        let mut kept_x = Vec::with_capacity(x.len());
+        let mut kept_m = Vec::with_capacity(x.len());
         for (row, (&xi, &mi)) in x.iter().zip(mean_spend).enumerate() {
             if !(xi.is_finite() && xi >= 0.0 && xi.fract() == 0.0) {
                 return Err(CrmkitError::invalid_value(
@@ -1322,9 +1300,7 @@ impl SpendData {
     /// assert_eq!(d.len(), 1);
     /// ```
     pub fn compress(&self) -> Self {
-        let zeros = vec![0.0; self.x.len()];
-        let (x, mean_spend, _, weights) =
-            compress_rows(&self.x, &self.mean_spend, &zeros, &self.weights);
+        let ([x, mean_spend], weights) = compress_rows([&self.x, &self.mean_spend], &self.weights);
         Self {
             x,
             mean_spend,
@@ -1734,7 +1710,7 @@ impl DiscreteData {
     /// assert_eq!(d.weights(), &[2.0]);
     /// ```
     pub fn compress(&self) -> Self {
-        let (x, t_x, n, weights) = compress_rows(&self.x, &self.t_x, &self.n, &self.weights);
+        let ([x, t_x, n], weights) = compress_rows([&self.x, &self.t_x, &self.n], &self.weights);
         Self { x, t_x, n, weights }
     }
 

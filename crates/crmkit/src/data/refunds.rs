@@ -15,6 +15,8 @@
 //!   Per-customer outputs keep every customer in input order: a left-out customer's value is
 //!   NaN (Rust) / missing (Python) and the report lists its row.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::clv::{
@@ -194,8 +196,11 @@ impl SpendExclusions {
         })
     }
 
-    /// `column` without the left-out rows.
-    fn keep<T: Copy>(&self, column: &[T]) -> Vec<T> {
+    /// `column` without the left-out rows (borrowed when none is left out).
+    fn keep<'a, T: Copy>(&self, column: &'a [T]) -> Cow<'a, [T]> {
+        if self.rows.is_empty() {
+            return Cow::Borrowed(column);
+        }
         let mut out = Vec::with_capacity(column.len() - self.rows.len().min(column.len()));
         let mut skip = self.rows.iter().peekable();
         for (row, &v) in column.iter().enumerate() {
@@ -205,7 +210,7 @@ impl SpendExclusions {
                 out.push(v);
             }
         }
-        out
+        Cow::Owned(out)
     }
 
     /// The row of the full table of the `kept`-th kept row.
@@ -251,8 +256,8 @@ impl SpendExclusions {
         if self.rows.is_empty() {
             return compute(columns);
         }
-        let kept: Vec<Vec<f64>> = columns.iter().map(|c| self.keep(c)).collect();
-        let views: [&[f64]; N] = std::array::from_fn(|i| kept[i].as_slice());
+        let kept: Vec<Cow<'_, [f64]>> = columns.iter().map(|c| self.keep(c)).collect();
+        let views: [&[f64]; N] = std::array::from_fn(|i| &*kept[i]);
         let values = compute(views).map_err(|e| e.map_row(|r| self.full_row(r)))?;
         Ok(self.restore(n, values))
     }
@@ -545,12 +550,16 @@ mod tests {
             rows: vec![0, 2, 3, 7],
         };
         let column: Vec<f64> = (0..9).map(f64::from).collect();
+        assert!(matches!(
+            SpendExclusions::default().keep(&column),
+            Cow::Borrowed(_)
+        ));
         let kept = e.keep(&column);
-        assert_eq!(kept, vec![1.0, 4.0, 5.0, 6.0, 8.0]);
+        assert_eq!(*kept, [1.0, 4.0, 5.0, 6.0, 8.0]);
         for (k, v) in kept.iter().enumerate() {
             assert_eq!(e.full_row(k) as f64, *v);
         }
-        let back = e.restore(9, kept);
+        let back = e.restore(9, kept.into_owned());
         for (row, v) in back.iter().enumerate() {
             assert!(if e.rows.contains(&row) {
                 v.is_nan()
