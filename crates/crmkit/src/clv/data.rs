@@ -509,10 +509,9 @@ const POLL_ROWS: usize = 1 << 16;
 /// Distinct rows per task of [`CompressedBtyd::map`], each task looking at the interrupt hook
 /// first: CDNOW's 1,016 distinct rows make 4 tasks, which two threads share evenly.
 const MAP_BLOCK: usize = 256;
-/// From this many input rows the hashing is split over threads by hash partition.
-const PARALLEL_HASH_ROWS: usize = 524_288;
-/// Hash partitions of a parallel compression (each thread takes a contiguous range of them).
-const HASH_PARTITIONS: usize = 8;
+/// From this many input rows the hashing is split over threads, one block of rows each (CDNOW
+/// × 100, 235,700 rows: 2.0 ms on one thread).
+const PARALLEL_HASH_ROWS: usize = 1 << 17;
 /// The shortest time between two calls of the interrupt hook from one thread.
 const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
 
@@ -592,25 +591,18 @@ impl<'a> SharedPoll<'a> {
     }
 }
 
-/// A 64-bit mix of a row key, for choosing its hash partition.
-fn partition_of<const N: usize>(key: &[u64; N]) -> usize {
-    let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
-    for &k in key {
-        h = (h ^ k).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        h ^= h >> 31;
-    }
-    // the top bits are the best mixed
-    (h >> 61) as usize % HASH_PARTITIONS
-}
-
 /// Distinct row keys, the first input row of each, and each input row's distinct row.
 type DistinctKeys<const N: usize> = (Vec<[u64; N]>, Vec<usize>, Vec<u32>);
 
 /// The distinct rows of `N` parallel columns: their keys ([`order_key`] of each value, so −0.0
-/// and 0.0 are one value), per distinct row the first input row holding it, and per input row
-/// its distinct row. Rows are hashed once; from [`PARALLEL_HASH_ROWS`] rows on the work is
-/// split over threads by hash partition (each thread scans the rows and keeps those of its
-/// partitions, so no two threads share a table). The order of the distinct rows is unspecified.
+/// and 0.0 are one value) numbered in order of first appearance, per distinct row the first
+/// input row holding it, and per input row its distinct row.
+///
+/// From [`PARALLEL_HASH_ROWS`] rows the rows are cut into one contiguous block per thread, each
+/// numbered in its own [`KeyNumbering`] on the pool; then the blocks' distinct keys are numbered
+/// in the first block's table, block after block (a look-up per distinct key of a block, not
+/// per row), and each block's rows are renumbered through that small map. The result is the
+/// one-table numbering exactly, whatever the thread count.
 fn distinct_keys<const N: usize>(
     cols: [&[f64]; N],
     interrupt: &Interrupt,
@@ -623,91 +615,70 @@ fn distinct_keys<const N: usize>(
             "at most 4,294,967,295 customer rows can be compressed at once",
         ));
     }
-    let key = |row: usize| -> [u64; N] { std::array::from_fn(|j| order_key(cols[j][row])) };
-    let partitions = if n >= PARALLEL_HASH_ROWS && crate::runtime::parallel::num_threads() > 1 {
-        HASH_PARTITIONS
+    let threads = crate::runtime::parallel::num_threads().max(1);
+    let block = if n >= PARALLEL_HASH_ROWS {
+        n.div_ceil(threads)
     } else {
-        1
+        n.max(1)
     };
-    // one thread per range of partitions: its distinct keys and first rows per partition, and
-    // the partition-local id of each of its rows (in row order)
-    type Part<const N: usize> = (Vec<Vec<[u64; N]>>, Vec<Vec<usize>>, Vec<u32>);
-    // each thread scans every row, so split the partitions into one range per thread (a range
-    // per partition would repeat the scan once per partition)
-    let threads = crate::runtime::parallel::num_threads().clamp(1, partitions);
-    let per_thread = partitions.div_ceil(threads);
-    let parts: Vec<Result<Part<N>>> =
-        crate::runtime::parallel::map_chunks_min(partitions, 2 * per_thread, |start, end| {
+    distinct_keys_in_blocks(cols, interrupt, block)
+}
+
+/// [`distinct_keys`] with the rows cut into blocks of `block` rows (the same result for any
+/// block size).
+fn distinct_keys_in_blocks<const N: usize>(
+    cols: [&[f64]; N],
+    interrupt: &Interrupt,
+    block: usize,
+) -> Result<DistinctKeys<N>> {
+    let n = cols[0].len();
+    let key = |row: usize| -> [u64; N] { std::array::from_fn(|j| order_key(cols[j][row])) };
+    // per block: its numbering, the first row of each of its keys and its rows' local numbers
+    type Block<const N: usize> = (KeyNumbering<N>, Vec<usize>, Vec<u32>);
+    let blocks: Vec<Result<Block<N>>> =
+        crate::runtime::parallel::map_blocks(n, block, PARALLEL_HASH_ROWS, |start, end| {
             let mut poll = Poll::new(interrupt);
-            let width = end - start;
             // grown as needed: summaries often repeat, and a table sized for every row would
             // cost fresh (faulted-in) pages on each call
-            let mut maps: Vec<KeyNumbering<N>> = (0..width)
-                .map(|_| KeyNumbering::with_capacity((n / partitions).min(1 << 10)))
-                .collect();
-            let mut firsts: Vec<Vec<usize>> = vec![Vec::new(); width];
-            let mut local = Vec::with_capacity(if partitions == 1 { n } else { n / 2 });
-            for row in 0..n {
+            let mut numbers = KeyNumbering::with_capacity((end - start).min(1 << 10));
+            let mut firsts = Vec::new();
+            let mut local = Vec::with_capacity(end - start);
+            for row in start..end {
                 if row % POLL_ROWS == POLL_ROWS - 1 {
                     poll.check("compressing customer summaries")?;
                 }
-                let k = key(row);
-                let p = if partitions == 1 { 0 } else { partition_of(&k) };
-                if p < start || p >= end {
-                    continue;
-                }
-                let slot = p - start;
-                let id = maps[slot].number(k);
-                if id as usize == firsts[slot].len() {
-                    firsts[slot].push(row);
+                let id = numbers.number(key(row));
+                if id as usize == firsts.len() {
+                    firsts.push(row);
                 }
                 local.push(id);
             }
-            let keys = maps.into_iter().map(KeyNumbering::into_keys).collect();
-            Ok((keys, firsts, local))
+            Ok((numbers, firsts, local))
         });
-    let mut all_keys = Vec::new();
-    let mut all_first = Vec::new();
-    // offset of each partition's ids, and each thread's partition range and local ids
-    let mut offsets = vec![0u32; partitions];
-    let mut locals = Vec::new();
-    let mut p = 0;
-    for part in parts {
-        let (keys, firsts, local) = part?;
-        for (k, f) in keys.into_iter().zip(firsts) {
-            offsets[p] = all_keys.len() as u32;
-            all_keys.extend(k);
-            all_first.extend(f);
-            p += 1;
-        }
-        locals.push((p, local));
-    }
-    let index = if partitions == 1 {
-        locals.pop().map(|(_, l)| l).unwrap_or_default()
-    } else {
-        // which thread holds a partition, then each input row's global id, in row order
-        let mut owner = vec![0usize; partitions];
-        let mut lo = 0;
-        for (t, (hi, _)) in locals.iter().enumerate() {
-            owner[lo..*hi].iter_mut().for_each(|o| *o = t);
-            lo = *hi;
-        }
-        let mut cursor = vec![0usize; locals.len()];
-        let mut poll = Poll::new(interrupt);
-        let mut index = Vec::with_capacity(n);
-        for row in 0..n {
-            if row % POLL_ROWS == POLL_ROWS - 1 {
-                poll.check("compressing customer summaries")?;
-            }
-            let p = partition_of(&key(row));
-            let t = owner[p];
-            let local = locals[t].1.get(cursor[t]).copied().unwrap_or(0);
-            cursor[t] += 1;
-            index.push(offsets[p] + local);
-        }
-        index
+    let mut blocks = blocks.into_iter();
+    let Some(first_block) = blocks.next() else {
+        return Ok(Default::default());
     };
-    Ok((all_keys, all_first, index))
+    let (mut numbers, mut firsts, mut index) = first_block?;
+    let mut poll = Poll::new(interrupt);
+    for later in blocks {
+        let (block_numbers, block_firsts, local) = later?;
+        poll.check("compressing customer summaries")?;
+        let global: Vec<u32> = block_numbers
+            .into_keys()
+            .into_iter()
+            .zip(block_firsts)
+            .map(|(key, first)| {
+                let id = numbers.number(key);
+                if id as usize == firsts.len() {
+                    firsts.push(first);
+                }
+                id
+            })
+            .collect();
+        index.extend(local.into_iter().map(|l| global[l as usize]));
+    }
+    Ok((numbers.into_keys(), firsts, index))
 }
 
 /// Rows per task of [`map_rows_remembered`].
@@ -2185,6 +2156,23 @@ mod tests {
                 "{n} rows"
             );
         }
+    }
+
+    /// Blocks numbered apart and merged give the one-table numbering exactly: keys in order of
+    /// first appearance, their first rows, every row's number.
+    #[test]
+    fn distinct_keys_are_the_same_for_any_block_size() {
+        let (mut x, t_x, t) = repeated_rows(5_000);
+        x[17] = -0.0; // one value, whatever its sign of zero
+        let one = distinct_keys_in_blocks([&x, &t_x, &t], &Interrupt::default(), x.len()).unwrap();
+        assert!(one.0.len() > 100 && one.0.len() < 5_000);
+        for block in [1, 7, 1_000, 2_500, 4_999] {
+            let split =
+                distinct_keys_in_blocks([&x, &t_x, &t], &Interrupt::default(), block).unwrap();
+            assert_eq!(split, one, "block {block}");
+        }
+        let none = distinct_keys_in_blocks::<3>([&[], &[], &[]], &Interrupt::default(), 1).unwrap();
+        assert!(none.0.is_empty() && none.2.is_empty());
     }
 
     #[test]
