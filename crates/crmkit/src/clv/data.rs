@@ -10,7 +10,7 @@ use crate::{CrmkitError, Result};
 /// customer row): every f64 from 2^52 on is whole, and below it the round trip through `u64`
 /// is exact for whole numbers only.
 #[inline]
-fn is_whole(x: f64) -> bool {
+pub(crate) fn is_whole(x: f64) -> bool {
     x >= 4_503_599_627_370_496.0 || (x as u64) as f64 == x
 }
 
@@ -1236,7 +1236,7 @@ impl SpendData {
         let mut kept_x = Vec::with_capacity(x.len());
         let mut kept_m = Vec::with_capacity(x.len());
         for (row, (&xi, &mi)) in x.iter().zip(mean_spend).enumerate() {
-            if !(xi.is_finite() && xi >= 0.0 && xi.fract() == 0.0) {
+            if !(xi.is_finite() && xi >= 0.0 && is_whole(xi)) {
                 return Err(CrmkitError::invalid_value(
                     "x",
                     row,
@@ -1566,7 +1566,7 @@ impl RetentionData {
 
 /// Checks one discrete-time customer summary (BG/BB).
 pub(crate) fn check_discrete(row: usize, x: f64, t_x: f64, n: f64) -> Result<()> {
-    let whole = |v: f64| v.is_finite() && v >= 0.0 && v.fract() == 0.0;
+    let whole = |v: f64| v.is_finite() && v >= 0.0 && is_whole(v);
     if !whole(x) {
         return Err(CrmkitError::invalid_value(
             "x",

@@ -224,7 +224,7 @@ impl GammaGammaParams {
     /// w = px / (px + q − 1), 1 − w taken as (q − 1)/(px + q − 1) (no cancellation).
     pub fn expected_spend_one(&self, x: f64, mean_spend: f64) -> Result<f64> {
         let population = self.population_mean_spend()?;
-        if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0) {
+        if !(x.is_finite() && x >= 0.0 && super::data::is_whole(x)) {
             return Err(CrmkitError::invalid_value(
                 "x",
                 0,
