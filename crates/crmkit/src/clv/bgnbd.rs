@@ -593,10 +593,14 @@ impl FitModel<4> for BgNbd {
     fn likelihood<'a>(&'a self, base: &'a BtydData, scale: f64) -> Likelihood<Self::Part<'a>> {
         let scaled = base.rescaled(scale);
         Likelihood::Split {
-            parts: scaled.halves().map(|d| {
-                let times = d.time_index();
-                (d, times, Vec::new())
-            }),
+            parts: scaled
+                .halves()
+                .into_iter()
+                .map(|d| {
+                    let times = d.time_index();
+                    (d, times, Vec::new())
+                })
+                .collect(),
             rows: scaled.len(),
         }
     }

@@ -124,8 +124,8 @@ pub(crate) enum Likelihood<P> {
     /// As a sum over two parts of the rows, split over the pool from
     /// [`FitModel::THREADED_ROWS`] rows ([`fit_log_params_split`]).
     Split {
-        /// The two parts, each with its own tables.
-        parts: [P; 2],
+        /// The parts, each with its own tables.
+        parts: Vec<P>,
         /// The number of rows of both parts.
         rows: usize,
     },

@@ -433,7 +433,7 @@ impl FitModel<4> for MbgNbd {
     fn likelihood<'a>(&'a self, base: &'a BtydData, scale: f64) -> Likelihood<BtydData> {
         let scaled = base.rescaled(scale);
         Likelihood::Split {
-            parts: scaled.halves(),
+            parts: scaled.halves().into(),
             rows: scaled.len(),
         }
     }

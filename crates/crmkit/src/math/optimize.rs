@@ -11,7 +11,7 @@
 
 use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -1341,24 +1341,22 @@ pub(crate) const THREADED_FIT_ROWS: usize = 256;
 /// rows (parts of 50 µs, as long as Pareto/NBD's at 1,400 rows) the pool is used.
 pub(crate) const BG_FAMILY_THREADED_ROWS: usize = 4096;
 
+/// One part's (or subtree's) value, gradient and outer product.
+type PartSum<const N: usize> = (f64, [f64; N], [[f64; N]; N]);
+
 /// `a` + `b` for two parts' values, gradients and outer products, in this order.
 fn add_parts<const N: usize>(
-    (v1, g1, o1): (f64, [f64; N], [[f64; N]; N]),
-    (v2, g2, o2): (f64, [f64; N], [[f64; N]; N]),
-    g: &mut [f64; N],
-    opg: Option<&mut [[f64; N]; N]>,
-) -> f64 {
-    for i in 0..N {
-        g[i] = g1[i] + g2[i];
-    }
-    if let Some(o) = opg {
-        for i in 0..N {
-            for j in 0..N {
-                o[i][j] = o1[i][j] + o2[i][j];
-            }
-        }
-    }
-    v1 + v2
+    (v1, g1, o1): PartSum<N>,
+    (v2, g2, o2): PartSum<N>,
+    want_opg: bool,
+) -> PartSum<N> {
+    let g = std::array::from_fn(|i| g1[i] + g2[i]);
+    let o = if want_opg {
+        std::array::from_fn(|i| std::array::from_fn(|j| o1[i][j] + o2[i][j]))
+    } else {
+        [[0.0; N]; N]
+    };
+    (v1 + v2, g, o)
 }
 
 /// One part's value, gradient and (when `want_opg`) outer product.
@@ -1367,32 +1365,86 @@ fn eval_part<const N: usize, P>(
     part: &mut P,
     theta: &[f64; N],
     want_opg: bool,
-) -> (f64, [f64; N], [[f64; N]; N]) {
+) -> PartSum<N> {
     let mut g = [0.0; N];
     let mut o = [[0.0; N]; N];
     let v = eval(part, theta, &mut g, want_opg.then_some(&mut o));
     (v, g, o)
 }
 
-/// [`fit_log_params_multi`] for a negative log-likelihood that is a sum over two parts of the
+/// The sum over `parts` as a binary tree fixed by their number alone: the first ⌊n/2⌋ parts'
+/// sum plus the other parts' sum, each summed the same way (two parts: first + second). With
+/// `pooled`, the two halves go to [`rayon::join`]: the thread keeps the first and offers the
+/// second to whichever pool thread is awake, and so on down the tree, so a thread that wakes
+/// late still finds the unstarted parts to take; the additions stay the same whoever runs
+/// which part, so the result is the same bit for bit on one thread or many.
+fn eval_tree<const N: usize, P: Send>(
+    eval: &(impl Fn(&mut P, &[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64 + Sync),
+    parts: &mut [P],
+    theta: &[f64; N],
+    want_opg: bool,
+    pooled: bool,
+) -> PartSum<N> {
+    match parts {
+        [] => (0.0, [0.0; N], [[0.0; N]; N]),
+        [part] => eval_part(eval, part, theta, want_opg),
+        _ => {
+            let (first, second) = parts.split_at_mut(parts.len() / 2);
+            let (a, b) = if pooled {
+                rayon::join(
+                    || eval_tree(eval, first, theta, want_opg, true),
+                    || eval_tree(eval, second, theta, want_opg, true),
+                )
+            } else {
+                (
+                    eval_tree(eval, first, theta, want_opg, false),
+                    eval_tree(eval, second, theta, want_opg, false),
+                )
+            };
+            add_parts(a, b, want_opg)
+        }
+    }
+}
+
+/// [`eval_tree`] into the optimiser's gradient and outer product.
+fn eval_into<const N: usize, P: Send>(
+    eval: &(impl Fn(&mut P, &[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64 + Sync),
+    parts: &mut [P],
+    theta: &[f64; N],
+    g: &mut [f64; N],
+    opg: Option<&mut [[f64; N]; N]>,
+    pooled: bool,
+) -> f64 {
+    let (v, gs, os) = eval_tree(eval, parts, theta, opg.is_some(), pooled);
+    *g = gs;
+    if let Some(o) = opg {
+        *o = os;
+    }
+    v
+}
+
+/// [`fit_log_params_multi`] for a negative log-likelihood that is a sum over parts of the
 /// rows, each with its own tables (`parts`, evaluated by `eval`), always added in the same
-/// order (first + second), so the result never depends on the machine or the number of threads.
+/// order (the fixed tree of [`eval_tree`]), so the result never depends on the machine or the
+/// number of threads.
 ///
 /// From `threaded_from` rows ([`THREADED_FIT_ROWS`], [`BG_FAMILY_THREADED_ROWS`]) and with a
-/// pool of two threads or more, the whole fit runs as
-/// one job on the pool and each evaluation splits its two parts with [`rayon::join`]: an idle
-/// pool thread takes the second part while the fit's thread works on the first, and when none
-/// is free the fit's thread takes it back itself, with no wake-up of the calling thread in
-/// between (CDNOW: 1,016 distinct rows, an evaluation of 25 to 150 µs). The calling thread
-/// sleeps meanwhile, waking every 50 ms to call the interrupt hook (Python's signal handlers
-/// only run there); the fit reads the hook's answer at its next evaluation. A fit on a pool
-/// thread already (a bootstrap) runs there, with `join` for the parts. Below the threshold, or
-/// with one thread, both parts run on the calling thread, one after the other.
+/// pool of two threads or more, the whole fit runs as one job on the pool and each evaluation
+/// spreads its parts with nested [`rayon::join`]: the fit's thread works through the parts
+/// from the first while an idle pool thread takes the unstarted ones from the other end, and
+/// when none is free the fit's thread takes them all itself, with no wake-up of the calling
+/// thread in between. Several parts per thread let a pool thread that wakes late (tens of µs
+/// on a virtual machine) still share the evaluation it woke for, and keep it awake for the
+/// next. The calling thread sleeps meanwhile, waking every 50 ms to call the interrupt hook
+/// (Python's signal handlers only run there); the fit reads the hook's answer at its next
+/// evaluation. A fit on a pool thread already (a bootstrap) runs there, with `join` for the
+/// parts. Below the threshold, or with one thread, the parts run on the calling thread, one
+/// after the other, added in the same tree.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn fit_log_params_split<const N: usize, P: Send>(
     model: &str,
     names: [&str; N],
-    parts: [P; 2],
+    mut parts: Vec<P>,
     rows: usize,
     threaded_from: usize,
     eval: impl Fn(&mut P, &[f64; N], &mut [f64; N], Option<&mut [[f64; N]; N]>) -> f64 + Sync,
@@ -1402,14 +1454,12 @@ pub(crate) fn fit_log_params_split<const N: usize, P: Send>(
     opts: &FitOptions,
     lower_boundary_ok: [bool; N],
 ) -> Result<LogFit<N>> {
-    let [mut first, mut second] = parts;
     let eval = &eval;
-    let threaded = rows >= threaded_from && crate::runtime::parallel::num_threads() >= 2;
+    let threaded =
+        rows >= threaded_from && parts.len() >= 2 && crate::runtime::parallel::num_threads() >= 2;
     if !threaded {
         let nll = |theta: &[f64; N], g: &mut [f64; N], opg: Option<&mut [[f64; N]; N]>| {
-            let a = eval_part(eval, &mut first, theta, opg.is_some());
-            let b = eval_part(eval, &mut second, theta, opg.is_some());
-            add_parts(a, b, g, opg)
+            eval_into(eval, &mut parts, theta, g, opg, false)
         };
         return fit_log_params_multi(
             model,
@@ -1422,30 +1472,39 @@ pub(crate) fn fit_log_params_split<const N: usize, P: Send>(
             lower_boundary_ok,
         );
     }
-    let mut pooled = |interrupt: &FitOptions, poll_interval: Duration| {
-        let nll = |theta: &[f64; N], g: &mut [f64; N], opg: Option<&mut [[f64; N]; N]>| {
-            let want = opg.is_some();
-            let (a, b) = rayon::join(
-                || eval_part(eval, &mut first, theta, want),
-                || eval_part(eval, &mut second, theta, want),
+    // `helped`: a helper job keeps a second pool thread looking for the parts between the
+    // evaluations (`help_while`); only for a fit the calling thread waits for, not for one
+    // among the jobs of a parallel pass (whose pool threads have their own work)
+    let mut pooled = |interrupt: &FitOptions, poll_interval: Duration, helped: bool| {
+        let done = AtomicBool::new(false);
+        let alive = AtomicBool::new(false);
+        rayon::in_place_scope(|scope| {
+            let owner = rayon::current_thread_index();
+            let nll = |theta: &[f64; N], g: &mut [f64; N], opg: Option<&mut [[f64; N]; N]>| {
+                if helped && !alive.swap(true, Ordering::AcqRel) {
+                    let (done, alive) = (&done, &alive);
+                    scope.spawn(move |_| crate::runtime::parallel::help_while(done, alive, owner));
+                }
+                eval_into(eval, &mut parts, theta, g, opg, true)
+            };
+            let fit = fit_log_params_polled(
+                model,
+                names,
+                nll,
+                total_weight,
+                start,
+                restarts,
+                interrupt,
+                lower_boundary_ok,
+                poll_interval,
             );
-            add_parts(a, b, g, opg)
-        };
-        fit_log_params_polled(
-            model,
-            names,
-            nll,
-            total_weight,
-            start,
-            restarts,
-            interrupt,
-            lower_boundary_ok,
-            poll_interval,
-        )
+            done.store(true, Ordering::Release);
+            fit
+        })
     };
     if rayon::current_thread_index().is_some() {
         // on a pool thread already: `join` works from here, the hook is polled as usual
-        return pooled(opts, POLL_INTERVAL);
+        return pooled(opts, POLL_INTERVAL, false);
     }
     let hooked = opts.interrupt.is_set();
     crate::runtime::parallel::run_polled(
@@ -1462,7 +1521,7 @@ pub(crate) fn fit_log_params_split<const N: usize, P: Send>(
                 },
                 ..opts.clone()
             };
-            pooled(&on_pool, Duration::ZERO)
+            pooled(&on_pool, Duration::ZERO, true)
         },
     )
     .unwrap_or_else(|| {
@@ -1540,17 +1599,23 @@ mod tests {
         sum.finish()
     }
 
-    fn gamma_rows(n: usize) -> [Vec<f64>; 2] {
+    fn gamma_rows(n: usize) -> Vec<Vec<f64>> {
+        gamma_parts(n, 2)
+    }
+
+    /// `n` rows in `k` consecutive parts of about the same length.
+    fn gamma_parts(n: usize, k: usize) -> Vec<Vec<f64>> {
         // a deterministic spread of positive values (shape about 2, rate about 0.5)
         let ys: Vec<f64> = (0..n)
             .map(|i| 0.3 + 8.0 * ((i as f64 * 0.618_033_988_75).fract()).powf(1.7))
             .collect();
-        let (a, b) = ys.split_at(n / 2);
-        [a.to_vec(), b.to_vec()]
+        (0..k)
+            .map(|j| ys[j * n / k..(j + 1) * n / k].to_vec())
+            .collect()
     }
 
-    fn split_fit(rows: usize, parts: [Vec<f64>; 2], opts: &FitOptions) -> Result<LogFit<2>> {
-        let total = (parts[0].len() + parts[1].len()) as f64;
+    fn split_fit(rows: usize, parts: Vec<Vec<f64>>, opts: &FitOptions) -> Result<LogFit<2>> {
+        let total = parts.iter().map(Vec::len).sum::<usize>() as f64;
         fit_log_params_split(
             "toy",
             ["a", "b"],
@@ -1577,7 +1642,7 @@ mod tests {
         let above = split_fit(THREADED_FIT_ROWS, parts.clone(), &opts).unwrap();
         let inside =
             crate::runtime::parallel::install(|| split_fit(600, parts.clone(), &opts)).unwrap();
-        let [mut p1, mut p2] = parts;
+        let [mut p1, mut p2] = <[Vec<f64>; 2]>::try_from(parts).unwrap();
         let plain = fit_log_params_multi(
             "toy",
             ["a", "b"],
@@ -1585,7 +1650,12 @@ mod tests {
                 let want = opg.is_some();
                 let a = eval_part(&gamma_part, &mut p1, th, want);
                 let b = eval_part(&gamma_part, &mut p2, th, want);
-                add_parts(a, b, g, opg)
+                let (v, gs, os) = add_parts(a, b, want);
+                *g = gs;
+                if let Some(o) = opg {
+                    *o = os;
+                }
+                v
             },
             600.0,
             [1.0, 1.0],
@@ -1609,6 +1679,41 @@ mod tests {
             "{:?}",
             below.params
         );
+    }
+
+    /// Parts added in a fixed tree: for 1 to 9 parts, the fit on one thread, over the pool
+    /// (helped from outside it, and from a thread of the pool) and on a pool of one thread
+    /// give the same bits, and every number of parts the same optimum to 1e-12.
+    #[test]
+    fn split_fit_in_k_parts_is_the_same_on_every_path() {
+        let opts = FitOptions::default();
+        let one = split_fit(600, gamma_parts(600, 1), &opts).unwrap();
+        for k in 1..=9 {
+            let parts = gamma_parts(600, k);
+            let below = split_fit(THREADED_FIT_ROWS - 1, parts.clone(), &opts).unwrap();
+            let above = split_fit(600, parts.clone(), &opts).unwrap();
+            let inside =
+                crate::runtime::parallel::install(|| split_fit(600, parts.clone(), &opts)).unwrap();
+            for fit in [&above, &inside] {
+                assert_eq!(
+                    fit.params.map(f64::to_bits),
+                    below.params.map(f64::to_bits),
+                    "{k} parts"
+                );
+                assert_eq!(fit.log_likelihood.to_bits(), below.log_likelihood.to_bits());
+                assert_eq!(
+                    fit.covariance.map(|c| c.map(|r| r.map(f64::to_bits))),
+                    below.covariance.map(|c| c.map(|r| r.map(f64::to_bits)))
+                );
+            }
+            for i in 0..2 {
+                assert!((below.params[i] - one.params[i]).abs() <= 1e-9 * one.params[i]);
+            }
+            assert!(
+                (below.log_likelihood - one.log_likelihood).abs()
+                    <= 1e-12 * one.log_likelihood.abs()
+            );
+        }
     }
 
     /// Ctrl-C in Python: the hook runs on the calling thread only (Python's signal handlers

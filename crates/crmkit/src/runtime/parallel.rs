@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::error::{CrmkitError, Result};
 
@@ -430,6 +430,58 @@ pub fn run_polled<R: Send>(
     result
 }
 
+/// How long [`help_while`] looks for work without finding any before it gives up its thread:
+/// longer than the gaps between the steps of a fit (an optimiser step between two likelihood
+/// evaluations: a few µs), short enough that a thread is not held beyond a pause of the owner.
+pub const HELP_SPIN: Duration = Duration::from_micros(50);
+
+/// Runs on a pool thread, next to a thread (`owner`, its index in the pool) that keeps
+/// offering short jobs with [`rayon::join`] (the parts of the likelihood evaluations of a
+/// fit): takes those jobs as soon as they are offered ([`rayon::yield_now`] in a loop, no
+/// system call), until `done` turns true or no job came for [`HELP_SPIN`]; then clears `alive`
+/// and returns. Without it the pool thread would go back to sleep between two evaluations
+/// and wake for the next one only after tens of µs (a virtual CPU waking), as long as the
+/// part it woke for. The spin is bounded twice: by `done` (set when the owner's work ends, so
+/// nothing spins after it) and by [`HELP_SPIN`] without work. On the owner's own thread (a
+/// helper job the owner ran itself while waiting) it returns at once.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use crmkit::runtime::parallel::{help_while, install};
+/// let (done, alive) = (AtomicBool::new(false), AtomicBool::new(true));
+/// let sum: u64 = install(|| {
+///     let owner = rayon::current_thread_index();
+///     rayon::in_place_scope(|s| {
+///         s.spawn(|_| help_while(&done, &alive, owner));
+///         let total = (0..8u64).map(|i| { let (a, b) = rayon::join(|| i, || 2 * i); a + b }).sum();
+///         done.store(true, Ordering::Release);
+///         total
+///     })
+/// });
+/// assert_eq!(sum, 84);
+/// assert!(!alive.load(Ordering::Acquire));
+/// ```
+pub fn help_while(done: &AtomicBool, alive: &AtomicBool, owner: Option<usize>) {
+    if owner.is_none() || rayon::current_thread_index() != owner {
+        let mut idle_since = Instant::now();
+        let mut spins = 0u32;
+        while !done.load(Ordering::Acquire) {
+            if let Some(rayon::Yield::Executed) = rayon::yield_now() {
+                idle_since = Instant::now();
+                continue;
+            }
+            std::hint::spin_loop();
+            spins = spins.wrapping_add(1);
+            if spins % 16 == 0 && idle_since.elapsed() > HELP_SPIN {
+                break;
+            }
+        }
+    }
+    alive.store(false, Ordering::Release);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,5 +591,47 @@ mod tests {
             )
         });
         assert!(caught.is_err());
+    }
+
+    /// `help_while` takes the jobs its owner offers, ends once `done` is set or after
+    /// [`HELP_SPIN`] without work (clearing `alive` either way), and returns at once on the
+    /// owner's own thread.
+    #[test]
+    fn help_while_helps_and_stops() {
+        use std::sync::atomic::AtomicUsize;
+        // on the owner's thread: returns at once, though `done` is never set
+        let (done, alive) = (AtomicBool::new(false), AtomicBool::new(true));
+        let start = Instant::now();
+        install(|| help_while(&done, &alive, rayon::current_thread_index()));
+        assert!(!alive.load(Ordering::Acquire));
+        assert!(start.elapsed() < Duration::from_secs(1));
+        // no work at all: gives up after about HELP_SPIN (generously bounded here)
+        alive.store(true, Ordering::Release);
+        let start = Instant::now();
+        install(|| help_while(&done, &alive, None));
+        assert!(!alive.load(Ordering::Acquire));
+        assert!(start.elapsed() >= HELP_SPIN);
+        assert!(start.elapsed() < Duration::from_secs(5));
+        // next to an owner offering jobs: every job runs once, the helper ends with `done`
+        if num_threads() < 2 {
+            return;
+        }
+        let ran = AtomicUsize::new(0);
+        let (done, alive) = (AtomicBool::new(false), AtomicBool::new(true));
+        install(|| {
+            let owner = rayon::current_thread_index();
+            rayon::in_place_scope(|s| {
+                s.spawn(|_| help_while(&done, &alive, owner));
+                for _ in 0..200 {
+                    rayon::join(
+                        || ran.fetch_add(1, Ordering::Relaxed),
+                        || ran.fetch_add(1, Ordering::Relaxed),
+                    );
+                }
+                done.store(true, Ordering::Release);
+            });
+        });
+        assert_eq!(ran.load(Ordering::Relaxed), 400);
+        assert!(!alive.load(Ordering::Acquire));
     }
 }
