@@ -19,12 +19,14 @@
 //! - `avg_order_value` = `monetary / frequency`, and 0 when `frequency` is 0 (a customer whose
 //!   purchases all lie before the window keeps a row, with frequency and monetary 0).
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::Day;
 use crate::data::grouping::{FullId, GroupKey, Layout, StrKey, aggregate};
 use crate::data::transactions::{LogOptions, LogReport, Times, TransactionLog};
 use crate::math::exact_sum::{ExactWindow, Spills};
+use crate::runtime::parallel;
 use crate::{CrmkitError, Result};
 
 /// One record per customer: a row touches one cache line, not five.
@@ -182,7 +184,73 @@ pub fn rfm_features(
     collect(&acc, log.customers().first_rows(), &spills, report, as_of)
 }
 
-/// The output rows of the customers with a purchase, from their records in customer-code order.
+/// Customers per task of [`collect`] (tests split even small logs into several runs).
+const COLLECT_RUN: usize = if cfg!(test) { 16 } else { 1 << 15 };
+
+/// The output columns of a run of customers: disjoint parts of a result's columns.
+struct OutRows<'a> {
+    customer: &'a mut [u32],
+    first_row: &'a mut [u64],
+    first_purchase: &'a mut [i64],
+    last_purchase: &'a mut [i64],
+    days_since_last: &'a mut [i64],
+    frequency: &'a mut [i64],
+    monetary: &'a mut [f64],
+    avg_order_value: &'a mut [f64],
+}
+
+impl<'a> OutRows<'a> {
+    fn of(out: &'a mut RfmFeatures) -> Self {
+        Self {
+            customer: &mut out.customer,
+            first_row: &mut out.first_row,
+            first_purchase: &mut out.first_purchase,
+            last_purchase: &mut out.last_purchase,
+            days_since_last: &mut out.days_since_last,
+            frequency: &mut out.frequency,
+            monetary: &mut out.monetary,
+            avg_order_value: &mut out.avg_order_value,
+        }
+    }
+
+    /// The first `n` rows and the rest.
+    fn split_at(self, n: usize) -> (Self, Self) {
+        let (customer, customer_rest) = self.customer.split_at_mut(n);
+        let (first_row, first_row_rest) = self.first_row.split_at_mut(n);
+        let (first_purchase, first_purchase_rest) = self.first_purchase.split_at_mut(n);
+        let (last_purchase, last_purchase_rest) = self.last_purchase.split_at_mut(n);
+        let (days_since_last, days_since_last_rest) = self.days_since_last.split_at_mut(n);
+        let (frequency, frequency_rest) = self.frequency.split_at_mut(n);
+        let (monetary, monetary_rest) = self.monetary.split_at_mut(n);
+        let (avg_order_value, avg_order_value_rest) = self.avg_order_value.split_at_mut(n);
+        (
+            Self {
+                customer,
+                first_row,
+                first_purchase,
+                last_purchase,
+                days_since_last,
+                frequency,
+                monetary,
+                avg_order_value,
+            },
+            Self {
+                customer: customer_rest,
+                first_row: first_row_rest,
+                first_purchase: first_purchase_rest,
+                last_purchase: last_purchase_rest,
+                days_since_last: days_since_last_rest,
+                frequency: frequency_rest,
+                monetary: monetary_rest,
+                avg_order_value: avg_order_value_rest,
+            },
+        )
+    }
+}
+
+/// The output rows of the customers with a purchase, from their records in customer-code order
+/// (runs of customers on the pool: one pass counts each run's rows, the next writes them in
+/// place).
 fn collect(
     acc: &[Acc],
     first_rows: &[usize],
@@ -190,48 +258,75 @@ fn collect(
     mut report: LogReport,
     as_of: Day,
 ) -> Result<RfmFeatures> {
-    let with_purchase = acc.iter().filter(|a| a.last != Day::MIN).count();
-    let mut out = RfmFeatures {
-        customer: Vec::with_capacity(with_purchase),
-        first_row: Vec::with_capacity(with_purchase),
-        first_purchase: Vec::with_capacity(with_purchase),
-        last_purchase: Vec::with_capacity(with_purchase),
-        days_since_last: Vec::with_capacity(with_purchase),
-        frequency: Vec::with_capacity(with_purchase),
-        monetary: Vec::with_capacity(with_purchase),
-        avg_order_value: Vec::with_capacity(with_purchase),
-        report: LogReport::default(),
-    };
-    for (c, a) in acc.iter().enumerate() {
-        if a.last == Day::MIN {
-            if a.refunded {
-                report.refund_only_customers += 1;
-            } else {
-                report.customers_after_as_of += 1;
-            }
-            continue;
-        }
-        out.customer.push(c as u32);
-        out.first_row.push(first_rows[c] as u64);
-        out.first_purchase.push(i64::from(a.first));
-        out.last_purchase.push(i64::from(a.last));
-        out.days_since_last
-            .push(i64::from(as_of) - i64::from(a.last));
-        out.frequency.push(i64::from(a.frequency));
-        let monetary = a.monetary.value_with(spills.of(c as u32));
-        out.monetary.push(monetary);
-        out.avg_order_value.push(if a.frequency > 0 {
-            monetary / f64::from(a.frequency)
-        } else {
-            0.0
-        });
-    }
-    if out.customer.is_empty() {
+    // per run: customers with a purchase, refund-only customers, customers after as_of
+    let counts: Vec<[usize; 3]> = parallel::install(|| {
+        acc.par_chunks(COLLECT_RUN)
+            .map(|run| {
+                run.iter().fold([0; 3], |mut n, a| {
+                    n[if a.last != Day::MIN {
+                        0
+                    } else if a.refunded {
+                        1
+                    } else {
+                        2
+                    }] += 1;
+                    n
+                })
+            })
+            .collect()
+    });
+    let with_purchase: usize = counts.iter().map(|n| n[0]).sum();
+    if with_purchase == 0 {
         return Err(CrmkitError::empty(
             "transactions on or before as_of (every row is after the observation date or a refund)",
         ));
     }
-    out.report = report;
+    report.refund_only_customers += counts.iter().map(|n| n[1]).sum::<usize>();
+    report.customers_after_as_of += counts.iter().map(|n| n[2]).sum::<usize>();
+    let mut out = RfmFeatures {
+        customer: vec![0; with_purchase],
+        first_row: vec![0; with_purchase],
+        first_purchase: vec![0; with_purchase],
+        last_purchase: vec![0; with_purchase],
+        days_since_last: vec![0; with_purchase],
+        frequency: vec![0; with_purchase],
+        monetary: vec![0.0; with_purchase],
+        avg_order_value: vec![0.0; with_purchase],
+        report,
+    };
+    let mut rest = OutRows::of(&mut out);
+    let mut runs = Vec::with_capacity(counts.len());
+    for (i, n) in counts.iter().enumerate() {
+        let (rows, tail) = rest.split_at(n[0]);
+        runs.push((i * COLLECT_RUN, rows));
+        rest = tail;
+    }
+    parallel::install(|| {
+        runs.into_par_iter().for_each(|(start, rows)| {
+            let end = (start + COLLECT_RUN).min(acc.len());
+            let mut j = 0;
+            for (c, a) in acc[start..end].iter().enumerate() {
+                if a.last == Day::MIN {
+                    continue;
+                }
+                let c = start + c;
+                rows.customer[j] = c as u32;
+                rows.first_row[j] = first_rows[c] as u64;
+                rows.first_purchase[j] = i64::from(a.first);
+                rows.last_purchase[j] = i64::from(a.last);
+                rows.days_since_last[j] = i64::from(as_of) - i64::from(a.last);
+                rows.frequency[j] = i64::from(a.frequency);
+                let monetary = a.monetary.value_with(spills.of(c as u32));
+                rows.monetary[j] = monetary;
+                rows.avg_order_value[j] = if a.frequency > 0 {
+                    monetary / f64::from(a.frequency)
+                } else {
+                    0.0
+                };
+                j += 1;
+            }
+        });
+    });
     Ok(out)
 }
 
