@@ -1336,10 +1336,14 @@ pub(crate) const THREADED_FIT_ROWS: usize = 256;
 
 /// [`THREADED_FIT_ROWS`] for the BG/NBD family (BG/NBD, MBG/NBD), whose rows cost a third of
 /// Pareto/NBD's (CDNOW: an evaluation of about 25 µs). Measured on CDNOW's 1,016 distinct rows
-/// (2026-12-07, idle and at load 2–3, same process): 0.75 ms split over the pool against 0.65
-/// ms on one thread, the two parts of 12 µs each being too short for the hand-over; from 4,096
-/// rows (parts of 50 µs, as long as Pareto/NBD's at 1,400 rows) the pool is used.
-pub(crate) const BG_FAMILY_THREADED_ROWS: usize = 4096;
+/// (2026-12-07, release build, each build in its own processes, `benches/compare_fit_processes.py`,
+/// ten pairs): with the helper job of [`fit_log_params_split`] keeping the second thread at
+/// hand, the fit took 0.49 ms split against 0.64 ms on one thread at idle, and 0.67 against 0.65
+/// ms with the second core busy (the parts then run on the fit's thread). Before that helper
+/// (rayon's thread going back to sleep between evaluations) the split lost, 0.75 against 0.65
+/// ms, and the threshold was 4,096; 512 (parts of about 6 µs) keeps the hand-over below the
+/// saving.
+pub(crate) const BG_FAMILY_THREADED_ROWS: usize = 512;
 
 /// One part's (or subtree's) value, gradient and outer product.
 type PartSum<const N: usize> = (f64, [f64; N], [[f64; N]; N]);
