@@ -23,9 +23,12 @@
 //! Every aggregate folded this way must be independent of the order of the rows (minima,
 //! maxima, counts, exact sums), so the result is the same for any number of partitions, block
 //! size, thread count and row order (tested against a one-table reference). String ids are
-//! read once: the first 16 bytes are kept inline with the length and a hash of the rest, so ids
-//! of up to 16 bytes are compared without reading the column again, and longer ones read their
-//! bytes only when length, first 16 bytes and the hash of the rest all agree.
+//! read once. When every id of the log has at most 15 bytes (most id schemes), each becomes a
+//! 128-bit integer that holds it whole and orders like its bytes (see [`short_key`]), and the
+//! log is grouped like integer ids. Otherwise the first 16 bytes are kept inline with the length
+//! and a hash of the rest, so ids of up to 16 bytes are compared without reading the column
+//! again, and longer ones read their bytes only when length, first 16 bytes and the hash of the
+//! rest all agree.
 
 use std::cmp::Ordering;
 
@@ -197,6 +200,42 @@ impl StrKey {
     fn same_inline(&self, other: &Self) -> bool {
         self.head == other.head && self.len == other.len && self.tail == other.tail
     }
+}
+
+/// String ids of at most this many bytes are grouped as 128-bit integers (see [`short_key`]).
+pub(crate) const SHORT_ID: usize = 15;
+
+/// The 128-bit integer key of a string id of at most [`SHORT_ID`] bytes: its bytes zero-padded
+/// to 15, big-endian, then its length in the last byte, with the top bit flipped so that the
+/// signed order of keys is their unsigned order. Equal keys mean equal ids, and keys order like
+/// the ids' bytes: where an id is a prefix of another, the padding zeros tie and the shorter
+/// length comes first. A log whose ids are all this short is then grouped like integer ids:
+/// 32-byte rows instead of 40, and no id is ever read twice.
+#[inline(always)]
+pub(crate) fn short_key(bytes: &[u8]) -> i128 {
+    debug_assert!(bytes.len() <= SHORT_ID);
+    let be = |b: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        u64::from_be_bytes(w)
+    };
+    let n = bytes.len();
+    // two word loads for 8 bytes and more (the second shifted into place, leaving the last
+    // byte zero for the length); bytes one by one only for the shortest ids
+    let (high, low) = if n > 8 {
+        (
+            be(&bytes[..8]),
+            be(&bytes[n - 8..]) << ((16 - n.min(SHORT_ID)) * 8),
+        )
+    } else if n == 8 {
+        (be(bytes), 0)
+    } else {
+        let mut w = [0u8; 8];
+        w[..n].copy_from_slice(bytes);
+        (u64::from_be_bytes(w), 0)
+    };
+    let key = (u128::from(high) << 64) | u128::from(low | n as u64);
+    (key ^ (1 << 127)) as i128
 }
 
 impl GroupKey for StrKey {
@@ -805,6 +844,27 @@ mod tests {
             prop_assert_eq!(ka.same(0, &kb, 1, full), a == b);
             prop_assert_eq!(ka.order(&kb, || full(0).cmp(full(1))), a.cmp(&b));
             prop_assert_eq!(ka.same(0, &ka, 0, full), true);
+        }
+
+        /// The 128-bit keys of ids of at most 15 bytes are equal exactly when the ids are and
+        /// order like their bytes, for every length and bytes including zeros (a prefix first).
+        #[test]
+        fn short_keys_order_and_compare_like_their_bytes(
+            a in proptest::collection::vec(prop_oneof![Just(0u8), Just(b'a'), Just(0xff), any::<u8>()], 0..=SHORT_ID),
+            b in proptest::collection::vec(prop_oneof![Just(0u8), Just(b'a'), Just(0xff), any::<u8>()], 0..=SHORT_ID),
+            cut in 0usize..=SHORT_ID,
+        ) {
+            // b often shares a prefix with a
+            let b = if cut % 2 == 0 {
+                let mut b = [&a[..cut.min(a.len())], &b[..]].concat();
+                b.truncate(SHORT_ID);
+                b
+            } else { b };
+            let (ka, kb) = (short_key(&a), short_key(&b));
+            prop_assert_eq!(ka == kb, a == b);
+            prop_assert_eq!(ka.cmp(&kb), a.cmp(&b));
+            // the radix (what the final sort buckets on) orders them the same way
+            prop_assert!(ka.cmp(&kb) == Ordering::Equal || ka.radix().cmp(&kb.radix()) == ka.cmp(&kb));
         }
     }
 
