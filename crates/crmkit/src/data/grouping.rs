@@ -238,6 +238,18 @@ pub(crate) fn short_key(bytes: &[u8]) -> i128 {
     (key ^ (1 << 127)) as i128
 }
 
+/// Whether every one of the `rows` string ids `id(row)` has at most [`SHORT_ID`] bytes (then
+/// [`short_key`] holds each whole). Reads only the ids' lengths, on the pool for long logs,
+/// and stops at the first longer id.
+pub(crate) fn all_short<'a>(rows: usize, id: &(impl Fn(usize) -> &'a str + Sync)) -> bool {
+    parallel::install(|| {
+        (0..rows)
+            .into_par_iter()
+            .with_min_len(1 << 16)
+            .all(|r| id(r).len() <= SHORT_ID)
+    })
+}
+
 impl GroupKey for StrKey {
     #[inline(always)]
     fn hash(&self) -> u64 {

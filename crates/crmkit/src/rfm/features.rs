@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::Day;
-use crate::data::grouping::{FullId, GroupKey, Layout, SHORT_ID, StrKey, aggregate, short_key};
+use crate::data::grouping::{FullId, GroupKey, Layout, StrKey, aggregate, all_short, short_key};
 use crate::data::transactions::{LogOptions, LogReport, Times, TransactionLog};
 use crate::math::exact_sum::{ExactWindow, Spills};
 use crate::runtime::parallel;
@@ -550,13 +550,7 @@ fn by_str_with<'a>(
 ) -> Result<RfmFeatures> {
     // Ids of at most 15 bytes (most id schemes) are grouped as 128-bit integers: checking
     // their lengths first reads only the offsets.
-    let short = parallel::install(|| {
-        (0..rows)
-            .into_par_iter()
-            .with_min_len(1 << 16)
-            .all(|r| id(r).len() <= SHORT_ID)
-    });
-    if short {
+    if all_short(rows, &id) {
         let none: FullId<'_> = &|_| &[];
         let key_of = |r: usize| Ok(short_key(id(r).as_bytes()));
         return grouped_features(rows, &key_of, none, times, amounts, as_of, options, layout);
