@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::calendar::Day;
 use crate::data::ids::CustomerIndex;
 use crate::data::transactions::Times;
+use crate::math::exact_sum::ExactSum;
 use crate::math::stats::median_in_place;
 use crate::names::named_enum;
 use crate::rfm::features::IntIds;
@@ -795,7 +796,8 @@ pub const MEAN_AD_CONSTANT: f64 = 1.253_314;
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OutlierRule {
     /// Flag orders above `factor` × the mean order amount (cut = factor · mean). The mean is
-    /// computed with an exact fixed-point sum, so it does not depend on row order.
+    /// computed from the correctly rounded sum of the amounts (as Python's `math.fsum`), so it
+    /// does not depend on row order.
     MeanMultiple {
         /// The multiple of the mean (10 by default); finite and > 0.
         factor: f64,
@@ -871,17 +873,14 @@ impl OutlierRule {
     /// assert_eq!(OutlierRule::mad().cut(&[5.0, 5.0, 5.0]), Some(5.0));
     /// ```
     pub fn cut(&self, amounts: &[f64]) -> Option<f64> {
-        self.cut_of(
-            amounts.iter().copied().filter(|a| is_order(*a)),
-            amounts.len(),
-        )
+        self.cut_of(amounts.iter().copied().filter(|a| is_order(*a)))
     }
 
-    /// The cut of `orders` (at most `bound` values, all finite and >= 0). A cut that would
-    /// overflow is `f64::MAX`: no finite amount exceeds it either.
-    fn cut_of(&self, orders: impl Iterator<Item = f64> + Clone, bound: usize) -> Option<f64> {
+    /// The cut of `orders` (all finite and >= 0). A cut that would overflow is `f64::MAX`: no
+    /// finite amount exceeds it either.
+    fn cut_of(&self, orders: impl Iterator<Item = f64> + Clone) -> Option<f64> {
         let cut = match *self {
-            OutlierRule::MeanMultiple { factor } => exact_mean(orders, bound).map(|m| factor * m),
+            OutlierRule::MeanMultiple { factor } => exact_mean(orders).map(|m| factor * m),
             OutlierRule::Mad { threshold } => {
                 let mut values: Vec<f64> = orders.collect();
                 mad_cut(&mut values, threshold)
@@ -896,30 +895,37 @@ fn is_order(amount: f64) -> bool {
     amount.is_finite() && amount >= 0.0
 }
 
-/// The mean of non-negative finite values, independent of their order: each value is scaled
-/// by a power of two chosen from the largest value and the count (so the total fits an i128),
-/// truncated to an integer, and the integers are added exactly. For amounts below 2^46 and
-/// logs below 2^40 rows, the grid is 2^-40 (about 1e-12).
-fn exact_mean(values: impl Iterator<Item = f64> + Clone, bound: usize) -> Option<f64> {
-    let (count, max) = values
-        .clone()
-        .fold((0usize, 0.0f64), |(n, m), v| (n + 1, m.max(v)));
+/// The mean of non-negative finite values, independent of their order: their correctly rounded
+/// sum (equal to Python's `math.fsum`) divided by their count (see [`mean_of_sums`]).
+fn exact_mean(values: impl Iterator<Item = f64> + Clone) -> Option<f64> {
+    mean_of_sums(|scale| {
+        let mut sum = ExactSum::default();
+        let mut count = 0;
+        for v in values.clone() {
+            sum.add(v * scale);
+            count += 1;
+        }
+        (count, sum)
+    })
+}
+
+/// The mean of non-negative finite values from `sums(scale)`, their count and the exact sum of
+/// each value times `scale` (a power of two): the correctly rounded sum divided by the count,
+/// independent of the values' order. Only when that sum passes the largest `f64` are the sums
+/// taken again of the values scaled down by the smallest power of two above the count (exact,
+/// but for values below about 1e-290, which lie far below the mean's last digit).
+pub(super) fn mean_of_sums(sums: impl Fn(f64) -> (usize, ExactSum)) -> Option<f64> {
+    let (count, sum) = sums(1.0);
     if count == 0 {
         return None;
     }
-    let scale = mean_scale(max, bound);
-    let total: i128 = values.map(|v| (v * scale) as i128).sum();
-    Some(total as f64 / count as f64 / scale)
-}
-
-/// The power of two [`exact_mean`] scales values by, for values up to `max` and at most `bound`
-/// of them.
-fn mean_scale(max: f64, bound: usize) -> f64 {
-    // max · 2^k · bound < 2^126: k = 125 − ceil(log2 max) − ceil(log2 bound), at most 40.
-    let max_exp = libm::ceil(libm::log2(max.max(1.0))) as i32 + 1;
-    let n_exp = usize::BITS as i32 - bound.max(1).leading_zeros() as i32;
-    let k = (125 - max_exp - n_exp).min(40);
-    libm::exp2(f64::from(k))
+    let total = sum.value();
+    if total.is_finite() {
+        return Some(total / count as f64);
+    }
+    let scale = libm::exp2(-f64::from(usize::BITS - count.leading_zeros()));
+    let (_, sum) = sums(scale);
+    Some(sum.value() / count as f64 / scale)
 }
 
 fn mad_cut(values: &mut [f64], threshold: f64) -> Option<f64> {
@@ -934,7 +940,7 @@ fn mad_cut(values: &mut [f64], threshold: f64) -> Option<f64> {
     if mad > 0.0 {
         return Some(center + threshold * mad / MAD_CONSTANT);
     }
-    let mean_ad = exact_mean(values.iter().copied(), values.len()).unwrap_or(0.0);
+    let mean_ad = exact_mean(values.iter().copied()).unwrap_or(0.0);
     Some(center + threshold * MEAN_AD_CONSTANT * mean_ad)
 }
 
@@ -1352,19 +1358,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exact_mean_is_order_independent_and_accurate() {
+    fn exact_mean_is_order_independent_and_correctly_rounded() {
         let values = [0.1, 0.2, 0.3, 1e15, 7.25];
         let mut reversed = values;
         reversed.reverse();
-        let a = exact_mean(values.iter().copied(), 5);
-        let b = exact_mean(reversed.iter().copied(), 5);
+        let a = exact_mean(values.iter().copied());
+        let b = exact_mean(reversed.iter().copied());
         assert_eq!(a, b);
-        // math.fsum([0.1, 0.2, 0.3, 1e15, 7.25]) / 5 = 200000000000001.56 (Python 3.12)
-        let mean = a.unwrap_or(f64::NAN);
-        assert!((mean - 200_000_000_000_001.56).abs() <= 0.02, "{mean}");
-        // the largest finite values do not overflow the fixed-point sum
+        // math.fsum([0.1, 0.2, 0.3, 1e15, 7.25]) / 5 (Python 3.11): 200000000000001.56
+        assert_eq!(a, Some(200_000_000_000_001.56));
+        // small amounts keep every digit (once truncated to a 2^-40 grid: 0.00019999999858...)
+        assert_eq!(exact_mean([1e-4].into_iter()), Some(1e-4));
+        assert_eq!(
+            exact_mean([5e-13, 1e-4].into_iter()),
+            Some((5e-13 + 1e-4) / 2.0)
+        );
+        assert_eq!(exact_mean([5e-324].into_iter()), Some(5e-324));
+        // the largest finite values do not overflow the sum
         let huge = [f64::MAX, f64::MAX];
-        assert_eq!(exact_mean(huge.iter().copied(), 2), Some(f64::MAX));
+        assert_eq!(exact_mean(huge.iter().copied()), Some(f64::MAX));
+        assert_eq!(
+            exact_mean([f64::MAX, f64::MAX, 0.0, 0.0].into_iter()),
+            Some(f64::MAX / 2.0)
+        );
+        assert_eq!(exact_mean(std::iter::empty()), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //!    core's cache. A row whose hash tag matches is compared column by column with the row in
 //!    the table; equal means it is a later copy (flagged), otherwise it is inserted. The first
 //!    occurrence (lowest row) of every class of equal rows stays unflagged.
-//! 3. **Outliers**: the mean (an exact fixed-point sum) or the medians of the MAD rule are
+//! 3. **Outliers**: the mean (a correctly rounded exact sum) or the medians of the MAD rule are
 //!    computed in parallel passes over the amounts — the medians by a radix selection on the
 //!    bits of the non-negative amounts (a histogram of the top 16 bits, then a selection among
 //!    the values of the one or two buckets that hold the middle ranks) — and a last pass flags
@@ -28,6 +28,7 @@ use super::{QualityLog, QualityOptions, TicksOrDays, amount_bits, is_order};
 use crate::data::calendar::Day;
 use crate::data::grouping::{GroupKey, Layout, StrKey};
 use crate::data::transactions::Times;
+use crate::math::exact_sum::ExactSum;
 use crate::rfm::features::IntIds;
 use crate::runtime::parallel;
 
@@ -363,33 +364,24 @@ fn order(log: &QualityLog<'_>, row: usize) -> Option<f64> {
 }
 
 /// [`super::exact_mean`] of `value(row)` over the rows where it is `Some`, in parallel passes
-/// (exact integer sums: the same value).
-fn exact_mean_par(
-    rows: usize,
-    value: impl Fn(usize) -> Option<f64> + Sync,
-    bound: usize,
-) -> Option<f64> {
-    let stats = parallel::map_chunks(rows, |s, e| {
-        (s..e)
-            .filter_map(&value)
-            .fold((0usize, 0.0f64), |(n, m), v| (n + 1, m.max(v)))
-    });
-    let (count, max) = stats
+/// (exact sums merged in chunk order: the same value).
+fn exact_mean_par(rows: usize, value: impl Fn(usize) -> Option<f64> + Sync) -> Option<f64> {
+    super::mean_of_sums(|scale| {
+        parallel::map_chunks(rows, |s, e| {
+            let mut sum = ExactSum::default();
+            let mut count = 0;
+            for v in (s..e).filter_map(&value) {
+                sum.add(v * scale);
+                count += 1;
+            }
+            (count, sum)
+        })
         .into_iter()
-        .fold((0, 0.0f64), |(n, m), (cn, cm)| (n + cn, m.max(cm)));
-    if count == 0 {
-        return None;
-    }
-    let scale = super::mean_scale(max, bound);
-    let total: i128 = parallel::map_chunks(rows, |s, e| {
-        (s..e)
-            .filter_map(&value)
-            .map(|v| (v * scale) as i128)
-            .sum::<i128>()
+        .fold((0, ExactSum::default()), |(n, mut all), (count, sum)| {
+            all.merge(&sum);
+            (n + count, all)
+        })
     })
-    .into_iter()
-    .sum();
-    Some(total as f64 / count as f64 / scale)
 }
 
 /// The order key of a non-negative finite value: its bits (−0.0 as 0.0), which order like the
@@ -468,7 +460,7 @@ pub(super) fn outlier_cut(log: &QualityLog<'_>, rule: super::OutlierRule) -> Opt
     let rows = log.len();
     let cut = match rule {
         super::OutlierRule::MeanMultiple { factor } => {
-            exact_mean_par(rows, |r| order(log, r), rows).map(|m| factor * m)
+            exact_mean_par(rows, |r| order(log, r)).map(|m| factor * m)
         }
         super::OutlierRule::Mad { threshold } => {
             let center = median_par(rows, |r| order(log, r))?;
@@ -477,12 +469,7 @@ pub(super) fn outlier_cut(log: &QualityLog<'_>, rule: super::OutlierRule) -> Opt
             if mad > 0.0 {
                 Some(center + threshold * mad / super::MAD_CONSTANT)
             } else {
-                let count = parallel::map_chunks(rows, |s, e| {
-                    (s..e).filter(|&r| order(log, r).is_some()).count()
-                })
-                .into_iter()
-                .sum();
-                let mean_ad = exact_mean_par(rows, deviation, count).unwrap_or(0.0);
+                let mean_ad = exact_mean_par(rows, deviation).unwrap_or(0.0);
                 Some(center + threshold * super::MEAN_AD_CONSTANT * mean_ad)
             }
         }
