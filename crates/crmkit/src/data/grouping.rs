@@ -24,7 +24,7 @@
 //! maxima, counts, exact sums), so the result is the same for any number of partitions, block
 //! size, thread count and row order (tested against a one-table reference). String ids are
 //! read once. When every id of the log has at most 15 bytes (most id schemes), each becomes a
-//! 128-bit integer that holds it whole and orders like its bytes (see [`short_key`]), and the
+//! 128-bit integer that holds it whole and orders like its bytes (see `short_key`), and the
 //! log is grouped like integer ids. Otherwise the first 16 bytes are kept inline with the length
 //! and a hash of the rest, so ids of up to 16 bytes are compared without reading the column
 //! again, and longer ones read their bytes only when length, first 16 bytes and the hash of the
