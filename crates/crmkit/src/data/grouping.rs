@@ -242,10 +242,14 @@ pub(crate) fn short_key(bytes: &[u8]) -> i128 {
 /// [`short_key`] holds each whole). Reads only the ids' lengths, on the pool for long logs,
 /// and stops at the first longer id.
 pub(crate) fn all_short<'a>(rows: usize, id: &(impl Fn(usize) -> &'a str + Sync)) -> bool {
+    const PARALLEL_ROWS: usize = 1 << 16;
+    if rows < PARALLEL_ROWS {
+        return (0..rows).all(|r| id(r).len() <= SHORT_ID);
+    }
     parallel::install(|| {
         (0..rows)
             .into_par_iter()
-            .with_min_len(1 << 16)
+            .with_min_len(PARALLEL_ROWS)
             .all(|r| id(r).len() <= SHORT_ID)
     })
 }
