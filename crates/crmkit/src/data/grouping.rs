@@ -158,30 +158,35 @@ pub(crate) struct StrKey {
 /// Ids longer than this many bytes are compared in full when their heads agree.
 const INLINE: usize = 16;
 
+/// The first 16 bytes of `bytes`, zero-padded, as two big-endian words: two word loads for 8
+/// bytes and more (the second shifted into place), bytes one by one only for the shortest.
+#[inline(always)]
+fn head_words(bytes: &[u8]) -> [u64; 2] {
+    let be = |b: &[u8]| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        u64::from_be_bytes(w)
+    };
+    let n = bytes.len();
+    if n >= INLINE {
+        [be(&bytes[..8]), be(&bytes[8..16])]
+    } else if n > 8 {
+        [be(&bytes[..8]), be(&bytes[n - 8..]) << ((INLINE - n) * 8)]
+    } else if n == 8 {
+        [be(bytes), 0]
+    } else {
+        let mut w = [0u8; 8];
+        w[..n].copy_from_slice(bytes);
+        [u64::from_be_bytes(w), 0]
+    }
+}
+
 impl StrKey {
     /// The key of `bytes`; `None` for ids of 4 GiB or more.
     #[inline]
     pub(crate) fn of(bytes: &[u8]) -> Option<Self> {
         let len = u32::try_from(bytes.len()).ok()?;
-        let be = |b: &[u8]| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(b);
-            u64::from_be_bytes(w)
-        };
-        let n = bytes.len();
-        // two word loads for 8 bytes and more (the second shifted into place); bytes one by
-        // one only for the shortest ids
-        let head = if n >= INLINE {
-            [be(&bytes[..8]), be(&bytes[8..16])]
-        } else if n > 8 {
-            [be(&bytes[..8]), be(&bytes[n - 8..]) << ((INLINE - n) * 8)]
-        } else if n == 8 {
-            [be(bytes), 0]
-        } else {
-            let mut w = [0u8; 8];
-            w[..n].copy_from_slice(bytes);
-            [u64::from_be_bytes(w), 0]
-        };
+        let (head, n) = (head_words(bytes), bytes.len());
         let mut tail = 0;
         if n > INLINE {
             let mut h = u64::from(len);
@@ -214,27 +219,9 @@ pub(crate) const SHORT_ID: usize = 15;
 #[inline(always)]
 pub(crate) fn short_key(bytes: &[u8]) -> i128 {
     debug_assert!(bytes.len() <= SHORT_ID);
-    let be = |b: &[u8]| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(b);
-        u64::from_be_bytes(w)
-    };
-    let n = bytes.len();
-    // two word loads for 8 bytes and more (the second shifted into place, leaving the last
-    // byte zero for the length); bytes one by one only for the shortest ids
-    let (high, low) = if n > 8 {
-        (
-            be(&bytes[..8]),
-            be(&bytes[n - 8..]) << ((16 - n.min(SHORT_ID)) * 8),
-        )
-    } else if n == 8 {
-        (be(bytes), 0)
-    } else {
-        let mut w = [0u8; 8];
-        w[..n].copy_from_slice(bytes);
-        (u64::from_be_bytes(w), 0)
-    };
-    let key = (u128::from(high) << 64) | u128::from(low | n as u64);
+    // at most 15 bytes: the head's last byte is a padding zero, which the length takes
+    let [high, low] = head_words(bytes);
+    let key = (u128::from(high) << 64) | u128::from(low | bytes.len() as u64);
     (key ^ (1 << 127)) as i128
 }
 

@@ -898,15 +898,18 @@ fn is_order(amount: f64) -> bool {
 /// The mean of non-negative finite values, independent of their order: their correctly rounded
 /// sum (equal to Python's `math.fsum`) divided by their count (see [`mean_of_sums`]).
 fn exact_mean(values: impl Iterator<Item = f64> + Clone) -> Option<f64> {
-    mean_of_sums(|scale| {
-        let mut sum = ExactSum::default();
-        let mut count = 0;
-        for v in values.clone() {
-            sum.add(v * scale);
-            count += 1;
-        }
-        (count, sum)
-    })
+    mean_of_sums(|scale| scaled_sum(values.clone(), scale))
+}
+
+/// The count of `values` and the exact sum of each times `scale`.
+pub(super) fn scaled_sum(values: impl Iterator<Item = f64>, scale: f64) -> (usize, ExactSum) {
+    let mut sum = ExactSum::default();
+    let mut count = 0;
+    for v in values {
+        sum.add(v * scale);
+        count += 1;
+    }
+    (count, sum)
 }
 
 /// The mean of non-negative finite values from `sums(scale)`, their count and the exact sum of

@@ -368,13 +368,7 @@ fn order(log: &QualityLog<'_>, row: usize) -> Option<f64> {
 fn exact_mean_par(rows: usize, value: impl Fn(usize) -> Option<f64> + Sync) -> Option<f64> {
     super::mean_of_sums(|scale| {
         parallel::map_chunks(rows, |s, e| {
-            let mut sum = ExactSum::default();
-            let mut count = 0;
-            for v in (s..e).filter_map(&value) {
-                sum.add(v * scale);
-                count += 1;
-            }
-            (count, sum)
+            super::scaled_sum((s..e).filter_map(&value), scale)
         })
         .into_iter()
         .fold((0, ExactSum::default()), |(n, mut all), (count, sum)| {
