@@ -16,33 +16,28 @@ use crmkit::rfm::features::{FeatureOptions, IntIds, rfm_features_by_id, rfm_feat
 use crmkit::runtime::parallel::set_num_threads;
 use crmkit_benches::{AS_OF_DAY, MICROS_PER_DAY, synthetic_log};
 
-/// The process's CPU time in seconds (user + system, from `/proc/self/stat`; 0 elsewhere): on
-/// a loaded machine it moves much less than the wall time.
-fn cpu_seconds() -> f64 {
+/// Field `i` of `/proc/self/stat` after the command (state is 0, minflt 7, utime 11, stime 12);
+/// 0 where it cannot be read.
+fn stat_field(i: usize) -> u64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit(')').next().unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // fields after the command: state is 0, utime 11, stime 12 (clock ticks of 10 ms)
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// The process's minor page faults so far (from `/proc/self/stat`; 0 elsewhere): fresh memory
-/// costs a fault per 4 KiB page touched.
-fn minor_faults() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    // fields after the command: minflt is 7
     after
         .split_whitespace()
-        .nth(7)
+        .nth(i)
         .and_then(|f| f.parse().ok())
         .unwrap_or(0)
+}
+
+/// The process's CPU time in seconds (user + system, clock ticks of 10 ms; 0 elsewhere than
+/// Linux): on a loaded machine it moves much less than the wall time.
+fn cpu_seconds() -> f64 {
+    (stat_field(11) + stat_field(12)) as f64 / 100.0
+}
+
+/// The process's minor page faults so far (0 elsewhere than Linux): fresh memory costs a fault
+/// per 4 KiB page touched.
+fn minor_faults() -> u64 {
+    stat_field(7)
 }
 
 fn main() {

@@ -226,19 +226,14 @@ pub(crate) fn short_key(bytes: &[u8]) -> i128 {
 }
 
 /// Whether every one of the `rows` string ids `id(row)` has at most [`SHORT_ID`] bytes (then
-/// [`short_key`] holds each whole). Reads only the ids' lengths, on the pool for long logs,
-/// and stops at the first longer id.
+/// [`short_key`] holds each whole). Reads only the ids' lengths, in chunks on the pool for long
+/// logs (`parallel::map_chunks`), each chunk stopping at its first longer id.
 pub(crate) fn all_short<'a>(rows: usize, id: &(impl Fn(usize) -> &'a str + Sync)) -> bool {
-    const PARALLEL_ROWS: usize = 1 << 16;
-    if rows < PARALLEL_ROWS {
-        return (0..rows).all(|r| id(r).len() <= SHORT_ID);
-    }
-    parallel::install(|| {
-        (0..rows)
-            .into_par_iter()
-            .with_min_len(PARALLEL_ROWS)
-            .all(|r| id(r).len() <= SHORT_ID)
+    parallel::map_chunks(rows, |start, end| {
+        (start..end).all(|r| id(r).len() <= SHORT_ID)
     })
+    .into_iter()
+    .all(|short| short)
 }
 
 impl GroupKey for StrKey {
